@@ -1,0 +1,78 @@
+import { Command, CommanderError, Option } from "commander";
+import { redactSecrets } from "../errors/redact.js";
+import { createLogger } from "../observability/logger.js";
+import { configFromFlags, type SyncFlags } from "./sync-options.js";
+import { formatError } from "./format-error.js";
+
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
+  const program = new Command("tributary")
+    .description("Stream MongoDB into PostgreSQL in real time: every insert, update, replace, delete, drop and rename, nothing lost, nothing applied twice.")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  program
+    .command("sync")
+    .description(
+      "Follow MongoDB's change stream and apply every change to PostgreSQL until SIGINT/SIGTERM; then finish the batch in flight, commit and exit 0. " +
+        "Resumes from the position stored in PostgreSQL.",
+    )
+    .addOption(new Option("--from <mongodb-uri>", "MongoDB connection string (a replica set or sharded cluster)").env("TRIBUTARY_MONGODB_URI"))
+    .addOption(new Option("--to <postgres-url>", "PostgreSQL connection string").env("TRIBUTARY_POSTGRES_URL"))
+    .option("--include <glob>", "namespace to sync, e.g. 'shop.orders' or 'shop.*' (repeatable; default: every non-system namespace)", collect)
+    .option("--exclude <glob>", "namespace to leave out (repeatable)", collect)
+    .option("--name <pipeline>", "pipeline name under which the position is stored (default: 'default')")
+    .option("--schema <schema>", "PostgreSQL schema of the synced tables (default: public)")
+    .option("--config <file>", "YAML or JSON config file; flags override its settings")
+    .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
+    .option("--pretty-logs", "human-readable logs (default when stderr is a terminal)")
+    .option("--no-pretty-logs", "JSON log lines")
+    .option("--verbose", "debug logs, and stack traces on errors")
+    .action(async (flags: SyncFlags) => run(flags))
+    .exitOverride();
+  return program;
+}
+
+/**
+ * The CLI: parses `argv`, runs the command, and returns the process exit code. Errors are
+ * one clear line on stderr; `--verbose` adds the stack and causes.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  const verbose = argv.includes("--verbose");
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) {
+      process.stderr.write(`tributary: second ${signal}, exiting without finishing the batch in flight\n`);
+      process.exit(130);
+    }
+    process.stderr.write(`tributary: ${signal} received, finishing the batch in flight\n`);
+    controller.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const program = buildProgram(async (flags) => {
+      const config = await configFromFlags(flags);
+      const logger = createLogger(config.log);
+      // Loaded on demand so that --help and usage errors do not pay for the drivers.
+      const { runSync } = await import("../runtime/sync-runner.js");
+      await runSync(config, logger, controller.signal);
+    });
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version end with code 0 and have been printed already; usage errors too.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    process.stderr.write(`${redactSecrets(formatError(error, verbose))}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

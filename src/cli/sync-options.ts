@@ -1,0 +1,44 @@
+import { readConfigFile, mergeConfig, validateConfig } from "../config/load-config.js";
+import type { TributaryConfig } from "../config/config-schema.js";
+
+/** The flags of `tributary sync`, as commander parses them. */
+export interface SyncFlags {
+  readonly from?: string;
+  readonly to?: string;
+  readonly include?: string[];
+  readonly exclude?: string[];
+  readonly name?: string;
+  readonly config?: string;
+  readonly schema?: string;
+  readonly logLevel?: string;
+  readonly verbose?: boolean;
+  readonly prettyLogs?: boolean;
+}
+
+const FLAG_OF_PATH: Readonly<Record<string, string>> = {
+  "source.uri": "--from",
+  "target.url": "--to",
+};
+
+/**
+ * Builds the validated config of a sync: the config file first, then the flags on top (a
+ * flag wins over the file). Errors name the config path and the flag that sets it.
+ */
+export async function configFromFlags(flags: SyncFlags): Promise<TributaryConfig> {
+  const fromFile = flags.config ? await readConfigFile(flags.config) : {};
+  const fromFlags = {
+    name: flags.name,
+    source: { uri: flags.from, include: flags.include, exclude: flags.exclude },
+    target: { url: flags.to, schema: flags.schema },
+    log: { level: flags.verbose ? "debug" : flags.logLevel, pretty: flags.prettyLogs },
+  };
+  const merged = mergeConfig(fromFile, fromFlags);
+  try {
+    return validateConfig(merged, flags.config);
+  } catch (error) {
+    const path = (error as { context?: { configPath?: string } }).context?.configPath ?? "";
+    const flag = FLAG_OF_PATH[path];
+    if (flag && error instanceof Error) error.message += ` (set it with ${flag}${flags.config ? "" : " or in a --config file"})`;
+    throw error;
+  }
+}

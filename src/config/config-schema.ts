@@ -1,0 +1,92 @@
+import { z } from "zod";
+
+const identifier = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, "must be a PostgreSQL identifier (letters, digits, _ and $; 63 characters at most)");
+
+const namespacePattern = z
+  .string()
+  .min(1)
+  .regex(/^[^.\s]+(\.[^\s]+)?$/, "must look like 'db', 'db.collection' or a glob such as 'shop.*'");
+
+/**
+ * The whole configuration. The config file (YAML or JSON) and the CLI flags fill the same
+ * object; this schema is the single source of its type, defaults and validation errors.
+ * @public
+ */
+export const ConfigSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9_.-]+$/, "may contain letters, digits, '_', '.' and '-'")
+      .default("default")
+      .describe("Pipeline name: its position is stored under this name, so two pipelines can share a target."),
+    source: z
+      .object({
+        uri: z.string().min(1).describe("MongoDB connection string of a replica set or sharded cluster."),
+        include: z
+          .array(namespacePattern)
+          .default([])
+          .describe("Namespaces to sync, as globs ('shop.*', '*.orders'). Empty means every non-system namespace."),
+        exclude: z.array(namespacePattern).default([]).describe("Namespaces to leave out, as globs."),
+        fullDocument: z
+          .enum(["updateLookup", "whenAvailable", "required"])
+          .default("updateLookup")
+          .describe("How updates get their full document: looked up, or post-images (MongoDB 6.0+)."),
+        serverSelectionTimeoutMs: z.number().int().positive().default(10_000),
+      })
+      .strict(),
+    target: z
+      .object({
+        url: z.string().min(1).describe("PostgreSQL connection string."),
+        schema: identifier.default("public").describe("Schema of the synced tables."),
+        checkpointSchema: identifier.default("tributary").describe("Schema of Tributary's own tables (positions, table registry)."),
+        tables: z
+          .record(z.string().regex(/^[^.\s]+\.[^\s]+$/, "keys must be 'db.collection'"), identifier)
+          .default({})
+          .describe("Table name per namespace; others get '<db>_<collection>'."),
+      })
+      .strict(),
+    batch: z
+      .object({
+        maxSize: z.number().int().min(1).max(100_000).default(2_000).describe("Most events applied in one transaction (a MongoDB transaction is never split)."),
+        maxLatencyMs: z.number().int().min(1).max(60_000).default(250).describe("Longest an event waits before its batch is applied."),
+      })
+      .strict()
+      .default({ maxSize: 2_000, maxLatencyMs: 250 }),
+    checkpoint: z
+      .object({
+        idleIntervalMs: z
+          .number()
+          .int()
+          .min(100)
+          .default(10_000)
+          .describe("On a quiet stream, how often the advancing resume point is saved."),
+      })
+      .strict()
+      .default({ idleIntervalMs: 10_000 }),
+    retry: z
+      .object({
+        initialDelayMs: z.number().int().min(1).default(500),
+        maxDelayMs: z.number().int().min(1).default(30_000),
+      })
+      .strict()
+      .default({ initialDelayMs: 500, maxDelayMs: 30_000 }),
+    log: z
+      .object({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+        pretty: z.boolean().optional().describe("Human-readable logs; default: when stderr is a terminal."),
+      })
+      .strict()
+      .default({ level: "info" }),
+  })
+  .strict();
+
+/** The validated configuration, defaults applied. @public */
+export type TributaryConfig = z.infer<typeof ConfigSchema>;
+/** What a user may write: everything with a default is optional. @public */
+export type TributaryConfigInput = z.input<typeof ConfigSchema>;

@@ -1,0 +1,78 @@
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { ErrorCode } from "../errors/error-codes.js";
+import { TributaryError } from "../errors/tributary-error.js";
+import { ConfigSchema, type TributaryConfig } from "./config-schema.js";
+
+type PlainObject = Record<string, unknown>;
+
+/** Reads a YAML or JSON config file into a plain object (not yet validated). */
+export async function readConfigFile(path: string): Promise<PlainObject> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String((cause as Error).message);
+    throw new TributaryError(ErrorCode.ConfigFileUnreadable, `Cannot read config file ${path}: ${reason}`, { cause, context: { configPath: path } });
+  }
+  let parsed: unknown;
+  try {
+    parsed = extname(path) === ".json" ? JSON.parse(text) : parseYaml(text);
+  } catch (cause) {
+    throw new TributaryError(ErrorCode.ConfigInvalid, `Config file ${path} is not valid ${extname(path) === ".json" ? "JSON" : "YAML"}: ${(cause as Error).message.split("\n")[0]}`, {
+      cause,
+      context: { configPath: path },
+    });
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new TributaryError(ErrorCode.ConfigInvalid, `Config file ${path} must hold a mapping (key: value), not ${Array.isArray(parsed) ? "a list" : typeof parsed}`, {
+      context: { configPath: path },
+    });
+  }
+  return parsed as PlainObject;
+}
+
+/** Deep-merges `override` onto `base`; arrays and scalars in `override` replace. */
+export function mergeConfig(base: PlainObject, override: PlainObject): PlainObject {
+  const merged: PlainObject = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (value === undefined) continue;
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeConfig(current, value) : value;
+  }
+  return merged;
+}
+
+function isPlainObject(value: unknown): value is PlainObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Validates a raw config. Every problem is reported with its path (`source.uri`,
+ * `batch.maxSize`), and the file it came from when there is one.
+ * @public
+ */
+export function validateConfig(raw: unknown, origin?: string): TributaryConfig {
+  const result = ConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(describeIssue);
+  const where = origin ? ` in ${origin}` : "";
+  const first = result.error.issues[0];
+  throw new TributaryError(ErrorCode.ConfigInvalid, `Invalid configuration${where}: ${problems.join("; ")}`, {
+    context: { configPath: first ? first.path.join(".") : "" },
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.length > 0 ? issue.path.join(".") : "(root)";
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys.map((key) => (issue.path.length > 0 ? `${path}.${key}` : key));
+    return `unknown setting${keys.length > 1 ? "s" : ""} ${keys.join(", ")}`;
+  }
+  if (issue.code === "invalid_type" && issue.input === undefined) return `${path} is required`;
+  if (issue.code === "invalid_key") return `${path}: ${issue.issues[0]?.message ?? issue.message}`;
+  return `${path}: ${issue.message}`;
+}

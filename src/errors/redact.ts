@@ -1,0 +1,11 @@
+const CREDENTIALS_IN_URI = /([a-z][a-z0-9+.-]*:\/\/)([^:/?#@\s]+):([^@/\s]*)@/gi;
+const PASSWORD_PARAM = /([?&](?:password|sslpassword|tlsCertificateKeyFilePassword)=)[^&\s]*/gi;
+
+/**
+ * Replaces the password of every connection string inside `text` with `***`, so that
+ * messages, logs and status output never carry secrets.
+ * @public
+ */
+export function redactSecrets(text: string): string {
+  return text.replace(CREDENTIALS_IN_URI, "$1$2:***@").replace(PASSWORD_PARAM, "$1***");
+}

@@ -1,0 +1,27 @@
+export { ErrorCode } from "./errors/error-codes.js";
+export { TributaryError, isTributaryError } from "./errors/tributary-error.js";
+export { redactSecrets } from "./errors/redact.js";
+export { ConfigSchema } from "./config/config-schema.js";
+export { validateConfig } from "./config/load-config.js";
+export { CommandOps, DataOps, formatNamespace, isDataOp } from "./source/change-event.js";
+export { comparePositions, makePosition } from "./source/position.js";
+export { ChangeStreamSource } from "./source/change-stream-source.js";
+export { NamespaceFilter } from "./pipeline/namespace-filter.js";
+export { BatchAccumulator } from "./pipeline/batch-accumulator.js";
+export { PostgresSink } from "./sinks/postgres/postgres-sink.js";
+export { encodeDocument, decodeDocument } from "./codec/document-codec.js";
+export { keyText } from "./codec/key-text.js";
+export { runSync } from "./runtime/sync-runner.js";
+export { SyncStats } from "./runtime/sync-stats.js";
+
+export type { ErrorContext } from "./errors/tributary-error.js";
+export type { TributaryConfig, TributaryConfigInput } from "./config/config-schema.js";
+export type { ChangeEvent, ChangeOp, CommandOp, DataOp, Namespace, TransactionId, UpdateDescription } from "./source/change-event.js";
+export type { Position, ResumeToken } from "./source/position.js";
+export type { ChangeStreamSourceOptions, SourceItem } from "./source/change-stream-source.js";
+export type { WatchScope } from "./source/watch-scope.js";
+export type { BatchLimits } from "./pipeline/batch-accumulator.js";
+export type { Batch, Sink } from "./sinks/sink.js";
+export type { PostgresSinkOptions } from "./sinks/postgres/postgres-sink.js";
+export type { JsonValue } from "./codec/document-codec.js";
+export type { BackoffOptions } from "./source/backoff.js";

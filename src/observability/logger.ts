@@ -1,0 +1,31 @@
+import { pino, type Logger } from "pino";
+import { PinoPretty } from "pino-pretty";
+
+export type { Logger };
+
+/** @public */
+export interface LoggerOptions {
+  readonly level: string;
+  /** Human-readable lines instead of JSON; defaults to whether stderr is a terminal. */
+  readonly pretty?: boolean;
+}
+
+/**
+ * Structured logs on stderr (stdout stays free for data): JSON lines for machines, or
+ * readable lines on a terminal.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const pretty = options.pretty ?? process.stderr.isTTY === true;
+  if (pretty) {
+    return pino(
+      { level: options.level, base: undefined },
+      PinoPretty({ destination: 2, sync: true, colorize: process.stderr.isTTY === true, ignore: "pid,hostname", translateTime: "HH:MM:ss.l" }),
+    );
+  }
+  return pino({ level: options.level, base: undefined }, pino.destination({ dest: 2, sync: true }));
+}
+
+/** A logger that discards everything, for library use without logs. */
+export function silentLogger(): Logger {
+  return pino({ level: "silent" });
+}

@@ -1,0 +1,129 @@
+import pg from "pg";
+import { redactSecrets } from "../../errors/redact.js";
+import type { Logger } from "../../observability/logger.js";
+import { planBatch } from "../../pipeline/coalesce.js";
+import { backoffDelay, sleep, type BackoffOptions } from "../../source/backoff.js";
+import type { Position } from "../../source/position.js";
+import type { Batch, Sink } from "../sink.js";
+import { CheckpointTable } from "./checkpoint-table.js";
+import { applyCommand } from "./command-applier.js";
+import { isTransientPostgresError, mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
+import { writeRawRows } from "./raw-row-writer.js";
+import { quoteIdent } from "./sql.js";
+import { TableRegistry } from "./table-registry.js";
+
+/** @public */
+export interface PostgresSinkOptions {
+  readonly url: string;
+  /** Schema of the synced tables. */
+  readonly schema: string;
+  /** Schema of the positions and table registry. */
+  readonly checkpointSchema: string;
+  /** Explicit table names per `db.coll`. */
+  readonly tables: Readonly<Record<string, string>>;
+  /** Pipeline name: the key of the stored position. */
+  readonly pipeline: string;
+  readonly retry: BackoffOptions;
+  readonly logger: Logger;
+}
+
+/**
+ * Raw-mode PostgreSQL sink: one table per collection (`_id`, `doc jsonb`, `_cluster_time`),
+ * each batch applied with set-based statements in one transaction together with the new
+ * position. A batch is either wholly visible with its position or not at all, so a crash at
+ * any point neither loses a change nor applies one twice.
+ * @public
+ */
+export class PostgresSink implements Sink {
+  readonly name = "postgres";
+  readonly transactional = true;
+  private readonly options: PostgresSinkOptions;
+  private readonly where: string;
+  private readonly checkpoint: CheckpointTable;
+  private readonly registry: TableRegistry;
+  private pool: pg.Pool | undefined;
+  private committed: Position | undefined;
+
+  constructor(options: PostgresSinkOptions) {
+    this.options = options;
+    this.where = redactSecrets(options.url);
+    this.checkpoint = new CheckpointTable(options.checkpointSchema, options.pipeline);
+    this.registry = new TableRegistry(options);
+  }
+
+  async open(): Promise<Position | undefined> {
+    const pool = new pg.Pool({ connectionString: this.options.url, max: 1, application_name: "tributary" });
+    // An idle connection that dies must not crash the process; the next query reconnects.
+    pool.on("error", (error) => this.options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection lost"));
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw mapPostgresConnectError(error, this.where);
+    }
+    this.pool = pool;
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.options.checkpointSchema)}`);
+      await client.query(this.checkpoint.createStatement());
+      await client.query(this.registry.createStatement());
+      await this.registry.load(client);
+      this.committed = await this.checkpoint.read(client);
+      return this.committed;
+    } catch (error) {
+      throw mapPostgresApplyError(error, `the setup of Tributary's tables in schema ${this.options.checkpointSchema}`);
+    } finally {
+      client.release();
+    }
+  }
+
+  async apply(batch: Batch, signal?: AbortSignal): Promise<void> {
+    if (batch.events.length === 0 && batch.position.key === this.committed?.key) return;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.applyOnce(batch);
+        this.committed = batch.position;
+        return;
+      } catch (error) {
+        if (!isTransientPostgresError(error) || signal?.aborted) throw mapPostgresApplyError(error, `a batch of ${batch.events.length} changes`);
+        const delay = backoffDelay(attempt, this.options.retry);
+        this.options.logger.warn({ attempt: attempt + 1, retryInMs: delay, err: redactSecrets(String((error as Error).message)) }, "PostgreSQL unavailable; retrying the batch");
+        await sleep(delay, signal);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.end();
+  }
+
+  private async applyOnce(batch: Batch): Promise<void> {
+    if (!this.pool) throw new Error("PostgresSink.apply called before open()");
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      for (const step of planBatch(batch.events)) {
+        if (step.kind === "command") {
+          await applyCommand(client, this.registry, step.event, this.options.logger);
+          continue;
+        }
+        const ref = await this.registry.ensure(client, step.namespace);
+        await writeRawRows(client, ref, step.changes);
+      }
+      await this.checkpoint.advance(client, this.committed, batch.position);
+      await client.query("COMMIT");
+      this.registry.commit();
+    } catch (error) {
+      this.registry.rollback();
+      await client.query("ROLLBACK").catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import { MongoClient, type MongoClientOptions } from "mongodb";
+import { mapMongoError, notReplicaSetError } from "../errors/mongo-error-mapper.js";
+import { redactSecrets } from "../errors/redact.js";
+
+/** What the source learned about the deployment when it connected. */
+export interface MongoDeployment {
+  readonly client: MongoClient;
+  /** Redacted address, safe for messages. */
+  readonly where: string;
+  readonly version: string;
+  /** `showExpandedEvents` and `$changeStreamSplitLargeEvent`-era servers (6.0+). */
+  readonly supportsExpandedEvents: boolean;
+}
+
+/**
+ * Documents are read with BSON type wrappers (`Int32`, `Double`, `Long`) kept, so that the
+ * target can tell an integer from a double and a Long is never rounded.
+ */
+export const LOSSLESS_BSON_OPTIONS = Object.freeze({
+  promoteValues: false,
+  promoteLongs: false,
+  promoteBuffers: false,
+  bsonRegExp: true,
+});
+
+/**
+ * Connects and checks that change streams can work here: the server is reachable, the
+ * credentials are accepted, and it is a replica set or a sharded cluster.
+ */
+export async function connectMongo(uri: string, options: { serverSelectionTimeoutMs: number }): Promise<MongoDeployment> {
+  const where = redactSecrets(uri);
+  const clientOptions: MongoClientOptions = {
+    serverSelectionTimeoutMS: options.serverSelectionTimeoutMs,
+    appName: "tributary",
+  };
+  let client: MongoClient;
+  try {
+    client = new MongoClient(uri, clientOptions);
+  } catch (error) {
+    throw mapMongoError(error, where);
+  }
+  try {
+    await client.connect();
+    const hello = await client.db("admin").command({ hello: 1 });
+    const isReplicaSet = typeof hello.setName === "string";
+    const isRouter = hello.msg === "isdbgrid";
+    if (!isReplicaSet && !isRouter) throw notReplicaSetError(where);
+    const buildInfo = await client.db("admin").command({ buildInfo: 1 });
+    const version = String(buildInfo.version);
+    const major = Number.parseInt(version.split(".")[0] ?? "0", 10);
+    return { client, where, version, supportsExpandedEvents: major >= 6 };
+  } catch (error) {
+    await client.close().catch(() => undefined);
+    throw mapMongoError(error, where);
+  }
+}

@@ -1,0 +1,72 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { mergeConfig, readConfigFile, validateConfig } from "../../../src/config/load-config.js";
+import { ErrorCode } from "../../../src/errors/error-codes.js";
+
+const minimal = { source: { uri: "mongodb://localhost/?replicaSet=rs0" }, target: { url: "postgres://localhost/db" } };
+
+describe("validateConfig", () => {
+  it("fills every default", () => {
+    const config = validateConfig(minimal);
+    expect(config).toEqual({
+      name: "default",
+      source: { uri: minimal.source.uri, include: [], exclude: [], fullDocument: "updateLookup", serverSelectionTimeoutMs: 10_000 },
+      target: { url: minimal.target.url, schema: "public", checkpointSchema: "tributary", tables: {} },
+      batch: { maxSize: 2_000, maxLatencyMs: 250 },
+      checkpoint: { idleIntervalMs: 10_000 },
+      retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
+      log: { level: "info" },
+    });
+  });
+
+  it("names the path of every problem and the file it came from", () => {
+    const raw = { ...minimal, batch: { maxSize: 0 }, source: { ...minimal.source, includ: ["x"] }, target: { url: "p", schema: "bad name" } };
+    expect(() => validateConfig(raw, "tributary.yml")).toThrow(
+      "Invalid configuration in tributary.yml: unknown setting source.includ; target.schema: must be a PostgreSQL identifier (letters, digits, _ and $; 63 characters at most); batch.maxSize: Too small: expected number to be >=1",
+    );
+  });
+
+  it("says which required setting is missing, with a stable code and path", () => {
+    try {
+      validateConfig({ target: { url: "p" } });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).toBe("Invalid configuration: source is required");
+      expect(error).toMatchObject({ code: ErrorCode.ConfigInvalid, context: { configPath: "source" } });
+    }
+  });
+
+  it("rejects a table mapping key that is not db.collection", () => {
+    expect(() => validateConfig({ ...minimal, target: { ...minimal.target, tables: { orders: "orders" } } })).toThrow("target.tables.orders: keys must be 'db.collection'");
+  });
+});
+
+describe("readConfigFile", () => {
+  async function file(name: string, content: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), "tributary-config-"));
+    const path = join(dir, name);
+    await writeFile(path, content);
+    return path;
+  }
+
+  it("reads YAML and JSON", async () => {
+    expect(await readConfigFile(await file("a.yml", "name: shop\nsource:\n  include: [shop.*]\n"))).toEqual({ name: "shop", source: { include: ["shop.*"] } });
+    expect(await readConfigFile(await file("a.json", '{"name":"shop"}'))).toEqual({ name: "shop" });
+  });
+
+  it("reports a missing file, bad syntax and a non-mapping with the file name", async () => {
+    await expect(readConfigFile("/nonexistent/tributary.yml")).rejects.toThrow("Cannot read config file /nonexistent/tributary.yml: file not found");
+    const broken = await file("b.json", "{ nope");
+    await expect(readConfigFile(broken)).rejects.toThrow(`Config file ${broken} is not valid JSON`);
+    const list = await file("c.yml", "- a\n- b\n");
+    await expect(readConfigFile(list)).rejects.toThrow(`Config file ${list} must hold a mapping (key: value), not a list`);
+  });
+});
+
+describe("mergeConfig", () => {
+  it("lets later values win, deeply, and ignores undefined", () => {
+    expect(mergeConfig({ a: { b: 1, c: 2 }, d: [1] }, { a: { b: 3, e: undefined }, d: [2] })).toEqual({ a: { b: 3, c: 2 }, d: [2] });
+  });
+});
