@@ -3,6 +3,8 @@ import { redactSecrets } from "../errors/redact.js";
 import { createLogger } from "../observability/logger.js";
 import { configFromFlags, type SyncFlags } from "./sync-options.js";
 import { formatError } from "./format-error.js";
+import { ErrorCode } from "../errors/error-codes.js";
+import { isTributaryError } from "../errors/tributary-error.js";
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -35,6 +37,10 @@ function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
     .action(async (flags: SyncFlags) => run(flags))
     .exitOverride();
   return program;
+}
+
+function isUsageError(error: unknown): boolean {
+  return isTributaryError(error) && (error.code === ErrorCode.ConfigInvalid || error.code === ErrorCode.ConfigFileUnreadable);
 }
 
 /**
@@ -70,7 +76,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     process.stderr.write(`${redactSecrets(formatError(error, verbose))}\n`);
-    return EXIT_FAILURE;
+    return isUsageError(error) ? EXIT_USAGE : EXIT_FAILURE;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -28,8 +28,9 @@ export async function configFromFlags(flags: SyncFlags): Promise<TributaryConfig
   const fromFile = flags.config ? await readConfigFile(flags.config) : {};
   const fromFlags = {
     name: flags.name,
-    source: { uri: flags.from, include: flags.include, exclude: flags.exclude },
-    target: { url: flags.to, schema: flags.schema },
+    // An empty value (e.g. an empty environment variable) counts as not given.
+    source: { uri: flags.from || undefined, include: flags.include, exclude: flags.exclude },
+    target: { url: flags.to || undefined, schema: flags.schema },
     log: { level: flags.verbose ? "debug" : flags.logLevel, pretty: flags.prettyLogs },
   };
   const merged = mergeConfig(fromFile, fromFlags);

@@ -1,0 +1,103 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../support/run-cli.js";
+import { findFreePort } from "../../support/postgres-server.js";
+import { postgresUrl } from "../../support/requirements.js";
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "tributary-cli-"));
+});
+
+async function configFile(name: string, content: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}
+
+function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = password;
+  return parsed.toString();
+}
+
+describe("tributary CLI on bad input", () => {
+  it("rejects an unknown flag with a usage error and exit code 2", async () => {
+    const result = await runCli(["sync", "--bogus"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("error: unknown option '--bogus'\n(run with --help for usage)\n");
+  });
+
+  it("names the missing settings and the flags that set them", async () => {
+    const result = await runCli(["sync", "--to", "postgres://localhost/db"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("tributary: error: Invalid configuration: source.uri is required (set it with --from or in a --config file) [TRIB_CONFIG_INVALID]\n");
+  });
+
+  it("names the file and every bad path of an invalid config, with no stack trace", async () => {
+    const path = await configFile("bad.yml", "source:\n  uri: mongodb://localhost\n  includ: [shop.*]\nbatch:\n  maxSize: -1\n");
+    const result = await runCli(["sync", "--config", path, "--to", "postgres://u:secret@localhost/db"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `tributary: error: Invalid configuration in ${path}: unknown setting source.includ; batch.maxSize: Too small: expected number to be >=1 [TRIB_CONFIG_INVALID]\n`,
+    );
+  });
+
+  it("reports a config file that does not exist or does not parse", async () => {
+    expect((await runCli(["sync", "--config", join(dir, "missing.yml")])).stderr).toBe(
+      `tributary: error: Cannot read config file ${join(dir, "missing.yml")}: file not found [TRIB_CONFIG_FILE_UNREADABLE]\n`,
+    );
+    const broken = await configFile("broken.json", "{ not json");
+    const result = await runCli(["sync", "--config", broken]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`^tributary: error: Config file ${broken} is not valid JSON: .+ \\[TRIB_CONFIG_INVALID\\]\\n$`));
+  });
+
+  it("reports a wrong PostgreSQL password in one line, password redacted", async () => {
+    const wrong = withPassword(postgresUrl(), "not-the-password");
+    const result = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", wrong]);
+    expect(result.code).toBe(1);
+    const where = withPassword(postgresUrl(), "***");
+    expect(result.stderr).toBe(`tributary: error: PostgreSQL at ${where} rejected the credentials: password authentication failed for user "postgres" [TRIB_POSTGRES_AUTH_FAILED]\n`);
+    expect(result.stderr).not.toContain("not-the-password");
+  });
+
+  it("reports an unreachable PostgreSQL and a missing database", async () => {
+    const port = await findFreePort();
+    const down = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", `postgres://u:pw@127.0.0.1:${port}/db`]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toBe(`tributary: error: Cannot connect to PostgreSQL at postgres://u:***@127.0.0.1:${port}/db: connect ECONNREFUSED 127.0.0.1:${port} [TRIB_POSTGRES_UNREACHABLE]\n`);
+    const missing = new URL(postgresUrl());
+    missing.pathname = "/no_such_db";
+    const result = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", missing.toString()]);
+    expect(result.stderr).toContain(`database "no_such_db" does not exist; create it first (CREATE DATABASE) or fix the URL [TRIB_POSTGRES_DATABASE_MISSING]`);
+  });
+
+  it("reports an unreachable MongoDB in one line, and the stack only with --verbose", async () => {
+    const port = await findFreePort();
+    const path = await configFile("fast.yml", "source:\n  serverSelectionTimeoutMs: 500\n");
+    const args = ["sync", "--config", path, "--from", `mongodb://app:secret@127.0.0.1:${port}/`, "--to", postgresUrl(), "--log-level", "silent"];
+    const result = await runCli(args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^tributary: error: Cannot reach MongoDB at mongodb://app:\\*\\*\\*@127\\.0\\.0\\.1:${port}/: .*ECONNREFUSED.* \\[TRIB_MONGO_UNREACHABLE\\]\\n$`));
+    const verbose = await runCli([...args, "--verbose"]);
+    expect(verbose.code).toBe(1);
+    expect(verbose.stderr).toContain("caused by:");
+    expect(verbose.stderr).toMatch(/\n\s+at /);
+    expect(verbose.stderr).not.toContain("secret");
+  });
+
+  it("prints complete help", async () => {
+    const top = await runCli(["--help"]);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toContain("Usage: tributary [options] [command]");
+    expect(top.stdout).toContain("sync [options]");
+    const sync = await runCli(["sync", "--help"]);
+    for (const flag of ["--from <mongodb-uri>", "--to <postgres-url>", "--include <glob>", "--exclude <glob>", "--name <pipeline>", "--config <file>", "--schema <schema>", "--verbose"]) {
+      expect(sync.stdout).toContain(flag);
+    }
+  });
+});
