@@ -15,4 +15,14 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Tool configuration files must use a default export.
+    files: ["eslint.config.js", "vitest.config.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "TSEnumDeclaration", message: "Use an `as const` object instead of an enum." },
+      ],
+    },
+  },
 );

@@ -1,0 +1,196 @@
+// Starts real MongoDB servers for tests.
+//
+// Order of preference for the replica set:
+//   1. TRIBUTARY_TEST_MONGODB_URI: an existing replica set, never stopped by the tests.
+//   2. .servers/mongodb.json (written by scripts/provision-mongod.mjs): that mongod binary,
+//      run through mongodb-memory-server.
+//   3. mongodb-memory-server's normal behaviour (MONGOMS_* variables, its cache, a download).
+
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { MongoClient } from "mongodb";
+import { MongoMemoryReplSet, MongoMemoryServer } from "mongodb-memory-server-core";
+
+export interface MongoHandle {
+  /** Connection string; for a replica set it names the set (`replicaSet=`). */
+  uri: string;
+  /** Server version, e.g. "8.0.4". */
+  version: string;
+  stop(): Promise<void>;
+}
+
+interface ProvisionedBinary {
+  binary: string;
+  version: string;
+  source: string;
+}
+
+const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const MANIFEST_PATH = join(REPOSITORY_ROOT, ".servers", "mongodb.json");
+const DEFAULT_START_TIMEOUT_MS = 240_000;
+const PRIMARY_TIMEOUT_MS = 60_000;
+
+/** The mongod provisioned by scripts/provision-mongod.mjs, if there is a usable one. */
+export function provisionedMongoBinary(): ProvisionedBinary | undefined {
+  if (!existsSync(MANIFEST_PATH)) {
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(MANIFEST_PATH, "utf8"));
+  } catch (error) {
+    process.stderr.write(`[tributary tests] ignoring unreadable ${MANIFEST_PATH}: ${describeMongoUnavailable(error)}\n`);
+    return undefined;
+  }
+  if (!isProvisionedBinary(parsed)) {
+    process.stderr.write(`[tributary tests] ignoring ${MANIFEST_PATH}: it lacks "binary" and "version"\n`);
+    return undefined;
+  }
+  if (!existsSync(parsed.binary)) {
+    process.stderr.write(`[tributary tests] ignoring ${MANIFEST_PATH}: ${parsed.binary} does not exist (run npm run servers:provision)\n`);
+    return undefined;
+  }
+  return parsed;
+}
+
+function isProvisionedBinary(value: unknown): value is ProvisionedBinary {
+  if (typeof value !== "object" || value === null) {
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  return typeof record.binary === "string" && typeof record.version === "string";
+}
+
+function binaryOptions(): { systemBinary: string; version: string } | Record<string, never> {
+  const provisioned = provisionedMongoBinary();
+  return provisioned ? { systemBinary: provisioned.binary, version: provisioned.version } : {};
+}
+
+function startTimeoutMs(): number {
+  const configured = Number(process.env.TRIBUTARY_TEST_MONGODB_START_TIMEOUT_MS);
+  return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_START_TIMEOUT_MS;
+}
+
+/** Rejects when `promise` has not settled within `ms`, running `onTimeout` first. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string, onTimeout: () => Promise<unknown>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      void onTimeout()
+        .catch(() => undefined)
+        .finally(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)}s`)));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function serverVersion(uri: string, options: { directConnection?: boolean } = {}): Promise<string> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 15_000, ...options });
+  try {
+    await client.connect();
+    const info = await client.db("admin").command({ buildInfo: 1 });
+    return typeof info.version === "string" ? info.version : "unknown";
+  } finally {
+    await client.close();
+  }
+}
+
+/** Polls `hello` until the replica set reports a writable primary. */
+async function waitForPrimary(uri: string): Promise<void> {
+  const deadline = Date.now() + PRIMARY_TIMEOUT_MS;
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: PRIMARY_TIMEOUT_MS });
+  try {
+    await client.connect();
+    for (;;) {
+      const hello = await client.db("admin").command({ hello: 1 });
+      if (hello.isWritablePrimary === true && typeof hello.setName === "string") {
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`no primary within ${PRIMARY_TIMEOUT_MS / 1000}s (hello: ${JSON.stringify(hello)})`);
+      }
+      await new Promise((done) => setTimeout(done, 200));
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * A single-member replica set (change streams need one).
+ * Uses TRIBUTARY_TEST_MONGODB_URI when set; its deployment is never stopped.
+ */
+export async function startMongoReplicaSet(): Promise<MongoHandle> {
+  const external = process.env.TRIBUTARY_TEST_MONGODB_URI;
+  if (external) {
+    const version = await serverVersion(external);
+    return { uri: external, version, stop: async () => undefined };
+  }
+
+  const replSet = new MongoMemoryReplSet({
+    binary: binaryOptions(),
+    replSet: { count: 1, storageEngine: "wiredTiger" },
+  });
+  const stop = async (): Promise<void> => {
+    await replSet.stop({ doCleanup: true, force: true });
+  };
+  try {
+    await withTimeout(replSet.start(), startTimeoutMs(), "starting the MongoDB replica set", stop);
+    const uri = replSet.getUri();
+    await waitForPrimary(uri);
+    const version = await serverVersion(uri);
+    return { uri, version, stop };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * A standalone mongod (no replica set), for testing that Tributary rejects one.
+ * Uses TRIBUTARY_TEST_MONGODB_STANDALONE_URI when set; its deployment is never stopped.
+ */
+export async function startStandaloneMongo(): Promise<MongoHandle> {
+  const external = process.env.TRIBUTARY_TEST_MONGODB_STANDALONE_URI;
+  if (external) {
+    const version = await serverVersion(external, { directConnection: true });
+    return { uri: external, version, stop: async () => undefined };
+  }
+
+  const server = new MongoMemoryServer({
+    binary: binaryOptions(),
+    instance: { storageEngine: "wiredTiger" },
+  });
+  const stop = async (): Promise<void> => {
+    await server.stop({ doCleanup: true, force: true });
+  };
+  try {
+    await withTimeout(server.start(), startTimeoutMs(), "starting a standalone mongod", stop);
+    const uri = server.getUri();
+    const version = await serverVersion(uri, { directConnection: true });
+    return { uri, version, stop };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** One line saying why MongoDB could not be started, for banners and skip reasons. */
+export function describeMongoUnavailable(error: unknown): string {
+  let text: string;
+  if (error instanceof Error) {
+    text = error.message || error.name;
+    if (error.cause !== undefined && !text.includes(String(error.cause))) {
+      text += ` (cause: ${error.cause instanceof Error ? error.cause.message : String(error.cause)})`;
+    }
+  } else {
+    text = String(error);
+  }
+  const oneLine = text.replace(/\s+/g, " ").trim() || "unknown error";
+  return oneLine.length > 400 ? `${oneLine.slice(0, 397)}...` : oneLine;
+}
