@@ -315,14 +315,8 @@ function provisionFromNuGet() {
   try {
     for (const candidate of candidates()) {
       const label = `${candidate.id}@${candidate.version}`;
-      if (feedUnreachable) {
-        log(`${label}: skipped, the NuGet feed was unreachable`);
-        continue;
-      }
-      if (unknownIds.has(candidate.id)) {
-        log(`${label}: skipped, ${candidate.id} is not in the NuGet feed (NU1101 above)`);
-        continue;
-      }
+      // Skipped silently: the line for the first version of the id already said why.
+      if (feedUnreachable || unknownIds.has(candidate.id)) continue;
       let outcome;
       try {
         outcome = tryCandidate(workDir, targetFramework, candidate);
