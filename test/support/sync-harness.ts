@@ -1,4 +1,5 @@
-import type { Document, MongoClient } from "mongodb";
+import { MongoClient, type Document } from "mongodb";
+import { afterAll, beforeAll, expect } from "vitest";
 import { encodeDocument, type JsonValue } from "../../src/codec/document-codec.js";
 import { keyText } from "../../src/codec/key-text.js";
 import { validateConfig } from "../../src/config/load-config.js";
@@ -8,6 +9,7 @@ import { runSync } from "../../src/runtime/sync-runner.js";
 import type { SyncStats } from "../../src/runtime/sync-stats.js";
 import { LOSSLESS_BSON_OPTIONS } from "../../src/source/mongo-connection.js";
 import { query } from "./postgres-sink-fixture.js";
+import { requireMongo } from "./requirements.js";
 import { waitFor } from "./wait-for.js";
 
 /** A sync running in this process. */
@@ -83,4 +85,36 @@ function sortKeys(value: JsonValue | undefined): JsonValue | undefined {
   if (Array.isArray(value)) return value.map((item) => sortKeys(item) ?? null);
   if (value === null || typeof value !== "object") return value;
   return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys(value[key]) ?? null]));
+}
+
+/** The stored position key of a pipeline, or `undefined` before its first commit. */
+export async function storedPosition(url: string, pipeline = "default"): Promise<string | undefined> {
+  const rows = await query<{ position: string }>(url, "SELECT position FROM tributary.positions WHERE pipeline = $1", [pipeline]).catch(() => []);
+  return rows[0]?.position;
+}
+
+/** Waits until a starting sync has stored its first position: from then on no change is missed. */
+export function waitForInitialPosition(url: string, pipeline = "default"): Promise<string> {
+  return waitFor(() => storedPosition(url, pipeline), "the initial position");
+}
+
+/**
+ * A MongoDB client for the tests of one `describe` block (connected before them, closed after),
+ * and the replica set's URI.
+ */
+export function useMongoClient(): { client: () => MongoClient; uri: () => string } {
+  let client: MongoClient | undefined;
+  let uri = "";
+  beforeAll(async () => {
+    uri = requireMongo().uri;
+    client = new MongoClient(uri);
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
+  return {
+    client: () => client ?? expect.unreachable("MongoDB client used outside its describe block"),
+    uri: () => uri,
+  };
 }

@@ -1,33 +1,30 @@
-import { Binary, Decimal128, Double, Int32, Long, MongoClient, ObjectId, Timestamp, UUID } from "mongodb";
+import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, UUID, type MongoClient } from "mongodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { encodeDocument } from "../../../src/codec/document-codec.js";
 import { LOSSLESS_BSON_OPTIONS } from "../../../src/source/mongo-connection.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
-import { describeWithMongo, postgresUrl, requireMongo } from "../../support/requirements.js";
-import { startSync, type RunningSync } from "../../support/sync-harness.js";
+import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
+import { startSync, useMongoClient, waitForInitialPosition, type RunningSync } from "../../support/sync-harness.js";
 import { waitFor } from "../../support/wait-for.js";
 
 describeWithMongo("sync: every change reaches PostgreSQL exactly", () => {
+  const mongo = useMongoClient();
   let client: MongoClient;
   let url: string;
   let sync: RunningSync;
   const table = "public.changes_items";
 
   beforeAll(async () => {
-    const { uri } = requireMongo();
-    client = new MongoClient(uri);
-    await client.connect();
+    client = mongo.client();
     await client.db("changes").dropDatabase();
     url = await createDatabase(postgresUrl(), "sync_changes");
-    sync = startSync({ source: { uri, include: ["changes.items"] }, target: { url } });
-    // The first position is stored once the stream is open: from then on nothing is missed.
-    await waitFor(async () => (await query(url, "SELECT 1 FROM tributary.positions").catch(() => [])).length === 1, "the initial position");
+    sync = startSync({ source: { uri: mongo.uri(), include: ["changes.items"] }, target: { url } });
+    await waitForInitialPosition(url);
   });
 
   afterAll(async () => {
     await sync?.stop();
-    await client?.close();
   });
 
   interface Item {

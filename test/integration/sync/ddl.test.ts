@@ -1,9 +1,9 @@
-import { MongoClient } from "mongodb";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import type { MongoClient } from "mongodb";
+import { beforeAll, expect, it } from "vitest";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
-import { describeWithMongo, postgresUrl, requireMongo } from "../../support/requirements.js";
-import { startSync, waitForConvergence, type RunningSync } from "../../support/sync-harness.js";
+import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
+import { startSync, useMongoClient, waitForConvergence, waitForInitialPosition, type RunningSync } from "../../support/sync-harness.js";
 import { waitFor } from "../../support/wait-for.js";
 
 async function tables(url: string): Promise<string[]> {
@@ -12,23 +12,17 @@ async function tables(url: string): Promise<string[]> {
 }
 
 describeWithMongo("sync: drop, re-create and rename of watched collections", () => {
+  const mongo = useMongoClient();
   let client: MongoClient;
-  let uri: string;
 
-  beforeAll(async () => {
-    uri = requireMongo().uri;
-    client = new MongoClient(uri);
-    await client.connect();
-  });
-
-  afterAll(async () => {
-    await client?.close();
+  beforeAll(() => {
+    client = mongo.client();
   });
 
   async function started(name: string, include: string[]): Promise<{ url: string; sync: RunningSync }> {
     const url = await createDatabase(postgresUrl(), name);
-    const sync = startSync({ source: { uri, include }, target: { url } });
-    await waitFor(async () => (await query(url, "SELECT 1 FROM tributary.positions").catch(() => [])).length === 1, "the initial position");
+    const sync = startSync({ source: { uri: mongo.uri(), include }, target: { url } });
+    await waitForInitialPosition(url);
     return { url, sync };
   }
 

@@ -1,37 +1,28 @@
-import { MongoClient } from "mongodb";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
-import { describeWithMongo, postgresUrl, requireMongo } from "../../support/requirements.js";
+import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
 import { finished, startCli } from "../../support/run-cli.js";
-import { waitForConvergence } from "../../support/sync-harness.js";
+import { useMongoClient, waitForConvergence, waitForInitialPosition } from "../../support/sync-harness.js";
 import { waitFor } from "../../support/wait-for.js";
 
 const WRITERS = 4;
 const WRITES_PER_WRITER = 3_000;
 
 describeWithMongo("sync: kill -9 during a burst of writes", () => {
-  let client: MongoClient;
+  const mongo = useMongoClient();
   let url: string;
-  let uri: string;
   const ns = { db: "crash", coll: "burst" };
   const table = "public.crash_burst";
 
   beforeAll(async () => {
-    uri = requireMongo().uri;
-    client = new MongoClient(uri);
-    await client.connect();
-    await client.db(ns.db).dropDatabase();
+    await mongo.client().db(ns.db).dropDatabase();
     url = await createDatabase(postgresUrl(), "sync_kill9");
-  });
-
-  afterAll(async () => {
-    await client?.close();
   });
 
   /** One writer: inserts, updates and deletes over its own keys, in order. */
   async function writer(w: number): Promise<void> {
-    const coll = client.db(ns.db).collection<{ _id: string; w: number; i: number; hits?: number }>(ns.coll);
+    const coll = mongo.client().db(ns.db).collection<{ _id: string; w: number; i: number; hits?: number }>(ns.coll);
     for (let i = 0; i < WRITES_PER_WRITER; i += 1) {
       const key = `${w}-${i % 1_000}`;
       if (i < 1_000) await coll.insertOne({ _id: key, w, i });
@@ -41,10 +32,10 @@ describeWithMongo("sync: kill -9 during a burst of writes", () => {
   }
 
   it("converges to the collection exactly after a restart", async () => {
-    const args = ["sync", "--from", uri, "--to", url, "--include", "crash.burst", "--log-level", "warn"];
+    const args = ["sync", "--from", mongo.uri(), "--to", url, "--include", "crash.burst", "--log-level", "warn"];
     const first = startCli(args);
     const firstExit = finished(first);
-    await waitFor(async () => (await query(url, "SELECT 1 FROM tributary.positions").catch(() => [])).length === 1, "the initial position");
+    await waitForInitialPosition(url);
 
     const burst = Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
     await waitFor(async () => Number((await query<{ n: string }>(url, `SELECT count(*) AS n FROM ${table}`).catch(() => []))[0]?.n ?? 0) > 500, "the first rows");
@@ -54,7 +45,7 @@ describeWithMongo("sync: kill -9 during a burst of writes", () => {
 
     const second = startCli(args);
     const secondExit = finished(second);
-    const documents = await waitForConvergence(client, url, ns, table, 120_000);
+    const documents = await waitForConvergence(mongo.client(), url, ns, table, 120_000);
     expect(documents).toBeGreaterThan(3_000);
     second.kill("SIGTERM");
     const result = await secondExit;

@@ -1,36 +1,28 @@
-import { MongoClient } from "mongodb";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { beforeAll, expect, it } from "vitest";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
-import { describeWithMongo, postgresUrl, requireMongo } from "../../support/requirements.js";
-import { startSync, waitForConvergence } from "../../support/sync-harness.js";
+import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
+import { startSync, useMongoClient, waitForConvergence, waitForInitialPosition } from "../../support/sync-harness.js";
 import { waitFor } from "../../support/wait-for.js";
 
 describeWithMongo("sync: stop and restart", () => {
-  let client: MongoClient;
+  const mongo = useMongoClient();
   let url: string;
-  let uri: string;
   const ns = { db: "restart", coll: "events" };
   const table = "public.restart_events";
 
   beforeAll(async () => {
-    uri = requireMongo().uri;
-    client = new MongoClient(uri);
-    await client.connect();
-    await client.db(ns.db).dropDatabase();
+    await mongo.client().db(ns.db).dropDatabase();
     url = await createDatabase(postgresUrl(), "sync_restart");
   });
 
-  afterAll(async () => {
-    await client?.close();
-  });
-
   it("continues from the stored position: nothing lost, nothing applied twice", async () => {
+    const client = mongo.client();
     const coll = client.db(ns.db).collection<{ _id: number; n: number }>(ns.coll);
-    const config = { source: { uri, include: ["restart.*"] }, target: { url } };
+    const config = { source: { uri: mongo.uri(), include: ["restart.*"] }, target: { url } };
 
     const first = startSync(config);
-    await waitFor(async () => (await query(url, "SELECT 1 FROM tributary.positions").catch(() => [])).length === 1, "the initial position");
+    await waitForInitialPosition(url);
     // Count every write PostgreSQL receives per row: a replayed change would count twice.
     await query(url, "CREATE TABLE IF NOT EXISTS applies (_id text PRIMARY KEY, n int NOT NULL)");
     await coll.insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, n: 0 })));
