@@ -34,9 +34,9 @@ export const ConfigSchema = z
           .describe("Namespaces to sync, as globs ('shop.*', '*.orders'). Empty means every non-system namespace."),
         exclude: z.array(namespacePattern).default([]).describe("Namespaces to leave out, as globs."),
         fullDocument: z
-          .enum(["updateLookup", "whenAvailable", "required"])
+          .enum(["updateLookup", "required"])
           .default("updateLookup")
-          .describe("How updates get their full document: looked up, or post-images (MongoDB 6.0+)."),
+          .describe("How updates get their full document: looked up at read time, or post-images (MongoDB 6.0+, changeStreamPreAndPostImages enabled on every watched collection)."),
         serverSelectionTimeoutMs: z.number().int().positive().default(10_000),
       })
       .strict(),

@@ -4,11 +4,11 @@ import { BatchAccumulator } from "../pipeline/batch-accumulator.js";
 import { routeEvent } from "../pipeline/event-router.js";
 import { NamespaceFilter } from "../pipeline/namespace-filter.js";
 import { PostgresSink } from "../sinks/postgres/postgres-sink.js";
-import type { Batch } from "../sinks/sink.js";
 import { ChangeStreamSource } from "../source/change-stream-source.js";
 import { connectMongo } from "../source/mongo-connection.js";
 import { positionDate } from "../source/position.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
+import { pumpChanges } from "./pump-changes.js";
 import { SyncStats } from "./sync-stats.js";
 
 /**
@@ -51,19 +51,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
         (event) => routeEvent(filter, event),
         resumeFrom,
       );
-      const apply = async (batch: Batch | undefined): Promise<void> => {
-        if (!batch) return;
-        // Retries during a target outage end on abort; a started transaction always completes.
-        await sink.apply(batch, signal);
-        accumulator.markCommitted(batch);
-        stats.record(batch, logger);
-      };
-      try {
-        for await (const item of source.items(signal)) await apply(accumulator.push(item));
-      } finally {
-        // Whatever was read is applied before stopping, also when the source failed.
-        await apply(accumulator.drain());
-      }
+      await pumpChanges(source.items(signal), accumulator, sink, { signal, stats, logger });
     } finally {
       await deployment.client.close();
     }

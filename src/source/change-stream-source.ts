@@ -20,7 +20,7 @@ export type SourceItem =
 /** @public */
 export interface ChangeStreamSourceOptions {
   readonly scope: WatchScope;
-  readonly fullDocument: "updateLookup" | "whenAvailable" | "required";
+  readonly fullDocument: "updateLookup" | "required";
   /** Continue after this position; absent: start from now. */
   readonly resumeFrom?: Position;
   /** How long one empty read waits on the server. */

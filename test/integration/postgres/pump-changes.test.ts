@@ -1,0 +1,63 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../../src/errors/error-codes.js";
+import { silentLogger } from "../../../src/observability/logger.js";
+import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
+import { pumpChanges } from "../../../src/runtime/pump-changes.js";
+import { SyncStats } from "../../../src/runtime/sync-stats.js";
+import type { ChangeEvent } from "../../../src/source/change-event.js";
+import type { SourceItem } from "../../../src/source/change-stream-source.js";
+import { makeEvent } from "../../support/events.js";
+import { createDatabase } from "../../support/postgres-server.js";
+import { makeSink, query } from "../../support/postgres-sink-fixture.js";
+import { postgresUrl } from "../../support/requirements.js";
+
+/** A source that yields `events` and then, if given, fails with `failure`. */
+async function* source(events: ChangeEvent[], failure?: Error): AsyncGenerator<SourceItem> {
+  for (const event of events) yield { kind: "event", event };
+  if (failure) throw failure;
+}
+
+const insert = (id: string): ChangeEvent => makeEvent({ op: "insert", ns: "pump.items", id, doc: { _id: id } });
+
+describe("pumpChanges", () => {
+  let url: string;
+
+  beforeAll(async () => {
+    url = await createDatabase(postgresUrl(), "pump_changes");
+  });
+
+  async function run(name: string, events: ChangeEvent[], failure?: Error): Promise<unknown> {
+    const sink = makeSink(url, { pipeline: name, schema: name });
+    await sink.open();
+    const accumulator = new BatchAccumulator({ maxSize: 2, maxLatencyMs: 60_000, idleCommitIntervalMs: 60_000 }, (event) => event);
+    try {
+      await pumpChanges(source(events, failure), accumulator, sink, { signal: new AbortController().signal, stats: new SyncStats(), logger: silentLogger() });
+      return undefined;
+    } catch (error) {
+      return error;
+    } finally {
+      await sink.close();
+    }
+  }
+
+  async function state(name: string): Promise<{ ids: string[]; position: string | undefined }> {
+    const rows = await query<{ _id: string }>(url, `SELECT _id FROM ${name}.pump_items ORDER BY _id`).catch(() => []);
+    const [position] = await query<{ position: string }>(url, "SELECT position FROM tributary.positions WHERE pipeline = $1", [name]);
+    return { ids: rows.map((row) => row._id), position: position?.position };
+  }
+
+  it("applies what was read before the source failed, then reports the failure", async () => {
+    const events = ["a", "b", "c"].map(insert);
+    const error = await run("source_fails", events, new Error("stream broke"));
+    expect((error as Error).message).toBe("stream broke");
+    expect(await state("source_fails")).toEqual({ ids: ["a", "b", "c"], position: events[2]!.position.key });
+  });
+
+  it("applies nothing after a batch the sink refused, so the position never passes it", async () => {
+    await query(url, "CREATE SCHEMA sink_fails; CREATE TABLE sink_fails.pump_items (_id text PRIMARY KEY CHECK (_id <> 'poison'), doc jsonb NOT NULL, _cluster_time timestamptz NOT NULL, _synced_at timestamptz NOT NULL DEFAULT now())");
+    const events = ["a", "b", "poison", "d", "e"].map(insert);
+    const error = await run("sink_fails", events);
+    expect(error).toMatchObject({ code: ErrorCode.PostgresApplyFailed });
+    expect(await state("sink_fails")).toEqual({ ids: ["a", "b"], position: events[1]!.position.key });
+  });
+});
