@@ -1,6 +1,8 @@
 import { MongoClient, type MongoClientOptions } from "mongodb";
 import { mapMongoError, notReplicaSetError } from "../errors/mongo-error-mapper.js";
+import { ErrorCode } from "../errors/error-codes.js";
 import { redactSecrets } from "../errors/redact.js";
+import { TributaryError } from "../errors/tributary-error.js";
 
 /** What the source learned about the deployment when it connected. */
 export interface MongoDeployment {
@@ -37,7 +39,12 @@ export async function connectMongo(uri: string, options: { serverSelectionTimeou
   try {
     client = new MongoClient(uri, clientOptions);
   } catch (error) {
-    throw mapMongoError(error, where);
+    // The driver validates the string when the client is created: a usage error, not a fault.
+    const reason = redactSecrets(error instanceof Error ? error.message : String(error));
+    throw new TributaryError(ErrorCode.ConfigInvalid, `Invalid MongoDB connection string ${where} (source.uri, --from): ${reason}`, {
+      cause: error,
+      context: { configPath: "source.uri" },
+    });
   }
   try {
     await client.connect();

@@ -81,7 +81,8 @@ export class PostgresSink implements Sink {
     if (batch.events.length === 0 && batch.position.key === this.committed?.key) return;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await this.applyOnce(batch);
+        // A connection lost while COMMIT was in flight may have committed: ask before redoing.
+        if (attempt === 0 || !(await this.isStored(batch.position))) await this.applyOnce(batch);
         this.committed = batch.position;
         return;
       } catch (error) {
@@ -97,6 +98,16 @@ export class PostgresSink implements Sink {
     const pool = this.pool;
     this.pool = undefined;
     await pool?.end();
+  }
+
+  private async isStored(position: Position): Promise<boolean> {
+    if (!this.pool) return false;
+    const client = await this.pool.connect();
+    try {
+      return (await this.checkpoint.read(client))?.key === position.key;
+    } finally {
+      client.release();
+    }
   }
 
   private async applyOnce(batch: Batch): Promise<void> {

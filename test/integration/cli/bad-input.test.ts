@@ -90,6 +90,14 @@ describe("tributary CLI on bad input", () => {
     expect(verbose.stderr).not.toContain("secret");
   });
 
+  it("rejects a malformed MongoDB connection string as a usage error", async () => {
+    const result = await runCli(["sync", "--from", "mongo://db.example", "--to", postgresUrl()]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'tributary: error: Invalid MongoDB connection string mongo://db.example (source.uri, --from): Invalid scheme, expected connection string to start with "mongodb://" or "mongodb+srv://" [TRIB_CONFIG_INVALID]\n',
+    );
+  });
+
   it("prints complete help", async () => {
     const top = await runCli(["--help"]);
     expect(top.code).toBe(0);

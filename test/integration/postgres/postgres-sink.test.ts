@@ -196,3 +196,20 @@ describe("PostgresSink (raw mode)", () => {
     });
   });
 });
+
+describe("PostgresSink when its connection dies", () => {
+  it("reconnects and applies the next batch, once", async () => {
+    const sink = await openSink({ pipeline: "reconnect" });
+    const first = makeEvent({ op: "insert", ns: "shop.orders", id: 1, doc: { _id: 1 } });
+    await sink.apply({ events: [first], position: first.position });
+    const killed = await query<{ killed: boolean }>(
+      url,
+      "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = 'tributary' AND pid <> pg_backend_pid()",
+    );
+    expect(killed).toEqual([{ killed: true }]);
+    const second = makeEvent({ op: "insert", ns: "shop.orders", id: 2, doc: { _id: 2 } });
+    await sink.apply({ events: [second], position: second.position });
+    expect((await rows()).map((row) => row._id)).toEqual(["1", "2"]);
+    expect(await query(url, "SELECT position FROM tributary.positions WHERE pipeline = 'reconnect'")).toEqual([{ position: second.position.key }]);
+  });
+});
