@@ -9,26 +9,36 @@ import { ConfigSchema, type TributaryConfig } from "./config-schema.js";
 type PlainObject = Record<string, unknown>;
 
 /** Reads a YAML or JSON config file into a plain object (not yet validated). */
-export async function readConfigFile(path: string): Promise<PlainObject> {
+export function readConfigFile(path: string): Promise<PlainObject> {
+  return readStructuredFile(path, "config file");
+}
+
+/**
+ * Reads a YAML or JSON file (JSON when it ends in `.json`) into a plain object; `what` names
+ * the file in errors ("config file", "mapping file").
+ */
+export async function readStructuredFile(path: string, what: string): Promise<PlainObject> {
+  const What = what.charAt(0).toUpperCase() + what.slice(1);
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String((cause as Error).message);
-    throw new TributaryError(ErrorCode.ConfigFileUnreadable, `Cannot read config file ${path}: ${reason}`, { cause, context: { configPath: path } });
+    throw new TributaryError(ErrorCode.ConfigFileUnreadable, `Cannot read ${what} ${path}: ${reason}`, { cause, context: { configPath: path } });
   }
+  const format = extname(path) === ".json" ? "JSON" : "YAML";
   let parsed: unknown;
   try {
-    parsed = extname(path) === ".json" ? JSON.parse(text) : parseYaml(text);
+    parsed = format === "JSON" ? JSON.parse(text) : parseYaml(text);
   } catch (cause) {
-    throw new TributaryError(ErrorCode.ConfigInvalid, `Config file ${path} is not valid ${extname(path) === ".json" ? "JSON" : "YAML"}: ${(cause as Error).message.split("\n")[0]}`, {
+    throw new TributaryError(ErrorCode.ConfigInvalid, `${What} ${path} is not valid ${format}: ${(cause as Error).message.split("\n")[0]}`, {
       cause,
       context: { configPath: path },
     });
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new TributaryError(ErrorCode.ConfigInvalid, `Config file ${path} must hold a mapping (key: value), not ${Array.isArray(parsed) ? "a list" : typeof parsed}`, {
+    throw new TributaryError(ErrorCode.ConfigInvalid, `${What} ${path} must hold a mapping (key: value), not ${Array.isArray(parsed) ? "a list" : typeof parsed}`, {
       context: { configPath: path },
     });
   }
@@ -56,7 +66,7 @@ function isPlainObject(value: unknown): value is PlainObject {
  * @public
  */
 export function validateConfig(raw: unknown, origin?: string): TributaryConfig {
-  const result = ConfigSchema.safeParse(raw);
+  const result = ConfigSchema.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
   const problems = result.error.issues.map(describeIssue);
   const where = origin ? ` in ${origin}` : "";

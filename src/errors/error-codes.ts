@@ -18,6 +18,8 @@ export const ErrorCode = Object.freeze({
   TableNameConflict: "TRIB_TABLE_NAME_CONFLICT",
   DocumentNotEncodable: "TRIB_DOCUMENT_NOT_ENCODABLE",
   CheckpointMismatch: "TRIB_CHECKPOINT_MISMATCH",
+  MappingInvalid: "TRIB_MAPPING_INVALID",
+  ValueDoesNotFit: "TRIB_VALUE_DOES_NOT_FIT",
 });
 
 /** @public */

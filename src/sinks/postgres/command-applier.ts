@@ -2,7 +2,8 @@ import type { PoolClient } from "pg";
 import type { Logger } from "../../observability/logger.js";
 import { formatNamespace, type ChangeEvent } from "../../source/change-event.js";
 import { qualifiedName, quoteIdent } from "./sql.js";
-import type { TableRef, TableRegistry } from "./table-registry.js";
+import type { TableLayout, TableRef } from "./table-layout.js";
+import type { TableRegistry } from "./table-registry.js";
 
 /**
  * Mirrors collection and database commands on the tables: a dropped collection's table is
@@ -10,12 +11,12 @@ import type { TableRef, TableRegistry } from "./table-registry.js";
  * as `renameCollection` with `dropTarget` does), a dropped database drops all its tables.
  * Other commands (create, indexes, modify) need nothing in raw mode.
  */
-export async function applyCommand(client: PoolClient, registry: TableRegistry, event: ChangeEvent, logger: Logger): Promise<void> {
+export async function applyCommand(client: PoolClient, registry: TableRegistry, layout: TableLayout, event: ChangeEvent, logger: Logger): Promise<void> {
   const namespace = formatNamespace(event.ns);
   switch (event.op) {
     case "drop": {
       const ref = registry.lookup(namespace);
-      if (ref) await dropTable(client, registry, ref);
+      if (ref) await dropTables(client, registry, layout, ref);
       logger.info({ namespace, table: ref && `${ref.schema}.${ref.table}` }, "collection dropped; table dropped");
       return;
     }
@@ -24,8 +25,13 @@ export async function applyCommand(client: PoolClient, registry: TableRegistry, 
       const ref = registry.lookup(namespace);
       if (!ref) return;
       const toNamespace = formatNamespace(event.to);
+      if (!layout.keepsTablesOnRename) {
+        await dropTables(client, registry, layout, ref);
+        logger.warn({ from: namespace, to: toNamespace }, "collection renamed; its tables were dropped (its documents under the new name are not copied)");
+        return;
+      }
       const existing = registry.lookup(toNamespace);
-      if (existing) await dropTable(client, registry, existing);
+      if (existing) await dropTables(client, registry, layout, existing);
       const planned = registry.plannedRef(toNamespace);
       if (planned.table !== ref.table) {
         await client.query(`DROP TABLE IF EXISTS ${qualifiedName(ref.schema, planned.table)}`);
@@ -37,7 +43,7 @@ export async function applyCommand(client: PoolClient, registry: TableRegistry, 
     }
     case "dropDatabase": {
       const refs = registry.tablesOfDatabase(event.ns.db);
-      for (const ref of refs) await dropTable(client, registry, ref);
+      for (const ref of refs) await dropTables(client, registry, layout, ref);
       logger.info({ db: event.ns.db, tables: refs.length }, "database dropped; its tables dropped");
       return;
     }
@@ -46,7 +52,7 @@ export async function applyCommand(client: PoolClient, registry: TableRegistry, 
   }
 }
 
-async function dropTable(client: PoolClient, registry: TableRegistry, ref: TableRef): Promise<void> {
-  await client.query(`DROP TABLE IF EXISTS ${qualifiedName(ref.schema, ref.table)}`);
+async function dropTables(client: PoolClient, registry: TableRegistry, layout: TableLayout, ref: TableRef): Promise<void> {
+  for (const statement of layout.dropStatements(ref)) await client.query(statement);
   await registry.forget(client, ref.namespace);
 }

@@ -5,11 +5,15 @@ import { planBatch } from "../../pipeline/coalesce.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../../source/backoff.js";
 import type { Position } from "../../source/position.js";
 import type { Batch, Sink } from "../sink.js";
+import type { RelationalMapping } from "../../mapping/table-mapping.js";
 import { CheckpointTable } from "./checkpoint-table.js";
+import { DeadLetterTable } from "./dead-letters.js";
 import { applyCommand } from "./command-applier.js";
 import { isTransientPostgresError, mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
-import { writeRawRows } from "./raw-row-writer.js";
+import { RawLayout } from "./raw-layout.js";
+import { RelationalLayout } from "./relational/relational-layout.js";
 import { quoteIdent } from "./sql.js";
+import type { TableLayout } from "./table-layout.js";
 import { TableRegistry } from "./table-registry.js";
 
 /** @public */
@@ -19,8 +23,12 @@ export interface PostgresSinkOptions {
   readonly schema: string;
   /** Schema of the positions and table registry. */
   readonly checkpointSchema: string;
-  /** Explicit table names per `db.coll`. */
+  /** Raw mode: explicit table names per `db.coll`. */
   readonly tables: Readonly<Record<string, string>>;
+  /** Relational mode: typed tables as this mapping describes; raw mode without it. */
+  readonly mapping?: RelationalMapping;
+  /** Stop on a document that cannot be written instead of setting it aside in `dead_letters`. */
+  readonly strict?: boolean;
   /** Pipeline name: the key of the stored position. */
   readonly pipeline: string;
   readonly retry: BackoffOptions;
@@ -28,8 +36,8 @@ export interface PostgresSinkOptions {
 }
 
 /**
- * Raw-mode PostgreSQL sink: one table per collection (`_id`, `doc jsonb`, `_cluster_time`),
- * each batch applied with set-based statements in one transaction together with the new
+ * PostgreSQL sink: raw mode (one table per collection: `_id`, `doc jsonb`, `_cluster_time`) or
+ * relational mode (a mapping file's typed tables and child tables), each batch applied with set-based statements in one transaction together with the new
  * position. A batch is either wholly visible with its position or not at all, so a crash at
  * any point neither loses a change nor applies one twice.
  * @public
@@ -41,6 +49,8 @@ export class PostgresSink implements Sink {
   private readonly where: string;
   private readonly checkpoint: CheckpointTable;
   private readonly registry: TableRegistry;
+  private readonly layout: TableLayout;
+  private readonly deadLetters: DeadLetterTable;
   private pool: pg.Pool | undefined;
   private committed: Position | undefined;
 
@@ -48,7 +58,12 @@ export class PostgresSink implements Sink {
     this.options = options;
     this.where = redactSecrets(options.url);
     this.checkpoint = new CheckpointTable(options.checkpointSchema, options.pipeline);
-    this.registry = new TableRegistry(options);
+    this.deadLetters = new DeadLetterTable(options.checkpointSchema, options.pipeline);
+    const onReject = this.deadLetters.handler(options.strict ?? false);
+    this.layout = options.mapping
+      ? new RelationalLayout(options.mapping, onReject)
+      : new RawLayout({ schema: options.schema, tables: options.tables, onReject });
+    this.registry = new TableRegistry({ checkpointSchema: options.checkpointSchema, pipeline: options.pipeline, layout: this.layout, logger: options.logger });
   }
 
   async open(): Promise<Position | undefined> {
@@ -67,6 +82,7 @@ export class PostgresSink implements Sink {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.options.checkpointSchema)}`);
       await client.query(this.checkpoint.createStatement());
       await client.query(this.registry.createStatement());
+      await client.query(this.deadLetters.createStatement());
       await this.registry.load(client);
       this.committed = await this.checkpoint.read(client);
       return this.committed;
@@ -118,11 +134,11 @@ export class PostgresSink implements Sink {
       await client.query("BEGIN");
       for (const step of planBatch(batch.events)) {
         if (step.kind === "command") {
-          await applyCommand(client, this.registry, step.event, this.options.logger);
+          await applyCommand(client, this.registry, this.layout, step.event, this.options.logger);
           continue;
         }
         const ref = await this.registry.ensure(client, step.namespace);
-        await writeRawRows(client, ref, step.changes);
+        await this.layout.write(client, ref, step.changes);
       }
       await this.checkpoint.advance(client, this.committed, batch.position);
       await client.query("COMMIT");

@@ -1,28 +1,36 @@
 import type { PoolClient } from "pg";
-import { encodeDocument } from "../../codec/document-codec.js";
+import { encodeDocument, type JsonValue } from "../../codec/document-codec.js";
+import { ErrorCode } from "../../errors/error-codes.js";
+import { isTributaryError } from "../../errors/tributary-error.js";
 import type { RowChange } from "../../pipeline/coalesce.js";
+import type { RejectionHandler } from "./dead-letters.js";
 import { qualifiedName } from "./sql.js";
-import type { TableRef } from "./table-registry.js";
+import type { TableRef } from "./table-layout.js";
 
 /**
  * Writes coalesced row changes into a raw table (`_id`, `doc`, `_cluster_time`) with one
  * statement per kind: all upserts through `jsonb_to_recordset` of a single parameter, all
- * deletes through `= ANY($1)`. No round trip per row.
+ * deletes through `= ANY($1)`. No round trip per row. A document jsonb cannot hold goes to
+ * `onReject` instead.
  */
-export async function writeRawRows(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+export async function writeRawRows(client: PoolClient, ref: TableRef, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
   const table = qualifiedName(ref.schema, ref.table);
-  const upserts: { id: string; doc: unknown; ts: number }[] = [];
+  const upserts: { id: string; doc: JsonValue; ts: number }[] = [];
   const deletes: string[] = [];
   for (const change of changes) {
     if (change.kind === "delete") {
       deletes.push(change.key);
       continue;
     }
-    upserts.push({
-      id: change.key,
-      doc: encodeDocument(change.doc, { namespace: ref.namespace, key: change.key }),
-      ts: change.event.clusterTime.t,
-    });
+    let doc: JsonValue;
+    try {
+      doc = encodeDocument(change.doc, { namespace: ref.namespace, key: change.key });
+    } catch (error) {
+      if (!isTributaryError(error) || error.code !== ErrorCode.DocumentNotEncodable) throw error;
+      await onReject(client, ref.namespace, change, { field: error.context.field ?? "", reason: "contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store" });
+      continue;
+    }
+    upserts.push({ id: change.key, doc, ts: change.event.clusterTime.t });
   }
   if (deletes.length > 0) {
     await client.query(`DELETE FROM ${table} WHERE _id = ANY($1::text[])`, [deletes]);

@@ -1,22 +1,15 @@
 import type { PoolClient } from "pg";
 import { ErrorCode } from "../../errors/error-codes.js";
 import { TributaryError } from "../../errors/tributary-error.js";
-import { qualifiedName, quoteIdent } from "./sql.js";
-import { defaultTableName } from "./table-naming.js";
-
-/** Where one collection's rows live. */
-export interface TableRef {
-  readonly namespace: string;
-  readonly schema: string;
-  readonly table: string;
-}
+import type { Logger } from "../../observability/logger.js";
+import { qualifiedName } from "./sql.js";
+import type { TableLayout, TableRef } from "./table-layout.js";
 
 export interface TableRegistryOptions {
   readonly checkpointSchema: string;
   readonly pipeline: string;
-  readonly schema: string;
-  /** Explicit table names per `db.coll`. */
-  readonly tables: Readonly<Record<string, string>>;
+  readonly layout: TableLayout;
+  readonly logger: Logger;
 }
 
 /**
@@ -68,19 +61,15 @@ export class TableRegistry {
     return [...names].filter((ns) => ns.startsWith(`${db}.`)).flatMap((ns) => this.lookup(ns) ?? []);
   }
 
-  /** The table of a collection, created (with the raw layout) if it does not exist yet. */
+  /** The table of a collection, created (by the layout) if it does not exist yet. */
   async ensure(client: PoolClient, namespace: string): Promise<TableRef> {
     const known = this.lookup(namespace);
     if (known) return known;
     const ref = this.plannedRef(namespace);
     this.assertTableFree(ref);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(ref.schema)}`);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${qualifiedName(ref.schema, ref.table)} (
-      _id text PRIMARY KEY,
-      doc jsonb NOT NULL,
-      _cluster_time timestamptz NOT NULL,
-      _synced_at timestamptz NOT NULL DEFAULT now()
-    )`);
+    const statements = this.options.layout.createStatements(ref);
+    for (const statement of statements.required) await client.query(statement);
+    for (const statement of statements.optional) await this.tryStatement(client, statement, ref);
     await this.record(client, ref);
     return ref;
   }
@@ -112,10 +101,19 @@ export class TableRegistry {
   }
 
   plannedRef(namespace: string): TableRef {
-    const explicit = this.options.tables[namespace];
-    const dot = namespace.indexOf(".");
-    const table = explicit ?? defaultTableName(namespace.slice(0, dot), namespace.slice(dot + 1));
-    return { namespace, schema: this.options.schema, table };
+    return { namespace, ...this.options.layout.nameOf(namespace) };
+  }
+
+  /** Runs a statement that may fail (a user's index) without aborting the transaction. */
+  private async tryStatement(client: PoolClient, statement: string, ref: TableRef): Promise<void> {
+    await client.query("SAVEPOINT optional_statement");
+    try {
+      await client.query(statement);
+      await client.query("RELEASE SAVEPOINT optional_statement");
+    } catch (error) {
+      await client.query("ROLLBACK TO SAVEPOINT optional_statement");
+      this.options.logger.warn({ namespace: ref.namespace, statement, err: (error as Error).message }, "index of the mapping not created");
+    }
   }
 
   private async record(client: PoolClient, ref: TableRef): Promise<void> {

@@ -145,15 +145,40 @@ describe("PostgresSink (raw mode)", () => {
     expect((await rows()).map((row) => row._id)).toEqual(["1"]);
   });
 
-  it("names the collection, key and field of a document PostgreSQL cannot store, and stores nothing of its batch", async () => {
+  it("sets a document PostgreSQL cannot store aside in dead_letters, naming collection, key and field, and applies the rest", async () => {
     const sink = await openSink();
     const events = [
       makeEvent({ op: "insert", ns: "shop.orders", id: 1, doc: { _id: 1 } }),
       makeEvent({ op: "insert", ns: "shop.orders", id: 2, doc: { _id: 2, note: { text: "a\u0000b" } } }),
     ];
-    const failure = sink.apply({ events, position: events[1]!.position });
-    await expect(failure).rejects.toMatchObject({ code: ErrorCode.DocumentNotEncodable, context: { namespace: "shop.orders", key: "2", field: "note.text" } });
+    await sink.apply({ events, position: events[1]!.position });
+    expect(await rows()).toEqual([{ _id: "1", doc: { _id: 1 } }]);
+    expect(await query(url, "SELECT pipeline, namespace, key, field, reason, document FROM tributary.dead_letters")).toEqual([
+      {
+        pipeline: "test",
+        namespace: "shop.orders",
+        key: "2",
+        field: "note.text",
+        reason: "contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store",
+        document: { $ejson: '{"_id":{"$numberInt":"2"},"note":{"text":"a\\u0000b"}}' },
+      },
+    ]);
+  });
+
+  it("stops on such a document in strict mode, naming it, and stores nothing of its batch", async () => {
+    const sink = await openSink({ strict: true });
+    const events = [
+      makeEvent({ op: "insert", ns: "shop.orders", id: 1, doc: { _id: 1 } }),
+      makeEvent({ op: "insert", ns: "shop.orders", id: 2, doc: { _id: 2, note: { text: "a\u0000b" } } }),
+    ];
+    await expect(sink.apply({ events, position: events[1]!.position })).rejects.toMatchObject({
+      code: ErrorCode.ValueDoesNotFit,
+      context: { namespace: "shop.orders", key: "2", field: "note.text" },
+      message:
+        'Document key 2 in shop.orders cannot be written: field "note.text": contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store. Fix the document or the mapping, or run without --strict to set such documents aside in the dead_letters table',
+    });
     expect(await query(url, "SELECT to_regclass('public.shop_orders') AS t")).toEqual([{ t: null }]);
+    expect(await query(url, "SELECT count(*)::int AS n FROM tributary.dead_letters")).toEqual([{ n: 0 }]);
   });
 
   it("mirrors drop, rename and dropDatabase on the tables", async () => {

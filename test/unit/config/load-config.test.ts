@@ -38,6 +38,10 @@ describe("validateConfig", () => {
     }
   });
 
+  it("tells a wrong type from a missing setting", () => {
+    expect(() => validateConfig({ ...minimal, batch: { maxSize: "many" } })).toThrow("Invalid configuration: batch.maxSize: Invalid input: expected number, received string");
+  });
+
   it("rejects a table mapping key that is not db.collection", () => {
     expect(() => validateConfig({ ...minimal, target: { ...minimal.target, tables: { orders: "orders" } } })).toThrow("target.tables.orders: keys must be 'db.collection'");
   });

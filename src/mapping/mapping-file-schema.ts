@@ -1,0 +1,36 @@
+import { z } from "zod";
+
+/** A field entry: `"address.city": { "dest": "city", "type": "TEXT" }`. */
+export const FieldEntrySchema = z
+  .object({
+    dest: z.string().min(1),
+    type: z.string().min(1),
+    fk: z.string().min(1).optional(),
+    default: z.unknown().optional(),
+  })
+  .strict();
+
+/**
+ * A collection entry of mongo-connector-postgresql's `mappings.json` (`pk`, `indices`, then
+ * field paths), plus Tributary's extensions, which start with `$` so they cannot clash with a
+ * field name: `$table`, `$schema`, `$extra` (the catch-all jsonb column, or `false`).
+ */
+export const CollectionEntrySchema = z
+  .object({
+    pk: z.string().min(1).optional(),
+    indices: z.array(z.string().min(1)).optional(),
+    $table: z.string().min(1).optional(),
+    $schema: z.string().min(1).optional(),
+    $extra: z.union([z.string().min(1), z.literal(false)]).optional(),
+  })
+  .catchall(FieldEntrySchema);
+
+/** `database → collection → entry`. */
+export const MappingFileSchema = z.record(z.string().min(1), z.record(z.string().min(1), CollectionEntrySchema));
+
+export type FieldEntry = z.infer<typeof FieldEntrySchema>;
+export type CollectionEntry = z.infer<typeof CollectionEntrySchema>;
+export type MappingFile = z.infer<typeof MappingFileSchema>;
+
+/** Keys of a collection entry that are not field paths. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(["pk", "indices", "$table", "$schema", "$extra"]);

@@ -1,0 +1,89 @@
+import type { PoolClient } from "pg";
+import type { TableMapping } from "../../../mapping/table-mapping.js";
+import { coerceValue } from "../../../mapping/value-coercion.js";
+import type { RowChange } from "../../../pipeline/coalesce.js";
+import { qualifiedName, quoteIdent } from "../sql.js";
+import { CLUSTER_TIME_COLUMN, ORDINAL_COLUMN, SYNCED_AT_COLUMN } from "./relational-ddl.js";
+import type { RejectionHandler } from "../dead-letters.js";
+import { extractRows, isRejection, type Row } from "./row-extractor.js";
+
+interface RecordsetColumn {
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * Writes coalesced row changes of one collection into its mapped tables, set-based: for the
+ * parent table one delete and one upsert; for each child table one delete of the rows of every
+ * touched parent, then one insert of the new rows. An updated document's children are thus
+ * replaced in the same transaction; a deleted document's children go with it.
+ */
+export async function writeRelationalRows(client: PoolClient, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
+  const upserts: Row[] = [];
+  const deletedKeys: unknown[] = [];
+  const childRows = new Map<TableMapping, Row[]>(mapping.children.map((child) => [child.table, []]));
+  const touchedKeys: unknown[] = [];
+  for (const change of changes) {
+    if (change.kind === "delete") {
+      // A delete carries only the document key; the pk column is mapped from `_id`.
+      const key = coerceValue(change.event.key?._id, mapping.pk.type);
+      if (key.ok) deletedKeys.push(key.value);
+      else await onReject(client, mapping.source, change, { field: "_id", reason: key.reason });
+      continue;
+    }
+    const extracted = extractRows(mapping, change.doc);
+    if (isRejection(extracted)) {
+      await onReject(client, mapping.source, change, extracted);
+      continue;
+    }
+    upserts.push({ ...extracted.row, [CLUSTER_TIME_COLUMN]: change.event.clusterTime.t });
+    touchedKeys.push(extracted.row[mapping.pk.column]);
+    for (const child of extracted.children) childRows.get(child.table)?.push(...child.rows);
+  }
+  const table = qualifiedName(mapping.schema, mapping.table);
+  if (deletedKeys.length > 0) {
+    // Child rows go with their parent (ON DELETE CASCADE).
+    await client.query(`DELETE FROM ${table} WHERE ${quoteIdent(mapping.pk.column)} = ANY($1::${mapping.pk.type.sql}[])`, [deletedKeys]);
+  }
+  for (const child of mapping.children) {
+    if (touchedKeys.length === 0) break;
+    const childTable = qualifiedName(child.table.schema, child.table.table);
+    await client.query(`DELETE FROM ${childTable} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [touchedKeys]);
+  }
+  if (upserts.length > 0) await upsert(client, mapping, upserts);
+  for (const child of mapping.children) {
+    const rows = childRows.get(child.table) ?? [];
+    if (rows.length === 0) continue;
+    const columns: RecordsetColumn[] = [
+      { name: child.fkColumn, sql: child.fkType.sql },
+      { name: ORDINAL_COLUMN, sql: "integer" },
+      ...recordsetColumns(child.table).filter((column) => !(child.table.pk.generated && column.name === child.table.pk.column)),
+    ];
+    await insertRecordset(client, qualifiedName(child.table.schema, child.table.table), columns, rows, "");
+  }
+}
+
+function recordsetColumns(mapping: TableMapping): RecordsetColumn[] {
+  const columns = mapping.columns.map((column) => ({ name: column.column, sql: column.type.sql }));
+  return mapping.extraColumn ? [...columns, { name: mapping.extraColumn, sql: "jsonb" }] : columns;
+}
+
+async function upsert(client: PoolClient, mapping: TableMapping, rows: readonly Row[]): Promise<void> {
+  const columns = [...recordsetColumns(mapping), { name: CLUSTER_TIME_COLUMN, sql: "double precision" }];
+  const updates = columns
+    .filter((column) => column.name !== mapping.pk.column)
+    .map((column) => `${quoteIdent(column.name)} = EXCLUDED.${quoteIdent(column.name)}`)
+    .concat(`${quoteIdent(SYNCED_AT_COLUMN)} = now()`);
+  const conflict = ` ON CONFLICT (${quoteIdent(mapping.pk.column)}) DO UPDATE SET ${updates.join(", ")}`;
+  await insertRecordset(client, qualifiedName(mapping.schema, mapping.table), columns, rows, conflict);
+}
+
+/** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)`, one parameter for all rows. */
+async function insertRecordset(client: PoolClient, table: string, columns: readonly RecordsetColumn[], rows: readonly Row[], suffix: string): Promise<void> {
+  const names = columns.map((column) => quoteIdent(column.name));
+  const selected = columns.map((column) => (column.name === CLUSTER_TIME_COLUMN ? `to_timestamp(r.${quoteIdent(column.name)})` : `r.${quoteIdent(column.name)}`));
+  const definition = columns.map((column) => `${quoteIdent(column.name)} ${column.sql}`);
+  await client.query(`INSERT INTO ${table} (${names.join(", ")}) SELECT ${selected.join(", ")} FROM jsonb_to_recordset($1::jsonb) AS r(${definition.join(", ")})${suffix}`, [
+    JSON.stringify(rows),
+  ]);
+}

@@ -1,0 +1,177 @@
+// Proves that the JSON values coerceValue produces load through jsonb_to_recordset into columns of
+// each type, as PostgreSQL reads them, and that what it rejects PostgreSQL would refuse too.
+
+import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, UUID } from "mongodb";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { JsonValue } from "../../../src/codec/document-codec.js";
+import { parseColumnType, type ColumnType } from "../../../src/mapping/column-type.js";
+import { coerceValue } from "../../../src/mapping/value-coercion.js";
+import { query } from "../../support/postgres-sink-fixture.js";
+import { postgresUrl } from "../../support/requirements.js";
+
+const OID = "65f1c0ffee00000000abcdef";
+const UUID_TEXT = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+/** The shared database, with sessions in UTC so timestamptz text does not depend on the server. */
+let url: string;
+
+beforeAll(() => {
+  const target = new URL(postgresUrl());
+  target.searchParams.set("options", "-c TimeZone=UTC");
+  url = target.toString();
+});
+
+function type(text: string): ColumnType {
+  const parsed = parseColumnType(text);
+  if (parsed === undefined) throw new Error(`not a column type: ${text}`);
+  return parsed;
+}
+
+function coerced(value: unknown, columnType: ColumnType): JsonValue {
+  const result = coerceValue(value, columnType);
+  if (!result.ok) throw new Error(`coerceValue rejected the value: ${result.reason}`);
+  return result.value;
+}
+
+/** The text PostgreSQL gives for each column of one row loaded from `rows`. */
+async function load(columns: readonly string[], rows: readonly Record<string, JsonValue>[]): Promise<Record<string, string | null>[]> {
+  const list = columns.map((sql, i) => `c${i} ${sql}`).join(", ");
+  const select = columns.map((_, i) => `(r.c${i})::text AS c${i}`).join(", ");
+  return query(url, `SELECT ${select} FROM jsonb_to_recordset($1::jsonb) AS r(${list})`, [JSON.stringify(rows)]);
+}
+
+/** [label, value, column type, the column's value as PostgreSQL prints it] */
+type Case = [label: string, value: unknown, type: string, text: string | null];
+
+const cases: Case[] = [
+  ["a string", "héllo \"quoted\" \\ back", "text", "héllo \"quoted\" \\ back"],
+  ["an ObjectId", new ObjectId(OID), "text", OID],
+  ["a Long as text", Long.fromString("9007199254740993"), "text", "9007199254740993"],
+  ["a date as text", new Date("2024-02-29T12:34:56.789Z"), "text", "2024-02-29T12:34:56.789Z"],
+  ["trailing spaces past varchar(3)", "abc  ", "varchar(3)", "abc"],
+  ["a short string in char(3)", "ab", "char(3)", "ab"],
+  ["an Int32", new Int32(-32768), "smallint", "-32768"],
+  ["an integral Double", new Double(2_147_483_647), "integer", "2147483647"],
+  ["a Long beyond 2^53", Long.fromString("9007199254740993"), "bigint", "9007199254740993"],
+  ["the smallest bigint", Long.MIN_VALUE, "bigint", "-9223372036854775808"],
+  ["an integral Decimal128", Decimal128.fromString("1.5E+3"), "bigint", "1500"],
+  ["a Decimal128", Decimal128.fromString("1234567890.123456789012345678901234"), "numeric", "1234567890.123456789012345678901234"],
+  ["a Decimal128 keeping its scale", Decimal128.fromString("1.50"), "numeric", "1.50"],
+  ["a large Double", new Double(1e21), "numeric", "1000000000000000000000"],
+  ["a small Double", new Double(1.5e-7), "numeric", "0.00000015"],
+  ["the largest Decimal128", Decimal128.fromString("1E+6144"), "numeric", `1${"0".repeat(6144)}`],
+  ["the smallest Decimal128", Decimal128.fromString("1E-6176"), "numeric", `0.${"0".repeat(6175)}1`],
+  ["NaN", new Double(Number.NaN), "numeric", "NaN"],
+  ["a value rounded by numeric(4,1)", 999.94, "numeric(4,1)", "999.9"],
+  ["a Double", new Double(0.1), "real", "0.1"],
+  ["the smallest real", 1e-45, "real", "1e-45"],
+  ["Infinity", Number.POSITIVE_INFINITY, "real", "Infinity"],
+  ["a Double", new Double(0.1), "double precision", "0.1"],
+  ["the smallest double", Number.MIN_VALUE, "double precision", "5e-324"],
+  ["-0", new Double(-0), "double precision", "-0"],
+  ["-Infinity", new Double(Number.NEGATIVE_INFINITY), "double precision", "-Infinity"],
+  ["a Long, rounded", Long.fromString("9007199254740993"), "double precision", "9.007199254740992e+15"],
+  ["true", true, "boolean", "true"],
+  ["false", false, "boolean", "false"],
+  ["a date", new Date("2024-02-29T12:34:56.789Z"), "timestamptz", "2024-02-29 12:34:56.789+00"],
+  ["a Timestamp", new Timestamp({ t: 1_700_000_000, i: 3 }), "timestamptz", "2023-11-14 22:13:20+00"],
+  ["a date after 9999", new Date("+010000-01-01T00:00:00.000Z"), "timestamptz", "10000-01-01 00:00:00+00"],
+  ["a date BC", new Date("-000043-03-15T12:00:00.000Z"), "timestamptz", "0044-03-15 12:00:00+00 BC"],
+  ["the earliest date", new Date("-004713-11-24T00:00:00.000Z"), "timestamptz", "4714-11-24 00:00:00+00 BC"],
+  ["the latest JavaScript date", new Date(8.64e15), "timestamptz", "275760-09-13 00:00:00+00"],
+  ["a date", new Date("2024-02-29T12:34:56.789Z"), "timestamp", "2024-02-29 12:34:56.789"],
+  ["year 0", new Date("0000-06-01T00:00:00.000Z"), "timestamp", "0001-06-01 00:00:00 BC"],
+  ["a date", new Date("2024-02-29T23:59:59.999Z"), "date", "2024-02-29"],
+  ["a date BC", new Date("-000043-03-15T12:00:00.000Z"), "date", "0044-03-15 BC"],
+  ["a document", { b: [new Double(2), "x"], a: new Int32(1) }, "jsonb", '{"a": 1, "b": [{"$numberDouble": "2.0"}, "x"]}'],
+  ["a string", "abc", "jsonb", '"abc"'],
+  ["a Long", Long.fromString("9007199254740993"), "json", '{"$numberLong": "9007199254740993"}'],
+  ["an array", [new Int32(1), "a"], "json", '[1, "a"]'],
+  ["a UUID", new UUID(UUID_TEXT), "uuid", UUID_TEXT],
+  ["an upper-case UUID string", UUID_TEXT.toUpperCase(), "uuid", UUID_TEXT],
+  ["binary", new Binary(Buffer.from([0, 1, 255]), 0), "bytea", "\\x0001ff"],
+  ["empty binary", new Binary(Buffer.alloc(0), 0), "bytea", "\\x"],
+  ["strings", ["a", "b,c", null, 'd"e'], "text[]", '{a,"b,c",NULL,"d\\"e"}'],
+  ["an empty array", [], "integer[]", "{}"],
+  ["Longs", [Long.fromString("9007199254740993"), Long.MIN_VALUE], "bigint[]", "{9007199254740993,-9223372036854775808}"],
+  ["Decimal128s", [Decimal128.fromString("1.50"), new Double(Number.NaN)], "numeric(4,2)[]", "{1.50,NaN}"],
+  ["dates", [new Date(0)], "timestamptz[]", "{\"1970-01-01 00:00:00+00\"}"],
+  ["documents", [{ a: new Int32(1) }, "x"], "jsonb[]", '{"{\\"a\\": 1}","\\"x\\""}'],
+  ["UUIDs", [new UUID(UUID_TEXT)], "uuid[]", `{${UUID_TEXT}}`],
+  ["binaries", [new Binary(Buffer.from([0xab]), 0)], "bytea[]", '{"\\\\xab"}'],
+  ["short strings", ["ab"], "varchar(3)[]", "{ab}"],
+  ["null", null, "integer", null],
+];
+
+describe("coerceValue with jsonb_to_recordset", () => {
+  const named = cases.map(([label, value, sql, text]) => ({ label, value, sql, text }));
+
+  it.each(named)("loads $label into $sql", async ({ value, sql, text }) => {
+    const columnType = type(sql);
+    expect(await load([columnType.sql], [{ c0: coerced(value, columnType) }])).toEqual([{ c0: text }]);
+  });
+
+  it("loads a row with a column of every family, and a row of NULLs, in one recordset", async () => {
+    const columns = ["text", "smallint", "integer", "bigint", "numeric(10,2)", "real", "double precision", "boolean"]
+      .concat(["timestamptz", "timestamp", "date", "jsonb", "json", "uuid", "bytea", "text[]"])
+      .map(type);
+    const values = [
+      "x",
+      new Int32(1),
+      new Int32(2),
+      Long.fromString("9007199254740993"),
+      Decimal128.fromString("12345678.90"),
+      new Double(1.5),
+      new Double(2.5),
+      true,
+      new Date("2024-01-02T03:04:05.006Z"),
+      new Timestamp({ t: 0, i: 1 }),
+      new Date("2024-01-02T03:04:05.006Z"),
+      { k: [true] },
+      [],
+      UUID_TEXT,
+      new Binary(Buffer.from("hi"), 0),
+      ["y"],
+    ];
+    const full: Record<string, JsonValue> = {};
+    const empty: Record<string, JsonValue> = {};
+    columns.forEach((column, i) => {
+      full[`c${i}`] = coerced(values[i], column);
+      empty[`c${i}`] = coerced(undefined, column);
+    });
+    const expected = ["x", "1", "2", "9007199254740993", "12345678.90", "1.5", "2.5", "true"]
+      .concat(["2024-01-02 03:04:05.006+00", "1970-01-01 00:00:00", "2024-01-02", '{"k": [true]}', "[]", UUID_TEXT, "\\x6869", "{y}"]);
+    expect(await load(columns.map((column) => column.sql), [full, empty])).toEqual([
+      Object.fromEntries(expected.map((text, i) => [`c${i}`, text])),
+      Object.fromEntries(expected.map((_, i) => [`c${i}`, null])),
+    ]);
+  });
+
+  // What PostgreSQL would do with the value coerceValue refuses: fail the whole recordset, so the
+  // value must be rejected (and dead-lettered) before it is sent.
+  it.each<[label: string, value: unknown, type: string, sent: JsonValue, error: string]>([
+    ["a string longer than varchar(3)", "abcd", "varchar(3)", "abcd", "value too long for type character varying(3)"],
+    ["a string longer than char(3)", "abcd", "char(3)", "abcd", "value too long for type character(3)"],
+    ["an Int32 beyond smallint", new Int32(40000), "smallint", 40000, 'value "40000" is out of range for type smallint'],
+    ["a Long beyond integer", Long.MAX_VALUE, "integer", "9223372036854775807", 'value "9223372036854775807" is out of range for type integer'],
+    ["a fraction in integer", new Double(2.5), "integer", 2.5, 'invalid input syntax for type integer: "2.5"'],
+    ["a value that rounds out of numeric(4,1)", 999.95, "numeric(4,1)", "999.95", "numeric field overflow"],
+    ["a Double beyond real", new Double(1e300), "real", 1e300, "is out of range for type real"],
+    ["a Double that underflows real", new Double(1e-50), "real", 1e-50, "is out of range for type real"],
+    ["a date before 4714-11-24 BC", new Date("-004713-11-23T23:59:59.999Z"), "timestamptz", "4714-11-23T23:59:59.999Z BC", "timestamp out of range"],
+    ["a string in integer", "abc", "integer", "abc", 'invalid input syntax for type integer: "abc"'],
+    ["a string in uuid", "abc", "uuid", "abc", 'invalid input syntax for type uuid: "abc"'],
+    ["a NUL character in jsonb", { a: "x\u0000" }, "jsonb", { a: "x\u0000" }, "unsupported Unicode escape sequence"],
+    ["a NUL character in text", "x\u0000", "text", "x\u0000", "unsupported Unicode escape sequence"],
+  ])("rejects %s, which PostgreSQL refuses", async (_label, value, sql, sent, error) => {
+    const columnType = type(sql);
+    expect(coerceValue(value, columnType).ok).toBe(false);
+    await expect(load([columnType.sql], [{ c0: sent }])).rejects.toThrow(error);
+  });
+
+  it("writes years past 9999 in the form PostgreSQL reads, not in toISOString's", async () => {
+    const date = new Date("+010000-01-01T00:00:00.000Z");
+    expect(coerceValue(date, type("timestamptz"))).toEqual({ ok: true, value: "10000-01-01T00:00:00.000Z" });
+    await expect(load(["timestamptz"], [{ c0: date.toISOString() }])).rejects.toThrow("time zone displacement out of range");
+  });
+});
