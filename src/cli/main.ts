@@ -29,6 +29,8 @@ function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
     .option("--exclude <glob>", "namespace to leave out (repeatable)", collect)
     .option("--name <pipeline>", "pipeline name under which the position is stored (default: 'default')")
     .option("--schema <schema>", "PostgreSQL schema of the synced tables (default: public)")
+    .option("--mapping <file>", "relational mode: typed tables as this mappings.json (or .yml) describes; without it, raw mode (one jsonb table per collection)")
+    .option("--strict", "stop on a document that cannot be written instead of setting it aside in tributary.dead_letters")
     .option("--config <file>", "YAML or JSON config file; flags override its settings")
     .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
     .option("--pretty-logs", "human-readable logs (default when stderr is a terminal)")
@@ -40,7 +42,8 @@ function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
 }
 
 function isUsageError(error: unknown): boolean {
-  return isTributaryError(error) && (error.code === ErrorCode.ConfigInvalid || error.code === ErrorCode.ConfigFileUnreadable);
+  const usage: readonly string[] = [ErrorCode.ConfigInvalid, ErrorCode.ConfigFileUnreadable, ErrorCode.MappingInvalid];
+  return isTributaryError(error) && usage.includes(error.code);
 }
 
 /**

@@ -10,6 +10,8 @@ export interface SyncFlags {
   readonly name?: string;
   readonly config?: string;
   readonly schema?: string;
+  readonly mapping?: string;
+  readonly strict?: boolean;
   readonly logLevel?: string;
   readonly verbose?: boolean;
   readonly prettyLogs?: boolean;
@@ -30,7 +32,7 @@ export async function configFromFlags(flags: SyncFlags): Promise<TributaryConfig
     name: flags.name,
     // An empty value (e.g. an empty environment variable) counts as not given.
     source: { uri: flags.from || undefined, include: flags.include, exclude: flags.exclude },
-    target: { url: flags.to || undefined, schema: flags.schema },
+    target: { url: flags.to || undefined, schema: flags.schema, mapping: flags.mapping, strict: flags.strict },
     log: { level: flags.verbose ? "debug" : flags.logLevel, pretty: flags.prettyLogs },
   };
   const merged = mergeConfig(fromFile, fromFlags);

@@ -48,7 +48,16 @@ export const ConfigSchema = z
         tables: z
           .record(z.string().regex(/^[^.\s]+\.[^\s]+$/, "keys must be 'db.collection'"), identifier)
           .default({})
-          .describe("Table name per namespace; others get '<db>_<collection>'."),
+          .describe("Raw mode: table name per namespace; others get '<db>_<collection>'."),
+        mapping: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Relational mode: a mappings.json (mongo-connector-postgresql format, JSON or YAML); only mapped collections are synced."),
+        strict: z
+          .boolean()
+          .default(false)
+          .describe("Stop on a document that cannot be written, instead of setting it aside in the dead_letters table."),
       })
       .strict(),
     batch: z

@@ -25,15 +25,19 @@ function compileGlob(pattern: string): NamespaceGlob {
 export class NamespaceFilter {
   private readonly include: readonly NamespaceGlob[];
   private readonly exclude: readonly NamespaceGlob[];
+  private readonly only: ReadonlySet<string> | undefined;
 
-  constructor(include: readonly string[], exclude: readonly string[]) {
+  /** @param only when given, no namespace outside this set is included (e.g. the mapped ones). */
+  constructor(include: readonly string[], exclude: readonly string[], only?: ReadonlySet<string>) {
     this.include = (include.length > 0 ? include : ["*"]).map(compileGlob);
     this.exclude = exclude.map(compileGlob);
+    this.only = only;
   }
 
   /** Whether a collection is synced. */
   includesCollection(db: string, coll: string): boolean {
     if (SYSTEM_DATABASES.has(db) || coll.startsWith("system.")) return false;
+    if (this.only && !this.only.has(`${db}.${coll}`)) return false;
     if (this.exclude.some((glob) => glob.db(db) && glob.coll(coll))) return false;
     return this.include.some((glob) => glob.db(db) && glob.coll(coll));
   }
@@ -41,6 +45,7 @@ export class NamespaceFilter {
   /** Whether some collection of this database may be synced (for database-level events). */
   mayIncludeDatabase(db: string): boolean {
     if (SYSTEM_DATABASES.has(db)) return false;
+    if (this.only && ![...this.only].some((namespace) => namespace.startsWith(`${db}.`))) return false;
     return this.include.some((glob) => glob.db(db));
   }
 

@@ -1,5 +1,6 @@
 import type { TributaryConfig } from "../config/config-schema.js";
 import type { Logger } from "../observability/logger.js";
+import { loadMapping } from "../mapping/load-mapping.js";
 import { BatchAccumulator } from "../pipeline/batch-accumulator.js";
 import { routeEvent } from "../pipeline/event-router.js";
 import { NamespaceFilter } from "../pipeline/namespace-filter.js";
@@ -18,11 +19,17 @@ import { SyncStats } from "./sync-stats.js";
  * @public
  */
 export async function runSync(config: TributaryConfig, logger: Logger, signal: AbortSignal): Promise<SyncStats> {
+  // A wrong mapping is reported before anything connects.
+  const mapping = config.target.mapping ? await loadMapping(config.target.mapping, { defaultSchema: config.target.schema }) : undefined;
+  const mapped = mapping ? new Set(mapping.collections.keys()) : undefined;
+  const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
   const sink = new PostgresSink({
     url: config.target.url,
     schema: config.target.schema,
     checkpointSchema: config.target.checkpointSchema,
     tables: config.target.tables,
+    mapping,
+    strict: config.target.strict,
     pipeline: config.name,
     retry: config.retry,
     logger,
@@ -33,11 +40,11 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
     const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
     try {
       logger.info(
-        { pipeline: config.name, mongodb: deployment.where, version: deployment.version, resumeFrom: resumeFrom ? positionDate(resumeFrom).toISOString() : "now" },
+        { pipeline: config.name, mode: mapping ? `relational (${mapping.file})` : "raw", mongodb: deployment.where, version: deployment.version, resumeFrom: resumeFrom ? positionDate(resumeFrom).toISOString() : "now" },
         resumeFrom ? "resuming sync" : "starting sync from the current time",
       );
-      const scope = scopeForIncludes(config.source.include);
-      const filter = new NamespaceFilter(config.source.include, config.source.exclude);
+      const scope = scopeForIncludes(include);
+      const filter = new NamespaceFilter(include, config.source.exclude, mapped);
       const source = new ChangeStreamSource(deployment, {
         scope,
         fullDocument: config.source.fullDocument,

@@ -98,13 +98,26 @@ describe("tributary CLI on bad input", () => {
     );
   });
 
+  it("reports a wrong mapping file before connecting to anything, exit code 2", async () => {
+    const mapping = await configFile("mappings.json", JSON.stringify({ shop: { orders: { _id: { dest: "id", type: "TEXT" }, total: { dest: "total", type: "MONEYY" } } } }));
+    const port = await findFreePort();
+    const result = await runCli(["sync", "--from", `mongodb://127.0.0.1:${port}/`, "--to", `postgres://u:pw@127.0.0.1:${port}/db`, "--mapping", mapping]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      new RegExp(`^tributary: error: Invalid mapping in ${mapping.replaceAll("/", "\\/")}: shop\\.orders: field "total": unknown type "MONEYY" \\(known: .+\\); shop\\.orders: missing "pk": .+ \\[TRIB_MAPPING_INVALID\\]\\n$`),
+    );
+    const missing = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", postgresUrl(), "--mapping", join(dir, "nope.json")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`tributary: error: Cannot read mapping file ${join(dir, "nope.json")}: file not found [TRIB_CONFIG_FILE_UNREADABLE]\n`);
+  });
+
   it("prints complete help", async () => {
     const top = await runCli(["--help"]);
     expect(top.code).toBe(0);
     expect(top.stdout).toContain("Usage: tributary [options] [command]");
     expect(top.stdout).toContain("sync [options]");
     const sync = await runCli(["sync", "--help"]);
-    for (const flag of ["--from <mongodb-uri>", "--to <postgres-url>", "--include <glob>", "--exclude <glob>", "--name <pipeline>", "--config <file>", "--schema <schema>", "--verbose"]) {
+    for (const flag of ["--from <mongodb-uri>", "--to <postgres-url>", "--include <glob>", "--exclude <glob>", "--name <pipeline>", "--config <file>", "--schema <schema>", "--mapping <file>", "--strict", "--verbose"]) {
       expect(sync.stdout).toContain(flag);
     }
   });

@@ -13,7 +13,7 @@ describe("validateConfig", () => {
     expect(config).toEqual({
       name: "default",
       source: { uri: minimal.source.uri, include: [], exclude: [], fullDocument: "updateLookup", serverSelectionTimeoutMs: 10_000 },
-      target: { url: minimal.target.url, schema: "public", checkpointSchema: "tributary", tables: {} },
+      target: { url: minimal.target.url, schema: "public", checkpointSchema: "tributary", tables: {}, strict: false },
       batch: { maxSize: 2_000, maxLatencyMs: 250 },
       checkpoint: { idleIntervalMs: 10_000 },
       retry: { initialDelayMs: 500, maxDelayMs: 30_000 },

@@ -27,4 +27,13 @@ describe("NamespaceFilter", () => {
     expect(filter.includes({ db: "crm" })).toBe(false);
     expect(new NamespaceFilter([], []).includes({ db: "admin" })).toBe(false);
   });
+
+  it("never includes a namespace outside an explicit set (the mapped collections)", () => {
+    const filter = new NamespaceFilter(["shop.*"], [], new Set(["shop.orders", "crm.users"]));
+    expect(filter.includesCollection("shop", "orders")).toBe(true);
+    expect(filter.includesCollection("shop", "carts")).toBe(false);
+    expect(filter.includesCollection("crm", "users")).toBe(false);
+    expect(filter.includes({ db: "shop" })).toBe(true);
+    expect(new NamespaceFilter(["*"], [], new Set(["shop.orders"])).includes({ db: "crm" })).toBe(false);
+  });
 });
