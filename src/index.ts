@@ -11,6 +11,9 @@ export { BatchAccumulator } from "./pipeline/batch-accumulator.js";
 export { PostgresSink } from "./sinks/postgres/postgres-sink.js";
 export { encodeDocument, decodeDocument } from "./codec/document-codec.js";
 export { keyText } from "./codec/key-text.js";
+export { loadMapping, parseMapping } from "./mapping/load-mapping.js";
+export { parseColumnType } from "./mapping/column-type.js";
+export { coerceValue } from "./mapping/value-coercion.js";
 export { runSync } from "./runtime/sync-runner.js";
 export { SyncStats } from "./runtime/sync-stats.js";
 
@@ -24,4 +27,6 @@ export type { BatchLimits } from "./pipeline/batch-accumulator.js";
 export type { Batch, Sink } from "./sinks/sink.js";
 export type { PostgresSinkOptions } from "./sinks/postgres/postgres-sink.js";
 export type { JsonValue } from "./codec/document-codec.js";
+export type { ChildMapping, ColumnMapping, RelationalMapping, TableMapping } from "./mapping/table-mapping.js";
+export type { ColumnType, ColumnFamily } from "./mapping/column-type.js";
 export type { BackoffOptions } from "./source/backoff.js";
