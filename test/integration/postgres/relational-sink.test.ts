@@ -118,6 +118,21 @@ describe("PostgresSink (relational mode, mongo-connector-postgresql mappings)", 
     ]);
   });
 
+  it("writes one row when two ids of one batch map to the same key", async () => {
+    const sink = await relationalSink(postsExample);
+    const ns = "my_mongo_database.posts";
+    await apply(
+      sink,
+      makeEvent({ op: "insert", ns, id: new Int32(5), doc: { _id: new Int32(5), content: "int", comments: [{ user: "a" }] } }),
+      makeEvent({ op: "insert", ns, id: "5", doc: { _id: "5", content: "string", comments: [{ user: "b" }, { user: "c" }] } }),
+    );
+    expect(await query(url, "SELECT id, description FROM public.posts")).toEqual([{ id: "5", description: "string" }]);
+    expect(await query(url, `SELECT post_id, "user" FROM public.comments ORDER BY _ordinal`)).toEqual([
+      { post_id: "5", user: "b" },
+      { post_id: "5", user: "c" },
+    ]);
+  });
+
   it("sets a document whose value does not fit aside in dead_letters and writes the others", async () => {
     const sink = await relationalSink(leadMonitoringExample);
     const ns = "my_mongo_database.my_mongo_collection";

@@ -5,7 +5,7 @@ import type { RowChange } from "../../../pipeline/coalesce.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import { CLUSTER_TIME_COLUMN, ORDINAL_COLUMN, SYNCED_AT_COLUMN } from "./relational-ddl.js";
 import type { RejectionHandler } from "../dead-letters.js";
-import { extractRows, isRejection, type Row } from "./row-extractor.js";
+import { extractRows, isRejection, type ExtractedRows, type Row } from "./row-extractor.js";
 
 interface RecordsetColumn {
   readonly name: string;
@@ -19,10 +19,10 @@ interface RecordsetColumn {
  * replaced in the same transaction; a deleted document's children go with it.
  */
 export async function writeRelationalRows(client: PoolClient, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
-  const upserts: Row[] = [];
+  // Keyed by the pk value: two `_id`s that map to one key (5 and "5" in a text column) must
+  // not reach one INSERT … ON CONFLICT twice; the later one wins, children included.
+  const upserts = new Map<string, ExtractedRows>();
   const deletedKeys: unknown[] = [];
-  const childRows = new Map<TableMapping, Row[]>(mapping.children.map((child) => [child.table, []]));
-  const touchedKeys: unknown[] = [];
   for (const change of changes) {
     if (change.kind === "delete") {
       // A delete carries only the document key; the pk column is mapped from `_id`.
@@ -36,8 +36,12 @@ export async function writeRelationalRows(client: PoolClient, mapping: TableMapp
       await onReject(client, mapping.source, change, extracted);
       continue;
     }
-    upserts.push({ ...extracted.row, [CLUSTER_TIME_COLUMN]: change.event.clusterTime.t });
-    touchedKeys.push(extracted.row[mapping.pk.column]);
+    const row = { ...extracted.row, [CLUSTER_TIME_COLUMN]: change.event.clusterTime.t };
+    upserts.set(JSON.stringify(extracted.row[mapping.pk.column]), { row, children: extracted.children });
+  }
+  const touchedKeys = [...upserts.values()].map((extracted) => extracted.row[mapping.pk.column]);
+  const childRows = new Map<TableMapping, Row[]>(mapping.children.map((child) => [child.table, []]));
+  for (const extracted of upserts.values()) {
     for (const child of extracted.children) childRows.get(child.table)?.push(...child.rows);
   }
   const table = qualifiedName(mapping.schema, mapping.table);
@@ -50,7 +54,7 @@ export async function writeRelationalRows(client: PoolClient, mapping: TableMapp
     const childTable = qualifiedName(child.table.schema, child.table.table);
     await client.query(`DELETE FROM ${childTable} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [touchedKeys]);
   }
-  if (upserts.length > 0) await upsert(client, mapping, upserts);
+  if (upserts.size > 0) await upsert(client, mapping, [...upserts.values()].map((extracted) => extracted.row));
   for (const child of mapping.children) {
     const rows = childRows.get(child.table) ?? [];
     if (rows.length === 0) continue;

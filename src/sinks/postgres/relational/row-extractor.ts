@@ -3,6 +3,7 @@ import { encodeDocument, type JsonValue } from "../../../codec/document-codec.js
 import type { ColumnMapping, TableMapping } from "../../../mapping/table-mapping.js";
 import { coerceValue } from "../../../mapping/value-coercion.js";
 import type { Rejection } from "../dead-letters.js";
+import { ORDINAL_COLUMN } from "./relational-ddl.js";
 
 /** A row as sent to `jsonb_to_recordset`: column → JSON value. */
 export type Row = Record<string, JsonValue>;
@@ -40,7 +41,7 @@ export function extractRows(mapping: TableMapping, doc: Document): ExtractedRows
     for (const [index, element] of value.entries()) {
       const extractedChild = extractRow(child.table, element, `${child.path}.${index}`);
       if (isRejection(extractedChild)) return extractedChild;
-      rows.push({ ...extractedChild.row, [child.fkColumn]: key, _ordinal: index });
+      rows.push({ ...extractedChild.row, [child.fkColumn]: key, [ORDINAL_COLUMN]: index });
     }
     children.push({ table: child.table, fkColumn: child.fkColumn, rows });
   }
