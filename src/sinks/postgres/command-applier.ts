@@ -34,7 +34,8 @@ export async function applyCommand(client: PoolClient, registry: TableRegistry, 
       if (existing) await dropTables(client, registry, layout, existing);
       const planned = registry.plannedRef(toNamespace);
       if (planned.table !== ref.table) {
-        await client.query(`DROP TABLE IF EXISTS ${qualifiedName(ref.schema, planned.table)}`);
+        // A table of that name that no collection owns (left by hand) would block the rename.
+        for (const statement of layout.dropStatements(planned)) await client.query(statement);
         await client.query(`ALTER TABLE ${qualifiedName(ref.schema, ref.table)} RENAME TO ${quoteIdent(planned.table)}`);
       }
       await registry.move(client, ref, toNamespace);
