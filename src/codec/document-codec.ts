@@ -43,6 +43,7 @@ const INT32_MAX = 2_147_483_647;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const NUL = "\u0000";
+const NUL_REASON = "contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store";
 
 /**
  * Encodes a BSON document, as read by the `mongodb` driver, into the JSON stored in a PostgreSQL
@@ -309,10 +310,9 @@ class Encoder {
     const field = path.join(".");
     throw new TributaryError(
       ErrorCode.DocumentNotEncodable,
-      `${this.describeDocument()}: field ${JSON.stringify(field)} contains a NUL character (\\u0000), ` +
-        "which PostgreSQL jsonb cannot store. Remove the NUL character from the document in MongoDB, " +
+      `${this.describeDocument()}: field ${JSON.stringify(field)} ${NUL_REASON}. Remove the NUL character from the document in MongoDB, ` +
         "or exclude the collection from replication.",
-      { context: this.context(field) },
+      { context: { ...this.context(field), reason: NUL_REASON } },
     );
   }
 
@@ -322,7 +322,7 @@ class Encoder {
       ErrorCode.DocumentNotEncodable,
       `${this.describeDocument()}: field ${JSON.stringify(field)} cannot be encoded: ${what}. ` +
         "Fix the value in MongoDB, or exclude the collection from replication.",
-      { context: this.context(field) },
+      { context: { ...this.context(field), reason: `cannot be encoded: ${what}` } },
     );
   }
 

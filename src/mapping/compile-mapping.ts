@@ -1,6 +1,6 @@
 import { KNOWN_COLUMN_TYPES, parseColumnType, type ColumnType } from "./column-type.js";
 import { RESERVED_KEYS, type CollectionEntry, type FieldEntry, type MappingFile } from "./mapping-file-schema.js";
-import type { ChildMapping, ColumnMapping, RelationalMapping, TableMapping } from "./table-mapping.js";
+import { allTables, type ChildMapping, type ColumnMapping, type RelationalMapping, type TableMapping } from "./table-mapping.js";
 
 const ARRAY_TYPE = "_ARRAY";
 const ELEMENT_PATH = "$value";
@@ -11,6 +11,8 @@ const GENERATED_PK_TYPE: ColumnType = { sql: "bigint", family: "bigint", array: 
 export interface CompileOptions {
   /** Schema of tables whose entry names none. */
   readonly defaultSchema: string;
+  /** Values that do not fit their column stay in the catch-all column (see {@link TableMapping.keepMisfits}). */
+  readonly keepMisfits?: boolean;
 }
 
 /**
@@ -37,10 +39,6 @@ export function compileMapping(file: string, raw: MappingFile, options: CompileO
     else tables.set(name, table.source);
   }
   return { mapping: { file, collections }, problems };
-}
-
-function allTables(table: TableMapping): TableMapping[] {
-  return [table, ...table.children.flatMap((child) => allTables(child.table))];
 }
 
 function arrayFields(entry: CollectionEntry): [string, FieldEntry][] {
@@ -126,6 +124,7 @@ function compileTable(context: TableContext): TableMapping | undefined {
     children,
     indices: entry.indices ?? [],
     ...(extraColumn ? { extraColumn } : {}),
+    ...(context.options.keepMisfits ? { keepMisfits: true } : {}),
   };
   return mapping;
 }

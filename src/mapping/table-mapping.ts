@@ -35,10 +35,20 @@ export interface TableMapping {
   readonly extraColumn?: string;
   /** `CREATE [UNIQUE] INDEX …` statements, without the `CREATE`, as the mapping file gives them. */
   readonly indices: readonly string[];
+  /**
+   * A value that does not fit its column leaves the column NULL and stays in the catch-all
+   * column, instead of setting the document aside (inferred mappings, whose types are guesses).
+   */
+  readonly keepMisfits?: boolean;
 }
 
 /** A whole mapping file, compiled: the table mapping of each collection (`db.coll`). @public */
 export interface RelationalMapping {
   readonly file: string;
   readonly collections: ReadonlyMap<string, TableMapping>;
+}
+
+/** A table mapping and those of its child tables, parents first. @public */
+export function allTables(table: TableMapping): TableMapping[] {
+  return [table, ...table.children.flatMap((child) => allTables(child.table))];
 }

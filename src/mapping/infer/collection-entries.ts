@@ -54,6 +54,19 @@ export function evolveEntries(entries: DatabaseEntries, coll: string, unmapped: 
   return addFields(entries, coll, planFields(unmapped, { children: true }), tables) || widen.length > 0;
 }
 
+/** The entries of a renamed collection: its entry under the new name, its table `table`; children unchanged. */
+export function renameCollectionEntry(entries: DatabaseEntries, from: string, to: string, table: string): DatabaseEntries {
+  const renamed: DatabaseEntries = {};
+  for (const [name, entry] of Object.entries(entries)) {
+    if (name !== from) renamed[name] = entry;
+  }
+  const entry = { ...entries[from] } as CollectionEntry;
+  delete entry.$table;
+  if (table !== to) entry.$table = table;
+  renamed[to] = entry;
+  return renamed;
+}
+
 function addFields(entries: DatabaseEntries, entryName: string, planned: readonly PlannedField[], tables: NameAllocator): boolean {
   const entry = entries[entryName];
   if (!entry) return false;

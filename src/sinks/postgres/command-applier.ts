@@ -38,7 +38,8 @@ export async function applyCommand(client: PoolClient, registry: TableRegistry, 
         for (const statement of layout.dropStatements(planned)) await client.query(statement);
         await client.query(`ALTER TABLE ${qualifiedName(ref.schema, ref.table)} RENAME TO ${quoteIdent(planned.table)}`);
       }
-      await registry.move(client, ref, toNamespace);
+      const moved = await registry.move(client, ref, toNamespace);
+      await layout.moved?.(client, ref, moved);
       logger.info({ from: namespace, to: toNamespace, table: `${ref.schema}.${planned.table}` }, "collection renamed; table renamed");
       return;
     }
@@ -56,4 +57,5 @@ export async function applyCommand(client: PoolClient, registry: TableRegistry, 
 async function dropTables(client: PoolClient, registry: TableRegistry, layout: TableLayout, ref: TableRef): Promise<void> {
   for (const statement of layout.dropStatements(ref)) await client.query(statement);
   await registry.forget(client, ref.namespace);
+  await layout.forget?.(client, ref.namespace);
 }

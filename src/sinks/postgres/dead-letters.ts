@@ -2,7 +2,7 @@ import { BSON } from "mongodb";
 import type { PoolClient } from "pg";
 import { encodeDocument } from "../../codec/document-codec.js";
 import { ErrorCode } from "../../errors/error-codes.js";
-import { TributaryError } from "../../errors/tributary-error.js";
+import { isTributaryError, TributaryError } from "../../errors/tributary-error.js";
 import type { RowChange } from "../../pipeline/coalesce.js";
 import { positionDate } from "../../source/position.js";
 import { qualifiedName } from "./sql.js";
@@ -11,6 +11,16 @@ import { qualifiedName } from "./sql.js";
 export interface Rejection {
   readonly field: string;
   readonly reason: string;
+}
+
+/**
+ * The rejection for a document the jsonb encoding refused (a NUL character, a value that is not
+ * BSON), or undefined for any other error, which must not be swallowed.
+ */
+export function encodingRejection(error: unknown, prefix = ""): Rejection | undefined {
+  if (!isTributaryError(error) || error.code !== ErrorCode.DocumentNotEncodable) return undefined;
+  const field = error.context.field ?? "";
+  return { field: prefix === "" || field === "" ? prefix || field : `${prefix}.${field}`, reason: String(error.context.reason ?? error.message) };
 }
 
 /** Called, inside the batch's transaction, for a document that cannot be written. */

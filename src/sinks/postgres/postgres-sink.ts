@@ -1,4 +1,6 @@
+import type { Document } from "mongodb";
 import pg from "pg";
+import type { DatabaseEntries } from "../../mapping/infer/collection-entries.js";
 import { redactSecrets } from "../../errors/redact.js";
 import type { Logger } from "../../observability/logger.js";
 import { planBatch } from "../../pipeline/coalesce.js";
@@ -11,6 +13,7 @@ import { DeadLetterTable } from "./dead-letters.js";
 import { applyCommand } from "./command-applier.js";
 import { isTransientPostgresError, mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
 import { RawLayout } from "./raw-layout.js";
+import { InferredLayout } from "./relational/inferred-layout.js";
 import { RelationalLayout } from "./relational/relational-layout.js";
 import { quoteIdent } from "./sql.js";
 import type { TableLayout } from "./table-layout.js";
@@ -27,6 +30,8 @@ export interface PostgresSinkOptions {
   readonly tables: Readonly<Record<string, string>>;
   /** Relational mode: typed tables as this mapping describes; raw mode without it. */
   readonly mapping?: RelationalMapping;
+  /** Relational mode with a mapping inferred from the documents, evolving as they change. */
+  readonly inferMapping?: boolean;
   /** Stop on a document that cannot be written instead of setting it aside in `dead_letters`. */
   readonly strict?: boolean;
   /** Pipeline name: the key of the stored position. */
@@ -37,8 +42,9 @@ export interface PostgresSinkOptions {
 
 /**
  * PostgreSQL sink: raw mode (one table per collection: `_id`, `doc jsonb`, `_cluster_time`) or
- * relational mode (a mapping file's typed tables and child tables), each batch applied with set-based statements in one transaction together with the new
- * position. A batch is either wholly visible with its position or not at all, so a crash at
+ * relational mode (typed tables and child tables, from a mapping file or inferred from the
+ * documents), each batch applied with set-based statements in one transaction together with
+ * the new position. A batch is either wholly visible with its position or not at all, so a crash at
  * any point neither loses a change nor applies one twice.
  * @public
  */
@@ -50,6 +56,7 @@ export class PostgresSink implements Sink {
   private readonly checkpoint: CheckpointTable;
   private readonly registry: TableRegistry;
   private readonly layout: TableLayout;
+  private readonly inferredLayout: InferredLayout | undefined;
   private readonly deadLetters: DeadLetterTable;
   private pool: pg.Pool | undefined;
   private committed: Position | undefined;
@@ -60,9 +67,12 @@ export class PostgresSink implements Sink {
     this.checkpoint = new CheckpointTable(options.checkpointSchema, options.pipeline);
     this.deadLetters = new DeadLetterTable(options.checkpointSchema, options.pipeline);
     const onReject = this.deadLetters.handler(options.strict ?? false);
-    this.layout = options.mapping
-      ? new RelationalLayout(options.mapping, onReject)
-      : new RawLayout({ schema: options.schema, tables: options.tables, onReject });
+    this.inferredLayout = options.inferMapping
+      ? new InferredLayout({ schema: options.schema, checkpointSchema: options.checkpointSchema, pipeline: options.pipeline, onReject, logger: options.logger })
+      : undefined;
+    this.layout =
+      this.inferredLayout ??
+      (options.mapping ? new RelationalLayout(options.mapping, onReject) : new RawLayout({ schema: options.schema, tables: options.tables, onReject }));
     this.registry = new TableRegistry({ checkpointSchema: options.checkpointSchema, pipeline: options.pipeline, layout: this.layout, logger: options.logger });
   }
 
@@ -83,6 +93,7 @@ export class PostgresSink implements Sink {
       await client.query(this.checkpoint.createStatement());
       await client.query(this.registry.createStatement());
       await client.query(this.deadLetters.createStatement());
+      await this.layout.open?.(client);
       await this.registry.load(client);
       this.committed = await this.checkpoint.read(client);
       return this.committed;
@@ -91,6 +102,20 @@ export class PostgresSink implements Sink {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * With an inferred mapping: sampled documents per namespace (`db.coll`), from which the
+   * mapping of collections that have none stored yet is inferred (instead of from their first
+   * changes alone). Call after `open()`.
+   */
+  seedInferredMappings(samples: ReadonlyMap<string, readonly Document[]>): void {
+    this.inferredLayout?.seed(samples);
+  }
+
+  /** With an inferred mapping: the current mapping of each collection, as mapping-file entries. */
+  inferredMappings(): Map<string, DatabaseEntries> {
+    return this.inferredLayout?.mappings() ?? new Map();
   }
 
   async apply(batch: Batch, signal?: AbortSignal): Promise<void> {
@@ -137,14 +162,17 @@ export class PostgresSink implements Sink {
           await applyCommand(client, this.registry, this.layout, step.event, this.options.logger);
           continue;
         }
+        await this.layout.prepare?.(client, step.namespace, step.changes, this.registry.lookup(step.namespace) !== undefined);
         const ref = await this.registry.ensure(client, step.namespace);
         await this.layout.write(client, ref, step.changes);
       }
       await this.checkpoint.advance(client, this.committed, batch.position);
       await client.query("COMMIT");
       this.registry.commit();
+      this.layout.commit?.();
     } catch (error) {
       this.registry.rollback();
+      this.layout.rollback?.();
       await client.query("ROLLBACK").catch((rollbackError: Error) => {
         broken = rollbackError;
       });

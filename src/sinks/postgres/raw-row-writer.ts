@@ -1,9 +1,7 @@
 import type { PoolClient } from "pg";
 import { encodeDocument, type JsonValue } from "../../codec/document-codec.js";
-import { ErrorCode } from "../../errors/error-codes.js";
-import { isTributaryError } from "../../errors/tributary-error.js";
 import type { RowChange } from "../../pipeline/coalesce.js";
-import type { RejectionHandler } from "./dead-letters.js";
+import { encodingRejection, type RejectionHandler } from "./dead-letters.js";
 import { qualifiedName } from "./sql.js";
 import type { TableRef } from "./table-layout.js";
 
@@ -26,8 +24,9 @@ export async function writeRawRows(client: PoolClient, ref: TableRef, changes: r
     try {
       doc = encodeDocument(change.doc, { namespace: ref.namespace, key: change.key });
     } catch (error) {
-      if (!isTributaryError(error) || error.code !== ErrorCode.DocumentNotEncodable) throw error;
-      await onReject(client, ref.namespace, change, { field: error.context.field ?? "", reason: "contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store" });
+      const rejection = encodingRejection(error);
+      if (!rejection) throw error;
+      await onReject(client, ref.namespace, change, rejection);
       continue;
     }
     upserts.push({ id: change.key, doc, ts: change.event.clusterTime.t });

@@ -25,4 +25,19 @@ export interface TableLayout {
   /** Whether a renamed collection keeps its table (renamed too) or loses it. */
   readonly keepsTablesOnRename: boolean;
   write(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void>;
+  /** Creates and loads what the layout itself keeps in the target; once, when the sink opens. */
+  open?(client: PoolClient): Promise<void>;
+  /**
+   * Called inside the batch's transaction before a namespace's changes are written and before
+   * its tables are ensured: an inferred layout infers or evolves the mapping here.
+   */
+  prepare?(client: PoolClient, namespace: string, changes: readonly RowChange[], tablesExist: boolean): Promise<void>;
+  /** A namespace's tables were dropped. */
+  forget?(client: PoolClient, namespace: string): Promise<void>;
+  /** A namespace's tables were renamed to those of another namespace. */
+  moved?(client: PoolClient, from: TableRef, to: TableRef): Promise<void>;
+  /** The batch's transaction committed: what was staged in it holds from now on. */
+  commit?(): void;
+  /** The batch's transaction rolled back: forget what was staged in it. */
+  rollback?(): void;
 }

@@ -157,7 +157,7 @@ describe("encodeDocument", () => {
       'Document key 42 in shop.orders: field "a.b" contains a NUL character (\\u0000), which PostgreSQL jsonb ' +
         "cannot store. Remove the NUL character from the document in MongoDB, or exclude the collection from replication.",
     );
-    expect(tributaryError.context).toStrictEqual({ namespace: "shop.orders", key: "42", field: "a.b" });
+    expect(tributaryError.context).toStrictEqual({ namespace: "shop.orders", key: "42", field: "a.b", reason: "contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store" });
   });
 
   it("rejects a NUL character inside an array element with the array index in the path", () => {
@@ -176,7 +176,7 @@ describe("encodeDocument", () => {
     expect(error?.message.startsWith('Document key k: field "a.b\\u0000c" contains a NUL character (\\u0000)')).toBe(
       true,
     );
-    expect(error?.context).toStrictEqual({ key: "k", field: "a.b\\u0000c" });
+    expect(error?.context).toStrictEqual({ key: "k", field: "a.b\\u0000c", reason: "contains a NUL character (\\u0000), which PostgreSQL jsonb cannot store" });
   });
 
   it("rejects a NUL character in a regular expression pattern, a symbol and code", () => {

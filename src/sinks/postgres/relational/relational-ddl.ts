@@ -1,4 +1,4 @@
-import type { TableMapping } from "../../../mapping/table-mapping.js";
+import { allTables, type TableMapping } from "../../../mapping/table-mapping.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 
 /** Bookkeeping columns every relational table has, besides the mapped ones. */
@@ -52,4 +52,26 @@ function tableStatements(mapping: TableMapping, parent?: { mapping: TableMapping
 /** mongo-connector wrote indices as `UNIQUE INDEX name ON table(col)`; made idempotent here. */
 function indexStatement(index: string): string {
   return `CREATE ${index.trim().replace(/^((?:UNIQUE\s+)?INDEX)\s+(?!IF\s+NOT\s+EXISTS)/i, "$1 IF NOT EXISTS ")}`;
+}
+
+/**
+ * Statements that take a collection's tables from one version of its mapping to the next (schema
+ * evolution of an inferred mapping): new child tables are created, new columns added, columns
+ * whose type was widened altered (PostgreSQL casts their values; numbers to `numeric` are exact).
+ */
+export function evolveStatements(from: TableMapping, to: TableMapping): string[] {
+  const before = new Map(allTables(from).map((table) => [table.table, table]));
+  const statements = tableStatements(to).filter((statement) => !statement.startsWith("CREATE SCHEMA"));
+  for (const table of allTables(to)) {
+    const old = before.get(table.table);
+    if (!old) continue;
+    const oldTypes = new Map(old.columns.map((column) => [column.column, column.type.sql]));
+    const name = qualifiedName(table.schema, table.table);
+    for (const column of table.columns) {
+      const oldType = oldTypes.get(column.column);
+      if (oldType === undefined) statements.push(`ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${quoteIdent(column.column)} ${column.type.sql}`);
+      else if (oldType !== column.type.sql) statements.push(`ALTER TABLE ${name} ALTER COLUMN ${quoteIdent(column.column)} TYPE ${column.type.sql}`);
+    }
+  }
+  return statements;
 }

@@ -4,12 +4,44 @@ import { coerceValue } from "../../../mapping/value-coercion.js";
 import type { RowChange } from "../../../pipeline/coalesce.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import { CLUSTER_TIME_COLUMN, ORDINAL_COLUMN, SYNCED_AT_COLUMN } from "./relational-ddl.js";
-import type { RejectionHandler } from "../dead-letters.js";
+import type { Rejection, RejectionHandler } from "../dead-letters.js";
 import { extractRows, isRejection, type ExtractedRows, type Row } from "./row-extractor.js";
 
 interface RecordsetColumn {
   readonly name: string;
   readonly sql: string;
+}
+
+/** A batch's row changes of one collection, turned into rows, ready to be written. */
+export interface ExtractedChanges {
+  /** Keyed by the pk value: two `_id`s that map to one key (5 and "5" in a text column) must not reach one INSERT … ON CONFLICT twice; the later one wins, children included. */
+  readonly upserts: ReadonlyMap<string, ExtractedRows>;
+  readonly deletedKeys: readonly unknown[];
+  readonly rejected: readonly { readonly change: RowChange; readonly rejection: Rejection }[];
+}
+
+/** Extracts the rows of every change (no database work). */
+export function extractChanges(mapping: TableMapping, changes: readonly RowChange[]): ExtractedChanges {
+  const upserts = new Map<string, ExtractedRows>();
+  const deletedKeys: unknown[] = [];
+  const rejected: { change: RowChange; rejection: Rejection }[] = [];
+  for (const change of changes) {
+    if (change.kind === "delete") {
+      // A delete carries only the document key; the pk column is mapped from `_id`.
+      const key = coerceValue(change.event.key?._id, mapping.pk.type);
+      if (key.ok) deletedKeys.push(key.value);
+      else rejected.push({ change, rejection: { field: "_id", reason: key.reason } });
+      continue;
+    }
+    const extracted = extractRows(mapping, change.doc);
+    if (isRejection(extracted)) {
+      rejected.push({ change, rejection: extracted });
+      continue;
+    }
+    const row = { ...extracted.row, [CLUSTER_TIME_COLUMN]: change.event.clusterTime.t };
+    upserts.set(JSON.stringify(extracted.row[mapping.pk.column]), { ...extracted, row });
+  }
+  return { upserts, deletedKeys, rejected };
 }
 
 /**
@@ -19,30 +51,17 @@ interface RecordsetColumn {
  * replaced in the same transaction; a deleted document's children go with it.
  */
 export async function writeRelationalRows(client: PoolClient, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
-  // Keyed by the pk value: two `_id`s that map to one key (5 and "5" in a text column) must
-  // not reach one INSERT … ON CONFLICT twice; the later one wins, children included.
-  const upserts = new Map<string, ExtractedRows>();
-  const deletedKeys: unknown[] = [];
-  for (const change of changes) {
-    if (change.kind === "delete") {
-      // A delete carries only the document key; the pk column is mapped from `_id`.
-      const key = coerceValue(change.event.key?._id, mapping.pk.type);
-      if (key.ok) deletedKeys.push(key.value);
-      else await onReject(client, mapping.source, change, { field: "_id", reason: key.reason });
-      continue;
-    }
-    const extracted = extractRows(mapping, change.doc);
-    if (isRejection(extracted)) {
-      await onReject(client, mapping.source, change, extracted);
-      continue;
-    }
-    const row = { ...extracted.row, [CLUSTER_TIME_COLUMN]: change.event.clusterTime.t };
-    upserts.set(JSON.stringify(extracted.row[mapping.pk.column]), { row, children: extracted.children });
-  }
-  const touchedKeys = [...upserts.values()].map((extracted) => extracted.row[mapping.pk.column]);
+  await writeExtractedRows(client, mapping, extractChanges(mapping, changes), onReject);
+}
+
+/** {@link writeRelationalRows} for changes already extracted. */
+export async function writeExtractedRows(client: PoolClient, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
+  for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
+  const { upserts, deletedKeys } = extracted;
+  const touchedKeys = [...upserts.values()].map((rows) => rows.row[mapping.pk.column]);
   const childRows = new Map<TableMapping, Row[]>(mapping.children.map((child) => [child.table, []]));
-  for (const extracted of upserts.values()) {
-    for (const child of extracted.children) childRows.get(child.table)?.push(...child.rows);
+  for (const rows of upserts.values()) {
+    for (const child of rows.children) childRows.get(child.table)?.push(...child.rows);
   }
   const table = qualifiedName(mapping.schema, mapping.table);
   if (deletedKeys.length > 0) {
@@ -54,7 +73,7 @@ export async function writeRelationalRows(client: PoolClient, mapping: TableMapp
     const childTable = qualifiedName(child.table.schema, child.table.table);
     await client.query(`DELETE FROM ${childTable} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [touchedKeys]);
   }
-  if (upserts.size > 0) await upsert(client, mapping, [...upserts.values()].map((extracted) => extracted.row));
+  if (upserts.size > 0) await upsert(client, mapping, [...upserts.values()].map((rows) => rows.row));
   for (const child of mapping.children) {
     const rows = childRows.get(child.table) ?? [];
     if (rows.length === 0) continue;

@@ -1,0 +1,231 @@
+import type { Document } from "mongodb";
+import type { PoolClient } from "pg";
+import { compileMapping } from "../../../mapping/compile-mapping.js";
+import { isNumericKind, bsonKind } from "../../../mapping/infer/bson-kind.js";
+import { evolveEntries, inferCollectionEntries, renameCollectionEntry, tableNameFor, type DatabaseEntries } from "../../../mapping/infer/collection-entries.js";
+import { profileDocuments } from "../../../mapping/infer/field-profile.js";
+import { NameAllocator } from "../../../mapping/infer/identifier-names.js";
+import { splitNamespace } from "../../../mapping/infer/infer-mapping.js";
+import type { TableMapping } from "../../../mapping/table-mapping.js";
+import type { Logger } from "../../../observability/logger.js";
+import type { RowChange } from "../../../pipeline/coalesce.js";
+import type { RejectionHandler } from "../dead-letters.js";
+import type { TableLayout, TableRef } from "../table-layout.js";
+import { InferredMappingStore } from "./inferred-mapping-store.js";
+import { createStatements, dropStatements, evolveStatements } from "./relational-ddl.js";
+import { extractChanges, writeExtractedRows, type ExtractedChanges } from "./relational-row-writer.js";
+import type { Misfit } from "./row-extractor.js";
+
+export interface InferredLayoutOptions {
+  /** Schema of the synced tables. */
+  readonly schema: string;
+  /** Schema of Tributary's own tables, where the inferred mappings are kept. */
+  readonly checkpointSchema: string;
+  readonly pipeline: string;
+  readonly onReject: RejectionHandler;
+  readonly logger: Logger;
+}
+
+interface Inferred {
+  readonly entries: DatabaseEntries;
+  readonly mapping: TableMapping;
+}
+
+const WIDENABLE = new Set(["smallint", "integer", "bigint", "real", "double"]);
+
+/**
+ * Typed tables from a mapping inferred from the documents themselves (seeded by a sample at
+ * start-up, or from a collection's first changes), evolving as documents change: a field never
+ * seen before becomes a new column (or child table) in the transaction of the batch that brings
+ * it; a number that does not fit a numeric column widens the column to `numeric`; any other value
+ * that does not fit its column stays in `_extra`. The mapping is kept in the target with the
+ * tables, so restarts continue with the tables as they are.
+ */
+export class InferredLayout implements TableLayout {
+  readonly keepsTablesOnRename = true;
+  private readonly options: InferredLayoutOptions;
+  private readonly store: InferredMappingStore;
+  private committed = new Map<string, Inferred>();
+  private readonly staged = new Map<string, Inferred | null>();
+  private readonly seeds = new Map<string, DatabaseEntries>();
+  /** Extraction done by `prepare`, reused by `write` for the same changes. */
+  private readonly extracted = new WeakMap<readonly RowChange[], ExtractedChanges>();
+  private readonly reported = new Set<string>();
+
+  constructor(options: InferredLayoutOptions) {
+    this.options = options;
+    this.store = new InferredMappingStore(options.checkpointSchema, options.pipeline);
+  }
+
+  async open(client: PoolClient): Promise<void> {
+    await client.query(this.store.createStatement());
+    const stored = await this.store.load(client);
+    this.committed = new Map([...stored].map(([namespace, entries]) => [namespace, this.compile(namespace, entries)]));
+    this.staged.clear();
+  }
+
+  /** Mappings inferred from samples, used for collections that have none stored yet. */
+  seed(samples: ReadonlyMap<string, readonly Document[]>): void {
+    for (const [namespace, documents] of samples) {
+      if (this.current(namespace)) continue;
+      const { db, coll } = splitNamespace(namespace);
+      const tables = this.tableNames();
+      this.seeds.set(namespace, inferCollectionEntries(coll, tableNameFor(db, coll, tables), profileDocuments(documents), tables));
+    }
+  }
+
+  /** The entries of every collection's current mapping, as a mapping file would hold them. */
+  mappings(): Map<string, DatabaseEntries> {
+    const namespaces = new Set([...this.committed.keys(), ...this.staged.keys()]);
+    return new Map([...namespaces].flatMap((namespace) => {
+      const inferred = this.current(namespace);
+      return inferred ? [[namespace, inferred.entries] as const] : [];
+    }));
+  }
+
+  nameOf(namespace: string): { schema: string; table: string } {
+    const inferred = this.current(namespace);
+    if (inferred) return { schema: inferred.mapping.schema, table: inferred.mapping.table };
+    const { db, coll } = splitNamespace(namespace);
+    return { schema: this.options.schema, table: tableNameFor(db, coll, this.tableNames()) };
+  }
+
+  createStatements(ref: TableRef): { required: string[]; optional: string[] } {
+    return createStatements(this.mappingOf(ref.namespace));
+  }
+
+  dropStatements(ref: TableRef): string[] {
+    const inferred = this.current(ref.namespace);
+    return inferred ? dropStatements(inferred.mapping, ref.table) : [];
+  }
+
+  async prepare(client: PoolClient, namespace: string, changes: readonly RowChange[], tablesExist: boolean): Promise<void> {
+    const known = this.current(namespace);
+    const entries = known?.entries ?? this.seeds.get(namespace) ?? this.inferFrom(namespace, changes);
+    let inferred = known ?? this.compile(namespace, entries);
+    let extracted = extractChanges(inferred.mapping, changes);
+    const evolved = this.evolve(namespace, inferred.entries, extracted);
+    if (evolved) {
+      const next = this.compile(namespace, evolved);
+      if (tablesExist) for (const statement of evolveStatements(inferred.mapping, next.mapping)) await client.query(statement);
+      this.options.logger.info({ namespace, tables: tablesExist ? "altered" : "new" }, "inferred mapping evolved: new columns or tables");
+      inferred = next;
+      extracted = extractChanges(inferred.mapping, changes);
+    }
+    if (!known || evolved) {
+      await this.store.save(client, namespace, inferred.entries);
+      this.staged.set(namespace, inferred);
+    }
+    this.reportMisfits(namespace, extracted);
+    this.extracted.set(changes, extracted);
+  }
+
+  async write(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+    const mapping = this.mappingOf(ref.namespace);
+    await writeExtractedRows(client, mapping, this.extracted.get(changes) ?? extractChanges(mapping, changes), this.options.onReject);
+  }
+
+  async forget(client: PoolClient, namespace: string): Promise<void> {
+    await this.store.forget(client, namespace);
+    this.staged.set(namespace, null);
+  }
+
+  async moved(client: PoolClient, from: TableRef, to: TableRef): Promise<void> {
+    const inferred = this.current(from.namespace);
+    if (!inferred) return;
+    const entries = renameCollectionEntry(inferred.entries, splitNamespace(from.namespace).coll, splitNamespace(to.namespace).coll, to.table);
+    await this.forget(client, from.namespace);
+    await this.store.save(client, to.namespace, entries);
+    this.staged.set(to.namespace, this.compile(to.namespace, entries));
+  }
+
+  commit(): void {
+    for (const [namespace, inferred] of this.staged) {
+      if (inferred === null) this.committed.delete(namespace);
+      else this.committed.set(namespace, inferred);
+    }
+    this.staged.clear();
+  }
+
+  rollback(): void {
+    this.staged.clear();
+  }
+
+  private current(namespace: string): Inferred | undefined {
+    const staged = this.staged.get(namespace);
+    return staged === undefined ? this.committed.get(namespace) : (staged ?? undefined);
+  }
+
+  private mappingOf(namespace: string): TableMapping {
+    const inferred = this.current(namespace);
+    // `prepare` runs first for every namespace written; reaching here without it is a bug.
+    if (!inferred) throw new Error(`no inferred mapping for ${namespace}`);
+    return inferred.mapping;
+  }
+
+  /** A first mapping from the changes themselves: their documents, and the keys of deletes. */
+  private inferFrom(namespace: string, changes: readonly RowChange[]): DatabaseEntries {
+    const documents = changes.map((change) => (change.kind === "upsert" ? change.doc : { _id: change.event.key?._id }));
+    const { db, coll } = splitNamespace(namespace);
+    const tables = this.tableNames();
+    return inferCollectionEntries(coll, tableNameFor(db, coll, tables), profileDocuments(documents), tables);
+  }
+
+  /** The evolved entries when the changes bring new fields or numbers too wide; else undefined. */
+  private evolve(namespace: string, entries: DatabaseEntries, extracted: ExtractedChanges): DatabaseEntries | undefined {
+    const rows = [...extracted.upserts.values()];
+    const unmapped = rows.flatMap((row) => (row.unmapped ? [row.unmapped] : []));
+    const widen = rows.flatMap((row) => row.misfits.filter(isWidenable)).map((misfit) => ({ entry: this.entryName(namespace, misfit.table), path: misfit.column.path }));
+    if (unmapped.length === 0 && widen.length === 0) return undefined;
+    const next = structuredClone(entries);
+    const { coll } = splitNamespace(namespace);
+    return evolveEntries(next, coll, profileDocuments(unmapped), dedupe(widen), this.tableNames()) ? next : undefined;
+  }
+
+  private entryName(namespace: string, table: TableMapping): string {
+    return table.source === namespace ? splitNamespace(namespace).coll : table.table;
+  }
+
+  private reportMisfits(namespace: string, extracted: ExtractedChanges): void {
+    for (const rows of extracted.upserts.values()) {
+      for (const misfit of rows.misfits) {
+        const id = `${misfit.table.source}:${misfit.column.path}`;
+        if (this.reported.has(id)) continue;
+        this.reported.add(id);
+        this.options.logger.warn(
+          { namespace, table: misfit.table.table, field: misfit.column.path, column: misfit.column.column, type: misfit.column.type.sql, kind: bsonKind(misfit.value) },
+          "a value does not fit its inferred column: the column is left NULL and the value kept in _extra (reported once per field)",
+        );
+      }
+    }
+  }
+
+  /** Every table name in use, and every collection name (entry names child tables must not take). */
+  private tableNames(): NameAllocator {
+    const names: string[] = [];
+    for (const [namespace, entries] of [...this.mappings(), ...this.seeds]) {
+      names.push(splitNamespace(namespace).coll);
+      for (const [name, entry] of Object.entries(entries)) names.push(entry.$table ?? name);
+    }
+    return new NameAllocator(names);
+  }
+
+  private compile(namespace: string, entries: DatabaseEntries): Inferred {
+    const { db } = splitNamespace(namespace);
+    const { mapping, problems } = compileMapping(`the inferred mapping of ${namespace}`, { [db]: entries }, { defaultSchema: this.options.schema, keepMisfits: true });
+    const table = mapping.collections.get(namespace);
+    // Inference only writes mappings that compile; a problem here is a bug, reported whole.
+    if (!table || problems.length > 0) throw new Error(`inferred mapping of ${namespace} does not compile: ${problems.join("; ")}`);
+    return { entries, mapping: table };
+  }
+}
+
+function isWidenable(misfit: Misfit): boolean {
+  if (!WIDENABLE.has(misfit.column.type.family)) return false;
+  const values = misfit.column.type.array && Array.isArray(misfit.value) ? (misfit.value as unknown[]) : [misfit.value];
+  return values.every((value) => value === null || isNumericKind(bsonKind(value)));
+}
+
+function dedupe(fields: readonly { entry: string; path: string }[]): { entry: string; path: string }[] {
+  return [...new Map(fields.map((field) => [`${field.entry}\u0000${field.path}`, field])).values()];
+}
