@@ -3,13 +3,13 @@ import { redactSecrets } from "../errors/redact.js";
 import { createLogger } from "../observability/logger.js";
 import { configFromFlags, type SyncFlags } from "./sync-options.js";
 import { formatError } from "./format-error.js";
+import { mappingCommand } from "./mapping-command.js";
+import { collect, positiveInteger } from "./option-parsers.js";
 import { ErrorCode } from "../errors/error-codes.js";
 import { isTributaryError } from "../errors/tributary-error.js";
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
   const program = new Command("tributary")
@@ -30,6 +30,8 @@ function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
     .option("--name <pipeline>", "pipeline name under which the position is stored (default: 'default')")
     .option("--schema <schema>", "PostgreSQL schema of the synced tables (default: public)")
     .option("--mapping <file>", "relational mode: typed tables as this mappings.json (or .yml) describes; without it, raw mode (one jsonb table per collection)")
+    .option("--infer-mapping", "relational mode with tables inferred from the documents (sampled at start-up), new fields becoming new columns")
+    .option("--sample <n>", "with --infer-mapping: documents sampled per collection at start-up (default: 1000)", (value) => positiveInteger(value))
     .option("--strict", "stop on a document that cannot be written instead of setting it aside in tributary.dead_letters")
     .option("--config <file>", "YAML or JSON config file; flags override its settings")
     .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
@@ -38,6 +40,7 @@ function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
     .option("--verbose", "debug logs, and stack traces on errors")
     .action(async (flags: SyncFlags) => run(flags))
     .exitOverride();
+  program.addCommand(mappingCommand().exitOverride());
   return program;
 }
 

@@ -11,6 +11,8 @@ export interface SyncFlags {
   readonly config?: string;
   readonly schema?: string;
   readonly mapping?: string;
+  readonly inferMapping?: boolean;
+  readonly sample?: number;
   readonly strict?: boolean;
   readonly logLevel?: string;
   readonly verbose?: boolean;
@@ -31,8 +33,8 @@ export async function configFromFlags(flags: SyncFlags): Promise<TributaryConfig
   const fromFlags = {
     name: flags.name,
     // An empty value (e.g. an empty environment variable) counts as not given.
-    source: { uri: flags.from || undefined, include: flags.include, exclude: flags.exclude },
-    target: { url: flags.to || undefined, schema: flags.schema, mapping: flags.mapping, strict: flags.strict },
+    source: { uri: flags.from || undefined, include: flags.include, exclude: flags.exclude, sampleSize: flags.sample },
+    target: { url: flags.to || undefined, schema: flags.schema, mapping: flags.mapping, inferMapping: flags.inferMapping, strict: flags.strict },
     log: { level: flags.verbose ? "debug" : flags.logLevel, pretty: flags.prettyLogs },
   };
   const merged = mergeConfig(fromFile, fromFlags);

@@ -38,6 +38,13 @@ export const ConfigSchema = z
           .default("updateLookup")
           .describe("How updates get their full document: looked up at read time, or post-images (MongoDB 6.0+, changeStreamPreAndPostImages enabled on every watched collection)."),
         serverSelectionTimeoutMs: z.number().int().positive().default(10_000),
+        sampleSize: z
+          .number()
+          .int()
+          .min(1)
+          .max(1_000_000)
+          .default(1_000)
+          .describe("With an inferred mapping: documents sampled per collection at start-up to infer its tables."),
       })
       .strict(),
     target: z
@@ -54,12 +61,20 @@ export const ConfigSchema = z
           .min(1)
           .optional()
           .describe("Relational mode: a mappings.json (mongo-connector-postgresql format, JSON or YAML); only mapped collections are synced."),
+        inferMapping: z
+          .boolean()
+          .default(false)
+          .describe("Relational mode with tables inferred from the documents (sampled at start-up), evolving as new fields appear."),
         strict: z
           .boolean()
           .default(false)
           .describe("Stop on a document that cannot be written, instead of setting it aside in the dead_letters table."),
       })
-      .strict(),
+      .strict()
+      .refine((target) => !(target.inferMapping && target.mapping), {
+        message: "choose one: a mapping file (target.mapping, --mapping) or an inferred mapping (target.inferMapping, --infer-mapping)",
+        path: ["inferMapping"],
+      }),
     batch: z
       .object({
         maxSize: z.number().int().min(1).max(100_000).default(2_000).describe("Most events applied in one transaction (a MongoDB transaction is never split)."),

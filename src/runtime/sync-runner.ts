@@ -6,7 +6,8 @@ import { routeEvent } from "../pipeline/event-router.js";
 import { NamespaceFilter } from "../pipeline/namespace-filter.js";
 import { PostgresSink } from "../sinks/postgres/postgres-sink.js";
 import { ChangeStreamSource } from "../source/change-stream-source.js";
-import { connectMongo } from "../source/mongo-connection.js";
+import { connectMongo, type MongoDeployment } from "../source/mongo-connection.js";
+import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
 import { positionDate } from "../source/position.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
 import { pumpChanges } from "./pump-changes.js";
@@ -29,6 +30,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
     checkpointSchema: config.target.checkpointSchema,
     tables: config.target.tables,
     mapping,
+    inferMapping: config.target.inferMapping,
     strict: config.target.strict,
     pipeline: config.name,
     retry: config.retry,
@@ -39,12 +41,13 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
   try {
     const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
     try {
+      const filter = new NamespaceFilter(include, config.source.exclude, mapped);
+      if (config.target.inferMapping) await seedInferredMappings(sink, deployment, filter, config, logger);
       logger.info(
-        { pipeline: config.name, mode: mapping ? `relational (${mapping.file})` : "raw", mongodb: deployment.where, version: deployment.version, resumeFrom: resumeFrom ? positionDate(resumeFrom).toISOString() : "now" },
+        { pipeline: config.name, mode: mapping ? `relational (${mapping.file})` : config.target.inferMapping ? "relational (inferred mapping)" : "raw", mongodb: deployment.where, version: deployment.version, resumeFrom: resumeFrom ? positionDate(resumeFrom).toISOString() : "now" },
         resumeFrom ? "resuming sync" : "starting sync from the current time",
       );
       const scope = scopeForIncludes(include);
-      const filter = new NamespaceFilter(include, config.source.exclude, mapped);
       const source = new ChangeStreamSource(deployment, {
         scope,
         fullDocument: config.source.fullDocument,
@@ -67,4 +70,13 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
   }
   logger.info({ changes: stats.changes, batches: stats.batches }, "sync stopped");
   return stats;
+}
+
+/** Samples the included collections that have no stored mapping yet, to infer theirs. */
+async function seedInferredMappings(sink: PostgresSink, deployment: MongoDeployment, filter: NamespaceFilter, config: TributaryConfig, logger: Logger): Promise<void> {
+  const known = sink.inferredMappings();
+  const namespaces = (await listIncludedCollections(deployment.client, filter, config.source.include, deployment.where)).filter((namespace) => !known.has(namespace));
+  const samples = await sampleCollections(deployment.client, namespaces, config.source.sampleSize, deployment.where);
+  sink.seedInferredMappings(samples);
+  logger.info({ collections: namespaces.length, stored: known.size, sampleSize: config.source.sampleSize }, "mappings inferred from samples of the collections that have none stored");
 }

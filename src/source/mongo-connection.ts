@@ -31,10 +31,9 @@ export const LOSSLESS_BSON_OPTIONS = Object.freeze({
  */
 export async function connectMongo(uri: string, options: { serverSelectionTimeoutMs: number }): Promise<MongoDeployment> {
   const where = redactSecrets(uri);
-  const clientOptions: MongoClientOptions = {
-    serverSelectionTimeoutMS: options.serverSelectionTimeoutMs,
-    appName: "tributary",
-  };
+  const clientOptions: MongoClientOptions = { appName: "tributary" };
+  // A timeout written in the connection string is the user's explicit choice: it wins.
+  if (!/[?&]serverSelectionTimeoutMS=/i.test(uri)) clientOptions.serverSelectionTimeoutMS = options.serverSelectionTimeoutMs;
   let client: MongoClient;
   try {
     client = new MongoClient(uri, clientOptions);

@@ -11,13 +11,18 @@ export type WatchScope =
 
 const GLOB_CHARACTERS = /[*?[\]{}!()+@]/;
 
+/** Whether a namespace pattern is a glob rather than a literal name. */
+export function hasGlob(pattern: string): boolean {
+  return GLOB_CHARACTERS.test(pattern);
+}
+
 /**
  * The narrowest scope that covers every include pattern: one literal `db.coll` watches that
  * collection, literal patterns of one database watch the database, anything else the
  * deployment (filtered in process).
  */
 export function scopeForIncludes(include: readonly string[]): WatchScope {
-  if (include.length === 0 || include.some((pattern) => GLOB_CHARACTERS.test(pattern))) return { kind: "deployment" };
+  if (include.length === 0 || include.some(hasGlob)) return { kind: "deployment" };
   const parts = include.map((pattern) => {
     const dot = pattern.indexOf(".");
     return dot === -1 ? { db: pattern } : { db: pattern.slice(0, dot), coll: pattern.slice(dot + 1) };

@@ -111,14 +111,38 @@ describe("tributary CLI on bad input", () => {
     expect(missing.stderr).toBe(`tributary: error: Cannot read mapping file ${join(dir, "nope.json")}: file not found [TRIB_CONFIG_FILE_UNREADABLE]\n`);
   });
 
+  it("refuses a mapping file and an inferred mapping together, and a bad sample size", async () => {
+    const both = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", postgresUrl(), "--mapping", "m.json", "--infer-mapping"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toBe(
+      "tributary: error: Invalid configuration: target.inferMapping: choose one: a mapping file (target.mapping, --mapping) or an inferred mapping (target.inferMapping, --infer-mapping) [TRIB_CONFIG_INVALID]\n",
+    );
+    const sample = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", postgresUrl(), "--infer-mapping", "--sample", "1.5"]);
+    expect(sample.code).toBe(2);
+    expect(sample.stderr).toBe('tributary: error: --sample must be a whole number of at least 1, not "1.5" [TRIB_CONFIG_INVALID]\n');
+  });
+
+  it("mapping infer: names what is missing, and reports an unreachable MongoDB", async () => {
+    const missing = await runCli(["mapping", "infer"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe("tributary: error: Invalid configuration: source.uri is required (set it with --from or TRIBUTARY_MONGODB_URI) [TRIB_CONFIG_INVALID]\n");
+    const port = await findFreePort();
+    const down = await runCli(["mapping", "infer", "--from", `mongodb://u:secret@127.0.0.1:${port}/?serverSelectionTimeoutMS=300`, "--log-level", "silent"]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(new RegExp(`^tributary: error: Cannot reach MongoDB at mongodb://u:\\*\\*\\*@127\\.0\\.0\\.1:${port}/.*ECONNREFUSED.* \\[TRIB_MONGO_UNREACHABLE\\]\\n$`));
+    expect(down.stdout).toBe("");
+  });
+
   it("prints complete help", async () => {
     const top = await runCli(["--help"]);
     expect(top.code).toBe(0);
     expect(top.stdout).toContain("Usage: tributary [options] [command]");
     expect(top.stdout).toContain("sync [options]");
     const sync = await runCli(["sync", "--help"]);
-    for (const flag of ["--from <mongodb-uri>", "--to <postgres-url>", "--include <glob>", "--exclude <glob>", "--name <pipeline>", "--config <file>", "--schema <schema>", "--mapping <file>", "--strict", "--verbose"]) {
+    for (const flag of ["--from <mongodb-uri>", "--to <postgres-url>", "--include <glob>", "--exclude <glob>", "--name <pipeline>", "--config <file>", "--schema <schema>", "--mapping <file>", "--infer-mapping", "--sample <n>", "--strict", "--verbose"]) {
       expect(sync.stdout).toContain(flag);
     }
+    const infer = await runCli(["mapping", "infer", "--help"]);
+    for (const flag of ["--from <mongodb-uri>", "--include <glob>", "--exclude <glob>", "--sample <n>", "--out <file>"]) expect(infer.stdout).toContain(flag);
   });
 });

@@ -1,0 +1,42 @@
+import type { Document, MongoClient } from "mongodb";
+import { mapMongoError } from "../errors/mongo-error-mapper.js";
+import type { NamespaceFilter } from "../pipeline/namespace-filter.js";
+import { LOSSLESS_BSON_OPTIONS } from "./mongo-connection.js";
+import { hasGlob } from "./watch-scope.js";
+
+/**
+ * The collections (not views) a filter includes. Databases named literally by every include
+ * pattern are the only ones listed, so that no `listDatabases` privilege is needed for them.
+ */
+export async function listIncludedCollections(client: MongoClient, filter: NamespaceFilter, include: readonly string[], where: string): Promise<string[]> {
+  try {
+    const literalDbs = include.map((pattern) => pattern.split(".")[0] ?? "");
+    const databases =
+      include.length > 0 && !literalDbs.some(hasGlob)
+        ? [...new Set(literalDbs)]
+        : ((await client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: true })).databases as { name: string }[]).map((db) => db.name);
+    const namespaces: string[] = [];
+    for (const db of databases.filter((name) => filter.mayIncludeDatabase(name))) {
+      const collections = await client.db(db).listCollections({ type: "collection" }, { nameOnly: true }).toArray();
+      for (const { name } of collections) if (filter.includesCollection(db, name)) namespaces.push(`${db}.${name}`);
+    }
+    return namespaces.sort();
+  } catch (error) {
+    throw mapMongoError(error, where);
+  }
+}
+
+/** Up to `size` documents of each collection, picked at random by the server (`$sample`). */
+export async function sampleCollections(client: MongoClient, namespaces: readonly string[], size: number, where: string): Promise<Map<string, Document[]>> {
+  const samples = new Map<string, Document[]>();
+  for (const namespace of namespaces) {
+    const dot = namespace.indexOf(".");
+    const collection = client.db(namespace.slice(0, dot)).collection(namespace.slice(dot + 1));
+    try {
+      samples.set(namespace, await collection.aggregate([{ $sample: { size } }], LOSSLESS_BSON_OPTIONS).toArray());
+    } catch (error) {
+      throw mapMongoError(error, where);
+    }
+  }
+  return samples;
+}
