@@ -69,6 +69,15 @@ export const ConfigSchema = z
           .boolean()
           .default(false)
           .describe("Stop on a document that cannot be written, instead of setting it aside in the dead_letters table."),
+        commands: z
+          .object({
+            create: z.enum(["create", "ignore"]).default("create").describe("A collection created: create its tables at once, or when its first document arrives."),
+            drop: z.enum(["drop", "truncate", "ignore"]).default("drop").describe("A collection dropped (or renamed out of the synced set): drop its tables, empty them, or leave them."),
+            rename: z.enum(["rename", "drop", "ignore"]).default("rename").describe("A collection renamed: rename its tables (with a mapping file: drop them), drop them, or leave them."),
+            dropDatabase: z.enum(["drop", "truncate", "ignore"]).default("drop").describe("A database dropped: drop the tables of its collections, empty them, or leave them."),
+          })
+          .strict()
+          .default({ create: "create", drop: "drop", rename: "rename", dropDatabase: "drop" }),
       })
       .strict()
       .refine((target) => !(target.inferMapping && target.mapping), {

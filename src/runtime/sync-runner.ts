@@ -32,6 +32,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
     mapping,
     inferMapping: config.target.inferMapping,
     strict: config.target.strict,
+    commands: config.target.commands,
     pipeline: config.name,
     retry: config.retry,
     logger,

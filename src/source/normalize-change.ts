@@ -11,6 +11,8 @@ const KNOWN_OPS: readonly string[] = [...DataOps, ...CommandOps, "invalidate"];
 export function normalizeChange(raw: Document): ChangeEvent | undefined {
   const op = raw.operationType as string;
   if (!KNOWN_OPS.includes(op)) return undefined;
+  // A view holds no documents of its own: nothing in the target follows it.
+  if (op === "create" && (raw.operationDescription as Document | undefined)?.viewOn !== undefined) return undefined;
   const resumeToken = raw._id as ResumeToken;
   const clusterTime = raw.clusterTime instanceof Timestamp ? raw.clusterTime : new Timestamp({ t: 0, i: 0 });
   const event: Mutable<ChangeEvent> = {

@@ -10,7 +10,7 @@ import type { Batch, Sink } from "../sink.js";
 import type { RelationalMapping } from "../../mapping/table-mapping.js";
 import { CheckpointTable } from "./checkpoint-table.js";
 import { DeadLetterTable } from "./dead-letters.js";
-import { applyCommand } from "./command-applier.js";
+import { applyCommand, DEFAULT_COMMAND_POLICY, type CommandPolicy } from "./command-applier.js";
 import { isTransientPostgresError, mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
 import { RawLayout } from "./raw-layout.js";
 import { InferredLayout } from "./relational/inferred-layout.js";
@@ -34,6 +34,8 @@ export interface PostgresSinkOptions {
   readonly inferMapping?: boolean;
   /** Stop on a document that cannot be written instead of setting it aside in `dead_letters`. */
   readonly strict?: boolean;
+  /** What collection and database commands do to the tables; default {@link DEFAULT_COMMAND_POLICY}. */
+  readonly commands?: CommandPolicy;
   /** Pipeline name: the key of the stored position. */
   readonly pipeline: string;
   readonly retry: BackoffOptions;
@@ -159,7 +161,7 @@ export class PostgresSink implements Sink {
       await client.query("BEGIN");
       for (const step of planBatch(batch.events)) {
         if (step.kind === "command") {
-          await applyCommand(client, this.registry, this.layout, step.event, this.options.logger);
+          await applyCommand(client, step.event, { registry: this.registry, layout: this.layout, policy: this.options.commands ?? DEFAULT_COMMAND_POLICY, logger: this.options.logger });
           continue;
         }
         await this.layout.prepare?.(client, step.namespace, step.changes, this.registry.lookup(step.namespace) !== undefined);

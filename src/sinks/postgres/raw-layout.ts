@@ -41,6 +41,10 @@ export class RawLayout implements TableLayout {
     return [`DROP TABLE IF EXISTS ${qualifiedName(ref.schema, ref.table)}`];
   }
 
+  truncateStatements(ref: TableRef): string[] {
+    return [`TRUNCATE ${qualifiedName(ref.schema, ref.table)}`];
+  }
+
   write(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
     return writeRawRows(client, ref, changes, this.onReject);
   }

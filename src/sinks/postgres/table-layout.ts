@@ -22,6 +22,8 @@ export interface TableLayout {
   createStatements(ref: TableRef): { readonly required: readonly string[]; readonly optional: readonly string[] };
   /** Statements that drop them. */
   dropStatements(ref: TableRef): string[];
+  /** Statements that empty them. */
+  truncateStatements(ref: TableRef): string[];
   /** Whether a renamed collection keeps its table (renamed too) or loses it. */
   readonly keepsTablesOnRename: boolean;
   write(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void>;

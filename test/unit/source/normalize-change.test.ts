@@ -50,6 +50,12 @@ describe("normalizeChange", () => {
     expect(event?.txn).toBeUndefined();
   });
 
+  it("keeps the creation of a collection and leaves out that of a view", () => {
+    const base = { _id: resumeToken, operationType: "create", clusterTime, ns: { db: "shop", coll: "orders" } };
+    expect(normalizeChange({ ...base, operationDescription: { idIndex: { v: 2, key: { _id: 1 }, name: "_id_" } } })).toMatchObject({ op: "create", ns: { db: "shop", coll: "orders" } });
+    expect(normalizeChange({ ...base, operationDescription: { viewOn: "orders_raw", pipeline: [] } })).toBeUndefined();
+  });
+
   it("ignores operation types it does not know instead of failing", () => {
     expect(normalizeChange({ _id: resumeToken, operationType: "somethingNew", clusterTime, ns: { db: "a" } })).toBeUndefined();
   });

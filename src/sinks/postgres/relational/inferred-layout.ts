@@ -12,7 +12,7 @@ import type { RowChange } from "../../../pipeline/coalesce.js";
 import type { RejectionHandler } from "../dead-letters.js";
 import type { TableLayout, TableRef } from "../table-layout.js";
 import { InferredMappingStore } from "./inferred-mapping-store.js";
-import { createStatements, dropStatements, evolveStatements } from "./relational-ddl.js";
+import { createStatements, dropStatements, evolveStatements, truncateStatements } from "./relational-ddl.js";
 import { extractChanges, writeExtractedRows, type ExtractedChanges } from "./relational-row-writer.js";
 import type { Misfit } from "./row-extractor.js";
 
@@ -99,6 +99,11 @@ export class InferredLayout implements TableLayout {
     return inferred ? dropStatements(inferred.mapping, ref.table) : [];
   }
 
+  truncateStatements(ref: TableRef): string[] {
+    const inferred = this.current(ref.namespace);
+    return inferred ? truncateStatements(inferred.mapping, ref.table) : [];
+  }
+
   async prepare(client: PoolClient, namespace: string, changes: readonly RowChange[], tablesExist: boolean): Promise<void> {
     const known = this.current(namespace);
     const entries = known?.entries ?? this.seeds.get(namespace) ?? this.inferFrom(namespace, changes);
@@ -128,6 +133,8 @@ export class InferredLayout implements TableLayout {
   async forget(client: PoolClient, namespace: string): Promise<void> {
     await this.store.forget(client, namespace);
     this.staged.set(namespace, null);
+    // A collection created again under this name is inferred from its new documents.
+    this.seeds.delete(namespace);
   }
 
   async moved(client: PoolClient, from: TableRef, to: TableRef): Promise<void> {

@@ -22,6 +22,12 @@ export function dropStatements(mapping: TableMapping, parentTable = mapping.tabl
   return [...children, `DROP TABLE IF EXISTS ${qualifiedName(mapping.schema, parentTable)}`];
 }
 
+/** `TRUNCATE` of a collection's tables, children with their parent (so no foreign key objects). */
+export function truncateStatements(mapping: TableMapping, parentTable = mapping.table): string[] {
+  const tables = allTables(mapping).map((table) => qualifiedName(table.schema, table === mapping ? parentTable : table.table));
+  return [`TRUNCATE ${tables.join(", ")}`];
+}
+
 function tableStatements(mapping: TableMapping, parent?: { mapping: TableMapping; fkColumn: string; fkType: string }): string[] {
   const columns: string[] = [];
   const pk = mapping.pk;

@@ -2,7 +2,7 @@ import type { PoolClient } from "pg";
 import type { RelationalMapping, TableMapping } from "../../../mapping/table-mapping.js";
 import type { RowChange } from "../../../pipeline/coalesce.js";
 import type { TableLayout, TableRef } from "../table-layout.js";
-import { createStatements, dropStatements } from "./relational-ddl.js";
+import { createStatements, dropStatements, truncateStatements } from "./relational-ddl.js";
 import type { RejectionHandler } from "../dead-letters.js";
 import { writeRelationalRows } from "./relational-row-writer.js";
 
@@ -29,6 +29,10 @@ export class RelationalLayout implements TableLayout {
 
   dropStatements(ref: TableRef): string[] {
     return dropStatements(this.tableMapping(ref.namespace), ref.table);
+  }
+
+  truncateStatements(ref: TableRef): string[] {
+    return truncateStatements(this.tableMapping(ref.namespace), ref.table);
   }
 
   write(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
