@@ -16,6 +16,18 @@ describe("test servers: PostgreSQL", () => {
     }
   });
 
+  it("is the PostgreSQL major version asked for (TRIBUTARY_TEST_POSTGRES_VERSION, default 17)", async () => {
+    if (process.env.TRIBUTARY_TEST_POSTGRES_URL) return;
+    const client = new pg.Client({ connectionString: postgresUrl() });
+    await client.connect();
+    try {
+      const result = await client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
+      expect(Math.floor(Number(result.rows[0]?.version) / 10_000)).toBe(Number(process.env.TRIBUTARY_TEST_POSTGRES_VERSION ?? 17));
+    } finally {
+      await client.end();
+    }
+  });
+
   it("creates an isolated database per test file", async () => {
     const url = await createDatabase(postgresUrl(), "tributary_support_servers");
     const client = new pg.Client({ connectionString: url });
