@@ -152,6 +152,23 @@ export async function startMongoReplicaSet(): Promise<MongoHandle> {
 }
 
 /**
+ * A replica set of `count` members whose members a test can stop and start (failover,
+ * rollback). Not available with TRIBUTARY_TEST_MONGODB_URI: the test must own the servers.
+ */
+export async function startReplicaSetOf(count: number): Promise<{ replSet: MongoMemoryReplSet; uri: string }> {
+  const replSet = new MongoMemoryReplSet({ binary: binaryOptions(), replSet: { count, storageEngine: "wiredTiger" } });
+  try {
+    await withTimeout(replSet.start(), startTimeoutMs(), `starting a ${count}-member replica set`, () => replSet.stop({ doCleanup: true, force: true }));
+    const uri = replSet.getUri();
+    await waitForPrimary(uri);
+    return { replSet, uri };
+  } catch (error) {
+    await replSet.stop({ doCleanup: true, force: true }).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
  * A standalone mongod (no replica set), for testing that Tributary rejects one.
  * Uses TRIBUTARY_TEST_MONGODB_STANDALONE_URI when set; its deployment is never stopped.
  */
