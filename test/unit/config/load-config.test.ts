@@ -12,13 +12,27 @@ describe("validateConfig", () => {
     const config = validateConfig(minimal);
     expect(config).toEqual({
       name: "default",
-      source: { uri: minimal.source.uri, include: [], exclude: [], fullDocument: "updateLookup", serverSelectionTimeoutMs: 10_000 },
-      target: { url: minimal.target.url, schema: "public", checkpointSchema: "tributary", tables: {}, strict: false },
+      source: { uri: minimal.source.uri, include: [], exclude: [], fullDocument: "updateLookup", serverSelectionTimeoutMs: 10_000, sampleSize: 1_000 },
+      target: {
+        url: minimal.target.url,
+        schema: "public",
+        checkpointSchema: "tributary",
+        tables: {},
+        inferMapping: false,
+        strict: false,
+        commands: { create: "create", drop: "drop", rename: "rename", dropDatabase: "drop" },
+      },
       batch: { maxSize: 2_000, maxLatencyMs: 250 },
       checkpoint: { idleIntervalMs: 10_000 },
       retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
       log: { level: "info" },
     });
+  });
+
+  it("names a wrong command policy by its path", () => {
+    expect(() => validateConfig({ ...minimal, target: { ...minimal.target, commands: { drop: "explode" } } })).toThrow(
+      'Invalid configuration: target.commands.drop: Invalid option: expected one of "drop"|"truncate"|"ignore"',
+    );
   });
 
   it("names the path of every problem and the file it came from", () => {
