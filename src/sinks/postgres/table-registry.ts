@@ -3,6 +3,7 @@ import { ErrorCode } from "../../errors/error-codes.js";
 import { TributaryError } from "../../errors/tributary-error.js";
 import type { Logger } from "../../observability/logger.js";
 import { qualifiedName } from "./sql.js";
+import { StagedMap } from "./staged-map.js";
 import type { TableLayout, TableRef } from "./table-layout.js";
 
 export interface TableRegistryOptions {
@@ -15,14 +16,13 @@ export interface TableRegistryOptions {
 /**
  * Knows which table holds which collection, creates tables on first sight, and records the
  * mapping in the target so that drops and renames find their table after a restart.
- * Changes made inside a transaction become visible to `lookup` only after `commit()`,
- * so a rolled-back batch leaves no stale entry behind.
+ * Changes made inside a transaction last only once it commits (`commit()`), so a rolled-back
+ * batch leaves no stale entry behind.
  */
 export class TableRegistry {
   private readonly options: TableRegistryOptions;
   private readonly registryTable: string;
-  private committed = new Map<string, TableRef>();
-  private staged = new Map<string, TableRef | null>();
+  private readonly refs = new StagedMap<string, TableRef>();
 
   constructor(options: TableRegistryOptions) {
     this.options = options;
@@ -45,20 +45,16 @@ export class TableRegistry {
       `SELECT namespace, table_schema, table_name FROM ${this.registryTable} WHERE pipeline = $1`,
       [this.options.pipeline],
     );
-    this.committed = new Map(result.rows.map((row) => [row.namespace, { namespace: row.namespace, schema: row.table_schema, table: row.table_name }]));
-    this.staged.clear();
+    this.refs.reset(result.rows.map((row) => [row.namespace, { namespace: row.namespace, schema: row.table_schema, table: row.table_name }]));
   }
 
   lookup(namespace: string): TableRef | undefined {
-    const staged = this.staged.get(namespace);
-    if (staged !== undefined) return staged ?? undefined;
-    return this.committed.get(namespace);
+    return this.refs.get(namespace);
   }
 
   /** Tables of every known collection of a database. */
   tablesOfDatabase(db: string): TableRef[] {
-    const names = new Set([...this.committed.keys(), ...this.staged.keys()]);
-    return [...names].filter((ns) => ns.startsWith(`${db}.`)).flatMap((ns) => this.lookup(ns) ?? []);
+    return this.refs.entries().flatMap(([namespace, ref]) => (namespace.startsWith(`${db}.`) ? [ref] : []));
   }
 
   /** The table of a collection, created (by the layout) if it does not exist yet. */
@@ -77,7 +73,7 @@ export class TableRegistry {
   /** Forgets a collection's table (after it was dropped). */
   async forget(client: PoolClient, namespace: string): Promise<void> {
     await client.query(`DELETE FROM ${this.registryTable} WHERE pipeline = $1 AND namespace = $2`, [this.options.pipeline, namespace]);
-    this.staged.set(namespace, null);
+    this.refs.delete(namespace);
   }
 
   /** Moves a table to a new namespace (after a rename), under the name that namespace should have. */
@@ -89,15 +85,11 @@ export class TableRegistry {
   }
 
   commit(): void {
-    for (const [namespace, ref] of this.staged) {
-      if (ref === null) this.committed.delete(namespace);
-      else this.committed.set(namespace, ref);
-    }
-    this.staged.clear();
+    this.refs.commit();
   }
 
   rollback(): void {
-    this.staged.clear();
+    this.refs.rollback();
   }
 
   plannedRef(namespace: string): TableRef {
@@ -122,14 +114,12 @@ export class TableRegistry {
        ON CONFLICT (pipeline, namespace) DO UPDATE SET table_schema = EXCLUDED.table_schema, table_name = EXCLUDED.table_name`,
       [this.options.pipeline, ref.namespace, ref.schema, ref.table],
     );
-    this.staged.set(ref.namespace, ref);
+    this.refs.set(ref.namespace, ref);
   }
 
   private assertTableFree(ref: TableRef): void {
-    const names = new Set([...this.committed.keys(), ...this.staged.keys()]);
-    for (const namespace of names) {
-      const other = this.lookup(namespace);
-      if (other && namespace !== ref.namespace && other.schema === ref.schema && other.table === ref.table) {
+    for (const [namespace, other] of this.refs.entries()) {
+      if (namespace !== ref.namespace && other.schema === ref.schema && other.table === ref.table) {
         throw new TributaryError(
           ErrorCode.TableNameConflict,
           `Collections ${other.namespace} and ${ref.namespace} would both be written to table ${ref.schema}.${ref.table}; give one of them its own name under target.tables in the config`,

@@ -11,6 +11,7 @@ import type { Logger } from "../../../observability/logger.js";
 import type { RowChange } from "../../../pipeline/coalesce.js";
 import type { RejectionHandler } from "../dead-letters.js";
 import type { TableLayout, TableRef } from "../table-layout.js";
+import { StagedMap } from "../staged-map.js";
 import { InferredMappingStore } from "./inferred-mapping-store.js";
 import { createStatements, dropStatements, evolveStatements, truncateStatements } from "./relational-ddl.js";
 import { extractChanges, writeExtractedRows, type ExtractedChanges } from "./relational-row-writer.js";
@@ -45,8 +46,7 @@ export class InferredLayout implements TableLayout {
   readonly keepsTablesOnRename = true;
   private readonly options: InferredLayoutOptions;
   private readonly store: InferredMappingStore;
-  private committed = new Map<string, Inferred>();
-  private readonly staged = new Map<string, Inferred | null>();
+  private readonly inferred = new StagedMap<string, Inferred>();
   private readonly seeds = new Map<string, DatabaseEntries>();
   /** Extraction done by `prepare`, reused by `write` for the same changes. */
   private readonly extracted = new WeakMap<readonly RowChange[], ExtractedChanges>();
@@ -60,8 +60,7 @@ export class InferredLayout implements TableLayout {
   async open(client: PoolClient): Promise<void> {
     await client.query(this.store.createStatement());
     const stored = await this.store.load(client);
-    this.committed = new Map([...stored].map(([namespace, entries]) => [namespace, this.compile(namespace, entries)]));
-    this.staged.clear();
+    this.inferred.reset([...stored].map(([namespace, entries]) => [namespace, this.compile(namespace, entries)] as const));
   }
 
   /** Mappings inferred from samples, used for collections that have none stored yet. */
@@ -76,11 +75,7 @@ export class InferredLayout implements TableLayout {
 
   /** The entries of every collection's current mapping, as a mapping file would hold them. */
   mappings(): Map<string, DatabaseEntries> {
-    const namespaces = new Set([...this.committed.keys(), ...this.staged.keys()]);
-    return new Map([...namespaces].flatMap((namespace) => {
-      const inferred = this.current(namespace);
-      return inferred ? [[namespace, inferred.entries] as const] : [];
-    }));
+    return new Map(this.inferred.entries().map(([namespace, inferred]) => [namespace, inferred.entries]));
   }
 
   nameOf(namespace: string): { schema: string; table: string } {
@@ -119,7 +114,7 @@ export class InferredLayout implements TableLayout {
     }
     if (!known || evolved) {
       await this.store.save(client, namespace, inferred.entries);
-      this.staged.set(namespace, inferred);
+      this.inferred.set(namespace, inferred);
     }
     this.reportMisfits(namespace, extracted);
     this.extracted.set(changes, extracted);
@@ -132,7 +127,7 @@ export class InferredLayout implements TableLayout {
 
   async forget(client: PoolClient, namespace: string): Promise<void> {
     await this.store.forget(client, namespace);
-    this.staged.set(namespace, null);
+    this.inferred.delete(namespace);
     // A collection created again under this name is inferred from its new documents.
     this.seeds.delete(namespace);
   }
@@ -143,24 +138,19 @@ export class InferredLayout implements TableLayout {
     const entries = renameCollectionEntry(inferred.entries, splitNamespace(from.namespace).coll, splitNamespace(to.namespace).coll, to.table);
     await this.forget(client, from.namespace);
     await this.store.save(client, to.namespace, entries);
-    this.staged.set(to.namespace, this.compile(to.namespace, entries));
+    this.inferred.set(to.namespace, this.compile(to.namespace, entries));
   }
 
   commit(): void {
-    for (const [namespace, inferred] of this.staged) {
-      if (inferred === null) this.committed.delete(namespace);
-      else this.committed.set(namespace, inferred);
-    }
-    this.staged.clear();
+    this.inferred.commit();
   }
 
   rollback(): void {
-    this.staged.clear();
+    this.inferred.rollback();
   }
 
   private current(namespace: string): Inferred | undefined {
-    const staged = this.staged.get(namespace);
-    return staged === undefined ? this.committed.get(namespace) : (staged ?? undefined);
+    return this.inferred.get(namespace);
   }
 
   private mappingOf(namespace: string): TableMapping {
