@@ -93,14 +93,14 @@ describe("PostgresSink with an inferred mapping", () => {
 
   it("widens a numeric column to numeric when a number does not fit, keeping every value exact", async () => {
     const sink = await inferredSink();
-    await apply(sink, insert("a", { qty: new Int32(7) }));
-    expect(await columns("orders")).toMatchObject({ qty: "bigint" });
-    await apply(sink, insert("b", { qty: new Double(2.5) }), insert("c", { qty: Long.fromString("9223372036854775807") }));
-    expect(await columns("orders")).toMatchObject({ qty: "numeric" });
-    expect(await query(url, "SELECT _id, qty::text, _extra FROM orders ORDER BY _id")).toEqual([
-      { _id: "a", qty: "7", _extra: null },
-      { _id: "b", qty: "2.5", _extra: null },
-      { _id: "c", qty: "9223372036854775807", _extra: null },
+    await apply(sink, insert("a", { qty: new Int32(7), sizes: [new Int32(1), new Int32(2)] }));
+    expect(await columns("orders")).toMatchObject({ qty: "bigint", sizes: "ARRAY" });
+    await apply(sink, insert("b", { qty: new Double(2.5), sizes: [new Double(0.5)] }), insert("c", { qty: Long.fromString("9223372036854775807") }));
+    expect(await columns("orders")).toMatchObject({ qty: "numeric", sizes: "ARRAY" });
+    expect(await query(url, "SELECT _id, qty::text, sizes::text, pg_typeof(sizes)::text AS sizes_type, _extra FROM orders ORDER BY _id")).toEqual([
+      { _id: "a", qty: "7", sizes: "{1,2}", sizes_type: "numeric[]", _extra: null },
+      { _id: "b", qty: "2.5", sizes: "{0.5}", sizes_type: "numeric[]", _extra: null },
+      { _id: "c", qty: "9223372036854775807", sizes: null, sizes_type: "numeric[]", _extra: null },
     ]);
   });
 
