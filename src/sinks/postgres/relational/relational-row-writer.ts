@@ -38,8 +38,8 @@ export function extractChanges(mapping: TableMapping, changes: readonly RowChang
       rejected.push({ change, rejection: extracted });
       continue;
     }
-    const row = { ...extracted.row, [CLUSTER_TIME_COLUMN]: change.event.clusterTime.t };
-    upserts.set(JSON.stringify(extracted.row[mapping.pk.column]), { ...extracted, row });
+    extracted.row[CLUSTER_TIME_COLUMN] = change.event.clusterTime.t;
+    upserts.set(JSON.stringify(extracted.row[mapping.pk.column]), extracted);
   }
   return { upserts, deletedKeys, rejected };
 }

@@ -3,6 +3,7 @@ import { encodeDocument, type JsonValue } from "../../../codec/document-codec.js
 import type { ColumnMapping, TableMapping } from "../../../mapping/table-mapping.js";
 import { coerceValue } from "../../../mapping/value-coercion.js";
 import { encodingRejection, type Rejection } from "../dead-letters.js";
+import { leftoverFields, setPath, valueAt } from "./mapped-paths.js";
 import { ORDINAL_COLUMN } from "./relational-ddl.js";
 
 /** A row as sent to `jsonb_to_recordset`: column → JSON value. */
@@ -28,6 +29,7 @@ export interface ExtractedRows {
 }
 
 const ELEMENT_PATH = "$value";
+const NOTHING: ReadonlySet<string> = new Set();
 
 /**
  * Turns a document into the rows its mapping describes: mapped fields flattened into typed
@@ -41,8 +43,9 @@ export function extractRows(mapping: TableMapping, doc: Document): ExtractedRows
   const own = extracted.row;
   const key = own[mapping.pk.column];
   if (key === null || key === undefined) return { field: pathOfColumn(mapping, mapping.pk.column), reason: "the primary key is missing" };
-  const misfits = [...extracted.misfits];
-  const unmapped: Document = { ...extracted.rest };
+  // Fresh objects from extractRow: extended in place rather than copied.
+  const misfits = extracted.misfits as Misfit[];
+  let unmapped = extracted.rest;
   const children: { table: TableMapping; fkColumn: string; rows: Row[] }[] = [];
   for (const child of mapping.children) {
     const value = valueAt(doc, child.path);
@@ -54,17 +57,22 @@ export function extractRows(mapping: TableMapping, doc: Document): ExtractedRows
     }
     const rows: Row[] = [];
     const leftovers: Document[] = [];
-    for (const [index, element] of value.entries()) {
-      const extractedChild = extractRow(child.table, element, `${child.path}.${index}`);
+    let anyLeft = false;
+    for (let index = 0; index < value.length; index += 1) {
+      const extractedChild = extractRow(child.table, value[index], child.path, index);
       if (isRejection(extractedChild)) return extractedChild;
-      rows.push({ ...extractedChild.row, [child.fkColumn]: key, [ORDINAL_COLUMN]: index });
-      misfits.push(...extractedChild.misfits);
+      const row = extractedChild.row;
+      row[child.fkColumn] = key;
+      row[ORDINAL_COLUMN] = index;
+      rows.push(row);
+      if (extractedChild.misfits.length > 0) misfits.push(...extractedChild.misfits);
       leftovers.push(extractedChild.rest ?? {});
+      anyLeft ||= extractedChild.rest !== undefined;
     }
-    if (leftovers.some((leftover) => Object.keys(leftover).length > 0)) setPath(unmapped, child.path, leftovers);
+    if (anyLeft) setPath((unmapped ??= {}), child.path, leftovers);
     children.push({ table: child.table, fkColumn: child.fkColumn, rows });
   }
-  return Object.keys(unmapped).length > 0 ? { row: own, children, unmapped, misfits } : { row: own, children, misfits };
+  return unmapped ? { row: own, children, unmapped, misfits } : { row: own, children, misfits };
 }
 
 /** Whether extraction gave up on the document. */
@@ -79,12 +87,15 @@ interface ExtractedRow {
   readonly misfits: readonly Misfit[];
 }
 
-function extractRow(mapping: TableMapping, source: unknown, prefix: string): ExtractedRow | Rejection {
+/** The row of a document (`index` absent) or of the element `index` of the array at `path`. */
+function extractRow(mapping: TableMapping, source: unknown, path: string, index?: number): ExtractedRow | Rejection {
+  // Only messages need the element's path: built when one is.
+  const prefix = (): string => (index === undefined ? path : `${path}.${index}`);
   const row: Row = {};
   const misfits: Misfit[] = [];
   const isElementMapping = mapping.columns.some((column) => column.path === ELEMENT_PATH);
   if (!isElementMapping && (typeof source !== "object" || source === null || Array.isArray(source))) {
-    return { field: prefix, reason: `${describe(source)} where a document was mapped` };
+    return { field: prefix(), reason: `${describe(source)} where a document was mapped` };
   }
   const keepMisfits = mapping.keepMisfits === true && mapping.extraColumn !== undefined && !isElementMapping;
   for (const column of mapping.columns) {
@@ -95,81 +106,18 @@ function extractRow(mapping: TableMapping, source: unknown, prefix: string): Ext
     else if (keepMisfits && column.column !== mapping.pk.column) {
       row[column.column] = null;
       misfits.push({ table: mapping, column, value });
-    } else return { field: joinPath(prefix, column.path), reason: coerced.reason };
+    } else return { field: joinPath(prefix(), column.path), reason: coerced.reason };
   }
   if (!mapping.extraColumn || isElementMapping) return { row, misfits };
-  const rest = unmappedFields(mapping, source as Document, new Set(misfits.map((misfit) => misfit.column.path)));
+  const rest = leftoverFields(mapping, source as Document, misfits.length === 0 ? NOTHING : new Set(misfits.map((misfit) => misfit.column.path)));
   try {
     row[mapping.extraColumn] = rest ? encodeDocument(rest) : null;
   } catch (error) {
-    const rejection = encodingRejection(error, prefix);
+    const rejection = encodingRejection(error, prefix());
     if (rejection) return rejection;
     throw error;
   }
   return rest ? { row, rest, misfits } : { row, misfits };
-}
-
-/** The document without the fields the mapping took (misfits stay); undefined when nothing is left. */
-function unmappedFields(mapping: TableMapping, doc: Document, misfitPaths: ReadonlySet<string>): Document | undefined {
-  const rest = structuredCloneDocument(doc);
-  for (const column of mapping.columns) if (!misfitPaths.has(column.path)) removePath(rest, column.path);
-  for (const child of mapping.children) {
-    const value = valueAt(doc, child.path);
-    if (Array.isArray(value) || value === null || value === undefined) removePath(rest, child.path);
-  }
-  return Object.keys(rest).length === 0 ? undefined : rest;
-}
-
-function setPath(doc: Document, path: string, value: unknown): void {
-  const parts = path.split(".");
-  const last = parts.pop() ?? path;
-  let current = doc;
-  for (const part of parts) {
-    const next: unknown = current[part];
-    current = isPlainObject(next) ? next : (current[part] = {});
-  }
-  current[last] = value;
-}
-
-function valueAt(doc: Document, path: string): unknown {
-  let current: unknown = doc;
-  for (const part of path.split(".")) {
-    if (typeof current !== "object" || current === null || Array.isArray(current)) return undefined;
-    current = (current as Document)[part];
-  }
-  return current;
-}
-
-/** Copies the object levels only (values are not mutated), so paths can be removed. */
-function structuredCloneDocument(doc: Document): Document {
-  const copy: Document = {};
-  for (const [key, value] of Object.entries(doc)) copy[key] = isPlainObject(value) ? structuredCloneDocument(value) : value;
-  return copy;
-}
-
-function removePath(doc: Document, path: string): void {
-  const parts = path.split(".");
-  const last = parts.pop();
-  let current: Document = doc;
-  const trail: [Document, string][] = [];
-  for (const part of parts) {
-    const next: unknown = current[part];
-    if (!isPlainObject(next)) return;
-    trail.push([current, part]);
-    current = next;
-  }
-  if (last === undefined) return;
-  delete current[last];
-  // Drop parents left empty by the removal: `{address: {}}` says nothing the columns do not.
-  for (let i = trail.length - 1; i >= 0; i -= 1) {
-    const [parent, key] = trail[i]!;
-    if (Object.keys(parent[key] as Document).length > 0) break;
-    delete parent[key];
-  }
-}
-
-function isPlainObject(value: unknown): value is Document {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 function pathOfColumn(mapping: TableMapping, column: string): string {
