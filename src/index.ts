@@ -3,7 +3,7 @@ export { TributaryError, isTributaryError } from "./errors/tributary-error.js";
 export { redactSecrets } from "./errors/redact.js";
 export { ConfigSchema } from "./config/config-schema.js";
 export { validateConfig } from "./config/load-config.js";
-export { CommandOps, DataOps, formatNamespace, isDataOp } from "./source/change-event.js";
+export { CommandOps, DataOps, formatNamespace, isDataOp, splitNamespace } from "./source/change-event.js";
 export { comparePositions, makePosition } from "./source/position.js";
 export { ChangeStreamSource } from "./source/change-stream-source.js";
 export { NamespaceFilter } from "./pipeline/namespace-filter.js";

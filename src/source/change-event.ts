@@ -77,6 +77,12 @@ export function formatNamespace(ns: Namespace): string {
   return ns.coll === undefined ? ns.db : `${ns.db}.${ns.coll}`;
 }
 
+/** `db.coll` → its parts, the inverse of {@link formatNamespace} for a collection (its name may contain dots). @public */
+export function splitNamespace(namespace: string): { db: string; coll: string } {
+  const dot = namespace.indexOf(".");
+  return { db: namespace.slice(0, dot), coll: namespace.slice(dot + 1) };
+}
+
 /** Whether two events belong to the same MongoDB transaction. */
 export function sameTransaction(a: ChangeEvent, b: ChangeEvent): boolean {
   return a.txn !== undefined && b.txn !== undefined && a.txn.lsid === b.txn.lsid && a.txn.txnNumber === b.txn.txnNumber;

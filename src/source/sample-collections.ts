@@ -1,6 +1,7 @@
 import type { Document, MongoClient } from "mongodb";
 import { mapMongoError } from "../errors/mongo-error-mapper.js";
 import type { NamespaceFilter } from "../pipeline/namespace-filter.js";
+import { splitNamespace } from "./change-event.js";
 import { LOSSLESS_BSON_OPTIONS } from "./mongo-connection.js";
 import { hasGlob } from "./watch-scope.js";
 
@@ -30,8 +31,8 @@ export async function listIncludedCollections(client: MongoClient, filter: Names
 export async function sampleCollections(client: MongoClient, namespaces: readonly string[], size: number, where: string): Promise<Map<string, Document[]>> {
   const samples = new Map<string, Document[]>();
   for (const namespace of namespaces) {
-    const dot = namespace.indexOf(".");
-    const collection = client.db(namespace.slice(0, dot)).collection(namespace.slice(dot + 1));
+    const { db, coll } = splitNamespace(namespace);
+    const collection = client.db(db).collection(coll);
     try {
       samples.set(namespace, await collection.aggregate([{ $sample: { size } }], LOSSLESS_BSON_OPTIONS).toArray());
     } catch (error) {

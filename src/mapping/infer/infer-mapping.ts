@@ -1,5 +1,6 @@
 import type { Document } from "mongodb";
 import type { MappingFile } from "../mapping-file-schema.js";
+import { splitNamespace } from "../../source/change-event.js";
 import { inferCollectionEntries, tableNameFor } from "./collection-entries.js";
 import { profileDocuments } from "./field-profile.js";
 import { NameAllocator } from "./identifier-names.js";
@@ -27,10 +28,4 @@ export function inferMapping(samples: ReadonlyMap<string, readonly Document[]>):
     file[db] = { ...file[db], ...entries };
   }
   return file;
-}
-
-/** `db.coll` → its parts (a collection name may itself contain dots). */
-export function splitNamespace(namespace: string): { db: string; coll: string } {
-  const dot = namespace.indexOf(".");
-  return { db: namespace.slice(0, dot), coll: namespace.slice(dot + 1) };
 }

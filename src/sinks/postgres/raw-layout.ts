@@ -1,5 +1,6 @@
 import type { PoolClient } from "pg";
 import type { RowChange } from "../../pipeline/coalesce.js";
+import { splitNamespace } from "../../source/change-event.js";
 import type { RejectionHandler } from "./dead-letters.js";
 import { writeRawRows } from "./raw-row-writer.js";
 import { qualifiedName, quoteIdent } from "./sql.js";
@@ -20,8 +21,8 @@ export class RawLayout implements TableLayout {
   }
 
   nameOf(namespace: string): { schema: string; table: string } {
-    const dot = namespace.indexOf(".");
-    return { schema: this.schema, table: this.tables[namespace] ?? defaultTableName(namespace.slice(0, dot), namespace.slice(dot + 1)) };
+    const { db, coll } = splitNamespace(namespace);
+    return { schema: this.schema, table: this.tables[namespace] ?? defaultTableName(db, coll) };
   }
 
   createStatements(ref: TableRef): { required: string[]; optional: string[] } {

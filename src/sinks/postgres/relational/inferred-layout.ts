@@ -5,7 +5,7 @@ import { isNumericKind, bsonKind } from "../../../mapping/infer/bson-kind.js";
 import { evolveEntries, inferCollectionEntries, renameCollectionEntry, tableNameFor, type DatabaseEntries } from "../../../mapping/infer/collection-entries.js";
 import { profileDocuments } from "../../../mapping/infer/field-profile.js";
 import { NameAllocator } from "../../../mapping/infer/identifier-names.js";
-import { splitNamespace } from "../../../mapping/infer/infer-mapping.js";
+import { splitNamespace } from "../../../source/change-event.js";
 import type { TableMapping } from "../../../mapping/table-mapping.js";
 import type { Logger } from "../../../observability/logger.js";
 import type { RowChange } from "../../../pipeline/coalesce.js";
