@@ -65,10 +65,11 @@ export class InferredLayout implements TableLayout {
 
   /** Mappings inferred from samples, used for collections that have none stored yet. */
   seed(samples: ReadonlyMap<string, readonly Document[]>): void {
+    // One allocator for all: each name it hands out is taken for the next collection.
+    const tables = this.tableNames();
     for (const [namespace, documents] of samples) {
       if (this.current(namespace)) continue;
       const { db, coll } = splitNamespace(namespace);
-      const tables = this.tableNames();
       this.seeds.set(namespace, inferCollectionEntries(coll, tableNameFor(db, coll, tables), profileDocuments(documents), tables));
     }
   }
