@@ -20,6 +20,13 @@ export const ErrorCode = Object.freeze({
   CheckpointMismatch: "TRIB_CHECKPOINT_MISMATCH",
   MappingInvalid: "TRIB_MAPPING_INVALID",
   ValueDoesNotFit: "TRIB_VALUE_DOES_NOT_FIT",
+  ResumePointUnreadable: "TRIB_RESUME_POINT_UNREADABLE",
+  ResumePointWriteFailed: "TRIB_RESUME_POINT_WRITE_FAILED",
+  SinkNotFound: "TRIB_SINK_NOT_FOUND",
+  SinkInvalid: "TRIB_SINK_INVALID",
+  SinkFailed: "TRIB_SINK_FAILED",
+  WebhookRejected: "TRIB_WEBHOOK_REJECTED",
+  HandlerFailed: "TRIB_HANDLER_FAILED",
 });
 
 /** @public */

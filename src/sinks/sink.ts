@@ -1,3 +1,5 @@
+import type { ResumePointStore } from "../checkpoint/resume-point-store.js";
+import type { Logger } from "../observability/logger.js";
 import type { ChangeEvent } from "../source/change-event.js";
 import type { Position } from "../source/position.js";
 
@@ -27,3 +29,30 @@ export interface Sink {
   apply(batch: Batch, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * What Tributary hands a sink factory besides the sink's own options.
+ * @public
+ */
+export interface SinkContext {
+  /** The pipeline's name (`name` in the config). */
+  readonly pipeline: string;
+  /** This sink's name in the config (unique within the pipeline). */
+  readonly sinkName: string;
+  /** Log through this (a child logger that names the sink). */
+  readonly logger: Logger;
+  /** Relative paths in options are relative to this directory (the config file's, or the working directory). */
+  readonly baseDir: string;
+  /**
+   * Where the sink keeps its position unless it has a better place (a transactional target
+   * keeps it with its data): the `positions` of the sink's config, or the pipeline's default.
+   */
+  readonly positions: ResumePointStore;
+}
+
+/**
+ * What a sink plugin exports as `createSink`: builds a sink from the `options` object of its
+ * config entry. Validate the options here and throw a clear error naming the bad one.
+ * @public
+ */
+export type SinkFactory = (options: Readonly<Record<string, unknown>>, context: SinkContext) => Sink | Promise<Sink>;

@@ -1,0 +1,30 @@
+import { EJSON, type Document } from "mongodb";
+import { formatNamespace, type ChangeEvent } from "../source/change-event.js";
+
+/** How BSON types appear in JSON: relaxed (`42`, `{"$date": "…"}`) or canonical (`{"$numberInt": "42"}`, lossless). @public */
+export type ExtendedJsonFormat = "relaxed" | "canonical";
+
+/**
+ * An event as plain JSON (MongoDB Extended JSON for the BSON values), the shape the jsonl and
+ * webhook sinks emit: `op`, `ns` ("db.coll"), `to` (renames), `key`, `doc`, `before`, `update`,
+ * `clusterTime`, `wallTime`, `txn`, `source` and `resumeToken`. Absent parts are left out.
+ * @public
+ */
+export function eventToJson(event: ChangeEvent, format: ExtendedJsonFormat = "relaxed"): Document {
+  const shape: Document = {
+    op: event.op,
+    ns: formatNamespace(event.ns),
+    to: event.to ? formatNamespace(event.to) : undefined,
+    key: event.key,
+    doc: event.doc,
+    before: event.before,
+    update: event.update,
+    clusterTime: event.clusterTime,
+    wallTime: event.wallTime,
+    txn: event.txn,
+    source: event.source,
+    resumeToken: event.position.resumeToken._data,
+  };
+  for (const name of Object.keys(shape)) if (shape[name] === undefined) delete shape[name];
+  return EJSON.serialize(shape, { relaxed: format === "relaxed" });
+}
