@@ -1,4 +1,4 @@
-import { EJSON, type Document } from "mongodb";
+import { BSON, type Document } from "mongodb";
 import { formatNamespace, type ChangeEvent } from "../source/change-event.js";
 
 /** How BSON types appear in JSON: relaxed (`42`, `{"$date": "…"}`) or canonical (`{"$numberInt": "42"}`, lossless). @public */
@@ -26,5 +26,5 @@ export function eventToJson(event: ChangeEvent, format: ExtendedJsonFormat = "re
     resumeToken: event.position.resumeToken._data,
   };
   for (const name of Object.keys(shape)) if (shape[name] === undefined) delete shape[name];
-  return EJSON.serialize(shape, { relaxed: format === "relaxed" });
+  return BSON.EJSON.serialize(shape, { relaxed: format === "relaxed" });
 }
