@@ -32,6 +32,7 @@ function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
     .option("--mapping <file>", "relational mode: typed tables as this mappings.json (or .yml) describes; without it, raw mode (one jsonb table per collection)")
     .option("--infer-mapping", "relational mode with tables inferred from the documents (sampled at start-up), new fields becoming new columns")
     .option("--sample <n>", "with --infer-mapping: documents sampled per collection at start-up (default: 1000)", (value) => positiveInteger(value))
+    .option("--sink <sink>", "also send the changes to this sink: jsonl (stdout), a package (tributary-sink-<name>) or a path (./my-sink.js); repeatable; configure sinks in --config", collect)
     .option("--strict", "stop on a document that cannot be written instead of setting it aside in tributary.dead_letters")
     .option("--config <file>", "YAML or JSON config file; flags override its settings")
     .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]))
@@ -72,7 +73,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const logger = createLogger(config.log);
       // Loaded on demand so that --help and usage errors do not pay for the drivers.
       const { runSync } = await import("../runtime/sync-runner.js");
-      await runSync(config, logger, controller.signal);
+      await runSync(config, logger, controller.signal, { baseDir: process.cwd() });
     });
     await program.parseAsync([...argv]);
     return 0;

@@ -14,6 +14,7 @@ export interface SyncFlags {
   readonly inferMapping?: boolean;
   readonly sample?: number;
   readonly strict?: boolean;
+  readonly sink?: string[];
   readonly logLevel?: string;
   readonly verbose?: boolean;
   readonly prettyLogs?: boolean;
@@ -34,10 +35,11 @@ export async function configFromFlags(flags: SyncFlags): Promise<TributaryConfig
     name: flags.name,
     // An empty value (e.g. an empty environment variable) counts as not given.
     source: { uri: flags.from || undefined, include: flags.include, exclude: flags.exclude, sampleSize: flags.sample },
-    target: { url: flags.to || undefined, schema: flags.schema, mapping: flags.mapping, inferMapping: flags.inferMapping, strict: flags.strict },
+    target: someDefined({ url: flags.to || undefined, schema: flags.schema, mapping: flags.mapping, inferMapping: flags.inferMapping, strict: flags.strict }),
     log: { level: flags.verbose ? "debug" : flags.logLevel, pretty: flags.prettyLogs },
   };
   const merged = mergeConfig(fromFile, fromFlags);
+  if (flags.sink) merged.sinks = [...(Array.isArray(merged.sinks) ? (merged.sinks as unknown[]) : []), ...flags.sink.map(sinkOfFlag)];
   try {
     return validateConfig(merged, flags.config);
   } catch (error) {
@@ -46,4 +48,16 @@ export async function configFromFlags(flags: SyncFlags): Promise<TributaryConfig
     if (flag && error instanceof Error) error.message += ` (set it with ${flag}${flags.config ? "" : " or in a --config file"})`;
     throw error;
   }
+}
+
+/** The object, or `undefined` when none of its values is set, so an unused flag group adds nothing. */
+function someDefined<T extends object>(values: T): T | undefined {
+  return Object.values(values).some((value) => value !== undefined) ? values : undefined;
+}
+
+/** `--sink jsonl`, `--sink ./audit-sink.js`, `--sink tributary-sink-kafka`: a sink named after what it uses. */
+export function sinkOfFlag(use: string): { name: string; use: string } {
+  const last = use.replace(/[/\\]+$/, "").split(/[/\\]/).pop() ?? use;
+  const name = last.replace(/\.[cm]?[jt]s$/, "").replace(/^tributary-sink-/, "").replace(/[^A-Za-z0-9_-]/g, "_");
+  return { name: name || "sink", use };
 }

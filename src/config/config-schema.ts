@@ -6,6 +6,34 @@ const identifier = z
   .max(63)
   .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, "must be a PostgreSQL identifier (letters, digits, _ and $; 63 characters at most)");
 
+const positionsSchema = z
+  .object({
+    file: z.string().min(1).optional().describe("Keep the position in this JSON file (written atomically)."),
+    postgres: z.string().min(1).optional().describe("Keep the position in this PostgreSQL database, table <schema>.positions."),
+    schema: identifier.default("tributary").describe("With postgres: the schema of the positions table."),
+    mongodb: z.string().min(1).optional().describe("Keep the position in this MongoDB deployment, collection <database>.<collection>."),
+    database: z.string().min(1).default("tributary"),
+    collection: z.string().min(1).default("positions"),
+  })
+  .strict()
+  .refine((store) => [store.file, store.postgres, store.mongodb].filter((where) => where !== undefined).length === 1, {
+    message: "name exactly one place: file, postgres or mongodb",
+  });
+
+const sinkSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[A-Za-z0-9_-]+$/, "may contain letters, digits, '_' and '-'")
+      .describe("Unique within the pipeline: the sink's position is stored under it."),
+    use: z.string().min(1).describe("A built-in sink (jsonl, webhook, mongodb), an installed package (tributary-sink-<use> or <use>), or a path (./my-sink.js)."),
+    options: z.record(z.string(), z.unknown()).default({}).describe("Handed to the sink as they are; the sink validates them."),
+    positions: positionsSchema.optional().describe("Where this sink's position is kept; default: the target's PostgreSQL, or a file in ./.tributary/ without one."),
+  })
+  .strict();
+
 const namespacePattern = z
   .string()
   .min(1)
@@ -83,7 +111,10 @@ export const ConfigSchema = z
       .refine((target) => !(target.inferMapping && target.mapping), {
         message: "choose one: a mapping file (target.mapping, --mapping) or an inferred mapping (target.inferMapping, --infer-mapping)",
         path: ["inferMapping"],
-      }),
+      })
+      .optional()
+      .describe("The PostgreSQL target. Optional when sinks are listed."),
+    sinks: z.array(sinkSchema).default([]).describe("More places the same stream goes to, each with a position of its own."),
     batch: z
       .object({
         maxSize: z.number().int().min(1).max(100_000).default(2_000).describe("Most events applied in one transaction (a MongoDB transaction is never split)."),
@@ -117,7 +148,20 @@ export const ConfigSchema = z
       .strict()
       .default({ level: "info" }),
   })
-  .strict();
+  .strict()
+  .refine((config) => config.target !== undefined || config.sinks.length > 0, {
+    message: "nowhere to write: set target.url (--to) for PostgreSQL, or list sinks (--sink)",
+    path: ["target"],
+  })
+  .refine((config) => new Set(["postgres", ...config.sinks.map((sink) => sink.name)]).size === config.sinks.length + 1, {
+    message: "sink names must be unique, and 'postgres' is the target's",
+    path: ["sinks"],
+  });
+
+/** A sink's entry in the config. @public */
+export type SinkConfig = z.infer<typeof sinkSchema>;
+/** Where a sink keeps its position. @public */
+export type PositionsConfig = z.infer<typeof positionsSchema>;
 
 /** The validated configuration, defaults applied. @public */
 export type TributaryConfig = z.infer<typeof ConfigSchema>;

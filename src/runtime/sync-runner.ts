@@ -1,51 +1,40 @@
 import type { TributaryConfig } from "../config/config-schema.js";
 import type { Logger } from "../observability/logger.js";
-import { loadMapping } from "../mapping/load-mapping.js";
+import type { RelationalMapping } from "../mapping/table-mapping.js";
 import { BatchAccumulator } from "../pipeline/batch-accumulator.js";
 import { routeEvent } from "../pipeline/event-router.js";
 import { NamespaceFilter } from "../pipeline/namespace-filter.js";
-import { PostgresSink } from "../sinks/postgres/postgres-sink.js";
+import type { PostgresSink } from "../sinks/postgres/postgres-sink.js";
 import { ChangeStreamSource } from "../source/change-stream-source.js";
 import { connectMongo, type MongoDeployment } from "../source/mongo-connection.js";
 import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
 import { positionDate } from "../source/position.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
+import { buildPipelineSinks } from "./pipeline-sinks.js";
 import { pumpChanges } from "./pump-changes.js";
+import { SinkFanOut } from "./sink-fanout.js";
 import { SyncStats } from "./sync-stats.js";
 
 /**
- * Runs a MongoDB → PostgreSQL sync until `signal` aborts (then applies the batch in flight,
+ * Runs a sync from MongoDB into the PostgreSQL target and the listed sinks until `signal` aborts (then applies the batch in flight,
  * commits and returns) or a change cannot be applied (then throws, with every change before
  * it committed).
  * @public
  */
-export async function runSync(config: TributaryConfig, logger: Logger, signal: AbortSignal): Promise<SyncStats> {
-  // A wrong mapping is reported before anything connects.
-  const mapping = config.target.mapping ? await loadMapping(config.target.mapping, { defaultSchema: config.target.schema }) : undefined;
+export async function runSync(config: TributaryConfig, logger: Logger, signal: AbortSignal, options: RunSyncOptions = {}): Promise<SyncStats> {
+  const { sinks, postgres, mapping } = await buildPipelineSinks(config, logger, options.baseDir ?? process.cwd());
   const mapped = mapping ? new Set(mapping.collections.keys()) : undefined;
   const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
-  const sink = new PostgresSink({
-    url: config.target.url,
-    schema: config.target.schema,
-    checkpointSchema: config.target.checkpointSchema,
-    tables: config.target.tables,
-    mapping,
-    inferMapping: config.target.inferMapping,
-    strict: config.target.strict,
-    commands: config.target.commands,
-    pipeline: config.name,
-    retry: config.retry,
-    logger,
-  });
+  const sink = sinks.length === 1 && sinks[0] ? sinks[0] : new SinkFanOut(sinks, logger);
   const stats = new SyncStats();
   const resumeFrom = await sink.open();
   try {
     const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
     try {
       const filter = new NamespaceFilter(include, config.source.exclude, mapped);
-      if (config.target.inferMapping) await seedInferredMappings(sink, deployment, filter, config, logger);
+      if (postgres && config.target?.inferMapping) await seedInferredMappings(postgres, deployment, filter, config, logger);
       logger.info(
-        { pipeline: config.name, mode: mapping ? `relational (${mapping.file})` : config.target.inferMapping ? "relational (inferred mapping)" : "raw", mongodb: deployment.where, version: deployment.version, resumeFrom: resumeFrom ? positionDate(resumeFrom).toISOString() : "now" },
+        { pipeline: config.name, sinks: sinks.map((each) => each.name), mode: describeMode(config, mapping), mongodb: deployment.where, version: deployment.version, resumeFrom: resumeFrom ? positionDate(resumeFrom).toISOString() : "now" },
         resumeFrom ? "resuming sync" : "starting sync from the current time",
       );
       const scope = scopeForIncludes(include);
@@ -71,6 +60,18 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
   }
   logger.info({ changes: stats.changes, batches: stats.batches }, "sync stopped");
   return stats;
+}
+
+/** @public */
+export interface RunSyncOptions {
+  /** Relative sink paths and position files resolve against this directory (default: the working directory). */
+  readonly baseDir?: string;
+}
+
+function describeMode(config: TributaryConfig, mapping: RelationalMapping | undefined): string | undefined {
+  if (!config.target) return undefined;
+  if (mapping) return `relational (${mapping.file})`;
+  return config.target.inferMapping ? "relational (inferred mapping)" : "raw";
 }
 
 /** Samples the included collections that have no stored mapping yet, to infer theirs. */

@@ -10,7 +10,8 @@ import type { Batch, Sink } from "./sink.js";
  * @public
  */
 export interface EventWriter {
-  open?(signal?: AbortSignal): Promise<void>;
+  /** `stored`: the position the sink resumes from (absent on a first run). */
+  open?(signal?: AbortSignal, stored?: Position): Promise<void>;
   write(events: readonly ChangeEvent[], signal?: AbortSignal): Promise<void>;
   close?(): Promise<void>;
 }
@@ -26,7 +27,7 @@ export function atLeastOnceSink(name: string, writer: EventWriter, positions: Re
     transactional: false,
     async open(signal?: AbortSignal): Promise<Position | undefined> {
       const stored = await positions.load();
-      await writer.open?.(signal);
+      await writer.open?.(signal, stored);
       return stored;
     },
     async apply(batch: Batch, signal?: AbortSignal): Promise<void> {

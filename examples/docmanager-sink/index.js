@@ -1,0 +1,104 @@
+// A sink written the mongo-connector way: a DocManager class with one method per operation.
+// It keeps each collection as one JSON file, <dir>/<db>.<collection>.json ({ id: document }).
+// Load it by path: `sinks: [{ name: files, use: ./examples/docmanager-sink, options: { dir: ./out } }]`.
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+
+export class DocManager {
+  constructor(options, context) {
+    if (typeof options.dir !== "string") throw new Error(`sinks.${context.sinkName}.options.dir: a directory is required`);
+    this.dir = resolve(context.baseDir, options.dir);
+    this.uniqueKey = options.uniqueKey ?? "_id";
+    this.collections = new Map(); // namespace → Map(id → document), written on commit()
+    this.dirty = new Set();
+  }
+
+  async upsert(doc, namespace) {
+    (await this.collection(namespace)).set(JSON.stringify(doc[this.uniqueKey]), doc);
+    this.dirty.add(namespace);
+  }
+
+  async bulkUpsert(docs, namespace) {
+    for (const doc of docs) await this.upsert(doc, namespace);
+  }
+
+  async update(id, spec, namespace) {
+    const docs = await this.collection(namespace);
+    const doc = docs.get(JSON.stringify(id));
+    if (!doc) return; // not here yet: its insert comes with the snapshot
+    for (const [path, value] of Object.entries(spec.$set ?? {})) setPath(doc, path, value);
+    for (const path of Object.keys(spec.$unset ?? {})) setPath(doc, path, undefined);
+    for (const [path, { $slice }] of Object.entries(spec.$push ?? {})) setPath(doc, path, getPath(doc, path).slice(0, $slice));
+    this.dirty.add(namespace);
+  }
+
+  async remove(id, namespace) {
+    (await this.collection(namespace)).delete(JSON.stringify(id));
+    this.dirty.add(namespace);
+  }
+
+  async handleCommand(command, namespace) {
+    const db = namespace.slice(0, namespace.indexOf("."));
+    if (command.drop) await this.drop(`${db}.${command.drop}`);
+    if (command.renameCollection) {
+      await this.commit();
+      await rename(this.file(command.renameCollection), this.file(command.to)).catch(ignoreMissing);
+      this.collections.delete(command.renameCollection);
+      this.collections.delete(command.to);
+    }
+    if (command.dropDatabase) for (const name of [...this.collections.keys()].filter((ns) => ns.startsWith(`${db}.`))) await this.drop(name);
+  }
+
+  async commit() {
+    await mkdir(this.dir, { recursive: true });
+    for (const namespace of this.dirty) {
+      const docs = Object.fromEntries((await this.collection(namespace)).entries());
+      await writeFile(`${this.file(namespace)}.tmp`, JSON.stringify(docs, null, 2));
+      await rename(`${this.file(namespace)}.tmp`, this.file(namespace));
+    }
+    this.dirty.clear();
+  }
+
+  async getLastDoc() {
+    return undefined;
+  }
+
+  async stop() {
+    await this.commit();
+  }
+
+  async drop(namespace) {
+    this.collections.delete(namespace);
+    this.dirty.delete(namespace);
+    await rm(this.file(namespace), { force: true });
+  }
+
+  async collection(namespace) {
+    if (!this.collections.has(namespace)) {
+      const text = await readFile(this.file(namespace), "utf8").catch(ignoreMissing);
+      this.collections.set(namespace, new Map(Object.entries(text ? JSON.parse(text) : {})));
+    }
+    return this.collections.get(namespace);
+  }
+
+  file(namespace) {
+    return join(this.dir, `${namespace}.json`);
+  }
+}
+
+function ignoreMissing(error) {
+  if (error.code !== "ENOENT") throw error;
+  return undefined;
+}
+
+function getPath(doc, path) {
+  return path.split(".").reduce((value, part) => value?.[part], doc);
+}
+
+function setPath(doc, path, value) {
+  const parts = path.split(".");
+  const last = parts.pop();
+  const parent = parts.reduce((node, part) => (node[part] ??= {}), doc);
+  if (value === undefined) delete parent[last];
+  else parent[last] = value;
+}

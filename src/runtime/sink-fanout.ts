@@ -1,0 +1,73 @@
+import type { Logger } from "../observability/logger.js";
+import type { Batch, Sink } from "../sinks/sink.js";
+import { comparePositions, positionDate, type Position } from "../source/position.js";
+
+interface Lane {
+  readonly sink: Sink;
+  position: Position | undefined;
+}
+
+/**
+ * Feeds one stream to several sinks, each with a position of its own. The stream starts at
+ * the earliest stored position; a sink that is further along skips what it already has, so
+ * a sink that fell behind (or failed) catches up without the others applying anything twice.
+ * Batches go to every sink at once and the next batch waits for all of them: a slow sink
+ * slows the pipeline down, it never makes another one lose changes.
+ */
+export class SinkFanOut implements Sink {
+  readonly name: string;
+  readonly transactional: boolean;
+  private readonly lanes: readonly Lane[];
+  private readonly logger: Logger;
+
+  constructor(sinks: readonly Sink[], logger: Logger) {
+    this.lanes = sinks.map((sink) => ({ sink, position: undefined }));
+    this.name = sinks.map((sink) => sink.name).join(", ");
+    this.transactional = sinks.every((sink) => sink.transactional);
+    this.logger = logger;
+  }
+
+  /** Opens every sink; the stream must start at the earliest position any of them stored. */
+  async open(signal?: AbortSignal): Promise<Position | undefined> {
+    const opened: Lane[] = [];
+    try {
+      for (const lane of this.lanes) {
+        lane.position = await lane.sink.open(signal);
+        opened.push(lane);
+      }
+    } catch (error) {
+      await Promise.allSettled(opened.map((lane) => lane.sink.close()));
+      throw error;
+    }
+    const stored = this.lanes.flatMap((lane) => (lane.position ? [lane.position] : []));
+    if (this.lanes.length > 1) {
+      for (const lane of this.lanes) {
+        this.logger.info({ sink: lane.sink.name, resumeFrom: lane.position ? positionDate(lane.position).toISOString() : "start of the stream" }, "sink opened");
+      }
+    }
+    return stored.sort(comparePositions)[0];
+  }
+
+  async apply(batch: Batch, signal?: AbortSignal): Promise<void> {
+    const results = await Promise.allSettled(this.lanes.map((lane) => this.applyTo(lane, batch, signal)));
+    const failures = results.flatMap((result, index) => (result.status === "rejected" ? [{ sink: this.lanes[index]!.sink.name, error: result.reason as unknown }] : []));
+    const [first, ...others] = failures;
+    if (!first) return;
+    for (const other of others) this.logger.error({ sink: other.sink, err: other.error }, "sink failed");
+    throw first.error;
+  }
+
+  async close(): Promise<void> {
+    const results = await Promise.allSettled(this.lanes.map((lane) => lane.sink.close()));
+    const failed = results.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+
+  private async applyTo(lane: Lane, batch: Batch, signal?: AbortSignal): Promise<void> {
+    const from = lane.position;
+    if (from && comparePositions(batch.position, from) <= 0) return;
+    const events = from ? batch.events.filter((event) => comparePositions(event.position, from) > 0) : batch.events;
+    await lane.sink.apply(events.length === batch.events.length ? batch : { events, position: batch.position }, signal);
+    lane.position = batch.position;
+  }
+}

@@ -1,0 +1,86 @@
+import type { Document, Timestamp } from "mongodb";
+import { formatNamespace, type ChangeEvent, type UpdateDescription } from "../../source/change-event.js";
+
+/** One DocManager call, decided from events before anything is called. */
+export type DocManagerOperation =
+  | { readonly kind: "upsert"; readonly namespace: string; readonly docs: Document[]; readonly timestamp: Timestamp }
+  | { readonly kind: "update"; readonly namespace: string; readonly id: unknown; readonly spec: Document; readonly timestamp: Timestamp }
+  | { readonly kind: "remove"; readonly namespace: string; readonly id: unknown; readonly timestamp: Timestamp }
+  | { readonly kind: "command"; readonly namespace: string; readonly command: Document; readonly timestamp: Timestamp };
+
+/** What the target can do, so that the plan uses only the methods it has. */
+export interface DocManagerAbilities {
+  readonly update: boolean;
+  readonly uniqueKey: string;
+  readonly chunkSize: number;
+}
+
+/** The update as a MongoDB update specification, as mongo-connector handed it to `update`. */
+export function updateSpecification(update: UpdateDescription): Document {
+  const spec: Document = {};
+  if (Object.keys(update.updatedFields).length > 0) spec.$set = update.updatedFields;
+  if (update.removedFields.length > 0) spec.$unset = Object.fromEntries(update.removedFields.map((field) => [field, true]));
+  if (update.truncatedArrays.length > 0) {
+    spec.$push = Object.fromEntries(update.truncatedArrays.map(({ field, newSize }) => [field, { $each: [], $slice: newSize }]));
+  }
+  return spec;
+}
+
+function commandOf(event: ChangeEvent): Document | undefined {
+  switch (event.op) {
+    case "drop":
+      return { drop: event.ns.coll };
+    case "create":
+      return { create: event.ns.coll };
+    case "rename":
+      return event.to ? { renameCollection: formatNamespace(event.ns), to: formatNamespace(event.to) } : undefined;
+    case "dropDatabase":
+      return { dropDatabase: 1 };
+    default:
+      return undefined;
+  }
+}
+
+function withUniqueKey(doc: Document, uniqueKey: string): Document {
+  if (uniqueKey === "_id") return doc;
+  const { _id: id, ...rest } = doc;
+  return { [uniqueKey]: id, ...rest };
+}
+
+/**
+ * Turns events into DocManager calls in stream order. Consecutive upserts of one namespace
+ * share a call (up to `chunkSize` documents): replacing a document with its newest version
+ * is the same whether done once per event or once per run.
+ */
+export function planDocManagerOperations(events: readonly ChangeEvent[], abilities: DocManagerAbilities): DocManagerOperation[] {
+  const operations: DocManagerOperation[] = [];
+  let run: { kind: "upsert"; namespace: string; docs: Document[]; timestamp: Timestamp } | undefined;
+  const upsert = (namespace: string, doc: Document, timestamp: Timestamp): void => {
+    const keyed = withUniqueKey(doc, abilities.uniqueKey);
+    if (run && operations[operations.length - 1] === run && run.namespace === namespace && run.docs.length < abilities.chunkSize) {
+      run.docs.push(keyed);
+      run.timestamp = timestamp;
+      return;
+    }
+    run = { kind: "upsert", namespace, docs: [keyed], timestamp };
+    operations.push(run);
+  };
+  for (const event of events) {
+    const namespace = formatNamespace(event.ns);
+    const timestamp = event.clusterTime;
+    const id: unknown = event.key?._id;
+    if (event.op === "insert" || event.op === "replace") {
+      if (event.doc) upsert(namespace, event.doc, timestamp);
+    } else if (event.op === "update") {
+      if (abilities.update && event.update) operations.push({ kind: "update", namespace, id, spec: updateSpecification(event.update), timestamp });
+      // Without a document the document is gone by now; its delete follows in the stream.
+      else if (event.doc) upsert(namespace, event.doc, timestamp);
+    } else if (event.op === "delete") {
+      operations.push({ kind: "remove", namespace, id, timestamp });
+    } else {
+      const command = commandOf(event);
+      if (command) operations.push({ kind: "command", namespace: `${event.ns.db}.$cmd`, command, timestamp });
+    }
+  }
+  return operations;
+}

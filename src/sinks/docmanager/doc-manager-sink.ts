@@ -1,0 +1,96 @@
+import type { ResumePointStore } from "../../checkpoint/resume-point-store.js";
+import { ErrorCode } from "../../errors/error-codes.js";
+import { TributaryError } from "../../errors/tributary-error.js";
+import type { Logger } from "../../observability/logger.js";
+import type { ChangeEvent } from "../../source/change-event.js";
+import { atLeastOnceSink } from "../at-least-once-sink.js";
+import type { Sink } from "../sink.js";
+import type { DocManager, DocManagerOptions } from "./doc-manager.js";
+import { planDocManagerOperations, type DocManagerOperation } from "./doc-manager-operations.js";
+
+const DEFAULT_CHUNK_SIZE = 500;
+
+/**
+ * Turns a mongo-connector-style DocManager into a sink: inserts and replaces become
+ * `upsert`/`bulkUpsert`, updates `update(id, spec)`, deletes `remove`, drops and renames
+ * `handleCommand`. The position is saved after `commit()`, so at-least-once: a crash replays
+ * the changes since the last saved position.
+ * @public
+ */
+export function docManagerSink(name: string, docManager: DocManager, options: DocManagerOptions & { readonly positions: ResumePointStore; readonly logger: Logger }): Sink {
+  checkDocManager(name, docManager);
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const abilities = { update: typeof docManager.update === "function", uniqueKey: options.uniqueKey ?? "_id", chunkSize };
+  const commitEveryMs = options.autoCommitInterval === undefined ? undefined : options.autoCommitInterval * 1000;
+  let lastCommit = Date.now();
+  const commit = async (): Promise<void> => {
+    await docManager.commit?.();
+    lastCommit = Date.now();
+  };
+  const call = async (operation: DocManagerOperation): Promise<void> => {
+    try {
+      await callOperation(docManager, operation);
+    } catch (cause) {
+      throw new TributaryError(ErrorCode.SinkFailed, `Sink '${name}': the DocManager's ${methodOf(operation, docManager)} failed on ${operation.namespace}: ${(cause as Error).message}`, {
+        cause,
+        context: { sink: name, namespace: operation.namespace },
+      });
+    }
+  };
+  return atLeastOnceSink(
+    name,
+    {
+      async open(_signal, stored): Promise<void> {
+        if (stored !== undefined || !docManager.getLastDoc) return;
+        const last = await docManager.getLastDoc();
+        if (last) {
+          options.logger.warn({ sink: name, lastDocumentId: String(last._id ?? last[abilities.uniqueKey]) }, "the target already holds documents but no position is stored: changes made before now are not replayed into it");
+        }
+      },
+      async write(events: readonly ChangeEvent[]): Promise<void> {
+        for (const operation of planDocManagerOperations(events, abilities)) {
+          await call(operation);
+          if (commitEveryMs !== undefined && Date.now() - lastCommit >= commitEveryMs) await commit();
+        }
+        await commit();
+      },
+      async close(): Promise<void> {
+        await docManager.stop?.();
+      },
+    },
+    options.positions,
+  );
+}
+
+async function callOperation(docManager: DocManager, operation: DocManagerOperation): Promise<void> {
+  switch (operation.kind) {
+    case "upsert":
+      if (docManager.bulkUpsert && operation.docs.length > 1) {
+        await docManager.bulkUpsert(operation.docs, operation.namespace, operation.timestamp);
+      } else {
+        for (const doc of operation.docs) await docManager.upsert(doc, operation.namespace, operation.timestamp);
+      }
+      return;
+    case "update":
+      await docManager.update?.(operation.id, operation.spec, operation.namespace, operation.timestamp);
+      return;
+    case "remove":
+      await docManager.remove(operation.id, operation.namespace, operation.timestamp);
+      return;
+    case "command":
+      await docManager.handleCommand?.(operation.command, operation.namespace, operation.timestamp);
+      return;
+  }
+}
+
+function methodOf(operation: DocManagerOperation, docManager: DocManager): string {
+  if (operation.kind === "upsert") return docManager.bulkUpsert && operation.docs.length > 1 ? "bulkUpsert" : "upsert";
+  return operation.kind === "command" ? "handleCommand" : operation.kind;
+}
+
+function checkDocManager(name: string, docManager: DocManager): void {
+  const missing = (["upsert", "remove"] as const).filter((method) => typeof docManager[method] !== "function");
+  if (missing.length > 0) {
+    throw new TributaryError(ErrorCode.SinkInvalid, `Sink '${name}': a DocManager needs the method${missing.length > 1 ? "s" : ""} ${missing.join(" and ")}`, { context: { sink: name } });
+  }
+}
