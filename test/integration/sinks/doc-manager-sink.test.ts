@@ -1,0 +1,147 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Document } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ErrorCode } from "../../../src/errors/error-codes.js";
+import { silentLogger } from "../../../src/observability/logger.js";
+import { docManagerSink } from "../../../src/sinks/docmanager/doc-manager-sink.js";
+import type { DocManager } from "../../../src/sinks/docmanager/doc-manager.js";
+import { buildSink } from "../../../src/sinks/sink-resolver.js";
+import type { ChangeEvent } from "../../../src/source/change-event.js";
+import { capturingLogger } from "../../support/capturing-logger.js";
+import { makeEvent } from "../../support/events.js";
+import { MemoryResumePointStore } from "../../support/memory-resume-point-store.js";
+
+/** A DocManager that writes down every call, so the order of calls can be asserted. */
+function recordingDocManager(calls: string[], overrides: Partial<DocManager> = {}): DocManager {
+  return {
+    upsert: (doc, namespace) => void calls.push(`upsert ${namespace} ${String(doc._id)}`),
+    bulkUpsert: (docs, namespace) => void calls.push(`bulkUpsert ${namespace} ${docs.map((doc) => String(doc._id)).join(",")}`),
+    update: (id, spec, namespace) => void calls.push(`update ${namespace} ${String(id)} ${JSON.stringify(spec)}`),
+    remove: (id, namespace) => void calls.push(`remove ${namespace} ${String(id)}`),
+    handleCommand: (command, namespace) => void calls.push(`command ${namespace} ${JSON.stringify(command)}`),
+    commit: () => void calls.push("commit"),
+    stop: () => void calls.push("stop"),
+    ...overrides,
+  };
+}
+
+function update(id: number, fields: Document): ChangeEvent {
+  return { ...makeEvent({ op: "update", ns: "shop.orders", id, doc: { _id: id, ...fields } }), update: { updatedFields: fields, removedFields: [], truncatedArrays: [] } };
+}
+
+describe("a DocManager as a sink", () => {
+  it("calls the DocManager in stream order, commits, and only then saves the position", async () => {
+    const calls: string[] = [];
+    const positions = new MemoryResumePointStore();
+    const save = positions.save.bind(positions);
+    positions.save = async (position) => {
+      calls.push("save");
+      await save(position);
+    };
+    const sink = docManagerSink("dm", recordingDocManager(calls), { positions, logger: silentLogger() });
+    await sink.open();
+    const events = [
+      makeEvent({ op: "insert", ns: "shop.orders", id: 1, doc: { _id: 1 } }),
+      makeEvent({ op: "insert", ns: "shop.orders", id: 2, doc: { _id: 2 } }),
+      update(1, { total: 5 }),
+      makeEvent({ op: "delete", ns: "shop.orders", id: 2 }),
+      makeEvent({ op: "drop", ns: "shop.orders" }),
+    ];
+    await sink.apply({ events, position: events[4]!.position });
+    await sink.close();
+    expect(calls).toEqual([
+      "bulkUpsert shop.orders 1,2",
+      'update shop.orders 1 {"$set":{"total":5}}',
+      "remove shop.orders 2",
+      'command shop.$cmd {"drop":"orders"}',
+      "commit",
+      "save",
+      "stop",
+    ]);
+    expect(positions.saved).toEqual([events[4]!.position]);
+  });
+
+  it("commits after every operation with autoCommitInterval 0", async () => {
+    const calls: string[] = [];
+    const sink = docManagerSink("dm", recordingDocManager(calls), { autoCommitInterval: 0, positions: new MemoryResumePointStore(), logger: silentLogger() });
+    await sink.open();
+    const events = [makeEvent({ op: "delete", ns: "a.b", id: 1 }), makeEvent({ op: "delete", ns: "a.b", id: 2 })];
+    await sink.apply({ events, position: events[1]!.position });
+    expect(calls).toEqual(["remove a.b 1", "commit", "remove a.b 2", "commit", "commit"]);
+  });
+
+  it("reports a failing call with the sink, method and namespace, and saves no position", async () => {
+    const positions = new MemoryResumePointStore();
+    const failing = recordingDocManager([], {
+      remove: () => {
+        throw new Error("index is read-only");
+      },
+    });
+    const sink = docManagerSink("search", failing, { positions, logger: silentLogger() });
+    await sink.open();
+    const event = makeEvent({ op: "delete", ns: "shop.orders", id: 7 });
+    const error = await sink.apply({ events: [event], position: event.position }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: ErrorCode.SinkFailed, message: "Sink 'search': the DocManager's remove failed on shop.orders: index is read-only", context: { sink: "search", namespace: "shop.orders" } });
+    expect(positions.saved).toEqual([]);
+  });
+
+  it("warns when the target holds documents but no position is stored", async () => {
+    const { logger, lines } = capturingLogger();
+    const sink = docManagerSink("dm", recordingDocManager([], { getLastDoc: () => ({ _id: "last-one" }) }), { positions: new MemoryResumePointStore(), logger });
+    await sink.open();
+    expect(lines.filter((line) => line.level === 40)).toMatchObject([{ sink: "dm", lastDocumentId: "last-one", msg: "the target already holds documents but no position is stored: changes made before now are not replayed into it" }]);
+  });
+
+  it("refuses an object without upsert and remove", () => {
+    expect(() => docManagerSink("dm", {} as DocManager, { positions: new MemoryResumePointStore(), logger: silentLogger() })).toThrow("Sink 'dm': a DocManager needs the methods upsert and remove");
+  });
+});
+
+describe("the example DocManager (examples/docmanager-sink)", () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "tributary-docmanager-"));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("applies updates as $set/$unset/$slice, removes, renames and drops, and resumes from its saved position", async () => {
+    const positions = new MemoryResumePointStore();
+    const context = { pipeline: "p", sinkName: "files", logger: silentLogger(), baseDir: resolve("."), positions };
+    const open = async () => {
+      const sink = await buildSink("./examples/docmanager-sink", { dir }, context, "sinks.files");
+      return { sink, from: await sink.open() };
+    };
+    const first = await open();
+    expect(first.from).toBeUndefined();
+    const inserts = [
+      makeEvent({ op: "insert", ns: "app.users", id: "ann", doc: { _id: "ann", name: "Ann", tags: ["a", "b", "c"], address: { city: "Oslo" }, note: "x" } }),
+      makeEvent({ op: "insert", ns: "app.users", id: "bob", doc: { _id: "bob", name: "Bob" } }),
+    ];
+    await first.sink.apply({ events: inserts, position: inserts[1]!.position });
+    await first.sink.close();
+
+    const second = await open();
+    expect(second.from).toEqual(inserts[1]!.position);
+    const changed: ChangeEvent = {
+      ...makeEvent({ op: "update", ns: "app.users", id: "ann" }),
+      update: { updatedFields: { "address.city": "Bergen" }, removedFields: ["note"], truncatedArrays: [{ field: "tags", newSize: 1 }] },
+    };
+    const later = [changed, makeEvent({ op: "delete", ns: "app.users", id: "bob" }), makeEvent({ op: "rename", ns: "app.users", to: "app.people" })];
+    await second.sink.apply({ events: later, position: later[2]!.position });
+    await second.sink.close();
+    expect(JSON.parse(await readFile(join(dir, "app.people.json"), "utf8"))).toEqual({ '"ann"': { _id: "ann", name: "Ann", tags: ["a"], address: { city: "Bergen" } } });
+    await expect(readFile(join(dir, "app.users.json"), "utf8")).rejects.toMatchObject({ code: "ENOENT" });
+
+    const third = await open();
+    const drop = makeEvent({ op: "drop", ns: "app.people" });
+    await third.sink.apply({ events: [drop], position: drop.position });
+    await third.sink.close();
+    await expect(readFile(join(dir, "app.people.json"), "utf8")).rejects.toMatchObject({ code: "ENOENT" });
+  });
+});
