@@ -46,7 +46,7 @@ function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
 }
 
 function isUsageError(error: unknown): boolean {
-  const usage: readonly string[] = [ErrorCode.ConfigInvalid, ErrorCode.ConfigFileUnreadable, ErrorCode.MappingInvalid];
+  const usage: readonly string[] = [ErrorCode.ConfigInvalid, ErrorCode.ConfigFileUnreadable, ErrorCode.MappingInvalid, ErrorCode.SinkNotFound, ErrorCode.SinkInvalid];
   return isTributaryError(error) && usage.includes(error.code);
 }
 

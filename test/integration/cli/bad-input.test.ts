@@ -122,6 +122,20 @@ describe("tributary CLI on bad input", () => {
     expect(sample.stderr).toBe('tributary: error: --sample must be a whole number of at least 1, not "1.5" [TRIB_CONFIG_INVALID]\n');
   });
 
+  it("reports an unknown sink, and bad sink settings, before connecting to anything", async () => {
+    const unknown = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--sink", "elastic"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe(
+      `tributary: error: sinks.elastic: no sink 'elastic': it is not built in (postgres, jsonl, webhook, mongodb), no package tributary-sink-elastic or elastic is installed (searched from ${process.cwd()}), and it is not a path (start a path with ./ or /) [TRIB_SINK_NOT_FOUND]\n`,
+    );
+    const nowhere = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/"]);
+    expect(nowhere.stderr).toBe("tributary: error: Invalid configuration: target: nowhere to write: set target.url (--to) for PostgreSQL, or list sinks (--sink) [TRIB_CONFIG_INVALID]\n");
+    const config = await configFile("sinks.yml", "source: { uri: 'mongodb://127.0.0.1:1/' }\nsinks:\n  - name: hook\n    use: webhook\n    options: { url: 'ftp://example.com/in' }\n");
+    const badOptions = await runCli(["sync", "--config", config]);
+    expect(badOptions.code).toBe(2);
+    expect(badOptions.stderr).toMatch(/^tributary: error: sinks\.hook\.options\.url: .+ \[TRIB_SINK_INVALID\]\n$/);
+  });
+
   it("mapping infer: names what is missing, and reports an unreachable MongoDB", async () => {
     const missing = await runCli(["mapping", "infer"]);
     expect(missing.code).toBe(2);

@@ -22,11 +22,35 @@ describe("validateConfig", () => {
         strict: false,
         commands: { create: "create", drop: "drop", rename: "rename", dropDatabase: "drop" },
       },
+      sinks: [],
       batch: { maxSize: 2_000, maxLatencyMs: 250 },
       checkpoint: { idleIntervalMs: 10_000 },
       retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
       log: { level: "info" },
     });
+  });
+
+  it("takes sinks instead of a PostgreSQL target, with their defaults", () => {
+    const config = validateConfig({ source: minimal.source, sinks: [{ name: "audit", use: "webhook", options: { url: "https://x" }, positions: { file: "audit.json" } }, { name: "log", use: "jsonl" }] });
+    expect(config.target).toBeUndefined();
+    expect(config.sinks).toEqual([
+      { name: "audit", use: "webhook", options: { url: "https://x" }, positions: { file: "audit.json", schema: "tributary", database: "tributary", collection: "positions" } },
+      { name: "log", use: "jsonl", options: {} },
+    ]);
+  });
+
+  it("needs somewhere to write, unique sink names, and one place per sink's positions", () => {
+    expect(() => validateConfig({ source: minimal.source })).toThrow("Invalid configuration: target: nowhere to write: set target.url (--to) for PostgreSQL, or list sinks (--sink)");
+    expect(() => validateConfig({ ...minimal, sinks: [{ name: "a", use: "jsonl" }, { name: "a", use: "webhook" }] })).toThrow(
+      "Invalid configuration: sinks: sink names must be unique, and 'postgres' is the target's",
+    );
+    expect(() => validateConfig({ ...minimal, sinks: [{ name: "postgres", use: "jsonl" }] })).toThrow("sinks: sink names must be unique, and 'postgres' is the target's");
+    expect(() => validateConfig({ ...minimal, sinks: [{ name: "a", use: "jsonl", positions: { file: "x", postgres: "postgres://h/db" } }] })).toThrow(
+      "Invalid configuration: sinks.0.positions: name exactly one place: file, postgres or mongodb",
+    );
+    expect(() => validateConfig({ ...minimal, sinks: [{ name: "a b", use: "" }] })).toThrow(
+      "Invalid configuration: sinks.0.name: may contain letters, digits, '_' and '-'; sinks.0.use: Too small: expected string to have >=1 characters",
+    );
   });
 
   it("names a wrong command policy by its path", () => {
