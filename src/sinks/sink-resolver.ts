@@ -5,6 +5,7 @@ import { ErrorCode } from "../errors/error-codes.js";
 import { TributaryError } from "../errors/tributary-error.js";
 import { docManagerSink } from "./docmanager/doc-manager-sink.js";
 import type { DocManager } from "./docmanager/doc-manager.js";
+import { parseSinkOptions } from "./sink-options.js";
 import { entryOfPath, findInstalledPackage, isPathSpecifier } from "./plugin-module.js";
 import type { Sink, SinkContext, SinkFactory } from "./sink.js";
 
@@ -99,19 +100,14 @@ function factoryOf(module: Record<string, unknown>, use: string, entry: string, 
     if (typeof candidate?.createSink === "function") return candidate.createSink as SinkFactory;
   }
   for (const candidate of candidates) {
-    if (typeof candidate?.DocManager === "function") return docManagerFactory(candidate.DocManager as DocManagerClass, where);
+    if (typeof candidate?.DocManager === "function") return docManagerFactory(candidate.DocManager as DocManagerClass);
   }
   throw new TributaryError(ErrorCode.SinkInvalid, `${where}: ${entry} (sink '${use}') exports neither createSink (a sink factory) nor DocManager (a mongo-connector-style class)`, { context: { configPath: where } });
 }
 
-function docManagerFactory(DocManagerClass: DocManagerClass, where: string): SinkFactory {
+function docManagerFactory(DocManagerClass: DocManagerClass): SinkFactory {
   return (options, context) => {
-    const parsed = docManagerOptions.safeParse(options);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new TributaryError(ErrorCode.SinkInvalid, `${where}.options.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`, { context: { configPath: `${where}.options` } });
-    }
-    const { uniqueKey, chunkSize, autoCommitInterval } = parsed.data;
+    const { uniqueKey, chunkSize, autoCommitInterval } = parseSinkOptions(docManagerOptions, options, "DocManager", context.sinkName);
     return docManagerSink(context.sinkName, new DocManagerClass(options, context), {
       uniqueKey,
       chunkSize,

@@ -102,7 +102,7 @@ describe("sink resolution", () => {
 
   it("checks the DocManager options it honours", async () => {
     const error = await buildSink("./examples/docmanager-sink", { dir: "x", chunkSize: 0 }, context("files", resolve(".")), "sinks.files").catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: ErrorCode.SinkInvalid, message: "sinks.files.options.chunkSize: Too small: expected number to be >0" });
+    expect(error).toMatchObject({ code: ErrorCode.SinkInvalid, message: "Invalid options for DocManager sink 'files': sinks.files.options.chunkSize: Too small: expected number to be >0" });
   });
 
   it("lets the plugin's own option errors through", async () => {

@@ -1,0 +1,47 @@
+import { resolve } from "node:path";
+import type { ChangeEvent } from "../../source/change-event.js";
+import { atLeastOnceSink, type EventWriter } from "../at-least-once-sink.js";
+import { eventToJson, type ExtendedJsonFormat } from "../event-json.js";
+import type { Sink, SinkContext, SinkFactory } from "../sink.js";
+import { JsonlFileWriter } from "./jsonl-file-writer.js";
+import { parseJsonlOptions } from "./jsonl-options.js";
+import { JsonlStreamWriter } from "./jsonl-stream-writer.js";
+
+const STDOUT = "-";
+
+/**
+ * The built-in `jsonl` sink: one line of JSON per event ({@link eventToJson}), appended to a
+ * file (flushed to disk before the position is saved) or written to standard output (`path:
+ * "-"`, the default). At-least-once: after a crash, the events since the last saved position
+ * are written again.
+ * @public
+ */
+export const createJsonlSink: SinkFactory = (options: Readonly<Record<string, unknown>>, context: SinkContext): Sink => {
+  const { path, format } = parseJsonlOptions(options, context.sinkName);
+  const writer = path === STDOUT ? stdoutWriter(context, format) : fileWriter(resolve(context.baseDir, path), context, format);
+  return atLeastOnceSink(context.sinkName, writer, context.positions);
+};
+
+function lines(events: readonly ChangeEvent[], format: ExtendedJsonFormat): string {
+  let text = "";
+  for (const event of events) text += `${JSON.stringify(eventToJson(event, format))}\n`;
+  return text;
+}
+
+function fileWriter(path: string, context: SinkContext, format: ExtendedJsonFormat): EventWriter {
+  const file = new JsonlFileWriter(path, context.sinkName, context.logger);
+  return {
+    open: () => file.open(),
+    write: (events) => file.write(lines(events, format)),
+    close: () => file.close(),
+  };
+}
+
+function stdoutWriter(context: SinkContext, format: ExtendedJsonFormat): EventWriter {
+  const output = new JsonlStreamWriter(process.stdout, "standard output", context.sinkName);
+  return {
+    open: async () => output.open(),
+    write: (events) => output.write(lines(events, format)),
+    close: async () => output.close(),
+  };
+}
