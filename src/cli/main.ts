@@ -3,6 +3,7 @@ import { redactSecrets } from "../errors/redact.js";
 import { createLogger } from "../observability/logger.js";
 import { configFromFlags, type SyncFlags } from "./sync-options.js";
 import { formatError } from "./format-error.js";
+import { imagesCommand } from "./images-command.js";
 import { mappingCommand } from "./mapping-command.js";
 import { collect, positiveInteger } from "./option-parsers.js";
 import { ErrorCode } from "../errors/error-codes.js";
@@ -42,6 +43,7 @@ function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
     .action(async (flags: SyncFlags) => run(flags))
     .exitOverride();
   program.addCommand(mappingCommand().exitOverride());
+  program.addCommand(imagesCommand().exitOverride());
   return program;
 }
 

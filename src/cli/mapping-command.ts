@@ -47,7 +47,8 @@ export function mappingCommand(): Command {
         await writeFile(flags.out, text);
         logger.info({ file: flags.out, collections: Object.values(file).reduce((n, db) => n + Object.keys(db).length, 0) }, "mapping written");
       } else process.stdout.write(text);
-    });
+    })
+    .exitOverride();
   return mapping;
 }
 

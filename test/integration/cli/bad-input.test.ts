@@ -136,6 +136,13 @@ describe("tributary CLI on bad input", () => {
     expect(badOptions.stderr).toBe("tributary: error: Invalid options for webhook sink 'hook': sinks.hook.options.url: must be an http(s) URL [TRIB_SINK_INVALID]\n");
   });
 
+  it("subcommands exit 2 on usage errors", async () => {
+    const infer = await runCli(["mapping", "infer", "--bogus"]);
+    expect(infer).toMatchObject({ code: 2, stderr: "error: unknown option '--bogus'\n" });
+    const images = await runCli(["images", "enable"]);
+    expect(images).toMatchObject({ code: 2, stderr: "error: missing required argument 'namespaces'\n" });
+  });
+
   it("mapping infer: names what is missing, and reports an unreachable MongoDB", async () => {
     const missing = await runCli(["mapping", "infer"]);
     expect(missing.code).toBe(2);

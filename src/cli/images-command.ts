@@ -1,0 +1,81 @@
+import { Command, Option } from "commander";
+import type { MongoClient } from "mongodb";
+import { ErrorCode } from "../errors/error-codes.js";
+import { TributaryError } from "../errors/tributary-error.js";
+import type * as ChangeStreamImages from "../source/change-stream-images.js";
+
+/** The flags of `tributary images enable|status`, as commander parses them. */
+export interface ImagesFlags {
+  readonly from?: string;
+}
+
+/** Where the command's result lines go (standard output unless a test says otherwise). */
+export interface CommandOutput {
+  write(text: string): void;
+}
+
+const STDOUT: CommandOutput = { write: (text) => void process.stdout.write(text) };
+
+/**
+ * `tributary images enable|status <namespaces...>`: turn on, or show, change stream pre- and
+ * post-images per collection (MongoDB 6.0+), which `source.fullDocument: required` needs.
+ * Usage errors of the subcommands throw a `CommanderError` (as with `exitOverride()`), other
+ * errors a `TributaryError`.
+ */
+export function imagesCommand(output: CommandOutput = STDOUT): Command {
+  const images = new Command("images").description(
+    "Change stream pre- and post-images (MongoDB 6.0+): the document before each change, and the post-image of each update that source.fullDocument: required reads",
+  );
+  images
+    .command("enable")
+    .description("Enable pre- and post-images on each collection (collMod; needs the collMod privilege). Enabling them twice is harmless.")
+    .argument("<namespaces...>", "collections, as database.collection (e.g. shop.orders)")
+    .addOption(fromOption())
+    .action(async (namespaces: string[], flags: ImagesFlags) => {
+      await withDeployment(namespaces, flags, async (client, images) => {
+        for (const namespace of namespaces) {
+          await images.enableChangeStreamImages(client, namespace);
+          output.write(`${namespace}: pre- and post-images enabled\n`);
+        }
+      });
+    })
+    .exitOverride();
+  images
+    .command("status")
+    .description("Show whether pre- and post-images are enabled on each collection")
+    .argument("<namespaces...>", "collections, as database.collection (e.g. shop.orders)")
+    .addOption(fromOption())
+    .action(async (namespaces: string[], flags: ImagesFlags) => {
+      await withDeployment(namespaces, flags, async (client, images) => {
+        for (const namespace of namespaces) {
+          const enabled = await images.changeStreamImagesEnabled(client, namespace);
+          output.write(`${namespace}: pre- and post-images ${enabled ? "enabled" : "not enabled"}\n`);
+        }
+      });
+    })
+    .exitOverride();
+  return images;
+}
+
+function fromOption(): Option {
+  return new Option("--from <mongodb-uri>", "MongoDB connection string (a replica set or sharded cluster)").env("TRIBUTARY_MONGODB_URI");
+}
+
+type ImagesModule = typeof ChangeStreamImages;
+
+/** Checks every namespace before connecting, then runs `work` with a connected client. */
+async function withDeployment(namespaces: readonly string[], flags: ImagesFlags, work: (client: MongoClient, images: ImagesModule) => Promise<void>): Promise<void> {
+  if (!flags.from) {
+    throw new TributaryError(ErrorCode.ConfigInvalid, "Invalid configuration: source.uri is required (set it with --from or TRIBUTARY_MONGODB_URI)", { context: { configPath: "source.uri" } });
+  }
+  // Loaded on demand so that --help and usage errors do not pay for the driver.
+  const images = await import("../source/change-stream-images.js");
+  for (const namespace of namespaces) images.parseCollectionNamespace(namespace);
+  const { connectMongo } = await import("../source/mongo-connection.js");
+  const deployment = await connectMongo(flags.from, { serverSelectionTimeoutMs: 10_000 });
+  try {
+    await work(deployment.client, images);
+  } finally {
+    await deployment.client.close();
+  }
+}

@@ -1,0 +1,55 @@
+import { MongoClient, type MongoClientOptions } from "mongodb";
+import { ErrorCode } from "../../errors/error-codes.js";
+import { redactSecrets } from "../../errors/redact.js";
+import { TributaryError } from "../../errors/tributary-error.js";
+import { atLeastOnceSink } from "../at-least-once-sink.js";
+import type { Sink, SinkFactory } from "../sink.js";
+import { MongoEventWriter } from "./mongodb-event-writer.js";
+import { parseMongoSinkOptions, type MongoSinkOptions } from "./mongodb-sink-options.js";
+import { TargetNamespaces } from "./target-namespaces.js";
+
+/**
+ * The built-in `mongodb` sink: replicates the stream into another MongoDB deployment, or
+ * into other namespaces of the same one (`database`, `namespaces`). Each batch is written
+ * (bulk upserts and deletes by document key, drops, renames) with the configured write
+ * concern, then its position is saved: at-least-once, and every write is idempotent, so a
+ * replay after a crash converges to the same documents.
+ *
+ * Building the sink validates its options and connects nothing; `open()` connects.
+ * @public
+ */
+export const createMongoSink: SinkFactory = (options, context): Sink => {
+  const parsed = parseMongoSinkOptions(options, context.sinkName);
+  const where = redactSecrets(parsed.uri);
+  const writer = new MongoEventWriter({
+    sink: context.sinkName,
+    client: createTargetClient(parsed, context.sinkName, where),
+    where,
+    targets: new TargetNamespaces(parsed),
+    writeConcern: { w: parsed.writeConcern },
+    positions: context.positions,
+    logger: context.logger,
+  });
+  return atLeastOnceSink(context.sinkName, writer, context.positions);
+};
+
+/**
+ * A plain client, not the source's `connectMongo`: a target need not be a replica set. Nothing
+ * is read back, so the BSON promotion flags do not matter here; the documents keep the
+ * `Int32`/`Long`/`Double`/`Decimal128` wrappers the source read them with, and are written
+ * with exactly those types.
+ */
+function createTargetClient(options: MongoSinkOptions, sinkName: string, where: string): MongoClient {
+  const clientOptions: MongoClientOptions = { appName: "tributary" };
+  // A timeout written in the connection string is the user's explicit choice: it wins.
+  if (!/[?&]serverSelectionTimeoutMS=/i.test(options.uri)) clientOptions.serverSelectionTimeoutMS = options.serverSelectionTimeoutMs;
+  try {
+    return new MongoClient(options.uri, clientOptions);
+  } catch (error) {
+    const reason = redactSecrets(error instanceof Error ? error.message : String(error));
+    throw new TributaryError(ErrorCode.SinkInvalid, `Invalid options for sink '${sinkName}': sinks.${sinkName}.options.uri: ${where} is not a usable MongoDB connection string (${reason})`, {
+      cause: error,
+      context: { sink: sinkName, configPath: `sinks.${sinkName}.options.uri` },
+    });
+  }
+}
