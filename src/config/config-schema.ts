@@ -64,7 +64,11 @@ export const ConfigSchema = z
         fullDocument: z
           .enum(["updateLookup", "required"])
           .default("updateLookup")
-          .describe("How updates get their full document: looked up at read time, or post-images (MongoDB 6.0+, changeStreamPreAndPostImages enabled on every watched collection)."),
+          .describe("How updates get their full document: looked up at read time, or post-images (MongoDB 6.0+, `tributary images enable` on every watched collection)."),
+        fullDocumentBeforeChange: z
+          .enum(["off", "whenAvailable", "required"])
+          .optional()
+          .describe("Pre-images of updates and deletes (events' `before`, for sinks such as jsonl and webhook). Default: whenAvailable on MongoDB 6.0+, where collections have images enabled."),
         serverSelectionTimeoutMs: z.number().int().positive().default(10_000),
         sampleSize: z
           .number()

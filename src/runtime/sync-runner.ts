@@ -41,6 +41,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
       const source = new ChangeStreamSource(deployment, {
         scope,
         fullDocument: config.source.fullDocument,
+        fullDocumentBeforeChange: config.source.fullDocumentBeforeChange ?? (deployment.supportsExpandedEvents ? "whenAvailable" : "off"),
         resumeFrom,
         maxAwaitTimeMs: config.batch.maxLatencyMs,
         retry: config.retry,
