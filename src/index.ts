@@ -32,6 +32,8 @@ export { PostgresResumePointStore } from "./checkpoint/postgres-resume-point-sto
 export { MongoResumePointStore } from "./checkpoint/mongodb-resume-point-store.js";
 export { enableChangeStreamImages, changeStreamImagesEnabled } from "./source/change-stream-images.js";
 export { createLogger, silentLogger } from "./observability/logger.js";
+export { watch } from "./watch/watch.js";
+export { ChangeWatcher } from "./watch/change-watcher.js";
 export { SyncStats } from "./runtime/sync-stats.js";
 
 export type { ErrorContext } from "./errors/tributary-error.js";
@@ -55,6 +57,12 @@ export type { MongoResumePointStoreOptions } from "./checkpoint/mongodb-resume-p
 export type { RunSyncOptions } from "./runtime/sync-runner.js";
 export type { SinkConfig, PositionsConfig } from "./config/config-schema.js";
 export type { Logger, LoggerOptions } from "./observability/logger.js";
+export type { WatchOptions, WatchStart } from "./watch/watch-options.js";
+export type { ChangeHandler, BatchHandler, ErrorHandler, StopHandler, StopInfo } from "./watch/change-watcher.js";
+export type { IdBatch, IdGroup, IdBatchLimits } from "./watch/id-batcher.js";
+export type { WatchStatsSnapshot, OperationCounts } from "./watch/watch-stats.js";
+export type { EventPredicate } from "./watch/event-selector.js";
+export type { SaveEvery } from "./watch/resume-cadence.js";
 export type { PostgresSinkOptions } from "./sinks/postgres/postgres-sink.js";
 export type { CommandPolicy } from "./sinks/postgres/command-applier.js";
 export type { InferMappingRequest } from "./runtime/infer-mapping-from-mongo.js";

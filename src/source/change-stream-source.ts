@@ -20,7 +20,15 @@ export type SourceItem =
 /** @public */
 export interface ChangeStreamSourceOptions {
   readonly scope: WatchScope;
-  readonly fullDocument: "updateLookup" | "required";
+  /** Post-images of updates: looked up at read time, or the stored ones (6.0+, enabled per collection). */
+  readonly fullDocument: "updateLookup" | "required" | "whenAvailable";
+  /** Pre-images (6.0+, enabled per collection); absent or `"off"`: none. */
+  readonly fullDocumentBeforeChange?: "off" | "whenAvailable" | "required";
+  /**
+   * Stages run by the server after `$changeStream`, such as a `$match` on the raw change
+   * events; they come before `$changeStreamSplitLargeEvent`, which must stay last.
+   */
+  readonly pipeline?: readonly Document[];
   /** Continue after this position; absent: start from now. */
   readonly resumeFrom?: Position;
   /** How long one empty read waits on the server. */
@@ -94,8 +102,10 @@ export class ChangeStreamSource {
       maxAwaitTimeMS: this.options.maxAwaitTimeMs,
     };
     if (this.deployment.supportsExpandedEvents) options.showExpandedEvents = true;
+    const beforeChange = this.options.fullDocumentBeforeChange;
+    if (beforeChange !== undefined && beforeChange !== "off") options.fullDocumentBeforeChange = beforeChange;
     // startAfter accepts every token, including an invalidate's, where resumeAfter would fail.
     if (this.lastToken) options.startAfter = this.lastToken;
-    return openScopedStream(this.deployment.client, this.options.scope, [], options);
+    return openScopedStream(this.deployment.client, this.options.scope, [...(this.options.pipeline ?? [])], options);
   }
 }

@@ -1,0 +1,118 @@
+import { isDataOp, formatNamespace, type ChangeEvent } from "../source/change-event.js";
+import type { SourceItem } from "../source/change-stream-source.js";
+import type { Position } from "../source/position.js";
+import type { EventSelector } from "./event-selector.js";
+import type { IdBatch, IdBatcher } from "./id-batcher.js";
+import type { ResumeKeeper } from "./resume-keeper.js";
+import type { WatchStats } from "./watch-stats.js";
+
+/** One thing handed to the consumer: a change, or a batch of changed ids. */
+export type Delivery = { readonly kind: "event"; readonly event: ChangeEvent } | { readonly kind: "batch"; readonly batch: IdBatch };
+
+/** What the delivery loop works with. */
+export interface DeliveryContext {
+  readonly items: AsyncIterator<SourceItem>;
+  /** Aborted by `stop()`: the loop ends at the next item without delivering it. */
+  readonly signal: AbortSignal;
+  readonly selector: EventSelector;
+  /** Deliver each event. */
+  readonly events: boolean;
+  /** Deliver id batches (when present). */
+  readonly batcher: IdBatcher | undefined;
+  /** On a stop (not a failure), deliver the ids still waiting before ending. */
+  readonly drainOnStop: boolean;
+  readonly keeper: ResumeKeeper;
+  readonly stats: WatchStats;
+}
+
+const TIMED_OUT = Symbol("timed out");
+
+/** The promise's result, or `TIMED_OUT` after `ms`, whichever comes first. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Reads source items, filters them, and yields what the consumer gets, one at a time. A
+ * delivery counts as done when the consumer asks for the next one: only then does the
+ * completed position move past it (and, for a batch, past every event whose id it holds). A
+ * consumer that stops asking — a `for await` body that throws or breaks, a handler that
+ * throws — leaves the position before the delivery in hand, so a new watcher receives it again.
+ *
+ * Skipped events and the server's "nothing more" positions complete at once, unless ids are
+ * waiting in the batch: then the position waits for the batch.
+ */
+export async function* deliveries(context: DeliveryContext): AsyncGenerator<Delivery, void, undefined> {
+  const { items, signal, selector, batcher, keeper, stats } = context;
+  /** The position of the last item read while ids wait in the batch, and how many events that spans. */
+  let held: { position: Position; events: number } | undefined;
+  let pending: Promise<IteratorResult<SourceItem>> | undefined;
+
+  const complete = (position: Position, events: number): void => {
+    if (batcher !== undefined && batcher.size > 0) {
+      held = { position, events: (held?.events ?? 0) + events };
+    } else {
+      keeper.complete(position, events);
+    }
+  };
+
+  const takeBatch = (batch: IdBatcher): Delivery => {
+    stats.batchDelivered();
+    return { kind: "batch", batch: batch.take() };
+  };
+
+  const flushed = (): void => {
+    if (held) keeper.complete(held.position, held.events);
+    held = undefined;
+  };
+
+  while (!signal.aborted) {
+    pending ??= items.next();
+    const wait = batcher?.msUntilDue();
+    const result = wait === undefined ? await pending : await within(pending, wait);
+    if (result === TIMED_OUT) {
+      if (batcher !== undefined && batcher.isDue() && !signal.aborted) {
+        yield takeBatch(batcher);
+        flushed();
+      }
+      continue;
+    }
+    pending = undefined;
+    if (result.done || signal.aborted) break;
+    const item = result.value;
+    if (item.kind === "caughtUp") {
+      stats.caughtUp();
+      if (item.position) complete(item.position, 0);
+    } else {
+      const event = item.event;
+      stats.read(event);
+      if (selector.accepts(event)) {
+        stats.delivered(event);
+        if (context.events) yield { kind: "event", event };
+        const id: unknown = event.key?._id;
+        if (batcher !== undefined && isDataOp(event.op) && id !== undefined) batcher.add(formatNamespace(event.ns), event.op, id);
+        complete(event.position, 1);
+      } else {
+        stats.skippedOne();
+        complete(event.position, 0);
+      }
+    }
+    if (batcher !== undefined && batcher.isDue()) {
+      yield takeBatch(batcher);
+      flushed();
+    }
+    await keeper.saveIfDue();
+  }
+  if (context.drainOnStop && batcher !== undefined && batcher.size > 0) {
+    yield takeBatch(batcher);
+    flushed();
+  }
+}

@@ -1,0 +1,38 @@
+import { keyText } from "../codec/key-text.js";
+import { ErrorCode } from "../errors/error-codes.js";
+import { TributaryError } from "../errors/tributary-error.js";
+import { formatNamespace, type ChangeEvent } from "../source/change-event.js";
+import type { IdBatch } from "./id-batcher.js";
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The error for user code (a `"change"` handler, a filter predicate) that threw on an event:
+ * it names the handler, the operation, the namespace and the document key, and keeps what was
+ * thrown as `cause`.
+ */
+export function handlerFailedOnEvent(what: string, event: ChangeEvent, error: unknown): TributaryError {
+  const namespace = formatNamespace(event.ns);
+  const id: unknown = event.key?._id;
+  const key = id === undefined ? undefined : keyText(id);
+  const on = key === undefined ? `${event.op} on ${namespace}` : `${event.op} of ${namespace} key ${key}`;
+  return new TributaryError(
+    ErrorCode.HandlerFailed,
+    `The ${what} failed on the ${on}: ${reasonOf(error)}. The watcher stopped at this change; its resume point is before it, so a new watcher with the same store receives it again`,
+    { cause: error, context: key === undefined ? { namespace, op: event.op } : { namespace, key, op: event.op } },
+  );
+}
+
+/** The error for a `"batch"` handler that threw: it names the namespaces, operations and id count. */
+export function handlerFailedOnBatch(batch: IdBatch, error: unknown): TributaryError {
+  const namespaces = [...new Set(batch.map((group) => group.namespace))].join(", ");
+  const ops = [...new Set(batch.map((group) => group.op))].join(", ");
+  const ids = batch.reduce((sum, group) => sum + group.ids.length, 0);
+  return new TributaryError(
+    ErrorCode.HandlerFailed,
+    `The "batch" handler failed on a batch of ${ids} ids (${ops} in ${namespaces}): ${reasonOf(error)}. The watcher stopped before this batch; its resume point is before it, so a new watcher with the same store receives these changes again`,
+    { cause: error, context: { namespace: namespaces, op: ops, ids } },
+  );
+}

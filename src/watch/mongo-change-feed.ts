@@ -1,0 +1,68 @@
+import type { MongoClient } from "mongodb";
+import { ErrorCode } from "../errors/error-codes.js";
+import { TributaryError } from "../errors/tributary-error.js";
+import { ChangeStreamSource, type SourceItem } from "../source/change-stream-source.js";
+import { positionDate, type Position } from "../source/position.js";
+import { describeScope } from "../source/watch-scope.js";
+import type { ChangeFeed } from "./change-feed.js";
+import { resolveStartPosition } from "./start-position.js";
+import { streamMatchStages } from "./stream-match.js";
+import { isTimestamp, type ResolvedWatchOptions, type WatchStart } from "./watch-options.js";
+import { openWatchedDeployment, type WatchedDeployment } from "./watch-deployment.js";
+
+/**
+ * The change stream of a MongoDB deployment, with the server-side filters of the options, the
+ * self-healing of `ChangeStreamSource` (resume, reopen after invalidate, retry with back-off),
+ * starting after a stored position or at `startAt`.
+ */
+export class MongoChangeFeed implements ChangeFeed {
+  private readonly source: string | MongoClient;
+  private readonly options: ResolvedWatchOptions;
+  private opened: WatchedDeployment | undefined;
+
+  constructor(source: string | MongoClient, options: ResolvedWatchOptions) {
+    this.source = source;
+    this.options = options;
+  }
+
+  async open(stored: Position | undefined): Promise<Position> {
+    const { scope, logger, startAt } = this.options;
+    this.opened = await openWatchedDeployment(this.source, this.options.serverSelectionTimeoutMs);
+    const deployment = this.opened.deployment;
+    const start = stored ?? (await resolveStartPosition(deployment, scope, startAt));
+    const from = stored ? "the stored resume point" : describeStart(startAt);
+    logger.info({ mongodb: deployment.where, version: deployment.version, scope: describeScope(scope), from, at: positionDate(start).toISOString() }, "watch started");
+    return start;
+  }
+
+  items(from: Position, signal: AbortSignal): AsyncIterator<SourceItem> {
+    const opened = this.opened;
+    if (!opened) throw new TributaryError(ErrorCode.ChangeStreamFailed, "The change feed was read before it was opened (a bug in Tributary)");
+    const options = this.options;
+    const source = new ChangeStreamSource(opened.deployment, {
+      scope: options.scope,
+      fullDocument: options.fullDocument,
+      fullDocumentBeforeChange: options.fullDocumentBeforeChange,
+      pipeline: streamMatchStages({ operations: options.operations, match: options.match }),
+      resumeFrom: from,
+      maxAwaitTimeMs: options.maxAwaitTimeMs,
+      retry: options.retry,
+      logger: options.logger,
+    });
+    return source.items(signal);
+  }
+
+  async close(): Promise<void> {
+    const opened = this.opened;
+    this.opened = undefined;
+    if (opened?.ownsClient) await opened.deployment.client.close();
+  }
+}
+
+/** `now`, `oldest`, an ISO date, `Timestamp(t, i)`: for the start log line. */
+function describeStart(startAt: WatchStart): string {
+  if (typeof startAt === "string") return startAt;
+  if (startAt instanceof Date) return startAt.toISOString();
+  if (isTimestamp(startAt)) return `Timestamp(${startAt.t}, ${startAt.i})`;
+  return "the given position";
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { WatchStats } from "../../../src/watch/watch-stats.js";
+import { makeEvent } from "../../support/events.js";
+
+describe("WatchStats", () => {
+  it("counts delivered events per namespace and operation, and skipped ones", () => {
+    let now = 1_700_000_010_000;
+    const stats = new WatchStats(() => now);
+    expect(stats.snapshot(undefined)).toEqual({
+      started: false,
+      stopped: false,
+      total: 0,
+      byNamespace: {},
+      byOperation: {},
+      skipped: 0,
+      batches: 0,
+      lagMs: undefined,
+      position: undefined,
+    });
+    stats.markStarted();
+    const events = [
+      makeEvent({ op: "insert", ns: "app.users", id: 1 }),
+      makeEvent({ op: "insert", ns: "app.users", id: 2 }),
+      makeEvent({ op: "update", ns: "app.users", id: 1 }),
+      makeEvent({ op: "delete", ns: "app.orders", id: 9 }),
+      makeEvent({ op: "dropDatabase", ns: "logs" }),
+    ];
+    for (const event of events) {
+      stats.read(event);
+      stats.delivered(event);
+    }
+    stats.skippedOne();
+    stats.batchDelivered();
+    const last = events[4];
+    now = last ? last.clusterTime.t * 1000 + 1_500 : 0;
+    expect(stats.snapshot(last?.position)).toEqual({
+      started: true,
+      stopped: false,
+      total: 5,
+      byNamespace: { "app.users": { insert: 2, update: 1 }, "app.orders": { delete: 1 }, logs: { dropDatabase: 1 } },
+      byOperation: { insert: 2, update: 1, delete: 1, dropDatabase: 1 },
+      skipped: 1,
+      batches: 1,
+      lagMs: 1_500,
+      position: last?.position,
+    });
+    stats.markStopped();
+    expect(stats.snapshot(undefined).stopped).toBe(true);
+  });
+
+  it("measures lag from the wall time when there is one, and from now when caught up", () => {
+    let now = 2_000_000;
+    const stats = new WatchStats(() => now);
+    const event = { ...makeEvent({ op: "insert", ns: "a.b", id: 1 }), wallTime: new Date(1_999_250) };
+    stats.read(event);
+    expect(stats.snapshot(undefined).lagMs).toBe(750);
+    stats.caughtUp();
+    expect(stats.snapshot(undefined).lagMs).toBe(0);
+    now += 300;
+    expect(stats.snapshot(undefined).lagMs).toBe(300);
+    stats.read({ ...event, wallTime: new Date(now + 5_000) }); // clocks disagree: never negative
+    expect(stats.snapshot(undefined).lagMs).toBe(0);
+  });
+});
