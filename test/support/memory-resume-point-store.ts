@@ -1,20 +1,23 @@
 import type { ResumePointStore } from "../../src/checkpoint/resume-point-store.js";
 import type { Position } from "../../src/source/position.js";
 
-/** A resume point store in memory, for tests: `saved` lists every position saved, in order. */
+/** A resume point store in memory, for tests: `value` is the stored position, `saved` every save in order. */
 export class MemoryResumePointStore implements ResumePointStore {
   readonly description = "memory";
   readonly saved: Position[] = [];
+  value: Position | undefined;
   closed = 0;
 
-  constructor(private stored?: Position) {}
+  constructor(value?: Position) {
+    this.value = value;
+  }
 
   async load(): Promise<Position | undefined> {
-    return this.stored;
+    return this.value;
   }
 
   async save(position: Position): Promise<void> {
-    this.stored = position;
+    this.value = position;
     this.saved.push(position);
   }
 

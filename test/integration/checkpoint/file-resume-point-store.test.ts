@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileResumePointStore } from "../../../src/checkpoint/file-resume-point-store.js";
 import { ErrorCode } from "../../../src/errors/error-codes.js";
-import { TributaryError } from "../../../src/errors/tributary-error.js";
 import { makePosition } from "../../../src/source/position.js";
 import { tokenAt } from "../../support/events.js";
+import { failure } from "../../support/async-helpers.js";
 
 let dir: string;
 
@@ -20,15 +20,6 @@ afterEach(async () => {
 
 const first = makePosition(tokenAt(1_700_000_000, 7));
 const second = makePosition(tokenAt(1_700_000_060, 1));
-
-async function failure(promise: Promise<unknown>): Promise<TributaryError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TributaryError);
-  return error as TributaryError;
-}
 
 describe("FileResumePointStore", () => {
   it("loads nothing when the file does not exist", async () => {

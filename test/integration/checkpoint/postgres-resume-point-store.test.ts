@@ -1,12 +1,12 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PostgresResumePointStore } from "../../../src/checkpoint/postgres-resume-point-store.js";
 import { ErrorCode } from "../../../src/errors/error-codes.js";
-import { TributaryError } from "../../../src/errors/tributary-error.js";
 import { makePosition } from "../../../src/source/position.js";
 import { tokenAt } from "../../support/events.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { postgresUrl } from "../../support/requirements.js";
+import { failure } from "../../support/async-helpers.js";
 
 let url: string;
 const stores: PostgresResumePointStore[] = [];
@@ -29,15 +29,6 @@ function store(key: string, schema?: string, at = url): PostgresResumePointStore
 const p1 = makePosition(tokenAt(1_700_000_000, 1));
 const p2 = makePosition(tokenAt(1_700_000_000, 2));
 const p3 = makePosition(tokenAt(1_700_000_100, 1));
-
-async function failure(promise: Promise<unknown>): Promise<TributaryError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(TributaryError);
-  return error as TributaryError;
-}
 
 describe("PostgresResumePointStore", () => {
   it("creates its schema and table on first use and round-trips a position", async () => {

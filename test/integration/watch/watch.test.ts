@@ -1,29 +1,15 @@
 import { Int32, type Document, type MongoClient } from "mongodb";
 import { beforeAll, expect, it } from "vitest";
-import type { ResumePointStore } from "../../../src/checkpoint/resume-point-store.js";
 import type { TributaryError } from "../../../src/errors/tributary-error.js";
 import type { ChangeEvent } from "../../../src/source/change-event.js";
-import { comparePositions, type Position } from "../../../src/source/position.js";
+import { comparePositions } from "../../../src/source/position.js";
 import type { StopInfo } from "../../../src/watch/change-watcher.js";
 import { watch } from "../../../src/watch/watch.js";
 import { describeWithMongo, requireMongo } from "../../support/requirements.js";
 import { useMongoClient } from "../../support/sync-harness.js";
 import { waitFor } from "../../support/wait-for.js";
-
-/** A resume point store in memory (our own interface), remembering every save. */
-class MemoryStore implements ResumePointStore {
-  readonly description = "memory store";
-  readonly saves: Position[] = [];
-  value: Position | undefined;
-  async load(): Promise<Position | undefined> {
-    return this.value;
-  }
-  async save(position: Position): Promise<void> {
-    this.value = position;
-    this.saves.push(position);
-  }
-  async close(): Promise<void> {}
-}
+import { collect } from "../../support/async-helpers.js";
+import { MemoryResumePointStore } from "../../support/memory-resume-point-store.js";
 
 /** Reads `count` items, then leaves the loop (which stops the watcher). */
 async function take<T>(iterable: AsyncIterable<T>, count: number): Promise<T[]> {
@@ -33,18 +19,6 @@ async function take<T>(iterable: AsyncIterable<T>, count: number): Promise<T[]> 
     if (items.length === count) break;
   }
   return items;
-}
-
-/** Iterates in the background, collecting what arrives; `done` settles with the loop's error, if any. */
-function collect<T>(iterable: AsyncIterable<T>): { items: T[]; done: Promise<unknown> } {
-  const items: T[] = [];
-  const done = (async () => {
-    for await (const item of iterable) items.push(item);
-  })().then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  return { items, done };
 }
 
 /** The parts of an event a test can know exactly in advance. */
@@ -147,7 +121,7 @@ describeWithMongo("watch()", () => {
   it("resumes from its store after stop(): exactly the changes made meanwhile, none lost, none twice", async () => {
     await freshDatabase("watch4", ["items"]);
     const items = client.db("watch4").collection<{ _id: number; n: number }>("items");
-    const store = new MemoryStore();
+    const store = new MemoryResumePointStore();
     const first = watch(mongo.uri(), { include: ["watch4.items"], resumePoints: store });
     const run = collect(first);
     await waitFor(() => store.value, "the starting point to be saved");
@@ -180,7 +154,7 @@ describeWithMongo("watch()", () => {
   it("stops at a handler that throws, and a new watcher with the same store redelivers that change first", async () => {
     await freshDatabase("watch5", ["signups"]);
     const signups = client.db("watch5").collection<{ _id: number; email: string }>("signups");
-    const store = new MemoryStore();
+    const store = new MemoryResumePointStore();
     const watcher = watch(mongo.uri(), { include: ["watch5.signups"], operations: ["insert"], resumePoints: store });
     const seen: unknown[] = [];
     const errors: TributaryError[] = [];

@@ -7,21 +7,10 @@ import type { IdBatch } from "../../../src/watch/id-batcher.js";
 import { resolveWatchOptions, type WatchOptions } from "../../../src/watch/watch-options.js";
 import { waitFor } from "../../support/wait-for.js";
 import { MemoryStore, ScriptedFeed } from "./scripted-feed.js";
+import { collect } from "../../support/async-helpers.js";
 
 function watcherOn(feed: ScriptedFeed, options: WatchOptions = {}): ChangeWatcher {
   return new ChangeWatcher(feed, resolveWatchOptions(options));
-}
-
-/** Iterates in the background, collecting what arrives. */
-function collect<T>(iterable: AsyncIterable<T>): { items: T[]; done: Promise<unknown> } {
-  const items: T[] = [];
-  const done = (async () => {
-    for await (const item of iterable) items.push(item);
-  })().then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  return { items, done };
 }
 
 async function take<T>(iterable: AsyncIterable<T>, count: number): Promise<T[]> {
@@ -65,7 +54,7 @@ describe("ChangeWatcher: for await", () => {
     const events = [1, 2, 3, 4].map((id) => feed.write({ op: "insert", ns: "app.users", id }));
     const first = watcherOn(feed, { resumePoints: store });
     await first.start();
-    expect(store.saves).toEqual([feed.start]);
+    expect(store.saved).toEqual([feed.start]);
     expect(idsOf(await take(first, 2))).toEqual([1, 2]);
     expect(store.value).toEqual(events[0]?.position);
 
@@ -186,7 +175,7 @@ describe("ChangeWatcher: handlers", () => {
     await waitFor(() => log.length === 15, "every handler call");
     await watcher.stop();
     expect(log).toEqual([1, 2, 3, 4, 5].flatMap((id) => [`start ${id}`, `end ${id}`, `second ${id}`]));
-    expect(store.saves).toEqual([feed.start, events[1]?.position, events[3]?.position, events[4]?.position]);
+    expect(store.saved).toEqual([feed.start, events[1]?.position, events[3]?.position, events[4]?.position]);
     expect(stops).toEqual([{ error: undefined, position: events[4]?.position }]);
     expect(watcher.stats()).toMatchObject({ started: true, stopped: true, total: 5 });
   });
@@ -380,7 +369,7 @@ describe("ChangeWatcher: resume points", () => {
     const watcher = watcherOn(feed, { resumePoints: store, startAt: new Date(0) });
     expect(idsOf(await take(watcher, 1))).toEqual([2]);
     expect(feed.openedWith).toEqual([before.position]);
-    expect(store.saves).toEqual([]); // the in-hand change is not done: nothing new to save
+    expect(store.saved).toEqual([]); // the in-hand change is not done: nothing new to save
   });
 
   it("moves and saves the position on a quiet stream", async () => {
@@ -388,11 +377,11 @@ describe("ChangeWatcher: resume points", () => {
     const store = new MemoryStore();
     const watcher = watcherOn(feed, { resumePoints: store, saveEvery: { events: 100, ms: 1 } });
     const run = collect(watcher);
-    await waitFor(() => store.saves.length === 1, "the start to be saved");
+    await waitFor(() => store.saved.length === 1, "the start to be saved");
     await new Promise((resolve) => setTimeout(resolve, 5));
     const quiet = feed.caughtUp();
-    await waitFor(() => store.saves.length === 2, "the quiet position to be saved");
-    expect(store.saves).toEqual([feed.start, quiet]);
+    await waitFor(() => store.saved.length === 2, "the quiet position to be saved");
+    expect(store.saved).toEqual([feed.start, quiet]);
     expect(watcher.position()).toEqual(quiet);
     expect(watcher.stats().lagMs).toBeLessThan(1_000);
     await watcher.stop();
@@ -408,7 +397,7 @@ describe("ChangeWatcher: resume points", () => {
     const watcher = watcherOn(feed, { resumePoints: store });
     await expect(watcher.start()).rejects.toMatchObject({
       code: "TRIB_RESUME_POINT_UNREADABLE",
-      message: "Cannot read the watch resume point from memory store: permission denied",
+      message: "Cannot read the watch resume point from memory: permission denied",
     });
     expect(feed.openedWith).toEqual([]);
   });

@@ -65,17 +65,17 @@ describe("ResumeKeeper", () => {
     expect(keeper.position()).toBeUndefined();
     keeper.complete(at(1), 0);
     await keeper.saveIfDue();
-    expect(store.saves).toEqual([at(1)]);
+    expect(store.saved).toEqual([at(1)]);
     keeper.complete(at(2), 1);
     await keeper.saveIfDue();
-    expect(store.saves).toEqual([at(1)]);
+    expect(store.saved).toEqual([at(1)]);
     keeper.complete(at(3), 1);
     await keeper.saveIfDue();
-    expect(store.saves).toEqual([at(1), at(3)]);
+    expect(store.saved).toEqual([at(1), at(3)]);
     keeper.complete(at(4), 1);
     await keeper.saveNow();
     await keeper.saveNow();
-    expect(store.saves).toEqual([at(1), at(3), at(4)]);
+    expect(store.saved).toEqual([at(1), at(3), at(4)]);
     expect(keeper.position()).toEqual(at(4));
   });
 
@@ -88,8 +88,8 @@ describe("ResumeKeeper", () => {
     keeper.complete(at(1), 0);
     await expect(keeper.saveNow()).rejects.toMatchObject({
       code: "TRIB_RESUME_POINT_WRITE_FAILED",
-      message: "Cannot save the watch resume point to memory store: disk full at postgres://u:***@db/x",
-      context: { store: "memory store" },
+      message: "Cannot save the watch resume point to memory: disk full at postgres://u:***@db/x",
+      context: { store: "memory" },
     });
   });
 

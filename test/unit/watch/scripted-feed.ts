@@ -2,7 +2,6 @@
 // from its resume position, the way a change stream resumes after a token. It is our own
 // `ChangeFeed` seam fed with `makeEvent` changes, not a stand-in for MongoDB.
 
-import type { ResumePointStore } from "../../../src/checkpoint/resume-point-store.js";
 import type { ChangeEvent } from "../../../src/source/change-event.js";
 import type { SourceItem } from "../../../src/source/change-stream-source.js";
 import { comparePositions, makePosition, type Position } from "../../../src/source/position.js";
@@ -89,29 +88,9 @@ export class ScriptedFeed implements ChangeFeed {
   }
 }
 
-/** A resume point store in memory, remembering every save. */
-export class MemoryStore implements ResumePointStore {
-  readonly description = "memory store";
-  readonly saves: Position[] = [];
-  value: Position | undefined;
-
-  constructor(value?: Position) {
-    this.value = value;
-  }
-
-  async load(): Promise<Position | undefined> {
-    return this.value;
-  }
-
-  async save(position: Position): Promise<void> {
-    this.value = position;
-    this.saves.push(position);
-  }
-
-  async close(): Promise<void> {}
-}
-
 /** Options for a watcher on a scripted feed: quick latency, explicit store. */
 export function scriptedOptions(options: WatchOptions = {}): ResolvedWatchOptions {
   return resolveWatchOptions(options);
 }
+
+export { MemoryResumePointStore as MemoryStore } from "../../support/memory-resume-point-store.js";

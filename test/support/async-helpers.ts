@@ -1,0 +1,24 @@
+import { expect } from "vitest";
+import { TributaryError } from "../../src/errors/tributary-error.js";
+
+/** Iterates in the background, collecting what arrives; `done` settles with the loop's error, if any. */
+export function collect<T>(iterable: AsyncIterable<T>): { items: T[]; done: Promise<unknown> } {
+  const items: T[] = [];
+  const done = (async () => {
+    for await (const item of iterable) items.push(item);
+  })().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  return { items, done };
+}
+
+/** The TributaryError a promise rejects with (the test fails if it resolves or rejects with something else). */
+export async function failure(promise: Promise<unknown>): Promise<TributaryError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(TributaryError);
+  return error as TributaryError;
+}
