@@ -1,6 +1,6 @@
 import { MongoClient, type Collection } from "mongodb";
 import { ErrorCode } from "../errors/error-codes.js";
-import { redactSecrets } from "../errors/redact.js";
+import { redactSecrets, redactedMessage } from "../errors/redact.js";
 import { TributaryError } from "../errors/tributary-error.js";
 import type { Position } from "../source/position.js";
 import { positionFromRecord, positionToRecord, type PositionRecord } from "./position-record.js";
@@ -64,7 +64,7 @@ export class MongoResumePointStore implements ResumePointStore {
       await this.client.connect();
       stored = await this.collection.findOne({ _id: this.key });
     } catch (error) {
-      throw new TributaryError(ErrorCode.ResumePointUnreadable, `Cannot read the resume point from ${this.description}: ${describe(error)}`, {
+      throw new TributaryError(ErrorCode.ResumePointUnreadable, `Cannot read the resume point from ${this.description}: ${redactedMessage(error)}`, {
         cause: error,
         context: { store: this.description },
       });
@@ -79,7 +79,7 @@ export class MongoResumePointStore implements ResumePointStore {
       await this.client.connect();
       await this.collection.replaceOne({ _id: this.key }, document, { upsert: true, writeConcern: { w: "majority" } });
     } catch (error) {
-      throw new TributaryError(ErrorCode.ResumePointWriteFailed, `Cannot save the resume point to ${this.description}: ${describe(error)}`, {
+      throw new TributaryError(ErrorCode.ResumePointWriteFailed, `Cannot save the resume point to ${this.description}: ${redactedMessage(error)}`, {
         cause: error,
         context: { store: this.description },
       });
@@ -95,10 +95,6 @@ function createClient(uri: string): MongoClient {
   try {
     return new MongoClient(uri, { appName: "tributary" });
   } catch (error) {
-    throw new TributaryError(ErrorCode.ConfigInvalid, `Invalid MongoDB connection string ${redactSecrets(uri)} for the resume point store: ${describe(error)}`, { cause: error });
+    throw new TributaryError(ErrorCode.ConfigInvalid, `Invalid MongoDB connection string ${redactSecrets(uri)} for the resume point store: ${redactedMessage(error)}`, { cause: error });
   }
-}
-
-function describe(error: unknown): string {
-  return redactSecrets(error instanceof Error ? error.message : String(error));
 }

@@ -1,5 +1,5 @@
 import { MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionError } from "mongodb";
-import { redactSecrets } from "./redact.js";
+import { redactedMessage } from "./redact.js";
 import { ErrorCode } from "./error-codes.js";
 import { TributaryError } from "./tributary-error.js";
 
@@ -41,7 +41,7 @@ export function isRetryableStreamError(error: unknown): boolean {
  */
 export function mapMongoError(error: unknown, where: string): TributaryError {
   if (error instanceof TributaryError) return error;
-  const detail = redactSecrets(error instanceof Error ? error.message : String(error));
+  const detail = redactedMessage(error);
   if (isHistoryLost(error)) {
     return new TributaryError(
       ErrorCode.ChangeStreamHistoryLost,

@@ -9,3 +9,8 @@ const PASSWORD_PARAM = /([?&](?:password|sslpassword|tlsCertificateKeyFilePasswo
 export function redactSecrets(text: string): string {
   return text.replace(CREDENTIALS_IN_URI, "$1$2:***@").replace(PASSWORD_PARAM, "$1***");
 }
+
+/** An error's message (or the thrown value as text), passwords redacted: for messages and logs. */
+export function redactedMessage(error: unknown): string {
+  return redactSecrets(error instanceof Error ? error.message : String(error));
+}

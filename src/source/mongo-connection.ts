@@ -1,7 +1,7 @@
 import { MongoClient, type MongoClientOptions } from "mongodb";
 import { mapMongoError, notReplicaSetError } from "../errors/mongo-error-mapper.js";
 import { ErrorCode } from "../errors/error-codes.js";
-import { redactSecrets } from "../errors/redact.js";
+import { redactSecrets, redactedMessage } from "../errors/redact.js";
 import { TributaryError } from "../errors/tributary-error.js";
 
 /** What the source learned about the deployment when it connected. */
@@ -39,7 +39,7 @@ export async function connectMongo(uri: string, options: { serverSelectionTimeou
     client = new MongoClient(uri, clientOptions);
   } catch (error) {
     // The driver validates the string when the client is created: a usage error, not a fault.
-    const reason = redactSecrets(error instanceof Error ? error.message : String(error));
+    const reason = redactedMessage(error);
     throw new TributaryError(ErrorCode.ConfigInvalid, `Invalid MongoDB connection string ${where} (source.uri, --from): ${reason}`, {
       cause: error,
       context: { configPath: "source.uri" },

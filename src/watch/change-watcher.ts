@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { ErrorCode } from "../errors/error-codes.js";
-import { redactSecrets } from "../errors/redact.js";
+import { redactedMessage } from "../errors/redact.js";
 import { TributaryError } from "../errors/tributary-error.js";
 import type { ChangeEvent } from "../source/change-event.js";
 import type { SourceItem } from "../source/change-stream-source.js";
@@ -42,7 +42,7 @@ function usageError(message: string): TributaryError {
 
 function asTributaryError(error: unknown): TributaryError {
   if (error instanceof TributaryError) return error;
-  const reason = redactSecrets(error instanceof Error ? error.message : String(error));
+  const reason = redactedMessage(error);
   return new TributaryError(ErrorCode.ChangeStreamFailed, `watch() failed: ${reason}`, { cause: error });
 }
 
@@ -260,7 +260,7 @@ export class ChangeWatcher implements AsyncIterable<ChangeEvent> {
         stored = await store.load();
       } catch (error) {
         if (error instanceof TributaryError) throw error;
-        const reason = redactSecrets(error instanceof Error ? error.message : String(error));
+        const reason = redactedMessage(error);
         throw new TributaryError(ErrorCode.ResumePointUnreadable, `Cannot read the watch resume point from ${store.description}: ${reason}`, {
           cause: error,
           context: { store: store.description },

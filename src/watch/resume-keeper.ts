@@ -1,6 +1,6 @@
 import type { ResumePointStore } from "../checkpoint/resume-point-store.js";
 import { ErrorCode } from "../errors/error-codes.js";
-import { redactSecrets } from "../errors/redact.js";
+import { redactedMessage } from "../errors/redact.js";
 import { TributaryError } from "../errors/tributary-error.js";
 import { comparePositions, type Position } from "../source/position.js";
 import { ResumeCadence, type SaveEvery } from "./resume-cadence.js";
@@ -50,7 +50,7 @@ export class ResumeKeeper {
       await this.store.save(position);
     } catch (error) {
       if (error instanceof TributaryError) throw error;
-      const reason = redactSecrets(error instanceof Error ? error.message : String(error));
+      const reason = redactedMessage(error);
       throw new TributaryError(ErrorCode.ResumePointWriteFailed, `Cannot save the watch resume point to ${this.store.description}: ${reason}`, {
         cause: error,
         context: { store: this.store.description },

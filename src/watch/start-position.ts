@@ -1,7 +1,7 @@
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError, Timestamp, type ClientSession, type Db, type Document } from "mongodb";
 import { ErrorCode } from "../errors/error-codes.js";
 import { mapMongoError } from "../errors/mongo-error-mapper.js";
-import { redactSecrets } from "../errors/redact.js";
+import { redactedMessage } from "../errors/redact.js";
 import { TributaryError } from "../errors/tributary-error.js";
 import { LOSSLESS_BSON_OPTIONS, type MongoDeployment } from "../source/mongo-connection.js";
 import { makePosition, type Position, type ResumeToken } from "../source/position.js";
@@ -92,7 +92,7 @@ async function oldestOplogTime(deployment: MongoDeployment): Promise<Timestamp> 
   } catch (error) {
     if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) throw mapMongoError(error, deployment.where);
     const unauthorized = error instanceof MongoServerError && error.code === UNAUTHORIZED;
-    throw oldestUnavailable(deployment, unauthorized ? ErrorCode.MongoUnauthorized : ErrorCode.ChangeStreamFailed, redactSecrets(error instanceof Error ? error.message : String(error)), error);
+    throw oldestUnavailable(deployment, unauthorized ? ErrorCode.MongoUnauthorized : ErrorCode.ChangeStreamFailed, redactedMessage(error), error);
   }
   const ts: unknown = first?.ts;
   if (!(ts instanceof Timestamp)) throw oldestUnavailable(deployment, ErrorCode.ChangeStreamFailed, "local.oplog.rs holds no entry");

@@ -1,7 +1,7 @@
 import { BSON, MongoBulkWriteError, MongoNetworkError, MongoServerError, MongoServerSelectionError, MongoWriteConcernError, type Document } from "mongodb";
 import { ErrorCode } from "../../errors/error-codes.js";
 import { isRetryableStreamError, mapMongoError } from "../../errors/mongo-error-mapper.js";
-import { redactSecrets } from "../../errors/redact.js";
+import { redactedMessage } from "../../errors/redact.js";
 import { TributaryError } from "../../errors/tributary-error.js";
 
 const UNAUTHORIZED = 13;
@@ -42,7 +42,7 @@ export function mapSinkWriteError(error: unknown, failed: FailedWrite): Tributar
     const mapped = mapMongoError(error, failed.where);
     return new TributaryError(mapped.code, `Sink '${failed.sink}': ${mapped.message}`, { cause: error, context });
   }
-  const detail = redactSecrets(error instanceof Error ? error.message : String(error));
+  const detail = redactedMessage(error);
   if (error instanceof MongoServerError && error.code === UNAUTHORIZED) {
     return new TributaryError(
       ErrorCode.MongoUnauthorized,

@@ -1,6 +1,6 @@
 import { MongoClient, type MongoClientOptions } from "mongodb";
 import { ErrorCode } from "../../errors/error-codes.js";
-import { redactSecrets } from "../../errors/redact.js";
+import { redactSecrets, redactedMessage } from "../../errors/redact.js";
 import { TributaryError } from "../../errors/tributary-error.js";
 import { atLeastOnceSink } from "../at-least-once-sink.js";
 import type { Sink, SinkFactory } from "../sink.js";
@@ -46,7 +46,7 @@ function createTargetClient(options: MongoSinkOptions, sinkName: string, where: 
   try {
     return new MongoClient(options.uri, clientOptions);
   } catch (error) {
-    const reason = redactSecrets(error instanceof Error ? error.message : String(error));
+    const reason = redactedMessage(error);
     throw new TributaryError(ErrorCode.SinkInvalid, `Invalid options for sink '${sinkName}': sinks.${sinkName}.options.uri: ${where} is not a usable MongoDB connection string (${reason})`, {
       cause: error,
       context: { sink: sinkName, configPath: `sinks.${sinkName}.options.uri` },

@@ -1,4 +1,4 @@
-import { redactSecrets } from "../../errors/redact.js";
+import { redactSecrets, redactedMessage } from "../../errors/redact.js";
 
 /** How much of a refusing receiver's answer goes into the error: enough to see why, not a whole HTML page. */
 const SNIPPET_CHARS = 300;
@@ -45,5 +45,5 @@ export function describeFetchFailure(error: unknown, timeoutMs: number): string 
     if (inner instanceof Error && inner.message !== "") return redactSecrets(inner.message);
   }
   if (cause instanceof Error && cause.message !== "") return redactSecrets(cause.message);
-  return redactSecrets(error instanceof Error ? error.message : String(error));
+  return redactedMessage(error);
 }
