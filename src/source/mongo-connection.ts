@@ -31,12 +31,9 @@ export const LOSSLESS_BSON_OPTIONS = Object.freeze({
  */
 export async function connectMongo(uri: string, options: { serverSelectionTimeoutMs: number }): Promise<MongoDeployment> {
   const where = redactSecrets(uri);
-  const clientOptions: MongoClientOptions = { appName: "tributary" };
-  // A timeout written in the connection string is the user's explicit choice: it wins.
-  if (!/[?&]serverSelectionTimeoutMS=/i.test(uri)) clientOptions.serverSelectionTimeoutMS = options.serverSelectionTimeoutMs;
   let client: MongoClient;
   try {
-    client = new MongoClient(uri, clientOptions);
+    client = new MongoClient(uri, mongoClientOptions(uri, options.serverSelectionTimeoutMs));
   } catch (error) {
     // The driver validates the string when the client is created: a usage error, not a fault.
     const reason = redactedMessage(error);
@@ -47,16 +44,36 @@ export async function connectMongo(uri: string, options: { serverSelectionTimeou
   }
   try {
     await client.connect();
-    const hello = await client.db("admin").command({ hello: 1 });
-    const isReplicaSet = typeof hello.setName === "string";
-    const isRouter = hello.msg === "isdbgrid";
-    if (!isReplicaSet && !isRouter) throw notReplicaSetError(where);
-    const buildInfo = await client.db("admin").command({ buildInfo: 1 });
-    const version = String(buildInfo.version);
-    const major = Number.parseInt(version.split(".")[0] ?? "0", 10);
-    return { client, where, version, supportsExpandedEvents: major >= 6 };
+    return await describeDeployment(client, where);
   } catch (error) {
     await client.close().catch(() => undefined);
     throw mapMongoError(error, where);
   }
+}
+
+/**
+ * What a connected client reaches: its version, and a check that it is a replica set or a
+ * sharded cluster (a standalone server has no change streams). Errors are mapped for `where`.
+ */
+export async function describeDeployment(client: MongoClient, where: string): Promise<MongoDeployment> {
+  try {
+    const admin = client.db("admin");
+    const hello = await admin.command({ hello: 1 });
+    const isReplicaSet = typeof hello.setName === "string";
+    const isRouter = hello.msg === "isdbgrid";
+    if (!isReplicaSet && !isRouter) throw notReplicaSetError(where);
+    const buildInfo = await admin.command({ buildInfo: 1 });
+    const version = String(buildInfo.version);
+    const major = Number.parseInt(version.split(".")[0] ?? "0", 10);
+    return { client, where, version, supportsExpandedEvents: major >= 6 };
+  } catch (error) {
+    throw mapMongoError(error, where);
+  }
+}
+
+/** Tributary's client options; a `serverSelectionTimeoutMS` written in the connection string is the user's explicit choice and wins. */
+export function mongoClientOptions(uri: string, serverSelectionTimeoutMs: number): MongoClientOptions {
+  const options: MongoClientOptions = { appName: "tributary" };
+  if (!/[?&]serverSelectionTimeoutMS=/i.test(uri)) options.serverSelectionTimeoutMS = serverSelectionTimeoutMs;
+  return options;
 }

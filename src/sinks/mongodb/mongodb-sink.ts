@@ -1,7 +1,8 @@
-import { MongoClient, type MongoClientOptions } from "mongodb";
+import { MongoClient } from "mongodb";
 import { ErrorCode } from "../../errors/error-codes.js";
 import { redactSecrets, redactedMessage } from "../../errors/redact.js";
 import { TributaryError } from "../../errors/tributary-error.js";
+import { mongoClientOptions } from "../../source/mongo-connection.js";
 import { atLeastOnceSink } from "../at-least-once-sink.js";
 import type { Sink, SinkFactory } from "../sink.js";
 import { MongoEventWriter } from "./mongodb-event-writer.js";
@@ -40,11 +41,8 @@ export const createMongoSink: SinkFactory = (options, context): Sink => {
  * with exactly those types.
  */
 function createTargetClient(options: MongoSinkOptions, sinkName: string, where: string): MongoClient {
-  const clientOptions: MongoClientOptions = { appName: "tributary" };
-  // A timeout written in the connection string is the user's explicit choice: it wins.
-  if (!/[?&]serverSelectionTimeoutMS=/i.test(options.uri)) clientOptions.serverSelectionTimeoutMS = options.serverSelectionTimeoutMs;
   try {
-    return new MongoClient(options.uri, clientOptions);
+    return new MongoClient(options.uri, mongoClientOptions(options.uri, options.serverSelectionTimeoutMs));
   } catch (error) {
     const reason = redactedMessage(error);
     throw new TributaryError(ErrorCode.SinkInvalid, `Invalid options for sink '${sinkName}': sinks.${sinkName}.options.uri: ${where} is not a usable MongoDB connection string (${reason})`, {
