@@ -18,30 +18,29 @@ const STDOUT = "-";
  */
 export const createJsonlSink: SinkFactory = (options: Readonly<Record<string, unknown>>, context: SinkContext): Sink => {
   const { path, format } = parseJsonlOptions(options, context.sinkName);
-  const writer = path === STDOUT ? stdoutWriter(context, format) : fileWriter(resolve(context.baseDir, path), context, format);
-  return atLeastOnceSink(context.sinkName, writer, context.positions);
+  const output: LineOutput =
+    path === STDOUT ? new JsonlStreamWriter(process.stdout, "standard output", context.sinkName) : new JsonlFileWriter(resolve(context.baseDir, path), context.sinkName, context.logger);
+  return atLeastOnceSink(context.sinkName, linesWriter(output, format), context.positions);
 };
 
-function lines(events: readonly ChangeEvent[], format: ExtendedJsonFormat): string {
-  let text = "";
-  for (const event of events) text += `${JSON.stringify(eventToJson(event, format))}\n`;
-  return text;
+/** Where the lines go: a file or standard output. */
+interface LineOutput {
+  open(): void | Promise<void>;
+  write(text: string): Promise<void>;
+  close(): void | Promise<void>;
 }
 
-function fileWriter(path: string, context: SinkContext, format: ExtendedJsonFormat): EventWriter {
-  const file = new JsonlFileWriter(path, context.sinkName, context.logger);
-  return {
-    open: () => file.open(),
-    write: (events) => file.write(lines(events, format)),
-    close: () => file.close(),
-  };
-}
-
-function stdoutWriter(context: SinkContext, format: ExtendedJsonFormat): EventWriter {
-  const output = new JsonlStreamWriter(process.stdout, "standard output", context.sinkName);
+/** Writes each batch as its lines, one write per batch. */
+function linesWriter(output: LineOutput, format: ExtendedJsonFormat): EventWriter {
   return {
     open: async () => output.open(),
     write: (events) => output.write(lines(events, format)),
     close: async () => output.close(),
   };
+}
+
+function lines(events: readonly ChangeEvent[], format: ExtendedJsonFormat): string {
+  let text = "";
+  for (const event of events) text += `${JSON.stringify(eventToJson(event, format))}\n`;
+  return text;
 }
