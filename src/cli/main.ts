@@ -8,6 +8,7 @@ import { mappingCommand } from "./mapping-command.js";
 import { collect, positiveInteger } from "./option-parsers.js";
 import { ErrorCode } from "../errors/error-codes.js";
 import { isTributaryError } from "../errors/tributary-error.js";
+import { SnapshotModes } from "../snapshot/snapshot-mode.js";
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
@@ -18,12 +19,31 @@ function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
     .version("0.1.0")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
-  program
-    .command("sync")
-    .description(
-      "Follow MongoDB's change stream and apply every change to PostgreSQL until SIGINT/SIGTERM; then finish the batch in flight, commit and exit 0. " +
-        "Resumes from the position stored in PostgreSQL.",
+  program.addCommand(
+    pipelineCommand(
+      "sync",
+      "Copy the collections not yet copied (see --snapshot), then follow MongoDB's change stream and apply every change to PostgreSQL until SIGINT/SIGTERM; " +
+        "then finish the batch in flight, commit and exit 0. Resumes from the position stored in PostgreSQL.",
     )
+      .addOption(new Option("--snapshot <mode>", "initial: copy collections not yet copied, then stream (default); never; always: copy everything again, then stream; only: copy, then exit").choices(SnapshotModes))
+      .action(async (flags: SyncFlags) => run(flags)),
+  );
+  program.addCommand(
+    pipelineCommand(
+      "snapshot",
+      "Copy the collections not yet copied into PostgreSQL, then exit 0 (the same as sync --snapshot only). A later sync streams from the moment the copy started. " +
+        "Stopped or killed, it continues where it was on the next start.",
+    ).action(async (flags: SyncFlags) => run({ ...flags, snapshot: "only" })),
+  );
+  program.addCommand(mappingCommand().exitOverride());
+  program.addCommand(imagesCommand().exitOverride());
+  return program;
+}
+
+/** A command that runs the pipeline: `sync` and `snapshot` take the same options. */
+function pipelineCommand(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
     .addOption(new Option("--from <mongodb-uri>", "MongoDB connection string (a replica set or sharded cluster)").env("TRIBUTARY_MONGODB_URI"))
     .addOption(new Option("--to <postgres-url>", "PostgreSQL connection string").env("TRIBUTARY_POSTGRES_URL"))
     .option("--include <glob>", "namespace to sync, e.g. 'shop.orders' or 'shop.*' (repeatable; default: every non-system namespace)", collect)
@@ -33,6 +53,7 @@ function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
     .option("--mapping <file>", "relational mode: typed tables as this mappings.json (or .yml) describes; without it, raw mode (one jsonb table per collection)")
     .option("--infer-mapping", "relational mode with tables inferred from the documents (sampled at start-up), new fields becoming new columns")
     .option("--sample <n>", "with --infer-mapping: documents sampled per collection at start-up (default: 1000)", (value) => positiveInteger(value))
+    .option("--snapshot-parallelism <n>", "snapshot: _id ranges copied at once, across all collections (default: 4)", (value) => positiveInteger(value, "--snapshot-parallelism"))
     .option("--sink <sink>", "also send the changes to this sink: jsonl (stdout), a package (tributary-sink-<name>) or a path (./my-sink.js); repeatable; configure sinks in --config", collect)
     .option("--strict", "stop on a document that cannot be written instead of setting it aside in tributary.dead_letters")
     .option("--config <file>", "YAML or JSON config file; flags override its settings")
@@ -40,11 +61,7 @@ function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
     .option("--pretty-logs", "human-readable logs (default when stderr is a terminal)")
     .option("--no-pretty-logs", "JSON log lines")
     .option("--verbose", "debug logs, and stack traces on errors")
-    .action(async (flags: SyncFlags) => run(flags))
     .exitOverride();
-  program.addCommand(mappingCommand().exitOverride());
-  program.addCommand(imagesCommand().exitOverride());
-  return program;
 }
 
 function isUsageError(error: unknown): boolean {

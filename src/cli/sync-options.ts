@@ -15,6 +15,8 @@ export interface SyncFlags {
   readonly sample?: number;
   readonly strict?: boolean;
   readonly sink?: string[];
+  readonly snapshot?: string;
+  readonly snapshotParallelism?: number;
   readonly logLevel?: string;
   readonly verbose?: boolean;
   readonly prettyLogs?: boolean;
@@ -36,6 +38,7 @@ export async function configFromFlags(flags: SyncFlags): Promise<TributaryConfig
     // An empty value (e.g. an empty environment variable) counts as not given.
     source: { uri: flags.from || undefined, include: flags.include, exclude: flags.exclude, sampleSize: flags.sample },
     target: someDefined({ url: flags.to || undefined, schema: flags.schema, mapping: flags.mapping, inferMapping: flags.inferMapping, strict: flags.strict }),
+    snapshot: someDefined({ mode: flags.snapshot, parallelism: flags.snapshotParallelism }),
     log: { level: flags.verbose ? "debug" : flags.logLevel, pretty: flags.prettyLogs },
   };
   const merged = mergeConfig(fromFile, fromFlags);

@@ -27,6 +27,7 @@ export const ErrorCode = Object.freeze({
   SinkFailed: "TRIB_SINK_FAILED",
   WebhookRejected: "TRIB_WEBHOOK_REJECTED",
   HandlerFailed: "TRIB_HANDLER_FAILED",
+  SnapshotFailed: "TRIB_SNAPSHOT_FAILED",
 });
 
 /** @public */

@@ -12,6 +12,7 @@ import { positionDate } from "../source/position.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
 import { buildPipelineSinks } from "./pipeline-sinks.js";
 import { pumpChanges } from "./pump-changes.js";
+import { runSnapshotPhase } from "./snapshot-phase.js";
 import { SinkFanOut } from "./sink-fanout.js";
 import { SyncStats } from "./sync-stats.js";
 
@@ -33,16 +34,21 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
     try {
       const filter = new NamespaceFilter(include, config.source.exclude, mapped);
       if (postgres && config.target?.inferMapping) await seedInferredMappings(postgres, deployment, filter, config, logger);
+      const { startFrom, complete } = await runSnapshotPhase({ config, postgres, deployment, filter, include, logger, signal }, resumeFrom);
+      if (config.snapshot.mode === "only" || signal.aborted) {
+        logger.info({ complete }, complete ? "snapshot complete; a sync continues from the moment it started" : "snapshot stopped; the next start continues it");
+        return stats;
+      }
       logger.info(
-        { pipeline: config.name, sinks: sinks.map((each) => each.name), mode: describeMode(config, mapping), mongodb: deployment.where, version: deployment.version, resumeFrom: resumeFrom ? positionDate(resumeFrom).toISOString() : "now" },
-        resumeFrom ? "resuming sync" : "starting sync from the current time",
+        { pipeline: config.name, sinks: sinks.map((each) => each.name), mode: describeMode(config, mapping), mongodb: deployment.where, version: deployment.version, resumeFrom: startFrom ? positionDate(startFrom).toISOString() : "now" },
+        startFrom ? "resuming sync" : "starting sync from the current time",
       );
       const scope = scopeForIncludes(include);
       const source = new ChangeStreamSource(deployment, {
         scope,
         fullDocument: config.source.fullDocument,
         fullDocumentBeforeChange: config.source.fullDocumentBeforeChange ?? (deployment.supportsExpandedEvents ? "whenAvailable" : "off"),
-        resumeFrom,
+        resumeFrom: startFrom,
         maxAwaitTimeMs: config.batch.maxLatencyMs,
         retry: config.retry,
         logger,
@@ -50,7 +56,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
       const accumulator = new BatchAccumulator(
         { maxSize: config.batch.maxSize, maxLatencyMs: config.batch.maxLatencyMs, idleCommitIntervalMs: config.checkpoint.idleIntervalMs },
         (event) => routeEvent(filter, event),
-        resumeFrom,
+        startFrom,
       );
       await pumpChanges(source.items(signal), accumulator, sink, { signal, stats, logger });
     } finally {

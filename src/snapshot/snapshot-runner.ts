@@ -1,0 +1,151 @@
+import type { Logger } from "../observability/logger.js";
+import { comparePositions, positionDate, type Position } from "../source/position.js";
+import { runParallel } from "./run-parallel.js";
+import type { CollectionSnapshotState, IdRange, SnapshotSource, SnapshotTarget } from "./snapshot-contract.js";
+import { selectSnapshotWork, type CollectionWork, type SnapshotMode } from "./snapshot-mode.js";
+import type { SnapshotProgress } from "./snapshot-progress.js";
+
+/** @public */
+export interface SnapshotSettings {
+  readonly mode: SnapshotMode;
+  /** Ranges copied at once, across all collections. */
+  readonly parallelism: number;
+  /** Documents per chunk: read in one go, written and committed in one transaction. */
+  readonly chunkSize: number;
+  /** About this many documents per `_id` range; a collection gets `estimated / rangeSize` ranges. */
+  readonly rangeSize: number;
+}
+
+export interface SnapshotRunOptions extends SnapshotSettings {
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  readonly progress?: SnapshotProgress;
+}
+
+/** What a snapshot run did. */
+export interface SnapshotOutcome {
+  /** Collections whose snapshot completed in this run. */
+  readonly copied: readonly string[];
+  /** Documents written in this run. */
+  readonly documents: number;
+  /** False when the run was stopped (by the signal) before every collection was complete. */
+  readonly complete: boolean;
+  /**
+   * The earliest position a snapshot of an included collection started at: where streaming
+   * must take over when the pipeline has no stream position of its own yet.
+   */
+  readonly handover: Position | undefined;
+}
+
+/** One range to copy: where it starts again (a resumed range continues after its committed chunks). */
+interface RangeWork {
+  readonly namespace: string;
+  readonly rangeNo: number;
+  readonly range: IdRange;
+  readonly startedAt: Position;
+  /** Set once the range's last chunk is committed. */
+  done: boolean;
+}
+
+const MAX_RANGES_PER_COLLECTION = 1_000;
+
+/**
+ * Copies the collections that the mode selects from `source` into `target`. Before anything is
+ * read, the position to stream from afterwards is fixed; each collection is split into `_id`
+ * ranges chosen from the data, the ranges of all collections are copied `parallelism` at a time,
+ * and a range's progress is committed with its rows, so a restart continues with what is left.
+ * Changes made while the snapshot runs are applied by the stream afterwards (applies are
+ * idempotent by key, so the overlap is harmless).
+ */
+export async function runSnapshot(source: SnapshotSource, target: SnapshotTarget, options: SnapshotRunOptions): Promise<SnapshotOutcome> {
+  const included = await source.listCollections();
+  const stored = await target.loadSnapshots();
+  const work = selectSnapshotWork(options.mode, included, stored);
+  const starting = work.filter((each) => each.kind === "start");
+  // Fixed before the first read: every change after it reaches the target through the stream.
+  const startedAt = starting.length > 0 ? await source.startPosition() : undefined;
+  if (work.length > 0) {
+    options.logger.info(
+      { collections: work.length, resumed: work.length - starting.length, startedAt: startedAt ? positionDate(startedAt).toISOString() : undefined, parallelism: options.parallelism },
+      "snapshot starting",
+    );
+  }
+  const ranges: RangeWork[][] = [];
+  for (const each of work) {
+    ranges.push(each.kind === "resume" ? resumeRanges(each.state, options) : await startRanges(each.namespace, startedAt ?? (await source.startPosition()), source, target, options));
+  }
+  const documents = await copyRanges(interleave(ranges), work, source, target, options);
+  const finished = new Set([...stored].flatMap(([namespace, state]) => (state.status === "done" ? [namespace] : [])));
+  const copied: string[] = [];
+  for (const [index, each] of work.entries()) {
+    if (options.signal.aborted || ranges[index]?.some((range) => !range.done)) continue;
+    await target.finishSnapshot(each.namespace);
+    options.progress?.finishCollection(each.namespace);
+    finished.add(each.namespace);
+    copied.push(each.namespace);
+  }
+  const complete = !options.signal.aborted && work.every((each) => finished.has(each.namespace));
+  const starts = included.flatMap((namespace) => {
+    const at = stored.get(namespace)?.startedAt ?? (work.some((each) => each.namespace === namespace && each.kind === "start") ? startedAt : undefined);
+    return at ? [at] : [];
+  });
+  return { copied, documents, complete, handover: starts.sort(comparePositions)[0] };
+}
+
+/** Plans a new snapshot of a collection from its data and records it; returns its ranges. */
+async function startRanges(namespace: string, startedAt: Position, source: SnapshotSource, target: SnapshotTarget, options: SnapshotRunOptions): Promise<RangeWork[]> {
+  const estimated = await source.estimateCount(namespace);
+  const count = Math.min(MAX_RANGES_PER_COLLECTION, Math.max(1, Math.ceil(estimated / options.rangeSize)));
+  const planned = count > 1 ? await source.planRanges(namespace, count) : [{}];
+  await target.startSnapshot({ namespace, startedAt, estimated, ranges: planned });
+  options.progress?.addCollection(namespace, { estimated, alreadyCopied: 0 });
+  options.logger.info({ collection: namespace, estimated, ranges: planned.length }, "snapshot of collection planned");
+  return planned.map((range, rangeNo) => ({ namespace, rangeNo, range, startedAt, done: false }));
+}
+
+/** The unfinished ranges of a snapshot cut short, each from its last committed chunk. */
+function resumeRanges(state: CollectionSnapshotState, options: SnapshotRunOptions): RangeWork[] {
+  const copied = state.ranges.reduce((sum, range) => sum + range.copied, 0);
+  options.progress?.addCollection(state.namespace, { estimated: state.estimated, alreadyCopied: copied });
+  const left = state.ranges.filter((range) => !range.done);
+  options.logger.info({ collection: state.namespace, copied, rangesLeft: left.length, ranges: state.ranges.length }, "snapshot of collection continues");
+  return left.map((range) => ({
+    namespace: state.namespace,
+    rangeNo: range.rangeNo,
+    range: range.resumeFrom === undefined ? range.range : { ...range.range, lower: range.resumeFrom },
+    startedAt: state.startedAt,
+    done: false,
+  }));
+}
+
+/** Copies the ranges, `parallelism` at a time; returns the documents written. */
+async function copyRanges(ranges: readonly RangeWork[], work: readonly CollectionWork[], source: SnapshotSource, target: SnapshotTarget, options: SnapshotRunOptions): Promise<number> {
+  let documents = 0;
+  await runParallel(
+    ranges,
+    options.parallelism,
+    async (range, signal) => {
+      for await (const chunk of source.readRange(range.namespace, range.range, options.chunkSize, signal)) {
+        await target.writeChunk({ namespace: range.namespace, rangeNo: range.rangeNo, documents: chunk, last: false, startedAt: range.startedAt });
+        documents += chunk.length;
+        options.progress?.recordCopied(range.namespace, chunk.length);
+        // A stop lets the chunk in hand commit, then leaves the rest of the range for the next start.
+        if (signal.aborted) return;
+      }
+      if (signal.aborted) return;
+      await target.writeChunk({ namespace: range.namespace, rangeNo: range.rangeNo, documents: [], last: true, startedAt: range.startedAt });
+      range.done = true;
+    },
+    options.signal,
+  );
+  if (work.length > 0) options.logger.info({ documents, collections: work.length, stopped: options.signal.aborted }, "snapshot copy ended");
+  return documents;
+}
+
+/** The ranges of all collections taken in turn, so that several collections are copied at once. */
+function interleave<T>(lists: readonly (readonly T[])[]): T[] {
+  const result: T[] = [];
+  const longest = Math.max(0, ...lists.map((list) => list.length));
+  for (let index = 0; index < longest; index += 1) for (const list of lists) if (index < list.length) result.push(list[index] as T);
+  return result;
+}

@@ -1,0 +1,70 @@
+import type { Document } from "mongodb";
+import { compareBsonValues } from "../../src/snapshot/bson-order.js";
+import { prefetchChunks } from "../../src/snapshot/prefetch-chunks.js";
+import type { IdRange, SnapshotSource } from "../../src/snapshot/snapshot-contract.js";
+import { chooseSplitPoints, rangesFromSplitPoints } from "../../src/snapshot/split-points.js";
+import { makePosition, type Position } from "../../src/source/position.js";
+import { tokenAt } from "./events.js";
+
+export interface SyntheticSourceOptions {
+  /** Waited before each document is handed out, to make a snapshot slow enough to interrupt. */
+  readonly delayPerChunkMs?: number;
+  /** The position startPosition() fixes. */
+  readonly startedAt?: Position;
+}
+
+/**
+ * A snapshot source over documents held in memory, ordered and split by the same BSON order
+ * and split-point logic the MongoDB source uses. For tests of the snapshot runner's rules
+ * (resume, parallelism, stop, failure) and of the PostgreSQL target at sizes and speeds a test
+ * controls; the MongoDB source itself is tested against a real replica set.
+ */
+export class SyntheticSnapshotSource implements SnapshotSource {
+  private readonly collections: Map<string, Document[]>;
+  private readonly options: SyntheticSourceOptions;
+  /** Every range read, with the bounds it was read from. */
+  readonly reads: { namespace: string; range: IdRange }[] = [];
+  startPositionCalls = 0;
+
+  constructor(collections: Record<string, readonly Document[]>, options: SyntheticSourceOptions = {}) {
+    this.collections = new Map(Object.entries(collections).map(([namespace, docs]) => [namespace, [...docs].sort((a, b) => compareBsonValues(a._id, b._id))]));
+    this.options = options;
+  }
+
+  listCollections(): Promise<string[]> {
+    return Promise.resolve([...this.collections.keys()].sort());
+  }
+
+  startPosition(): Promise<Position> {
+    this.startPositionCalls += 1;
+    return Promise.resolve(this.options.startedAt ?? makePosition(tokenAt(1_700_000_000 + this.startPositionCalls, 1)));
+  }
+
+  estimateCount(namespace: string): Promise<number> {
+    return Promise.resolve(this.documents(namespace).length);
+  }
+
+  planRanges(namespace: string, count: number): Promise<IdRange[]> {
+    const ids = this.documents(namespace).map((doc) => doc._id as unknown);
+    return Promise.resolve(rangesFromSplitPoints(chooseSplitPoints(ids, count)));
+  }
+
+  readRange(namespace: string, range: IdRange, chunkSize: number, signal: AbortSignal): AsyncIterable<Document[]> {
+    this.reads.push({ namespace, range });
+    const inRange = this.documents(namespace).filter(
+      (doc) => (range.lower === undefined || compareBsonValues(doc._id, range.lower) >= 0) && (range.upper === undefined || compareBsonValues(doc._id, range.upper) < 0),
+    );
+    return prefetchChunks(this.slowly(inRange, chunkSize), chunkSize, signal);
+  }
+
+  private async *slowly(docs: readonly Document[], chunkSize: number): AsyncGenerator<Document> {
+    for (const [index, doc] of docs.entries()) {
+      if (this.options.delayPerChunkMs && index % chunkSize === 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayPerChunkMs));
+      yield doc;
+    }
+  }
+
+  private documents(namespace: string): Document[] {
+    return this.collections.get(namespace) ?? [];
+  }
+}
