@@ -20,12 +20,16 @@ export interface RunningSync {
   readonly done: Promise<SyncStats>;
 }
 
-/** Starts `runSync` with test-friendly defaults (short latency, fast idle commits, silent logs). */
+/**
+ * Starts `runSync` with test-friendly defaults (short latency, fast idle commits, silent logs, and
+ * no snapshot unless the test asks for one: most tests start from the current time).
+ */
 export function startSync(input: { source: TributaryConfigInput["source"]; target: TributaryConfigInput["target"] } & Partial<TributaryConfigInput>): RunningSync {
   const config = validateConfig({
     batch: { maxSize: 500, maxLatencyMs: 50 },
     checkpoint: { idleIntervalMs: 200 },
     retry: { initialDelayMs: 50, maxDelayMs: 500 },
+    snapshot: { mode: "never" },
     ...input,
   });
   const controller = new AbortController();
