@@ -15,7 +15,7 @@ import { silentLogger } from "../src/observability/logger.js";
 import { PostgresSink, type PostgresSinkOptions } from "../src/sinks/postgres/postgres-sink.js";
 import { makeEvent } from "../test/support/events.js";
 import { createDatabase, startPostgres } from "../test/support/postgres-server.js";
-import { sampleOrders } from "./sample-documents.js";
+import { realisticDocuments } from "../test/support/realistic-documents.js";
 
 const NS = "shop.orders";
 
@@ -66,7 +66,7 @@ async function throughSink(url: string, documents: readonly Document[], options:
 }
 
 async function main(): Promise<void> {
-  const documents = sampleOrders(docCount);
+  const documents = realisticDocuments(docCount);
   const megabytes = documents.reduce((sum, doc) => sum + BSON.calculateObjectSize(doc), 0) / 1_000_000;
   const server = await startPostgres();
   try {

@@ -4,6 +4,7 @@ import { redactSecrets } from "../errors/redact.js";
 import { TributaryError } from "../errors/tributary-error.js";
 import { CheckpointTable } from "../sinks/postgres/checkpoint-table.js";
 import { isTransientPostgresError, mapPostgresApplyError, mapPostgresConnectError } from "../sinks/postgres/postgres-errors.js";
+import { withPooledClient } from "../sinks/postgres/pooled-client.js";
 import { quoteIdent } from "../sinks/postgres/sql.js";
 import type { Position } from "../source/position.js";
 import type { ResumePointStore } from "./resume-point-store.js";
@@ -76,22 +77,23 @@ export class PostgresResumePointStore implements ResumePointStore {
     await pool?.end();
   }
 
-  private async withClient<T>(action: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.connect();
-    let broken: Error | undefined;
-    try {
-      if (!this.prepared) await this.prepare(client);
-      return await work(client);
-    } catch (error) {
-      if (error instanceof TributaryError) throw error;
-      if (isTransientPostgresError(error)) {
-        broken = error as Error;
-        throw mapPostgresConnectError(error, this.where);
-      }
-      throw mapPostgresApplyError(error, `the attempt to ${action} ${this.schema}.positions`);
-    } finally {
-      client.release(broken);
-    }
+  private withClient<T>(action: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withPooledClient(
+      () => this.connect(),
+      async (client, discard) => {
+        try {
+          if (!this.prepared) await this.prepare(client);
+          return await work(client);
+        } catch (error) {
+          if (error instanceof TributaryError) throw error;
+          if (isTransientPostgresError(error)) {
+            discard(error as Error);
+            throw mapPostgresConnectError(error, this.where);
+          }
+          throw mapPostgresApplyError(error, `the attempt to ${action} ${this.schema}.positions`);
+        }
+      },
+    );
   }
 
   private async connect(): Promise<pg.PoolClient> {

@@ -9,12 +9,15 @@ import type { Position } from "../../source/position.js";
 import type { Batch, Sink } from "../sink.js";
 import type { RelationalMapping } from "../../mapping/table-mapping.js";
 import { CheckpointTable } from "./checkpoint-table.js";
-import { DeadLetterTable } from "./dead-letters.js";
+import { DeadLetterTable, type RejectionHandler } from "./dead-letters.js";
 import { applyCommand, DEFAULT_COMMAND_POLICY, type CommandPolicy } from "./command-applier.js";
 import { isTransientPostgresError, mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
 import { RawLayout } from "./raw-layout.js";
 import { InferredLayout } from "./relational/inferred-layout.js";
 import { RelationalLayout } from "./relational/relational-layout.js";
+import { PostgresSnapshotTarget } from "./snapshot/postgres-snapshot-target.js";
+import { SnapshotTables } from "./snapshot/snapshot-tables.js";
+import { withPooledClient } from "./pooled-client.js";
 import { quoteIdent } from "./sql.js";
 import type { TableLayout } from "./table-layout.js";
 import { TableRegistry } from "./table-registry.js";
@@ -60,6 +63,7 @@ export class PostgresSink implements Sink {
   private readonly layout: TableLayout;
   private readonly inferredLayout: InferredLayout | undefined;
   private readonly deadLetters: DeadLetterTable;
+  private readonly onReject: RejectionHandler;
   private pool: pg.Pool | undefined;
   private committed: Position | undefined;
 
@@ -69,6 +73,7 @@ export class PostgresSink implements Sink {
     this.checkpoint = new CheckpointTable(options.checkpointSchema, options.pipeline);
     this.deadLetters = new DeadLetterTable(options.checkpointSchema, options.pipeline);
     const onReject = this.deadLetters.handler(options.strict ?? false);
+    this.onReject = onReject;
     this.inferredLayout = options.inferMapping
       ? new InferredLayout({ schema: options.schema, checkpointSchema: options.checkpointSchema, pipeline: options.pipeline, onReject, logger: options.logger })
       : undefined;
@@ -95,6 +100,7 @@ export class PostgresSink implements Sink {
       await client.query(this.checkpoint.createStatement());
       await client.query(this.registry.createStatement());
       await client.query(this.deadLetters.createStatement());
+      for (const statement of new SnapshotTables(this.options.checkpointSchema, this.options.pipeline).createStatements()) await client.query(statement);
       await this.layout.open?.(client);
       await this.registry.load(client);
       this.committed = await this.checkpoint.read(client);
@@ -118,6 +124,43 @@ export class PostgresSink implements Sink {
   /** With an inferred mapping: the current mapping of each collection, as mapping-file entries. */
   inferredMappings(): Map<string, DatabaseEntries> {
     return this.inferredLayout?.mappings() ?? new Map();
+  }
+
+  /**
+   * The initial snapshot's writer into this sink's tables, with a pool of its own
+   * (`parallelism` connections; close it when the snapshot is done). Call after `open()`.
+   */
+  snapshotTarget(parallelism: number): PostgresSnapshotTarget {
+    if (!this.pool) throw new Error("PostgresSink.snapshotTarget called before open()");
+    const { url, checkpointSchema, pipeline, retry, logger } = this.options;
+    return new PostgresSnapshotTarget({ url, checkpointSchema, pipeline, parallelism, layout: this.layout, registry: this.registry, onReject: this.onReject, retry, logger });
+  }
+
+  /** The position stored for the pipeline (read by `open()`, then as batches commit). */
+  storedPosition(): Position | undefined {
+    return this.committed;
+  }
+
+  /**
+   * Where streaming starts when the pipeline has no stored position yet: the position the
+   * snapshot started at (changes made while it copied are applied again, idempotently). A stored
+   * position stays as it is.
+   */
+  async startStreamAt(position: Position): Promise<void> {
+    if (this.committed || !this.pool) return;
+    await withPooledClient(
+      () => this.connect().catch((error: unknown) => Promise.reject(mapPostgresConnectError(error, this.where))),
+      async (client) => {
+        try {
+          this.committed = await this.checkpoint.read(client);
+          if (this.committed) return;
+          await this.checkpoint.advance(client, undefined, position);
+          this.committed = position;
+        } catch (error) {
+          throw mapPostgresApplyError(error, `the start position of pipeline '${this.options.pipeline}'`);
+        }
+      },
+    );
   }
 
   async apply(batch: Batch, signal?: AbortSignal): Promise<void> {
@@ -145,42 +188,37 @@ export class PostgresSink implements Sink {
 
   private async isStored(position: Position): Promise<boolean> {
     if (!this.pool) return false;
-    const client = await this.pool.connect();
-    try {
-      return (await this.checkpoint.read(client))?.key === position.key;
-    } finally {
-      client.release();
-    }
+    return withPooledClient(this.connect, async (client) => (await this.checkpoint.read(client))?.key === position.key);
   }
 
-  private async applyOnce(batch: Batch): Promise<void> {
-    if (!this.pool) throw new Error("PostgresSink.apply called before open()");
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
+  private readonly connect = (): Promise<pg.PoolClient> => {
+    if (!this.pool) throw new Error("PostgresSink used before open()");
+    return this.pool.connect();
+  };
+
+  private applyOnce(batch: Batch): Promise<void> {
+    return withPooledClient(this.connect, async (client, discard) => {
       await client.query("BEGIN");
-      for (const step of planBatch(batch.events)) {
-        if (step.kind === "command") {
-          await applyCommand(client, step.event, { registry: this.registry, layout: this.layout, policy: this.options.commands ?? DEFAULT_COMMAND_POLICY, logger: this.options.logger });
-          continue;
+      try {
+        for (const step of planBatch(batch.events)) {
+          if (step.kind === "command") {
+            await applyCommand(client, step.event, { registry: this.registry, layout: this.layout, policy: this.options.commands ?? DEFAULT_COMMAND_POLICY, logger: this.options.logger });
+            continue;
+          }
+          await this.layout.prepare?.(client, step.namespace, step.changes, this.registry.lookup(step.namespace) !== undefined);
+          const ref = await this.registry.ensure(client, step.namespace);
+          await this.layout.write(client, ref, step.changes);
         }
-        await this.layout.prepare?.(client, step.namespace, step.changes, this.registry.lookup(step.namespace) !== undefined);
-        const ref = await this.registry.ensure(client, step.namespace);
-        await this.layout.write(client, ref, step.changes);
+        await this.checkpoint.advance(client, this.committed, batch.position);
+        await client.query("COMMIT");
+        this.registry.commit();
+        this.layout.commit?.();
+      } catch (error) {
+        this.registry.rollback();
+        this.layout.rollback?.();
+        await client.query("ROLLBACK").catch(discard);
+        throw error;
       }
-      await this.checkpoint.advance(client, this.committed, batch.position);
-      await client.query("COMMIT");
-      this.registry.commit();
-      this.layout.commit?.();
-    } catch (error) {
-      this.registry.rollback();
-      this.layout.rollback?.();
-      await client.query("ROLLBACK").catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 }

@@ -104,6 +104,7 @@ describe("snapshot under kill -9", () => {
     expect(state).toEqual([{ namespace: "shop.orders", status: "done" }]);
     const final = await ranges(url);
     expect(final.every((range) => range.done)).toBe(true);
-    expect(final.reduce((sum, range) => sum + Number(range.copied), 0)).toBe(TOTAL + partly);
+    // The one document re-read per resumed range is written again but not counted again.
+    expect(final.reduce((sum, range) => sum + Number(range.copied), 0)).toBe(TOTAL);
   });
 });

@@ -1,8 +1,8 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Decimal128, Double, Int32, Long, ObjectId, type Document } from "mongodb";
-import { beforeAll, expect, it } from "vitest";
+import { Decimal128, Double, Int32, Long, ObjectId } from "mongodb";
+import { expect, it } from "vitest";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { realisticDocuments } from "../../support/realistic-documents.js";
@@ -11,12 +11,20 @@ import { finished, runCli, startCli } from "../../support/run-cli.js";
 import { startSync, storedPosition, useMongoClient, waitForConvergence } from "../../support/sync-harness.js";
 import { waitFor } from "../../support/wait-for.js";
 
+/** The `_id` types these tests mix in one collection. */
+type MixedId = ObjectId | Int32 | Long | Double | Decimal128 | string | { region: number; n: number };
+interface AnyIdDocument {
+  _id: MixedId;
+  n: number;
+  tags?: (number | string)[];
+}
+
 const SMALL_RANGES = { parallelism: 3, chunkSize: 200, rangeSize: 1_000 };
 
 /** ObjectId, Int32, Long, Double, Decimal128, string and document `_id`s, interleaved. */
-function mixedIdDocuments(count: number): Document[] {
+function mixedIdDocuments(count: number): AnyIdDocument[] {
   return Array.from({ length: count }, (_, index) => {
-    const ids = [
+    const ids: MixedId[] = [
       new ObjectId(index.toString(16).padStart(24, "0")),
       new Int32(index),
       Long.fromNumber(1_000_000 + index),
@@ -25,7 +33,7 @@ function mixedIdDocuments(count: number): Document[] {
       `key-${index}`,
       { region: index % 3, n: index },
     ];
-    return { _id: ids[index % ids.length], n: index, tags: [index % 5, `t${index % 7}`] };
+    return { _id: ids[index % ids.length] ?? index.toString(), n: index, tags: [index % 5, `t${index % 7}`] };
   });
 }
 
@@ -39,7 +47,7 @@ describeWithMongo("sync: initial snapshot", () => {
   it("copies existing documents with mixed _id types in parallel ranges, then streams", async () => {
     const client = mongo.client();
     const url = await createDatabase(postgresUrl(), "snapshot_mixed");
-    const coll = client.db("snap_mixed").collection("things");
+    const coll = client.db("snap_mixed").collection<AnyIdDocument>("things");
     await client.db("snap_mixed").dropDatabase();
     await coll.insertMany(mixedIdDocuments(7_000));
 
@@ -79,8 +87,8 @@ describeWithMongo("sync: initial snapshot", () => {
     const client = mongo.client();
     const url = await createDatabase(postgresUrl(), "snapshot_later");
     await client.db("snap_later").dropDatabase();
-    await client.db("snap_later").collection("a").insertMany(mixedIdDocuments(500));
-    await client.db("snap_later").collection("b").insertMany(mixedIdDocuments(300));
+    await client.db("snap_later").collection<AnyIdDocument>("a").insertMany(mixedIdDocuments(500));
+    await client.db("snap_later").collection<AnyIdDocument>("b").insertMany(mixedIdDocuments(300));
     const source = { uri: mongo.uri(), include: ["snap_later.a"] };
 
     const first = startSync({ source, target: { url }, snapshot: { mode: "initial", ...SMALL_RANGES } });
@@ -103,7 +111,7 @@ describeWithMongo("sync: initial snapshot", () => {
     const client = mongo.client();
     const url = await createDatabase(postgresUrl(), "snapshot_cli");
     await client.db("snap_cli").dropDatabase();
-    const coll = client.db("snap_cli").collection("items");
+    const coll = client.db("snap_cli").collection<AnyIdDocument>("items");
     await coll.insertMany(mixedIdDocuments(2_000));
     const common = ["--from", mongo.uri(), "--to", url, "--include", "snap_cli.items", "--log-level", "info", "--no-pretty-logs"];
 

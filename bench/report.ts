@@ -1,0 +1,109 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { MachineInfo } from "./machine.js";
+import type { BenchOptions, SectionName } from "./options.js";
+
+/** One measured run. Rates are per second of wall-clock time of the measured work. */
+export interface BenchResult {
+  readonly section: SectionName;
+  /** Short label other rows refer to: `a`, `b1`, … */
+  readonly tag: string;
+  readonly name: string;
+  /** Documents copied or events applied. */
+  readonly items: number;
+  readonly unit: "docs" | "events";
+  readonly seconds: number;
+  readonly perSecond: number;
+  /** BSON megabytes (10^6 bytes) of the documents per second. */
+  readonly mbPerSecond?: number;
+  /** Peak resident set size of the process that did the work (its own child process). */
+  readonly peakRssMb?: number;
+  /** Resident set size of that process once its modules were loaded, before the work: the floor under the peak. */
+  readonly startRssMb?: number;
+  /** This run against `ratioTo`: a rate ratio (above 1: faster), or in the memory section a peak-RSS ratio. */
+  readonly ratio?: number;
+  /** Tag of the run the ratio is taken against. */
+  readonly ratioTo?: string;
+  /** End-to-end lag (source write → applied), milliseconds. */
+  readonly lagMs?: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly note?: string;
+}
+
+export interface SectionOutcome {
+  readonly name: SectionName;
+  readonly status: "ok" | "skipped" | "failed";
+  /** Why a section was skipped or failed. */
+  readonly reason?: string;
+  readonly results: readonly BenchResult[];
+}
+
+export interface BenchReport {
+  readonly generatedAt: string;
+  readonly machine: MachineInfo;
+  readonly options: BenchOptions;
+  readonly sections: readonly SectionOutcome[];
+}
+
+/** `value` (this run's rate) against `baseline`'s, as a ratio field pair. */
+export function rateRatio(value: number, baseline: BenchResult | undefined): Pick<BenchResult, "ratio" | "ratioTo"> {
+  return baseline && baseline.perSecond > 0 ? { ratio: value / baseline.perSecond, ratioTo: baseline.tag } : {};
+}
+
+const COLUMNS = [
+  { title: "section", width: 14, align: "left" },
+  { title: "run", width: 50, align: "left" },
+  { title: "items", width: 9, align: "right" },
+  { title: "seconds", width: 8, align: "right" },
+  { title: "per s", width: 9, align: "right" },
+  { title: "MB/s", width: 7, align: "right" },
+  { title: "RSS MB", width: 7, align: "right" },
+  { title: "ratio", width: 10, align: "right" },
+  { title: "lag p50/p99 ms", width: 15, align: "right" },
+] as const;
+
+/** The whole report as one fixed-width table (skipped and failed sections as one line each). */
+export function formatTable(report: BenchReport): string {
+  const line = (cells: readonly string[]): string =>
+    COLUMNS.map((column, index) => {
+      const cell = cells[index] ?? "";
+      return column.align === "left" ? cell.padEnd(column.width) : cell.padStart(column.width);
+    })
+      .join(" ")
+      .trimEnd();
+  const lines = [line(COLUMNS.map((column) => column.title)), "-".repeat(COLUMNS.reduce((sum, column) => sum + column.width + 1, -1))];
+  for (const section of report.sections) {
+    if (section.status !== "ok") lines.push(`${section.name.padEnd(COLUMNS[0].width)} ${section.status.toUpperCase()}: ${section.reason ?? ""}`);
+    for (const result of section.results) {
+      lines.push(
+        line([
+          result.section,
+          `${result.tag}  ${result.name}`,
+          String(result.items),
+          result.seconds.toFixed(2),
+          result.perSecond.toFixed(0),
+          result.mbPerSecond === undefined ? "" : result.mbPerSecond.toFixed(1),
+          result.peakRssMb === undefined ? "" : result.peakRssMb.toFixed(0),
+          result.ratio === undefined ? "" : `${result.ratio.toFixed(2)}×${result.ratioTo ?? ""}`,
+          result.lagMs === undefined ? "" : `${result.lagMs.p50.toFixed(0)}/${result.lagMs.p99.toFixed(0)}`,
+        ]),
+      );
+      if (result.note) lines.push(`${"".padEnd(COLUMNS[0].width)}     ${result.note}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+/** A heading with the machine and the options, above the table. */
+export function formatHeading(report: BenchReport): string {
+  const { machine, options } = report;
+  const mongo = "version" in machine.mongodb ? `MongoDB ${machine.mongodb.version}` : `MongoDB unavailable (${machine.mongodb.skipped})`;
+  return [
+    `${machine.cpuCount} × ${machine.cpuModel}, ${machine.totalMemoryMb} MB RAM, ${machine.platform}; Node ${machine.node}; PostgreSQL ${machine.postgres}; ${mongo}`,
+    `docs ${options.docs} × ~${options.size} B (distinct ${options.distinct === 0 ? "all" : options.distinct}), parallelism ${options.parallelism}, large ${options.large}, writers ${options.writers}, events ${options.events}, paced rate ${options.rate}/s`,
+  ].join("\n");
+}
+
+export async function writeReport(path: string, report: BenchReport): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+}

@@ -1,0 +1,197 @@
+import pg from "pg";
+import { keyText } from "../../../codec/key-text.js";
+import { redactSecrets } from "../../../errors/redact.js";
+import type { Logger } from "../../../observability/logger.js";
+import type { CollectionSnapshotPlan, CollectionSnapshotState, SnapshotChunk, SnapshotTarget } from "../../../snapshot/snapshot-contract.js";
+import { encodeIdBound } from "../../../snapshot/id-bound.js";
+import { backoffDelay, sleep, type BackoffOptions } from "../../../source/backoff.js";
+import { splitNamespace, type ChangeEvent } from "../../../source/change-event.js";
+import type { RejectionHandler } from "../dead-letters.js";
+import { isTransientPostgresError, mapPostgresApplyError } from "../postgres-errors.js";
+import { RawLayout } from "../raw-layout.js";
+import { withPooledClient } from "../pooled-client.js";
+import type { TableLayout } from "../table-layout.js";
+import type { TableRegistry } from "../table-registry.js";
+import { RawRowCopier, type UpsertChange } from "./copy-raw-rows.js";
+import { SnapshotTables, type ChunkProgress } from "./snapshot-tables.js";
+
+/** What the target shares with the sink it belongs to. */
+export interface PostgresSnapshotTargetOptions {
+  readonly url: string;
+  readonly checkpointSchema: string;
+  readonly pipeline: string;
+  /** Connections of the target's own pool: the chunks written at once. */
+  readonly parallelism: number;
+  readonly layout: TableLayout;
+  readonly registry: TableRegistry;
+  readonly onReject: RejectionHandler;
+  readonly retry: BackoffOptions;
+  readonly logger: Logger;
+}
+
+/**
+ * The PostgreSQL side of the initial snapshot: each chunk's rows and its range's progress in
+ * one transaction, on a pool of `parallelism` connections. Raw tables are bulk-loaded with
+ * `COPY`, chunks of different ranges in parallel. A layout that keeps state per transaction
+ * (the inferred mapping evolves with the documents) gets its chunks one at a time, as does the
+ * first chunk of a collection whose tables this process has not seen committed yet.
+ */
+export class PostgresSnapshotTarget implements SnapshotTarget {
+  private readonly options: PostgresSnapshotTargetOptions;
+  private readonly pool: pg.Pool;
+  private readonly tables: SnapshotTables;
+  private readonly copier: RawRowCopier | undefined;
+  /** Whether chunks may be written concurrently once the tables exist: the layout stages nothing per transaction. */
+  private readonly stateless: boolean;
+  /** Collections whose tables are known to be committed: their chunks need no registry or layout state. */
+  private readonly ready = new Set<string>();
+  private readonly closing = new AbortController();
+  /** The tail of the queue of work that touches the registry's or the layout's staged state. */
+  private serial: Promise<unknown> = Promise.resolve();
+
+  constructor(options: PostgresSnapshotTargetOptions) {
+    this.options = options;
+    this.pool = new pg.Pool({ connectionString: options.url, max: Math.max(1, options.parallelism), application_name: "tributary snapshot" });
+    this.pool.on("error", (error) => options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection of the snapshot lost"));
+    this.tables = new SnapshotTables(options.checkpointSchema, options.pipeline);
+    this.copier = options.layout instanceof RawLayout ? new RawRowCopier(options.onReject) : undefined;
+    this.stateless = !options.layout.prepare && !options.layout.commit && !options.layout.rollback;
+  }
+
+  loadSnapshots(): Promise<Map<string, CollectionSnapshotState>> {
+    return this.retrying(`the snapshot state of pipeline '${this.options.pipeline}'`, () => this.withClient((client) => this.tables.load(client)));
+  }
+
+  async startSnapshot(plan: CollectionSnapshotPlan): Promise<void> {
+    const { layout, registry } = this.options;
+    await this.retrying(`the start of the snapshot of ${plan.namespace}`, () =>
+      this.exclusively(() =>
+        this.transaction(true, async (client) => {
+          await this.tables.start(client, plan);
+          // An inferred layout needs documents to know its tables: the first chunk creates them.
+          if (!layout.prepare) await registry.ensure(client, plan.namespace);
+        }),
+      ),
+    );
+    if (this.stateless) this.ready.add(plan.namespace);
+  }
+
+  async writeChunk(chunk: SnapshotChunk): Promise<void> {
+    const changes = upsertsOf(chunk);
+    const first = chunk.documents[0];
+    const last = chunk.documents.at(-1);
+    const progress: ChunkProgress = {
+      namespace: chunk.namespace,
+      rangeNo: chunk.rangeNo,
+      startedToken: chunk.startedAt.resumeToken._data,
+      ...(first && last ? { first: encodeIdBound(first._id), last: encodeIdBound(last._id) } : {}),
+      documents: chunk.documents.length,
+      done: chunk.last,
+    };
+    const parallel = this.stateless && this.ready.has(chunk.namespace);
+    let attempt = 0;
+    await this.retrying(`the snapshot of ${chunk.namespace} (range ${chunk.rangeNo})`, async () => {
+      // A connection lost while COMMIT was in flight may have committed: ask before redoing.
+      if (attempt++ > 0 && (await this.isRecorded(progress))) return;
+      const write = (): Promise<void> => this.transaction(!parallel, (client) => this.writeRows(client, chunk, changes, progress));
+      await (parallel ? write() : this.exclusively(write));
+    });
+    // Its tables were ensured in a committed transaction: from now on no staged state is involved.
+    if (this.stateless && changes.length > 0) this.ready.add(chunk.namespace);
+  }
+
+  finishSnapshot(namespace: string): Promise<void> {
+    return this.retrying(`the end of the snapshot of ${namespace}`, () => this.transaction(false, (client) => this.tables.finish(client, namespace)));
+  }
+
+  /** Closes the pool; a chunk waiting to be retried gives up. */
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    this.closing.abort();
+    await this.pool.end();
+  }
+
+  private async writeRows(client: pg.PoolClient, chunk: SnapshotChunk, changes: readonly UpsertChange[], progress: ChunkProgress): Promise<void> {
+    const { layout, registry } = this.options;
+    if (changes.length > 0) {
+      await layout.prepare?.(client, chunk.namespace, changes, registry.lookup(chunk.namespace) !== undefined);
+      const ref = await registry.ensure(client, chunk.namespace);
+      if (this.copier) await this.copier.write(client, ref, changes, chunk.startedAt.clusterTime);
+      else await layout.write(client, ref, changes);
+    }
+    await this.tables.recordChunk(client, progress);
+  }
+
+  /**
+   * Runs `work` in a transaction on a pooled connection. With `staged`, the registry's and the
+   * layout's staged state is committed or rolled back with it (the caller holds the queue).
+   */
+  private transaction<T>(staged: boolean, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client, discard) => {
+      // The staging table is created outside any transaction, so that a rollback cannot take it away.
+      await this.copier?.prepare(client);
+      await client.query("BEGIN");
+      try {
+        const result = await work(client);
+        await client.query("COMMIT");
+        if (staged) this.settle("commit");
+        return result;
+      } catch (error) {
+        if (staged) this.settle("rollback");
+        await client.query("ROLLBACK").catch(discard);
+        throw error;
+      }
+    });
+  }
+
+  private withClient<T>(work: (client: pg.PoolClient, discard: (error: Error) => void) => Promise<T>): Promise<T> {
+    return withPooledClient(() => this.pool.connect(), work);
+  }
+
+  private settle(outcome: "commit" | "rollback"): void {
+    this.options.registry[outcome]();
+    this.options.layout[outcome]?.();
+  }
+
+  /** Runs `work` once every earlier exclusive work has settled, and before any later one starts. */
+  private exclusively<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.serial.then(work);
+    this.serial = result.catch(() => undefined);
+    return result;
+  }
+
+  private isRecorded(progress: ChunkProgress): Promise<boolean> {
+    return this.withClient((client) => this.tables.isRecorded(client, progress));
+  }
+
+  /** Runs `work`, again with back-off while PostgreSQL is unreachable: every step here may be redone. */
+  private async retrying<T>(what: string, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!isTransientPostgresError(error) || this.closing.signal.aborted) throw mapPostgresApplyError(error, what);
+        const delay = backoffDelay(attempt, this.options.retry);
+        this.options.logger.warn({ attempt: attempt + 1, retryInMs: delay, err: redactSecrets(String((error as Error).message)) }, `PostgreSQL unavailable; retrying ${what}`);
+        await sleep(delay, this.closing.signal);
+      }
+    }
+  }
+}
+
+/** The chunk's documents as the row changes a snapshot read amounts to: inserts at the snapshot's position. */
+function upsertsOf(chunk: SnapshotChunk): UpsertChange[] {
+  const ns = splitNamespace(chunk.namespace);
+  return chunk.documents.map((doc) => {
+    const event: ChangeEvent = {
+      op: "insert",
+      ns,
+      key: { _id: doc._id as unknown },
+      doc,
+      clusterTime: chunk.startedAt.clusterTime,
+      position: chunk.startedAt,
+      source: "snapshot",
+    };
+    return { kind: "upsert", key: keyText(doc._id), doc, event };
+  });
+}
