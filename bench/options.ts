@@ -29,6 +29,8 @@ export interface BenchOptions {
   readonly applyDocs: number;
   /** Events per batch of the sink-apply section (`--batch`). */
   readonly batch: number;
+  /** Runs of each snapshot and sink-apply scenario; the median is reported (`--repeat`). */
+  readonly repeat: number;
   readonly only: readonly SectionName[];
   /** Where the JSON results go (`--out`). */
   readonly out: string;
@@ -49,6 +51,7 @@ const USAGE = `npm run bench -- [options]
   --parallelism P    ranges copied at once by the parallel snapshot runs (default 4)
   --apply-docs N     documents of the sink-apply section (default 20000)
   --batch N          events per batch in the sink-apply section (default 2000)
+  --repeat N         runs of each snapshot and sink-apply scenario, median reported (default 1)
   --only LIST        sections to run, comma-separated: ${SECTIONS.join(",")}
   --out FILE         JSON results (default bench-results/results.json)
   --mongodb-uri URI  an existing replica set (default: TRIBUTARY_TEST_MONGODB_URI, else as the tests start one)
@@ -69,6 +72,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       parallelism: { type: "string", default: "4" },
       "apply-docs": { type: "string", default: "20000" },
       batch: { type: "string", default: "2000" },
+      repeat: { type: "string", default: "1" },
       only: { type: "string", default: SECTIONS.join(",") },
       out: { type: "string", default: "bench-results/results.json" },
       "mongodb-uri": { type: "string" },
@@ -91,6 +95,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     parallelism: count("--parallelism", values.parallelism, 1),
     applyDocs: count("--apply-docs", values["apply-docs"], 1),
     batch: count("--batch", values.batch, 1),
+    repeat: count("--repeat", values.repeat, 1),
     only: sections(values.only),
     out: values.out,
     mongodbUri: values["mongodb-uri"] ?? process.env.TRIBUTARY_TEST_MONGODB_URI,

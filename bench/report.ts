@@ -27,6 +27,8 @@ export interface BenchResult {
   /** End-to-end lag (source write → applied), milliseconds. */
   readonly lagMs?: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly note?: string;
+  /** With `--repeat`: the rate of every run (the row shows the median run). */
+  readonly runs?: readonly number[];
 }
 
 export interface SectionOutcome {
@@ -42,11 +44,6 @@ export interface BenchReport {
   readonly machine: MachineInfo;
   readonly options: BenchOptions;
   readonly sections: readonly SectionOutcome[];
-}
-
-/** `value` (this run's rate) against `baseline`'s, as a ratio field pair. */
-export function rateRatio(value: number, baseline: BenchResult | undefined): Pick<BenchResult, "ratio" | "ratioTo"> {
-  return baseline && baseline.perSecond > 0 ? { ratio: value / baseline.perSecond, ratioTo: baseline.tag } : {};
 }
 
 const COLUMNS = [
@@ -99,7 +96,8 @@ export function formatHeading(report: BenchReport): string {
   const mongo = "version" in machine.mongodb ? `MongoDB ${machine.mongodb.version}` : `MongoDB unavailable (${machine.mongodb.skipped})`;
   return [
     `${machine.cpuCount} × ${machine.cpuModel}, ${machine.totalMemoryMb} MB RAM, ${machine.platform}; Node ${machine.node}; PostgreSQL ${machine.postgres}; ${mongo}`,
-    `docs ${options.docs} × ~${options.size} B (distinct ${options.distinct === 0 ? "all" : options.distinct}), parallelism ${options.parallelism}, large ${options.large}, writers ${options.writers}, events ${options.events}, paced rate ${options.rate}/s`,
+    `docs ${options.docs} × ~${options.size} B (distinct ${options.distinct === 0 ? "all" : options.distinct}), parallelism ${options.parallelism}, large ${options.large}; sink-apply ${options.applyDocs} docs in batches of ${options.batch}; streaming ${options.events} events by ${options.writers} writers, paced run at ${options.rate}/s`,
+    "per s: documents or events per second; ratio: rate against the tagged baseline (above 1 is faster), in memory: peak RSS against m1; RSS: peak of the run's own process",
   ].join("\n");
 }
 

@@ -1,12 +1,9 @@
-// Sink apply benchmark: the same insert events applied by the PostgreSQL sink in raw mode, with a
-// mapping file and with an inferred mapping, against a bare baseline measured in the same run
-// (one jsonb_to_recordset INSERT of Extended JSON per batch, in a transaction, nothing else).
-// Run: npm run bench -- [--docs 20000] [--batch 2000] [--out bench-results/sink-apply.json]
+// Sink apply: the same insert events applied by the PostgreSQL sink in raw mode, with a mapping
+// file and with an inferred mapping, against a bare baseline (one jsonb_to_recordset INSERT of
+// Extended JSON per batch, in a transaction, nothing else). The streaming write path without
+// MongoDB. Each variant runs in a child process of its own (see run-child.ts).
 
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { BSON, type Document } from "mongodb";
 import pg from "pg";
 import { inferMapping } from "../src/mapping/infer/infer-mapping.js";
@@ -14,24 +11,39 @@ import { parseMapping } from "../src/mapping/load-mapping.js";
 import { silentLogger } from "../src/observability/logger.js";
 import { PostgresSink, type PostgresSinkOptions } from "../src/sinks/postgres/postgres-sink.js";
 import { makeEvent } from "../test/support/events.js";
-import { createDatabase, startPostgres } from "../test/support/postgres-server.js";
 import { realisticDocuments } from "../test/support/realistic-documents.js";
+import type { SinkApplyVariant } from "./scenario.js";
+import type { Measured } from "./snapshot-scenarios.js";
 
 const NS = "shop.orders";
 
-interface Result {
-  readonly name: string;
-  readonly seconds: number;
-  readonly docsPerSecond: number;
-  readonly mbPerSecond: number;
-  readonly ratioToBaseline: number;
+/** The variants in the order they run and are reported; the first is the baseline. */
+export const SINK_APPLY_VARIANTS: readonly { readonly variant: SinkApplyVariant; readonly name: string }[] = [
+  { variant: "baseline", name: "bare: jsonb_to_recordset INSERT per batch" },
+  { variant: "raw", name: "tributary sink, raw mode" },
+  { variant: "mapping", name: "tributary sink, mapping file (+ child table)" },
+  { variant: "inferred", name: "tributary sink, inferred mapping" },
+];
+
+/**
+ * Applies `docs` insert events (realistic documents of about `size` bytes, held in memory and
+ * made before the clock starts) in batches of `batch`, the way `variant` says. Timed from the
+ * first batch to the last commit.
+ */
+export async function applyInserts(url: string, variant: SinkApplyVariant, docs: number, size: number, batch: number): Promise<Measured> {
+  const documents = realisticDocuments(docs, size);
+  const seconds = variant === "baseline" ? await baseline(url, documents, batch) : await throughSink(url, documents, batch, sinkOptions(variant, documents));
+  return { seconds, items: documents.length };
 }
 
-const { values } = parseArgs({ options: { docs: { type: "string", default: "20000" }, batch: { type: "string", default: "2000" }, out: { type: "string", default: "bench-results/sink-apply.json" } } });
-const docCount = Number(values.docs);
-const batchSize = Number(values.batch);
+function sinkOptions(variant: Exclude<SinkApplyVariant, "baseline">, documents: readonly Document[]): Partial<PostgresSinkOptions> {
+  if (variant === "raw") return {};
+  if (variant === "inferred") return { inferMapping: true };
+  const mappingFile = inferMapping(new Map([[NS, documents.slice(0, 1_000)]]));
+  return { mapping: parseMapping("inferred.json", mappingFile, { defaultSchema: "public" }) };
+}
 
-async function baseline(url: string, documents: readonly Document[]): Promise<number> {
+async function baseline(url: string, documents: readonly Document[], batchSize: number): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -40,7 +52,9 @@ async function baseline(url: string, documents: readonly Document[]): Promise<nu
     for (let i = 0; i < documents.length; i += batchSize) {
       const rows = documents.slice(i, i + batchSize).map((doc) => ({ id: String(doc._id), doc: BSON.EJSON.serialize(doc) }));
       await client.query("BEGIN");
-      await client.query("INSERT INTO orders (_id, doc) SELECT r.id, r.doc FROM jsonb_to_recordset($1::jsonb) AS r(id text, doc jsonb) ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc", [JSON.stringify(rows)]);
+      await client.query("INSERT INTO orders (_id, doc) SELECT r.id, r.doc FROM jsonb_to_recordset($1::jsonb) AS r(id text, doc jsonb) ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc", [
+        JSON.stringify(rows),
+      ]);
       await client.query("COMMIT");
     }
     return (performance.now() - started) / 1000;
@@ -49,7 +63,7 @@ async function baseline(url: string, documents: readonly Document[]): Promise<nu
   }
 }
 
-async function throughSink(url: string, documents: readonly Document[], options: Partial<PostgresSinkOptions>): Promise<number> {
+async function throughSink(url: string, documents: readonly Document[], batchSize: number, options: Partial<PostgresSinkOptions>): Promise<number> {
   const sink = new PostgresSink({ url, schema: "public", checkpointSchema: "tributary", tables: {}, pipeline: "bench", retry: { initialDelayMs: 100, maxDelayMs: 1000 }, logger: silentLogger(), ...options });
   await sink.open();
   try {
@@ -64,38 +78,3 @@ async function throughSink(url: string, documents: readonly Document[], options:
     await sink.close();
   }
 }
-
-async function main(): Promise<void> {
-  const documents = realisticDocuments(docCount);
-  const megabytes = documents.reduce((sum, doc) => sum + BSON.calculateObjectSize(doc), 0) / 1_000_000;
-  const server = await startPostgres();
-  try {
-    const mappingFile = inferMapping(new Map([[NS, documents.slice(0, 1000)]]));
-    const mapping = parseMapping("inferred.json", mappingFile, { defaultSchema: "public" });
-    const runs: [string, (url: string) => Promise<number>][] = [
-      ["baseline: bare jsonb_to_recordset insert", (url) => baseline(url, documents)],
-      ["tributary raw mode", (url) => throughSink(url, documents, {})],
-      ["tributary mapping file (typed tables + child table)", (url) => throughSink(url, documents, { mapping })],
-      ["tributary inferred mapping (inferred from the first batch)", (url) => throughSink(url, documents, { inferMapping: true })],
-    ];
-    const results: Result[] = [];
-    let baselineSeconds = 0;
-    for (const [index, [name, run]] of runs.entries()) {
-      const seconds = await run(await createDatabase(server.url, `bench_sink_${index}`));
-      if (index === 0) baselineSeconds = seconds;
-      results.push({ name, seconds, docsPerSecond: docCount / seconds, mbPerSecond: megabytes / seconds, ratioToBaseline: baselineSeconds / seconds });
-    }
-    process.stdout.write(`\n${docCount} documents (${megabytes.toFixed(1)} MB of BSON, ${(megabytes * 1000 / docCount).toFixed(2)} KB each), batches of ${batchSize}\n\n`);
-    process.stdout.write(`${"run".padEnd(60)} ${"docs/s".padStart(9)} ${"MB/s".padStart(7)} ${"× baseline".padStart(11)}\n`);
-    for (const result of results) {
-      process.stdout.write(`${result.name.padEnd(60)} ${result.docsPerSecond.toFixed(0).padStart(9)} ${result.mbPerSecond.toFixed(2).padStart(7)} ${result.ratioToBaseline.toFixed(2).padStart(11)}\n`);
-    }
-    await mkdir(dirname(values.out), { recursive: true });
-    await writeFile(values.out, `${JSON.stringify({ docs: docCount, batch: batchSize, megabytes, results }, null, 2)}\n`);
-    process.stdout.write(`\nwritten to ${values.out}\n`);
-  } finally {
-    await server.stop();
-  }
-}
-
-await main();

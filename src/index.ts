@@ -35,6 +35,10 @@ export { createLogger, silentLogger } from "./observability/logger.js";
 export { watch } from "./watch/watch.js";
 export { ChangeWatcher } from "./watch/change-watcher.js";
 export { SyncStats } from "./runtime/sync-stats.js";
+export { SnapshotModes } from "./snapshot/snapshot-mode.js";
+export { runSnapshot } from "./snapshot/snapshot-runner.js";
+export { MongoSnapshotSource } from "./snapshot/mongo-snapshot-source.js";
+export { PostgresSnapshotTarget } from "./sinks/postgres/snapshot/postgres-snapshot-target.js";
 
 export type { ErrorContext } from "./errors/tributary-error.js";
 export type { TributaryConfig, TributaryConfigInput } from "./config/config-schema.js";
@@ -71,3 +75,6 @@ export type { JsonValue } from "./codec/document-codec.js";
 export type { ChildMapping, ColumnMapping, RelationalMapping, TableMapping } from "./mapping/table-mapping.js";
 export type { ColumnType, ColumnFamily } from "./mapping/column-type.js";
 export type { BackoffOptions } from "./source/backoff.js";
+export type { SnapshotMode } from "./snapshot/snapshot-mode.js";
+export type { SnapshotSettings, SnapshotRunOptions, SnapshotOutcome } from "./snapshot/snapshot-runner.js";
+export type { IdRange, SnapshotSource, SnapshotTarget, SnapshotChunk, CollectionSnapshotPlan, CollectionSnapshotState, SnapshotRangeState } from "./snapshot/snapshot-contract.js";

@@ -59,7 +59,8 @@ async function copyCollections(context: SnapshotPhaseContext, postgres: Postgres
   const progress = new SnapshotProgress();
   const reporter = startProgressReporter(progress, { output: process.stderr, logger: context.logger, intervalMs: settings.progressIntervalMs });
   try {
-    return await runSnapshot(source, target, { ...settings, progress, logger: context.logger, signal: context.signal });
+    // The reporter's logger writes above a live display instead of through it.
+    return await runSnapshot(source, target, { ...settings, progress, logger: reporter.logger, signal: context.signal });
   } finally {
     reporter.stop();
     await target.close();

@@ -51,7 +51,7 @@ export function formatProgressTable(progress: ProgressFigures, options: Progress
   let shown = all;
   let more: string[] = [];
   if (all.length + totalRow.length > room) {
-    // What is being copied matters most, then what waits; finished collections go first.
+    // What is being copied matters most, then what waits; finished collections are hidden first.
     const keep = new Set(rankForDisplay(all).slice(0, Math.max(0, room - 2)));
     shown = all.filter((row) => keep.has(row));
     const hidden = all.filter((row) => !keep.has(row));
@@ -75,7 +75,14 @@ export function formatProgressTable(progress: ProgressFigures, options: Progress
   const nameWidth = Math.min(widest(rows.map((row) => row.name)), Math.max(MIN_NAME_WIDTH, limit - 2 - widest(figures)));
   const lines = rows.map((row, index) => `${shorten(row.name, nameWidth).padEnd(nameWidth)}  ${figures[index] ?? ""}`.trimEnd());
   if (more.length > 0) lines.splice(shown.length, 0, ...more);
-  return lines.map((line) => (line.length > limit ? line.slice(0, limit) : line));
+  return lines.map((line) => fit(line, limit));
+}
+
+/** Cuts a line too long for the terminal after the last column that fits whole. */
+function fit(line: string, limit: number): string {
+  if (line.length <= limit) return line;
+  const boundary = line.lastIndexOf("  ", limit);
+  return (boundary > 0 ? line.slice(0, boundary) : line.slice(0, limit)).trimEnd();
 }
 
 function tail(figures: CopyFigures, rateWidth: number, final: boolean): string {

@@ -112,14 +112,14 @@ function progressFields(figures: CopyFigures): Record<string, number | undefined
 }
 
 function summaryFields(figures: CopyFigures): Record<string, number | boolean | undefined> {
-  const { done, copied, estimated, percent, alreadyCopied, docsPerSecond } = figures;
+  const { done, copied, estimated, percent, alreadyCopied } = figures;
   return {
     done,
     copied,
     ...(done ? {} : { estimated, percent }),
     ...(alreadyCopied > 0 ? { alreadyCopied } : {}),
     seconds: Math.round(figures.elapsedMs / 100) / 10,
-    docsPerSecond,
+    docsPerSecond: figures.averageDocsPerSecond,
   };
 }
 

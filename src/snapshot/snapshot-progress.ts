@@ -19,6 +19,8 @@ export interface CopyFigures {
    * the copy goes now); once done, the average of this run. Unknown during the first second.
    */
   readonly docsPerSecond: number | undefined;
+  /** Documents per second over this run, from its first chunk until done (or now), rounded; unknown during the first second. */
+  readonly averageDocsPerSecond: number | undefined;
   /** Seconds left at the current rate, rounded up: 0 once done; unknown while the rate is unknown or 0. */
   readonly etaSeconds: number | undefined;
   readonly done: boolean;
@@ -91,7 +93,7 @@ class RateWindow {
   }
 
   private prune(now: number): void {
-    for (let sample = this.samples[this.head]; sample !== undefined && sample.at <= now - this.windowMs; sample = this.samples[this.head]) {
+    for (let sample = this.samples[this.head]; sample !== undefined && sample.at < now - this.windowMs; sample = this.samples[this.head]) {
       this.inWindow -= sample.count;
       this.head += 1;
     }
@@ -174,7 +176,8 @@ export class SnapshotProgress {
       alreadyCopied: sum((each) => each.alreadyCopied),
       estimated: sum((each) => each.estimated),
       done,
-      rate: done ? this.total.average(end) : this.total.current(now),
+      rate: this.total.current(now),
+      average: this.total.average(end),
       startedAt: this.total.startedAt,
       end,
     });
@@ -198,14 +201,30 @@ function collectionFigures(entry: CollectionEntry, now: number): CopyFigures {
     alreadyCopied: entry.alreadyCopied,
     estimated: entry.estimated,
     done,
-    rate: done ? entry.rate.average(end) : entry.rate.current(now),
+    rate: entry.rate.current(now),
+    average: entry.rate.average(end),
     startedAt: entry.rate.startedAt,
     end,
   });
 }
 
-function figures(counts: { copied: number; alreadyCopied: number; estimated: number; done: boolean; rate: number | undefined; startedAt: number | undefined; end: number }): CopyFigures {
-  const { copied, done, rate } = counts;
+interface Counts {
+  readonly copied: number;
+  readonly alreadyCopied: number;
+  readonly estimated: number;
+  readonly done: boolean;
+  /** Over the window. */
+  readonly rate: number | undefined;
+  /** Over the run. */
+  readonly average: number | undefined;
+  readonly startedAt: number | undefined;
+  readonly end: number;
+}
+
+function figures(counts: Counts): CopyFigures {
+  const { copied, done, average } = counts;
+  // A finished copy's rate over the last seconds says nothing; its average does.
+  const rate = done ? average : counts.rate;
   const estimated = done ? copied : Math.max(copied, counts.estimated);
   // 100% means done: an unfinished copy that reached its estimate stays at 99%.
   const percent = done ? 100 : estimated === 0 ? 0 : Math.min(99, Math.floor((copied * 100) / estimated));
@@ -216,6 +235,7 @@ function figures(counts: { copied: number; alreadyCopied: number; estimated: num
     estimated,
     percent,
     docsPerSecond: rate === undefined ? undefined : Math.round(rate),
+    averageDocsPerSecond: average === undefined ? undefined : Math.round(average),
     etaSeconds,
     done,
     elapsedMs: counts.startedAt === undefined ? 0 : Math.max(0, counts.end - counts.startedAt),

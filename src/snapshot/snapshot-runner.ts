@@ -2,7 +2,7 @@ import type { Logger } from "../observability/logger.js";
 import { comparePositions, positionDate, type Position } from "../source/position.js";
 import { runParallel } from "./run-parallel.js";
 import type { CollectionSnapshotState, IdRange, SnapshotSource, SnapshotTarget } from "./snapshot-contract.js";
-import { selectSnapshotWork, type CollectionWork, type SnapshotMode } from "./snapshot-mode.js";
+import { selectSnapshotWork, type SnapshotMode } from "./snapshot-mode.js";
 import type { SnapshotProgress } from "./snapshot-progress.js";
 
 /** @public */
@@ -43,8 +43,6 @@ interface RangeWork {
   readonly rangeNo: number;
   readonly range: IdRange;
   readonly startedAt: Position;
-  /** Set once the range's last chunk is committed. */
-  done: boolean;
 }
 
 const MAX_RANGES_PER_COLLECTION = 1_000;
@@ -74,22 +72,30 @@ export async function runSnapshot(source: SnapshotSource, target: SnapshotTarget
   for (const each of work) {
     ranges.push(each.kind === "resume" ? resumeRanges(each.state, options) : await startRanges(each.namespace, startedAt ?? (await source.startPosition()), source, target, options));
   }
-  const documents = await copyRanges(interleave(ranges), work, source, target, options);
   const finished = new Set([...stored].flatMap(([namespace, state]) => (state.status === "done" ? [namespace] : [])));
   const copied: string[] = [];
-  for (const [index, each] of work.entries()) {
-    if (options.signal.aborted || ranges[index]?.some((range) => !range.done)) continue;
-    await target.finishSnapshot(each.namespace);
-    options.progress?.finishCollection(each.namespace);
-    finished.add(each.namespace);
-    copied.push(each.namespace);
-  }
+  // A collection is finished as soon as its last range commits, not when every collection is.
+  const finish = async (namespace: string): Promise<void> => {
+    await target.finishSnapshot(namespace);
+    options.progress?.finishCollection(namespace);
+    options.logger.info({ collection: namespace }, "snapshot of collection complete");
+    finished.add(namespace);
+    copied.push(namespace);
+  };
+  const rangesLeft = new Map(work.map((each, index) => [each.namespace, ranges[index]?.length ?? 0]));
+  for (const [namespace, left] of rangesLeft) if (left === 0) await finish(namespace);
+  const documents = await copyRanges(interleave(ranges), source, target, options, async (range) => {
+    const left = (rangesLeft.get(range.namespace) ?? 1) - 1;
+    rangesLeft.set(range.namespace, left);
+    if (left === 0) await finish(range.namespace);
+  });
   const complete = !options.signal.aborted && work.every((each) => finished.has(each.namespace));
   const starts = included.flatMap((namespace) => {
     const at = stored.get(namespace)?.startedAt ?? (work.some((each) => each.namespace === namespace && each.kind === "start") ? startedAt : undefined);
     return at ? [at] : [];
   });
-  return { copied, documents, complete, handover: starts.sort(comparePositions)[0] };
+  const inOrder = work.flatMap((each) => (copied.includes(each.namespace) ? [each.namespace] : []));
+  return { copied: inOrder, documents, complete, handover: starts.sort(comparePositions)[0] };
 }
 
 /** Plans a new snapshot of a collection from its data and records it; returns its ranges. */
@@ -100,7 +106,7 @@ async function startRanges(namespace: string, startedAt: Position, source: Snaps
   await target.startSnapshot({ namespace, startedAt, estimated, ranges: planned });
   options.progress?.addCollection(namespace, { estimated, alreadyCopied: 0 });
   options.logger.info({ collection: namespace, estimated, ranges: planned.length }, "snapshot of collection planned");
-  return planned.map((range, rangeNo) => ({ namespace, rangeNo, range, startedAt, done: false }));
+  return planned.map((range, rangeNo) => ({ namespace, rangeNo, range, startedAt }));
 }
 
 /** The unfinished ranges of a snapshot cut short, each from its last committed chunk. */
@@ -114,12 +120,11 @@ function resumeRanges(state: CollectionSnapshotState, options: SnapshotRunOption
     rangeNo: range.rangeNo,
     range: range.resumeFrom === undefined ? range.range : { ...range.range, lower: range.resumeFrom },
     startedAt: state.startedAt,
-    done: false,
   }));
 }
 
-/** Copies the ranges, `parallelism` at a time; returns the documents written. */
-async function copyRanges(ranges: readonly RangeWork[], work: readonly CollectionWork[], source: SnapshotSource, target: SnapshotTarget, options: SnapshotRunOptions): Promise<number> {
+/** Copies the ranges, `parallelism` at a time, calling `onRangeDone` as each completes; returns the documents written. */
+async function copyRanges(ranges: readonly RangeWork[], source: SnapshotSource, target: SnapshotTarget, options: SnapshotRunOptions, onRangeDone: (range: RangeWork) => Promise<void>): Promise<number> {
   let documents = 0;
   await runParallel(
     ranges,
@@ -134,11 +139,11 @@ async function copyRanges(ranges: readonly RangeWork[], work: readonly Collectio
       }
       if (signal.aborted) return;
       await target.writeChunk({ namespace: range.namespace, rangeNo: range.rangeNo, documents: [], last: true, startedAt: range.startedAt });
-      range.done = true;
+      await onRangeDone(range);
     },
     options.signal,
   );
-  if (work.length > 0) options.logger.info({ documents, collections: work.length, stopped: options.signal.aborted }, "snapshot copy ended");
+  if (ranges.length > 0) options.logger.info({ documents, stopped: options.signal.aborted }, "snapshot copy ended");
   return documents;
 }
 

@@ -1,0 +1,47 @@
+/** The generated documents a scenario works on (see `DocumentGenerator`). */
+export interface GeneratedSet {
+  readonly docs: number;
+  readonly size: number;
+  readonly distinct: number;
+}
+
+/** One measured run, done in a child process of its own so that its peak RSS is its own. */
+export type Scenario =
+  /** Generated documents read through the snapshot source, written nowhere: the source's own cost. */
+  | ({ readonly kind: "generated-read" } & GeneratedSet)
+  /** Generated documents → bare COPY (the snapshot-write baseline). */
+  | ({ readonly kind: "generated-copy"; readonly url: string } & GeneratedSet)
+  /** Generated documents → `runSnapshot` → the PostgreSQL sink's snapshot target, raw mode. */
+  | ({ readonly kind: "generated-snapshot"; readonly url: string; readonly parallelism: number } & GeneratedSet)
+  /** One `find()` cursor → bare COPY (the MongoDB snapshot baseline). */
+  | { readonly kind: "mongo-copy"; readonly url: string; readonly mongoUri: string; readonly namespace: string }
+  /** `runSnapshot` with the MongoDB source → the PostgreSQL sink's snapshot target, raw mode. */
+  | { readonly kind: "mongo-snapshot"; readonly url: string; readonly mongoUri: string; readonly namespace: string; readonly parallelism: number }
+  /** A bare change stream reader counting `events` changes of one collection (the streaming baseline). */
+  | { readonly kind: "change-reader"; readonly mongoUri: string; readonly namespace: string; readonly events: number }
+  /** `runSync` (no snapshot) into PostgreSQL until told to stop. */
+  | { readonly kind: "tributary-sync"; readonly url: string; readonly mongoUri: string; readonly namespace: string; readonly pipeline: string }
+  /** The sink-apply bench: the same insert events through one way of applying them. */
+  | { readonly kind: "sink-apply"; readonly url: string; readonly variant: SinkApplyVariant; readonly docs: number; readonly size: number; readonly batch: number };
+
+export type SinkApplyVariant = "baseline" | "raw" | "mapping" | "inferred";
+
+/** What a child reports when its work is done. */
+export interface ChildResult {
+  /** Wall-clock seconds of the measured work (setup excluded). */
+  readonly seconds: number;
+  /** Documents or events the work handled. */
+  readonly items: number;
+  /** RSS once the modules were loaded, before any work (kilobytes). */
+  readonly startRssKb: number;
+  /** `process.resourceUsage().maxRSS` at the end (kilobytes). */
+  readonly peakRssKb: number;
+  /** Scenario-specific numbers (epoch milliseconds, lag percentiles, row counts). */
+  readonly detail: Readonly<Record<string, number>>;
+}
+
+/** Messages from a child over the IPC channel. */
+export type ChildMessage = { readonly type: "ready" } | { readonly type: "result"; readonly result: ChildResult };
+
+/** Messages to a child over the IPC channel. */
+export type ParentMessage = { readonly type: "stop" };

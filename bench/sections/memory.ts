@@ -1,0 +1,39 @@
+import { DocumentGenerator } from "../generated-documents.js";
+import type { BenchResult, SectionOutcome } from "../report.js";
+import { measureScenario, progress, resultOf, type BenchContext } from "./context.js";
+
+/** Peak RSS of the larger run within this fraction of the smaller one's: memory does not grow with the data. */
+const FLAT = 0.1;
+
+/**
+ * Bounded memory: Tributary's snapshot (generated documents, raw mode, `--parallelism`) at
+ * `--docs` and at `--large` documents. The ratio is of peak RSS (large / small); the rates are
+ * there to show the larger run was not slowed down to stay small.
+ */
+export async function memorySection(context: BenchContext): Promise<SectionOutcome> {
+  const { docs, large, size, distinct, parallelism } = context.options;
+  if (large === 0) return { name: "memory", status: "skipped", reason: "--large 0", results: [] };
+  const generator = new DocumentGenerator(size, distinct);
+  const results: BenchResult[] = [];
+  let small: BenchResult | undefined;
+  for (const [tag, count] of [
+    ["m1", docs],
+    ["m2", large],
+  ] as const) {
+    progress(`memory: ${count} documents`);
+    const child = await measureScenario(context, `memory-${count}`, count, `memory_${count}`, (url) => ({ kind: "generated-snapshot", url, parallelism, docs: count, size, distinct }));
+    const result = resultOf("memory", tag, `tributary snapshot of ${count} docs, parallelism ${parallelism}`, child, { bytes: generator.totalBytes(count) });
+    if (!small) {
+      small = result;
+      results.push(result);
+      continue;
+    }
+    const ratio = (result.peakRssMb ?? 0) / (small.peakRssMb ?? 1);
+    const flat = Math.abs(ratio - 1) <= FLAT;
+    // The floor (Node, tsx and the modules, before any work) is the same in both: the growth above it is the working set.
+    const above = (each: BenchResult): string => `${((each.peakRssMb ?? 0) - (each.startRssMb ?? 0)).toFixed(0)} MB`;
+    const note = `peak RSS ${count} vs ${docs} documents: ${(ratio * 100 - 100).toFixed(1)}% (${flat ? "within" : "outside"} ±${FLAT * 100}%); above the process's floor: ${above(result)} vs ${above(small)}`;
+    results.push({ ...result, ratio, ratioTo: small.tag, note });
+  }
+  return { name: "memory", status: "ok", results };
+}

@@ -1,0 +1,24 @@
+import pg from "pg";
+import { createDatabase, startPostgres } from "../test/support/postgres-server.js";
+import { snapshotGenerated, copyGenerated } from "./snapshot-scenarios.js";
+const times = new Map<string, { ms: number; n: number }>();
+const add = (k: string, ms: number) => { const t = times.get(k) ?? { ms: 0, n: 0 }; t.ms += ms; t.n++; times.set(k, t); };
+const orig = pg.Client.prototype.query as (...a: unknown[]) => unknown;
+(pg.Client.prototype as unknown as { query: unknown }).query = function (this: unknown, ...args: unknown[]) {
+  const q = args[0] as { text?: string; on?: (e: string, f: () => void) => void } | string;
+  const text = typeof q === "string" ? q : q.text ?? (q.on ? "COPY(stream)" : "?");
+  const key = text.replace(/\s+/g, " ").slice(0, 50);
+  const t0 = performance.now();
+  const r = orig.apply(this, args) as { then?: unknown; on?: (e: string, f: () => void) => void };
+  if (r && typeof r.then === "function") (r as Promise<unknown>).then(() => add(key, performance.now() - t0), () => undefined);
+  else if (r && r.on) r.on("finish", () => add(key, performance.now() - t0));
+  return r;
+};
+const server = await startPostgres();
+const set = { docs: 100000, size: 1024, distinct: 1000 };
+const mode = process.argv[2] ?? "p1";
+const url = await createDatabase(server.url, "probe");
+const m = mode === "bare" ? await copyGenerated(url, set) : await snapshotGenerated(url, set, mode === "p4" ? 4 : 1);
+console.log(mode, m.seconds.toFixed(2), "s");
+for (const [k, v] of [...times].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10)) console.log(v.ms.toFixed(0).padStart(7), "ms", String(v.n).padStart(5), k);
+await server.stop();
