@@ -171,6 +171,10 @@ export const ConfigSchema = z
     message: "nowhere to write: set target.url (--to) for PostgreSQL, or list sinks (--sink)",
     path: ["target"],
   })
+  .refine((config) => config.snapshot.mode !== "only" || config.target !== undefined, {
+    message: "a snapshot copies collections into the PostgreSQL target: set target.url (--to)",
+    path: ["target"],
+  })
   .refine((config) => new Set(["postgres", ...config.sinks.map((sink) => sink.name)]).size === config.sinks.length + 1, {
     message: "sink names must be unique, and 'postgres' is the target's",
     path: ["sinks"],

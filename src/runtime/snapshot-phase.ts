@@ -1,6 +1,4 @@
 import type { TributaryConfig } from "../config/config-schema.js";
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
 import type { Logger } from "../observability/logger.js";
 import type { NamespaceFilter } from "../pipeline/namespace-filter.js";
 import type { PostgresSink } from "../sinks/postgres/postgres-sink.js";
@@ -38,9 +36,6 @@ export async function runSnapshotPhase(context: SnapshotPhaseContext, streamFrom
   const settings = config.snapshot;
   if (settings.mode === "never") return { startFrom: streamFrom, complete: true };
   if (!postgres) {
-    if (settings.mode === "only") {
-      throw new TributaryError(ErrorCode.ConfigInvalid, "a snapshot copies collections into the PostgreSQL target: set target.url (--to)", { context: { configPath: "snapshot.mode" } });
-    }
     logger.info({ sinks: config.sinks.map((sink) => sink.name) }, "no snapshot: it copies into the PostgreSQL target, and the listed sinks receive changes only");
     return { startFrom: streamFrom, complete: true };
   }

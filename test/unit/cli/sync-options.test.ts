@@ -18,3 +18,23 @@ describe("--sink", () => {
     expect(config.sinks).toEqual([{ name: "jsonl", use: "jsonl", options: {} }]);
   });
 });
+
+describe("snapshot flags", () => {
+  const base = { from: "mongodb://h/?replicaSet=rs0", to: "postgres://u@h/db" };
+
+  it("default to an initial snapshot with the documented settings", async () => {
+    expect((await configFromFlags(base)).snapshot).toEqual({ mode: "initial", parallelism: 4, chunkSize: 2_000, rangeSize: 25_000, progressIntervalMs: 5_000 });
+  });
+
+  it("--snapshot and --snapshot-parallelism set the mode and the parallelism over the config file", async () => {
+    const config = await configFromFlags({ ...base, snapshot: "only", snapshotParallelism: 8 });
+    expect(config.snapshot).toMatchObject({ mode: "only", parallelism: 8, chunkSize: 2_000 });
+  });
+
+  it("refuses a snapshot with nowhere to copy to, and settings out of range, naming the path", async () => {
+    await expect(configFromFlags({ from: base.from, sink: ["jsonl"], snapshot: "only" })).rejects.toThrow(
+      "Invalid configuration: target: a snapshot copies collections into the PostgreSQL target: set target.url (--to)",
+    );
+    await expect(configFromFlags({ ...base, snapshotParallelism: 65 })).rejects.toThrow("snapshot.parallelism: Too big: expected number to be <=64");
+  });
+});
