@@ -24,6 +24,8 @@ export interface RunningChild {
   readonly result: Promise<ChildResult>;
   /** Asks the child to finish (scenarios that run until stopped). */
   stop(): void;
+  /** Ends the child at once (when the run around it failed). */
+  kill(): void;
 }
 
 /** Runs `scenario` in `node --import tsx bench/snapshot-child.ts '<json>'` and collects its result over IPC. */
@@ -63,6 +65,9 @@ export function startChild(scenario: Scenario, options: ChildOptions): RunningCh
     result: finished,
     stop() {
       if (child.connected) child.send({ type: "stop" } satisfies ParentMessage);
+    },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     },
   };
 }

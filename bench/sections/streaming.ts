@@ -87,9 +87,18 @@ async function bareReader(context: BenchContext, db: Db, load: WriteLoad, collec
   await freshCollection(db, collection);
   const mongoUri = "uri" in context.mongo ? context.mongo.uri : "";
   const child = startScenario(context, collection, { kind: "change-reader", mongoUri, namespace: `${BENCH_DB}.${collection}`, events: load.events }, load.events);
-  await withTimeout(child.ready, READY_TIMEOUT_MS, "the change stream reader to start");
-  const writes = await writeLoad(db.collection(collection), load);
-  const result = await child.result;
+  let writes: WriteOutcome;
+  let result: ChildResult;
+  try {
+    await withTimeout(child.ready, READY_TIMEOUT_MS, "the change stream reader to start");
+    writes = await writeLoad(db.collection(collection), load);
+    result = await child.result;
+  } catch (error) {
+    // The reader would wait for changes that never come.
+    child.kill();
+    await child.result.catch(() => undefined);
+    throw error;
+  }
   const { lastEventAt = 0, lagP50 = 0, lagP99 = 0, lagMax = 0 } = result.detail;
   return { events: result.items, seconds: (lastEventAt - writes.startedAt) / 1000, lagMs: { p50: lagP50, p99: lagP99, max: lagMax }, child: result, writes };
 }
