@@ -1,4 +1,5 @@
 import { MongoClient } from "mongodb";
+import { redactSecrets } from "../src/errors/redact.js";
 import { splitNamespace } from "../src/source/change-event.js";
 import { describeMongoUnavailable, startMongoReplicaSet } from "../test/support/mongodb-server.js";
 import type { DocumentGenerator } from "./generated-documents.js";
@@ -26,7 +27,7 @@ export async function findMongo(uri: string | undefined): Promise<MongoAvailabil
       await client.close();
     }
   } catch (error) {
-    return { skipped: `no MongoDB replica set: ${describeMongoUnavailable(error)}` };
+    return { skipped: `no MongoDB replica set: ${redactSecrets(describeMongoUnavailable(error))}` };
   }
 }
 

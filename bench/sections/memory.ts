@@ -22,7 +22,7 @@ export async function memorySection(context: BenchContext): Promise<SectionOutco
   ] as const) {
     progress(`memory: ${count} documents`);
     const child = await measureScenario(context, `memory-${count}`, count, `memory_${count}`, (url) => ({ kind: "generated-snapshot", url, parallelism, docs: count, size, distinct }));
-    const result = resultOf("memory", tag, `tributary snapshot of ${count} docs, parallelism ${parallelism}`, child, { bytes: generator.totalBytes(count) });
+    const result = resultOf("memory", tag, `tributary snapshot, raw, ${count} docs`, child, { bytes: generator.totalBytes(count) });
     if (!small) {
       small = result;
       results.push(result);

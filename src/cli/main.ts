@@ -44,6 +44,7 @@ function buildProgram(run: (flags: SyncFlags) => Promise<void>): Command {
 function pipelineCommand(name: string, description: string): Command {
   return new Command(name)
     .description(description)
+    .showHelpAfterError("(run with --help for usage)")
     .addOption(new Option("--from <mongodb-uri>", "MongoDB connection string (a replica set or sharded cluster)").env("TRIBUTARY_MONGODB_URI"))
     .addOption(new Option("--to <postgres-url>", "PostgreSQL connection string").env("TRIBUTARY_POSTGRES_URL"))
     .option("--include <glob>", "namespace to sync, e.g. 'shop.orders' or 'shop.*' (repeatable; default: every non-system namespace)", collect)
