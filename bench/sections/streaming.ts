@@ -1,24 +1,23 @@
 import { MongoClient, type Db } from "mongodb";
-import pg from "pg";
 import { defaultTableName } from "../../src/sinks/postgres/table-naming.js";
 import { DocumentGenerator } from "../generated-documents.js";
 import { BENCH_DB } from "../mongo-setup.js";
 import type { BenchResult, SectionOutcome } from "../report.js";
 import type { ChildResult } from "../scenario.js";
 import { writeLoad, type WriteLoad, type WriteOutcome } from "../stream-writers.js";
+import { appliedRows, untilRow, withTimeout, type Lag } from "./applied-rows.js";
 import { startScenario, withDatabase, type BenchContext } from "./context.js";
 
 const PIPELINE = "bench";
 /** Written after every writer is done: once its row is in PostgreSQL, so is every change before it. */
 const SENTINEL = "sentinel";
-const POLL_MS = 50;
 const READY_TIMEOUT_MS = 60_000;
 
 /** What one streaming run measured: from the first write to the last change received or applied. */
 interface StreamMeasure {
   readonly events: number;
   readonly seconds: number;
-  readonly lagMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly lagMs: Lag;
   readonly child: ChildResult;
   readonly writes: WriteOutcome;
   readonly note?: string;
@@ -115,7 +114,7 @@ async function tributarySync(context: BenchContext, db: Db, load: WriteLoad, col
       const writes = await writeLoad(db.collection(collection), load);
       await db.collection<{ _id: string; writtenAt: Date }>(collection).insertOne({ _id: SENTINEL, writtenAt: new Date() });
       await untilRow(url, `SELECT 1 FROM "${table}" WHERE _id = $1`, [SENTINEL], child.result, undefined, "the last change to be applied");
-      const applied = await appliedRows(url, table);
+      const applied = await appliedRows(url, table, SENTINEL);
       child.stop();
       const result = await child.result;
       const expected = writes.inserts + writes.updates;
@@ -133,81 +132,4 @@ async function tributarySync(context: BenchContext, db: Db, load: WriteLoad, col
       await child.result.catch(() => undefined);
     }
   });
-}
-
-/** What the raw table says: rows, updates seen (`revision`), when the last was committed, and lag per row. */
-async function appliedRows(url: string, table: string): Promise<{ rows: number; updates: number; lastSyncedMs: number; lagMs: StreamMeasure["lagMs"] }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const result = await client.query<Record<"rows" | "updates" | "last_synced_ms" | "p50" | "p99" | "max", string | number | null>>(
-      `WITH applied AS (
-         SELECT (doc->>'revision')::int AS revision,
-                extract(epoch FROM _synced_at) * 1000 AS synced_ms,
-                extract(epoch FROM _synced_at - (doc->'writtenAt'->>'$date')::timestamptz) * 1000 AS lag_ms
-         FROM "${table}" WHERE _id <> $1)
-       SELECT count(*) AS rows, coalesce(sum(revision), 0) AS updates, max(synced_ms) AS last_synced_ms,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY lag_ms) AS p50,
-              percentile_cont(0.99) WITHIN GROUP (ORDER BY lag_ms) AS p99,
-              max(lag_ms) AS max
-       FROM applied`,
-      [SENTINEL],
-    );
-    const found = result.rows[0];
-    const number = (value: string | number | null | undefined): number => Number(value ?? 0);
-    return {
-      rows: number(found?.rows),
-      updates: number(found?.updates),
-      lastSyncedMs: number(found?.last_synced_ms),
-      lagMs: { p50: number(found?.p50), p99: number(found?.p99), max: number(found?.max) },
-    };
-  } finally {
-    await client.end();
-  }
-}
-
-/** Resolves once `sql` returns a row (a missing table counts as no row yet), or `signal` aborts. */
-async function poll(url: string, sql: string, params: unknown[], signal: AbortSignal): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    while (!signal.aborted) {
-      const found = await client.query(sql, params).then(
-        (result) => (result.rowCount ?? 0) > 0,
-        () => false,
-      );
-      if (found) return;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-  } finally {
-    await client.end();
-  }
-}
-
-/** Waits for `sql` to return a row, unless the child ends first (it failed) or `timeoutMs` passes. */
-async function untilRow(url: string, sql: string, params: unknown[], child: Promise<unknown>, timeoutMs: number | undefined, what: string): Promise<void> {
-  const stop = new AbortController();
-  const ended = child.then(() => {
-    throw new Error(`the child ended while waiting for ${what}`);
-  });
-  // Once the row is found, the child's later end is not a failure of this wait.
-  ended.catch(() => undefined);
-  try {
-    const found = Promise.race([poll(url, sql, params, stop.signal), ended]);
-    await (timeoutMs === undefined ? found : withTimeout(found, timeoutMs, what));
-  } finally {
-    stop.abort();
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`waited ${ms / 1000} s for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
