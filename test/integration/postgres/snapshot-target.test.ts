@@ -385,11 +385,11 @@ describe("PostgresSnapshotTarget: raw tables by COPY", () => {
     const writing = target.writeChunk(chunk(documents, { last: true }));
     await waitFor(
       async () =>
-        (await query<{ pid: number }>(url, "SELECT pid FROM pg_stat_activity WHERE application_name = 'tributary snapshot' AND query LIKE 'INSERT INTO%' AND state = 'active'")).length > 0,
-      "the chunk's merge to run",
+        (await query<{ pid: number }>(url, "SELECT pid FROM pg_stat_activity WHERE application_name = 'tributary snapshot' AND query LIKE 'COPY%' AND state = 'active'")).length > 0,
+      "the chunk's COPY to run",
       10_000,
     );
-    await query(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tributary snapshot' AND query LIKE 'INSERT INTO%'");
+    await query(url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tributary snapshot' AND query LIKE 'COPY%'");
     await writing;
     expect(await query(url, "SELECT count(*)::int AS n FROM public.shop_orders")).toEqual([{ n: 50 }]);
     expect((await target.loadSnapshots()).get(ns)!.ranges[0]).toMatchObject({ copied: 50, done: true });

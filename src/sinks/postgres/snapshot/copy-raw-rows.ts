@@ -5,7 +5,7 @@ import type { PoolClient } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { encodeDocument } from "../../../codec/document-codec.js";
 import type { RowChange } from "../../../pipeline/coalesce.js";
-import { encodingRejection, type RejectionHandler } from "../dead-letters.js";
+import { encodingRejection, type Rejection, type RejectionHandler } from "../dead-letters.js";
 import { qualifiedName } from "../sql.js";
 import type { TableRef } from "../table-layout.js";
 
@@ -17,6 +17,7 @@ const STAGE = "pg_temp.tributary_snapshot_stage";
 /** Rows are sent in pieces of about this many characters. */
 const PIECE_CHARS = 64 * 1024;
 const COPY_ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+const UNIQUE_VIOLATION = "23505";
 
 /**
  * A field of `COPY … FROM STDIN` in text format: backslash, tab, newline and carriage return
@@ -28,10 +29,13 @@ export function copyText(value: string): string {
 }
 
 /**
- * Writes snapshot documents into a raw table (`_id`, `doc`, `_cluster_time`) by bulk load:
- * `COPY` into a temporary staging table, then one `INSERT … SELECT … ON CONFLICT` that merges
- * them (rows of earlier runs or of the stream are updated). Same rows as the streaming path
- * writes; a document jsonb cannot hold goes to the rejection handler instead.
+ * Writes snapshot documents into a raw table (`_id`, `doc`, `_cluster_time`) by bulk load.
+ * Documents are encoded while `COPY` sends them, so encoding overlaps with PostgreSQL's work.
+ * Into a table that was empty when its snapshot started, rows are copied straight in; otherwise
+ * (a resumed or repeated snapshot, whose rows may exist) they go into a temporary staging table
+ * and one `INSERT … SELECT … ON CONFLICT` merges them. A straight copy that meets an existing
+ * row falls back to the merge, so it is only ever faster, never wrong. A document jsonb cannot
+ * hold goes to the rejection handler instead.
  */
 export class RawRowCopier {
   private readonly onReject: RejectionHandler;
@@ -49,46 +53,92 @@ export class RawRowCopier {
   async prepare(client: PoolClient): Promise<void> {
     if (this.staged.has(client)) return;
     // ON COMMIT DELETE ROWS: each chunk's transaction starts with an empty stage.
-    await client.query(`CREATE TEMP TABLE IF NOT EXISTS tributary_snapshot_stage (_id text NOT NULL, doc jsonb NOT NULL) ON COMMIT DELETE ROWS`);
+    await client.query(`CREATE TEMP TABLE IF NOT EXISTS tributary_snapshot_stage (_id text NOT NULL, doc jsonb NOT NULL, _cluster_time timestamptz NOT NULL) ON COMMIT DELETE ROWS`);
     this.staged.add(client);
   }
 
-  /** Writes the documents inside the caller's transaction (once per transaction: the stage empties at commit). */
-  async write(client: PoolClient, ref: TableRef, changes: readonly UpsertChange[], clusterTime: Timestamp): Promise<void> {
-    // By key: MongoDB's `_id`s are unique, but a merge must never meet one key twice.
-    const lines = new Map<string, string>();
-    for (const change of changes) {
-      let json: string;
+  /**
+   * Writes the documents inside the caller's transaction (once per transaction: the stage
+   * empties at commit). `straight`: the table held no rows when the snapshot started.
+   */
+  async write(client: PoolClient, ref: TableRef, changes: readonly UpsertChange[], clusterTime: Timestamp, straight: boolean): Promise<void> {
+    const table = qualifiedName(ref.schema, ref.table);
+    let rows = new CopyRows(ref.namespace, changes, clusterTime);
+    if (straight) {
+      await client.query("SAVEPOINT tributary_copy");
       try {
-        json = JSON.stringify(encodeDocument(change.doc, { namespace: ref.namespace, key: change.key }));
+        await copyInto(client, `${table} (_id, doc, _cluster_time)`, rows);
+        await client.query("RELEASE SAVEPOINT tributary_copy");
+        await this.rejectAll(client, ref, rows);
+        return;
       } catch (error) {
-        const rejection = encodingRejection(error);
-        if (!rejection) throw error;
-        await this.onReject(client, ref.namespace, change, rejection);
-        continue;
+        if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+        await client.query("ROLLBACK TO SAVEPOINT tributary_copy");
+        rows = new CopyRows(ref.namespace, changes, clusterTime);
       }
-      lines.set(change.key, `${copyText(change.key)}\t${copyText(json)}\n`);
     }
-    if (lines.size === 0) return;
-    await pipeline(Readable.from(pieces(lines.values())), client.query(copyFrom(`COPY ${STAGE} (_id, doc) FROM STDIN`)));
-    await client.query(
-      `INSERT INTO ${qualifiedName(ref.schema, ref.table)} (_id, doc, _cluster_time)
-       SELECT _id, doc, to_timestamp($1::double precision) FROM ${STAGE}
-       ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc, _cluster_time = EXCLUDED._cluster_time, _synced_at = now()`,
-      [clusterTime.t],
-    );
+    await copyInto(client, `${STAGE} (_id, doc, _cluster_time)`, rows);
+    if (rows.count > 0) {
+      await client.query(
+        `INSERT INTO ${table} (_id, doc, _cluster_time) SELECT _id, doc, _cluster_time FROM ${STAGE}
+         ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc, _cluster_time = EXCLUDED._cluster_time, _synced_at = now()`,
+      );
+    }
+    await this.rejectAll(client, ref, rows);
+  }
+
+  /** Documents that could not be encoded, handled once the COPY is over (the connection was busy with it). */
+  private async rejectAll(client: PoolClient, ref: TableRef, rows: CopyRows): Promise<void> {
+    for (const { change, rejection } of rows.rejected) await this.onReject(client, ref.namespace, change, rejection);
   }
 }
 
-/** Lines joined into pieces of about {@link PIECE_CHARS}: fewer, larger writes to the socket. */
-function* pieces(lines: Iterable<string>): Generator<string> {
-  let piece = "";
-  for (const line of lines) {
-    piece += line;
-    if (piece.length >= PIECE_CHARS) {
-      yield piece;
-      piece = "";
+/** The COPY text of a chunk, encoded as it is read; documents that cannot be encoded are set aside. */
+class CopyRows {
+  readonly rejected: { change: UpsertChange; rejection: Rejection }[] = [];
+  count = 0;
+  private readonly namespace: string;
+  private readonly changes: readonly UpsertChange[];
+  private readonly time: string;
+
+  constructor(namespace: string, changes: readonly UpsertChange[], clusterTime: Timestamp) {
+    this.namespace = namespace;
+    this.changes = changes;
+    this.time = new Date(clusterTime.t * 1000).toISOString();
+  }
+
+  /** Lines joined into pieces of about {@link PIECE_CHARS}: fewer, larger writes to the socket. */
+  *pieces(): Generator<string> {
+    // By key: MongoDB's `_id`s are unique, but a merge must never meet one key twice.
+    const keys = new Set<string>();
+    let piece = "";
+    for (const change of this.changes) {
+      if (keys.has(change.key)) continue;
+      keys.add(change.key);
+      const json = this.encode(change);
+      if (json === undefined) continue;
+      piece += `${copyText(change.key)}\t${copyText(json)}\t${this.time}\n`;
+      this.count += 1;
+      if (piece.length >= PIECE_CHARS) {
+        yield piece;
+        piece = "";
+      }
+    }
+    if (piece !== "") yield piece;
+  }
+
+  private encode(change: UpsertChange): string | undefined {
+    try {
+      return JSON.stringify(encodeDocument(change.doc, { namespace: this.namespace, key: change.key }));
+    } catch (error) {
+      const rejection = encodingRejection(error);
+      if (!rejection) throw error;
+      this.rejected.push({ change, rejection });
+      return undefined;
     }
   }
-  if (piece !== "") yield piece;
+}
+
+async function copyInto(client: PoolClient, destination: string, rows: CopyRows): Promise<void> {
+  await pipeline(Readable.from(rows.pieces()), client.query(copyFrom(`COPY ${destination} FROM STDIN`)));
 }

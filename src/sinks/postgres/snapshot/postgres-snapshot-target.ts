@@ -10,7 +10,8 @@ import type { RejectionHandler } from "../dead-letters.js";
 import { isTransientPostgresError, mapPostgresApplyError } from "../postgres-errors.js";
 import { RawLayout } from "../raw-layout.js";
 import { withPooledClient } from "../pooled-client.js";
-import type { TableLayout } from "../table-layout.js";
+import { qualifiedName } from "../sql.js";
+import type { TableLayout, TableRef } from "../table-layout.js";
 import type { TableRegistry } from "../table-registry.js";
 import { RawRowCopier, type UpsertChange } from "./copy-raw-rows.js";
 import { SnapshotTables, type ChunkProgress } from "./snapshot-tables.js";
@@ -45,6 +46,8 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
   private readonly stateless: boolean;
   /** Collections whose tables are known to be committed: their chunks need no registry or layout state. */
   private readonly ready = new Set<string>();
+  /** Collections whose table held no row when their snapshot started here: rows are copied straight in. */
+  private readonly emptyAtStart = new Set<string>();
   private readonly closing = new AbortController();
   /** The tail of the queue of work that touches the registry's or the layout's staged state. */
   private serial: Promise<unknown> = Promise.resolve();
@@ -64,16 +67,19 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
 
   async startSnapshot(plan: CollectionSnapshotPlan): Promise<void> {
     const { layout, registry } = this.options;
-    await this.retrying(`the start of the snapshot of ${plan.namespace}`, () =>
+    const empty = await this.retrying(`the start of the snapshot of ${plan.namespace}`, () =>
       this.exclusively(() =>
         this.transaction(true, async (client) => {
           await this.tables.start(client, plan);
           // An inferred layout needs documents to know its tables: the first chunk creates them.
-          if (!layout.prepare) await registry.ensure(client, plan.namespace);
+          if (layout.prepare) return false;
+          const ref = await registry.ensure(client, plan.namespace);
+          return this.copier !== undefined && (await isEmpty(client, ref));
         }),
       ),
     );
     if (this.stateless) this.ready.add(plan.namespace);
+    if (empty) this.emptyAtStart.add(plan.namespace);
   }
 
   async writeChunk(chunk: SnapshotChunk): Promise<void> {
@@ -116,7 +122,7 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
     if (changes.length > 0) {
       await layout.prepare?.(client, chunk.namespace, changes, registry.lookup(chunk.namespace) !== undefined);
       const ref = await registry.ensure(client, chunk.namespace);
-      if (this.copier) await this.copier.write(client, ref, changes, chunk.startedAt.clusterTime);
+      if (this.copier) await this.copier.write(client, ref, changes, chunk.startedAt.clusterTime, this.emptyAtStart.has(chunk.namespace));
       else await layout.write(client, ref, changes);
     }
     await this.tables.recordChunk(client, progress);
@@ -194,4 +200,10 @@ function upsertsOf(chunk: SnapshotChunk): UpsertChange[] {
     };
     return { kind: "upsert", key: keyText(doc._id), doc, event };
   });
+}
+
+/** Whether a table holds no row (a snapshot into it cannot meet an existing one). */
+async function isEmpty(client: pg.PoolClient, ref: TableRef): Promise<boolean> {
+  const result = await client.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${qualifiedName(ref.schema, ref.table)}) AS empty`);
+  return result.rows[0]?.empty === true;
 }
