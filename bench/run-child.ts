@@ -31,7 +31,7 @@ export interface RunningChild {
 /** Runs `scenario` in `node --import tsx bench/snapshot-child.ts '<json>'` and collects its result over IPC. */
 export function startChild(scenario: Scenario, options: ChildOptions): RunningChild {
   const profile = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${resolve(options.cpuProfileDir)}`, `--cpu-prof-name=${options.name}.cpuprofile`] : [];
-  const child = fork(CHILD, [JSON.stringify(scenario)], { cwd: REPOSITORY_ROOT, execArgv: ["--import", "tsx", ...profile], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(CHILD, [JSON.stringify(scenario)], { cwd: REPOSITORY_ROOT, execArgv: ["--import", "tsx", ...profile, ...(wantsLiveHeap(scenario) ? ["--expose-gc"] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   let result: ChildResult | undefined;
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolveReady) => {
@@ -75,4 +75,9 @@ export function startChild(scenario: Scenario, options: ChildOptions): RunningCh
 /** Runs a scenario to its end in its own process. */
 export function runChild(scenario: Scenario, options: ChildOptions): Promise<ChildResult> {
   return startChild(scenario, options).result;
+}
+
+/** Whether the child measures its live heap (collecting garbage every second to see it). */
+function wantsLiveHeap(scenario: Scenario): boolean {
+  return scenario.kind === "generated-snapshot" && scenario.liveHeap === true;
 }

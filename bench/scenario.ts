@@ -12,7 +12,7 @@ export type Scenario =
   /** Generated documents → bare COPY (the snapshot-write baseline). */
   | ({ readonly kind: "generated-copy"; readonly url: string } & GeneratedSet)
   /** Generated documents → `runSnapshot` → the PostgreSQL sink's snapshot target, raw mode. */
-  | ({ readonly kind: "generated-snapshot"; readonly url: string; readonly parallelism: number } & GeneratedSet)
+  | ({ readonly kind: "generated-snapshot"; readonly url: string; readonly parallelism: number; readonly liveHeap?: boolean } & GeneratedSet)
   /** One `find()` cursor → bare COPY (the MongoDB snapshot baseline). */
   | { readonly kind: "mongo-copy"; readonly url: string; readonly mongoUri: string; readonly namespace: string }
   /** `runSnapshot` with the MongoDB source → the PostgreSQL sink's snapshot target, raw mode. */

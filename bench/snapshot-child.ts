@@ -36,6 +36,29 @@ function run(scenario: Scenario): Promise<Measured> {
   }
 }
 
+/**
+ * With `--expose-gc`: the largest heap still in use after a full collection, sampled every
+ * second. Peak RSS also holds garbage V8 has not collected yet, and V8 lets the heap grow the
+ * longer a process allocates; the live heap is what the program actually holds.
+ */
+function sampleLiveHeap(): { stop(): number } | undefined {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return undefined;
+  let most = 0;
+  const sample = (): void => {
+    gc();
+    most = Math.max(most, process.memoryUsage().heapUsed);
+  };
+  const timer = setInterval(sample, 1_000);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return most / 1e6;
+    },
+  };
+}
+
 const argument = process.argv[2];
 if (argument === undefined) throw new Error("usage: node --import tsx bench/snapshot-child.ts '<scenario JSON>'");
 const scenario = JSON.parse(argument) as Scenario;
@@ -44,7 +67,10 @@ process.on("message", (message: ParentMessage) => {
 });
 // Modules are loaded: what the process holds before any work is its floor.
 const startRssKb = Math.round(process.memoryUsage.rss() / 1024);
+const liveHeap = sampleLiveHeap();
 const measured = await run(scenario);
-const result: ChildResult = { seconds: measured.seconds, items: measured.items, startRssKb, peakRssKb: process.resourceUsage().maxRSS, detail: measured.detail ?? {} };
+const liveHeapMaxMb = liveHeap?.stop();
+const detail = { ...measured.detail, ...(liveHeapMaxMb === undefined ? {} : { liveHeapMaxMb }) };
+const result: ChildResult = { seconds: measured.seconds, items: measured.items, startRssKb, peakRssKb: process.resourceUsage().maxRSS, detail };
 send({ type: "result", result });
 process.disconnect?.();

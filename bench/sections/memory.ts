@@ -1,6 +1,6 @@
 import { DocumentGenerator } from "../generated-documents.js";
 import type { BenchResult, SectionOutcome } from "../report.js";
-import { measureScenario, progress, resultOf, type BenchContext } from "./context.js";
+import { measureScenario, progress, resultOf, type BenchContext, type Repeated } from "./context.js";
 
 /** Peak RSS of the larger run within this fraction of the smaller one's: memory does not grow with the data. */
 const FLAT = 0.1;
@@ -16,15 +16,17 @@ export async function memorySection(context: BenchContext): Promise<SectionOutco
   const generator = new DocumentGenerator(size, distinct);
   const results: BenchResult[] = [];
   let small: BenchResult | undefined;
+  let smallChild: Repeated | undefined;
   for (const [tag, count] of [
     ["m1", docs],
     ["m2", large],
   ] as const) {
     progress(`memory: ${count} documents`);
-    const child = await measureScenario(context, `memory-${count}`, count, `memory_${count}`, (url) => ({ kind: "generated-snapshot", url, parallelism, docs: count, size, distinct }));
+    const child = await measureScenario(context, `memory-${count}`, count, `memory_${count}`, (url) => ({ kind: "generated-snapshot", url, parallelism, docs: count, size, distinct, liveHeap: true }));
     const result = resultOf("memory", tag, `tributary snapshot, raw, ${count} docs`, child, { bytes: generator.totalBytes(count) });
     if (!small) {
       small = result;
+      smallChild = child;
       results.push(result);
       continue;
     }
@@ -32,7 +34,11 @@ export async function memorySection(context: BenchContext): Promise<SectionOutco
     const flat = Math.abs(ratio - 1) <= FLAT;
     // The floor (Node, tsx and the modules, before any work) is the same in both: the growth above it is the working set.
     const above = (each: BenchResult): string => `${((each.peakRssMb ?? 0) - (each.startRssMb ?? 0)).toFixed(0)} MB`;
-    const note = `peak RSS ${count} vs ${docs} documents: ${(ratio * 100 - 100).toFixed(1)}% (${flat ? "within" : "outside"} ±${FLAT * 100}%); above the process's floor: ${above(result)} vs ${above(small)}`;
+    const live = (each: Repeated): number => each.detail.liveHeapMaxMb ?? 0;
+    const liveRatio = live(child) / (live(smallChild ?? child) || 1);
+    const note =
+      `peak RSS ${count} vs ${docs} documents: ${(ratio * 100 - 100).toFixed(1)}% (${flat ? "within" : "outside"} ±${FLAT * 100}%); above the process's floor: ${above(result)} vs ${above(small)}; ` +
+      `live heap after GC: ${live(child).toFixed(0)} MB vs ${live(smallChild ?? child).toFixed(0)} MB (${(liveRatio * 100 - 100).toFixed(1)}%)`;
     results.push({ ...result, ratio, ratioTo: small.tag, note });
   }
   return { name: "memory", status: "ok", results };
