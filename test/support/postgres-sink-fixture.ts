@@ -26,3 +26,18 @@ export async function query<T extends pg.QueryResultRow = Record<string, unknown
     await client.end();
   }
 }
+
+/**
+ * Creates a raw table (as Tributary would) whose row updates are counted: a snapshot that copies
+ * a document it already wrote updates its row. Returns a reader of the count.
+ */
+export async function createRewriteCountingTable(url: string, table: string): Promise<() => Promise<number>> {
+  await query(
+    url,
+    `CREATE TABLE public.rewrites (n int NOT NULL);
+     CREATE TABLE ${table} (_id text PRIMARY KEY, doc jsonb NOT NULL, _cluster_time timestamptz NOT NULL, _synced_at timestamptz NOT NULL DEFAULT now());
+     CREATE FUNCTION count_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.rewrites VALUES (1); RETURN NEW; END $$;
+     CREATE TRIGGER count_rewrite BEFORE UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION count_rewrite();`,
+  );
+  return async () => Number((await query<{ n: string }>(url, "SELECT count(*) AS n FROM public.rewrites"))[0]?.n);
+}

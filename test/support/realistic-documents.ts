@@ -1,7 +1,7 @@
 import { Decimal128, Double, Int32, Long, ObjectId, type Document } from "mongodb";
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same documents on every machine. */
-function random(seed: number): () => number {
+/** A small seeded PRNG (mulberry32): the same seed gives the same values on every machine. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -22,7 +22,7 @@ const BASE_TIME = Date.UTC(2024, 0, 1);
  * The same index always gives the same document.
  */
 export function realisticDocument(index: number, size = 1_024): Document {
-  const next = random(index + 1);
+  const next = seededRandom(index + 1);
   const word = (): string => WORDS[Math.floor(next() * WORDS.length)] ?? "river";
   const items = Array.from({ length: 1 + Math.floor(next() * 4) }, (_, line) => ({
     line: new Int32(line + 1),

@@ -7,7 +7,7 @@ import { keyText } from "../../../src/codec/key-text.js";
 import { encodeIdBound } from "../../../src/snapshot/id-bound.js";
 import type { IdRange } from "../../../src/snapshot/snapshot-contract.js";
 import { createDatabase } from "../../support/postgres-server.js";
-import { query } from "../../support/postgres-sink-fixture.js";
+import { createRewriteCountingTable, query } from "../../support/postgres-sink-fixture.js";
 import { realisticDocuments } from "../../support/realistic-documents.js";
 import { postgresUrl } from "../../support/requirements.js";
 import { waitFor } from "../../support/wait-for.js";
@@ -46,13 +46,7 @@ describe("snapshot under kill -9", () => {
 
   it("continues with the unfinished ranges only, each from its last committed chunk, and ends with every document exactly", { timeout: 300_000 }, async () => {
     // Counts the rows written again: a restart may re-copy only the one document it resumes from per range.
-    await query(
-      url,
-      `CREATE TABLE public.rewrites (n int NOT NULL);
-       CREATE TABLE public.shop_orders (_id text PRIMARY KEY, doc jsonb NOT NULL, _cluster_time timestamptz NOT NULL, _synced_at timestamptz NOT NULL DEFAULT now());
-       CREATE FUNCTION count_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.rewrites VALUES (1); RETURN NEW; END $$;
-       CREATE TRIGGER count_rewrite BEFORE UPDATE ON public.shop_orders FOR EACH ROW EXECUTE FUNCTION count_rewrite();`,
-    );
+    const rewrites = await createRewriteCountingTable(url, "public.shop_orders");
 
     const slow = runWorker(url, 40);
     let exited = false;
@@ -92,8 +86,7 @@ describe("snapshot under kill -9", () => {
       expect(readFrom.get(upper), `range ${range.range_no}`).toBe(range.resume_from ?? range.lower);
     }
     const partly = unfinished.filter((range) => range.resume_from !== null).length;
-    const [{ count: rewrites } = { count: "" }] = await query<{ count: string }>(url, "SELECT count(*) FROM public.rewrites");
-    expect(Number(rewrites)).toBe(partly);
+    expect(await rewrites()).toBe(partly);
 
     const expected = realisticDocuments(TOTAL, 300);
     const rows = await query<{ _id: string; doc: unknown }>(url, "SELECT _id, doc FROM public.shop_orders");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Decimal128, Double, Int32, Long, ObjectId } from "mongodb";
 import { expect, it } from "vitest";
 import { createDatabase } from "../../support/postgres-server.js";
-import { query } from "../../support/postgres-sink-fixture.js";
+import { createRewriteCountingTable, query } from "../../support/postgres-sink-fixture.js";
 import { realisticDocuments } from "../../support/realistic-documents.js";
 import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
 import { finished, runCli, startCli } from "../../support/run-cli.js";
@@ -136,13 +136,7 @@ describeWithMongo("sync: initial snapshot", () => {
     const url = await createDatabase(postgresUrl(), "snapshot_kill9");
     await client.db("snap_kill").dropDatabase();
     await client.db("snap_kill").collection("orders").insertMany(realisticDocuments(40_000, 512));
-    await query(
-      url,
-      `CREATE TABLE public.rewrites (n int NOT NULL);
-       CREATE TABLE public.snap_kill_orders (_id text PRIMARY KEY, doc jsonb NOT NULL, _cluster_time timestamptz NOT NULL, _synced_at timestamptz NOT NULL DEFAULT now());
-       CREATE FUNCTION count_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.rewrites VALUES (1); RETURN NEW; END $$;
-       CREATE TRIGGER count_rewrite BEFORE UPDATE ON public.snap_kill_orders FOR EACH ROW EXECUTE FUNCTION count_rewrite();`,
-    );
+    const rewrites = await createRewriteCountingTable(url, "public.snap_kill_orders");
     const configFile = join(await mkdtemp(join(tmpdir(), "tributary-snapshot-")), "config.yml");
     await writeFile(configFile, "snapshot:\n  chunkSize: 250\n  rangeSize: 4000\n");
     const args = ["snapshot", "--config", configFile, "--from", mongo.uri(), "--to", url, "--include", "snap_kill.orders", "--snapshot-parallelism", "2", "--log-level", "warn"];
@@ -160,7 +154,6 @@ describeWithMongo("sync: initial snapshot", () => {
     const second = await runCli(args);
     expect(second.code, second.stderr).toBe(0);
     await waitForConvergence(client, url, { db: "snap_kill", coll: "orders" }, "public.snap_kill_orders");
-    const [rewrites] = await query<{ n: string }>(url, "SELECT count(*) AS n FROM public.rewrites");
-    expect(Number(rewrites?.n)).toBeLessThanOrEqual(Number(unfinished[0]?.n));
+    expect(await rewrites()).toBeLessThanOrEqual(Number(unfinished[0]?.n));
   });
 });

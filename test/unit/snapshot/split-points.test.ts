@@ -3,18 +3,7 @@ import { describe, expect, it } from "vitest";
 import { compareBsonValues } from "../../../src/snapshot/bson-order.js";
 import type { IdRange } from "../../../src/snapshot/snapshot-contract.js";
 import { chooseSplitPoints, rangesFromSplitPoints } from "../../../src/snapshot/split-points.js";
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same values on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from "../../support/realistic-documents.js";
 
 type IdMaker = (random: () => number, index: number) => unknown;
 
@@ -65,7 +54,7 @@ const mixedOf: IdMaker = (random, index) => {
 
 /** About `count` distinct ids (as a unique `_id` index would hold them), in random order. */
 function population(make: IdMaker, count: number, seed: number): unknown[] {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const made = Array.from({ length: count }, (_, index) => ({ id: make(random, index), index }));
   const sorted = [...made].sort((a, b) => compareBsonValues(a.id, b.id));
   const repeats = new Set(sorted.filter((each, at) => at > 0 && compareBsonValues(sorted[at - 1]?.id, each.id) === 0).map((each) => each.index));
@@ -74,7 +63,7 @@ function population(make: IdMaker, count: number, seed: number): unknown[] {
 
 /** What `$sample` gives: `size` picks, repeats possible, here left in random order. */
 function sampleOf(ids: readonly unknown[], size: number, seed: number): unknown[] {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   return Array.from({ length: size }, () => ids[Math.floor(random() * ids.length)]);
 }
 
