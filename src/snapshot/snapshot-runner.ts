@@ -16,13 +16,14 @@ export interface SnapshotSettings {
   readonly rangeSize: number;
 }
 
+/** @public */
 export interface SnapshotRunOptions extends SnapshotSettings {
   readonly logger: Logger;
   readonly signal: AbortSignal;
   readonly progress?: SnapshotProgress;
 }
 
-/** What a snapshot run did. */
+/** What a snapshot run did. @public */
 export interface SnapshotOutcome {
   /** Collections whose snapshot completed in this run. */
   readonly copied: readonly string[];
@@ -54,6 +55,7 @@ const MAX_RANGES_PER_COLLECTION = 1_000;
  * and a range's progress is committed with its rows, so a restart continues with what is left.
  * Changes made while the snapshot runs are applied by the stream afterwards (applies are
  * idempotent by key, so the overlap is harmless).
+ * @public
  */
 export async function runSnapshot(source: SnapshotSource, target: SnapshotTarget, options: SnapshotRunOptions): Promise<SnapshotOutcome> {
   const included = await source.listCollections();
