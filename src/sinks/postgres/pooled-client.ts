@@ -20,3 +20,27 @@ export async function withPooledClient<T>(connect: () => Promise<pg.PoolClient>,
     client.release(broken);
   }
 }
+
+/** State kept in memory alongside a transaction (the table registry, a layout): it lasts only if the transaction commits. */
+export interface TransactionStaged {
+  commit?(): void;
+  rollback?(): void;
+}
+
+/**
+ * Runs `work` in a transaction on `client`: COMMIT and then `staged` commits, or `staged` rolls
+ * back and then ROLLBACK (a failed ROLLBACK discards the connection) and the error is thrown.
+ */
+export async function inTransaction<T>(client: pg.PoolClient, discard: (error: Error) => void, work: () => Promise<T>, staged: readonly TransactionStaged[] = []): Promise<T> {
+  await client.query("BEGIN");
+  try {
+    const result = await work();
+    await client.query("COMMIT");
+    for (const each of staged) each.commit?.();
+    return result;
+  } catch (error) {
+    for (const each of staged) each.rollback?.();
+    await client.query("ROLLBACK").catch(discard);
+    throw error;
+  }
+}

@@ -17,7 +17,7 @@ import { InferredLayout } from "./relational/inferred-layout.js";
 import { RelationalLayout } from "./relational/relational-layout.js";
 import { PostgresSnapshotTarget } from "./snapshot/postgres-snapshot-target.js";
 import { SnapshotTables } from "./snapshot/snapshot-tables.js";
-import { withPooledClient } from "./pooled-client.js";
+import { inTransaction, withPooledClient } from "./pooled-client.js";
 import { quoteIdent } from "./sql.js";
 import type { TableLayout } from "./table-layout.js";
 import { TableRegistry } from "./table-registry.js";
@@ -197,28 +197,24 @@ export class PostgresSink implements Sink {
   };
 
   private applyOnce(batch: Batch): Promise<void> {
-    return withPooledClient(this.connect, async (client, discard) => {
-      await client.query("BEGIN");
-      try {
-        for (const step of planBatch(batch.events)) {
-          if (step.kind === "command") {
-            await applyCommand(client, step.event, { registry: this.registry, layout: this.layout, policy: this.options.commands ?? DEFAULT_COMMAND_POLICY, logger: this.options.logger });
-            continue;
+    return withPooledClient(this.connect, (client, discard) =>
+      inTransaction(
+        client,
+        discard,
+        async () => {
+          for (const step of planBatch(batch.events)) {
+            if (step.kind === "command") {
+              await applyCommand(client, step.event, { registry: this.registry, layout: this.layout, policy: this.options.commands ?? DEFAULT_COMMAND_POLICY, logger: this.options.logger });
+              continue;
+            }
+            await this.layout.prepare?.(client, step.namespace, step.changes, this.registry.lookup(step.namespace) !== undefined);
+            const ref = await this.registry.ensure(client, step.namespace);
+            await this.layout.write(client, ref, step.changes);
           }
-          await this.layout.prepare?.(client, step.namespace, step.changes, this.registry.lookup(step.namespace) !== undefined);
-          const ref = await this.registry.ensure(client, step.namespace);
-          await this.layout.write(client, ref, step.changes);
-        }
-        await this.checkpoint.advance(client, this.committed, batch.position);
-        await client.query("COMMIT");
-        this.registry.commit();
-        this.layout.commit?.();
-      } catch (error) {
-        this.registry.rollback();
-        this.layout.rollback?.();
-        await client.query("ROLLBACK").catch(discard);
-        throw error;
-      }
-    });
+          await this.checkpoint.advance(client, this.committed, batch.position);
+        },
+        [this.registry, this.layout],
+      ),
+    );
   }
 }

@@ -9,7 +9,7 @@ import { splitNamespace, type ChangeEvent } from "../../../source/change-event.j
 import type { RejectionHandler } from "../dead-letters.js";
 import { isTransientPostgresError, mapPostgresApplyError } from "../postgres-errors.js";
 import { RawLayout } from "../raw-layout.js";
-import { withPooledClient } from "../pooled-client.js";
+import { inTransaction, withPooledClient } from "../pooled-client.js";
 import { qualifiedName } from "../sql.js";
 import type { TableLayout, TableRef } from "../table-layout.js";
 import type { TableRegistry } from "../table-registry.js";
@@ -136,27 +136,12 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
     return this.withClient(async (client, discard) => {
       // The staging table is created outside any transaction, so that a rollback cannot take it away.
       await this.copier?.prepare(client);
-      await client.query("BEGIN");
-      try {
-        const result = await work(client);
-        await client.query("COMMIT");
-        if (staged) this.settle("commit");
-        return result;
-      } catch (error) {
-        if (staged) this.settle("rollback");
-        await client.query("ROLLBACK").catch(discard);
-        throw error;
-      }
+      return inTransaction(client, discard, () => work(client), staged ? [this.options.registry, this.options.layout] : []);
     });
   }
 
   private withClient<T>(work: (client: pg.PoolClient, discard: (error: Error) => void) => Promise<T>): Promise<T> {
     return withPooledClient(() => this.pool.connect(), work);
-  }
-
-  private settle(outcome: "commit" | "rollback"): void {
-    this.options.registry[outcome]();
-    this.options.layout[outcome]?.();
   }
 
   /** Runs `work` once every earlier exclusive work has settled, and before any later one starts. */
