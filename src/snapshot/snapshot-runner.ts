@@ -61,28 +61,30 @@ export async function runSnapshot(source: SnapshotSource, target: SnapshotTarget
   const included = await source.listCollections();
   const stored = await target.loadSnapshots();
   const work = selectSnapshotWork(options.mode, included, stored);
-  const starting = work.filter((each) => each.kind === "start");
-  // Fixed before the first read: every change after it reaches the target through the stream.
-  const startedAt = starting.length > 0 ? await source.startPosition() : undefined;
+  let startedAt: Position | undefined;
+  const ranges: RangeWork[][] = [];
+  for (const each of work) {
+    if (each.kind === "resume") {
+      ranges.push(resumeRanges(each.state, options));
+      continue;
+    }
+    // Fixed before anything is read: every change after it reaches the target through the stream.
+    startedAt ??= await source.startPosition();
+    ranges.push(await startRanges(each.namespace, startedAt, source, target, options));
+  }
   if (work.length > 0) {
     options.logger.info(
-      { collections: work.length, resumed: work.length - starting.length, startedAt: startedAt ? positionDate(startedAt).toISOString() : undefined, parallelism: options.parallelism },
+      { collections: work.length, resumed: work.filter((each) => each.kind === "resume").length, startedAt: startedAt ? positionDate(startedAt).toISOString() : undefined, parallelism: options.parallelism },
       "snapshot starting",
     );
   }
-  const ranges: RangeWork[][] = [];
-  for (const each of work) {
-    ranges.push(each.kind === "resume" ? resumeRanges(each.state, options) : await startRanges(each.namespace, startedAt ?? (await source.startPosition()), source, target, options));
-  }
-  const finished = new Set([...stored].flatMap(([namespace, state]) => (state.status === "done" ? [namespace] : [])));
-  const copied: string[] = [];
+  const copied = new Set<string>();
   // A collection is finished as soon as its last range commits, not when every collection is.
   const finish = async (namespace: string): Promise<void> => {
     await target.finishSnapshot(namespace);
     options.progress?.finishCollection(namespace);
     options.logger.info({ collection: namespace }, "snapshot of collection complete");
-    finished.add(namespace);
-    copied.push(namespace);
+    copied.add(namespace);
   };
   const rangesLeft = new Map(work.map((each, index) => [each.namespace, ranges[index]?.length ?? 0]));
   for (const [namespace, left] of rangesLeft) if (left === 0) await finish(namespace);
@@ -91,12 +93,12 @@ export async function runSnapshot(source: SnapshotSource, target: SnapshotTarget
     rangesLeft.set(range.namespace, left);
     if (left === 0) await finish(range.namespace);
   });
-  const complete = !options.signal.aborted && work.every((each) => finished.has(each.namespace));
+  const complete = !options.signal.aborted && copied.size === work.length;
   const starts = included.flatMap((namespace) => {
     const at = stored.get(namespace)?.startedAt ?? (work.some((each) => each.namespace === namespace && each.kind === "start") ? startedAt : undefined);
     return at ? [at] : [];
   });
-  const inOrder = work.flatMap((each) => (copied.includes(each.namespace) ? [each.namespace] : []));
+  const inOrder = work.flatMap((each) => (copied.has(each.namespace) ? [each.namespace] : []));
   return { copied: inOrder, documents, complete, handover: starts.sort(comparePositions)[0] };
 }
 
