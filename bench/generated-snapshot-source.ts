@@ -1,7 +1,7 @@
 import { ObjectId, type Document } from "mongodb";
 import { prefetchChunks } from "../src/snapshot/prefetch-chunks.js";
-import type { IdRange, SnapshotSource } from "../src/snapshot/snapshot-contract.js";
-import { makePosition, type Position } from "../src/source/position.js";
+import type { IdRange, SnapshotSource } from "../src/core/snapshot-contract.js";
+import { makePosition, type Position } from "../src/core/position.js";
 import { tokenAt } from "../test/support/events.js";
 import { indexOfObjectId, objectIdAt, type DocumentGenerator } from "./generated-documents.js";
 

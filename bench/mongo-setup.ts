@@ -1,6 +1,6 @@
 import { MongoClient } from "mongodb";
-import { redactSecrets } from "../src/errors/redact.js";
-import { splitNamespace } from "../src/source/change-event.js";
+import { redactSecrets } from "../src/core/redact.js";
+import { splitNamespace } from "../src/core/change-event.js";
 import { describeMongoUnavailable, startMongoReplicaSet } from "../test/support/mongodb-server.js";
 import type { DocumentGenerator } from "./generated-documents.js";
 

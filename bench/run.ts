@@ -3,7 +3,7 @@
 // scenario in a child process of its own (for its peak RSS); prints one table and writes every
 // number to a JSON file. Nothing here fails on a timing: a run fails only when something breaks.
 
-import { redactSecrets, redactedMessage } from "../src/errors/redact.js";
+import { redactSecrets, redactedMessage } from "../src/core/redact.js";
 import { startPostgres } from "../test/support/postgres-server.js";
 import { describeMachine } from "./machine.js";
 import { findMongo, type MongoAvailability } from "./mongo-setup.js";

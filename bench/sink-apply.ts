@@ -6,9 +6,9 @@
 import { performance } from "node:perf_hooks";
 import { BSON, type Document } from "mongodb";
 import pg from "pg";
-import { inferMapping } from "../src/mapping/infer/infer-mapping.js";
-import { parseMapping } from "../src/mapping/load-mapping.js";
-import { silentLogger } from "../src/observability/logger.js";
+import { inferMapping } from "../src/sinks/postgres/mapping/infer/infer-mapping.js";
+import { parseMapping } from "../src/sinks/postgres/mapping/load-mapping.js";
+import { silentLogger } from "../src/core/logger.js";
 import { PostgresSink, type PostgresSinkOptions } from "../src/sinks/postgres/postgres-sink.js";
 import { makeEvent } from "../test/support/events.js";
 import { realisticDocuments } from "../test/support/realistic-documents.js";

@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
 import { MongoClient, type ChangeStreamDocument, type Document } from "mongodb";
 import { validateConfig } from "../src/config/load-config.js";
-import { silentLogger } from "../src/observability/logger.js";
+import { silentLogger } from "../src/core/logger.js";
 import { runSync } from "../src/runtime/sync-runner.js";
-import { splitNamespace } from "../src/source/change-event.js";
+import { splitNamespace } from "../src/core/change-event.js";
 import { percentile } from "./percentile.js";
 import type { Measured } from "./snapshot-scenarios.js";
 

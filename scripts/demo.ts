@@ -8,9 +8,10 @@ import { parseArgs } from "node:util";
 import { Decimal128, MongoClient, ObjectId, type ClientSession, type Db } from "mongodb";
 import pg from "pg";
 import { validateConfig } from "../src/config/load-config.js";
-import { createLogger, type Logger } from "../src/observability/logger.js";
+import type { Logger } from "../src/core/logger.js";
+import { createLogger } from "../src/observability/logger.js";
 import { runSync } from "../src/runtime/sync-runner.js";
-import { clusterTimeOfToken } from "../src/source/position.js";
+import { clusterTimeOfToken } from "../src/core/position.js";
 import { describeMongoUnavailable, startMongoReplicaSet, type MongoHandle } from "../test/support/mongodb-server.js";
 import { createDatabase, startPostgres, type PostgresHandle } from "../test/support/postgres-server.js";
 

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
-import type { Position } from "../source/position.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
+import type { Position } from "../core/position.js";
 import { positionFromRecord, positionToRecord } from "./position-record.js";
-import type { ResumePointStore } from "./resume-point-store.js";
+import type { ResumePointStore } from "../core/resume-point-store.js";
 
 /**
  * Keeps the position in a JSON file (`resumeToken`, `clusterTime`, `date`, `savedAt`). Each

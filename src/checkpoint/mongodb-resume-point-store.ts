@@ -1,10 +1,10 @@
 import { MongoClient, type Collection } from "mongodb";
-import { ErrorCode } from "../errors/error-codes.js";
-import { redactSecrets, redactedMessage } from "../errors/redact.js";
-import { TributaryError } from "../errors/tributary-error.js";
-import type { Position } from "../source/position.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { redactSecrets, redactedMessage } from "../core/redact.js";
+import { TributaryError } from "../core/tributary-error.js";
+import type { Position } from "../core/position.js";
 import { positionFromRecord, positionToRecord, type PositionRecord } from "./position-record.js";
-import type { ResumePointStore } from "./resume-point-store.js";
+import type { ResumePointStore } from "../core/resume-point-store.js";
 
 /** @public */
 export interface MongoResumePointStoreOptions {

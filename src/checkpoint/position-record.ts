@@ -1,7 +1,7 @@
-import { Timestamp } from "mongodb";
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
-import { makePosition, positionDate, type Position } from "../source/position.js";
+import { Timestamp } from "../core/bson.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
+import { makePosition, positionDate, type Position } from "../core/position.js";
 
 /**
  * A position as stores keep it: plain JSON a person can read (`clusterTime` as ISO date

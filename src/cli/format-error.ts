@@ -1,4 +1,4 @@
-import { isTributaryError } from "../errors/tributary-error.js";
+import { isTributaryError } from "../core/tributary-error.js";
 
 /**
  * One line for users (`tributary: error: <what> [code]`); with `verbose`, the stack and the

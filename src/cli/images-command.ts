@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import type { MongoClient } from "mongodb";
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
 import type * as ChangeStreamImages from "../source/change-stream-images.js";
 
 /** The flags of `tributary images enable|status`, as commander parses them. */

@@ -1,13 +1,13 @@
 import { Command, CommanderError, Option } from "commander";
-import { redactSecrets } from "../errors/redact.js";
+import { redactSecrets } from "../core/redact.js";
 import { createLogger } from "../observability/logger.js";
 import { configFromFlags, type SyncFlags } from "./sync-options.js";
 import { formatError } from "./format-error.js";
 import { imagesCommand } from "./images-command.js";
 import { mappingCommand } from "./mapping-command.js";
 import { collect, positiveInteger } from "./option-parsers.js";
-import { ErrorCode } from "../errors/error-codes.js";
-import { isTributaryError } from "../errors/tributary-error.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { isTributaryError } from "../core/tributary-error.js";
 import { SnapshotModes } from "../snapshot/snapshot-mode.js";
 
 const EXIT_FAILURE = 1;

@@ -1,9 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { stringify } from "yaml";
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
-import type { MappingFile } from "../mapping/mapping-file-schema.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
+import type { MappingFile } from "../sinks/postgres/mapping/mapping-file-schema.js";
 import { createLogger } from "../observability/logger.js";
 import { collect, positiveInteger } from "./option-parsers.js";
 

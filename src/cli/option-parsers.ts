@@ -1,5 +1,5 @@
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
 
 /** For repeatable options: each occurrence adds a value. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];

@@ -13,9 +13,9 @@ import {
   ObjectId,
   Timestamp,
   type Document,
-} from "mongodb";
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
+} from "../core/bson.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
 
 /**
  * A JSON value as it is sent to and read back from a PostgreSQL `jsonb` column.

@@ -1,4 +1,4 @@
-import type { Decimal128, Document, Long, ObjectId } from "mongodb";
+import type { Decimal128, Document, Long, ObjectId } from "bson";
 import { encodeValue } from "./document-codec.js";
 
 /**

@@ -1,7 +1,6 @@
-import { pino, type Logger } from "pino";
+import { pino } from "pino";
 import { PinoPretty } from "pino-pretty";
-
-export type { Logger };
+import type { Logger } from "../core/logger.js";
 
 /** @public */
 export interface LoggerOptions {
@@ -23,9 +22,4 @@ export function createLogger(options: LoggerOptions): Logger {
     );
   }
   return pino({ level: options.level, base: undefined }, pino.destination({ dest: 2, sync: true }));
-}
-
-/** A logger that discards everything, for library use without logs. */
-export function silentLogger(): Logger {
-  return pino({ level: "silent" });
 }

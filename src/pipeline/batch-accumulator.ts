@@ -1,7 +1,7 @@
-import type { Batch } from "../sinks/sink.js";
-import { sameTransaction, type ChangeEvent } from "../source/change-event.js";
+import type { Batch } from "../core/sink.js";
+import { sameTransaction, type ChangeEvent } from "../core/change-event.js";
 import type { SourceItem } from "../source/change-stream-source.js";
-import { comparePositions, type Position } from "../source/position.js";
+import { comparePositions, type Position } from "../core/position.js";
 
 /** @public */
 export interface BatchLimits {

@@ -1,5 +1,5 @@
-import type { ChangeEvent } from "../source/change-event.js";
-import type { NamespaceFilter } from "./namespace-filter.js";
+import type { ChangeEvent } from "../core/change-event.js";
+import type { NamespaceFilter } from "../core/namespace-filter.js";
 
 /**
  * What the sink should see of an event, given the namespaces a pipeline syncs: the event

@@ -1,9 +1,9 @@
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
-import { inferMapping } from "../mapping/infer/infer-mapping.js";
-import type { MappingFile } from "../mapping/mapping-file-schema.js";
-import type { Logger } from "../observability/logger.js";
-import { NamespaceFilter } from "../pipeline/namespace-filter.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
+import { inferMapping } from "../sinks/postgres/mapping/infer/infer-mapping.js";
+import type { MappingFile } from "../sinks/postgres/mapping/mapping-file-schema.js";
+import type { Logger } from "../core/logger.js";
+import { NamespaceFilter } from "../core/namespace-filter.js";
 import { connectMongo } from "../source/mongo-connection.js";
 import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
 

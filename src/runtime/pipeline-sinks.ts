@@ -1,11 +1,11 @@
-import { openResumePointStore } from "../checkpoint/open-resume-point-store.js";
+import { openResumePointStore } from "./open-resume-point-store.js";
 import type { PositionsConfig, SinkConfig, TributaryConfig } from "../config/config-schema.js";
-import { loadMapping } from "../mapping/load-mapping.js";
-import type { RelationalMapping } from "../mapping/table-mapping.js";
-import type { Logger } from "../observability/logger.js";
+import { loadMapping } from "../sinks/postgres/mapping/load-mapping.js";
+import type { RelationalMapping } from "../sinks/postgres/mapping/table-mapping.js";
+import type { Logger } from "../core/logger.js";
 import { PostgresSink } from "../sinks/postgres/postgres-sink.js";
 import { buildSink } from "../sinks/sink-resolver.js";
-import type { Sink } from "../sinks/sink.js";
+import type { Sink } from "../core/sink.js";
 
 /** The sinks of a pipeline: the PostgreSQL target (when configured) first, then the listed sinks. */
 export interface PipelineSinks {

@@ -1,6 +1,6 @@
-import type { Logger } from "../observability/logger.js";
+import type { Logger } from "../core/logger.js";
 import type { BatchAccumulator } from "../pipeline/batch-accumulator.js";
-import type { Batch, Sink } from "../sinks/sink.js";
+import type { Batch, Sink } from "../core/sink.js";
 import type { SourceItem } from "../source/change-stream-source.js";
 import type { SyncStats } from "./sync-stats.js";
 

@@ -1,6 +1,6 @@
-import type { Logger } from "../observability/logger.js";
-import type { Batch, Sink } from "../sinks/sink.js";
-import { comparePositions, positionDate, type Position } from "../source/position.js";
+import type { Logger } from "../core/logger.js";
+import type { Batch, Sink } from "../core/sink.js";
+import { comparePositions, positionDate, type Position } from "../core/position.js";
 
 interface Lane {
   readonly sink: Sink;

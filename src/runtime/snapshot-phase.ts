@@ -1,13 +1,13 @@
 import type { TributaryConfig } from "../config/config-schema.js";
-import type { Logger } from "../observability/logger.js";
-import type { NamespaceFilter } from "../pipeline/namespace-filter.js";
+import type { Logger } from "../core/logger.js";
+import type { NamespaceFilter } from "../core/namespace-filter.js";
 import type { PostgresSink } from "../sinks/postgres/postgres-sink.js";
-import { MongoSnapshotSource } from "../snapshot/mongo-snapshot-source.js";
+import { MongoSnapshotSource } from "../source/mongo-snapshot-source.js";
 import { startProgressReporter } from "../snapshot/progress-reporter.js";
 import { SnapshotProgress } from "../snapshot/snapshot-progress.js";
 import { runSnapshot, type SnapshotOutcome } from "../snapshot/snapshot-runner.js";
 import type { MongoDeployment } from "../source/mongo-connection.js";
-import { comparePositions, type Position } from "../source/position.js";
+import { comparePositions, type Position } from "../core/position.js";
 
 export interface SnapshotPhaseContext {
   readonly config: TributaryConfig;

@@ -1,14 +1,14 @@
 import type { TributaryConfig } from "../config/config-schema.js";
-import type { Logger } from "../observability/logger.js";
-import type { RelationalMapping } from "../mapping/table-mapping.js";
+import type { Logger } from "../core/logger.js";
+import type { RelationalMapping } from "../sinks/postgres/mapping/table-mapping.js";
 import { BatchAccumulator } from "../pipeline/batch-accumulator.js";
 import { routeEvent } from "../pipeline/event-router.js";
-import { NamespaceFilter } from "../pipeline/namespace-filter.js";
+import { NamespaceFilter } from "../core/namespace-filter.js";
 import type { PostgresSink } from "../sinks/postgres/postgres-sink.js";
 import { ChangeStreamSource } from "../source/change-stream-source.js";
 import { connectMongo, type MongoDeployment } from "../source/mongo-connection.js";
 import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
-import { positionDate } from "../source/position.js";
+import { positionDate } from "../core/position.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
 import { buildPipelineSinks } from "./pipeline-sinks.js";
 import { pumpChanges } from "./pump-changes.js";

@@ -1,6 +1,6 @@
-import type { Logger } from "../observability/logger.js";
-import type { Batch } from "../sinks/sink.js";
-import { positionDate } from "../source/position.js";
+import type { Logger } from "../core/logger.js";
+import type { Batch } from "../core/sink.js";
+import { positionDate } from "../core/position.js";
 
 const REPORT_INTERVAL_MS = 10_000;
 

@@ -1,7 +1,7 @@
-import type { ResumePointStore } from "../checkpoint/resume-point-store.js";
-import type { ChangeEvent } from "../source/change-event.js";
-import type { Position } from "../source/position.js";
-import type { Batch, Sink } from "./sink.js";
+import type { ResumePointStore } from "../core/resume-point-store.js";
+import type { ChangeEvent } from "../core/change-event.js";
+import type { Position } from "../core/position.js";
+import type { Batch, Sink } from "../core/sink.js";
 
 /**
  * The part of a non-transactional sink that writes: events in stream order, resolving once

@@ -1,5 +1,5 @@
-import { BSON, type Document } from "mongodb";
-import { formatNamespace, type ChangeEvent } from "../source/change-event.js";
+import { BSON, type Document } from "../core/bson.js";
+import { formatNamespace, type ChangeEvent } from "../core/change-event.js";
 
 /** How BSON types appear in JSON: relaxed (`42`, `{"$date": "…"}`) or canonical (`{"$numberInt": "42"}`, lossless). @public */
 export type ExtendedJsonFormat = "relaxed" | "canonical";

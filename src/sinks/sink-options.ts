@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
 
 /**
  * Validates the `options` of a sink's config entry against `schema`. Every problem is named by

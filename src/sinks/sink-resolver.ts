@@ -1,13 +1,13 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
 import { docManagerSink } from "./docmanager/doc-manager-sink.js";
 import type { DocManager } from "./docmanager/doc-manager.js";
 import { parseSinkOptions } from "./sink-options.js";
 import { entryOfPath, findInstalledPackage, isPathSpecifier } from "./plugin-module.js";
-import type { Sink, SinkContext, SinkFactory } from "./sink.js";
+import type { Sink, SinkContext, SinkFactory } from "../core/sink.js";
 
 // Loaded on first use, so a pipeline pays only for the sinks it has.
 const BUILT_IN_SINKS: Readonly<Record<string, () => Promise<SinkFactory>>> = {

@@ -1,6 +1,6 @@
-import type { Binary, BSONRegExp, Code, DBRef, Decimal128, Document, Long, ObjectId, Timestamp } from "mongodb";
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
+import type { Binary, BSONRegExp, Code, DBRef, Decimal128, Document, Long, ObjectId, Timestamp } from "bson";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
 
 /**
  * The rank of each BSON type in MongoDB's comparison order (the server's canonical types):

@@ -1,4 +1,4 @@
-import { BSON } from "mongodb";
+import { BSON } from "../core/bson.js";
 
 const { EJSON } = BSON;
 

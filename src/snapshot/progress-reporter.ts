@@ -1,4 +1,4 @@
-import type { Logger } from "../observability/logger.js";
+import type { Logger } from "../core/logger.js";
 import { formatProgressTable } from "./progress-format.js";
 import type { CopyFigures, SnapshotProgress } from "./snapshot-progress.js";
 
@@ -136,7 +136,7 @@ function aroundLogLines(logger: Logger, around: (write: () => void) => void): Lo
       if (typeof property === "string" && LEVELS.has(property)) {
         return (...args: unknown[]): void => {
           // Disabled levels write nothing: no reason to redraw.
-          if (target.isLevelEnabled(property)) around(() => method.apply(target, args));
+          if (target.isLevelEnabled?.(property) ?? true) around(() => method.apply(target, args));
         };
       }
       return value;

@@ -1,4 +1,4 @@
-import type { CollectionSnapshotState } from "./snapshot-contract.js";
+import type { CollectionSnapshotState } from "../core/snapshot-contract.js";
 
 /**
  * When collections are copied before streaming:

@@ -1,5 +1,5 @@
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
 
 /** The figures of one collection (or of all of them together), as a progress display shows them. */
 export interface CopyFigures {

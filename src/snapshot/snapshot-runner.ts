@@ -1,7 +1,7 @@
-import type { Logger } from "../observability/logger.js";
-import { comparePositions, positionDate, type Position } from "../source/position.js";
+import type { Logger } from "../core/logger.js";
+import { comparePositions, positionDate, type Position } from "../core/position.js";
 import { runParallel } from "./run-parallel.js";
-import type { CollectionSnapshotState, IdRange, SnapshotSource, SnapshotTarget } from "./snapshot-contract.js";
+import type { CollectionSnapshotState, IdRange, SnapshotSource, SnapshotTarget } from "../core/snapshot-contract.js";
 import { selectSnapshotWork, type SnapshotMode } from "./snapshot-mode.js";
 import type { SnapshotProgress } from "./snapshot-progress.js";
 

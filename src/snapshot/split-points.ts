@@ -1,5 +1,5 @@
 import { compareBsonValues } from "./bson-order.js";
-import type { IdRange } from "./snapshot-contract.js";
+import type { IdRange } from "../core/snapshot-contract.js";
 
 /**
  * Up to `rangeCount - 1` split points, evenly spaced through a sample of `_id`s, distinct and

@@ -1,10 +1,10 @@
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError, type MongoClient } from "mongodb";
-import { ErrorCode } from "../errors/error-codes.js";
-import { mapMongoError } from "../errors/mongo-error-mapper.js";
-import { redactSecrets } from "../errors/redact.js";
-import { TributaryError } from "../errors/tributary-error.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { mapMongoError } from "./mongo-error-mapper.js";
+import { redactSecrets } from "../core/redact.js";
+import { TributaryError } from "../core/tributary-error.js";
 import { collectionNamespaceProblem } from "./mongo-names.js";
-import { splitNamespace } from "./change-event.js";
+import { splitNamespace } from "../core/change-event.js";
 
 const NAMESPACE_NOT_FOUND = 26;
 const UNAUTHORIZED = 13;

@@ -1,11 +1,11 @@
 import type { ChangeStream, ChangeStreamOptions, Document } from "mongodb";
-import { isRetryableStreamError, mapMongoError } from "../errors/mongo-error-mapper.js";
-import type { Logger } from "../observability/logger.js";
-import { backoffDelay, sleep, type BackoffOptions } from "./backoff.js";
-import type { ChangeEvent } from "./change-event.js";
+import { isRetryableStreamError, mapMongoError } from "./mongo-error-mapper.js";
+import type { Logger } from "../core/logger.js";
+import { backoffDelay, sleep, type BackoffOptions } from "../core/retry.js";
+import type { ChangeEvent } from "../core/change-event.js";
 import { LOSSLESS_BSON_OPTIONS, type MongoDeployment } from "./mongo-connection.js";
 import { normalizeChange } from "./normalize-change.js";
-import { makePosition, type Position, type ResumeToken } from "./position.js";
+import { makePosition, type Position, type ResumeToken } from "../core/position.js";
 import { describeScope, openScopedStream, type WatchScope } from "./watch-scope.js";
 
 /**

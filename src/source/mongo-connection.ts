@@ -1,8 +1,8 @@
 import { MongoClient, type MongoClientOptions } from "mongodb";
-import { mapMongoError, notReplicaSetError } from "../errors/mongo-error-mapper.js";
-import { ErrorCode } from "../errors/error-codes.js";
-import { redactSecrets, redactedMessage } from "../errors/redact.js";
-import { TributaryError } from "../errors/tributary-error.js";
+import { mapMongoError, notReplicaSetError } from "./mongo-error-mapper.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { redactSecrets, redactedMessage } from "../core/redact.js";
+import { TributaryError } from "../core/tributary-error.js";
 
 /** What the source learned about the deployment when it connected. */
 export interface MongoDeployment {

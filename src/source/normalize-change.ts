@@ -1,6 +1,6 @@
 import { Binary, type Document, Timestamp } from "mongodb";
-import { CommandOps, DataOps, type ChangeEvent, type ChangeOp, type Namespace, type TransactionId } from "./change-event.js";
-import { makePosition, type ResumeToken } from "./position.js";
+import { CommandOps, DataOps, type ChangeEvent, type ChangeOp, type Namespace, type TransactionId } from "../core/change-event.js";
+import { makePosition, type ResumeToken } from "../core/position.js";
 
 const KNOWN_OPS: readonly string[] = [...DataOps, ...CommandOps, "invalidate"];
 

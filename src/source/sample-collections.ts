@@ -1,7 +1,7 @@
 import type { Document, MongoClient } from "mongodb";
-import { mapMongoError } from "../errors/mongo-error-mapper.js";
-import type { NamespaceFilter } from "../pipeline/namespace-filter.js";
-import { splitNamespace } from "./change-event.js";
+import { mapMongoError } from "./mongo-error-mapper.js";
+import type { NamespaceFilter } from "../core/namespace-filter.js";
+import { splitNamespace } from "../core/change-event.js";
 import { LOSSLESS_BSON_OPTIONS } from "./mongo-connection.js";
 import { hasGlob } from "./watch-scope.js";
 

@@ -1,5 +1,5 @@
 import type { SourceItem } from "../source/change-stream-source.js";
-import type { Position } from "../source/position.js";
+import type { Position } from "../core/position.js";
 
 /**
  * What a watcher reads from. `watch()` uses a MongoDB change stream; the seam exists so the

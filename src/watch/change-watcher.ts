@@ -1,10 +1,10 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { ErrorCode } from "../errors/error-codes.js";
-import { redactedMessage } from "../errors/redact.js";
-import { TributaryError } from "../errors/tributary-error.js";
-import type { ChangeEvent } from "../source/change-event.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { redactedMessage } from "../core/redact.js";
+import { TributaryError } from "../core/tributary-error.js";
+import type { ChangeEvent } from "../core/change-event.js";
 import type { SourceItem } from "../source/change-stream-source.js";
-import type { Position } from "../source/position.js";
+import type { Position } from "../core/position.js";
 import type { ChangeFeed } from "./change-feed.js";
 import { deliveries, type Delivery } from "./deliveries.js";
 import { EventSelector, type EventPredicate } from "./event-selector.js";

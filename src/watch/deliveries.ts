@@ -1,6 +1,6 @@
-import { isDataOp, formatNamespace, type ChangeEvent } from "../source/change-event.js";
+import { isDataOp, formatNamespace, type ChangeEvent } from "../core/change-event.js";
 import type { SourceItem } from "../source/change-stream-source.js";
-import type { Position } from "../source/position.js";
+import type { Position } from "../core/position.js";
 import type { EventSelector } from "./event-selector.js";
 import type { IdBatch, IdBatcher } from "./id-batcher.js";
 import type { ResumeKeeper } from "./resume-keeper.js";

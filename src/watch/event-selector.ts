@@ -1,5 +1,5 @@
-import { NamespaceFilter } from "../pipeline/namespace-filter.js";
-import type { ChangeEvent, ChangeOp } from "../source/change-event.js";
+import { NamespaceFilter } from "../core/namespace-filter.js";
+import type { ChangeEvent, ChangeOp } from "../core/change-event.js";
 import { handlerFailedOnEvent } from "./handler-failure.js";
 
 /**

@@ -1,7 +1,7 @@
 import { keyText } from "../codec/key-text.js";
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
-import { formatNamespace, type ChangeEvent } from "../source/change-event.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
+import { formatNamespace, type ChangeEvent } from "../core/change-event.js";
 import type { IdBatch } from "./id-batcher.js";
 
 function reasonOf(error: unknown): string {

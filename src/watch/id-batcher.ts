@@ -1,5 +1,5 @@
 import { keyText } from "../codec/key-text.js";
-import type { DataOp } from "../source/change-event.js";
+import type { DataOp } from "../core/change-event.js";
 
 /**
  * The changed `_id`s of one namespace and operation, in stream order.

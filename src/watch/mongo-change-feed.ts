@@ -1,12 +1,12 @@
 import type { MongoClient } from "mongodb";
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
 import { ChangeStreamSource, type SourceItem } from "../source/change-stream-source.js";
-import { positionDate, type Position } from "../source/position.js";
+import { positionDate, type Position } from "../core/position.js";
 import { describeScope } from "../source/watch-scope.js";
 import type { ChangeFeed } from "./change-feed.js";
-import { resolveStartPosition } from "./start-position.js";
-import { streamMatchStages } from "./stream-match.js";
+import { resolveStartPosition } from "../source/start-position.js";
+import { streamMatchStages } from "../source/stream-match.js";
 import { isTimestamp, type ResolvedWatchOptions, type WatchStart } from "./watch-options.js";
 import { openWatchedDeployment, type WatchedDeployment } from "./watch-deployment.js";
 

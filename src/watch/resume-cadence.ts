@@ -1,4 +1,4 @@
-import { comparePositions, type Position } from "../source/position.js";
+import { comparePositions, type Position } from "../core/position.js";
 
 /** @public */
 export interface SaveEvery {

@@ -1,8 +1,8 @@
-import type { ResumePointStore } from "../checkpoint/resume-point-store.js";
-import { ErrorCode } from "../errors/error-codes.js";
-import { redactedMessage } from "../errors/redact.js";
-import { TributaryError } from "../errors/tributary-error.js";
-import { comparePositions, type Position } from "../source/position.js";
+import type { ResumePointStore } from "../core/resume-point-store.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { redactedMessage } from "../core/redact.js";
+import { TributaryError } from "../core/tributary-error.js";
+import { comparePositions, type Position } from "../core/position.js";
 import { ResumeCadence, type SaveEvery } from "./resume-cadence.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { MongoClient } from "mongodb";
-import { redactSecrets } from "../errors/redact.js";
+import { redactSecrets } from "../core/redact.js";
 import { connectMongo, describeDeployment, type MongoDeployment } from "../source/mongo-connection.js";
 
 /** The deployment a watcher reads, and whether the watcher opened (and so closes) its client. */

@@ -1,5 +1,5 @@
-import { formatNamespace, type ChangeEvent, type ChangeOp } from "../source/change-event.js";
-import type { Position } from "../source/position.js";
+import { formatNamespace, type ChangeEvent, type ChangeOp } from "../core/change-event.js";
+import type { Position } from "../core/position.js";
 
 /** Counts per operation. @public */
 export type OperationCounts = Readonly<Partial<Record<ChangeOp, number>>>;

@@ -1,6 +1,6 @@
 import { MongoClient } from "mongodb";
-import { ErrorCode } from "../errors/error-codes.js";
-import { TributaryError } from "../errors/tributary-error.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
 import { ChangeWatcher } from "./change-watcher.js";
 import { MongoChangeFeed } from "./mongo-change-feed.js";
 import { resolveWatchOptions, type WatchOptions } from "./watch-options.js";

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { TributaryError } from "../../src/errors/tributary-error.js";
+import { TributaryError } from "../../src/core/tributary-error.js";
 
 /** Iterates in the background, collecting what arrives; `done` settles with the loop's error, if any. */
 export function collect<T>(iterable: AsyncIterable<T>): { items: T[]; done: Promise<unknown> } {

@@ -1,6 +1,6 @@
 import { Timestamp, type Document } from "mongodb";
-import type { ChangeEvent, ChangeOp, TransactionId } from "../../src/source/change-event.js";
-import { makePosition } from "../../src/source/position.js";
+import type { ChangeEvent, ChangeOp, TransactionId } from "../../src/core/change-event.js";
+import { makePosition } from "../../src/core/position.js";
 
 let sequence = 0;
 

@@ -4,10 +4,10 @@
 // overflow the pipe and exercise backpressure). The saved positions go to stderr.
 
 import { Int32 } from "mongodb";
-import type { ResumePointStore } from "../../src/checkpoint/resume-point-store.js";
-import { silentLogger } from "../../src/observability/logger.js";
+import type { ResumePointStore } from "../../src/core/resume-point-store.js";
+import { silentLogger } from "../../src/core/logger.js";
 import { createJsonlSink } from "../../src/sinks/jsonl/jsonl-sink.js";
-import type { Position } from "../../src/source/position.js";
+import type { Position } from "../../src/core/position.js";
 import { makeEvent } from "./events.js";
 
 const [format = "relaxed", bulk = "0"] = process.argv.slice(2);

@@ -1,5 +1,5 @@
-import type { ResumePointStore } from "../../src/checkpoint/resume-point-store.js";
-import type { Position } from "../../src/source/position.js";
+import type { ResumePointStore } from "../../src/core/resume-point-store.js";
+import type { Position } from "../../src/core/position.js";
 
 /** A resume point store in memory, for tests: `value` is the stored position, `saved` every save in order. */
 export class MemoryResumePointStore implements ResumePointStore {

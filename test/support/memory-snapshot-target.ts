@@ -1,6 +1,6 @@
 import type { Document } from "mongodb";
 import { keyText } from "../../src/codec/key-text.js";
-import type { CollectionSnapshotPlan, CollectionSnapshotState, SnapshotChunk, SnapshotRangeState, SnapshotTarget } from "../../src/snapshot/snapshot-contract.js";
+import type { CollectionSnapshotPlan, CollectionSnapshotState, SnapshotChunk, SnapshotRangeState, SnapshotTarget } from "../../src/core/snapshot-contract.js";
 
 /**
  * A snapshot target in memory, for the runner's rules: rows by key text and range progress,

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { silentLogger } from "../../src/observability/logger.js";
+import { silentLogger } from "../../src/core/logger.js";
 import { PostgresSink, type PostgresSinkOptions } from "../../src/sinks/postgres/postgres-sink.js";
 
 /** A sink on the given database with test defaults (fast retries, silent logs). */

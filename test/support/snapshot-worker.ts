@@ -3,7 +3,7 @@
 // Usage: <postgres-url> <documents> <delay-per-chunk-ms>. Prints the ranges it read as canonical
 // Extended JSON on stdout when done.
 import { BSON } from "mongodb";
-import { silentLogger } from "../../src/observability/logger.js";
+import { silentLogger } from "../../src/core/logger.js";
 import { runSnapshot } from "../../src/snapshot/snapshot-runner.js";
 import { makeSink } from "./postgres-sink-fixture.js";
 import { realisticDocuments } from "./realistic-documents.js";

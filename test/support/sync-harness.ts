@@ -4,7 +4,7 @@ import { encodeDocument, type JsonValue } from "../../src/codec/document-codec.j
 import { keyText } from "../../src/codec/key-text.js";
 import { validateConfig } from "../../src/config/load-config.js";
 import type { TributaryConfigInput } from "../../src/config/config-schema.js";
-import { silentLogger } from "../../src/observability/logger.js";
+import { silentLogger } from "../../src/core/logger.js";
 import { runSync } from "../../src/runtime/sync-runner.js";
 import type { SyncStats } from "../../src/runtime/sync-stats.js";
 import { LOSSLESS_BSON_OPTIONS } from "../../src/source/mongo-connection.js";

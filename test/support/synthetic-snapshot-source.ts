@@ -1,9 +1,9 @@
 import type { Document } from "mongodb";
 import { compareBsonValues } from "../../src/snapshot/bson-order.js";
 import { prefetchChunks } from "../../src/snapshot/prefetch-chunks.js";
-import type { IdRange, SnapshotSource } from "../../src/snapshot/snapshot-contract.js";
+import type { IdRange, SnapshotSource } from "../../src/core/snapshot-contract.js";
 import { chooseSplitPoints, rangesFromSplitPoints } from "../../src/snapshot/split-points.js";
-import { makePosition, type Position } from "../../src/source/position.js";
+import { makePosition, type Position } from "../../src/core/position.js";
 import { tokenAt } from "./events.js";
 
 export interface SyntheticSourceOptions {

@@ -1,6 +1,6 @@
 import { Timestamp } from "mongodb";
-import type { ChangeEvent } from "../../src/source/change-event.js";
-import { makePosition } from "../../src/source/position.js";
+import type { ChangeEvent } from "../../src/core/change-event.js";
+import { makePosition } from "../../src/core/position.js";
 import { tokenAt } from "./events.js";
 
 const T = 1_700_000_000;

@@ -1,5 +1,5 @@
-import type { Document, Timestamp } from "mongodb";
-import { formatNamespace, type ChangeEvent, type UpdateDescription } from "../../source/change-event.js";
+import type { Document, Timestamp } from "bson";
+import { formatNamespace, type ChangeEvent, type UpdateDescription } from "../../core/change-event.js";
 
 /** One DocManager call, decided from events before anything is called. */
 export type DocManagerOperation =

@@ -1,10 +1,10 @@
-import type { ResumePointStore } from "../../checkpoint/resume-point-store.js";
-import { ErrorCode } from "../../errors/error-codes.js";
-import { TributaryError } from "../../errors/tributary-error.js";
-import type { Logger } from "../../observability/logger.js";
-import type { ChangeEvent } from "../../source/change-event.js";
+import type { ResumePointStore } from "../../core/resume-point-store.js";
+import { ErrorCode } from "../../core/error-codes.js";
+import { TributaryError } from "../../core/tributary-error.js";
+import type { Logger } from "../../core/logger.js";
+import type { ChangeEvent } from "../../core/change-event.js";
 import { atLeastOnceSink } from "../at-least-once-sink.js";
-import type { Sink } from "../sink.js";
+import type { Sink } from "../../core/sink.js";
 import type { DocManager, DocManagerOptions } from "./doc-manager.js";
 import { planDocManagerOperations, type DocManagerOperation } from "./doc-manager-operations.js";
 

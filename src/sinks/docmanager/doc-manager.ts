@@ -1,4 +1,4 @@
-import type { Document, Timestamp } from "mongodb";
+import type { Document, Timestamp } from "bson";
 
 /** A method's result: plain or a promise. @public */
 export type MaybePromise<T> = T | Promise<T>;

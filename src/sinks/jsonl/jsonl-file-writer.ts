@@ -1,8 +1,8 @@
 import { mkdir, open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ErrorCode } from "../../errors/error-codes.js";
-import { TributaryError } from "../../errors/tributary-error.js";
-import type { Logger } from "../../observability/logger.js";
+import { ErrorCode } from "../../core/error-codes.js";
+import { TributaryError } from "../../core/tributary-error.js";
+import type { Logger } from "../../core/logger.js";
 
 const TAIL_CHUNK = 64 * 1024;
 

@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
-import type { ChangeEvent } from "../../source/change-event.js";
+import type { ChangeEvent } from "../../core/change-event.js";
 import { atLeastOnceSink, type EventWriter } from "../at-least-once-sink.js";
 import { eventToJson, type ExtendedJsonFormat } from "../event-json.js";
-import type { Sink, SinkContext, SinkFactory } from "../sink.js";
+import type { Sink, SinkContext, SinkFactory } from "../../core/sink.js";
 import { JsonlFileWriter } from "./jsonl-file-writer.js";
 import { parseJsonlOptions } from "./jsonl-options.js";
 import { JsonlStreamWriter } from "./jsonl-stream-writer.js";

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import type { Writable } from "node:stream";
-import { ErrorCode } from "../../errors/error-codes.js";
-import { TributaryError } from "../../errors/tributary-error.js";
+import { ErrorCode } from "../../core/error-codes.js";
+import { TributaryError } from "../../core/tributary-error.js";
 
 /**
  * Writes lines to a stream it does not own (standard output): waits for each write to be

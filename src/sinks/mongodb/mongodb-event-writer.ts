@@ -1,8 +1,8 @@
 import { MongoServerError, type MongoClient, type WriteConcernSettings } from "mongodb";
-import type { ResumePointStore } from "../../checkpoint/resume-point-store.js";
-import type { Logger } from "../../observability/logger.js";
-import { backoffDelay, sleep, type BackoffOptions } from "../../source/backoff.js";
-import type { ChangeEvent } from "../../source/change-event.js";
+import type { ResumePointStore } from "../../core/resume-point-store.js";
+import type { Logger } from "../../core/logger.js";
+import { backoffDelay, sleep, type BackoffOptions } from "../../core/retry.js";
+import type { ChangeEvent } from "../../core/change-event.js";
 import type { EventWriter } from "../at-least-once-sink.js";
 import { isTransientWriteError, mapSinkWriteError, type FailedWrite } from "./mongodb-sink-errors.js";
 import { planMongoWrites, type BulkWriteStep, type CommandStep, type DropDatabaseStep, type MongoWriteStep, type RenameStep } from "./mongodb-write-plan.js";

@@ -1,8 +1,8 @@
 import { BSON, MongoBulkWriteError, MongoNetworkError, MongoServerError, MongoServerSelectionError, MongoWriteConcernError, type Document } from "mongodb";
-import { ErrorCode } from "../../errors/error-codes.js";
-import { isRetryableStreamError, mapMongoError } from "../../errors/mongo-error-mapper.js";
-import { redactedMessage } from "../../errors/redact.js";
-import { TributaryError } from "../../errors/tributary-error.js";
+import { ErrorCode } from "../../core/error-codes.js";
+import { isRetryableStreamError, mapMongoError } from "../../source/mongo-error-mapper.js";
+import { redactedMessage } from "../../core/redact.js";
+import { TributaryError } from "../../core/tributary-error.js";
 
 const UNAUTHORIZED = 13;
 const AUTHENTICATION_FAILED = 18;

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ErrorCode } from "../../errors/error-codes.js";
-import { TributaryError } from "../../errors/tributary-error.js";
+import { ErrorCode } from "../../core/error-codes.js";
+import { TributaryError } from "../../core/tributary-error.js";
 import { collectionNamespaceProblem, databaseNameProblem } from "../../source/mongo-names.js";
 
 const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 10_000;

@@ -1,10 +1,10 @@
 import { MongoClient } from "mongodb";
-import { ErrorCode } from "../../errors/error-codes.js";
-import { redactSecrets, redactedMessage } from "../../errors/redact.js";
-import { TributaryError } from "../../errors/tributary-error.js";
+import { ErrorCode } from "../../core/error-codes.js";
+import { redactSecrets, redactedMessage } from "../../core/redact.js";
+import { TributaryError } from "../../core/tributary-error.js";
 import { mongoClientOptions } from "../../source/mongo-connection.js";
 import { atLeastOnceSink } from "../at-least-once-sink.js";
-import type { Sink, SinkFactory } from "../sink.js";
+import type { Sink, SinkFactory } from "../../core/sink.js";
 import { MongoEventWriter } from "./mongodb-event-writer.js";
 import { parseMongoSinkOptions, type MongoSinkOptions } from "./mongodb-sink-options.js";
 import { TargetNamespaces } from "./target-namespaces.js";

@@ -1,8 +1,8 @@
 import type { AnyBulkWriteOperation, Document } from "mongodb";
-import { ErrorCode } from "../../errors/error-codes.js";
-import { TributaryError } from "../../errors/tributary-error.js";
-import { formatNamespace, type ChangeEvent } from "../../source/change-event.js";
-import type { Position } from "../../source/position.js";
+import { ErrorCode } from "../../core/error-codes.js";
+import { TributaryError } from "../../core/tributary-error.js";
+import { formatNamespace, type ChangeEvent } from "../../core/change-event.js";
+import type { Position } from "../../core/position.js";
 import { formatTarget, type DropDatabaseTargets, type TargetNamespace, type TargetNamespaces } from "./target-namespaces.js";
 
 /** One ordered `bulkWrite` on one target collection. */

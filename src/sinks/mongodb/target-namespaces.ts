@@ -1,4 +1,4 @@
-import { splitNamespace } from "../../source/change-event.js";
+import { splitNamespace } from "../../core/change-event.js";
 
 /** A collection in the target deployment. */
 export interface TargetNamespace {

@@ -1,7 +1,7 @@
 import type { PoolClient } from "pg";
-import { ErrorCode } from "../../errors/error-codes.js";
-import { TributaryError } from "../../errors/tributary-error.js";
-import { makePosition, positionDate, type Position } from "../../source/position.js";
+import { ErrorCode } from "../../core/error-codes.js";
+import { TributaryError } from "../../core/tributary-error.js";
+import { makePosition, positionDate, type Position } from "../../core/position.js";
 import { qualifiedName } from "./sql.js";
 
 /**

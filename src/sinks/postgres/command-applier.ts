@@ -1,6 +1,6 @@
 import type { PoolClient } from "pg";
-import type { Logger } from "../../observability/logger.js";
-import { formatNamespace, type ChangeEvent } from "../../source/change-event.js";
+import type { Logger } from "../../core/logger.js";
+import { formatNamespace, type ChangeEvent } from "../../core/change-event.js";
 import { qualifiedName, quoteIdent } from "./sql.js";
 import type { TableLayout, TableRef } from "./table-layout.js";
 import type { TableRegistry } from "./table-registry.js";

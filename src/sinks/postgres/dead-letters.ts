@@ -1,10 +1,10 @@
-import { BSON } from "mongodb";
+import { BSON } from "../../core/bson.js";
 import type { PoolClient } from "pg";
 import { encodeDocument } from "../../codec/document-codec.js";
-import { ErrorCode } from "../../errors/error-codes.js";
-import { isTributaryError, TributaryError } from "../../errors/tributary-error.js";
-import type { RowChange } from "../../pipeline/coalesce.js";
-import { positionDate } from "../../source/position.js";
+import { ErrorCode } from "../../core/error-codes.js";
+import { isTributaryError, TributaryError } from "../../core/tributary-error.js";
+import type { RowChange } from "./coalesce.js";
+import { positionDate } from "../../core/position.js";
 import { qualifiedName } from "./sql.js";
 
 /** Why a document cannot be written: the field and what is wrong with its value. */

@@ -1,6 +1,6 @@
-import { ErrorCode } from "../../errors/error-codes.js";
-import { redactSecrets } from "../../errors/redact.js";
-import { TributaryError } from "../../errors/tributary-error.js";
+import { ErrorCode } from "../../core/error-codes.js";
+import { redactSecrets } from "../../core/redact.js";
+import { TributaryError } from "../../core/tributary-error.js";
 
 interface PgLikeError {
   readonly code?: string;

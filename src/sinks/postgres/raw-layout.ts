@@ -1,6 +1,6 @@
 import type { PoolClient } from "pg";
-import type { RowChange } from "../../pipeline/coalesce.js";
-import { splitNamespace } from "../../source/change-event.js";
+import type { RowChange } from "./coalesce.js";
+import { splitNamespace } from "../../core/change-event.js";
 import type { RejectionHandler } from "./dead-letters.js";
 import { writeRawRows } from "./raw-row-writer.js";
 import { qualifiedName, quoteIdent } from "./sql.js";

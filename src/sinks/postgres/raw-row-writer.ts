@@ -1,6 +1,6 @@
 import type { PoolClient } from "pg";
 import { encodeDocument, type JsonValue } from "../../codec/document-codec.js";
-import type { RowChange } from "../../pipeline/coalesce.js";
+import type { RowChange } from "./coalesce.js";
 import { encodingRejection, type RejectionHandler } from "./dead-letters.js";
 import { qualifiedName } from "./sql.js";
 import type { TableRef } from "./table-layout.js";

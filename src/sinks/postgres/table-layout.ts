@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import type { RowChange } from "../../pipeline/coalesce.js";
+import type { RowChange } from "./coalesce.js";
 
 /** Where one collection's rows live. */
 export interface TableRef {

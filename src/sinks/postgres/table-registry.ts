@@ -1,7 +1,7 @@
 import type { PoolClient } from "pg";
-import { ErrorCode } from "../../errors/error-codes.js";
-import { TributaryError } from "../../errors/tributary-error.js";
-import type { Logger } from "../../observability/logger.js";
+import { ErrorCode } from "../../core/error-codes.js";
+import { TributaryError } from "../../core/tributary-error.js";
+import type { Logger } from "../../core/logger.js";
 import { qualifiedName } from "./sql.js";
 import { StagedMap } from "./staged-map.js";
 import type { TableLayout, TableRef } from "./table-layout.js";

@@ -1,7 +1,7 @@
-import { ErrorCode } from "../../errors/error-codes.js";
-import { TributaryError } from "../../errors/tributary-error.js";
-import type { Logger } from "../../observability/logger.js";
-import { backoffDelay, sleep } from "../../source/backoff.js";
+import { ErrorCode } from "../../core/error-codes.js";
+import { TributaryError } from "../../core/tributary-error.js";
+import type { Logger } from "../../core/logger.js";
+import { backoffDelay, sleep } from "../../core/retry.js";
 import { retryAfterMs } from "./retry-after.js";
 import { describeFetchFailure, readBodySnippet } from "./webhook-response.js";
 import type { WebhookRequest } from "./webhook-request.js";

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
-import { BSON } from "mongodb";
-import type { ChangeEvent } from "../../source/change-event.js";
+import { BSON } from "../../core/bson.js";
+import type { ChangeEvent } from "../../core/change-event.js";
 import { eventToJson, type ExtendedJsonFormat } from "../event-json.js";
 
 /** Sent as `User-Agent` unless the sink's `headers` say otherwise. */

@@ -1,4 +1,4 @@
-import { redactSecrets, redactedMessage } from "../../errors/redact.js";
+import { redactSecrets, redactedMessage } from "../../core/redact.js";
 
 /** How much of a refusing receiver's answer goes into the error: enough to see why, not a whole HTML page. */
 const SNIPPET_CHARS = 300;

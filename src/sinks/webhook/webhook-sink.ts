@@ -1,5 +1,5 @@
 import { atLeastOnceSink } from "../at-least-once-sink.js";
-import type { SinkFactory } from "../sink.js";
+import type { SinkFactory } from "../../core/sink.js";
 import { deliver, type DeliverySettings } from "./webhook-delivery.js";
 import { parseWebhookOptions } from "./webhook-options.js";
 import { webhookRequests, type WebhookRequestSettings } from "./webhook-request.js";

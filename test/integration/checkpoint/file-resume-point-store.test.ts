@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FileResumePointStore } from "../../../src/checkpoint/file-resume-point-store.js";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
-import { makePosition } from "../../../src/source/position.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
+import { makePosition } from "../../../src/core/position.js";
 import { tokenAt } from "../../support/events.js";
 import { failure } from "../../support/async-helpers.js";
 

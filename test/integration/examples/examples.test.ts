@@ -5,7 +5,7 @@ import type { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromFlags } from "../../../src/cli/sync-options.js";
 import { FileResumePointStore } from "../../../src/checkpoint/file-resume-point-store.js";
-import { silentLogger } from "../../../src/observability/logger.js";
+import { silentLogger } from "../../../src/core/logger.js";
 import { buildPipelineSinks } from "../../../src/runtime/pipeline-sinks.js";
 import { welcomeNewUsers, type NewUser } from "../../../examples/welcome-email.js";
 import { describeWithMongo, postgresUrl } from "../../support/requirements.js";

@@ -1,6 +1,6 @@
 import { Int32 } from "mongodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseMapping } from "../../../src/mapping/load-mapping.js";
+import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
 import type { CommandPolicy } from "../../../src/sinks/postgres/command-applier.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
 import { makeEvent } from "../../support/events.js";

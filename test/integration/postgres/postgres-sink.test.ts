@@ -1,9 +1,9 @@
 import { Binary, BSON, Decimal128, Double, Int32, Long, ObjectId, Timestamp, UUID } from "mongodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { decodeDocument, encodeDocument } from "../../../src/codec/document-codec.js";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
-import { makePosition } from "../../../src/source/position.js";
+import { makePosition } from "../../../src/core/position.js";
 import { makeEvent, tokenAt } from "../../support/events.js";
 import { makeSink, query } from "../../support/postgres-sink-fixture.js";
 import { createDatabase } from "../../support/postgres-server.js";

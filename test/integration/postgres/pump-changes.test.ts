@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
-import { silentLogger } from "../../../src/observability/logger.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
+import { silentLogger } from "../../../src/core/logger.js";
 import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
 import { pumpChanges } from "../../../src/runtime/pump-changes.js";
 import { SyncStats } from "../../../src/runtime/sync-stats.js";
-import type { ChangeEvent } from "../../../src/source/change-event.js";
+import type { ChangeEvent } from "../../../src/core/change-event.js";
 import type { SourceItem } from "../../../src/source/change-stream-source.js";
 import { makeEvent } from "../../support/events.js";
 import { createDatabase } from "../../support/postgres-server.js";

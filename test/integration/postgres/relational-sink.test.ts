@@ -1,7 +1,7 @@
 import { Decimal128, Int32, ObjectId } from "mongodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
-import { parseMapping } from "../../../src/mapping/load-mapping.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
+import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
 import { makeEvent } from "../../support/events.js";
 import { leadMonitoringExample, postsExample } from "../../support/mapping-examples.js";

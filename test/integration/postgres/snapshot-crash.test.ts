@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { encodeDocument } from "../../../src/codec/document-codec.js";
 import { keyText } from "../../../src/codec/key-text.js";
 import { encodeIdBound } from "../../../src/snapshot/id-bound.js";
-import type { IdRange } from "../../../src/snapshot/snapshot-contract.js";
+import type { IdRange } from "../../../src/core/snapshot-contract.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { createRewriteCountingTable, query } from "../../support/postgres-sink-fixture.js";
 import { realisticDocuments } from "../../support/realistic-documents.js";

@@ -1,11 +1,11 @@
 import { Decimal128, Double, Int32, Long, ObjectId, type Document } from "mongodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
-import { parseMapping } from "../../../src/mapping/load-mapping.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
+import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
 import type { PostgresSnapshotTarget } from "../../../src/sinks/postgres/snapshot/postgres-snapshot-target.js";
-import type { IdRange } from "../../../src/snapshot/snapshot-contract.js";
-import { makePosition } from "../../../src/source/position.js";
+import type { IdRange } from "../../../src/core/snapshot-contract.js";
+import { makePosition } from "../../../src/core/position.js";
 import { makeEvent, tokenAt } from "../../support/events.js";
 import { postsExample } from "../../support/mapping-examples.js";
 import { createDatabase } from "../../support/postgres-server.js";

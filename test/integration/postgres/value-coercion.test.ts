@@ -4,8 +4,8 @@
 import { Binary, Decimal128, Double, Int32, Long, ObjectId, Timestamp, UUID } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { JsonValue } from "../../../src/codec/document-codec.js";
-import { parseColumnType, type ColumnType } from "../../../src/mapping/column-type.js";
-import { coerceValue } from "../../../src/mapping/value-coercion.js";
+import { parseColumnType, type ColumnType } from "../../../src/sinks/postgres/mapping/column-type.js";
+import { coerceValue } from "../../../src/sinks/postgres/mapping/value-coercion.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { postgresUrl } from "../../support/requirements.js";
 

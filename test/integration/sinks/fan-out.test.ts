@@ -1,15 +1,15 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../src/observability/logger.js";
+import { silentLogger } from "../../../src/core/logger.js";
 import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
 import { pumpChanges } from "../../../src/runtime/pump-changes.js";
 import { SinkFanOut } from "../../../src/runtime/sink-fanout.js";
 import { SyncStats } from "../../../src/runtime/sync-stats.js";
 import { buildSink } from "../../../src/sinks/sink-resolver.js";
-import type { ChangeEvent } from "../../../src/source/change-event.js";
+import type { ChangeEvent } from "../../../src/core/change-event.js";
 import type { SourceItem } from "../../../src/source/change-stream-source.js";
-import { comparePositions, type Position } from "../../../src/source/position.js";
+import { comparePositions, type Position } from "../../../src/core/position.js";
 import { makeEvent } from "../../support/events.js";
 import { MemoryResumePointStore } from "../../support/memory-resume-point-store.js";
 import { createDatabase } from "../../support/postgres-server.js";

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
-import { silentLogger } from "../../../src/observability/logger.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
+import { silentLogger } from "../../../src/core/logger.js";
 import { buildSink } from "../../../src/sinks/sink-resolver.js";
-import type { SinkContext } from "../../../src/sinks/sink.js";
+import type { SinkContext } from "../../../src/core/sink.js";
 import { makeEvent } from "../../support/events.js";
 import { MemoryResumePointStore } from "../../support/memory-resume-point-store.js";
 

@@ -1,13 +1,13 @@
 import { Binary, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, type Document } from "mongodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { keyText } from "../../../src/codec/key-text.js";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
-import { NamespaceFilter } from "../../../src/pipeline/namespace-filter.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
+import { NamespaceFilter } from "../../../src/core/namespace-filter.js";
 import { compareBsonValues } from "../../../src/snapshot/bson-order.js";
-import { MongoSnapshotSource } from "../../../src/snapshot/mongo-snapshot-source.js";
-import type { IdRange } from "../../../src/snapshot/snapshot-contract.js";
+import { MongoSnapshotSource } from "../../../src/source/mongo-snapshot-source.js";
+import type { IdRange } from "../../../src/core/snapshot-contract.js";
 import { connectMongo, type MongoDeployment } from "../../../src/source/mongo-connection.js";
-import { comparePositions, positionDate } from "../../../src/source/position.js";
+import { comparePositions, positionDate } from "../../../src/core/position.js";
 import { failure } from "../../support/async-helpers.js";
 import { describeWithMongo, requireMongo } from "../../support/requirements.js";
 

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import type { MongoClient } from "mongodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { imagesCommand } from "../../../src/cli/images-command.js";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
 import { changeStreamImagesEnabled, enableChangeStreamImages } from "../../../src/source/change-stream-images.js";
 import { describeWithMongo, requireMongo } from "../../support/requirements.js";
 import { useMongoClient } from "../../support/sync-harness.js";

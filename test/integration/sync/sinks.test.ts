@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import type { MongoClient } from "mongodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { validateConfig } from "../../../src/config/load-config.js";
-import { silentLogger } from "../../../src/observability/logger.js";
+import { silentLogger } from "../../../src/core/logger.js";
 import { runSync } from "../../../src/runtime/sync-runner.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";

@@ -1,8 +1,8 @@
 import { Int32, type Document, type MongoClient } from "mongodb";
 import { beforeAll, expect, it } from "vitest";
-import type { TributaryError } from "../../../src/errors/tributary-error.js";
-import type { ChangeEvent } from "../../../src/source/change-event.js";
-import { comparePositions } from "../../../src/source/position.js";
+import type { TributaryError } from "../../../src/core/tributary-error.js";
+import type { ChangeEvent } from "../../../src/core/change-event.js";
+import { comparePositions } from "../../../src/core/position.js";
 import type { StopInfo } from "../../../src/watch/change-watcher.js";
 import { watch } from "../../../src/watch/watch.js";
 import { describeWithMongo, requireMongo } from "../../support/requirements.js";

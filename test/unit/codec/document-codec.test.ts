@@ -18,8 +18,8 @@ import {
 } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { decodeDocument, encodeDocument, encodeValue, type JsonValue } from "../../../src/codec/document-codec.js";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
-import { TributaryError } from "../../../src/errors/tributary-error.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
+import { TributaryError } from "../../../src/core/tributary-error.js";
 
 const OID = "65f1c0ffee00000000abcdef";
 const UUID_TEXT = "0e8c7a1c-9d3b-4b8e-8f3a-2b6f1a9e7c44";

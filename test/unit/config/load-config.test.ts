@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { mergeConfig, readConfigFile, validateConfig } from "../../../src/config/load-config.js";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
 
 const minimal = { source: { uri: "mongodb://localhost/?replicaSet=rs0" }, target: { url: "postgres://localhost/db" } };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
-import type { Batch } from "../../../src/sinks/sink.js";
-import { makePosition } from "../../../src/source/position.js";
+import type { Batch } from "../../../src/core/sink.js";
+import { makePosition } from "../../../src/core/position.js";
 import { makeEvent, tokenAt } from "../../support/events.js";
 
 function clock(): { now: () => number; advance: (ms: number) => void } {

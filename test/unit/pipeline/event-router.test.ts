@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { routeEvent } from "../../../src/pipeline/event-router.js";
-import { NamespaceFilter } from "../../../src/pipeline/namespace-filter.js";
+import { NamespaceFilter } from "../../../src/core/namespace-filter.js";
 import { makeEvent } from "../../support/events.js";
 
 describe("routeEvent", () => {

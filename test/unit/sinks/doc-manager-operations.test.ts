@@ -1,7 +1,7 @@
 import { Int32 } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { planDocManagerOperations, updateSpecification } from "../../../src/sinks/docmanager/doc-manager-operations.js";
-import type { ChangeEvent } from "../../../src/source/change-event.js";
+import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { makeEvent } from "../../support/events.js";
 
 const abilities = { update: true, uniqueKey: "_id", chunkSize: 3 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
 import { collectionNamespaceProblem, databaseNameProblem } from "../../../src/source/mongo-names.js";
 import { parseCollectionNamespace } from "../../../src/source/change-stream-images.js";
 

@@ -1,8 +1,8 @@
 import { MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { MongoResumePointStore } from "../../../src/checkpoint/mongodb-resume-point-store.js";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
-import { makePosition } from "../../../src/source/position.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
+import { makePosition } from "../../../src/core/position.js";
 import { tokenAt } from "../../support/events.js";
 
 describe("MongoResumePointStore (without a server)", () => {

@@ -1,6 +1,6 @@
 import { MongoBulkWriteError, MongoNetworkError, MongoServerError } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
 import { isTransientWriteError, mapSinkWriteError } from "../../../src/sinks/mongodb/mongodb-sink-errors.js";
 
 const serverError = (code: number, codeName: string, message = codeName, labels: string[] = []): MongoServerError =>

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { ResumePointStore } from "../../../src/checkpoint/resume-point-store.js";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
-import { silentLogger } from "../../../src/observability/logger.js";
+import type { ResumePointStore } from "../../../src/core/resume-point-store.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
+import { silentLogger } from "../../../src/core/logger.js";
 import { parseMongoSinkOptions } from "../../../src/sinks/mongodb/mongodb-sink-options.js";
 import { createMongoSink } from "../../../src/sinks/mongodb/mongodb-sink.js";
-import type { SinkContext } from "../../../src/sinks/sink.js";
+import type { SinkContext } from "../../../src/core/sink.js";
 
 function rejection(options: Record<string, unknown>): { message: string; code: string; configPath: unknown } {
   try {

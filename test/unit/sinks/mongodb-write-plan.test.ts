@@ -1,9 +1,9 @@
 import { Int32, Long } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
 import { planMongoWrites } from "../../../src/sinks/mongodb/mongodb-write-plan.js";
 import { TargetNamespaces } from "../../../src/sinks/mongodb/target-namespaces.js";
-import type { ChangeEvent } from "../../../src/source/change-event.js";
+import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { makeEvent } from "../../support/events.js";
 
 const same = new TargetNamespaces({});

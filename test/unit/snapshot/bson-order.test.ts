@@ -1,6 +1,6 @@
 import { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
 import { compareBsonValues, isCollatable } from "../../../src/snapshot/bson-order.js";
 
 const TWO_53 = 2 ** 53;

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { silentLogger } from "../../../src/observability/logger.js";
+import { silentLogger } from "../../../src/core/logger.js";
 import { formatCount, formatDuration, formatProgressTable } from "../../../src/snapshot/progress-format.js";
 import { startProgressReporter } from "../../../src/snapshot/progress-reporter.js";
 import { SnapshotProgress } from "../../../src/snapshot/snapshot-progress.js";
@@ -190,7 +190,7 @@ describe("startProgressReporter on a terminal", () => {
       `out ${JSON.stringify(frame(1, ["shop.orders  0 / 10    0%  stopped"]))}`,
       "log after",
     ]);
-    expect(reporter.logger.isLevelEnabled("info")).toBe(true);
+    expect(reporter.logger.isLevelEnabled?.("info")).toBe(true);
   });
 
   it("logs instead on a terminal that cannot move its cursor (TERM=dumb)", () => {

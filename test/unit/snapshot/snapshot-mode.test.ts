@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { CollectionSnapshotState } from "../../../src/snapshot/snapshot-contract.js";
+import type { CollectionSnapshotState } from "../../../src/core/snapshot-contract.js";
 import { selectSnapshotWork } from "../../../src/snapshot/snapshot-mode.js";
-import { makePosition } from "../../../src/source/position.js";
+import { makePosition } from "../../../src/core/position.js";
 import { tokenAt } from "../../support/events.js";
 
 const state = (namespace: string, status: "copying" | "done"): CollectionSnapshotState => ({ namespace, status, startedAt: makePosition(tokenAt(1, 1)), estimated: 0, ranges: [] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
 import { SnapshotProgress } from "../../../src/snapshot/snapshot-progress.js";
 
 /** A progress with a clock the test moves. */

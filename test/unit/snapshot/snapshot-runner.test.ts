@@ -1,8 +1,8 @@
 import { Int32, ObjectId, type Document } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { keyText } from "../../../src/codec/key-text.js";
-import { silentLogger } from "../../../src/observability/logger.js";
-import { makePosition } from "../../../src/source/position.js";
+import { silentLogger } from "../../../src/core/logger.js";
+import { makePosition } from "../../../src/core/position.js";
 import { runSnapshot, type SnapshotRunOptions } from "../../../src/snapshot/snapshot-runner.js";
 import { tokenAt } from "../../support/events.js";
 import { MemorySnapshotTarget } from "../../support/memory-snapshot-target.js";

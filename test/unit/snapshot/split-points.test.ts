@@ -1,7 +1,7 @@
 import { Binary, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { compareBsonValues } from "../../../src/snapshot/bson-order.js";
-import type { IdRange } from "../../../src/snapshot/snapshot-contract.js";
+import type { IdRange } from "../../../src/core/snapshot-contract.js";
 import { chooseSplitPoints, rangesFromSplitPoints } from "../../../src/snapshot/split-points.js";
 import { seededRandom } from "../../support/realistic-documents.js";
 

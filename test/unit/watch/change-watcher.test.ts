@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ErrorCode } from "../../../src/errors/error-codes.js";
-import { TributaryError } from "../../../src/errors/tributary-error.js";
-import type { ChangeEvent } from "../../../src/source/change-event.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
+import { TributaryError } from "../../../src/core/tributary-error.js";
+import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { ChangeWatcher, type StopInfo } from "../../../src/watch/change-watcher.js";
 import type { IdBatch } from "../../../src/watch/id-batcher.js";
 import { resolveWatchOptions, type WatchOptions } from "../../../src/watch/watch-options.js";

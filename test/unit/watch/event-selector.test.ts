@@ -1,9 +1,9 @@
 import { ObjectId, Timestamp } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { TributaryError } from "../../../src/errors/tributary-error.js";
+import { TributaryError } from "../../../src/core/tributary-error.js";
 import { EventSelector } from "../../../src/watch/event-selector.js";
 import { handlerFailedOnBatch, handlerFailedOnEvent } from "../../../src/watch/handler-failure.js";
-import { changeStreamTarget, timestampOfDate } from "../../../src/watch/start-position.js";
+import { changeStreamTarget, timestampOfDate } from "../../../src/source/start-position.js";
 import { makeEvent } from "../../support/events.js";
 
 describe("EventSelector", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { makePosition } from "../../../src/source/position.js";
+import { makePosition } from "../../../src/core/position.js";
 import { ResumeCadence } from "../../../src/watch/resume-cadence.js";
 import { ResumeKeeper } from "../../../src/watch/resume-keeper.js";
 import { tokenAt } from "../../support/events.js";

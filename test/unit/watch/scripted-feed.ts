@@ -2,9 +2,9 @@
 // from its resume position, the way a change stream resumes after a token. It is our own
 // `ChangeFeed` seam fed with `makeEvent` changes, not a stand-in for MongoDB.
 
-import type { ChangeEvent } from "../../../src/source/change-event.js";
+import type { ChangeEvent } from "../../../src/core/change-event.js";
 import type { SourceItem } from "../../../src/source/change-stream-source.js";
-import { comparePositions, makePosition, type Position } from "../../../src/source/position.js";
+import { comparePositions, makePosition, type Position } from "../../../src/core/position.js";
 import type { ChangeFeed } from "../../../src/watch/change-feed.js";
 import { resolveWatchOptions, type ResolvedWatchOptions, type WatchOptions } from "../../../src/watch/watch-options.js";
 import { makeEvent, tokenAt, type EventSpec } from "../../support/events.js";

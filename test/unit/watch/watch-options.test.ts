@@ -1,7 +1,7 @@
 import { Timestamp } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { TributaryError } from "../../../src/errors/tributary-error.js";
-import { makePosition } from "../../../src/source/position.js";
+import { TributaryError } from "../../../src/core/tributary-error.js";
+import { makePosition } from "../../../src/core/position.js";
 import { resolveWatchOptions, type WatchOptions } from "../../../src/watch/watch-options.js";
 import { watch } from "../../../src/watch/watch.js";
 import { tokenAt } from "../../support/events.js";

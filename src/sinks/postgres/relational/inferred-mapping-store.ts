@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import type { DatabaseEntries } from "../../../mapping/infer/collection-entries.js";
+import type { DatabaseEntries } from "../mapping/infer/collection-entries.js";
 import { qualifiedName } from "../sql.js";
 
 /**

@@ -1,5 +1,5 @@
-import type { Document } from "mongodb";
-import type { TableMapping } from "../../../mapping/table-mapping.js";
+import type { Document } from "bson";
+import type { TableMapping } from "../mapping/table-mapping.js";
 
 /** The mapped paths of a table as a tree of field names: a column, a child table's array, or deeper. */
 type PathTree = Map<string, PathTree | "column" | "child">;

@@ -1,4 +1,4 @@
-import { allTables, type TableMapping } from "../../../mapping/table-mapping.js";
+import { allTables, type TableMapping } from "../mapping/table-mapping.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 
 /** Bookkeeping columns every relational table has, besides the mapped ones. */

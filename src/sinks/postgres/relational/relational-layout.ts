@@ -1,6 +1,6 @@
 import type { PoolClient } from "pg";
-import type { RelationalMapping, TableMapping } from "../../../mapping/table-mapping.js";
-import type { RowChange } from "../../../pipeline/coalesce.js";
+import type { RelationalMapping, TableMapping } from "../mapping/table-mapping.js";
+import type { RowChange } from "../coalesce.js";
 import type { TableLayout, TableRef } from "../table-layout.js";
 import { createStatements, dropStatements, truncateStatements } from "./relational-ddl.js";
 import type { RejectionHandler } from "../dead-letters.js";

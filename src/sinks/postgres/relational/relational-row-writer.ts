@@ -1,7 +1,7 @@
 import type { PoolClient } from "pg";
-import type { TableMapping } from "../../../mapping/table-mapping.js";
-import { coerceValue } from "../../../mapping/value-coercion.js";
-import type { RowChange } from "../../../pipeline/coalesce.js";
+import type { TableMapping } from "../mapping/table-mapping.js";
+import { coerceValue } from "../mapping/value-coercion.js";
+import type { RowChange } from "../coalesce.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import { CLUSTER_TIME_COLUMN, ORDINAL_COLUMN, SYNCED_AT_COLUMN } from "./relational-ddl.js";
 import type { Rejection, RejectionHandler } from "../dead-letters.js";

@@ -1,7 +1,7 @@
-import type { Document } from "mongodb";
+import type { Document } from "bson";
 import { encodeDocument, type JsonValue } from "../../../codec/document-codec.js";
-import type { ColumnMapping, TableMapping } from "../../../mapping/table-mapping.js";
-import { coerceValue } from "../../../mapping/value-coercion.js";
+import type { ColumnMapping, TableMapping } from "../mapping/table-mapping.js";
+import { coerceValue } from "../mapping/value-coercion.js";
 import { encodingRejection, type Rejection } from "../dead-letters.js";
 import { leftoverFields, setPath, valueAt } from "./mapped-paths.js";
 import { ORDINAL_COLUMN } from "./relational-ddl.js";

@@ -1,10 +1,10 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Timestamp } from "mongodb";
+import type { Timestamp } from "bson";
 import type { PoolClient } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { encodeDocument } from "../../../codec/document-codec.js";
-import type { RowChange } from "../../../pipeline/coalesce.js";
+import type { RowChange } from "../coalesce.js";
 import { encodingRejection, type Rejection, type RejectionHandler } from "../dead-letters.js";
 import { qualifiedName } from "../sql.js";
 import type { TableRef } from "../table-layout.js";

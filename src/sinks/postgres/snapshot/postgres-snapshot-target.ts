@@ -1,11 +1,11 @@
 import pg from "pg";
 import { keyText } from "../../../codec/key-text.js";
-import { redactSecrets } from "../../../errors/redact.js";
-import type { Logger } from "../../../observability/logger.js";
-import type { CollectionSnapshotPlan, CollectionSnapshotState, SnapshotChunk, SnapshotTarget } from "../../../snapshot/snapshot-contract.js";
+import { redactSecrets } from "../../../core/redact.js";
+import type { Logger } from "../../../core/logger.js";
+import type { CollectionSnapshotPlan, CollectionSnapshotState, SnapshotChunk, SnapshotTarget } from "../../../core/snapshot-contract.js";
 import { encodeIdBound } from "../../../snapshot/id-bound.js";
-import { backoffDelay, sleep, type BackoffOptions } from "../../../source/backoff.js";
-import { splitNamespace, type ChangeEvent } from "../../../source/change-event.js";
+import { backoffDelay, sleep, type BackoffOptions } from "../../../core/retry.js";
+import { splitNamespace, type ChangeEvent } from "../../../core/change-event.js";
 import type { RejectionHandler } from "../dead-letters.js";
 import { isTransientPostgresError, mapPostgresApplyError } from "../postgres-errors.js";
 import { RawLayout } from "../raw-layout.js";

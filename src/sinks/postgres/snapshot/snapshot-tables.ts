@@ -1,9 +1,9 @@
 import type { PoolClient } from "pg";
-import { ErrorCode } from "../../../errors/error-codes.js";
-import { TributaryError } from "../../../errors/tributary-error.js";
-import type { CollectionSnapshotPlan, CollectionSnapshotState, IdRange, SnapshotRangeState } from "../../../snapshot/snapshot-contract.js";
+import { ErrorCode } from "../../../core/error-codes.js";
+import { TributaryError } from "../../../core/tributary-error.js";
+import type { CollectionSnapshotPlan, CollectionSnapshotState, IdRange, SnapshotRangeState } from "../../../core/snapshot-contract.js";
 import { decodeIdBound, encodeIdBound } from "../../../snapshot/id-bound.js";
-import { makePosition } from "../../../source/position.js";
+import { makePosition } from "../../../core/position.js";
 import { qualifiedName } from "../sql.js";
 
 /** A range's progress after one chunk, as {@link SnapshotTables.recordChunk} stores it. */

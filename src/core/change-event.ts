@@ -1,0 +1,89 @@
+import type { Document, Timestamp } from "bson";
+import type { Position } from "./position.js";
+
+/** Operations that change documents. @public */
+export const DataOps = ["insert", "update", "replace", "delete"] as const;
+/** Operations that change collections or databases. @public */
+export const CommandOps = [
+  "drop",
+  "rename",
+  "dropDatabase",
+  "create",
+  "modify",
+  "createIndexes",
+  "dropIndexes",
+  "shardCollection",
+  "reshardCollection",
+  "refineCollectionShardKey",
+] as const;
+
+/** @public */
+export type DataOp = (typeof DataOps)[number];
+/** @public */
+export type CommandOp = (typeof CommandOps)[number];
+/** @public */
+export type ChangeOp = DataOp | CommandOp | "invalidate";
+
+/** @public */
+export interface Namespace {
+  readonly db: string;
+  /** Absent for database-level events such as `dropDatabase`. */
+  readonly coll?: string;
+}
+
+/** @public */
+export interface UpdateDescription {
+  readonly updatedFields: Document;
+  readonly removedFields: readonly string[];
+  readonly truncatedArrays: readonly { readonly field: string; readonly newSize: number }[];
+}
+
+/** The logical session and transaction number of a multi-document transaction. @public */
+export interface TransactionId {
+  readonly lsid: string;
+  readonly txnNumber: string;
+}
+
+/**
+ * One change, normalized. Everything after the source sees only this type.
+ * @public
+ */
+export interface ChangeEvent {
+  readonly op: ChangeOp;
+  readonly ns: Namespace;
+  /** The target namespace of a `rename`. */
+  readonly to?: Namespace;
+  /** The document key (`_id`, plus the shard key on sharded collections). */
+  readonly key?: Document;
+  /** The full document after the change, when known. */
+  readonly doc?: Document;
+  /** The document before the change (pre-image), when known. */
+  readonly before?: Document;
+  readonly update?: UpdateDescription;
+  readonly clusterTime: Timestamp;
+  readonly wallTime?: Date;
+  readonly txn?: TransactionId;
+  readonly position: Position;
+  readonly source: "stream" | "snapshot";
+}
+
+/** @public */
+export function isDataOp(op: ChangeOp): op is DataOp {
+  return (DataOps as readonly string[]).includes(op);
+}
+
+/** `db.coll`, or `db` for database-level events. @public */
+export function formatNamespace(ns: Namespace): string {
+  return ns.coll === undefined ? ns.db : `${ns.db}.${ns.coll}`;
+}
+
+/** `db.coll` → its parts, the inverse of {@link formatNamespace} for a collection (its name may contain dots). @public */
+export function splitNamespace(namespace: string): { db: string; coll: string } {
+  const dot = namespace.indexOf(".");
+  return { db: namespace.slice(0, dot), coll: namespace.slice(dot + 1) };
+}
+
+/** Whether two events belong to the same MongoDB transaction. */
+export function sameTransaction(a: ChangeEvent, b: ChangeEvent): boolean {
+  return a.txn !== undefined && b.txn !== undefined && a.txn.lsid === b.txn.lsid && a.txn.txnNumber === b.txn.txnNumber;
+}

@@ -1,0 +1,65 @@
+import { Timestamp } from "./bson.js";
+
+/**
+ * A change stream resume token, as the server returns it (`{ _data: "82…" }`).
+ * @public
+ */
+export interface ResumeToken {
+  readonly _data: string;
+}
+
+/**
+ * Where a stream is: the cluster time of the last change and the resume token to continue
+ * after it. `key` sorts as a plain string in the same order as the stream, so positions can
+ * be compared and stored without decoding.
+ * @public
+ */
+export interface Position {
+  readonly clusterTime: Timestamp;
+  readonly resumeToken: ResumeToken;
+  readonly key: string;
+}
+
+const HEX_WORD = 8;
+
+function hexWord(value: number): string {
+  return value.toString(16).padStart(HEX_WORD, "0");
+}
+
+/**
+ * Builds a position. The cluster time is read from the token itself, so the same token always
+ * gives the same position; `clusterTime` is the fallback for tokens of an unknown format.
+ * @public
+ */
+export function makePosition(resumeToken: ResumeToken, clusterTime?: Timestamp): Position {
+  const time = clusterTimeOfToken(resumeToken) ?? clusterTime ?? new Timestamp({ t: 0, i: 0 });
+  return Object.freeze({
+    clusterTime: time,
+    resumeToken: Object.freeze({ _data: resumeToken._data }),
+    key: `${hexWord(time.t)}${hexWord(time.i)}:${resumeToken._data}`,
+  });
+}
+
+/**
+ * Resume tokens are KeyString-encoded: `82` (the type byte of a Timestamp) followed by the
+ * eight bytes of the cluster time. Reading it back lets a position built from a
+ * `postBatchResumeToken` (which comes with no event) carry its time too.
+ */
+export function clusterTimeOfToken(token: ResumeToken): Timestamp | undefined {
+  const data = token._data;
+  if (!/^82[0-9a-fA-F]{16}/.test(data)) return undefined;
+  const t = Number.parseInt(data.slice(2, 10), 16);
+  const i = Number.parseInt(data.slice(10, 18), 16);
+  return new Timestamp({ t, i });
+}
+
+/** Negative when `a` is before `b`, zero when equal, positive after. @public */
+export function comparePositions(a: Position, b: Position): number {
+  if (a.key === b.key) return 0;
+  return a.key < b.key ? -1 : 1;
+}
+
+/** The wall-clock second of a position's cluster time. */
+export function positionDate(position: Position): Date {
+  return new Date(position.clusterTime.t * 1000);
+}

@@ -1,0 +1,406 @@
+import type { Binary, Decimal128, DBRef, Double, Int32, Long, ObjectId, Timestamp, BSONRegExp, BSONSymbol } from "bson";
+import { encodeValue, type JsonValue } from "../../../codec/document-codec.js";
+import type { ColumnFamily, ColumnType } from "./column-type.js";
+
+/** The JSON value for a column, or why the value does not fit the column. @public */
+export type Coerced = { readonly ok: true; readonly value: JsonValue } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Converts a field's value, as the `mongodb` driver reads it (`promoteValues: false`; plain
+ * `number`, `bigint`, `Buffer` and `RegExp` values are accepted too), into the JSON value that
+ * `jsonb_to_recordset($1) AS r(col <type.sql>, ...)` turns into the column's value.
+ *
+ * `null` and `undefined` (a missing field) are SQL NULL for every type. Otherwise:
+ *
+ * | Column family            | Accepted values → JSON value                                               |
+ * | ------------------------ | -------------------------------------------------------------------------- |
+ * | text (`varchar`, `char`) | string → itself; ObjectId → 24 hex digits; number → its decimal text (Double: JavaScript's shortest form, Long and Decimal128 exact); boolean → `"true"`/`"false"`; date → ISO-8601; UUID (Binary subtype 4) → canonical UUID text; other BSON scalars (Binary, Timestamp, regular expression, MinKey, …) → their Extended JSON as text. Documents and arrays are rejected (map them to jsonb). Text longer than `varchar(n)`/`char(n)` allows (other than trailing spaces, which PostgreSQL drops) is rejected. |
+ * | smallint, integer        | whole number in the type's range (Int32, Long, Double, Decimal128, number, bigint) → JSON number |
+ * | bigint                   | whole number in the 64-bit range → decimal string (keeps all 64 bits)      |
+ * | numeric                  | any number → decimal string in plain notation (NaN → `"NaN"`); ±Infinity and values `numeric(p,s)` cannot hold are rejected |
+ * | real, double             | any number → JSON number (Long, Decimal128 and bigint rounded to the nearest double); NaN, ±Infinity → `"NaN"`, `"Infinity"`, `"-Infinity"`; -0 → `"-0"`; finite values the type cannot hold are rejected |
+ * | boolean                  | boolean → itself                                                           |
+ * | timestamptz, timestamp   | date, BSON Timestamp (its seconds) → ISO-8601 UTC text (`timestamp` keeps the UTC wall-clock time); years outside 1..9999 in the form PostgreSQL reads (`10000-01-01T…Z`, `0044-03-15T…Z BC`) |
+ * | date                     | date, BSON Timestamp → the UTC date, `YYYY-MM-DD` (with ` BC` before year 1) |
+ * | jsonb, json              | anything → its lossless Extended JSON encoding ({@link encodeValue})       |
+ * | uuid                     | UUID (Binary subtype 4) → canonical text; a string in the `8-4-4-4-12` hex form → lower-cased |
+ * | bytea                    | Binary of any subtype (or a `Uint8Array`) → `"\x"` followed by the bytes in hex |
+ * | any, as an array (`[]`)  | array → JSON array of its elements, each converted as above (null elements are NULL); anything else, and arrays inside the array, are rejected |
+ *
+ * Everything else is rejected, with no guessing: a string is never parsed as a number or a date.
+ * Also rejected: invalid dates, dates before 4714-11-24 BC (PostgreSQL's earliest), text and JSON
+ * containing the NUL character (PostgreSQL cannot store it), and values that are not BSON values.
+ * The reason names the value and the type, e.g. `a string ("abc") where integer was mapped`,
+ * `an array where text was mapped`, `9223372036854775807 is out of range for integer`,
+ * `2.5 is not a whole number (integer)`, `element 2: a document where text was mapped`.
+ *
+ * @param value - the field's value.
+ * @param type - the column type it is mapped to.
+ * @returns the JSON value for the recordset, or the reason the value does not fit the column.
+ * @public
+ */
+export function coerceValue(value: unknown, type: ColumnType): Coerced {
+  if (value === null || value === undefined) return ok(null);
+  if (!type.array) return coerceScalar(value, type);
+  if (!Array.isArray(value)) return mismatch(sortValue(value), type);
+  const element: ColumnType = { sql: type.sql.replace(/\[\]$/, ""), family: type.family, array: false };
+  const out: JsonValue[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    const coerced: Coerced = Array.isArray(item)
+      ? fail(`an array inside the array, where ${type.sql} (one dimension) was mapped`)
+      : coerceValue(item, element);
+    if (!coerced.ok) return fail(`element ${i}: ${coerced.reason}`);
+    out.push(coerced.value);
+  }
+  return ok(out);
+}
+
+/** A value sorted by what it is, with what the conversions need. */
+type Sorted =
+  | { readonly kind: "string"; readonly value: string }
+  | { readonly kind: "boolean"; readonly value: boolean }
+  /** Any number; `text` is its exact decimal text, `value` the nearest double. */
+  | { readonly kind: "number"; readonly value: number; readonly text: string }
+  | { readonly kind: "date"; readonly value: Date }
+  | { readonly kind: "objectId"; readonly hex: string }
+  | { readonly kind: "binary"; readonly hex: string; readonly subtype: number }
+  | { readonly kind: "timestamp"; readonly t: number; readonly i: number }
+  | { readonly kind: "document" }
+  | { readonly kind: "array" }
+  | { readonly kind: "other"; readonly description: string; readonly bson: boolean };
+
+type Coercer = (sorted: Sorted, type: ColumnType, value: unknown) => Coerced;
+
+const COERCERS: Readonly<Record<ColumnFamily, Coercer>> = {
+  text: (sorted, type, value) => {
+    const text = textOf(sorted, type, value);
+    return text.ok && typeof text.value === "string" ? checkText(text.value, type) : text;
+  },
+  smallint: wholeNumber(-(2n ** 15n), 2n ** 15n - 1n, Number),
+  integer: wholeNumber(-(2n ** 31n), 2n ** 31n - 1n, Number),
+  bigint: wholeNumber(-(2n ** 63n), 2n ** 63n - 1n, String),
+  numeric: (sorted, type) => (sorted.kind === "number" ? numeric(sorted.text, type) : mismatch(sorted, type)),
+  real: (sorted, type) => (sorted.kind === "number" ? float(sorted, type, Math.fround) : mismatch(sorted, type)),
+  double: (sorted, type) => (sorted.kind === "number" ? float(sorted, type, (x) => x) : mismatch(sorted, type)),
+  boolean: (sorted, type) => (sorted.kind === "boolean" ? ok(sorted.value) : mismatch(sorted, type)),
+  timestamptz: (sorted, type) => dateTime(sorted, type, false),
+  timestamp: (sorted, type) => dateTime(sorted, type, false),
+  date: (sorted, type) => dateTime(sorted, type, true),
+  jsonb: (_sorted, type, value) => encodeJson(value, type),
+  json: (_sorted, type, value) => encodeJson(value, type),
+  uuid: (sorted, type) => {
+    if (sorted.kind === "binary" && isUuid(sorted)) return ok(uuidText(sorted.hex));
+    if (sorted.kind === "string" && UUID_TEXT.test(sorted.value)) return ok(sorted.value.toLowerCase());
+    return mismatch(sorted, type);
+  },
+  bytea: (sorted, type) => (sorted.kind === "binary" ? ok(`\\x${sorted.hex}`) : mismatch(sorted, type)),
+};
+
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** 4714-11-24 00:00 UTC BC (year -4713): the earliest `timestamp`, `timestamptz` and `date`. */
+const EARLIEST_DATE_MS = Date.UTC(-4713, 10, 24);
+/** Strings in reasons are cut to this many characters. */
+const QUOTE_LENGTH = 40;
+
+function coerceScalar(value: unknown, type: ColumnType): Coerced {
+  const sorted = sortValue(value);
+  if (sorted.kind === "other" && !sorted.bson) return fail(`${sorted.description} is not a BSON value`);
+  if (sorted.kind === "date" && Number.isNaN(sorted.value.getTime())) {
+    return fail(`an invalid date (its time value is NaN) cannot be stored in ${type.sql}`);
+  }
+  return COERCERS[type.family](sorted, type, value);
+}
+
+function ok(value: JsonValue): Coerced {
+  return { ok: true, value };
+}
+
+function fail(reason: string): Coerced {
+  return { ok: false, reason };
+}
+
+function mismatch(sorted: Sorted, type: ColumnType): Coerced {
+  return fail(`${describe(sorted)} where ${type.sql} was mapped`);
+}
+
+function sortValue(value: unknown): Sorted {
+  switch (typeof value) {
+    case "string":
+      return { kind: "string", value };
+    case "boolean":
+      return { kind: "boolean", value };
+    case "number":
+      return { kind: "number", value, text: String(value) };
+    case "bigint":
+      return { kind: "number", value: Number(value), text: value.toString() };
+    case "object":
+      if (value !== null) return sortObject(value);
+  }
+  return { kind: "other", description: `a ${value === null ? "null" : typeof value}`, bson: false };
+}
+
+function sortObject(value: object): Sorted {
+  if (Array.isArray(value)) return { kind: "array" };
+  if (value instanceof Date) return { kind: "date", value };
+  if (value instanceof Uint8Array) {
+    return { kind: "binary", hex: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex"), subtype: 0 };
+  }
+  const tag: unknown = (value as { _bsontype?: unknown })._bsontype;
+  switch (tag) {
+    case "Int32":
+    case "Double": {
+      const number = (value as Int32 | Double).value;
+      return { kind: "number", value: number, text: String(number) };
+    }
+    case "Long": {
+      const long = value as Long;
+      const text = (long.unsigned ? long.toSigned() : long).toString();
+      return { kind: "number", value: Number(text), text };
+    }
+    case "Decimal128": {
+      const text = (value as Decimal128).toString();
+      return { kind: "number", value: Number(text), text };
+    }
+    case "ObjectId":
+      return { kind: "objectId", hex: (value as ObjectId).toHexString() };
+    case "Binary":
+      return { kind: "binary", hex: (value as Binary).toString("hex"), subtype: (value as Binary).sub_type };
+    case "Timestamp":
+      return { kind: "timestamp", t: (value as Timestamp).t, i: (value as Timestamp).i };
+    case "BSONRegExp": {
+      const regexp = value as BSONRegExp;
+      return other(`a regular expression (${quote(`/${regexp.pattern}/${regexp.options}`)})`);
+    }
+    case "BSONSymbol":
+      return other(`a symbol (${quote((value as BSONSymbol).valueOf())})`);
+    case "MinKey":
+    case "MaxKey":
+      return other(`a ${tag}`);
+    case "Code":
+      return other("JavaScript code");
+    case "DBRef":
+      return other(`a DBRef (${quote((value as DBRef).collection)})`);
+  }
+  if (typeof tag === "string") return { kind: "other", description: `a BSON ${tag}`, bson: false };
+  if (value instanceof RegExp) return other(`a regular expression (${quote(String(value))})`);
+  return { kind: "document" };
+}
+
+function other(description: string): Sorted {
+  return { kind: "other", description, bson: true };
+}
+
+/** How a value is named in reasons: `a string ("abc")`, `a number (2.5)`, `a document`. */
+function describe(sorted: Sorted): string {
+  switch (sorted.kind) {
+    case "string":
+      return `a string (${quote(sorted.value)})`;
+    case "boolean":
+      return `a boolean (${sorted.value})`;
+    case "number":
+      return `a number (${sorted.text})`;
+    case "date":
+      return `a date (${sorted.value.toISOString()})`;
+    case "objectId":
+      return `an ObjectId (${sorted.hex})`;
+    case "binary":
+      return isUuid(sorted)
+        ? `a UUID (${uuidText(sorted.hex)})`
+        : `binary data (subtype ${sorted.subtype}, ${sorted.hex.length / 2} bytes)`;
+    case "timestamp":
+      return `a BSON timestamp (t=${sorted.t}, i=${sorted.i})`;
+    case "document":
+      return "a document";
+    case "array":
+      return "an array";
+    case "other":
+      return sorted.description;
+  }
+}
+
+/** `"text"`, cut to {@link QUOTE_LENGTH} characters, with control characters escaped. */
+function quote(text: string): string {
+  const chars = Array.from(text);
+  return JSON.stringify(chars.length > QUOTE_LENGTH ? `${chars.slice(0, QUOTE_LENGTH).join("")}...` : text);
+}
+
+function isUuid(sorted: Extract<Sorted, { kind: "binary" }>): boolean {
+  return sorted.subtype === 4 && sorted.hex.length === 32;
+}
+
+function uuidText(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The `(n)` or `(p,s)` numbers at the end of a normalized SQL type, if any. */
+function typeModifiers(sql: string): { first?: number; second?: number } {
+  const match = /\((\d+)(?:,(\d+))?\)$/.exec(sql);
+  if (match === null) return {};
+  return { first: Number(match[1]), ...(match[2] !== undefined ? { second: Number(match[2]) } : {}) };
+}
+
+function textOf(sorted: Sorted, type: ColumnType, value: unknown): Coerced {
+  switch (sorted.kind) {
+    case "string":
+      return ok(sorted.value);
+    case "number":
+      return ok(sorted.text);
+    case "boolean":
+      return ok(String(sorted.value));
+    case "date":
+      return ok(sorted.value.toISOString());
+    case "objectId":
+      return ok(sorted.hex);
+    case "binary":
+    case "timestamp":
+    case "other": {
+      if (sorted.kind === "binary" && isUuid(sorted)) return ok(uuidText(sorted.hex));
+      const json = encodeJson(value, undefined);
+      return json.ok ? ok(JSON.stringify(json.value)) : json;
+    }
+    case "document":
+    case "array":
+      return mismatch(sorted, type);
+  }
+}
+
+/** PostgreSQL cannot store NUL, and rejects text longer than `varchar(n)`/`char(n)` unless the excess is spaces. */
+function checkText(text: string, type: ColumnType): Coerced {
+  if (text.includes("\u0000")) {
+    return fail(`the text contains a NUL character (\\u0000), which PostgreSQL cannot store in ${type.sql}`);
+  }
+  const { first: length } = typeModifiers(type.sql);
+  if (length !== undefined) {
+    const chars = Array.from(text);
+    if (chars.length > length && chars.slice(length).some((char) => char !== " ")) {
+      return fail(`the text ${quote(text)} has ${chars.length} characters, more than ${type.sql} allows`);
+    }
+  }
+  return ok(text);
+}
+
+/** A finite decimal number: `(negative ? -1 : 1) * coefficient * 10^exponent`. */
+interface Decimal {
+  readonly negative: boolean;
+  readonly coefficient: bigint;
+  readonly exponent: number;
+}
+
+const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
+
+/** Reads the decimal text of a finite number; `undefined` for NaN and ±Infinity. */
+function parseDecimal(text: string): Decimal | undefined {
+  const match = DECIMAL_TEXT.exec(text);
+  if (match === null) return undefined;
+  const [, sign, whole = "", fraction = "", exponent = "0"] = match;
+  if (whole === "" && fraction === "") return undefined;
+  return { negative: sign === "-", coefficient: BigInt(whole + fraction), exponent: Number(exponent) - fraction.length };
+}
+
+function wholeNumber(min: bigint, max: bigint, output: (value: bigint) => JsonValue): Coercer {
+  return (sorted, type) => {
+    if (sorted.kind !== "number") return mismatch(sorted, type);
+    const decimal = parseDecimal(sorted.text);
+    if (decimal === undefined) {
+      return fail(sorted.text === "NaN" ? `NaN is not a whole number (${type.sql})` : `${sorted.text} is out of range for ${type.sql}`);
+    }
+    let whole: bigint;
+    if (decimal.exponent >= 0) {
+      whole = decimal.coefficient * 10n ** BigInt(decimal.exponent);
+    } else {
+      const divisor = 10n ** BigInt(-decimal.exponent);
+      if (decimal.coefficient % divisor !== 0n) return fail(`${sorted.text} is not a whole number (${type.sql})`);
+      whole = decimal.coefficient / divisor;
+    }
+    if (decimal.negative) whole = -whole;
+    if (whole < min || whole > max) return fail(`${sorted.text} is out of range for ${type.sql}`);
+    return ok(output(whole));
+  };
+}
+
+/**
+ * Plain notation (no exponent, which PostgreSQL 13 limits to ±1000), keeping the digits after the
+ * point (`1.50` stays `1.50`); checked against `numeric(p,s)` the way PostgreSQL rounds (half away
+ * from zero, to `s` digits, then fewer than `p - s` digits before the point).
+ */
+function numeric(text: string, type: ColumnType): Coerced {
+  if (text === "NaN") return ok("NaN");
+  const decimal = parseDecimal(text);
+  if (decimal === undefined) return fail(`${text} is out of range for ${type.sql}`);
+  const { first: precision, second: scale = 0 } = typeModifiers(type.sql);
+  if (precision !== undefined && !fitsPrecision(decimal, precision, scale)) {
+    return fail(`${text} is out of range for ${type.sql}`);
+  }
+  const digits = decimal.coefficient.toString();
+  let plain: string;
+  if (decimal.exponent >= 0) {
+    plain = decimal.coefficient === 0n ? "0" : digits + "0".repeat(decimal.exponent);
+  } else {
+    const padded = digits.padStart(1 - decimal.exponent, "0");
+    const point = padded.length + decimal.exponent;
+    plain = `${padded.slice(0, point)}.${padded.slice(point)}`;
+  }
+  return ok(decimal.negative && decimal.coefficient !== 0n ? `-${plain}` : plain);
+}
+
+function fitsPrecision(decimal: Decimal, precision: number, scale: number): boolean {
+  const shift = decimal.exponent + scale;
+  let rounded: bigint;
+  if (shift >= 0) {
+    rounded = decimal.coefficient * 10n ** BigInt(shift);
+  } else {
+    const divisor = 10n ** BigInt(-shift);
+    rounded = decimal.coefficient / divisor;
+    if ((decimal.coefficient % divisor) * 2n >= divisor) rounded += 1n;
+  }
+  return rounded < 10n ** BigInt(precision);
+}
+
+/** `round` gives the value the column would hold; it must stay finite, and non-zero when the value is. */
+function float(sorted: Extract<Sorted, { kind: "number" }>, type: ColumnType, round: (x: number) => number): Coerced {
+  const decimal = parseDecimal(sorted.text);
+  if (decimal === undefined) return ok(sorted.text);
+  const stored = round(sorted.value);
+  if (!Number.isFinite(stored) || (stored === 0 && decimal.coefficient !== 0n)) {
+    return fail(`${sorted.text} is out of range for ${type.sql}`);
+  }
+  return ok(Object.is(sorted.value, -0) ? "-0" : sorted.value);
+}
+
+/** ISO-8601 in UTC, with years PostgreSQL reads: 4 or more digits, ` BC` before year 1. */
+function dateTime(sorted: Sorted, type: ColumnType, dateOnly: boolean): Coerced {
+  let date: Date;
+  if (sorted.kind === "date") date = sorted.value;
+  else if (sorted.kind === "timestamp") date = new Date(sorted.t * 1000);
+  else return mismatch(sorted, type);
+  if (date.getTime() < EARLIEST_DATE_MS) {
+    return fail(`${describe(sorted)} is out of range for ${type.sql} (earliest 4714-11-24 BC)`);
+  }
+  const year = date.getUTCFullYear();
+  const iso = date.toISOString();
+  const day = `${String(year > 0 ? year : 1 - year).padStart(4, "0")}-${iso.slice(iso.indexOf("T") - 5, iso.indexOf("T"))}`;
+  const text = dateOnly ? day : `${day}${iso.slice(iso.indexOf("T"))}`;
+  return ok(year > 0 ? text : `${text} BC`);
+}
+
+/** Extended JSON; PostgreSQL `jsonb` cannot hold NUL in strings or field names. */
+function encodeJson(value: unknown, type: ColumnType | undefined): Coerced {
+  let json: JsonValue;
+  try {
+    json = encodeValue(value);
+  } catch (error) {
+    return fail(`the value cannot be encoded as JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (type !== undefined && containsNul(json)) {
+    return fail(`the value contains a NUL character (\\u0000), which PostgreSQL cannot store in ${type.sql}`);
+  }
+  return ok(json);
+}
+
+function containsNul(json: JsonValue): boolean {
+  if (typeof json === "string") return json.includes("\u0000");
+  if (json === null || typeof json !== "object") return false;
+  if (Array.isArray(json)) return json.some(containsNul);
+  return Object.entries(json).some(([key, item]) => key.includes("\u0000") || containsNul(item));
+}

@@ -1,0 +1,83 @@
+import { MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionError } from "mongodb";
+import { redactedMessage } from "../core/redact.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
+
+/** Server error codes after which a change stream can be reopened from its last token. */
+const RESUMABLE_CODES = new Set([
+  6, 7, 43, 63, 89, 91, 133, 150, 189, 234, 262, 9001, 10107, 11600, 11602, 13388, 13435, 13436,
+]);
+const CHANGE_STREAM_HISTORY_LOST = 286;
+const CHANGE_STREAM_FATAL = 280;
+const AUTHENTICATION_FAILED = 18;
+const UNAUTHORIZED = 13;
+const NOT_A_REPLICA_SET = 40573;
+
+/** Whether the oplog no longer holds the position the stream must resume from. */
+export function isHistoryLost(error: unknown): boolean {
+  if (!(error instanceof MongoServerError)) return false;
+  return (
+    error.code === CHANGE_STREAM_HISTORY_LOST ||
+    error.codeName === "ChangeStreamHistoryLost" ||
+    (error.code === CHANGE_STREAM_FATAL && /no longer be in the oplog/i.test(error.message))
+  );
+}
+
+/** Whether reopening the stream from its last token after a pause can succeed. */
+export function isRetryableStreamError(error: unknown): boolean {
+  if (isHistoryLost(error)) return false;
+  if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) return true;
+  if (error instanceof MongoError) {
+    if (error.hasErrorLabel("ResumableChangeStreamError") || error.hasErrorLabel("RetryableWriteError")) return true;
+    if (error.name === "MongoPoolClearedError" || error.name === "MongoNetworkTimeoutError") return true;
+    if (typeof error.code === "number" && RESUMABLE_CODES.has(error.code)) return true;
+  }
+  return false;
+}
+
+/**
+ * Turns a driver error into a `TributaryError` that says what happened in the user's terms
+ * and what to do about it. `where` is the redacted address of the deployment.
+ */
+export function mapMongoError(error: unknown, where: string): TributaryError {
+  if (error instanceof TributaryError) return error;
+  const detail = redactedMessage(error);
+  if (isHistoryLost(error)) {
+    return new TributaryError(
+      ErrorCode.ChangeStreamHistoryLost,
+      `The change stream of ${where} cannot resume: the stored position is no longer in the oplog (the sync was stopped longer than the oplog window). ` +
+        `Changes made since then cannot be streamed. To recover, delete the pipeline's stored position (its row in the target's tributary.positions table) and re-copy the data; ` +
+        `to avoid this in future, enlarge the oplog (replSetResizeOplog) or keep the sync running.`,
+      { cause: error },
+    );
+  }
+  if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) {
+    return new TributaryError(ErrorCode.MongoUnreachable, `Cannot reach MongoDB at ${where}: ${detail}`, { cause: error });
+  }
+  if (error instanceof MongoServerError && error.code === AUTHENTICATION_FAILED) {
+    return new TributaryError(ErrorCode.MongoAuthFailed, `MongoDB at ${where} rejected the credentials: check the user name, password and authSource in the connection string`, {
+      cause: error,
+    });
+  }
+  if (error instanceof MongoServerError && error.code === UNAUTHORIZED) {
+    return new TributaryError(
+      ErrorCode.MongoUnauthorized,
+      `MongoDB at ${where} refused an operation: ${detail}. The user needs the 'changeStream' and 'find' actions on what is watched`,
+      { cause: error },
+    );
+  }
+  if (error instanceof MongoServerError && error.code === NOT_A_REPLICA_SET) {
+    return notReplicaSetError(where, error);
+  }
+  return new TributaryError(ErrorCode.ChangeStreamFailed, `Change stream on ${where} failed: ${detail}`, { cause: error });
+}
+
+/** The error for a standalone `mongod`, which has no oplog and so no change streams. */
+export function notReplicaSetError(where: string, cause?: unknown): TributaryError {
+  return new TributaryError(
+    ErrorCode.MongoNotReplicaSet,
+    `MongoDB at ${where} is a standalone server; change streams need a replica set or a sharded cluster. ` +
+      `Start mongod with --replSet <name> and run rs.initiate() once (a one-member replica set is enough).`,
+    { cause },
+  );
+}
