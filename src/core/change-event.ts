@@ -87,3 +87,12 @@ export function splitNamespace(namespace: string): { db: string; coll: string } 
 export function sameTransaction(a: ChangeEvent, b: ChangeEvent): boolean {
   return a.txn !== undefined && b.txn !== undefined && a.txn.lsid === b.txn.lsid && a.txn.txnNumber === b.txn.txnNumber;
 }
+
+/**
+ * What the source yields: a change, or word that the stream is caught up (the server had
+ * nothing more), with the resume point as of now so a quiet stream still advances.
+ * @public
+ */
+export type SourceItem =
+  | { readonly kind: "event"; readonly event: ChangeEvent }
+  | { readonly kind: "caughtUp"; readonly position: Position | undefined };

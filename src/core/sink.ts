@@ -1,16 +1,26 @@
-import type { ResumePointStore } from "./resume-point-store.js";
-import type { Logger } from "../core/logger.js";
+import type { Document } from "./bson.js";
 import type { ChangeEvent } from "./change-event.js";
+import type { Logger } from "./logger.js";
 import type { Position } from "./position.js";
+import type { ResumePointStore } from "./resume-point-store.js";
+import type { SnapshotTarget } from "./snapshot-contract.js";
 
 /**
  * A batch of events in stream order and the position the stream reaches once they are
  * applied. `position` may lie beyond the last event (filtered events, a quiet stream), and
  * a batch may carry no events at all, only a new position.
+ *
+ * A batch of the initial snapshot (events with `source: "snapshot"`) has no position: copying
+ * existing documents does not move the stream. Write its events; store nothing.
  * @public
  */
 export interface Batch {
   readonly events: readonly ChangeEvent[];
+  readonly position?: Position;
+}
+
+/** A batch read from the change stream: it always leads to a position. @public */
+export interface StreamBatch extends Batch {
   readonly position: Position;
 }
 
@@ -18,6 +28,9 @@ export interface Batch {
  * Where changes go. A transactional sink applies a batch and stores its position in one
  * transaction (exactly-once effect); others store the position after the data is durable
  * (at-least-once, with idempotent writes).
+ *
+ * Beyond `open`, `apply` and `close`, a sink may offer {@link SinkCapabilities}; the runtime
+ * discovers them and never asks which sink it is talking to.
  * @public
  */
 export interface Sink {
@@ -25,9 +38,64 @@ export interface Sink {
   readonly transactional: boolean;
   /** Connects and prepares; returns the position stored by the last run, if any. */
   open(signal?: AbortSignal): Promise<Position | undefined>;
-  /** Applies a batch and advances the stored position to `batch.position`. */
+  /** Applies a batch and advances the stored position to `batch.position` (when it has one). */
   apply(batch: Batch, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
+  /** What the sink can do beyond applying batches. */
+  readonly capabilities?: SinkCapabilities;
+}
+
+/**
+ * Optional abilities of a sink. Each is discovered by the runtime; a sink without one gets the
+ * general path (snapshot events through `apply`, schemas from the first changes, no `verify`).
+ * @public
+ */
+export interface SinkCapabilities {
+  /** Stores its position in the same transaction as its data. */
+  readonly atomicPosition?: AtomicPosition;
+  /** Takes the initial snapshot through a bulk path of its own (PostgreSQL: COPY), with resumable progress. */
+  readonly bulkSnapshot?: BulkSnapshot;
+  /** Prepares its schema from sampled documents before the first change (an inferred mapping). */
+  readonly schemaFromSamples?: SchemaFromSamples;
+  /** Reads back what it holds for a document, for `verify`. */
+  readonly readBack?: ReadBack;
+}
+
+/** @public */
+export interface AtomicPosition {
+  /** The position stored with the data: as of `open()`, then as each batch commits. */
+  storedPosition(): Position | undefined;
+  /**
+   * Stores where streaming starts when nothing is stored yet (the position an initial snapshot
+   * started at); a stored position stays as it is.
+   */
+  startStreamAt(position: Position): Promise<void>;
+}
+
+/** @public */
+export interface BulkSnapshot {
+  /**
+   * A snapshot target writing into the sink's own storage, with `parallelism` connections of
+   * its own; call after `open()` and close it when the snapshot is done.
+   */
+  snapshotTarget(parallelism: number): SnapshotTarget & { close(): Promise<void> };
+}
+
+/** @public */
+export interface SchemaFromSamples {
+  /** Of these collections (`db.coll`), the ones whose schema is not prepared yet. Call after `open()`. */
+  unprepared(namespaces: readonly string[]): string[];
+  /** Prepares the schema of each collection from its sampled documents. */
+  prepare(samples: ReadonlyMap<string, readonly Document[]>): void;
+}
+
+/** @public */
+export interface ReadBack {
+  /**
+   * What the sink holds for these `_id`s of a collection, keyed by the `_id`'s key text
+   * (`keyText`): the row as the sink stores it. Ids it does not hold are absent.
+   */
+  read(namespace: string, ids: readonly unknown[]): Promise<Map<string, Readonly<Record<string, unknown>>>>;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { Document } from "bson";
+import type { Document } from "./bson.js";
+import type { ChangeEvent } from "./change-event.js";
 import type { Position } from "./position.js";
 
 /**
@@ -43,11 +44,14 @@ export interface CollectionSnapshotPlan {
   readonly ranges: readonly IdRange[];
 }
 
-/** Documents of one range, read in `_id` order, written in one transaction with the range's progress. */
+/**
+ * Documents of one range as change events (`insert`, `source: "snapshot"`, at the snapshot's
+ * position), in `_id` order, written in one transaction with the range's progress.
+ */
 export interface SnapshotChunk {
   readonly namespace: string;
   readonly rangeNo: number;
-  readonly documents: readonly Document[];
+  readonly events: readonly ChangeEvent[];
   /** True when the range has been read to its end: the range is done once this chunk commits. */
   readonly last: boolean;
   /** The position of the snapshot (its cluster time becomes the rows' `_cluster_time`). */

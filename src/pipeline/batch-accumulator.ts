@@ -1,6 +1,6 @@
-import type { Batch } from "../core/sink.js";
+import type { StreamBatch } from "../core/sink.js";
 import { sameTransaction, type ChangeEvent } from "../core/change-event.js";
-import type { SourceItem } from "../source/change-stream-source.js";
+import type { SourceItem } from "../core/change-event.js";
 import { comparePositions, type Position } from "../core/position.js";
 
 /** @public */
@@ -40,7 +40,7 @@ export class BatchAccumulator {
   }
 
   /** Takes the next item; returns a batch to apply before taking another, if one is due. */
-  push(item: SourceItem): Batch | undefined {
+  push(item: SourceItem): StreamBatch | undefined {
     if (item.kind === "caughtUp") {
       if (item.position) this.advance(item.position);
       if (this.pending.length > 0) return this.cut();
@@ -62,20 +62,20 @@ export class BatchAccumulator {
   }
 
   /** What is left, for a last apply before stopping. */
-  drain(): Batch | undefined {
+  drain(): StreamBatch | undefined {
     if (this.pending.length > 0 || (this.latest && this.isAhead(this.latest))) return this.cut();
     return undefined;
   }
 
   /** Records that a batch returned by `push`/`drain` is applied. */
-  markCommitted(batch: Batch): void {
+  markCommitted(batch: StreamBatch): void {
     this.committed = batch.position;
     this.committedAt = this.now();
   }
 
-  private cut(): Batch | undefined {
+  private cut(): StreamBatch | undefined {
     if (!this.latest) return undefined;
-    const batch: Batch = { events: this.pending, position: this.latest };
+    const batch: StreamBatch = { events: this.pending, position: this.latest };
     this.pending = [];
     return batch;
   }

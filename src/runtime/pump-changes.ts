@@ -1,7 +1,7 @@
 import type { Logger } from "../core/logger.js";
 import type { BatchAccumulator } from "../pipeline/batch-accumulator.js";
-import type { Batch, Sink } from "../core/sink.js";
-import type { SourceItem } from "../source/change-stream-source.js";
+import type { Sink, StreamBatch } from "../core/sink.js";
+import type { SourceItem } from "../core/change-event.js";
 import type { SyncStats } from "./sync-stats.js";
 
 /**
@@ -17,7 +17,7 @@ export async function pumpChanges(
   context: { readonly signal: AbortSignal; readonly stats: SyncStats; readonly logger: Logger },
 ): Promise<void> {
   let sinkFailed = false;
-  const apply = async (batch: Batch | undefined): Promise<void> => {
+  const apply = async (batch: StreamBatch | undefined): Promise<void> => {
     if (!batch) return;
     try {
       // Retries during a target outage end on abort; a started transaction always completes.

@@ -65,6 +65,7 @@ export class SinkFanOut implements Sink {
 
   private async applyTo(lane: Lane, batch: Batch, signal?: AbortSignal): Promise<void> {
     const from = lane.position;
+    if (batch.position === undefined) return lane.sink.apply(batch, signal);
     if (from && comparePositions(batch.position, from) <= 0) return;
     const events = from ? batch.events.filter((event) => comparePositions(event.position, from) > 0) : batch.events;
     await lane.sink.apply(events.length === batch.events.length ? batch : { events, position: batch.position }, signal);

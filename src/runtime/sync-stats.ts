@@ -1,5 +1,5 @@
 import type { Logger } from "../core/logger.js";
-import type { Batch } from "../core/sink.js";
+import type { StreamBatch } from "../core/sink.js";
 import { positionDate } from "../core/position.js";
 
 const REPORT_INTERVAL_MS = 10_000;
@@ -11,7 +11,7 @@ export class SyncStats {
   private reportedAt = Date.now();
   private changesAtReport = 0;
 
-  record(batch: Batch, logger: Logger): void {
+  record(batch: StreamBatch, logger: Logger): void {
     this.batches += 1;
     this.changes += batch.events.length;
     const now = Date.now();

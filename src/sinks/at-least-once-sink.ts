@@ -32,7 +32,7 @@ export function atLeastOnceSink(name: string, writer: EventWriter, positions: Re
     },
     async apply(batch: Batch, signal?: AbortSignal): Promise<void> {
       if (batch.events.length > 0) await writer.write(batch.events, signal);
-      await positions.save(batch.position);
+      if (batch.position) await positions.save(batch.position);
     },
     async close(): Promise<void> {
       try {

@@ -1,6 +1,7 @@
 import type { Logger } from "../core/logger.js";
 import { comparePositions, positionDate, type Position } from "../core/position.js";
 import { runParallel } from "./run-parallel.js";
+import { snapshotEvents } from "./snapshot-events.js";
 import type { CollectionSnapshotState, IdRange, SnapshotSource, SnapshotTarget } from "../core/snapshot-contract.js";
 import { selectSnapshotWork, type SnapshotMode } from "./snapshot-mode.js";
 import type { SnapshotProgress } from "./snapshot-progress.js";
@@ -135,14 +136,14 @@ async function copyRanges(ranges: readonly RangeWork[], source: SnapshotSource, 
     options.parallelism,
     async (range, signal) => {
       for await (const chunk of source.readRange(range.namespace, range.range, options.chunkSize, signal)) {
-        await target.writeChunk({ namespace: range.namespace, rangeNo: range.rangeNo, documents: chunk, last: false, startedAt: range.startedAt });
+        await target.writeChunk({ namespace: range.namespace, rangeNo: range.rangeNo, events: snapshotEvents(range.namespace, chunk, range.startedAt), last: false, startedAt: range.startedAt });
         documents += chunk.length;
         options.progress?.recordCopied(range.namespace, chunk.length);
         // A stop lets the chunk in hand commit, then leaves the rest of the range for the next start.
         if (signal.aborted) return;
       }
       if (signal.aborted) return;
-      await target.writeChunk({ namespace: range.namespace, rangeNo: range.rangeNo, documents: [], last: true, startedAt: range.startedAt });
+      await target.writeChunk({ namespace: range.namespace, rangeNo: range.rangeNo, events: [], last: true, startedAt: range.startedAt });
       await onRangeDone(range);
     },
     options.signal,

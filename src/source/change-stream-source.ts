@@ -2,20 +2,12 @@ import type { ChangeStream, ChangeStreamOptions, Document } from "mongodb";
 import { isRetryableStreamError, mapMongoError } from "./mongo-error-mapper.js";
 import type { Logger } from "../core/logger.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../core/retry.js";
-import type { ChangeEvent } from "../core/change-event.js";
+import type { SourceItem } from "../core/change-event.js";
 import { LOSSLESS_BSON_OPTIONS, type MongoDeployment } from "./mongo-connection.js";
 import { normalizeChange } from "./normalize-change.js";
 import { makePosition, type Position, type ResumeToken } from "../core/position.js";
-import { describeScope, openScopedStream, type WatchScope } from "./watch-scope.js";
 
-/**
- * What the source yields: a change, or word that the stream is caught up (the server had
- * nothing more), with the resume point as of now so a quiet stream still advances.
- * @public
- */
-export type SourceItem =
-  | { readonly kind: "event"; readonly event: ChangeEvent }
-  | { readonly kind: "caughtUp"; readonly position: Position | undefined };
+import { describeScope, openScopedStream, type WatchScope } from "./watch-scope.js";
 
 /** @public */
 export interface ChangeStreamSourceOptions {

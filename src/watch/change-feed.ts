@@ -1,4 +1,4 @@
-import type { SourceItem } from "../source/change-stream-source.js";
+import type { SourceItem } from "../core/change-event.js";
 import type { Position } from "../core/position.js";
 
 /**

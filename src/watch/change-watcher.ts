@@ -3,7 +3,7 @@ import { ErrorCode } from "../core/error-codes.js";
 import { redactedMessage } from "../core/redact.js";
 import { TributaryError } from "../core/tributary-error.js";
 import type { ChangeEvent } from "../core/change-event.js";
-import type { SourceItem } from "../source/change-stream-source.js";
+import type { SourceItem } from "../core/change-event.js";
 import type { Position } from "../core/position.js";
 import type { ChangeFeed } from "./change-feed.js";
 import { deliveries, type Delivery } from "./deliveries.js";

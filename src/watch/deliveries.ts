@@ -1,5 +1,5 @@
 import { isDataOp, formatNamespace, type ChangeEvent } from "../core/change-event.js";
-import type { SourceItem } from "../source/change-stream-source.js";
+import type { SourceItem } from "../core/change-event.js";
 import type { Position } from "../core/position.js";
 import type { EventSelector } from "./event-selector.js";
 import type { IdBatch, IdBatcher } from "./id-batcher.js";

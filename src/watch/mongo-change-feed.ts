@@ -1,7 +1,8 @@
 import type { MongoClient } from "mongodb";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
-import { ChangeStreamSource, type SourceItem } from "../source/change-stream-source.js";
+import type { SourceItem } from "../core/change-event.js";
+import { ChangeStreamSource } from "../source/change-stream-source.js";
 import { positionDate, type Position } from "../core/position.js";
 import { describeScope } from "../source/watch-scope.js";
 import type { ChangeFeed } from "./change-feed.js";

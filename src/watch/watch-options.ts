@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { ResumePointStore } from "../core/resume-point-store.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
+import { describeIssue } from "../core/zod-issues.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { BackoffOptions } from "../core/retry.js";
 import { CommandOps, DataOps, type ChangeOp } from "../core/change-event.js";
@@ -164,15 +165,6 @@ const WatchOptionsSchema = z
   })
   .strict();
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.map(String).join(".");
-  if (issue.code === "unrecognized_keys") {
-    const keys = issue.keys.map((key) => (path === "" ? key : `${path}.${key}`));
-    return `unknown option${keys.length > 1 ? "s" : ""} ${keys.join(", ")}`;
-  }
-  return `${path === "" ? "(options)" : path}: ${issue.message}`;
-}
-
 /**
  * Validates `watch()` options and applies the defaults; a wrong option is a `TributaryError`
  * (`ConfigInvalid`) naming its path.
@@ -181,7 +173,7 @@ export function resolveWatchOptions(options: WatchOptions = {}): ResolvedWatchOp
   const result = WatchOptionsSchema.safeParse(options);
   if (!result.success) {
     const first = result.error.issues[0];
-    throw new TributaryError(ErrorCode.ConfigInvalid, `Invalid watch() options: ${result.error.issues.map(describeIssue).join("; ")}`, {
+    throw new TributaryError(ErrorCode.ConfigInvalid, `Invalid watch() options: ${result.error.issues.map((issue) => describeIssue(issue, { unknown: "option", root: "(options)" })).join("; ")}`, {
       context: { configPath: first ? first.path.map(String).join(".") : "" },
     });
   }

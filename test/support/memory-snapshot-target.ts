@@ -29,13 +29,13 @@ export class MemorySnapshotTarget implements SnapshotTarget {
     this.chunks.push(chunk);
     const rows = this.rows.get(chunk.namespace) ?? new Map<string, Document>();
     this.rows.set(chunk.namespace, rows);
-    for (const doc of chunk.documents) rows.set(keyText(doc._id), doc);
+    for (const event of chunk.events) if (event.doc) rows.set(keyText(event.doc._id), event.doc);
     const state = this.states.get(chunk.namespace);
     if (!state) throw new Error(`no snapshot of ${chunk.namespace} started`);
     const ranges = state.ranges.map((range) => {
       if (range.rangeNo !== chunk.rangeNo) return range;
-      const last = chunk.documents.at(-1);
-      return { ...range, copied: range.copied + chunk.documents.length, done: chunk.last, resumeFrom: last ? (last._id as unknown) : range.resumeFrom };
+      const last = chunk.events.at(-1)?.key;
+      return { ...range, copied: range.copied + chunk.events.length, done: chunk.last, resumeFrom: last ? (last._id as unknown) : range.resumeFrom };
     });
     this.states.set(chunk.namespace, { ...state, ranges });
   }

@@ -164,12 +164,14 @@ export class PostgresSink implements Sink {
   }
 
   async apply(batch: Batch, signal?: AbortSignal): Promise<void> {
-    if (batch.events.length === 0 && batch.position.key === this.committed?.key) return;
+    const position = batch.position;
+    if (batch.events.length === 0 && (position === undefined || position.key === this.committed?.key)) return;
     for (let attempt = 0; ; attempt += 1) {
       try {
         // A connection lost while COMMIT was in flight may have committed: ask before redoing.
-        if (attempt === 0 || !(await this.isStored(batch.position))) await this.applyOnce(batch);
-        this.committed = batch.position;
+        // A batch without a position (snapshot events) is redone as it is: upserts by key.
+        if (attempt === 0 || position === undefined || !(await this.isStored(position))) await this.applyOnce(batch);
+        if (position) this.committed = position;
         return;
       } catch (error) {
         if (!isTransientPostgresError(error) || signal?.aborted) throw mapPostgresApplyError(error, `a batch of ${batch.events.length} changes`);
@@ -211,7 +213,7 @@ export class PostgresSink implements Sink {
             const ref = await this.registry.ensure(client, step.namespace);
             await this.layout.write(client, ref, step.changes);
           }
-          await this.checkpoint.advance(client, this.committed, batch.position);
+          if (batch.position) await this.checkpoint.advance(client, this.committed, batch.position);
         },
         [this.registry, this.layout],
       ),

@@ -5,7 +5,7 @@ import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
 import { pumpChanges } from "../../../src/runtime/pump-changes.js";
 import { SyncStats } from "../../../src/runtime/sync-stats.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
-import type { SourceItem } from "../../../src/source/change-stream-source.js";
+import type { SourceItem } from "../../../src/core/change-event.js";
 import { makeEvent } from "../../support/events.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { makeSink, query } from "../../support/postgres-sink-fixture.js";

@@ -6,6 +6,7 @@ import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js"
 import type { PostgresSnapshotTarget } from "../../../src/sinks/postgres/snapshot/postgres-snapshot-target.js";
 import type { IdRange } from "../../../src/core/snapshot-contract.js";
 import { makePosition } from "../../../src/core/position.js";
+import { snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
 import { makeEvent, tokenAt } from "../../support/events.js";
 import { postsExample } from "../../support/mapping-examples.js";
 import { createDatabase } from "../../support/postgres-server.js";
@@ -71,7 +72,7 @@ async function snapshotAndStream(overrides: Parameters<typeof makeSink>[1], name
   targets.push(target);
   const ranges: IdRange[] = chunks.map(() => ({}));
   await target.startSnapshot({ namespace, startedAt, estimated: 10, ranges });
-  await Promise.all(chunks.map((documents, rangeNo) => target.writeChunk({ namespace, rangeNo, documents, last: true, startedAt })));
+  await Promise.all(chunks.map((documents, rangeNo) => target.writeChunk({ namespace, rangeNo, events: snapshotEvents(namespace, documents, startedAt), last: true, startedAt })));
   const state = (await target.loadSnapshots()).get(namespace);
   expect(state?.ranges.map((range) => [range.copied, range.done])).toEqual(chunks.map((documents) => [documents.length, true]));
   const snapshot = await contents();
@@ -111,8 +112,8 @@ describe("PostgresSnapshotTarget with a relational mapping", () => {
     const namespace = "my_mongo_database.posts";
     await target.startSnapshot({ namespace, startedAt, estimated: 2, ranges: [{}] });
     expect(await query(url, "SELECT to_regclass('public.posts')::text AS posts, to_regclass('public.comments')::text AS comments")).toEqual([{ posts: "posts", comments: "comments" }]);
-    await target.writeChunk({ namespace, rangeNo: 0, documents: [{ _id: "p0", content: "kept" }], last: false, startedAt });
-    const failing = target.writeChunk({ namespace, rangeNo: 0, documents: [{ _id: "p1", content: "x" }, { _id: "p2", comments: [{ user: ["not", "text"] }] }], last: true, startedAt });
+    await target.writeChunk({ namespace, rangeNo: 0, events: snapshotEvents(namespace, [{ _id: "p0", content: "kept" }], startedAt), last: false, startedAt });
+    const failing = target.writeChunk({ namespace, rangeNo: 0, events: snapshotEvents(namespace, [{ _id: "p1", content: "x" }, { _id: "p2", comments: [{ user: ["not", "text"] }] }], startedAt), last: true, startedAt });
     await expect(failing).rejects.toMatchObject({ code: ErrorCode.ValueDoesNotFit, context: { namespace, key: "p2", field: "comments.0.user" } });
     expect(await query(url, "SELECT id, description FROM public.posts")).toEqual([{ id: "p0", description: "kept" }]);
     expect((await target.loadSnapshots()).get(namespace)?.ranges[0]).toStrictEqual({ rangeNo: 0, range: {}, resumeFrom: "p0", copied: 1, done: false });
@@ -145,7 +146,7 @@ describe("PostgresSnapshotTarget with an inferred mapping", () => {
     targets.push(target);
     await target.startSnapshot({ namespace: "shop.orders", startedAt, estimated: 1, ranges: [{}] });
     expect(await query(url, "SELECT to_regclass('public.orders')::text AS t")).toEqual([{ t: null }]);
-    await target.writeChunk({ namespace: "shop.orders", rangeNo: 0, documents: [{ _id: "a", n: new Int32(1) }], last: true, startedAt });
+    await target.writeChunk({ namespace: "shop.orders", rangeNo: 0, events: snapshotEvents("shop.orders", [{ _id: "a", n: new Int32(1) }], startedAt), last: true, startedAt });
     expect(await query(url, "SELECT _id, n FROM public.orders")).toEqual([{ _id: "a", n: "1" }]);
     expect([...sink.inferredMappings().keys()]).toEqual(["shop.orders"]);
   });

@@ -7,6 +7,7 @@ import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js"
 import type { PostgresSnapshotTarget } from "../../../src/sinks/postgres/snapshot/postgres-snapshot-target.js";
 import type { CollectionSnapshotPlan, IdRange, SnapshotChunk } from "../../../src/core/snapshot-contract.js";
 import { makePosition, type Position } from "../../../src/core/position.js";
+import { snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
 import { makeEvent, tokenAt } from "../../support/events.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { makeSink, query } from "../../support/postgres-sink-fixture.js";
@@ -49,7 +50,8 @@ function plan(ranges: readonly IdRange[] = [{}], namespace = ns, at: Position = 
 }
 
 function chunk(documents: readonly Document[], options: Partial<SnapshotChunk> = {}): SnapshotChunk {
-  return { namespace: ns, rangeNo: 0, documents, last: false, startedAt, ...options };
+  const at = options.startedAt ?? startedAt;
+  return { namespace: options.namespace ?? ns, rangeNo: 0, events: snapshotEvents(options.namespace ?? ns, documents, at), last: false, startedAt: at, ...options };
 }
 
 interface RawRow {

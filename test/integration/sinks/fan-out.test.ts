@@ -8,7 +8,7 @@ import { SinkFanOut } from "../../../src/runtime/sink-fanout.js";
 import { SyncStats } from "../../../src/runtime/sync-stats.js";
 import { buildSink } from "../../../src/sinks/sink-resolver.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
-import type { SourceItem } from "../../../src/source/change-stream-source.js";
+import type { SourceItem } from "../../../src/core/change-event.js";
 import { comparePositions, type Position } from "../../../src/core/position.js";
 import { makeEvent } from "../../support/events.js";
 import { MemoryResumePointStore } from "../../support/memory-resume-point-store.js";

@@ -6,7 +6,7 @@ import { ErrorCode } from "../../../src/core/error-codes.js";
 import { redactSecrets } from "../../../src/core/redact.js";
 import { silentLogger, type Logger } from "../../../src/core/logger.js";
 import { createMongoSink } from "../../../src/sinks/mongodb/mongodb-sink.js";
-import type { Batch, Sink } from "../../../src/core/sink.js";
+import type { Batch, Sink, StreamBatch } from "../../../src/core/sink.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { ChangeStreamSource } from "../../../src/source/change-stream-source.js";
 import { connectMongo, LOSSLESS_BSON_OPTIONS } from "../../../src/source/mongo-connection.js";
@@ -47,7 +47,7 @@ function canonical(docs: readonly Document[]): string[] {
   return docs.map((doc) => BSON.EJSON.stringify(doc, { relaxed: false }));
 }
 
-function batchOf(events: ChangeEvent[]): Batch {
+function batchOf(events: ChangeEvent[]): StreamBatch {
   return { events, position: events.at(-1)!.position };
 }
 

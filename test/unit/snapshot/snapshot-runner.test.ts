@@ -46,7 +46,7 @@ describe("runSnapshot", () => {
     expect(ordersState?.ranges.every((range) => range.done)).toBe(true);
     expect(ordersState?.ranges.reduce((sum, range) => sum + range.copied, 0)).toBe(200);
     // No document is written twice: the chunks hold 230 documents in all.
-    expect(target.chunks.reduce((sum, chunk) => sum + chunk.documents.length, 0)).toBe(230);
+    expect(target.chunks.reduce((sum, chunk) => sum + chunk.events.length, 0)).toBe(230);
   });
 
   it("copies ranges of several collections at once, at most `parallelism` at a time", async () => {
@@ -114,7 +114,7 @@ describe("runSnapshot", () => {
   it("stops at the first failing chunk and reports it; committed ranges stay committed", async () => {
     const docs = mixedDocuments(200);
     const target = new MemorySnapshotTarget();
-    target.failOn = (chunk) => chunk.rangeNo === 2 && chunk.documents.length > 0;
+    target.failOn = (chunk) => chunk.rangeNo === 2 && chunk.events.length > 0;
 
     // One range at a time: ranges 0 and 1 are done when range 2 fails.
     await expect(runSnapshot(new SyntheticSnapshotSource({ "shop.orders": docs }), target, options({ parallelism: 1 }))).rejects.toThrow("chunk of shop.orders range 2 refused");

@@ -3,7 +3,7 @@
 // `ChangeFeed` seam fed with `makeEvent` changes, not a stand-in for MongoDB.
 
 import type { ChangeEvent } from "../../../src/core/change-event.js";
-import type { SourceItem } from "../../../src/source/change-stream-source.js";
+import type { SourceItem } from "../../../src/core/change-event.js";
 import { comparePositions, makePosition, type Position } from "../../../src/core/position.js";
 import type { ChangeFeed } from "../../../src/watch/change-feed.js";
 import { resolveWatchOptions, type ResolvedWatchOptions, type WatchOptions } from "../../../src/watch/watch-options.js";

@@ -5,7 +5,6 @@ import type { Logger } from "../../../core/logger.js";
 import type { CollectionSnapshotPlan, CollectionSnapshotState, SnapshotChunk, SnapshotTarget } from "../../../core/snapshot-contract.js";
 import { encodeIdBound } from "../../../snapshot/id-bound.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../../../core/retry.js";
-import { splitNamespace, type ChangeEvent } from "../../../core/change-event.js";
 import type { RejectionHandler } from "../dead-letters.js";
 import { isTransientPostgresError, mapPostgresApplyError } from "../postgres-errors.js";
 import { RawLayout } from "../raw-layout.js";
@@ -84,14 +83,14 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
 
   async writeChunk(chunk: SnapshotChunk): Promise<void> {
     const changes = upsertsOf(chunk);
-    const first = chunk.documents[0];
-    const last = chunk.documents.at(-1);
+    const first = chunk.events[0]?.key;
+    const last = chunk.events.at(-1)?.key;
     const progress: ChunkProgress = {
       namespace: chunk.namespace,
       rangeNo: chunk.rangeNo,
       startedToken: chunk.startedAt.resumeToken._data,
       ...(first && last ? { first: encodeIdBound(first._id), last: encodeIdBound(last._id) } : {}),
-      documents: chunk.documents.length,
+      documents: chunk.events.length,
       done: chunk.last,
     };
     const parallel = this.stateless && this.ready.has(chunk.namespace);
@@ -170,21 +169,9 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
   }
 }
 
-/** The chunk's documents as the row changes a snapshot read amounts to: inserts at the snapshot's position. */
+/** The chunk's events as row changes: each upserts its document. */
 function upsertsOf(chunk: SnapshotChunk): UpsertChange[] {
-  const ns = splitNamespace(chunk.namespace);
-  return chunk.documents.map((doc) => {
-    const event: ChangeEvent = {
-      op: "insert",
-      ns,
-      key: { _id: doc._id as unknown },
-      doc,
-      clusterTime: chunk.startedAt.clusterTime,
-      position: chunk.startedAt,
-      source: "snapshot",
-    };
-    return { kind: "upsert", key: keyText(doc._id), doc, event };
-  });
+  return chunk.events.flatMap((event) => (event.doc ? [{ kind: "upsert" as const, key: keyText(event.doc._id), doc: event.doc, event }] : []));
 }
 
 /** Whether a table holds no row (a snapshot into it cannot meet an existing one). */
