@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { z } from "zod";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
+import { describeIssue } from "../core/zod-issues.js";
 import { ConfigSchema, type TributaryConfig } from "./config-schema.js";
 
 type PlainObject = Record<string, unknown>;
@@ -68,21 +68,17 @@ function isPlainObject(value: unknown): value is PlainObject {
 export function validateConfig(raw: unknown, origin?: string): TributaryConfig {
   const result = ConfigSchema.safeParse(raw, { reportInput: true });
   if (result.success) return result.data;
-  const problems = result.error.issues.map(describeIssue);
+  const problems = result.error.issues.map((issue) =>
+    describeIssue(issue, {
+      unknown: "setting",
+      root: "(root)",
+      required: true,
+      reword: (issue) => (issue.code === "invalid_key" ? (issue.issues[0]?.message ?? issue.message) : undefined),
+    }),
+  );
   const where = origin ? ` in ${origin}` : "";
   const first = result.error.issues[0];
   throw new TributaryError(ErrorCode.ConfigInvalid, `Invalid configuration${where}: ${problems.join("; ")}`, {
     context: { configPath: first ? first.path.join(".") : "" },
   });
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.length > 0 ? issue.path.join(".") : "(root)";
-  if (issue.code === "unrecognized_keys") {
-    const keys = issue.keys.map((key) => (issue.path.length > 0 ? `${path}.${key}` : key));
-    return `unknown setting${keys.length > 1 ? "s" : ""} ${keys.join(", ")}`;
-  }
-  if (issue.code === "invalid_type" && issue.input === undefined) return `${path} is required`;
-  if (issue.code === "invalid_key") return `${path}: ${issue.issues[0]?.message ?? issue.message}`;
-  return `${path}: ${issue.message}`;
 }

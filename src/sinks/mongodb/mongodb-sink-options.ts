@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ErrorCode } from "../../core/error-codes.js";
 import { TributaryError } from "../../core/tributary-error.js";
+import { describeIssue } from "../../core/zod-issues.js";
 import { collectionNamespaceProblem, databaseNameProblem } from "../../source/mongo-names.js";
 
 const DEFAULT_SERVER_SELECTION_TIMEOUT_MS = 10_000;
@@ -63,7 +64,7 @@ export function parseMongoSinkOptions(options: Readonly<Record<string, unknown>>
   const result = optionsSchema.safeParse(options, { reportInput: true });
   if (result.success) return result.data;
   const base = `sinks.${sinkName}.options`;
-  const problems = result.error.issues.map((issue) => describeIssue(issue, base));
+  const problems = result.error.issues.map((issue) => describeIssue(issue, { unknown: "option", at: (path) => optionPath(base, path), required: true }));
   const first = result.error.issues[0];
   throw new TributaryError(ErrorCode.SinkInvalid, `Invalid options for sink '${sinkName}': ${problems.join("; ")}`, {
     context: { sink: sinkName, configPath: optionPath(base, first?.code === "unrecognized_keys" ? [...first.path, first.keys[0] ?? ""] : (first?.path ?? [])) },
@@ -76,14 +77,4 @@ export function optionPath(base: string, path: readonly PropertyKey[]): string {
     if (typeof segment === "number") return `${text}[${segment}]`;
     return depth === 0 ? `${text}.${String(segment)}` : `${text}[${JSON.stringify(String(segment))}]`;
   }, base);
-}
-
-function describeIssue(issue: z.core.$ZodIssue, base: string): string {
-  const path = optionPath(base, issue.path);
-  if (issue.code === "unrecognized_keys") {
-    const keys = issue.keys.map((key) => optionPath(base, [...issue.path, key]));
-    return `unknown option${keys.length > 1 ? "s" : ""} ${keys.join(", ")}`;
-  }
-  if (issue.code === "invalid_type" && issue.input === undefined) return `${path} is required`;
-  return `${path}: ${issue.message}`;
 }

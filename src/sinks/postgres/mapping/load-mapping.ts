@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { readStructuredFile } from "../../../config/load-config.js";
 import { ErrorCode } from "../../../core/error-codes.js";
 import { TributaryError } from "../../../core/tributary-error.js";
+import { describeIssue } from "../../../core/zod-issues.js";
 import { compileMapping, type CompileOptions } from "./compile-mapping.js";
 import { MappingFileSchema, RESERVED_KEYS } from "./mapping-file-schema.js";
 import type { RelationalMapping } from "./table-mapping.js";
@@ -20,7 +21,7 @@ export async function loadMapping(path: string, options: CompileOptions): Promis
 /** Checks and compiles an already-read mapping; `file` names it in errors. @public */
 export function parseMapping(file: string, raw: unknown, options: CompileOptions): RelationalMapping {
   const parsed = MappingFileSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw invalid(file, parsed.error.issues.map(describeIssue));
+  if (!parsed.success) throw invalid(file, parsed.error.issues.map(describeMappingIssue));
   const { mapping, problems } = compileMapping(file, parsed.data, options);
   if (problems.length > 0) throw invalid(file, problems);
   return mapping;
@@ -30,15 +31,23 @@ function invalid(file: string, problems: readonly string[]): TributaryError {
   return new TributaryError(ErrorCode.MappingInvalid, `Invalid mapping in ${file}: ${problems.join("; ")}`, { context: { configPath: file } });
 }
 
-/** `db.coll field "x": …` from a schema issue at `[db, coll, field, key]`. */
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const [db, coll, field, key] = issue.path.map(String);
+/** `db.coll field "x" …` from a schema issue at `[db, coll, field, key]`. */
+function describeMappingIssue(issue: z.core.$ZodIssue): string {
+  return describeIssue(issue, {
+    unknown: "key",
+    unknownList: "quoted",
+    at: mappingLocation,
+    separator: " ",
+    required: true,
+    reword: (issue) => (issue.code === "invalid_type" ? `must be ${issue.expected === "object" ? "an object like {\"dest\": …, \"type\": …}" : `a ${issue.expected}`}` : undefined),
+  });
+}
+
+/** `db.coll field "x" "type"` for the path `[db, coll, field, key]`. */
+function mappingLocation(path: readonly PropertyKey[]): string {
+  const [db, coll, field, key] = path.map(String);
   const collection = db && coll ? `${db}.${coll}` : (db ?? "(top level)");
   const subject = field === undefined ? "" : RESERVED_KEYS.has(field) ? ` ${JSON.stringify(field)}` : ` field ${JSON.stringify(field)}`;
   const setting = key === undefined ? "" : ` ${JSON.stringify(key)}`;
-  let what: string = issue.message;
-  if (issue.code === "unrecognized_keys") what = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
-  else if (issue.code === "invalid_type" && issue.input === undefined) what = "is required";
-  else if (issue.code === "invalid_type") what = `must be ${issue.expected === "object" ? "an object like {\"dest\": …, \"type\": …}" : `a ${issue.expected}`}`;
-  return `${collection}${subject}${setting} ${what}`;
+  return `${collection}${subject}${setting}`;
 }
