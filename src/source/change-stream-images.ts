@@ -1,14 +1,12 @@
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError, type MongoClient } from "mongodb";
 import { ErrorCode } from "../core/error-codes.js";
 import { mapMongoError } from "./mongo-error-mapper.js";
+import { MongoErrorCode } from "./mongo-error-codes.js";
 import { redactSecrets } from "../core/redact.js";
 import { TributaryError } from "../core/tributary-error.js";
 import { collectionNamespaceProblem } from "./mongo-names.js";
 import { splitNamespace } from "../core/change-event.js";
 
-const NAMESPACE_NOT_FOUND = 26;
-const UNAUTHORIZED = 13;
-const AUTHENTICATION_FAILED = 18;
 const FIRST_VERSION_WITH_IMAGES = 6;
 
 /**
@@ -80,15 +78,15 @@ async function serverVersion(client: MongoClient): Promise<string | undefined> {
 
 function imagesError(error: unknown, client: MongoClient, namespace: string, action: "collMod" | "listCollections"): TributaryError {
   const where = whereOf(client);
-  if (error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND) return missingCollection(client, namespace);
-  if (error instanceof MongoServerError && error.code === UNAUTHORIZED) {
+  if (error instanceof MongoServerError && error.code === MongoErrorCode.NamespaceNotFound) return missingCollection(client, namespace);
+  if (error instanceof MongoServerError && error.code === MongoErrorCode.Unauthorized) {
     return new TributaryError(
       ErrorCode.MongoUnauthorized,
       `MongoDB at ${where} refused ${action} on ${namespace}: the user needs the '${action}' action on it (the dbAdmin role on ${splitNamespace(namespace).db} has it)`,
       { cause: error, context: { namespace } },
     );
   }
-  if (!(error instanceof MongoServerError) || error.code === AUTHENTICATION_FAILED) return mapMongoError(error, where);
+  if (!(error instanceof MongoServerError) || error.code === MongoErrorCode.AuthenticationFailed) return mapMongoError(error, where);
   const detail = redactSecrets(error.message);
   return new TributaryError(ErrorCode.ChangeStreamFailed, `Cannot ${action === "collMod" ? "enable" : "read"} the pre- and post-images setting of ${namespace} at ${where}: ${detail}`, {
     cause: error,

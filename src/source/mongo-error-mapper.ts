@@ -2,24 +2,37 @@ import { MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionEr
 import { redactedMessage } from "../core/redact.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
+import { MongoErrorCode } from "./mongo-error-codes.js";
 
 /** Server error codes after which a change stream can be reopened from its last token. */
-const RESUMABLE_CODES = new Set([
-  6, 7, 43, 63, 89, 91, 133, 150, 189, 234, 262, 9001, 10107, 11600, 11602, 13388, 13435, 13436,
+const RESUMABLE_CODES = new Set<number>([
+  MongoErrorCode.HostUnreachable,
+  MongoErrorCode.HostNotFound,
+  MongoErrorCode.CursorNotFound,
+  MongoErrorCode.StaleShardVersion,
+  MongoErrorCode.NetworkTimeout,
+  MongoErrorCode.ShutdownInProgress,
+  MongoErrorCode.FailedToSatisfyReadPreference,
+  MongoErrorCode.StaleEpoch,
+  MongoErrorCode.PrimarySteppedDown,
+  MongoErrorCode.RetryChangeStream,
+  MongoErrorCode.ExceededTimeLimit,
+  MongoErrorCode.SocketException,
+  MongoErrorCode.NotWritablePrimary,
+  MongoErrorCode.InterruptedAtShutdown,
+  MongoErrorCode.InterruptedDueToReplStateChange,
+  MongoErrorCode.StaleConfig,
+  MongoErrorCode.NotPrimaryNoSecondaryOk,
+  MongoErrorCode.NotPrimaryOrSecondary,
 ]);
-const CHANGE_STREAM_HISTORY_LOST = 286;
-const CHANGE_STREAM_FATAL = 280;
-const AUTHENTICATION_FAILED = 18;
-const UNAUTHORIZED = 13;
-const NOT_A_REPLICA_SET = 40573;
 
 /** Whether the oplog no longer holds the position the stream must resume from. */
 export function isHistoryLost(error: unknown): boolean {
   if (!(error instanceof MongoServerError)) return false;
   return (
-    error.code === CHANGE_STREAM_HISTORY_LOST ||
+    error.code === MongoErrorCode.ChangeStreamHistoryLost ||
     error.codeName === "ChangeStreamHistoryLost" ||
-    (error.code === CHANGE_STREAM_FATAL && /no longer be in the oplog/i.test(error.message))
+    (error.code === MongoErrorCode.ChangeStreamFatalError && /no longer be in the oplog/i.test(error.message))
   );
 }
 
@@ -54,19 +67,19 @@ export function mapMongoError(error: unknown, where: string): TributaryError {
   if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) {
     return new TributaryError(ErrorCode.MongoUnreachable, `Cannot reach MongoDB at ${where}: ${detail}`, { cause: error });
   }
-  if (error instanceof MongoServerError && error.code === AUTHENTICATION_FAILED) {
+  if (error instanceof MongoServerError && error.code === MongoErrorCode.AuthenticationFailed) {
     return new TributaryError(ErrorCode.MongoAuthFailed, `MongoDB at ${where} rejected the credentials: check the user name, password and authSource in the connection string`, {
       cause: error,
     });
   }
-  if (error instanceof MongoServerError && error.code === UNAUTHORIZED) {
+  if (error instanceof MongoServerError && error.code === MongoErrorCode.Unauthorized) {
     return new TributaryError(
       ErrorCode.MongoUnauthorized,
       `MongoDB at ${where} refused an operation: ${detail}. The user needs the 'changeStream' and 'find' actions on what is watched`,
       { cause: error },
     );
   }
-  if (error instanceof MongoServerError && error.code === NOT_A_REPLICA_SET) {
+  if (error instanceof MongoServerError && error.code === MongoErrorCode.Location40573) {
     return notReplicaSetError(where, error);
   }
   return new TributaryError(ErrorCode.ChangeStreamFailed, `Change stream on ${where} failed: ${detail}`, { cause: error });

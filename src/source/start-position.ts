@@ -1,14 +1,13 @@
 import { MongoNetworkError, MongoServerError, MongoServerSelectionError, Timestamp, type ClientSession, type Db, type Document } from "mongodb";
 import { ErrorCode } from "../core/error-codes.js";
 import { mapMongoError } from "./mongo-error-mapper.js";
+import { MongoErrorCode } from "./mongo-error-codes.js";
 import { redactedMessage } from "../core/redact.js";
 import { TributaryError } from "../core/tributary-error.js";
 import { LOSSLESS_BSON_OPTIONS, type MongoDeployment } from "./mongo-connection.js";
 import { makePosition, type Position, type ResumeToken } from "../core/position.js";
 import type { WatchScope } from "./watch-scope.js";
 import { isPosition, type WatchStart } from "../watch/watch-options.js";
-
-const UNAUTHORIZED = 13;
 
 /**
  * Turns `startAt` into a position the stream continues after. For a time (`"now"`, a `Date`,
@@ -91,7 +90,7 @@ async function oldestOplogTime(deployment: MongoDeployment): Promise<Timestamp> 
       .next();
   } catch (error) {
     if (error instanceof MongoNetworkError || error instanceof MongoServerSelectionError) throw mapMongoError(error, deployment.where);
-    const unauthorized = error instanceof MongoServerError && error.code === UNAUTHORIZED;
+    const unauthorized = error instanceof MongoServerError && error.code === MongoErrorCode.Unauthorized;
     throw oldestUnavailable(deployment, unauthorized ? ErrorCode.MongoUnauthorized : ErrorCode.ChangeStreamFailed, redactedMessage(error), error);
   }
   const ts: unknown = first?.ts;

@@ -3,12 +3,12 @@ import type { ResumePointStore } from "../../core/resume-point-store.js";
 import type { Logger } from "../../core/logger.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../../core/retry.js";
 import type { ChangeEvent } from "../../core/change-event.js";
+import { MongoErrorCode } from "../../source/mongo-error-codes.js";
 import type { EventWriter } from "../at-least-once-sink.js";
 import { isTransientWriteError, mapSinkWriteError, type FailedWrite } from "./mongodb-sink-errors.js";
 import { planMongoWrites, type BulkWriteStep, type CommandStep, type DropDatabaseStep, type MongoWriteStep, type RenameStep } from "./mongodb-write-plan.js";
 import { formatTarget, type TargetNamespaces } from "./target-namespaces.js";
 
-const NAMESPACE_NOT_FOUND = 26;
 const RETRY: BackoffOptions = { initialDelayMs: 500, maxDelayMs: 30_000 };
 
 /** What the writer of the `mongodb` sink works with. */
@@ -93,7 +93,7 @@ export class MongoEventWriter implements EventWriter {
           return true;
         } catch (error) {
           // Nothing was ever written to it, or this rename was applied before a crash.
-          if (error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND) return false;
+          if (error instanceof MongoServerError && error.code === MongoErrorCode.NamespaceNotFound) return false;
           throw error;
         }
       },

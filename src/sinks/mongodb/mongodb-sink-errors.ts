@@ -1,12 +1,9 @@
 import { BSON, MongoBulkWriteError, MongoNetworkError, MongoServerError, MongoServerSelectionError, MongoWriteConcernError, type Document } from "mongodb";
 import { ErrorCode } from "../../core/error-codes.js";
 import { isRetryableStreamError, mapMongoError } from "../../source/mongo-error-mapper.js";
+import { MongoErrorCode } from "../../source/mongo-error-codes.js";
 import { redactedMessage } from "../../core/redact.js";
 import { TributaryError } from "../../core/tributary-error.js";
-
-const UNAUTHORIZED = 13;
-const AUTHENTICATION_FAILED = 18;
-const WRITE_CONCERN_FAILED = 64;
 
 /**
  * Whether trying the same write again later can succeed: the target is unreachable, a primary
@@ -17,7 +14,7 @@ export function isTransientWriteError(error: unknown): boolean {
   if (error instanceof MongoWriteConcernError) return true;
   if (error instanceof MongoBulkWriteError) {
     const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    if (writeErrors.length === 0 && (error.code === WRITE_CONCERN_FAILED || error.err !== undefined)) return true;
+    if (writeErrors.length === 0 && (error.code === MongoErrorCode.WriteConcernTimeout || error.err !== undefined)) return true;
     if (writeErrors.length > 0) return false;
   }
   return isRetryableStreamError(error);
@@ -38,12 +35,12 @@ export interface FailedWrite {
 export function mapSinkWriteError(error: unknown, failed: FailedWrite): TributaryError {
   if (error instanceof TributaryError) return error;
   const context = { sink: failed.sink, ...(failed.namespace === undefined ? {} : { namespace: failed.namespace }) };
-  if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError || (error instanceof MongoServerError && error.code === AUTHENTICATION_FAILED)) {
+  if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError || (error instanceof MongoServerError && error.code === MongoErrorCode.AuthenticationFailed)) {
     const mapped = mapMongoError(error, failed.where);
     return new TributaryError(mapped.code, `Sink '${failed.sink}': ${mapped.message}`, { cause: error, context });
   }
   const detail = redactedMessage(error);
-  if (error instanceof MongoServerError && error.code === UNAUTHORIZED) {
+  if (error instanceof MongoServerError && error.code === MongoErrorCode.Unauthorized) {
     return new TributaryError(
       ErrorCode.MongoUnauthorized,
       `Sink '${failed.sink}': MongoDB at ${failed.where} refused ${failed.action}: ${detail}. The sink's user needs the readWrite role on the target databases (and the dropDatabase action, in dbAdmin, to drop a whole database)`,
