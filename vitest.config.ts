@@ -1,15 +1,27 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+// Examples import "tributary" as users do; here that is the source.
+const alias = { tributary: fileURLToPath(new URL("./src/index.ts", import.meta.url)) };
+
 export default defineConfig({
-  // Examples import "tributary" as users do; here that is the source.
-  resolve: { alias: { tributary: fileURLToPath(new URL("./src/index.ts", import.meta.url)) } },
+  resolve: { alias },
   test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     teardownTimeout: 60_000,
     pool: "forks",
+    projects: [
+      {
+        // Pure parts: no server is started (no globalSetup), so no test here may inject() one.
+        extends: true,
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"] },
+      },
+      {
+        // Real servers: test/global-setup.ts starts PostgreSQL and MongoDB for every file.
+        extends: true,
+        test: { name: "integration", include: ["test/integration/**/*.test.ts"], globalSetup: ["test/global-setup.ts"] },
+      },
+    ],
   },
 });
