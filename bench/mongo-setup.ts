@@ -11,9 +11,9 @@ export type MongoAvailability = { readonly uri: string; readonly version: string
 
 /**
  * A MongoDB replica set for the bench, found as the tests find one: `uri` (from
- * `--mongodb-uri` or TRIBUTARY_TEST_MONGODB_URI), else a mongod provisioned by `npm run
- * servers:provision`, else mongodb-memory-server. None is not an error: the MongoDB sections are
- * then skipped, with the reason in the results.
+ * `--mongodb-uri` or TRIBUTARY_TEST_MONGODB_URI), else mongodb-memory-server (MONGOMS_SYSTEM_BINARY,
+ * its cache or a download). None is not an error: the MongoDB sections are then skipped, with the
+ * reason in the results.
  */
 export async function findMongo(uri: string | undefined): Promise<MongoAvailability> {
   try {

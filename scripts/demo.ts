@@ -96,7 +96,7 @@ function mongoUnavailable(error: unknown): string {
   return (
     `\nThe demo could not start MongoDB: ${describeMongoUnavailable(error).replace(/\.$/, "")}. ` +
     "It needs a MongoDB replica set (change streams require one) and starts a local one from a mongod binary: " +
-    "the one `npm run servers:provision` installs, or one that mongodb-memory-server downloads (which needs internet access). " +
+    "the one MONGOMS_SYSTEM_BINARY names, or one that mongodb-memory-server downloads (which needs internet access). " +
     "To use an existing deployment instead, run `TRIBUTARY_TEST_MONGODB_URI=<uri of a replica set> npm run demo` " +
     "(its `demo` database is dropped and refilled).\n"
   );

@@ -39,7 +39,7 @@ export async function setup(project: TestProject): Promise<void> {
       banner([
         `MongoDB is not available (${reason}):`,
         "tests that need MongoDB are SKIPPED.",
-        "Set TRIBUTARY_TEST_MONGODB_URI or run npm run servers:provision.",
+        "Set TRIBUTARY_TEST_MONGODB_URI to a replica set, or MONGOMS_SYSTEM_BINARY to a mongod binary.",
       ]),
     );
     project.provide("mongoUri", "");

@@ -2,13 +2,9 @@
 //
 // Order of preference for the replica set:
 //   1. TRIBUTARY_TEST_MONGODB_URI: an existing replica set, never stopped by the tests.
-//   2. .servers/mongodb.json (written by scripts/provision-mongod.mjs): that mongod binary,
-//      run through mongodb-memory-server.
-//   3. mongodb-memory-server's normal behaviour (MONGOMS_* variables, its cache, a download).
+//   2. mongodb-memory-server's normal behaviour: MONGOMS_SYSTEM_BINARY (a mongod you already
+//      have) and the other MONGOMS_* variables, its cache, else a download.
 
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { MongoClient } from "mongodb";
 import { MongoMemoryReplSet, MongoMemoryServer } from "mongodb-memory-server-core";
 
@@ -20,52 +16,8 @@ export interface MongoHandle {
   stop(): Promise<void>;
 }
 
-interface ProvisionedBinary {
-  binary: string;
-  version: string;
-  source: string;
-}
-
-const REPOSITORY_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const MANIFEST_PATH = join(REPOSITORY_ROOT, ".servers", "mongodb.json");
 const DEFAULT_START_TIMEOUT_MS = 240_000;
 const PRIMARY_TIMEOUT_MS = 60_000;
-
-/** The mongod provisioned by scripts/provision-mongod.mjs, if there is a usable one. */
-export function provisionedMongoBinary(): ProvisionedBinary | undefined {
-  if (!existsSync(MANIFEST_PATH)) {
-    return undefined;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(MANIFEST_PATH, "utf8"));
-  } catch (error) {
-    process.stderr.write(`[tributary tests] ignoring unreadable ${MANIFEST_PATH}: ${describeMongoUnavailable(error)}\n`);
-    return undefined;
-  }
-  if (!isProvisionedBinary(parsed)) {
-    process.stderr.write(`[tributary tests] ignoring ${MANIFEST_PATH}: it lacks "binary" and "version"\n`);
-    return undefined;
-  }
-  if (!existsSync(parsed.binary)) {
-    process.stderr.write(`[tributary tests] ignoring ${MANIFEST_PATH}: ${parsed.binary} does not exist (run npm run servers:provision)\n`);
-    return undefined;
-  }
-  return parsed;
-}
-
-function isProvisionedBinary(value: unknown): value is ProvisionedBinary {
-  if (typeof value !== "object" || value === null) {
-    return false;
-  }
-  const record = value as Record<string, unknown>;
-  return typeof record.binary === "string" && typeof record.version === "string";
-}
-
-function binaryOptions(): { systemBinary: string; version: string } | Record<string, never> {
-  const provisioned = provisionedMongoBinary();
-  return provisioned ? { systemBinary: provisioned.binary, version: provisioned.version } : {};
-}
 
 function startTimeoutMs(): number {
   const configured = Number(process.env.TRIBUTARY_TEST_MONGODB_START_TIMEOUT_MS);
@@ -133,7 +85,6 @@ export async function startMongoReplicaSet(): Promise<MongoHandle> {
   }
 
   const replSet = new MongoMemoryReplSet({
-    binary: binaryOptions(),
     replSet: { count: 1, storageEngine: "wiredTiger" },
   });
   const stop = async (): Promise<void> => {
@@ -156,7 +107,7 @@ export async function startMongoReplicaSet(): Promise<MongoHandle> {
  * rollback). Not available with TRIBUTARY_TEST_MONGODB_URI: the test must own the servers.
  */
 export async function startReplicaSetOf(count: number): Promise<{ replSet: MongoMemoryReplSet; uri: string }> {
-  const replSet = new MongoMemoryReplSet({ binary: binaryOptions(), replSet: { count, storageEngine: "wiredTiger" } });
+  const replSet = new MongoMemoryReplSet({ replSet: { count, storageEngine: "wiredTiger" } });
   try {
     await withTimeout(replSet.start(), startTimeoutMs(), `starting a ${count}-member replica set`, () => replSet.stop({ doCleanup: true, force: true }));
     const uri = replSet.getUri();
@@ -180,7 +131,6 @@ export async function startStandaloneMongo(): Promise<MongoHandle> {
   }
 
   const server = new MongoMemoryServer({
-    binary: binaryOptions(),
     instance: { storageEngine: "wiredTiger" },
   });
   const stop = async (): Promise<void> => {
