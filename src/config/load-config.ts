@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
 import { describeIssue } from "../core/zod-issues.js";
+import { isPlainObject } from "../core/plain-object.js";
 import { ConfigSchema, type TributaryConfig } from "./config-schema.js";
 
 type PlainObject = Record<string, unknown>;
@@ -54,10 +55,6 @@ export function mergeConfig(base: PlainObject, override: PlainObject): PlainObje
     merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeConfig(current, value) : value;
   }
   return merged;
-}
-
-function isPlainObject(value: unknown): value is PlainObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /**

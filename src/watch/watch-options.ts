@@ -4,6 +4,7 @@ import type { ResumePointStore } from "../core/resume-point-store.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
 import { describeIssue } from "../core/zod-issues.js";
+import { isPlainObject } from "../core/plain-object.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { BackoffOptions } from "../core/retry.js";
 import { CommandOps, DataOps, type ChangeOp } from "../core/change-event.js";
@@ -96,10 +97,6 @@ export interface ResolvedWatchOptions {
   readonly maxAwaitTimeMs: number;
   readonly serverSelectionTimeoutMs: number;
   readonly logger: Logger;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function hasMethods(value: unknown, names: readonly string[]): boolean {

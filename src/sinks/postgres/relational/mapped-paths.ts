@@ -1,4 +1,5 @@
 import type { Document } from "bson";
+import { isPlainObject } from "../../../core/plain-object.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
 
 /** The mapped paths of a table as a tree of field names: a column, a child table's array, or deeper. */
@@ -84,8 +85,4 @@ export function setPath(doc: Document, path: string, value: unknown): void {
     current = isPlainObject(next) ? next : (current[part] = {});
   }
   current[parts.at(-1) ?? path] = value;
-}
-
-function isPlainObject(value: unknown): value is Document {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
 }
