@@ -96,7 +96,8 @@ export const MAX_LINES = 400;
 /**
  * What makes a folder-level cycle: static imports, `import type` included. Dynamic `import()` is
  * left out: it is how sinks/sink-resolver.ts loads a built-in sink on demand, while that sink uses
- * the helpers of sinks/.
+ * the helpers of sinks/. A cycle is reported at its imports that ROOMS forbids (the ones to
+ * remove), or at all of its imports when ROOMS allows every one of them.
  */
 export const CYCLES = { countTypeImports: true, countDynamicImports: false };
 
@@ -176,6 +177,14 @@ export function roomOf(file: string): string {
 
 function ruleOf(room: string): RoomRule | undefined {
   return ROOMS[room];
+}
+
+/** Whether ROOMS lets room `from` import room `to` (rooms missing from the table: no verdict, true). */
+function mayImport(from: string, to: string): boolean {
+  const rule = ruleOf(from);
+  if (rule === undefined || from === to) return true;
+  if (to === ENTRY) return from === ENTRY;
+  return [...EVERY_ROOM_MAY_IMPORT, ...rule.may].some((pattern) => matches(pattern, to));
 }
 
 function matches(pattern: string, room: string): boolean {
@@ -270,9 +279,8 @@ function checkImport(ref: ImportRef, violations: Violation[]): void {
   }
   const to = roomOf(ref.target!);
   if (to === from || rule === undefined) return;
-  const may = [...EVERY_ROOM_MAY_IMPORT, ...rule.may];
   if (to === ENTRY && from !== ENTRY) report("an import of an entry file (entry files import rooms, never the reverse)", `src/${ref.target}`);
-  else if (!may.some((pattern) => matches(pattern, to))) report(`${from} may not import ${to}`, to);
+  else if (!mayImport(from, to)) report(`${from} may not import ${to}`, to);
   else if ((rule.throughIndex ?? []).some((pattern) => matches(pattern, to)) && ref.target !== `${to}/index.ts`) {
     report(`${to} only through its index.ts`, ref.target!);
   }
@@ -292,10 +300,17 @@ function findCycles(imports: readonly ImportRef[], violations: Violation[]): voi
     edges.get(from)!.add(to);
   }
   const component = stronglyConnected(edges);
+  const inCycle = (from: string, to: string): boolean => from !== to && component.get(from) !== undefined && component.get(from) === component.get(to);
+  // Components in which ROOMS forbids some import: the cycle is reported at those imports only.
+  const withForbidden = new Set<number>();
+  for (const [from, targets] of edges) {
+    for (const to of targets) if (inCycle(from, to) && !mayImport(from, to)) withForbidden.add(component.get(from)!);
+  }
   for (const ref of counted) {
     const from = roomOf(ref.file);
     const to = roomOf(ref.target!);
-    if (from === to || component.get(from) === undefined || component.get(from) !== component.get(to)) continue;
+    if (!inCycle(from, to)) continue;
+    if (withForbidden.has(component.get(from)!) && mayImport(from, to)) continue;
     const loop = [from, ...(pathBetween(edges, to, from, component) ?? [])];
     violations.push({ file: ref.file, line: ref.line, rule: `folder-level cycle ${loop.join(" → ")}`, from, to });
   }
@@ -394,7 +409,8 @@ function main(): void {
   const srcDir = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "..", "src"));
   const report = checkArchitecture(srcDir);
   for (const violation of report.violations) {
-    console.log(formatViolation(violation, relative(process.cwd(), join(srcDir, violation.file))));
+    const path = relative(process.cwd(), join(srcDir, violation.file));
+    console.log(formatViolation(violation, path.startsWith("..") ? join(srcDir, violation.file) : path));
   }
   const scope = `${report.files} files, ${report.imports} imports, ${report.rooms} rooms`;
   if (report.violations.length > 0) {
