@@ -26,3 +26,56 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
   });
 }
+
+/** Told before each wait of {@link retryWithProbe}. */
+export interface RetryNotice {
+  /** The try that failed, from 1. */
+  readonly attempt: number;
+  /** How long the wait before the next try is. */
+  readonly delayMs: number;
+  readonly error: unknown;
+}
+
+/** How {@link retryWithProbe} retries: which errors, how long it waits, what it tells and throws. */
+export interface RetryPolicy {
+  /** Whether trying again later can succeed. */
+  readonly isTransient: (error: unknown) => boolean;
+  /** The error to throw on giving up: on a permanent error, or on any once `signal` has aborted. */
+  readonly giveUp: (error: unknown) => Error;
+  /** Told before each wait (to log it). */
+  readonly onRetry: (notice: RetryNotice) => void;
+  readonly backoff: BackoffOptions;
+  /** Cuts a wait short; a try that fails after it aborted is not retried. */
+  readonly signal?: AbortSignal;
+}
+
+/** What {@link retryWithProbe} runs, and how it retries. */
+export interface RetryWithProbeOptions<T> extends RetryPolicy {
+  /** One try of the work. */
+  readonly attempt: () => Promise<T>;
+  /**
+   * Asked before every redo (never before the first try) whether the try that failed committed
+   * all the same, for instance when the connection was lost while COMMIT was in flight: if so,
+   * the work is not redone. Only for work whose result is not needed (it is then `undefined`).
+   * An error of the probe counts as an error of the try.
+   */
+  readonly committed?: undefined extends T ? () => Promise<boolean> : never;
+}
+
+/**
+ * Runs `attempt` until it succeeds, waiting with back-off ({@link backoffDelay}) after each
+ * transient error, and asking `committed` before each redo whether the lost try took effect.
+ */
+export async function retryWithProbe<T>(options: RetryWithProbeOptions<T>): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      if (attempt > 0 && options.committed !== undefined && (await options.committed())) return undefined as T;
+      return await options.attempt();
+    } catch (error) {
+      if (!options.isTransient(error) || options.signal?.aborted) throw options.giveUp(error);
+      const delayMs = backoffDelay(attempt, options.backoff);
+      options.onRetry({ attempt: attempt + 1, delayMs, error });
+      await sleep(delayMs, options.signal);
+    }
+  }
+}

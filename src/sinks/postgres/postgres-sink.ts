@@ -4,14 +4,15 @@ import type { DatabaseEntries } from "./mapping/infer/collection-entries.js";
 import { redactSecrets } from "../../core/redact.js";
 import type { Logger } from "../../core/logger.js";
 import { planBatch } from "./coalesce.js";
-import { backoffDelay, sleep, type BackoffOptions } from "../../core/retry.js";
+import { retryWithProbe, type BackoffOptions } from "../../core/retry.js";
 import type { Position } from "../../core/position.js";
 import type { Batch, Sink } from "../../core/sink.js";
 import type { RelationalMapping } from "./mapping/table-mapping.js";
 import { CheckpointTable } from "./checkpoint-table.js";
 import { DeadLetterTable, type RejectionHandler } from "./dead-letters.js";
 import { applyCommand, DEFAULT_COMMAND_POLICY, type CommandPolicy } from "./command-applier.js";
-import { isTransientPostgresError, mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
+import { mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
+import { postgresRetry } from "./postgres-retry.js";
 import { RawLayout } from "./raw-layout.js";
 import { InferredLayout } from "./relational/inferred-layout.js";
 import { RelationalLayout } from "./relational/relational-layout.js";
@@ -166,20 +167,15 @@ export class PostgresSink implements Sink {
   async apply(batch: Batch, signal?: AbortSignal): Promise<void> {
     const position = batch.position;
     if (batch.events.length === 0 && (position === undefined || position.key === this.committed?.key)) return;
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        // A connection lost while COMMIT was in flight may have committed: ask before redoing.
-        // A batch without a position (snapshot events) is redone as it is: upserts by key.
-        if (attempt === 0 || position === undefined || !(await this.isStored(position))) await this.applyOnce(batch);
-        if (position) this.committed = position;
-        return;
-      } catch (error) {
-        if (!isTransientPostgresError(error) || signal?.aborted) throw mapPostgresApplyError(error, `a batch of ${batch.events.length} changes`);
-        const delay = backoffDelay(attempt, this.options.retry);
-        this.options.logger.warn({ attempt: attempt + 1, retryInMs: delay, err: redactSecrets(String((error as Error).message)) }, "PostgreSQL unavailable; retrying the batch");
-        await sleep(delay, signal);
-      }
-    }
+    const { retry, logger } = this.options;
+    await retryWithProbe({
+      attempt: () => this.applyOnce(batch),
+      // A connection lost while COMMIT was in flight may have committed: ask before redoing.
+      // A batch without a position (snapshot events) is redone as it is: upserts by key.
+      committed: position === undefined ? undefined : () => this.isStored(position),
+      ...postgresRetry({ what: `a batch of ${batch.events.length} changes`, retrying: "the batch", retry, logger, signal }),
+    });
+    if (position) this.committed = position;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { backoffDelay, sleep } from "../../../src/core/retry.js";
+import { describe, expect, it, vi } from "vitest";
+import { backoffDelay, retryWithProbe, sleep, type RetryNotice } from "../../../src/core/retry.js";
 
 describe("backoffDelay", () => {
   const options = { initialDelayMs: 100, maxDelayMs: 5_000 };
@@ -23,5 +23,94 @@ describe("sleep", () => {
     controller.abort();
     await pending;
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe("retryWithProbe", () => {
+  const transient = new Error("connection lost");
+  const permanent = new Error("syntax error");
+  const policy = (notices: RetryNotice[], backoff = { initialDelayMs: 1, maxDelayMs: 4 }, signal?: AbortSignal) => ({
+    isTransient: (error: unknown) => error === transient,
+    giveUp: (error: unknown) => new Error(`gave up: ${(error as Error).message}`),
+    onRetry: (notice: RetryNotice) => notices.push(notice),
+    backoff,
+    signal,
+  });
+
+  it("retries transient errors with back-off, telling each retry", async () => {
+    const notices: RetryNotice[] = [];
+    const attempt = vi.fn().mockRejectedValueOnce(transient).mockRejectedValueOnce(transient).mockResolvedValue("done");
+    await expect(retryWithProbe<string>({ attempt, ...policy(notices) })).resolves.toBe("done");
+    expect(attempt).toHaveBeenCalledTimes(3);
+    expect(notices.map(({ attempt, error }) => ({ attempt, error }))).toEqual([
+      { attempt: 1, error: transient },
+      { attempt: 2, error: transient },
+    ]);
+    const [first, second] = notices;
+    expect(first?.delayMs).toBe(1);
+    expect(second?.delayMs).toBeGreaterThanOrEqual(1);
+    expect(second?.delayMs).toBeLessThanOrEqual(2);
+  });
+
+  it("gives up at once on a permanent error", async () => {
+    const notices: RetryNotice[] = [];
+    const attempt = vi.fn().mockRejectedValue(permanent);
+    const committed = vi.fn().mockResolvedValue(false);
+    await expect(retryWithProbe<void>({ attempt, committed, ...policy(notices) })).rejects.toThrow("gave up: syntax error");
+    expect(attempt).toHaveBeenCalledTimes(1);
+    expect(committed).not.toHaveBeenCalled();
+    expect(notices).toEqual([]);
+  });
+
+  it("asks the probe before each redo, never before the first try, and skips the redo when the lost try committed", async () => {
+    const attempt = vi.fn().mockRejectedValueOnce(transient).mockResolvedValue(undefined);
+    const committed = vi.fn().mockResolvedValue(true);
+    await expect(retryWithProbe<void>({ attempt, committed, ...policy([]) })).resolves.toBeUndefined();
+    expect(attempt).toHaveBeenCalledTimes(1);
+    expect(committed).toHaveBeenCalledTimes(1);
+
+    const order: string[] = [];
+    const redone = vi.fn(() => {
+      order.push("attempt");
+      return order.length === 1 ? Promise.reject(transient) : Promise.resolve();
+    });
+    const notCommitted = vi.fn(() => {
+      order.push("probe");
+      return Promise.resolve(false);
+    });
+    await retryWithProbe<void>({ attempt: redone, committed: notCommitted, ...policy([]) });
+    expect(order).toEqual(["attempt", "probe", "attempt"]);
+  });
+
+  it("counts an error of the probe as an error of the try", async () => {
+    const notices: RetryNotice[] = [];
+    const attempt = vi.fn().mockRejectedValueOnce(transient).mockResolvedValue(undefined);
+    const committed = vi.fn().mockRejectedValueOnce(transient).mockResolvedValue(false);
+    await retryWithProbe<void>({ attempt, committed, ...policy(notices) });
+    expect(notices.map(({ attempt }) => attempt)).toEqual([1, 2]);
+    expect(committed).toHaveBeenCalledTimes(2);
+    expect(attempt).toHaveBeenCalledTimes(2);
+  });
+
+  it("stops on abort: the wait ends at once and a try that fails after it is not retried", async () => {
+    const controller = new AbortController();
+    const notices: RetryNotice[] = [];
+    const attempt = vi.fn().mockRejectedValue(transient);
+    const started = Date.now();
+    const running = retryWithProbe<void>({ attempt, ...policy(notices, { initialDelayMs: 60_000, maxDelayMs: 60_000 }, controller.signal) });
+    await vi.waitFor(() => expect(notices).toHaveLength(1));
+    controller.abort();
+    await expect(running).rejects.toThrow("gave up: connection lost");
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(attempt).toHaveBeenCalledTimes(2);
+    expect(notices).toHaveLength(1);
+  });
+
+  it("does not retry once aborted", async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const attempt = vi.fn().mockRejectedValue(transient);
+    await expect(retryWithProbe<void>({ attempt, ...policy([], undefined, controller.signal) })).rejects.toThrow("gave up: connection lost");
+    expect(attempt).toHaveBeenCalledTimes(1);
   });
 });

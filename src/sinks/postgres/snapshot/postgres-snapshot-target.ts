@@ -4,9 +4,9 @@ import { redactSecrets } from "../../../core/redact.js";
 import type { Logger } from "../../../core/logger.js";
 import type { CollectionSnapshotPlan, CollectionSnapshotState, SnapshotChunk, SnapshotTarget } from "../../../core/snapshot-contract.js";
 import { encodeIdBound } from "../../../snapshot/id-bound.js";
-import { backoffDelay, sleep, type BackoffOptions } from "../../../core/retry.js";
+import { retryWithProbe, type BackoffOptions, type RetryWithProbeOptions } from "../../../core/retry.js";
 import type { RejectionHandler } from "../dead-letters.js";
-import { isTransientPostgresError, mapPostgresApplyError } from "../postgres-errors.js";
+import { postgresRetry } from "../postgres-retry.js";
 import { RawLayout } from "../raw-layout.js";
 import { inTransaction, withPooledClient } from "../pooled-client.js";
 import { qualifiedName } from "../sql.js";
@@ -94,13 +94,13 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
       done: chunk.last,
     };
     const parallel = this.stateless && this.ready.has(chunk.namespace);
-    let attempt = 0;
-    await this.retrying(`the snapshot of ${chunk.namespace} (range ${chunk.rangeNo})`, async () => {
+    const write = (): Promise<void> => this.transaction(!parallel, (client) => this.writeRows(client, chunk, changes, progress));
+    await this.retrying(
+      `the snapshot of ${chunk.namespace} (range ${chunk.rangeNo})`,
+      () => (parallel ? write() : this.exclusively(write)),
       // A connection lost while COMMIT was in flight may have committed: ask before redoing.
-      if (attempt++ > 0 && (await this.isRecorded(progress))) return;
-      const write = (): Promise<void> => this.transaction(!parallel, (client) => this.writeRows(client, chunk, changes, progress));
-      await (parallel ? write() : this.exclusively(write));
-    });
+      () => this.isRecorded(progress),
+    );
     // Its tables were ensured in a committed transaction: from now on no staged state is involved.
     if (this.stateless && changes.length > 0) this.ready.add(chunk.namespace);
   }
@@ -154,18 +154,13 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
     return this.withClient((client) => this.tables.isRecorded(client, progress));
   }
 
-  /** Runs `work`, again with back-off while PostgreSQL is unreachable: every step here may be redone. */
-  private async retrying<T>(what: string, work: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await work();
-      } catch (error) {
-        if (!isTransientPostgresError(error) || this.closing.signal.aborted) throw mapPostgresApplyError(error, what);
-        const delay = backoffDelay(attempt, this.options.retry);
-        this.options.logger.warn({ attempt: attempt + 1, retryInMs: delay, err: redactSecrets(String((error as Error).message)) }, `PostgreSQL unavailable; retrying ${what}`);
-        await sleep(delay, this.closing.signal);
-      }
-    }
+  /**
+   * Runs `work`, again with back-off while PostgreSQL is unreachable: every step here may be
+   * redone, unless `committed` says the lost try took effect after all.
+   */
+  private retrying<T>(what: string, work: () => Promise<T>, committed?: RetryWithProbeOptions<T>["committed"]): Promise<T> {
+    const { retry, logger } = this.options;
+    return retryWithProbe({ attempt: work, committed, ...postgresRetry({ what, retrying: what, retry, logger, signal: this.closing.signal }) });
   }
 }
 
