@@ -1,10 +1,10 @@
 import { isDataOp, formatNamespace, type ChangeEvent } from "../core/change-event.js";
 import type { SourceItem } from "../core/change-event.js";
 import type { Position } from "../core/position.js";
-import type { EventSelector } from "./event-selector.js";
+import type { EventSelector } from "../pipeline/event-selector.js";
+import type { PipelineStats } from "../pipeline/pipeline-stats.js";
+import type { ResumeKeeper } from "../pipeline/resume-keeper.js";
 import type { IdBatch, IdBatcher } from "./id-batcher.js";
-import type { ResumeKeeper } from "./resume-keeper.js";
-import type { WatchStats } from "./watch-stats.js";
 
 /** One thing handed to the consumer: a change, or a batch of changed ids. */
 export type Delivery = { readonly kind: "event"; readonly event: ChangeEvent } | { readonly kind: "batch"; readonly batch: IdBatch };
@@ -22,7 +22,7 @@ export interface DeliveryContext {
   /** On a stop (not a failure), deliver the ids still waiting before ending. */
   readonly drainOnStop: boolean;
   readonly keeper: ResumeKeeper;
-  readonly stats: WatchStats;
+  readonly stats: PipelineStats;
 }
 
 const TIMED_OUT = Symbol("timed out");
@@ -92,17 +92,17 @@ export async function* deliveries(context: DeliveryContext): AsyncGenerator<Deli
       stats.caughtUp();
       if (item.position) complete(item.position, 0);
     } else {
-      const event = item.event;
-      stats.read(event);
-      if (selector.accepts(event)) {
+      stats.read(item.event);
+      const event = selector.select(item.event);
+      if (event !== undefined) {
         stats.delivered(event);
         if (context.events) yield { kind: "event", event };
         const id: unknown = event.key?._id;
         if (batcher !== undefined && isDataOp(event.op) && id !== undefined) batcher.add(formatNamespace(event.ns), event.op, id);
         complete(event.position, 1);
       } else {
-        stats.skippedOne();
-        complete(event.position, 0);
+        stats.skipped();
+        complete(item.event.position, 0);
       }
     }
     if (batcher !== undefined && batcher.isDue()) {

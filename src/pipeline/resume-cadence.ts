@@ -1,6 +1,6 @@
 import { comparePositions, type Position } from "../core/position.js";
 
-/** @public */
+/** How often a completed position is saved. @public */
 export interface SaveEvery {
   /** Save after this many completed events. */
   readonly events: number;
@@ -12,7 +12,7 @@ export interface SaveEvery {
  * Decides when the completed position is worth saving: every `events` completed events, or
  * `ms` after the last save when the position has moved since (quiet streams move too, with the
  * server's post-batch resume token). A position never saved before is due at once, so a new
- * watcher's starting point is durable before its first event.
+ * reader's starting point is durable before its first event.
  */
 export class ResumeCadence {
   private readonly every: SaveEvery;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { makePosition } from "../../../src/core/position.js";
-import { ResumeCadence } from "../../../src/watch/resume-cadence.js";
-import { ResumeKeeper } from "../../../src/watch/resume-keeper.js";
+import { ResumeCadence } from "../../../src/pipeline/resume-cadence.js";
+import { loadResumePoint, ResumeKeeper } from "../../../src/pipeline/resume-keeper.js";
 import { tokenAt } from "../../support/events.js";
-import { MemoryStore } from "./scripted-feed.js";
+import { MemoryResumePointStore as MemoryStore } from "../../support/memory-resume-point-store.js";
 
 const at = (i: number) => makePosition(tokenAt(1_700_000_000, i));
 
@@ -98,5 +98,24 @@ describe("ResumeKeeper", () => {
     keeper.complete(at(3), 1);
     await keeper.saveIfDue();
     expect(keeper.position()).toEqual(at(3));
+  });
+});
+
+describe("loadResumePoint", () => {
+  it("returns what the store holds", async () => {
+    expect(await loadResumePoint(new MemoryStore(at(7)))).toEqual(at(7));
+    expect(await loadResumePoint(new MemoryStore())).toBeUndefined();
+  });
+
+  it("turns a store failure into ResumePointUnreadable naming the store", async () => {
+    const store = new MemoryStore();
+    store.load = async () => {
+      throw new Error("permission denied for postgres://u:secret@db/x");
+    };
+    await expect(loadResumePoint(store)).rejects.toMatchObject({
+      code: "TRIB_RESUME_POINT_UNREADABLE",
+      message: "Cannot read the watch resume point from memory: permission denied for postgres://u:***@db/x",
+      context: { store: "memory" },
+    });
   });
 });

@@ -1,8 +1,22 @@
 import { keyText } from "../codec/key-text.js";
 import { ErrorCode } from "../core/error-codes.js";
+import { redactedMessage } from "../core/redact.js";
 import { TributaryError } from "../core/tributary-error.js";
 import { formatNamespace, type ChangeEvent } from "../core/change-event.js";
+import type { EventPredicate } from "../pipeline/event-selector.js";
 import type { IdBatch } from "./id-batcher.js";
+
+/** A watcher used the wrong way (consumed two ways, changed once delivering, …). */
+export function usageError(message: string): TributaryError {
+  return new TributaryError(ErrorCode.ConfigInvalid, message);
+}
+
+/** What ended a watcher, as a `TributaryError` (anything else becomes `ChangeStreamFailed`). */
+export function asTributaryError(error: unknown): TributaryError {
+  if (error instanceof TributaryError) return error;
+  const reason = redactedMessage(error);
+  return new TributaryError(ErrorCode.ChangeStreamFailed, `watch() failed: ${reason}`, { cause: error });
+}
 
 function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -35,4 +49,20 @@ export function handlerFailedOnBatch(batch: IdBatch, error: unknown): TributaryE
     `The "batch" handler failed on a batch of ${ids} ids (${ops} in ${namespaces}): ${reasonOf(error)}. The watcher stopped before this batch; its resume point is before it, so a new watcher with the same store receives these changes again`,
     { cause: error, context: { namespace: namespaces, op: ops, ids } },
   );
+}
+
+/** The predicate, with what it throws turned into a `HandlerFailed` error naming the change. */
+export function guardPredicate(predicate: EventPredicate): EventPredicate {
+  return (event) => {
+    try {
+      return predicate(event);
+    } catch (error) {
+      throw handlerFailedOnEvent("filter predicate", event, error);
+    }
+  };
+}
+
+/** `start()` or iteration on a watcher that has ended. */
+export function watcherStopped(): TributaryError {
+  return usageError("This watcher has stopped; create a new one with watch() (with the same resumePoints to continue where it stopped)");
 }

@@ -6,7 +6,24 @@ import { comparePositions, type Position } from "../core/position.js";
 import { ResumeCadence, type SaveEvery } from "./resume-cadence.js";
 
 /**
- * Keeps a watcher's completed position, and saves it to the resume point store (when there is
+ * The position held by `store`, if any; a store that cannot be read is a
+ * `ResumePointUnreadable` error naming it.
+ */
+export async function loadResumePoint(store: ResumePointStore): Promise<Position | undefined> {
+  try {
+    return await store.load();
+  } catch (error) {
+    if (error instanceof TributaryError) throw error;
+    const reason = redactedMessage(error);
+    throw new TributaryError(ErrorCode.ResumePointUnreadable, `Cannot read the watch resume point from ${store.description}: ${reason}`, {
+      cause: error,
+      context: { store: store.description },
+    });
+  }
+}
+
+/**
+ * Keeps a reader's completed position, and saves it to the resume point store (when there is
  * one) at the cadence's pace and on demand.
  */
 export class ResumeKeeper {

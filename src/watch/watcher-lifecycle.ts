@@ -1,0 +1,206 @@
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
+import type { SourceItem } from "../core/change-event.js";
+import type { Position } from "../core/position.js";
+import type { EventSelector } from "../pipeline/event-selector.js";
+import { PipelineStats } from "../pipeline/pipeline-stats.js";
+import { loadResumePoint, ResumeKeeper } from "../pipeline/resume-keeper.js";
+import type { ChangeFeed } from "./change-feed.js";
+import { deliveries, type Delivery } from "./deliveries.js";
+import { IdBatcher } from "./id-batcher.js";
+import { asTributaryError, watcherStopped } from "./watch-errors.js";
+import type { ResolvedWatchOptions } from "./watch-options.js";
+import type { WatcherListeners } from "./watcher-listeners.js";
+
+/**
+ * Where a watcher is in its life: `idle` until `start()` or iteration, `started` while it
+ * opens and reads, `ending` while it saves and closes, `ended` once its `"stop"` handlers ran.
+ */
+export type WatcherState = "idle" | "started" | "ending" | "ended";
+
+/** What a consumer has the delivery loop hand over. */
+export interface DeliveryKinds {
+  /** Each event. */
+  readonly events: boolean;
+  /** Id batches. */
+  readonly batches: boolean;
+}
+
+/**
+ * The life of one watcher, whatever consumes it: open (load the resume point, fix where
+ * reading begins, save that start at once), read (the delivery loop from the completed
+ * position), and end once (stop reading, save the completed position, close the feed, report
+ * to the `"error"` and `"stop"` handlers).
+ */
+export class WatcherLifecycle {
+  readonly stats: PipelineStats;
+  private readonly feed: ChangeFeed;
+  private readonly options: ResolvedWatchOptions;
+  private readonly listeners: WatcherListeners;
+  private readonly now: () => number;
+  private readonly abort = new AbortController();
+  private readonly ended: Promise<void>;
+  private markEnded: () => void = () => undefined;
+  private current: WatcherState = "idle";
+  private opening: Promise<void> | undefined;
+  private ending: Promise<void> | undefined;
+  private keeper: ResumeKeeper | undefined;
+  private items: AsyncIterator<SourceItem> | undefined;
+  /** What ended the watcher, if it failed. */
+  private failure: TributaryError | undefined;
+  /** The failure of the last save, when the watcher was otherwise ending without one. */
+  private saveFailure: TributaryError | undefined;
+
+  constructor(feed: ChangeFeed, options: ResolvedWatchOptions, listeners: WatcherListeners, now: () => number) {
+    this.feed = feed;
+    this.options = options;
+    this.listeners = listeners;
+    this.now = now;
+    this.stats = new PipelineStats(now);
+    this.ended = new Promise((resolve) => {
+      this.markEnded = resolve;
+    });
+  }
+
+  get state(): WatcherState {
+    return this.current;
+  }
+
+  /** Ending or ended. */
+  get over(): boolean {
+    return this.current === "ending" || this.current === "ended";
+  }
+
+  /** Aborted once a stop is asked for or the watcher ends: reading stops at the next item. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  /** What ended the watcher, once it has ended by a failure. */
+  get error(): TributaryError | undefined {
+    return this.failure;
+  }
+
+  /** The last completed position: every change up to it is done (or was filtered out). */
+  position(): Position | undefined {
+    return this.keeper?.position();
+  }
+
+  /** Opens once (later calls wait for the same opening); a failure ends the watcher and is thrown. */
+  async open(): Promise<void> {
+    if (this.over) throw watcherStopped();
+    this.opening ??= this.load();
+    try {
+      await this.opening;
+    } catch (error) {
+      const failure = asTributaryError(error);
+      await this.finish(failure);
+      throw failure;
+    }
+  }
+
+  /** Asks reading to stop; the consumer then ends the watcher. */
+  requestStop(): void {
+    this.abort.abort();
+  }
+
+  /** The delivery loop over the feed from the completed position, once open. */
+  deliver(selector: EventSelector, kinds: DeliveryKinds, drainOnStop: boolean): AsyncGenerator<Delivery, void, undefined> {
+    const keeper = this.keeper;
+    const from = keeper?.position();
+    if (keeper === undefined || from === undefined) throw new TributaryError(ErrorCode.ChangeStreamFailed, "The watcher delivered before it was opened (a bug in Tributary)");
+    this.items = this.feed.items(from, this.abort.signal);
+    return deliveries({
+      items: this.items,
+      signal: this.abort.signal,
+      selector,
+      events: kinds.events,
+      batcher: kinds.batches ? new IdBatcher(this.options.batch, this.now) : undefined,
+      drainOnStop,
+      keeper,
+      stats: this.stats,
+    });
+  }
+
+  /**
+   * Ends the watcher once: stops the feed, saves the completed position, closes, reports.
+   * @param raiseUnhandled with no `"error"` handler, throw the failure (handler-style delivery).
+   */
+  finish(failure: TributaryError | undefined, raiseUnhandled = false): Promise<void> {
+    this.ending ??= this.end(failure, raiseUnhandled);
+    return this.ending;
+  }
+
+  /** Resolves once the watcher has ended; rejects when the save on a clean stop failed. */
+  async settled(): Promise<void> {
+    await this.ended;
+    if (this.saveFailure) throw this.saveFailure;
+  }
+
+  private async load(): Promise<void> {
+    this.current = "started";
+    this.stats.markStarted();
+    const store = this.options.resumePoints;
+    const stored = store ? await loadResumePoint(store) : undefined;
+    const start = await this.feed.open(stored);
+    this.keeper = new ResumeKeeper(store, this.options.saveEvery, stored, this.now);
+    this.keeper.complete(start, 0);
+    // A first start is saved at once: a watcher that dies before its first save resumes here.
+    await this.keeper.saveIfDue();
+  }
+
+  private async end(failure: TributaryError | undefined, raiseUnhandled: boolean): Promise<void> {
+    const { logger } = this.options;
+    this.current = "ending";
+    this.abort.abort();
+    await this.opening?.catch(() => undefined);
+    let error = failure;
+    await Promise.resolve(this.items?.return?.(undefined)).catch(() => undefined);
+    try {
+      await this.keeper?.saveNow();
+    } catch (saveError) {
+      if (error === undefined) {
+        error = asTributaryError(saveError);
+        this.saveFailure = error;
+      }
+    }
+    await this.feed.close().catch((closeError: unknown) => logger.warn({ err: asTributaryError(closeError).message }, "closing the watched deployment failed"));
+    this.failure = error;
+    this.stats.markStopped();
+    const position = this.position();
+    if (error) {
+      logger.error({ code: error.code, err: error.message, context: error.context }, "watch stopped by an error");
+      this.emitError(error, raiseUnhandled);
+    } else {
+      logger.info({ position: position?.key }, "watch stopped");
+    }
+    for (const handler of this.listeners.stop) {
+      try {
+        handler({ error, position });
+      } catch (handlerError) {
+        logger.warn({ err: asTributaryError(handlerError).message }, 'a "stop" handler threw');
+      }
+    }
+    this.current = "ended";
+    this.markEnded();
+  }
+
+  private emitError(error: TributaryError, raiseUnhandled: boolean): void {
+    if (this.listeners.error.length === 0) {
+      // As with an EventEmitter: a failure of handler-style delivery nobody listens for must not pass silently.
+      if (raiseUnhandled) {
+        process.nextTick(() => {
+          throw error;
+        });
+      }
+      return;
+    }
+    for (const handler of this.listeners.error) {
+      try {
+        handler(error);
+      } catch (handlerError) {
+        this.options.logger.warn({ err: asTributaryError(handlerError).message }, 'an "error" handler threw');
+      }
+    }
+  }
+}
