@@ -1,4 +1,12 @@
 import { z } from "zod";
+import {
+  fullDocumentBeforeChangeMode,
+  fullDocumentMode,
+  namespacePatterns,
+  positiveInt,
+  retryBackoff,
+  serverSelectionTimeoutMs,
+} from "../pipeline/stream-options-schema.js";
 import { SnapshotModes } from "../snapshot/snapshot-mode.js";
 
 const identifier = z
@@ -35,14 +43,11 @@ const sinkSchema = z
   })
   .strict();
 
-const namespacePattern = z
-  .string()
-  .min(1)
-  .regex(/^[^.\s]+(\.[^\s]+)?$/, "must look like 'db', 'db.collection' or a glob such as 'shop.*'");
-
 /**
  * The whole configuration. The config file (YAML or JSON) and the CLI flags fill the same
- * object; this schema is the single source of its type, defaults and validation errors.
+ * object; this schema is the single source of its type, defaults and validation errors. The
+ * fragments it shares with `watch()` options (namespace globs, full document modes, retry
+ * back-off, positive integers) come from pipeline/stream-options-schema.ts.
  * @public
  */
 export const ConfigSchema = z
@@ -57,24 +62,17 @@ export const ConfigSchema = z
     source: z
       .object({
         uri: z.string().min(1).describe("MongoDB connection string of a replica set or sharded cluster."),
-        include: z
-          .array(namespacePattern)
-          .default([])
-          .describe("Namespaces to sync, as globs ('shop.*', '*.orders'). Empty means every non-system namespace."),
-        exclude: z.array(namespacePattern).default([]).describe("Namespaces to leave out, as globs."),
-        fullDocument: z
-          .enum(["updateLookup", "required"])
+        include: namespacePatterns("shop.*").describe("Namespaces to sync, as globs ('shop.*', '*.orders'). Empty means every non-system namespace."),
+        exclude: namespacePatterns("shop.*").describe("Namespaces to leave out, as globs."),
+        fullDocument: fullDocumentMode
+          .exclude(["whenAvailable"])
           .default("updateLookup")
           .describe("How updates get their full document: looked up at read time, or post-images (MongoDB 6.0+, `tributary images enable` on every watched collection)."),
-        fullDocumentBeforeChange: z
-          .enum(["off", "whenAvailable", "required"])
+        fullDocumentBeforeChange: fullDocumentBeforeChangeMode
           .optional()
           .describe("Pre-images of updates and deletes (events' `before`, for sinks such as jsonl and webhook). Default: whenAvailable on MongoDB 6.0+, where collections have images enabled."),
-        serverSelectionTimeoutMs: z.number().int().positive().default(10_000),
-        sampleSize: z
-          .number()
-          .int()
-          .min(1)
+        serverSelectionTimeoutMs,
+        sampleSize: positiveInt
           .max(1_000_000)
           .default(1_000)
           .describe("With an inferred mapping: documents sampled per collection at start-up to infer its tables."),
@@ -122,8 +120,8 @@ export const ConfigSchema = z
     sinks: z.array(sinkSchema).default([]).describe("More places the same stream goes to, each with a position of its own."),
     batch: z
       .object({
-        maxSize: z.number().int().min(1).max(100_000).default(2_000).describe("Most events applied in one transaction (a MongoDB transaction is never split)."),
-        maxLatencyMs: z.number().int().min(1).max(60_000).default(250).describe("Longest an event waits before its batch is applied."),
+        maxSize: positiveInt.max(100_000).default(2_000).describe("Most events applied in one transaction (a MongoDB transaction is never split)."),
+        maxLatencyMs: positiveInt.max(60_000).default(250).describe("Longest an event waits before its batch is applied."),
       })
       .strict()
       .default({ maxSize: 2_000, maxLatencyMs: 250 }),
@@ -133,8 +131,8 @@ export const ConfigSchema = z
           .enum(SnapshotModes)
           .default("initial")
           .describe("initial: copy collections not yet copied, then stream; never: stream only; always: copy every collection on each start, then stream; only: copy, then exit."),
-        parallelism: z.number().int().min(1).max(64).default(4).describe("Ranges copied at once, across all collections."),
-        chunkSize: z.number().int().min(1).max(100_000).default(2_000).describe("Documents per chunk: read together, written and committed in one transaction."),
+        parallelism: positiveInt.max(64).default(4).describe("Ranges copied at once, across all collections."),
+        chunkSize: positiveInt.max(100_000).default(2_000).describe("Documents per chunk: read together, written and committed in one transaction."),
         rangeSize: z.number().int().min(100).default(25_000).describe("About this many documents per _id range (collections are split into estimated / rangeSize ranges)."),
         progressIntervalMs: z.number().int().min(100).default(5_000).describe("When stderr is not a terminal, how often a progress line is logged."),
       })
@@ -151,13 +149,7 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ idleIntervalMs: 10_000 }),
-    retry: z
-      .object({
-        initialDelayMs: z.number().int().min(1).default(500),
-        maxDelayMs: z.number().int().min(1).default(30_000),
-      })
-      .strict()
-      .default({ initialDelayMs: 500, maxDelayMs: 30_000 }),
+    retry: retryBackoff,
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

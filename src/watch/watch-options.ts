@@ -7,12 +7,21 @@ import { describeIssue } from "../core/zod-issues.js";
 import { isPlainObject } from "../core/plain-object.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { BackoffOptions } from "../core/retry.js";
-import { CommandOps, DataOps, type ChangeOp } from "../core/change-event.js";
+import type { ChangeOp } from "../core/change-event.js";
 import type { Position } from "../core/position.js";
 import { scopeForIncludes, type WatchScope } from "../source/watch-scope.js";
-import type { EventPredicate } from "./event-selector.js";
+import type { EventPredicate } from "../pipeline/event-selector.js";
+import type { SaveEvery } from "../pipeline/resume-cadence.js";
+import {
+  changeOperation,
+  fullDocumentBeforeChangeMode,
+  fullDocumentMode,
+  namespacePatterns,
+  positiveInt,
+  retryBackoff,
+  serverSelectionTimeoutMs,
+} from "../pipeline/stream-options-schema.js";
 import type { IdBatchLimits } from "./id-batcher.js";
-import type { SaveEvery } from "./resume-cadence.js";
 
 /**
  * Where a watcher without a stored resume point begins: `"now"`, the oldest change the oplog
@@ -123,14 +132,9 @@ function isWatchStart(value: unknown): value is WatchStart {
   return value === "now" || value === "oldest" || (value instanceof Date && !Number.isNaN(value.getTime())) || isTimestamp(value) || isPosition(value);
 }
 
-const operation = z.enum([...DataOps, ...CommandOps, "invalidate"]);
-const namespacePattern = z
-  .string()
-  .min(1)
-  .regex(/^[^.\s]+(\.[^\s]+)?$/, "must look like 'db', 'db.collection' or a glob such as 'app.*'");
 const predicate = z.custom<EventPredicate>((value) => typeof value === "function", "must be a function (event) => boolean");
-const positiveInt = z.number().int().min(1);
 
+/** The options of `watch()`; the fragments it shares with the config file come from pipeline/stream-options-schema.ts. */
 const WatchOptionsSchema = z
   .object({
     scope: z
@@ -138,9 +142,9 @@ const WatchOptionsSchema = z
       .strict()
       .refine((scope) => scope.coll === undefined || scope.db !== undefined, { message: "coll needs db: { db: 'app', coll: 'users' }", path: ["coll"] })
       .optional(),
-    include: z.array(namespacePattern).default([]),
-    exclude: z.array(namespacePattern).default([]),
-    operations: z.array(operation).min(1, "list at least one operation, or leave operations out").optional(),
+    include: namespacePatterns("app.*"),
+    exclude: namespacePatterns("app.*"),
+    operations: z.array(changeOperation).min(1, "list at least one operation, or leave operations out").optional(),
     match: z.custom<Document>(isPlainObject, "must be a query document such as { \"fullDocument.status\": \"active\" }").optional(),
     filter: z.union([predicate, z.array(predicate)]).optional(),
     startAt: z.custom<WatchStart>(isWatchStart, "must be \"now\", \"oldest\", a Date, a BSON Timestamp or a Position").default("now"),
@@ -148,16 +152,12 @@ const WatchOptionsSchema = z
       .custom<ResumePointStore>((value) => hasMethods(value, ["load", "save", "close"]), "must be a ResumePointStore (description, load(), save(position), close())")
       .optional(),
     saveEvery: z.object({ events: positiveInt.default(100), ms: positiveInt.default(1_000) }).strict().default({ events: 100, ms: 1_000 }),
-    fullDocument: z.enum(["updateLookup", "required", "whenAvailable"]).default("updateLookup"),
-    fullDocumentBeforeChange: z.enum(["off", "whenAvailable", "required"]).default("off"),
+    fullDocument: fullDocumentMode.default("updateLookup"),
+    fullDocumentBeforeChange: fullDocumentBeforeChangeMode.default("off"),
     batch: z.object({ size: positiveInt.max(1_000_000).default(100), latencyMs: positiveInt.default(200) }).strict().default({ size: 100, latencyMs: 200 }),
-    retry: z
-      .object({ initialDelayMs: positiveInt.default(500), maxDelayMs: positiveInt.default(30_000) })
-      .strict()
-      .refine((retry) => retry.maxDelayMs >= retry.initialDelayMs, { message: "maxDelayMs must be at least initialDelayMs", path: ["maxDelayMs"] })
-      .default({ initialDelayMs: 500, maxDelayMs: 30_000 }),
+    retry: retryBackoff,
     maxAwaitTimeMs: positiveInt.max(60_000).default(500),
-    serverSelectionTimeoutMs: positiveInt.default(10_000),
+    serverSelectionTimeoutMs,
     logger: z.custom<Logger>((value) => hasMethods(value, ["info", "warn", "error", "debug"]), "must be a pino logger").optional(),
   })
   .strict();
