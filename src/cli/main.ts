@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { redactSecrets } from "../core/redact.js";
+import type { Logger } from "../core/logger.js";
 import { createLogger } from "../observability/logger.js";
+import type { SnapshotProgress } from "../snapshot/snapshot-progress.js";
 import { configFromFlags, type SyncFlags } from "./sync-options.js";
 import { formatError } from "./format-error.js";
 import { imagesCommand } from "./images-command.js";
@@ -93,7 +95,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       const logger = createLogger(config.log);
       // Loaded on demand so that --help and usage errors do not pay for the drivers.
       const { runSync } = await import("../runtime/sync-runner.js");
-      await runSync(config, logger, controller.signal, { baseDir: process.cwd() });
+      const { startProgressReporter } = await import("./progress-display.js");
+      // On a terminal the snapshot's progress is a live display on stderr; elsewhere, log lines.
+      const onSnapshotProgress = (progress: SnapshotProgress, sinkLogger: Logger) =>
+        startProgressReporter(progress, { output: process.stderr, logger: sinkLogger, intervalMs: config.snapshot.progressIntervalMs });
+      await runSync(config, logger, controller.signal, { baseDir: process.cwd(), onSnapshotProgress });
     });
     await program.parseAsync([...argv]);
     return 0;

@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import { stringify } from "yaml";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
-import type { MappingFile } from "../sinks/postgres/mapping/mapping-file-schema.js";
+import type { MappingFile } from "../sinks/postgres/index.js";
 import { createLogger } from "../observability/logger.js";
 import { collect, positiveInteger } from "./option-parsers.js";
 

@@ -1,6 +1,7 @@
 import type { Logger } from "../core/logger.js";
 import { formatProgressTable } from "./progress-format.js";
-import type { CopyFigures, SnapshotProgress } from "./snapshot-progress.js";
+import type { SnapshotProgress } from "../snapshot/snapshot-progress.js";
+import { startProgressLog, type ProgressReporter } from "../snapshot/progress-log.js";
 
 /** Where the live display goes: a terminal (`process.stderr`) or any stream. */
 export type ProgressOutput = NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
@@ -17,16 +18,6 @@ export interface ProgressReporterOptions {
   readonly interactive?: boolean;
 }
 
-export interface ProgressReporter {
-  /**
-   * `options.logger`, made safe to use while the live display is drawn: each line is written
-   * above the display instead of through it. Give it to whatever logs during the snapshot.
-   * Its lines must be written synchronously (as `createLogger`'s are).
-   */
-  readonly logger: Logger;
-  /** Stops reporting: leaves the final display on screen, or logs a summary line per collection. */
-  stop(): void;
-}
 
 const CLEAR_LINE = "\x1b[2K";
 const CLEAR_BELOW = "\x1b[J";
@@ -38,6 +29,7 @@ const up = (lines: number): string => (lines > 0 ? `\x1b[${lines}A` : "");
  * collected by a service manager, CI), a `snapshot progress` log line per collection being
  * copied every `intervalMs`, and a `snapshot summary` per collection at the end.
  */
+/** The terminal display of a snapshot's progress, or its log lines away from a terminal. */
 export function startProgressReporter(progress: SnapshotProgress, options: ProgressReporterOptions): ProgressReporter {
   const interactive = options.interactive ?? (options.output.isTTY === true && process.env.TERM !== "dumb");
   return interactive ? startLiveDisplay(progress, options) : startProgressLog(progress, options);
@@ -73,53 +65,6 @@ function startLiveDisplay(progress: SnapshotProgress, options: ProgressReporterO
       clearInterval(timer);
       draw(true);
     },
-  };
-}
-
-function startProgressLog(progress: SnapshotProgress, options: ProgressReporterOptions): ProgressReporter {
-  const { logger } = options;
-  let stopped = false;
-  const report = (): void => {
-    const { collections, total } = progress.snapshot();
-    if (collections.every((each) => each.done)) return;
-    for (const each of collections) {
-      if (!each.done && each.copied > each.alreadyCopied) logger.info({ collection: each.namespace, ...progressFields(each) }, "snapshot progress");
-    }
-    if (collections.length > 1) {
-      logger.info({ collections: collections.length, collectionsDone: collections.filter((each) => each.done).length, ...progressFields(total) }, "snapshot progress total");
-    }
-  };
-  const timer = setInterval(report, options.intervalMs ?? 5_000);
-  timer.unref();
-  return {
-    logger,
-    stop() {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(timer);
-      const { collections, total } = progress.snapshot();
-      for (const each of collections) logger.info({ collection: each.namespace, ...summaryFields(each) }, "snapshot summary");
-      if (collections.length > 1) {
-        logger.info({ collections: collections.length, collectionsDone: collections.filter((each) => each.done).length, ...summaryFields(total) }, "snapshot summary total");
-      }
-    },
-  };
-}
-
-function progressFields(figures: CopyFigures): Record<string, number | undefined> {
-  const { copied, estimated, percent, docsPerSecond, etaSeconds } = figures;
-  return { copied, estimated, percent, docsPerSecond, etaSeconds };
-}
-
-function summaryFields(figures: CopyFigures): Record<string, number | boolean | undefined> {
-  const { done, copied, estimated, percent, alreadyCopied } = figures;
-  return {
-    done,
-    copied,
-    ...(done ? {} : { estimated, percent }),
-    ...(alreadyCopied > 0 ? { alreadyCopied } : {}),
-    seconds: Math.round(figures.elapsedMs / 100) / 10,
-    docsPerSecond: figures.averageDocsPerSecond,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { CopyFigures, ProgressFigures } from "./snapshot-progress.js";
+import type { CopyFigures, ProgressFigures } from "../snapshot/snapshot-progress.js";
 
 const counts = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PostgresTargetSchema, identifier } from "./postgres-target-schema.js";
 import {
   fullDocumentBeforeChangeMode,
   fullDocumentMode,
@@ -9,11 +10,6 @@ import {
 } from "../pipeline/stream-options-schema.js";
 import { SnapshotModes } from "../snapshot/snapshot-mode.js";
 
-const identifier = z
-  .string()
-  .min(1)
-  .max(63)
-  .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, "must be a PostgreSQL identifier (letters, digits, _ and $; 63 characters at most)");
 
 const positionsSchema = z
   .object({
@@ -48,7 +44,7 @@ const sinkSchema = z
  * object; this schema is the single source of its type, defaults and validation errors. The
  * fragments it shares with `watch()` options (namespace globs, full document modes, retry
  * back-off, positive integers) come from pipeline/stream-options-schema.ts.
- * @public
+ * @internal
  */
 export const ConfigSchema = z
   .object({
@@ -78,45 +74,7 @@ export const ConfigSchema = z
           .describe("With an inferred mapping: documents sampled per collection at start-up to infer its tables."),
       })
       .strict(),
-    target: z
-      .object({
-        url: z.string().min(1).describe("PostgreSQL connection string."),
-        schema: identifier.default("public").describe("Schema of the synced tables."),
-        checkpointSchema: identifier.default("tributary").describe("Schema of Tributary's own tables (positions, table registry)."),
-        tables: z
-          .record(z.string().regex(/^[^.\s]+\.[^\s]+$/, "keys must be 'db.collection'"), identifier)
-          .default({})
-          .describe("Raw mode: table name per namespace; others get '<db>_<collection>'."),
-        mapping: z
-          .string()
-          .min(1)
-          .optional()
-          .describe("Relational mode: a mappings.json (mongo-connector-postgresql format, JSON or YAML); only mapped collections are synced."),
-        inferMapping: z
-          .boolean()
-          .default(false)
-          .describe("Relational mode with tables inferred from the documents (sampled at start-up), evolving as new fields appear."),
-        strict: z
-          .boolean()
-          .default(false)
-          .describe("Stop on a document that cannot be written, instead of setting it aside in the dead_letters table."),
-        commands: z
-          .object({
-            create: z.enum(["create", "ignore"]).default("create").describe("A collection created: create its tables at once, or when its first document arrives."),
-            drop: z.enum(["drop", "truncate", "ignore"]).default("drop").describe("A collection dropped (or renamed out of the synced set): drop its tables, empty them, or leave them."),
-            rename: z.enum(["rename", "drop", "ignore"]).default("rename").describe("A collection renamed: rename its tables (with a mapping file: drop them), drop them, or leave them."),
-            dropDatabase: z.enum(["drop", "truncate", "ignore"]).default("drop").describe("A database dropped: drop the tables of its collections, empty them, or leave them."),
-          })
-          .strict()
-          .default({ create: "create", drop: "drop", rename: "rename", dropDatabase: "drop" }),
-      })
-      .strict()
-      .refine((target) => !(target.inferMapping && target.mapping), {
-        message: "choose one: a mapping file (target.mapping, --mapping) or an inferred mapping (target.inferMapping, --infer-mapping)",
-        path: ["inferMapping"],
-      })
-      .optional()
-      .describe("The PostgreSQL target. Optional when sinks are listed."),
+    target: PostgresTargetSchema.optional().describe("The PostgreSQL target. Optional when sinks are listed."),
     sinks: z.array(sinkSchema).default([]).describe("More places the same stream goes to, each with a position of its own."),
     batch: z
       .object({
@@ -161,10 +119,6 @@ export const ConfigSchema = z
   .strict()
   .refine((config) => config.target !== undefined || config.sinks.length > 0, {
     message: "nowhere to write: set target.url (--to) for PostgreSQL, or list sinks (--sink)",
-    path: ["target"],
-  })
-  .refine((config) => config.snapshot.mode !== "only" || config.target !== undefined, {
-    message: "a snapshot copies collections into the PostgreSQL target: set target.url (--to)",
     path: ["target"],
   })
   .refine((config) => new Set(["postgres", ...config.sinks.map((sink) => sink.name)]).size === config.sinks.length + 1, {

@@ -29,7 +29,7 @@ function hexWord(value: number): string {
 /**
  * Builds a position. The cluster time is read from the token itself, so the same token always
  * gives the same position; `clusterTime` is the fallback for tokens of an unknown format.
- * @public
+ * @internal
  */
 export function makePosition(resumeToken: ResumeToken, clusterTime?: Timestamp): Position {
   const time = clusterTimeOfToken(resumeToken) ?? clusterTime ?? new Timestamp({ t: 0, i: 0 });
@@ -53,7 +53,7 @@ export function clusterTimeOfToken(token: ResumeToken): Timestamp | undefined {
   return new Timestamp({ t, i });
 }
 
-/** Negative when `a` is before `b`, zero when equal, positive after. @public */
+/** Negative when `a` is before `b`, zero when equal, positive after. @internal */
 export function comparePositions(a: Position, b: Position): number {
   if (a.key === b.key) return 0;
   return a.key < b.key ? -1 : 1;
@@ -62,4 +62,28 @@ export function comparePositions(a: Position, b: Position): number {
 /** The wall-clock second of a position's cluster time. */
 export function positionDate(position: Position): Date {
   return new Date(position.clusterTime.t * 1000);
+}
+
+/**
+ * Where a stream without a stored position begins: `"now"`, the oldest change the oplog
+ * still holds (`"oldest"`), a moment (`Date`, to the second; or a BSON `Timestamp`, a cluster
+ * time), or just after a `Position` taken from an earlier event or watcher.
+ * @public
+ */
+export type WatchStart = Position | Date | Timestamp | "now" | "oldest";
+
+/** BSON `Timestamp`, also from another copy of the `bson` package. */
+export function isTimestamp(value: unknown): value is Timestamp {
+  return value instanceof Timestamp || (isObject(value) && value._bsontype === "Timestamp");
+}
+
+/** A `Position` as `makePosition` builds it. */
+export function isPosition(value: unknown): value is Position {
+  if (!isObject(value)) return false;
+  const token = value.resumeToken;
+  return typeof value.key === "string" && isTimestamp(value.clusterTime) && isObject(token) && typeof token._data === "string";
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
 }

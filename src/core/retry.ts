@@ -4,6 +4,9 @@ export interface BackoffOptions {
   readonly maxDelayMs: number;
 }
 
+/** The back-off used where none is configured: 500 ms doubling up to 30 s. @public */
+export const DEFAULT_RETRY: BackoffOptions = Object.freeze({ initialDelayMs: 500, maxDelayMs: 30_000 });
+
 /**
  * Exponential back-off with "equal jitter": the n-th retry waits between half and all of
  * `min(max, initial * 2^n)`, so many restarted processes do not retry in lockstep.

@@ -3,6 +3,7 @@ import type { ChangeEvent } from "./change-event.js";
 import type { Logger } from "./logger.js";
 import type { Position } from "./position.js";
 import type { ResumePointStore } from "./resume-point-store.js";
+import type { BackoffOptions } from "./retry.js";
 import type { SnapshotTarget } from "./snapshot-contract.js";
 
 /**
@@ -59,6 +60,11 @@ export interface SinkCapabilities {
   readonly schemaFromSamples?: SchemaFromSamples;
   /** Reads back what it holds for a document, for `verify`. */
   readonly readBack?: ReadBack;
+  /**
+   * The only collections (`db.coll`) this sink takes, when it says so (a relational mapping lists
+   * them): the pipeline then syncs no other collection unless `include` names it.
+   */
+  readonly collections?: ReadonlySet<string>;
 }
 
 /** @public */
@@ -116,6 +122,8 @@ export interface SinkContext {
    * keeps it with its data): the `positions` of the sink's config, or the pipeline's default.
    */
   readonly positions: ResumePointStore;
+  /** The pipeline's back-off for retrying a write after a network fault or an outage (`retry` in the config). */
+  readonly retry?: BackoffOptions;
 }
 
 /**

@@ -1,7 +1,6 @@
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
-import { inferMapping } from "../sinks/postgres/mapping/infer/infer-mapping.js";
-import type { MappingFile } from "../sinks/postgres/mapping/mapping-file-schema.js";
+import type { MappingFile } from "../sinks/postgres/index.js";
 import type { Logger } from "../core/logger.js";
 import { NamespaceFilter } from "../core/namespace-filter.js";
 import { connectMongo } from "../source/mongo-connection.js";
@@ -35,6 +34,7 @@ export async function inferMappingFromMongo(request: InferMappingRequest, logger
     }
     const samples = await sampleCollections(deployment.client, namespaces, request.sampleSize, deployment.where);
     for (const [namespace, documents] of samples) logger.info({ namespace, documents: documents.length }, "sampled");
+    const { inferMapping } = await import("../sinks/postgres/index.js");
     return inferMapping(samples);
   } finally {
     await deployment.client.close();

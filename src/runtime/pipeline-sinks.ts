@@ -1,52 +1,42 @@
-import { openResumePointStore } from "./open-resume-point-store.js";
 import type { PositionsConfig, SinkConfig, TributaryConfig } from "../config/config-schema.js";
-import { loadMapping } from "../sinks/postgres/mapping/load-mapping.js";
-import type { RelationalMapping } from "../sinks/postgres/mapping/table-mapping.js";
 import type { Logger } from "../core/logger.js";
-import { PostgresSink } from "../sinks/postgres/postgres-sink.js";
-import { buildSink } from "../sinks/sink-resolver.js";
 import type { Sink } from "../core/sink.js";
+import { buildSink } from "./sink-resolver.js";
+import { openResumePointStore } from "./open-resume-point-store.js";
 
-/** The sinks of a pipeline: the PostgreSQL target (when configured) first, then the listed sinks. */
+/** The name under which the config's `target` (PostgreSQL) is a sink of the pipeline. */
+export const TARGET_SINK_NAME = "postgres";
+
+/** The sinks of a pipeline: the config's `target` (a `postgres` sink) first, then the listed sinks. */
 export interface PipelineSinks {
   readonly sinks: readonly Sink[];
-  readonly postgres: PostgresSink | undefined;
-  readonly mapping: RelationalMapping | undefined;
 }
 
 /**
  * Builds every sink of the config without connecting anything: a wrong mapping, an unknown
- * sink or bad sink options are reported before the first connection.
+ * sink or bad sink options are reported before the first connection. The `target` section is
+ * one more sink entry (`use: postgres`), resolved like every other.
  */
 export async function buildPipelineSinks(config: TributaryConfig, logger: Logger, baseDir: string): Promise<PipelineSinks> {
-  const target = config.target;
-  const mapping = target?.mapping ? await loadMapping(target.mapping, { defaultSchema: target.schema }) : undefined;
-  const postgres = target
-    ? new PostgresSink({
-        url: target.url,
-        schema: target.schema,
-        checkpointSchema: target.checkpointSchema,
-        tables: target.tables,
-        mapping,
-        inferMapping: target.inferMapping,
-        strict: target.strict,
-        commands: target.commands,
-        pipeline: config.name,
-        retry: config.retry,
-        logger,
-      })
-    : undefined;
-  const extra: Sink[] = [];
-  for (const entry of config.sinks) extra.push(await buildListedSink(entry, config, logger, baseDir));
-  return { sinks: postgres ? [postgres, ...extra] : extra, postgres, mapping };
+  const entries: SinkConfig[] = config.target ? [{ name: TARGET_SINK_NAME, use: "postgres", options: config.target }, ...config.sinks] : [...config.sinks];
+  const sinks: Sink[] = [];
+  try {
+    for (const entry of entries) sinks.push(await buildListedSink(entry, config, logger, baseDir));
+  } catch (error) {
+    await Promise.allSettled(sinks.map((sink) => sink.close()));
+    throw error;
+  }
+  return { sinks };
 }
 
 async function buildListedSink(entry: SinkConfig, config: TributaryConfig, logger: Logger, baseDir: string): Promise<Sink> {
   const key = `${config.name}/${entry.name}`;
-  const positions = openResumePointStore(entry.positions ?? defaultPositions(config), key, baseDir);
-  const context = { pipeline: config.name, sinkName: entry.name, logger: logger.child({ sink: entry.name }), baseDir, positions };
+  // Stores connect on first use: one a sink never uses (PostgreSQL keeps its own) costs nothing.
+  const positions = await openResumePointStore(entry.positions ?? defaultPositions(config), key, baseDir);
+  const where = entry.name === TARGET_SINK_NAME && config.target ? "target" : `sinks.${entry.name}`;
+  const context = { pipeline: config.name, sinkName: entry.name, logger: logger.child({ sink: entry.name }), baseDir, positions, retry: config.retry };
   try {
-    return await buildSink(entry.use, entry.options, context, `sinks.${entry.name}`);
+    return await buildSink(entry.use, entry.options, context, where);
   } catch (error) {
     await positions.close();
     throw error;

@@ -39,13 +39,28 @@ export class SinkFanOut implements Sink {
       await Promise.allSettled(opened.map((lane) => lane.sink.close()));
       throw error;
     }
-    const stored = this.lanes.flatMap((lane) => (lane.position ? [lane.position] : []));
     if (this.lanes.length > 1) {
       for (const lane of this.lanes) {
         this.logger.info({ sink: lane.sink.name, resumeFrom: lane.position ? positionDate(lane.position).toISOString() : "start of the stream" }, "sink opened");
       }
     }
-    return stored.sort(comparePositions)[0];
+    return this.earliestPosition();
+  }
+
+  /** Each sink with the position it continues after, as `open()` found it or as set since. */
+  positions(): { readonly sink: Sink; readonly position: Position | undefined }[] {
+    return this.lanes.map((lane) => ({ sink: lane.sink, position: lane.position }));
+  }
+
+  /** Sets where a sink continues after (the hand-over of its initial snapshot). */
+  continueAfter(sink: Sink, position: Position | undefined): void {
+    const lane = this.lanes.find((each) => each.sink === sink);
+    if (lane) lane.position = position;
+  }
+
+  /** The earliest position any sink continues after: where the stream must start. */
+  earliestPosition(): Position | undefined {
+    return this.lanes.flatMap((lane) => (lane.position ? [lane.position] : [])).sort(comparePositions)[0];
   }
 
   async apply(batch: Batch, signal?: AbortSignal): Promise<void> {

@@ -3,20 +3,20 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
-import { docManagerSink } from "./docmanager/doc-manager-sink.js";
-import type { DocManager } from "./docmanager/doc-manager.js";
-import { parseSinkOptions } from "./sink-options.js";
+import { docManagerSink, type DocManager } from "../sinks/docmanager/index.js";
+import { parseSinkOptions } from "../sinks/sink-options.js";
 import { entryOfPath, findInstalledPackage, isPathSpecifier } from "./plugin-module.js";
 import type { Sink, SinkContext, SinkFactory } from "../core/sink.js";
 
 // Loaded on first use, so a pipeline pays only for the sinks it has.
 const BUILT_IN_SINKS: Readonly<Record<string, () => Promise<SinkFactory>>> = {
-  jsonl: async () => (await import("./jsonl/jsonl-sink.js")).createJsonlSink,
-  webhook: async () => (await import("./webhook/webhook-sink.js")).createWebhookSink,
-  mongodb: async () => (await import("./mongodb/mongodb-sink.js")).createMongoSink,
+  postgres: async () => (await import("../sinks/postgres/index.js")).createPostgresSink,
+  jsonl: async () => (await import("../sinks/jsonl/index.js")).createJsonlSink,
+  webhook: async () => (await import("../sinks/webhook/index.js")).createWebhookSink,
+  mongodb: async () => (await import("../sinks/mongodb/index.js")).createMongoSink,
 };
 
-/** Names of the sinks that ship with Tributary (besides the PostgreSQL target). @public */
+/** Names of the sinks that ship with Tributary. @internal */
 export const builtInSinkNames: readonly string[] = Object.keys(BUILT_IN_SINKS);
 
 const PACKAGE_PREFIX = "tributary-sink-";
@@ -28,7 +28,7 @@ const TRIBUTARY_DIR = dirname(fileURLToPath(import.meta.url));
  * then `<use>` itself, looked up from `baseDir` and from where Tributary is installed.
  * A module provides a sink by exporting `createSink` (a {@link SinkFactory}) or, the
  * mongo-connector way, a `DocManager` class.
- * @public
+ * @internal
  */
 export async function resolveSinkFactory(use: string, baseDir: string, where: string): Promise<SinkFactory> {
   const builtIn = BUILT_IN_SINKS[use];
@@ -71,7 +71,7 @@ function locateModule(use: string, baseDir: string, where: string): string {
   }
   throw new TributaryError(
     ErrorCode.SinkNotFound,
-    `${where}: no sink '${use}': it is not built in (${["postgres", ...builtInSinkNames].join(", ")}), no package ${names.join(" or ")} is installed (searched from ${baseDir}), and it is not a path (start a path with ./ or /)`,
+    `${where}: no sink '${use}': it is not built in (${builtInSinkNames.join(", ")}), no package ${names.join(" or ")} is installed (searched from ${baseDir}), and it is not a path (start a path with ./ or /)`,
     { context: { configPath: where } },
   );
 }

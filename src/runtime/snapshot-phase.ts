@@ -1,63 +1,86 @@
 import type { TributaryConfig } from "../config/config-schema.js";
 import type { Logger } from "../core/logger.js";
 import type { NamespaceFilter } from "../core/namespace-filter.js";
-import type { PostgresSink } from "../sinks/postgres/postgres-sink.js";
+import { comparePositions, type Position } from "../core/position.js";
+import type { Sink } from "../core/sink.js";
+import type { SnapshotTarget } from "../core/snapshot-contract.js";
 import { MongoSnapshotSource } from "../source/mongo-snapshot-source.js";
-import { startProgressReporter } from "../snapshot/progress-reporter.js";
+import type { MongoDeployment } from "../source/mongo-connection.js";
+import { startProgressLog, type ProgressReporter } from "../snapshot/progress-log.js";
 import { SnapshotProgress } from "../snapshot/snapshot-progress.js";
 import { runSnapshot, type SnapshotOutcome } from "../snapshot/snapshot-runner.js";
-import type { MongoDeployment } from "../source/mongo-connection.js";
-import { comparePositions, type Position } from "../core/position.js";
+import { EventSnapshotTarget } from "./event-snapshot-target.js";
+
+/**
+ * Shows a snapshot's progress: given the figures the snapshot updates, returns a logger to use
+ * while it runs and a `stop`. The library logs progress lines; the CLI draws a live display on
+ * a terminal.
+ */
+export type SnapshotObserver = (progress: SnapshotProgress, logger: Logger) => ProgressReporter;
 
 export interface SnapshotPhaseContext {
   readonly config: TributaryConfig;
-  readonly postgres: PostgresSink | undefined;
   readonly deployment: MongoDeployment;
   readonly filter: NamespaceFilter;
   readonly include: readonly string[];
   readonly logger: Logger;
   readonly signal: AbortSignal;
+  readonly observe?: SnapshotObserver;
 }
 
-/** Where the stream starts after the snapshot phase, and whether the phase finished its work. */
+/** Where a sink's stream starts after the snapshot phase, and whether the phase finished its work. */
 export interface SnapshotPhaseResult {
   readonly startFrom: Position | undefined;
   readonly complete: boolean;
 }
 
 /**
- * Copies what the snapshot mode selects into the PostgreSQL target before streaming. With no
- * stream position stored yet, streaming takes over from the position the snapshot fixed before
- * its first read (stored as the pipeline's position once the copy is complete, so a later start
- * streams from there too); with one stored, from that position, which is earlier.
+ * Copies what the snapshot mode selects into one sink before streaming: through the sink's bulk
+ * path when it has one (PostgreSQL: COPY, with progress stored per range), otherwise as
+ * `source: "snapshot"` events through its `apply`. With no stream position stored yet, the
+ * sink's stream takes over from the position the snapshot fixed before its first read (stored as
+ * the sink's position once the copy is complete, so a later start streams from there too); with
+ * one stored, from that position, which is earlier.
  */
-export async function runSnapshotPhase(context: SnapshotPhaseContext, streamFrom: Position | undefined): Promise<SnapshotPhaseResult> {
-  const { config, postgres, logger } = context;
-  const settings = config.snapshot;
-  if (settings.mode === "never") return { startFrom: streamFrom, complete: true };
-  if (!postgres) {
-    logger.info({ sinks: config.sinks.map((sink) => sink.name) }, "no snapshot: it copies into the PostgreSQL target, and the listed sinks receive changes only");
-    return { startFrom: streamFrom, complete: true };
+export async function runSnapshotPhase(sink: Sink, streamFrom: Position | undefined, context: SnapshotPhaseContext): Promise<SnapshotPhaseResult> {
+  const mode = context.config.snapshot.mode;
+  if (mode === "never") return { startFrom: streamFrom, complete: true };
+  const bulk = sink.capabilities?.bulkSnapshot;
+  // Without stored progress, a sink that already streams has had its copy (its position is
+  // stored only once the copy is complete); `always` copies again.
+  if (!bulk && streamFrom && mode !== "always") return { startFrom: streamFrom, complete: true };
+  const target = bulk ? bulk.snapshotTarget(context.config.snapshot.parallelism) : new EventSnapshotTarget(sink, context.signal);
+  let outcome: SnapshotOutcome;
+  try {
+    outcome = await copyCollections(target, sink, context);
+  } finally {
+    if (bulk) await (target as SnapshotTarget & { close(): Promise<void> }).close();
   }
-  const outcome = await copyCollections(context, postgres);
-  const stored = postgres.storedPosition();
+  const atomic = sink.capabilities?.atomicPosition;
+  const stored = atomic ? atomic.storedPosition() : streamFrom;
   if (stored || !outcome.handover) return { startFrom: streamFrom, complete: outcome.complete };
-  if (outcome.complete) await postgres.startStreamAt(outcome.handover);
+  if (outcome.complete) await storeHandover(sink, outcome.handover);
   const startFrom = streamFrom && comparePositions(streamFrom, outcome.handover) < 0 ? streamFrom : outcome.handover;
   return { startFrom, complete: outcome.complete };
 }
 
-async function copyCollections(context: SnapshotPhaseContext, postgres: PostgresSink): Promise<SnapshotOutcome> {
+/** Stores where the sink's stream takes over: with its data when it can, else as a batch of no events. */
+async function storeHandover(sink: Sink, handover: Position): Promise<void> {
+  const atomic = sink.capabilities?.atomicPosition;
+  if (atomic) await atomic.startStreamAt(handover);
+  else await sink.apply({ events: [], position: handover });
+}
+
+async function copyCollections(target: SnapshotTarget, sink: Sink, context: SnapshotPhaseContext): Promise<SnapshotOutcome> {
   const settings = context.config.snapshot;
   const source = new MongoSnapshotSource(context.deployment, { filter: context.filter, include: context.include });
-  const target = postgres.snapshotTarget(settings.parallelism);
   const progress = new SnapshotProgress();
-  const reporter = startProgressReporter(progress, { output: process.stderr, logger: context.logger, intervalMs: settings.progressIntervalMs });
+  const logger = context.logger.child({ sink: sink.name });
+  const reporter = context.observe ? context.observe(progress, logger) : startProgressLog(progress, { logger, intervalMs: settings.progressIntervalMs });
   try {
     // The reporter's logger writes above a live display instead of through it.
     return await runSnapshot(source, target, { ...settings, progress, logger: reporter.logger, signal: context.signal });
   } finally {
     reporter.stop();
-    await target.close();
   }
 }

@@ -1,69 +1,79 @@
 import type { TributaryConfig } from "../config/config-schema.js";
 import type { Logger } from "../core/logger.js";
-import type { RelationalMapping } from "../sinks/postgres/mapping/table-mapping.js";
-import { BatchAccumulator } from "../pipeline/batch-accumulator.js";
-import { routeEvent } from "../pipeline/event-router.js";
 import { NamespaceFilter } from "../core/namespace-filter.js";
-import type { PostgresSink } from "../sinks/postgres/postgres-sink.js";
+import { positionDate } from "../core/position.js";
+import type { Sink } from "../core/sink.js";
+import { BatchAccumulator } from "../pipeline/batch-accumulator.js";
+import { EventSelector } from "../pipeline/event-selector.js";
 import { ChangeStreamSource } from "../source/change-stream-source.js";
 import { connectMongo, type MongoDeployment } from "../source/mongo-connection.js";
 import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
-import { positionDate } from "../core/position.js";
+import { resolveStartPosition } from "../source/start-position.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
 import { buildPipelineSinks } from "./pipeline-sinks.js";
 import { pumpChanges } from "./pump-changes.js";
-import { runSnapshotPhase } from "./snapshot-phase.js";
+import { runSnapshotPhase, type SnapshotObserver } from "./snapshot-phase.js";
 import { SinkFanOut } from "./sink-fanout.js";
 import { SyncStats } from "./sync-stats.js";
 
 /**
- * Runs a sync from MongoDB into the PostgreSQL target and the listed sinks until `signal` aborts (then applies the batch in flight,
- * commits and returns) or a change cannot be applied (then throws, with every change before
- * it committed).
+ * Runs a sync from MongoDB into the pipeline's sinks (the config's PostgreSQL `target` and the
+ * listed `sinks`, all resolved and driven the same way) until `signal` aborts (then applies the
+ * batch in flight, commits and returns) or a change cannot be applied (then throws, with every
+ * change before it committed). It writes to no terminal: progress goes to `logger`, or to
+ * `options.onSnapshotProgress`.
  * @public
  */
 export async function runSync(config: TributaryConfig, logger: Logger, signal: AbortSignal, options: RunSyncOptions = {}): Promise<SyncStats> {
-  const { sinks, postgres, mapping } = await buildPipelineSinks(config, logger, options.baseDir ?? process.cwd());
-  const mapped = mapping ? new Set(mapping.collections.keys()) : undefined;
+  const { sinks } = await buildPipelineSinks(config, logger, options.baseDir ?? process.cwd());
+  const mapped = collectionsTaken(sinks);
   const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
-  const sink = sinks.length === 1 && sinks[0] ? sinks[0] : new SinkFanOut(sinks, logger);
+  const fanOut = new SinkFanOut(sinks, logger);
   const stats = new SyncStats();
-  const resumeFrom = await sink.open();
+  await fanOut.open();
   try {
     const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
     try {
       const filter = new NamespaceFilter(include, config.source.exclude, mapped);
-      if (postgres && config.target?.inferMapping) await seedInferredMappings(postgres, deployment, filter, config, logger);
-      const { startFrom, complete } = await runSnapshotPhase({ config, postgres, deployment, filter, include, logger, signal }, resumeFrom);
+      await prepareSchemas(sinks, deployment, filter, config, logger);
+      let complete = true;
+      for (const { sink, position } of fanOut.positions()) {
+        const result = await runSnapshotPhase(sink, position, { config, deployment, filter, include, logger, signal, observe: options.onSnapshotProgress });
+        fanOut.continueAfter(sink, result.startFrom);
+        complete &&= result.complete;
+      }
       if (config.snapshot.mode === "only" || signal.aborted) {
         logger.info({ complete }, complete ? "snapshot complete; a sync continues from the moment it started" : "snapshot stopped; the next start continues it");
         return stats;
       }
+      const scope = scopeForIncludes(include);
+      const startFrom = fanOut.earliestPosition();
       logger.info(
-        { pipeline: config.name, sinks: sinks.map((each) => each.name), mode: describeMode(config, mapping), mongodb: deployment.where, version: deployment.version, resumeFrom: startFrom ? positionDate(startFrom).toISOString() : "now" },
+        { pipeline: config.name, sinks: sinks.map((each) => each.name), mongodb: deployment.where, version: deployment.version, resumeFrom: startFrom ? positionDate(startFrom).toISOString() : "now" },
         startFrom ? "resuming sync" : "starting sync from the current time",
       );
-      const scope = scopeForIncludes(include);
+      // Starting "now" is a real position too, taken before the first read, as for watch().
       const source = new ChangeStreamSource(deployment, {
         scope,
         fullDocument: config.source.fullDocument,
         fullDocumentBeforeChange: config.source.fullDocumentBeforeChange ?? (deployment.supportsExpandedEvents ? "whenAvailable" : "off"),
-        resumeFrom: startFrom,
+        resumeFrom: startFrom ?? (await resolveStartPosition(deployment, scope, "now")),
         maxAwaitTimeMs: config.batch.maxLatencyMs,
         retry: config.retry,
         logger,
       });
+      const selector = new EventSelector({ namespaces: filter, renameOutAsDrop: true });
       const accumulator = new BatchAccumulator(
         { maxSize: config.batch.maxSize, maxLatencyMs: config.batch.maxLatencyMs, idleCommitIntervalMs: config.checkpoint.idleIntervalMs },
-        (event) => routeEvent(filter, event),
+        (event) => selector.select(event),
         startFrom,
       );
-      await pumpChanges(source.items(signal), accumulator, sink, { signal, stats, logger });
+      await pumpChanges(source.items(signal), accumulator, fanOut, { signal, stats, logger });
     } finally {
       await deployment.client.close();
     }
   } finally {
-    await sink.close();
+    await fanOut.close();
   }
   logger.info({ changes: stats.changes, batches: stats.batches }, "sync stopped");
   return stats;
@@ -73,19 +83,27 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
 export interface RunSyncOptions {
   /** Relative sink paths and position files resolve against this directory (default: the working directory). */
   readonly baseDir?: string;
+  /**
+   * Shows the initial snapshot's progress (the CLI draws a live display on a terminal); by
+   * default, progress lines are logged every `snapshot.progressIntervalMs`.
+   */
+  readonly onSnapshotProgress?: SnapshotObserver;
 }
 
-function describeMode(config: TributaryConfig, mapping: RelationalMapping | undefined): string | undefined {
-  if (!config.target) return undefined;
-  if (mapping) return `relational (${mapping.file})`;
-  return config.target.inferMapping ? "relational (inferred mapping)" : "raw";
+/** The collections the sinks say they take (a relational mapping lists its collections), when any says so. */
+function collectionsTaken(sinks: readonly Sink[]): ReadonlySet<string> | undefined {
+  const declared = sinks.flatMap((sink) => (sink.capabilities?.collections ? [...sink.capabilities.collections] : []));
+  return sinks.some((sink) => sink.capabilities?.collections) ? new Set(declared) : undefined;
 }
 
-/** Samples the included collections that have no stored mapping yet, to infer theirs. */
-async function seedInferredMappings(sink: PostgresSink, deployment: MongoDeployment, filter: NamespaceFilter, config: TributaryConfig, logger: Logger): Promise<void> {
-  const known = sink.inferredMappings();
-  const namespaces = (await listIncludedCollections(deployment.client, filter, config.source.include, deployment.where)).filter((namespace) => !known.has(namespace));
-  const samples = await sampleCollections(deployment.client, namespaces, config.source.sampleSize, deployment.where);
-  sink.seedInferredMappings(samples);
-  logger.info({ collections: namespaces.length, stored: known.size, sampleSize: config.source.sampleSize }, "mappings inferred from samples of the collections that have none stored");
+/** Samples the included collections whose schema a sink prepares from samples and has not prepared yet. */
+async function prepareSchemas(sinks: readonly Sink[], deployment: MongoDeployment, filter: NamespaceFilter, config: TributaryConfig, logger: Logger): Promise<void> {
+  const preparing = sinks.flatMap((sink) => (sink.capabilities?.schemaFromSamples ? [sink.capabilities.schemaFromSamples] : []));
+  if (preparing.length === 0) return;
+  const included = await listIncludedCollections(deployment.client, filter, config.source.include, deployment.where);
+  for (const schema of preparing) {
+    const namespaces = schema.unprepared(included);
+    schema.prepare(await sampleCollections(deployment.client, namespaces, config.source.sampleSize, deployment.where));
+    logger.info({ collections: namespaces.length, stored: included.length - namespaces.length, sampleSize: config.source.sampleSize }, "mappings inferred from samples of the collections that have none stored");
+  }
 }

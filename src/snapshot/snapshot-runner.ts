@@ -6,7 +6,7 @@ import type { CollectionSnapshotState, IdRange, SnapshotSource, SnapshotTarget }
 import { selectSnapshotWork, type SnapshotMode } from "./snapshot-mode.js";
 import type { SnapshotProgress } from "./snapshot-progress.js";
 
-/** @public */
+/** @internal */
 export interface SnapshotSettings {
   readonly mode: SnapshotMode;
   /** Ranges copied at once, across all collections. */
@@ -17,14 +17,14 @@ export interface SnapshotSettings {
   readonly rangeSize: number;
 }
 
-/** @public */
+/** @internal */
 export interface SnapshotRunOptions extends SnapshotSettings {
   readonly logger: Logger;
   readonly signal: AbortSignal;
   readonly progress?: SnapshotProgress;
 }
 
-/** What a snapshot run did. @public */
+/** What a snapshot run did. @internal */
 export interface SnapshotOutcome {
   /** Collections whose snapshot completed in this run. */
   readonly copied: readonly string[];
@@ -56,7 +56,7 @@ const MAX_RANGES_PER_COLLECTION = 1_000;
  * and a range's progress is committed with its rows, so a restart continues with what is left.
  * Changes made while the snapshot runs are applied by the stream afterwards (applies are
  * idempotent by key, so the overlap is harmless).
- * @public
+ * @internal
  */
 export async function runSnapshot(source: SnapshotSource, target: SnapshotTarget, options: SnapshotRunOptions): Promise<SnapshotOutcome> {
   const included = await source.listCollections();

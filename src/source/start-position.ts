@@ -7,7 +7,7 @@ import { TributaryError } from "../core/tributary-error.js";
 import { LOSSLESS_BSON_OPTIONS, type MongoDeployment } from "./mongo-connection.js";
 import { makePosition, type Position, type ResumeToken } from "../core/position.js";
 import type { WatchScope } from "./watch-scope.js";
-import { isPosition, type WatchStart } from "../watch/watch-options.js";
+import { isPosition, type WatchStart } from "../core/position.js";
 
 /**
  * Turns `startAt` into a position the stream continues after. For a time (`"now"`, a `Date`,

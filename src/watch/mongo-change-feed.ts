@@ -8,7 +8,8 @@ import { describeScope } from "../source/watch-scope.js";
 import type { ChangeFeed } from "./change-feed.js";
 import { resolveStartPosition } from "../source/start-position.js";
 import { streamMatchStages } from "../source/stream-match.js";
-import { isTimestamp, type ResolvedWatchOptions, type WatchStart } from "./watch-options.js";
+import { isTimestamp, type WatchStart } from "../core/position.js";
+import type { ResolvedWatchOptions } from "./watch-options.js";
 import { openWatchedDeployment, type WatchedDeployment } from "./watch-deployment.js";
 
 /**

@@ -1,4 +1,4 @@
-import { Timestamp, type Document } from "../core/bson.js";
+import type { Document } from "../core/bson.js";
 import { z } from "zod";
 import type { ResumePointStore } from "../core/resume-point-store.js";
 import { ErrorCode } from "../core/error-codes.js";
@@ -8,7 +8,7 @@ import { isPlainObject } from "../core/plain-object.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { BackoffOptions } from "../core/retry.js";
 import type { ChangeOp } from "../core/change-event.js";
-import type { Position } from "../core/position.js";
+import { isPosition, isTimestamp, type WatchStart } from "../core/position.js";
 import { scopeForIncludes, type WatchScope } from "../source/watch-scope.js";
 import type { EventPredicate } from "../pipeline/event-selector.js";
 import type { SaveEvery } from "../pipeline/resume-cadence.js";
@@ -23,13 +23,6 @@ import {
 } from "../pipeline/stream-options-schema.js";
 import type { IdBatchLimits } from "./id-batcher.js";
 
-/**
- * Where a watcher without a stored resume point begins: `"now"`, the oldest change the oplog
- * still holds (`"oldest"`), a moment (`Date`, to the second; or a BSON `Timestamp`, a cluster
- * time), or just after a `Position` taken from an earlier event or watcher.
- * @public
- */
-export type WatchStart = Position | Date | Timestamp | "now" | "oldest";
 
 /**
  * Options of {@link watch}. Every one is optional.
@@ -116,17 +109,6 @@ function isPlainObjectLike(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-/** BSON `Timestamp`, also from another copy of the `bson` package. */
-export function isTimestamp(value: unknown): value is Timestamp {
-  return value instanceof Timestamp || (isPlainObjectLike(value) && value._bsontype === "Timestamp");
-}
-
-/** A `Position` as `makePosition` builds it. */
-export function isPosition(value: unknown): value is Position {
-  if (!isPlainObjectLike(value)) return false;
-  const token = value.resumeToken;
-  return typeof value.key === "string" && isTimestamp(value.clusterTime) && isPlainObjectLike(token) && typeof token._data === "string";
-}
 
 function isWatchStart(value: unknown): value is WatchStart {
   return value === "now" || value === "oldest" || (value instanceof Date && !Number.isNaN(value.getTime())) || isTimestamp(value) || isPosition(value);

@@ -2,11 +2,11 @@ import type { Document } from "bson";
 import pg from "pg";
 import type { DatabaseEntries } from "./mapping/infer/collection-entries.js";
 import { redactSecrets } from "../../core/redact.js";
-import type { Logger } from "../../core/logger.js";
+import { silentLogger, type Logger } from "../../core/logger.js";
 import { planBatch } from "./coalesce.js";
 import { retryWithProbe, type BackoffOptions } from "../../core/retry.js";
 import type { Position } from "../../core/position.js";
-import type { Batch, Sink } from "../../core/sink.js";
+import type { Batch, Sink, SinkCapabilities } from "../../core/sink.js";
 import type { RelationalMapping } from "./mapping/table-mapping.js";
 import { CheckpointTable } from "./checkpoint-table.js";
 import { DeadLetterTable, type RejectionHandler } from "./dead-letters.js";
@@ -22,16 +22,22 @@ import { inTransaction, withPooledClient } from "./pooled-client.js";
 import { quoteIdent } from "./sql.js";
 import type { TableLayout } from "./table-layout.js";
 import { TableRegistry } from "./table-registry.js";
+import { readBackRows, tableMappingOf, type StoredRow } from "./read-back.js";
+import { keyText } from "../../codec/key-text.js";
 
-/** @public */
+/**
+ * Options of a {@link PostgresSink}: only `url` is required.
+ * @public
+ */
 export interface PostgresSinkOptions {
+  /** Connection string of the target database (`postgres://user:pass@host:5432/db`). */
   readonly url: string;
-  /** Schema of the synced tables. */
-  readonly schema: string;
-  /** Schema of the positions and table registry. */
-  readonly checkpointSchema: string;
-  /** Raw mode: explicit table names per `db.coll`. */
-  readonly tables: Readonly<Record<string, string>>;
+  /** Schema of the synced tables; default `"public"`. */
+  readonly schema?: string;
+  /** Schema of Tributary's own tables (positions, table registry, dead letters); default `"tributary"`. */
+  readonly checkpointSchema?: string;
+  /** Raw mode: explicit table names per `db.coll`; default `{}` (each collection gets `defaultTableName(db, coll)`). */
+  readonly tables?: Readonly<Record<string, string>>;
   /** Relational mode: typed tables as this mapping describes; raw mode without it. */
   readonly mapping?: RelationalMapping;
   /** Relational mode with a mapping inferred from the documents, evolving as they change. */
@@ -40,10 +46,27 @@ export interface PostgresSinkOptions {
   readonly strict?: boolean;
   /** What collection and database commands do to the tables; default {@link DEFAULT_COMMAND_POLICY}. */
   readonly commands?: CommandPolicy;
-  /** Pipeline name: the key of the stored position. */
-  readonly pipeline: string;
-  readonly retry: BackoffOptions;
-  readonly logger: Logger;
+  /** Pipeline name: the key of the stored position; default `"default"`. */
+  readonly pipeline?: string;
+  /** Back-off between attempts when PostgreSQL is unavailable; default `{ initialDelayMs: 500, maxDelayMs: 30000 }`. */
+  readonly retry?: BackoffOptions;
+  /** Any logger with the usual level methods (pino, or {@link Logger}'s few lines); default silent. */
+  readonly logger?: Logger;
+}
+
+/** The options with every default filled in. */
+type ResolvedPostgresSinkOptions = PostgresSinkOptions & Required<Pick<PostgresSinkOptions, "schema" | "checkpointSchema" | "tables" | "pipeline" | "retry" | "logger">>;
+
+function withDefaults(options: PostgresSinkOptions): ResolvedPostgresSinkOptions {
+  return {
+    ...options,
+    schema: options.schema ?? "public",
+    checkpointSchema: options.checkpointSchema ?? "tributary",
+    tables: options.tables ?? {},
+    pipeline: options.pipeline ?? "default",
+    retry: options.retry ?? { initialDelayMs: 500, maxDelayMs: 30_000 },
+    logger: options.logger ?? silentLogger(),
+  };
 }
 
 /**
@@ -57,7 +80,8 @@ export interface PostgresSinkOptions {
 export class PostgresSink implements Sink {
   readonly name = "postgres";
   readonly transactional = true;
-  private readonly options: PostgresSinkOptions;
+  readonly capabilities: SinkCapabilities;
+  private readonly options: ResolvedPostgresSinkOptions;
   private readonly where: string;
   private readonly checkpoint: CheckpointTable;
   private readonly registry: TableRegistry;
@@ -68,7 +92,8 @@ export class PostgresSink implements Sink {
   private pool: pg.Pool | undefined;
   private committed: Position | undefined;
 
-  constructor(options: PostgresSinkOptions) {
+  constructor(input: PostgresSinkOptions) {
+    const options = withDefaults(input);
     this.options = options;
     this.where = redactSecrets(options.url);
     this.checkpoint = new CheckpointTable(options.checkpointSchema, options.pipeline);
@@ -82,6 +107,15 @@ export class PostgresSink implements Sink {
       this.inferredLayout ??
       (options.mapping ? new RelationalLayout(options.mapping, onReject) : new RawLayout({ schema: options.schema, tables: options.tables, onReject }));
     this.registry = new TableRegistry({ checkpointSchema: options.checkpointSchema, pipeline: options.pipeline, layout: this.layout, logger: options.logger });
+    const inferred = this.inferredLayout;
+    this.capabilities = {
+      atomicPosition: { storedPosition: () => this.storedPosition(), startStreamAt: (position) => this.startStreamAt(position) },
+      bulkSnapshot: { snapshotTarget: (parallelism) => this.snapshotTarget(parallelism) },
+      ...(inferred
+        ? { schemaFromSamples: { unprepared: (namespaces) => namespaces.filter((namespace) => !inferred.mappings().has(namespace)), prepare: (samples) => inferred.seed(samples) } }
+        : {}),
+      ...(options.mapping ? { collections: new Set(options.mapping.collections.keys()) } : {}),
+    };
   }
 
   async open(): Promise<Position | undefined> {
@@ -125,6 +159,29 @@ export class PostgresSink implements Sink {
   /** With an inferred mapping: the current mapping of each collection, as mapping-file entries. */
   inferredMappings(): Map<string, DatabaseEntries> {
     return this.inferredLayout?.mappings() ?? new Map();
+  }
+
+  /**
+   * What the tables hold for these `_id`s of a collection (the `read` of the `readBack`
+   * capability), keyed by `keyText(_id)`: in raw mode `_id`, `doc` (decoded back to the document,
+   * BSON types included), `_cluster_time` and `_synced_at`; in relational mode the parent row's
+   * columns. Ids it does not hold are absent. Call after `open()`.
+   */
+  async readBack(namespace: string, ids: readonly unknown[]): Promise<Map<string, StoredRow>> {
+    const ref = this.registry.lookup(namespace);
+    if (!ref || ids.length === 0) return new Map();
+    const mapping = tableMappingOf(namespace, { schema: this.options.schema, mapping: this.options.mapping, inferred: this.inferredLayout?.mappings() });
+    if ((this.options.mapping || this.inferredLayout) && !mapping) return new Map();
+    try {
+      return await withPooledClient(this.connect, (client) => readBackRows(client, mapping ? { ref, mapping } : { ref }, ids));
+    } catch (error) {
+      throw mapPostgresApplyError(error, `the read-back of ${ids.length} documents of ${namespace}`);
+    }
+  }
+
+  /** The row of one document ({@link PostgresSink.readBack}), or undefined when the table holds none. */
+  async readRow(namespace: string, id: unknown): Promise<StoredRow | undefined> {
+    return (await this.readBack(namespace, [id])).get(keyText(id));
   }
 
   /**

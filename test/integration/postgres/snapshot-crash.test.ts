@@ -4,7 +4,7 @@ import { BSON } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { encodeDocument } from "../../../src/codec/document-codec.js";
 import { keyText } from "../../../src/codec/key-text.js";
-import { encodeIdBound } from "../../../src/snapshot/id-bound.js";
+import { encodeIdBound } from "../../../src/codec/id-bound.js";
 import type { IdRange } from "../../../src/core/snapshot-contract.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { createRewriteCountingTable, query } from "../../support/postgres-sink-fixture.js";

@@ -7,7 +7,7 @@ import { ErrorCode } from "../../../src/core/error-codes.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import { docManagerSink } from "../../../src/sinks/docmanager/doc-manager-sink.js";
 import type { DocManager } from "../../../src/sinks/docmanager/doc-manager.js";
-import { buildSink } from "../../../src/sinks/sink-resolver.js";
+import { buildSink } from "../../../src/runtime/sink-resolver.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { capturingLogger } from "../../support/capturing-logger.js";
 import { makeEvent } from "../../support/events.js";

@@ -6,7 +6,7 @@ import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
 import { pumpChanges } from "../../../src/runtime/pump-changes.js";
 import { SinkFanOut } from "../../../src/runtime/sink-fanout.js";
 import { SyncStats } from "../../../src/runtime/sync-stats.js";
-import { buildSink } from "../../../src/sinks/sink-resolver.js";
+import { buildSink } from "../../../src/runtime/sink-resolver.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import type { SourceItem } from "../../../src/core/change-event.js";
 import { comparePositions, type Position } from "../../../src/core/position.js";

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../src/core/error-codes.js";
 import { silentLogger } from "../../../src/core/logger.js";
-import { buildSink } from "../../../src/sinks/sink-resolver.js";
+import { buildSink } from "../../../src/runtime/sink-resolver.js";
 import type { SinkContext } from "../../../src/core/sink.js";
 import { makeEvent } from "../../support/events.js";
 import { MemoryResumePointStore } from "../../support/memory-resume-point-store.js";

@@ -2,8 +2,8 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../../../src/core/logger.js";
-import { formatCount, formatDuration, formatProgressTable } from "../../../src/snapshot/progress-format.js";
-import { startProgressReporter } from "../../../src/snapshot/progress-reporter.js";
+import { formatCount, formatDuration, formatProgressTable } from "../../../src/cli/progress-format.js";
+import { startProgressReporter } from "../../../src/cli/progress-display.js";
 import { SnapshotProgress } from "../../../src/snapshot/snapshot-progress.js";
 import { capturingLogger } from "../../support/capturing-logger.js";
 

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { readStructuredFile } from "../../../config/load-config.js";
+import { readStructuredFile } from "../../../core/structured-file.js";
 import { ErrorCode } from "../../../core/error-codes.js";
 import { TributaryError } from "../../../core/tributary-error.js";
 import { describeIssue } from "../../../core/zod-issues.js";

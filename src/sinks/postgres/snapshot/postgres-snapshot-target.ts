@@ -3,7 +3,7 @@ import { keyText } from "../../../codec/key-text.js";
 import { redactSecrets } from "../../../core/redact.js";
 import type { Logger } from "../../../core/logger.js";
 import type { CollectionSnapshotPlan, CollectionSnapshotState, SnapshotChunk, SnapshotTarget } from "../../../core/snapshot-contract.js";
-import { encodeIdBound } from "../../../snapshot/id-bound.js";
+import { encodeIdBound } from "../../../codec/id-bound.js";
 import { retryWithProbe, type BackoffOptions, type RetryWithProbeOptions } from "../../../core/retry.js";
 import type { RejectionHandler } from "../dead-letters.js";
 import { postgresRetry } from "../postgres-retry.js";

@@ -2,7 +2,7 @@ import type { PoolClient } from "pg";
 import { ErrorCode } from "../../../core/error-codes.js";
 import { TributaryError } from "../../../core/tributary-error.js";
 import type { CollectionSnapshotPlan, CollectionSnapshotState, IdRange, SnapshotRangeState } from "../../../core/snapshot-contract.js";
-import { decodeIdBound, encodeIdBound } from "../../../snapshot/id-bound.js";
+import { decodeIdBound, encodeIdBound } from "../../../codec/id-bound.js";
 import { makePosition } from "../../../core/position.js";
 import { qualifiedName } from "../sql.js";
 
