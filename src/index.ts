@@ -21,7 +21,7 @@ export type { PipelineStatsSnapshot as WatchStatsSnapshot, OperationCounts } fro
 export type { EventPredicate } from "./pipeline/event-selector.js";
 export type { SaveEvery } from "./pipeline/resume-cadence.js";
 export type { RunSyncOptions } from "./runtime/sync-runner.js";
-export type { SyncStats } from "./runtime/sync-stats.js";
+export type { PipelineStats } from "./pipeline/pipeline-stats.js";
 export type { TributaryConfig, TributaryConfigInput, SinkConfig, PositionsConfig } from "./config/config-schema.js";
 export type { ErrorContext } from "./core/tributary-error.js";
 export type { ChangeEvent, ChangeOp, CommandOp, DataOp, Namespace, TransactionId, UpdateDescription } from "./core/change-event.js";

@@ -3,7 +3,7 @@ import { sameTransaction, type ChangeEvent } from "../core/change-event.js";
 import type { SourceItem } from "../core/change-event.js";
 import { comparePositions, type Position } from "../core/position.js";
 
-/** @public */
+/** @internal */
 export interface BatchLimits {
   readonly maxSize: number;
   readonly maxLatencyMs: number;

@@ -2,7 +2,7 @@ import type { Logger } from "../core/logger.js";
 import type { BatchAccumulator } from "../pipeline/batch-accumulator.js";
 import type { Sink, StreamBatch } from "../core/sink.js";
 import type { SourceItem } from "../core/change-event.js";
-import type { SyncStats } from "./sync-stats.js";
+import type { PipelineStats } from "../pipeline/pipeline-stats.js";
 
 /**
  * Moves source items through the accumulator into the sink until the source ends. When the
@@ -14,7 +14,7 @@ export async function pumpChanges(
   items: AsyncIterable<SourceItem>,
   accumulator: BatchAccumulator,
   sink: Sink,
-  context: { readonly signal: AbortSignal; readonly stats: SyncStats; readonly logger: Logger },
+  context: { readonly signal: AbortSignal; readonly stats: PipelineStats; readonly logger: Logger },
 ): Promise<void> {
   let sinkFailed = false;
   const apply = async (batch: StreamBatch | undefined): Promise<void> => {

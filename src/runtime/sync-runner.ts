@@ -5,6 +5,7 @@ import { positionDate } from "../core/position.js";
 import type { Sink } from "../core/sink.js";
 import { BatchAccumulator } from "../pipeline/batch-accumulator.js";
 import { EventSelector } from "../pipeline/event-selector.js";
+import { PipelineStats } from "../pipeline/pipeline-stats.js";
 import { ChangeStreamSource } from "../source/change-stream-source.js";
 import { connectMongo, type MongoDeployment } from "../source/mongo-connection.js";
 import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
@@ -14,7 +15,6 @@ import { buildPipelineSinks } from "./pipeline-sinks.js";
 import { pumpChanges } from "./pump-changes.js";
 import { runSnapshotPhase, type SnapshotObserver } from "./snapshot-phase.js";
 import { SinkFanOut } from "./sink-fanout.js";
-import { SyncStats } from "./sync-stats.js";
 
 /**
  * Runs a sync from MongoDB into the pipeline's sinks (the config's PostgreSQL `target` and the
@@ -24,12 +24,12 @@ import { SyncStats } from "./sync-stats.js";
  * `options.onSnapshotProgress`.
  * @public
  */
-export async function runSync(config: TributaryConfig, logger: Logger, signal: AbortSignal, options: RunSyncOptions = {}): Promise<SyncStats> {
+export async function runSync(config: TributaryConfig, logger: Logger, signal: AbortSignal, options: RunSyncOptions = {}): Promise<PipelineStats> {
   const { sinks } = await buildPipelineSinks(config, logger, options.baseDir ?? process.cwd());
   const mapped = collectionsTaken(sinks);
   const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
   const fanOut = new SinkFanOut(sinks, logger);
-  const stats = new SyncStats();
+  const stats = new PipelineStats();
   await fanOut.open();
   try {
     const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });

@@ -6,7 +6,7 @@ import { validateConfig } from "../../src/config/load-config.js";
 import type { TributaryConfigInput } from "../../src/config/config-schema.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { runSync } from "../../src/runtime/sync-runner.js";
-import type { SyncStats } from "../../src/runtime/sync-stats.js";
+import type { PipelineStats } from "../../src/pipeline/pipeline-stats.js";
 import { LOSSLESS_BSON_OPTIONS } from "../../src/source/mongo-connection.js";
 import { query } from "./postgres-sink-fixture.js";
 import { requireMongo } from "./requirements.js";
@@ -15,9 +15,9 @@ import { waitFor } from "./wait-for.js";
 /** A sync running in this process. */
 export interface RunningSync {
   /** Aborts like SIGINT does and resolves with what the run applied. */
-  stop(): Promise<SyncStats>;
+  stop(): Promise<PipelineStats>;
   /** Settles when the run ends by itself (an error). */
-  readonly done: Promise<SyncStats>;
+  readonly done: Promise<PipelineStats>;
 }
 
 /**

@@ -3,7 +3,7 @@ import { ErrorCode } from "../../../src/core/error-codes.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
 import { pumpChanges } from "../../../src/runtime/pump-changes.js";
-import { SyncStats } from "../../../src/runtime/sync-stats.js";
+import { PipelineStats } from "../../../src/pipeline/pipeline-stats.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import type { SourceItem } from "../../../src/core/change-event.js";
 import { makeEvent } from "../../support/events.js";
@@ -31,7 +31,7 @@ describe("pumpChanges", () => {
     await sink.open();
     const accumulator = new BatchAccumulator({ maxSize: 2, maxLatencyMs: 60_000, idleCommitIntervalMs: 60_000 }, (event) => event);
     try {
-      await pumpChanges(source(events, failure), accumulator, sink, { signal: new AbortController().signal, stats: new SyncStats(), logger: silentLogger() });
+      await pumpChanges(source(events, failure), accumulator, sink, { signal: new AbortController().signal, stats: new PipelineStats(), logger: silentLogger() });
       return undefined;
     } catch (error) {
       return error;

@@ -1,8 +1,9 @@
 import type { Binary, Decimal128, DBRef, Double, Int32, Long, ObjectId, Timestamp, BSONRegExp, BSONSymbol } from "bson";
 import { encodeValue, type JsonValue } from "../../../codec/document-codec.js";
 import type { ColumnFamily, ColumnType } from "./column-type.js";
+import { fitsPrecision, parseDecimal } from "./decimal-text.js";
 
-/** The JSON value for a column, or why the value does not fit the column. @public */
+/** The JSON value for a column, or why the value does not fit the column. @internal */
 export type Coerced = { readonly ok: true; readonly value: JsonValue } | { readonly ok: false; readonly reason: string };
 
 /**
@@ -37,7 +38,7 @@ export type Coerced = { readonly ok: true; readonly value: JsonValue } | { reado
  * @param value - the field's value.
  * @param type - the column type it is mapped to.
  * @returns the JSON value for the recordset, or the reason the value does not fit the column.
- * @public
+ * @internal
  */
 export function coerceValue(value: unknown, type: ColumnType): Coerced {
   if (value === null || value === undefined) return ok(null);
@@ -280,24 +281,6 @@ function checkText(text: string, type: ColumnType): Coerced {
   return ok(text);
 }
 
-/** A finite decimal number: `(negative ? -1 : 1) * coefficient * 10^exponent`. */
-interface Decimal {
-  readonly negative: boolean;
-  readonly coefficient: bigint;
-  readonly exponent: number;
-}
-
-const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
-
-/** Reads the decimal text of a finite number; `undefined` for NaN and ±Infinity. */
-function parseDecimal(text: string): Decimal | undefined {
-  const match = DECIMAL_TEXT.exec(text);
-  if (match === null) return undefined;
-  const [, sign, whole = "", fraction = "", exponent = "0"] = match;
-  if (whole === "" && fraction === "") return undefined;
-  return { negative: sign === "-", coefficient: BigInt(whole + fraction), exponent: Number(exponent) - fraction.length };
-}
-
 function wholeNumber(min: bigint, max: bigint, output: (value: bigint) => JsonValue): Coercer {
   return (sorted, type) => {
     if (sorted.kind !== "number") return mismatch(sorted, type);
@@ -342,19 +325,6 @@ function numeric(text: string, type: ColumnType): Coerced {
     plain = `${padded.slice(0, point)}.${padded.slice(point)}`;
   }
   return ok(decimal.negative && decimal.coefficient !== 0n ? `-${plain}` : plain);
-}
-
-function fitsPrecision(decimal: Decimal, precision: number, scale: number): boolean {
-  const shift = decimal.exponent + scale;
-  let rounded: bigint;
-  if (shift >= 0) {
-    rounded = decimal.coefficient * 10n ** BigInt(shift);
-  } else {
-    const divisor = 10n ** BigInt(-shift);
-    rounded = decimal.coefficient / divisor;
-    if ((decimal.coefficient % divisor) * 2n >= divisor) rounded += 1n;
-  }
-  return rounded < 10n ** BigInt(precision);
 }
 
 /** `round` gives the value the column would hold; it must stay finite, and non-zero when the value is. */
