@@ -6,7 +6,7 @@ import { makePosition, positionDate, type Position } from "../core/position.js";
 /**
  * A position as stores keep it: plain JSON a person can read (`clusterTime` as ISO date
  * and `{ t, i }`), from which the position is rebuilt exactly.
- * @public
+ * @internal
  */
 export interface PositionRecord {
   readonly resumeToken: string;
@@ -14,7 +14,7 @@ export interface PositionRecord {
   readonly date: string;
 }
 
-/** @public */
+/** @internal */
 export function positionToRecord(position: Position): PositionRecord {
   return {
     resumeToken: position.resumeToken._data,
@@ -26,7 +26,7 @@ export function positionToRecord(position: Position): PositionRecord {
 /**
  * Rebuilds a position from what a store read; `where` names the store in the error when the
  * record is not one.
- * @public
+ * @internal
  */
 export function positionFromRecord(record: unknown, where: string): Position {
   const value = record as Partial<PositionRecord> | null;

@@ -49,5 +49,5 @@ export const PostgresTargetSchema = z
     path: ["inferMapping"],
   });
 
-/** @public */
+/** @internal */
 export type PostgresTargetSettings = z.infer<typeof PostgresTargetSchema>;

@@ -1,9 +1,9 @@
 import type { Document, Timestamp } from "bson";
 import type { Position } from "./position.js";
 
-/** Operations that change documents. @public */
+/** Operations that change documents. @internal */
 export const DataOps = ["insert", "update", "replace", "delete"] as const;
-/** Operations that change collections or databases. @public */
+/** Operations that change collections or databases. @internal */
 export const CommandOps = [
   "drop",
   "rename",
@@ -91,7 +91,7 @@ export function sameTransaction(a: ChangeEvent, b: ChangeEvent): boolean {
 /**
  * What the source yields: a change, or word that the stream is caught up (the server had
  * nothing more), with the resume point as of now so a quiet stream still advances.
- * @public
+ * @internal
  */
 export type SourceItem =
   | { readonly kind: "event"; readonly event: ChangeEvent }

@@ -20,7 +20,7 @@ function compileGlob(pattern: string): NamespaceGlob {
 /**
  * Decides which namespaces a pipeline syncs, from `include` and `exclude` globs over
  * `db.collection`. System databases and `system.*` collections are never included.
- * @public
+ * @internal
  */
 export class NamespaceFilter {
   private readonly include: readonly NamespaceGlob[];

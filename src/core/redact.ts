@@ -4,7 +4,7 @@ const PASSWORD_PARAM = /([?&](?:password|sslpassword|tlsCertificateKeyFilePasswo
 /**
  * Replaces the password of every connection string inside `text` with `***`, so that
  * messages, logs and status output never carry secrets.
- * @public
+ * @internal
  */
 export function redactSecrets(text: string): string {
   return text.replace(CREDENTIALS_IN_URI, "$1$2:***@").replace(PASSWORD_PARAM, "$1***");

@@ -4,7 +4,7 @@ export interface BackoffOptions {
   readonly maxDelayMs: number;
 }
 
-/** The back-off used where none is configured: 500 ms doubling up to 30 s. @public */
+/** The back-off used where none is configured: 500 ms doubling up to 30 s. @internal */
 export const DEFAULT_RETRY: BackoffOptions = Object.freeze({ initialDelayMs: 500, maxDelayMs: 30_000 });
 
 /**

@@ -6,6 +6,7 @@ import type { Position } from "./position.js";
  * A slice of a collection by `_id`, in MongoDB's full BSON order (across types: numbers <
  * strings < documents < … < ObjectIds < … ), read with the `_id` index as `min`/`max` bounds so
  * that mixed-type `_id`s fall into exactly one range.
+ * @public
  */
 export interface IdRange {
   /** Inclusive lower bound; absent: from the smallest `_id`. */
@@ -14,7 +15,7 @@ export interface IdRange {
   readonly upper?: unknown;
 }
 
-/** A range as the target stores it: how far it was copied. */
+/** A range as the target stores it: how far it was copied. @public */
 export interface SnapshotRangeState {
   readonly rangeNo: number;
   readonly range: IdRange;
@@ -25,7 +26,7 @@ export interface SnapshotRangeState {
   readonly done: boolean;
 }
 
-/** The snapshot of one collection as the target stores it. */
+/** The snapshot of one collection as the target stores it. @public */
 export interface CollectionSnapshotState {
   readonly namespace: string;
   readonly status: "copying" | "done";
@@ -36,7 +37,7 @@ export interface CollectionSnapshotState {
   readonly ranges: readonly SnapshotRangeState[];
 }
 
-/** What starts the snapshot of one collection: its ranges, planned from the data. */
+/** What starts the snapshot of one collection: its ranges, planned from the data. @public */
 export interface CollectionSnapshotPlan {
   readonly namespace: string;
   readonly startedAt: Position;
@@ -47,6 +48,7 @@ export interface CollectionSnapshotPlan {
 /**
  * Documents of one range as change events (`insert`, `source: "snapshot"`, at the snapshot's
  * position), in `_id` order, written in one transaction with the range's progress.
+ * @public
  */
 export interface SnapshotChunk {
   readonly namespace: string;
@@ -58,7 +60,7 @@ export interface SnapshotChunk {
   readonly startedAt: Position;
 }
 
-/** Where a snapshot writes: rows and progress, each chunk atomically. The PostgreSQL sink is one. */
+/** Where a snapshot writes: rows and progress, each chunk atomically. The PostgreSQL sink is one. @public */
 export interface SnapshotTarget {
   /** The stored snapshot state of every collection of the pipeline, by namespace. */
   loadSnapshots(): Promise<Map<string, CollectionSnapshotState>>;

@@ -2,7 +2,7 @@ import { pino } from "pino";
 import { PinoPretty } from "pino-pretty";
 import type { Logger } from "../core/logger.js";
 
-/** @public */
+/** @internal */
 export interface LoggerOptions {
   readonly level: string;
   /** Human-readable lines instead of JSON; defaults to whether stderr is a terminal. */

@@ -6,11 +6,11 @@ import type { CollectionSnapshotState } from "../core/snapshot-contract.js";
  * - `never`: no snapshot, stream only;
  * - `always`: every collection again on each start (a snapshot cut short continues), then stream;
  * - `only`: as `initial`, then exit instead of streaming.
- * @public
+ * @internal
  */
 export const SnapshotModes = ["initial", "never", "always", "only"] as const;
 
-/** @public */
+/** @internal */
 export type SnapshotMode = (typeof SnapshotModes)[number];
 
 /** What the snapshot does with one collection. */

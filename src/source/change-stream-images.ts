@@ -12,7 +12,7 @@ const FIRST_VERSION_WITH_IMAGES = 6;
 /**
  * The parts of a collection namespace (`db.coll`), or a clear error for anything else
  * (`shop`, `shop.`, `a b.c`, `shop.$x`).
- * @public
+ * @internal
  */
 export function parseCollectionNamespace(namespace: string): { db: string; coll: string } {
   const problem = collectionNamespaceProblem(namespace);

@@ -9,7 +9,7 @@ import { makePosition, type Position, type ResumeToken } from "../core/position.
 
 import { describeScope, openScopedStream, type WatchScope } from "./watch-scope.js";
 
-/** @public */
+/** @internal */
 export interface ChangeStreamSourceOptions {
   readonly scope: WatchScope;
   /** Post-images of updates: looked up at read time, or the stored ones (6.0+, enabled per collection). */
@@ -34,7 +34,7 @@ export interface ChangeStreamSourceOptions {
  * `invalidate` (reopening with `startAfter`), and reopens after resumable errors with
  * back-off and jitter, as often as it takes. Errors it cannot survive (history lost,
  * authorization) end the iteration with a `TributaryError`.
- * @public
+ * @internal
  */
 export class ChangeStreamSource {
   private readonly deployment: MongoDeployment;

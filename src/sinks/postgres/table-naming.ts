@@ -6,6 +6,8 @@ const MAX_IDENTIFIER_LENGTH = 63;
  * The default table of a collection: `<db>_<collection>`, lower-cased, with every character
  * other than letters, digits and `_` replaced by `_`, so it can be typed without quotes. Names
  * longer than PostgreSQL's 63 bytes keep a short hash of the full name to stay distinct.
+ * Raw mode names a collection's table so unless `tables` names it.
+ * @public
  */
 export function defaultTableName(db: string, coll: string): string {
   let name = `${db}_${coll}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");

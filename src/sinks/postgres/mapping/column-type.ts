@@ -3,7 +3,7 @@
  * written in configuration.
  */
 
-/** Every family of column type a field can be mapped to. @public */
+/** Every family of column type a field can be mapped to. @internal */
 export const ColumnFamilies = [
   "text",
   "smallint",
@@ -42,7 +42,7 @@ export interface ColumnType {
 /**
  * The column types {@link parseColumnType} accepts, with their aliases, for error messages. Each is
  * also accepted as a one-dimensional array (`text[]`), which the message should say.
- * @public
+ * @internal
  */
 export const KNOWN_COLUMN_TYPES =
   "text, varchar(n) (character varying), char(n) (character), smallint (int2), integer (int, int4), " +
@@ -119,7 +119,7 @@ const TYPE_SYNTAX = /^([a-z][a-z0-9 ]*?)(?:\((\d+)(?:,(\d+))?\))?(\[\])?$/;
  * @returns the column type, or `undefined` for anything else: other types (serial types,
  *   `float(p)`, `timestamp(p)`, ...), modifiers where none are allowed or out of range, and arrays
  *   of more than one dimension.
- * @public
+ * @internal
  */
 export function parseColumnType(text: string): ColumnType | undefined {
   const normalized = text

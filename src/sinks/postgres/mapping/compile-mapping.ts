@@ -8,6 +8,7 @@ const DEFAULT_EXTRA_COLUMN = "_extra";
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 const GENERATED_PK_TYPE: ColumnType = { sql: "bigint", family: "bigint", array: false };
 
+/** How a mapping file is compiled (`loadMapping`, `parseMapping`). @public */
 export interface CompileOptions {
   /** Schema of tables whose entry names none. */
   readonly defaultSchema: string;

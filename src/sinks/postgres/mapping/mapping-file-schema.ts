@@ -28,8 +28,11 @@ export const CollectionEntrySchema = z
 /** `database → collection → entry`. */
 export const MappingFileSchema = z.record(z.string().min(1), z.record(z.string().min(1), CollectionEntrySchema));
 
+/** How one field of a collection is written: its column (`dest`) and type. @public */
 export type FieldEntry = z.infer<typeof FieldEntrySchema>;
+/** One collection (or child table) of a mapping file: `pk`, its fields, `$table`, `$schema`, `$extra`, `indices`. @public */
 export type CollectionEntry = z.infer<typeof CollectionEntrySchema>;
+/** A mapping file as parsed: `database → collection → entry`. @public */
 export type MappingFile = z.infer<typeof MappingFileSchema>;
 
 /** Keys of a collection entry that are not field paths. */

@@ -48,7 +48,7 @@ export interface RelationalMapping {
   readonly collections: ReadonlyMap<string, TableMapping>;
 }
 
-/** A table mapping and those of its child tables, parents first. @public */
+/** A table mapping and those of its child tables, parents first. @internal */
 export function allTables(table: TableMapping): TableMapping[] {
   return [table, ...table.children.flatMap((child) => allTables(child.table))];
 }

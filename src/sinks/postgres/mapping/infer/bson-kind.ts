@@ -1,4 +1,4 @@
-/** What a value is, as far as choosing a column type goes. @public */
+/** What a value is, as far as choosing a column type goes. @internal */
 export type BsonKind =
   | "null"
   | "string"

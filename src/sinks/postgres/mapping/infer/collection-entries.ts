@@ -5,7 +5,11 @@ import type { FieldProfile } from "./field-profile.js";
 import { NameAllocator, snakeCase } from "./identifier-names.js";
 import { planFields, type PlannedField } from "./plan-fields.js";
 
-/** The entries of one database in a mapping file: collections and their child tables. */
+/**
+ * The entries of one database in a mapping file: collections and their child tables
+ * (`PostgresSink.inferredMappings()` gives them per collection).
+ * @public
+ */
 export type DatabaseEntries = Record<string, CollectionEntry>;
 
 const ARRAY_TYPE = "_ARRAY";
