@@ -1,11 +1,8 @@
 import type { TributaryConfig } from "../config/config-schema.js";
 import type { Logger } from "../core/logger.js";
-import type { NamespaceFilter } from "../core/namespace-filter.js";
 import { comparePositions, type Position } from "../core/position.js";
 import type { Sink } from "../core/sink.js";
-import type { SnapshotTarget } from "../core/snapshot-contract.js";
-import { MongoSnapshotSource } from "../source/mongo-snapshot-source.js";
-import type { MongoDeployment } from "../source/mongo-connection.js";
+import type { SnapshotSource, SnapshotTarget } from "../core/snapshot-contract.js";
 import { startProgressLog, type ProgressReporter } from "../snapshot/progress-log.js";
 import { SnapshotProgress } from "../snapshot/snapshot-progress.js";
 import { runSnapshot, type SnapshotOutcome } from "../snapshot/snapshot-runner.js";
@@ -20,9 +17,8 @@ export type SnapshotObserver = (progress: SnapshotProgress, logger: Logger) => P
 
 export interface SnapshotPhaseContext {
   readonly config: TributaryConfig;
-  readonly deployment: MongoDeployment;
-  readonly filter: NamespaceFilter;
-  readonly include: readonly string[];
+  /** Where the documents come from: MongoDB in production. */
+  readonly source: SnapshotSource;
   readonly logger: Logger;
   readonly signal: AbortSignal;
   readonly observe?: SnapshotObserver;
@@ -73,13 +69,12 @@ async function storeHandover(sink: Sink, handover: Position): Promise<void> {
 
 async function copyCollections(target: SnapshotTarget, sink: Sink, context: SnapshotPhaseContext): Promise<SnapshotOutcome> {
   const settings = context.config.snapshot;
-  const source = new MongoSnapshotSource(context.deployment, { filter: context.filter, include: context.include });
   const progress = new SnapshotProgress();
   const logger = context.logger.child({ sink: sink.name });
   const reporter = context.observe ? context.observe(progress, logger) : startProgressLog(progress, { logger, intervalMs: settings.progressIntervalMs });
   try {
     // The reporter's logger writes above a live display instead of through it.
-    return await runSnapshot(source, target, { ...settings, progress, logger: reporter.logger, signal: context.signal });
+    return await runSnapshot(context.source, target, { ...settings, progress, logger: reporter.logger, signal: context.signal });
   } finally {
     reporter.stop();
   }

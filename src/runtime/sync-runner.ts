@@ -8,6 +8,7 @@ import { EventSelector } from "../pipeline/event-selector.js";
 import { PipelineStats } from "../pipeline/pipeline-stats.js";
 import { ChangeStreamSource } from "../source/change-stream-source.js";
 import { connectMongo, type MongoDeployment } from "../source/mongo-connection.js";
+import { MongoSnapshotSource } from "../source/mongo-snapshot-source.js";
 import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
 import { resolveStartPosition } from "../source/start-position.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
@@ -37,8 +38,9 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
       const filter = new NamespaceFilter(include, config.source.exclude, mapped);
       await prepareSchemas(sinks, deployment, filter, config, logger);
       let complete = true;
+      const snapshotSource = new MongoSnapshotSource(deployment, { filter, include });
       for (const { sink, position } of fanOut.positions()) {
-        const result = await runSnapshotPhase(sink, position, { config, deployment, filter, include, logger, signal, observe: options.onSnapshotProgress });
+        const result = await runSnapshotPhase(sink, position, { config, source: snapshotSource, logger, signal, observe: options.onSnapshotProgress });
         fanOut.continueAfter(sink, result.startFrom);
         complete &&= result.complete;
       }
