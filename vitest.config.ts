@@ -1,8 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-// Examples import "tributary" as users do; here that is the source.
-const alias = { tributary: fileURLToPath(new URL("./src/index.ts", import.meta.url)) };
+// Examples import "tributary" (and its subpaths) as users do; here that is the source.
+const entry = (file: string): string => fileURLToPath(new URL(`./src/${file}`, import.meta.url));
+const alias = [
+  { find: /^tributary$/, replacement: entry("index.ts") },
+  { find: /^tributary\/sink$/, replacement: entry("sink.ts") },
+  { find: /^tributary\/postgres$/, replacement: entry("postgres.ts") },
+];
 
 export default defineConfig({
   resolve: { alias },

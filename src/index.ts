@@ -21,6 +21,9 @@ export type { PipelineStatsSnapshot as WatchStatsSnapshot, OperationCounts } fro
 export type { EventPredicate } from "./pipeline/event-selector.js";
 export type { SaveEvery } from "./pipeline/resume-cadence.js";
 export type { RunSyncOptions } from "./runtime/sync-runner.js";
+export type { SnapshotObserver } from "./runtime/snapshot-phase.js";
+export type { SnapshotProgress } from "./snapshot/snapshot-progress.js";
+export type { ProgressReporter } from "./snapshot/progress-log.js";
 export type { PipelineStats } from "./pipeline/pipeline-stats.js";
 export type { TributaryConfig, TributaryConfigInput, SinkConfig, PositionsConfig } from "./config/config-schema.js";
 export type { ErrorContext } from "./core/tributary-error.js";

@@ -111,6 +111,7 @@ export class PostgresSink implements Sink {
     this.capabilities = {
       atomicPosition: { storedPosition: () => this.storedPosition(), startStreamAt: (position) => this.startStreamAt(position) },
       bulkSnapshot: { snapshotTarget: (parallelism) => this.snapshotTarget(parallelism) },
+      readBack: { read: (namespace, ids) => this.readBack(namespace, ids) },
       ...(inferred
         ? { schemaFromSamples: { unprepared: (namespaces) => namespaces.filter((namespace) => !inferred.mappings().has(namespace)), prepare: (samples) => inferred.seed(samples) } }
         : {}),

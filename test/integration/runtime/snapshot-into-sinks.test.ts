@@ -139,8 +139,8 @@ describe("a snapshot into PostgreSQL (bulk path)", () => {
 
     expect(applied).toBe(0);
     expect(result.complete).toBe(true);
-    const [{ count }] = await query<{ count: string }>(url, "SELECT count(*) AS count FROM public.shop_orders");
-    expect(Number(count)).toBe(orders.length);
+    const counted = await query<{ count: string }>(url, "SELECT count(*) AS count FROM public.shop_orders");
+    expect(Number(counted[0]?.count)).toBe(orders.length);
     const ranges = await query<{ copied: number }>(url, "SELECT copied FROM tributary.snapshot_ranges WHERE namespace = 'shop.orders'");
     expect(ranges.reduce((sum, range) => sum + Number(range.copied), 0)).toBe(orders.length);
     expect(sink.capabilities.atomicPosition?.storedPosition()?.key).toBe(result.startFrom?.key);
