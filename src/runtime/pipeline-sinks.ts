@@ -33,7 +33,8 @@ async function buildListedSink(entry: SinkConfig, config: TributaryConfig, logge
   const key = `${config.name}/${entry.name}`;
   // Stores connect on first use: one a sink never uses (PostgreSQL keeps its own) costs nothing.
   const positions = await openResumePointStore(entry.positions ?? defaultPositions(config), key, baseDir);
-  const where = entry.name === TARGET_SINK_NAME && config.target ? "target" : `sinks.${entry.name}`;
+  // The config reserves the name for its target: no listed sink has it.
+  const where = entry.name === TARGET_SINK_NAME ? "target" : `sinks.${entry.name}`;
   const context = { pipeline: config.name, sinkName: entry.name, logger: logger.child({ sink: entry.name }), baseDir, positions, retry: config.retry };
   try {
     return await buildSink(entry.use, entry.options, context, where);

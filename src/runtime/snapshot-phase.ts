@@ -45,12 +45,16 @@ export async function runSnapshotPhase(sink: Sink, streamFrom: Position | undefi
   // Without stored progress, a sink that already streams has had its copy (its position is
   // stored only once the copy is complete); `always` copies again.
   if (!bulk && streamFrom && mode !== "always") return { startFrom: streamFrom, complete: true };
-  const target = bulk ? bulk.snapshotTarget(context.config.snapshot.parallelism) : new EventSnapshotTarget(sink, context.signal);
   let outcome: SnapshotOutcome;
-  try {
-    outcome = await copyCollections(target, sink, context);
-  } finally {
-    if (bulk) await (target as SnapshotTarget & { close(): Promise<void> }).close();
+  if (bulk) {
+    const target = bulk.snapshotTarget(context.config.snapshot.parallelism);
+    try {
+      outcome = await copyCollections(target, sink, context);
+    } finally {
+      await target.close();
+    }
+  } else {
+    outcome = await copyCollections(new EventSnapshotTarget(sink, context.signal), sink, context);
   }
   const atomic = sink.capabilities?.atomicPosition;
   const stored = atomic ? atomic.storedPosition() : streamFrom;

@@ -94,8 +94,8 @@ export interface RunSyncOptions {
 
 /** The collections the sinks say they take (a relational mapping lists its collections), when any says so. */
 function collectionsTaken(sinks: readonly Sink[]): ReadonlySet<string> | undefined {
-  const declared = sinks.flatMap((sink) => (sink.capabilities?.collections ? [...sink.capabilities.collections] : []));
-  return sinks.some((sink) => sink.capabilities?.collections) ? new Set(declared) : undefined;
+  const taken = sinks.flatMap((sink) => (sink.capabilities?.collections ? [sink.capabilities.collections] : []));
+  return taken.length > 0 ? new Set(taken.flatMap((collections) => [...collections])) : undefined;
 }
 
 /** Samples the included collections whose schema a sink prepares from samples and has not prepared yet. */

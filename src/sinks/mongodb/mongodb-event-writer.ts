@@ -1,15 +1,13 @@
 import { MongoServerError, type MongoClient, type WriteConcernSettings } from "mongodb";
 import type { ResumePointStore } from "../../core/resume-point-store.js";
 import type { Logger } from "../../core/logger.js";
-import { backoffDelay, sleep, type BackoffOptions } from "../../core/retry.js";
+import { backoffDelay, DEFAULT_RETRY, sleep, type BackoffOptions } from "../../core/retry.js";
 import type { ChangeEvent } from "../../core/change-event.js";
 import { MongoErrorCode } from "../../source/mongo-error-codes.js";
 import type { EventWriter } from "../at-least-once-sink.js";
 import { isTransientWriteError, mapSinkWriteError, type FailedWrite } from "./mongodb-sink-errors.js";
 import { planMongoWrites, type BulkWriteStep, type CommandStep, type DropDatabaseStep, type MongoWriteStep, type RenameStep } from "./mongodb-write-plan.js";
 import { formatTarget, type TargetNamespaces } from "./target-namespaces.js";
-
-const RETRY: BackoffOptions = { initialDelayMs: 500, maxDelayMs: 30_000 };
 
 /** What the writer of the `mongodb` sink works with. */
 export interface MongoEventWriterOptions {
@@ -131,7 +129,7 @@ export class MongoEventWriter implements EventWriter {
         return await attempt();
       } catch (error) {
         if (!isTransientWriteError(error) || signal?.aborted) throw mapSinkWriteError(error, failed);
-        const delay = backoffDelay(failures, this.options.retry ?? RETRY);
+        const delay = backoffDelay(failures, this.options.retry ?? DEFAULT_RETRY);
         this.options.logger.warn({ attempt: failures + 1, retryInMs: delay, namespace: failed.namespace, err: mapSinkWriteError(error, failed).message }, "target MongoDB unavailable; retrying");
         await sleep(delay, signal);
       }

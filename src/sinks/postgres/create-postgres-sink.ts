@@ -1,5 +1,4 @@
 import type { SinkContext, SinkFactory } from "../../core/sink.js";
-import { DEFAULT_RETRY } from "../../core/retry.js";
 import { parseSinkOptions } from "../sink-options.js";
 import { loadMapping } from "./mapping/load-mapping.js";
 import { PostgresSink } from "./postgres-sink.js";
@@ -24,7 +23,7 @@ export const createPostgresSink: SinkFactory = async (options: Readonly<Record<s
     strict: settings.strict,
     commands: settings.commands,
     pipeline: context.pipeline,
-    retry: context.retry ?? DEFAULT_RETRY,
+    retry: context.retry,
     logger: context.logger,
   });
 };

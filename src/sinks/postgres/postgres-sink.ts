@@ -1,10 +1,10 @@
-import type { Document } from "bson";
+import type { Document } from "../../core/bson.js";
 import pg from "pg";
 import type { DatabaseEntries } from "./mapping/infer/collection-entries.js";
 import { redactSecrets } from "../../core/redact.js";
 import { silentLogger, type Logger } from "../../core/logger.js";
 import { planBatch } from "./coalesce.js";
-import { retryWithProbe, type BackoffOptions } from "../../core/retry.js";
+import { DEFAULT_RETRY, retryWithProbe, type BackoffOptions } from "../../core/retry.js";
 import type { Position } from "../../core/position.js";
 import type { Batch, Sink, SinkCapabilities } from "../../core/sink.js";
 import type { RelationalMapping } from "./mapping/table-mapping.js";
@@ -64,7 +64,7 @@ function withDefaults(options: PostgresSinkOptions): ResolvedPostgresSinkOptions
     checkpointSchema: options.checkpointSchema ?? "tributary",
     tables: options.tables ?? {},
     pipeline: options.pipeline ?? "default",
-    retry: options.retry ?? { initialDelayMs: 500, maxDelayMs: 30_000 },
+    retry: options.retry ?? DEFAULT_RETRY,
     logger: options.logger ?? silentLogger(),
   };
 }
@@ -113,7 +113,7 @@ export class PostgresSink implements Sink {
       bulkSnapshot: { snapshotTarget: (parallelism) => this.snapshotTarget(parallelism) },
       readBack: { read: (namespace, ids) => this.readBack(namespace, ids) },
       ...(inferred
-        ? { schemaFromSamples: { unprepared: (namespaces) => namespaces.filter((namespace) => !inferred.mappings().has(namespace)), prepare: (samples) => inferred.seed(samples) } }
+        ? { schemaFromSamples: { unprepared: (namespaces) => namespaces.filter((namespace) => !inferred.mappings().has(namespace)), prepare: (samples) => this.seedInferredMappings(samples) } }
         : {}),
       ...(options.mapping ? { collections: new Set(options.mapping.collections.keys()) } : {}),
     };
@@ -140,12 +140,19 @@ export class PostgresSink implements Sink {
       await this.layout.open?.(client);
       await this.registry.load(client);
       this.committed = await this.checkpoint.read(client);
+      this.options.logger.debug({ postgres: this.where, mode: this.describeMode(), schema: this.options.schema }, "PostgreSQL target ready");
       return this.committed;
     } catch (error) {
       throw mapPostgresApplyError(error, `the setup of Tributary's tables in schema ${this.options.checkpointSchema}`);
     } finally {
       client.release();
     }
+  }
+
+  /** `raw`, `relational (<mapping file>)` or `relational (inferred mapping)`: for the start-up log line. */
+  private describeMode(): string {
+    if (this.options.mapping) return `relational (${this.options.mapping.file})`;
+    return this.inferredLayout ? "relational (inferred mapping)" : "raw";
   }
 
   /**
