@@ -11,6 +11,7 @@ import { connectMongo, type MongoDeployment } from "../source/mongo-connection.j
 import { MongoSnapshotSource } from "../source/mongo-snapshot-source.js";
 import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
 import { resolveStartPosition } from "../source/start-position.js";
+import { streamMatchStages } from "../source/stream-match.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
 import { buildPipelineSinks } from "./pipeline-sinks.js";
 import { pumpChanges } from "./pump-changes.js";
@@ -59,6 +60,8 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
         scope,
         fullDocument: config.source.fullDocument,
         fullDocumentBeforeChange: config.source.fullDocumentBeforeChange ?? (deployment.supportsExpandedEvents ? "whenAvailable" : "off"),
+        // The server leaves out (and never builds) events of namespaces the pipeline does not sync.
+        pipeline: streamMatchStages({ namespaces: { include, exclude: config.source.exclude, only: mapped } }),
         resumeFrom: startFrom ?? (await resolveStartPosition(deployment, scope, "now")),
         maxAwaitTimeMs: config.batch.maxLatencyMs,
         retry: config.retry,

@@ -1,5 +1,6 @@
 import type { Document } from "mongodb";
 import type { ChangeOp } from "../core/change-event.js";
+import { namespaceMatch, type NamespaceSelection } from "./namespace-match.js";
 
 /**
  * The server's `operationType` for each of our operation names. They are the same words today;
@@ -34,17 +35,21 @@ export interface StreamMatchOptions {
   readonly operations?: readonly ChangeOp[];
   /** A query on the raw change event (`{ "fullDocument.status": "active" }`). */
   readonly match?: Document;
+  /** The namespaces selected (see {@link namespaceMatch}); every one when absent. */
+  readonly namespaces?: NamespaceSelection;
 }
 
 /**
  * The stages placed after `$changeStream` so that the server sends only the wanted events:
- * one `$match` combining the operation list and the user's query. `invalidate` always passes,
+ * one `$match` combining the operation list, the namespaces and the user's query. `invalidate` always passes,
  * whatever the filter says: the stream needs it to reopen after the watched collection or
  * database is dropped or renamed.
  */
 export function streamMatchStages(options: StreamMatchOptions): Document[] {
   const operations = options.operations === undefined ? undefined : serverOperationTypes(options.operations);
-  const match = options.match !== undefined && Object.keys(options.match).length > 0 ? options.match : undefined;
+  const userMatch = options.match !== undefined && Object.keys(options.match).length > 0 ? options.match : undefined;
+  const namespaces = options.namespaces === undefined ? undefined : namespaceMatch(options.namespaces);
+  const match = namespaces === undefined ? userMatch : userMatch === undefined ? namespaces : { $and: [namespaces, userMatch] };
   if (operations === undefined && match === undefined) return [];
   if (match === undefined) {
     const withInvalidate = operations?.includes("invalidate") ? operations : [...(operations ?? []), "invalidate"];

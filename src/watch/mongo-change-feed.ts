@@ -45,7 +45,7 @@ export class MongoChangeFeed implements ChangeFeed {
       scope: options.scope,
       fullDocument: options.fullDocument,
       fullDocumentBeforeChange: options.fullDocumentBeforeChange,
-      pipeline: streamMatchStages({ operations: options.operations, match: options.match }),
+      pipeline: streamMatchStages({ operations: options.operations, match: options.match, namespaces: { include: options.include, exclude: options.exclude } }),
       resumeFrom: from,
       maxAwaitTimeMs: options.maxAwaitTimeMs,
       retry: options.retry,
