@@ -22,13 +22,22 @@ export class ResumeCadence {
   private savedAt: number;
   private eventsSinceSave = 0;
 
-  /** @param saved the position already in the store, if any. */
-  constructor(every: SaveEvery, saved: Position | undefined, now: () => number = Date.now) {
+  /**
+   * @param saved the position already in the store, if any.
+   * @param savedAt when it was saved (epoch milliseconds); default now. `-Infinity` makes the
+   *   first move past it due at once.
+   */
+  constructor(every: SaveEvery, saved: Position | undefined, now: () => number = Date.now, savedAt: number = now()) {
     this.every = every;
     this.now = now;
     this.saved = saved;
     this.reached = saved;
-    this.savedAt = now();
+    this.savedAt = savedAt;
+  }
+
+  /** The furthest completed position. */
+  position(): Position | undefined {
+    return this.reached;
   }
 
   /** Records that everything up to `position` is done, `events` of them delivered events. */

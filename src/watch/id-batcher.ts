@@ -1,5 +1,6 @@
 import { keyText } from "../codec/key-text.js";
 import type { DataOp } from "../core/change-event.js";
+import { BatchWindow } from "../pipeline/batch-window.js";
 
 /**
  * The changed `_id`s of one namespace and operation, in stream order.
@@ -46,19 +47,16 @@ interface OpenGroup {
  * consumer that reads the current document does not already get).
  */
 export class IdBatcher {
-  private readonly limits: IdBatchLimits;
-  private readonly now: () => number;
   private groups: OpenGroup[] = [];
   /** `namespace op` → index of its latest group. */
   private latestGroup = new Map<string, number>();
   /** `namespace id` → index of the last group holding it. */
   private lastGroupOfId = new Map<string, number>();
   private count = 0;
-  private oldestAt = 0;
+  private readonly window: BatchWindow;
 
   constructor(limits: IdBatchLimits, now: () => number = Date.now) {
-    this.limits = limits;
-    this.now = now;
+    this.window = new BatchWindow(limits, now);
   }
 
   /** Ids waiting in the batch. */
@@ -79,7 +77,7 @@ export class IdBatcher {
     }
     const group = this.groups[index];
     if (group === undefined || group.members.has(idKey)) return;
-    if (this.count === 0) this.oldestAt = this.now();
+    if (this.count === 0) this.window.open();
     group.members.add(idKey);
     group.ids.push(id);
     this.lastGroupOfId.set(idKey, index);
@@ -88,14 +86,12 @@ export class IdBatcher {
 
   /** Milliseconds until the batch is due by age; `undefined` when it is empty. */
   msUntilDue(): number | undefined {
-    if (this.count === 0) return undefined;
-    if (this.count >= this.limits.size) return 0;
-    return Math.max(0, this.oldestAt + this.limits.latencyMs - this.now());
+    return this.window.msUntilDue(this.count);
   }
 
   /** Whether the batch should be delivered now. */
   isDue(): boolean {
-    return this.msUntilDue() === 0;
+    return this.window.isDue(this.count);
   }
 
   /** Hands over the batch and starts an empty one. */
