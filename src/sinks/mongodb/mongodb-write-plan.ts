@@ -121,10 +121,17 @@ export function dataOperation(event: ChangeEvent): AnyBulkWriteOperation | undef
   return { replaceOne: { filter: keyOf(event), replacement: event.doc, upsert: true } };
 }
 
-/** The full document key (`_id` and, from a sharded collection, the shard key fields). */
+/**
+ * The filter of a write: the document's `_id` alone. The change event's `documentKey` also
+ * carries the shard key of a sharded source collection, and that value can change (an update
+ * of the shard key, allowed since MongoDB 4.2): filtering by the new value would miss the copy
+ * still holding the old one, and the upsert would then insert a second document with the same
+ * `_id` (E11000). `_id` is what identifies a document in the copy; MongoDB leaves unique `_id`s
+ * across shards to the application when `_id` is not the shard key (docs/mongodb.md).
+ */
 function keyOf(event: ChangeEvent): Document {
-  if (event.key !== undefined && Object.keys(event.key).length > 0) return event.key;
-  if (event.doc !== undefined && event.doc._id !== undefined) return { _id: event.doc._id };
+  const id: unknown = event.key?._id ?? event.doc?._id;
+  if (id !== undefined) return { _id: id };
   throw new TributaryError(ErrorCode.SinkFailed, `A ${event.op} on ${formatNamespace(event.ns)} came without a document key; the mongodb sink cannot tell which document it changes`, {
     context: { namespace: formatNamespace(event.ns) },
   });

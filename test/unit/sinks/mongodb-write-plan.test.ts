@@ -37,16 +37,18 @@ describe("planMongoWrites", () => {
     ]);
   });
 
-  it("filters by the whole document key, shard key fields included", () => {
-    const sharded: ChangeEvent = { ...makeEvent({ op: "replace", ns: "shop.orders", doc: { _id: 1, region: "eu", total: 3 } }), key: { region: "eu", _id: 1 } };
-    const deleted: ChangeEvent = { ...makeEvent({ op: "delete", ns: "shop.orders" }), key: { region: "eu", _id: 1 } };
-    expect(planMongoWrites([sharded, deleted], same)).toEqual([
+  it("filters by _id alone, so a changed shard key value still finds the copy holding the old one", () => {
+    // documentKey as a sharded collection's events carry it: the shard key fields, then _id.
+    // The update moved the document from region "eu" to "us"; the copy still holds "eu".
+    const moved: ChangeEvent = { ...makeEvent({ op: "update", ns: "shop.orders", doc: { _id: 1, region: "us", total: 3 } }), key: { region: "us", _id: 1 } };
+    const deleted: ChangeEvent = { ...makeEvent({ op: "delete", ns: "shop.orders" }), key: { region: "us", _id: 1 } };
+    expect(planMongoWrites([moved, deleted], same)).toEqual([
       {
         kind: "write",
         target: { db: "shop", coll: "orders" },
         operations: [
-          { replaceOne: { filter: { region: "eu", _id: 1 }, replacement: { _id: 1, region: "eu", total: 3 }, upsert: true } },
-          { deleteOne: { filter: { region: "eu", _id: 1 } } },
+          { replaceOne: { filter: { _id: 1 }, replacement: { _id: 1, region: "us", total: 3 }, upsert: true } },
+          { deleteOne: { filter: { _id: 1 } } },
         ],
       },
     ]);
