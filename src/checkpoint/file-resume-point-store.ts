@@ -8,7 +8,7 @@ import { positionFromRecord, positionToRecord } from "./position-record.js";
 import type { ResumePointStore } from "../core/resume-point-store.js";
 
 /**
- * Keeps the position in a JSON file (`resumeToken`, `clusterTime`, `date`, `savedAt`). Each
+ * Keeps the position in a JSON file (`resumeToken`, `token`, `clusterTime`, `date`, `savedAt`). Each
  * save writes a temporary file beside it, flushes it to disk and renames it over the old one,
  * so a crash leaves either the old position or the new one, never a torn file.
  * @public

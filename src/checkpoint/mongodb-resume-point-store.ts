@@ -28,7 +28,7 @@ interface PositionDocument extends PositionRecord {
 
 /**
  * Keeps the position in a MongoDB collection, one document per key:
- * `{ _id: key, resumeToken, clusterTime: { t, i }, date, savedAt }`, replaced with write
+ * `{ _id: key, resumeToken, token, clusterTime: { t, i }, date, savedAt }`, replaced with write
  * concern `majority` so that a saved position survives a failover. The layout mongowatch
  * users know from its resume-token collection.
  * @public

@@ -1,11 +1,20 @@
-import { Timestamp } from "./bson.js";
+import { BSON, Timestamp, type Binary } from "./bson.js";
 
 /**
- * A change stream resume token, as the server returns it (`{ _data: "82…" }`).
+ * A change stream resume token, as the server returns it (`{ _data: "82…" }`, and
+ * `_typeBits` when it has them). It is kept whole: the server rebuilds the event from both
+ * fields, so a token without its `_typeBits` is another token.
  * @public
  */
 export interface ResumeToken {
   readonly _data: string;
+  /**
+   * The KeyString type bits (BinData subtype 0) that the server adds when the event's document
+   * key holds a Long, a Double or a Decimal128 (`ResumeToken::ResumeToken` in the server's
+   * `src/mongo/db/pipeline/resume_token.cpp` writes them whenever they are not all zeros).
+   * Without them `{_id: 2.0}` decodes as `{_id: 2}` and the stream cannot resume there.
+   */
+  readonly _typeBits?: Binary;
 }
 
 /**
@@ -35,7 +44,7 @@ export function makePosition(resumeToken: ResumeToken, clusterTime?: Timestamp):
   const time = clusterTimeOfToken(resumeToken) ?? clusterTime ?? new Timestamp({ t: 0, i: 0 });
   return Object.freeze({
     clusterTime: time,
-    resumeToken: Object.freeze({ _data: resumeToken._data }),
+    resumeToken: Object.freeze({ ...resumeToken }),
     key: `${hexWord(time.t)}${hexWord(time.i)}:${resumeToken._data}`,
   });
 }
@@ -51,6 +60,30 @@ export function clusterTimeOfToken(token: ResumeToken): Timestamp | undefined {
   const t = Number.parseInt(data.slice(2, 10), 16);
   const i = Number.parseInt(data.slice(10, 18), 16);
   return new Timestamp({ t, i });
+}
+
+/**
+ * The whole token as text (canonical Extended JSON, so `_typeBits` stays BinData), for stores
+ * that keep text.
+ * @internal
+ */
+export function resumeTokenText(token: ResumeToken): string {
+  return BSON.EJSON.stringify(token, { relaxed: false });
+}
+
+/**
+ * The token of a text written by {@link resumeTokenText}; `undefined` when the text is not one
+ * (the caller names the store in its error).
+ * @internal
+ */
+export function resumeTokenOfText(text: string): ResumeToken | undefined {
+  let value: unknown;
+  try {
+    value = BSON.EJSON.parse(text, { relaxed: false });
+  } catch {
+    return undefined;
+  }
+  return isObject(value) && typeof value._data === "string" ? (value as unknown as ResumeToken) : undefined;
 }
 
 /** Negative when `a` is before `b`, zero when equal, positive after. @internal */

@@ -95,8 +95,12 @@ export async function runSnapshot(source: SnapshotSource, target: SnapshotTarget
     if (left === 0) await finish(range.namespace);
   });
   const complete = !options.signal.aborted && copied.size === work.length;
+  // A collection started in this run hands over at this run's start, not at the one its
+  // replaced state (loaded before) held: a re-copy after lost history must not hand over at
+  // the old, lost position again.
+  const startedNow = new Set(work.flatMap((each) => (each.kind === "start" ? [each.namespace] : [])));
   const starts = included.flatMap((namespace) => {
-    const at = stored.get(namespace)?.startedAt ?? (work.some((each) => each.namespace === namespace && each.kind === "start") ? startedAt : undefined);
+    const at = startedNow.has(namespace) ? startedAt : stored.get(namespace)?.startedAt;
     return at ? [at] : [];
   });
   const inOrder = work.flatMap((each) => (copied.has(each.namespace) ? [each.namespace] : []));

@@ -1,12 +1,14 @@
 import type { PoolClient } from "pg";
 import { ErrorCode } from "../../core/error-codes.js";
 import { TributaryError } from "../../core/tributary-error.js";
-import { makePosition, positionDate, type Position } from "../../core/position.js";
+import { makePosition, positionDate, resumeTokenOfText, resumeTokenText, type Position } from "../../core/position.js";
 import { qualifiedName } from "./sql.js";
 
 /**
  * The stored position of each pipeline, in the target database itself so that it commits in
- * the same transaction as the data it describes.
+ * the same transaction as the data it describes. `token` holds the whole resume token
+ * (canonical Extended JSON, with its `_typeBits`); rows of versions before it have only
+ * `resume_token` (the token's `_data`) and are read as before.
  */
 export class CheckpointTable {
   private readonly table: string;
@@ -17,20 +19,32 @@ export class CheckpointTable {
     this.pipeline = pipeline;
   }
 
+  /** Creates the table, and adds `token` to a table an older version created (one simple-protocol query). */
   createStatement(): string {
     return `CREATE TABLE IF NOT EXISTS ${this.table} (
       pipeline text PRIMARY KEY,
       position text NOT NULL,
       resume_token text NOT NULL,
+      token text,
       cluster_time timestamptz NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now()
-    )`;
+    );
+    ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS token text`;
   }
 
   async read(client: PoolClient): Promise<Position | undefined> {
-    const result = await client.query<{ resume_token: string }>(`SELECT resume_token FROM ${this.table} WHERE pipeline = $1`, [this.pipeline]);
+    const result = await client.query<{ resume_token: string; token: string | null }>(`SELECT resume_token, token FROM ${this.table} WHERE pipeline = $1`, [this.pipeline]);
     const row = result.rows[0];
-    return row ? makePosition({ _data: row.resume_token }) : undefined;
+    if (!row) return undefined;
+    const token = row.token === null ? { _data: row.resume_token } : resumeTokenOfText(row.token);
+    if (token === undefined || token._data !== row.resume_token) {
+      throw new TributaryError(
+        ErrorCode.ResumePointUnreadable,
+        `The stored position of pipeline '${this.pipeline}' in ${this.table} has a token column Tributary did not write; fix or delete that row`,
+        { context: { pipeline: this.pipeline } },
+      );
+    }
+    return makePosition(token);
   }
 
   /**
@@ -40,13 +54,13 @@ export class CheckpointTable {
    */
   async advance(client: PoolClient, expected: Position | undefined, next: Position): Promise<void> {
     const result = await client.query(
-      `INSERT INTO ${this.table} AS p (pipeline, position, resume_token, cluster_time)
-       VALUES ($1, $2, $3, $4)
+      `INSERT INTO ${this.table} AS p (pipeline, position, resume_token, token, cluster_time)
+       VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (pipeline) DO UPDATE
-         SET position = EXCLUDED.position, resume_token = EXCLUDED.resume_token,
+         SET position = EXCLUDED.position, resume_token = EXCLUDED.resume_token, token = EXCLUDED.token,
              cluster_time = EXCLUDED.cluster_time, updated_at = now()
-         WHERE p.position = $5`,
-      [this.pipeline, next.key, next.resumeToken._data, positionDate(next), expected?.key ?? null],
+         WHERE p.position = $6`,
+      [this.pipeline, next.key, next.resumeToken._data, resumeTokenText(next.resumeToken), positionDate(next), expected?.key ?? null],
     );
     if (result.rowCount !== 1) {
       throw new TributaryError(

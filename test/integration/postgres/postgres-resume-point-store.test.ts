@@ -7,6 +7,7 @@ import { query } from "../../support/postgres-sink-fixture.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { postgresUrl } from "../../support/requirements.js";
 import { failure } from "../../support/async-helpers.js";
+import { doubleIdToken } from "../../support/resume-tokens.js";
 
 let url: string;
 const stores: PostgresResumePointStore[] = [];
@@ -90,6 +91,30 @@ describe("PostgresResumePointStore", () => {
     await store("shop/audit").save(p1);
     await store("shop/audit").save(p2);
     expect((await store("shop/audit").load())?.key).toBe(p2.key);
+  });
+
+  it("keeps the whole resume token, _typeBits included", async () => {
+    const position = makePosition(doubleIdToken());
+    await store("shop/audit").save(position);
+    const loaded = await store("shop/audit").load();
+    expect(loaded?.key).toBe(position.key);
+    expect(loaded?.resumeToken._typeBits?.sub_type).toBe(0);
+    expect(Buffer.from(loaded?.resumeToken._typeBits?.buffer ?? []).toString("hex")).toBe("40");
+  });
+
+  it("reads the row of a table an older version created (no token column) and moves it on", async () => {
+    await query(
+      url,
+      `CREATE SCHEMA tributary;
+       CREATE TABLE tributary.positions (pipeline text PRIMARY KEY, position text NOT NULL, resume_token text NOT NULL,
+         cluster_time timestamptz NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    await query(url, "INSERT INTO tributary.positions (pipeline, position, resume_token, cluster_time) VALUES ($1, $2, $3, $4)", ["shop/audit", p1.key, p1.resumeToken._data, new Date(0)]);
+    const old = store("shop/audit");
+    expect((await old.load())?.resumeToken).toEqual({ _data: p1.resumeToken._data });
+    const next = makePosition(doubleIdToken());
+    await old.save(next);
+    expect(Buffer.from((await store("shop/audit").load())?.resumeToken._typeBits?.buffer ?? []).toString("hex")).toBe("40");
   });
 
   it("describes where it keeps the position without the password", () => {

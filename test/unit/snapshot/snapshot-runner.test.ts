@@ -156,6 +156,18 @@ describe("runSnapshot", () => {
     expect(never.startPositionCalls).toBe(0);
   });
 
+  it("hands a re-copy over at the new snapshot's start, not at the start of the snapshot it replaced", async () => {
+    const target = new MemorySnapshotTarget();
+    const first = await runSnapshot(new SyntheticSnapshotSource({ "shop.orders": mixedDocuments(50) }, { startedAt: makePosition(tokenAt(1_700_000_001, 1)) }), target, options());
+    const recopy = await runSnapshot(
+      new SyntheticSnapshotSource({ "shop.orders": mixedDocuments(50), "shop.users": mixedDocuments(5) }, { startedAt: makePosition(tokenAt(1_800_000_000, 1)) }),
+      target,
+      options({ mode: "always" }),
+    );
+    expect(first.handover?.key).toBe(makePosition(tokenAt(1_700_000_001, 1)).key);
+    expect(recopy.handover?.key).toBe(makePosition(tokenAt(1_800_000_000, 1)).key);
+  });
+
   it("copies an empty collection as one empty range", async () => {
     const target = new MemorySnapshotTarget();
     const outcome = await runSnapshot(new SyntheticSnapshotSource({ "shop.empty": [] }), target, options());
