@@ -36,6 +36,12 @@ export interface UpdateDescription {
   readonly updatedFields: Document;
   readonly removedFields: readonly string[];
   readonly truncatedArrays: readonly { readonly field: string; readonly newSize: number }[];
+  /**
+   * For each path above that dotted text cannot spell unambiguously (a field name holding a
+   * dot, or a numeric field name that is not an array index), its components: strings for
+   * field names, numbers for array indexes. Reported by MongoDB 6.1+ with expanded events.
+   */
+  readonly disambiguatedPaths?: Readonly<Record<string, readonly (string | number)[]>>;
 }
 
 /** The logical session and transaction number of a multi-document transaction. @public */

@@ -35,6 +35,7 @@ export function normalizeChange(raw: Document): ChangeEvent | undefined {
         field: entry.field,
         newSize: Number(entry.newSize),
       })),
+      ...(update.disambiguatedPaths ? { disambiguatedPaths: disambiguatedPathsOf(update.disambiguatedPaths as Document) } : {}),
     };
   }
   if (raw.wallTime instanceof Date) event.wallTime = raw.wallTime;
@@ -56,4 +57,11 @@ function transactionOf(raw: Document): TransactionId | undefined {
   const lsid = raw.lsid as Document;
   const id = lsid.id instanceof Binary ? lsid.id.toString("hex") : JSON.stringify(lsid.id);
   return { lsid: id, txnNumber: String(raw.txnNumber) };
+}
+
+/** Path components as the server gives them; array indexes arrive as int32 or int64 numbers. */
+function disambiguatedPathsOf(paths: Document): Record<string, (string | number)[]> {
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, components]) => [path, (components as unknown[]).map((component) => (typeof component === "string" ? component : Number(component)))]),
+  );
 }

@@ -1,5 +1,6 @@
 import type { Document, Timestamp } from "bson";
-import { formatNamespace, type ChangeEvent, type UpdateDescription } from "../../core/change-event.js";
+import { formatNamespace, type ChangeEvent } from "../../core/change-event.js";
+import { updateSpecification } from "./doc-manager-update-spec.js";
 
 /** One DocManager call, decided from events before anything is called. */
 export type DocManagerOperation =
@@ -13,17 +14,6 @@ export interface DocManagerAbilities {
   readonly update: boolean;
   readonly uniqueKey: string;
   readonly chunkSize: number;
-}
-
-/** The update as a MongoDB update specification, as mongo-connector handed it to `update`. */
-export function updateSpecification(update: UpdateDescription): Document {
-  const spec: Document = {};
-  if (Object.keys(update.updatedFields).length > 0) spec.$set = update.updatedFields;
-  if (update.removedFields.length > 0) spec.$unset = Object.fromEntries(update.removedFields.map((field) => [field, true]));
-  if (update.truncatedArrays.length > 0) {
-    spec.$push = Object.fromEntries(update.truncatedArrays.map(({ field, newSize }) => [field, { $each: [], $slice: newSize }]));
-  }
-  return spec;
 }
 
 function commandOf(event: ChangeEvent): Document | undefined {
@@ -72,7 +62,11 @@ export function planDocManagerOperations(events: readonly ChangeEvent[], abiliti
     if (event.op === "insert" || event.op === "replace") {
       if (event.doc) upsert(namespace, event.doc, timestamp);
     } else if (event.op === "update") {
-      if (abilities.update && event.update) operations.push({ kind: "update", namespace, id, spec: updateSpecification(event.update), timestamp });
+      const spec = abilities.update && event.update ? updateSpecification(event.update, event.doc) : undefined;
+      // An empty spec would read as "replace the document with {}": there is nothing to send.
+      if (spec) {
+        if (Object.keys(spec).length > 0) operations.push({ kind: "update", namespace, id, spec, timestamp });
+      }
       // Without a document the document is gone by now; its delete follows in the stream.
       else if (event.doc) upsert(namespace, event.doc, timestamp);
     } else if (event.op === "delete") {

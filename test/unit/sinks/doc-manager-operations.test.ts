@@ -1,6 +1,6 @@
 import { Int32 } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { planDocManagerOperations, updateSpecification } from "../../../src/sinks/docmanager/doc-manager-operations.js";
+import { planDocManagerOperations } from "../../../src/sinks/docmanager/doc-manager-operations.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { makeEvent } from "../../support/events.js";
 
@@ -70,16 +70,3 @@ describe("planDocManagerOperations", () => {
   });
 });
 
-describe("updateSpecification", () => {
-  it("uses $set, $unset, and $push with $slice for truncated arrays", () => {
-    expect(updateSpecification({ updatedFields: { "a.b": 1 }, removedFields: ["c", "d.e"], truncatedArrays: [{ field: "tags", newSize: 2 }] })).toEqual({
-      $set: { "a.b": 1 },
-      $unset: { c: true, "d.e": true },
-      $push: { tags: { $each: [], $slice: 2 } },
-    });
-  });
-
-  it("leaves out the operators it does not need", () => {
-    expect(updateSpecification({ updatedFields: {}, removedFields: ["x"], truncatedArrays: [] })).toEqual({ $unset: { x: true } });
-  });
-});
