@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { PinoPretty } from "pino-pretty";
 import type { Logger } from "../core/logger.js";
+import { redactingLogger } from "./redacting-logger.js";
 
 /** @internal */
 export interface LoggerOptions {
@@ -11,9 +12,13 @@ export interface LoggerOptions {
 
 /**
  * Structured logs on stderr (stdout stays free for data): JSON lines for machines, or
- * readable lines on a terminal.
+ * readable lines on a terminal. Every line is redacted (see redacting-logger.ts).
  */
 export function createLogger(options: LoggerOptions): Logger {
+  return redactingLogger(createPinoLogger(options));
+}
+
+function createPinoLogger(options: LoggerOptions): Logger {
   const pretty = options.pretty ?? process.stderr.isTTY === true;
   if (pretty) {
     return pino(
