@@ -78,11 +78,15 @@ export const ConfigSchema = z
     sinks: z.array(sinkSchema).default([]).describe("More places the same stream goes to, each with a position of its own."),
     batch: z
       .object({
-        maxSize: positiveInt.max(100_000).default(2_000).describe("Most events applied in one transaction (a MongoDB transaction is never split)."),
+        maxSize: positiveInt.max(100_000).default(2_000).describe("Most events applied in one transaction (a MongoDB transaction is not split, up to maxTransactionEvents)."),
         maxLatencyMs: positiveInt.max(60_000).default(250).describe("Longest an event waits before its batch is applied."),
+        maxTransactionEvents: positiveInt
+          .max(10_000_000)
+          .default(50_000)
+          .describe("Most events of one MongoDB transaction held in one batch; a larger transaction is applied in several batches, with a warning."),
       })
       .strict()
-      .default({ maxSize: 2_000, maxLatencyMs: 250 }),
+      .default({ maxSize: 2_000, maxLatencyMs: 250, maxTransactionEvents: 50_000 }),
     snapshot: z
       .object({
         mode: z

@@ -89,11 +89,6 @@ export function splitNamespace(namespace: string): { db: string; coll: string } 
   return { db: namespace.slice(0, dot), coll: namespace.slice(dot + 1) };
 }
 
-/** Whether two events belong to the same MongoDB transaction. */
-export function sameTransaction(a: ChangeEvent, b: ChangeEvent): boolean {
-  return a.txn !== undefined && b.txn !== undefined && a.txn.lsid === b.txn.lsid && a.txn.txnNumber === b.txn.txnNumber;
-}
-
 /**
  * What the source yields: a change, or word that the stream is caught up (the server had
  * nothing more), with the resume point as of now so a quiet stream still advances.

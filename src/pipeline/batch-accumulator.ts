@@ -1,8 +1,9 @@
 import type { StreamBatch } from "../core/sink.js";
-import { sameTransaction, type ChangeEvent } from "../core/change-event.js";
-import type { SourceItem } from "../core/change-event.js";
+import type { ChangeEvent, SourceItem } from "../core/change-event.js";
+import { silentLogger, type Logger } from "../core/logger.js";
 import type { Position } from "../core/position.js";
 import { BatchWindow } from "./batch-window.js";
+import { OpenTransaction } from "./open-transaction.js";
 import { ResumeCadence } from "./resume-cadence.js";
 
 /** @internal */
@@ -11,13 +12,23 @@ export interface BatchLimits {
   readonly maxLatencyMs: number;
   /** On a quiet stream, how often an advanced position alone is worth a commit. */
   readonly idleCommitIntervalMs: number;
+  /**
+   * How many events a batch held open by one transaction may hold before it is cut all the
+   * same (with a warning), so that one huge transaction cannot exhaust memory.
+   */
+  readonly maxTransactionEvents?: number;
 }
+
+/** The default of {@link BatchLimits.maxTransactionEvents}. */
+export const DEFAULT_MAX_TRANSACTION_EVENTS = 50_000;
 
 /**
  * Groups source items into batches. A batch closes when it is full or its oldest event has
- * waited long enough — but never inside a MongoDB transaction, whose events all share one
- * batch and so one PostgreSQL transaction — and when the stream is caught up. A quiet stream
- * still yields position-only batches now and then, so its resume point never goes stale.
+ * waited long enough, and when the stream is caught up — but never inside a MongoDB
+ * transaction (see {@link OpenTransaction} for how that is told), whose events so share one
+ * batch and one sink transaction, unless the transaction outgrows `maxTransactionEvents`.
+ * A quiet stream still yields position-only batches now and then, so its resume point never
+ * goes stale.
  */
 export class BatchAccumulator {
   private readonly accepts: (event: ChangeEvent) => ChangeEvent | undefined;
@@ -25,13 +36,18 @@ export class BatchAccumulator {
   /** The position reached and the one committed; a position alone is due every idle interval. */
   private readonly cadence: ResumeCadence;
   private pending: ChangeEvent[] = [];
+  private readonly transaction = new OpenTransaction();
+  private readonly maxTransactionEvents: number;
+  private readonly logger: Logger;
 
   /**
    * @param accepts maps an event to what the sink should see (possibly rewritten), or
    *   `undefined` to leave it out; left-out events still advance the position.
    */
-  constructor(limits: BatchLimits, accepts: (event: ChangeEvent) => ChangeEvent | undefined, committed?: Position, now: () => number = Date.now) {
+  constructor(limits: BatchLimits, accepts: (event: ChangeEvent) => ChangeEvent | undefined, committed?: Position, now: () => number = Date.now, logger: Logger = silentLogger()) {
     this.accepts = accepts;
+    this.maxTransactionEvents = limits.maxTransactionEvents ?? DEFAULT_MAX_TRANSACTION_EVENTS;
+    this.logger = logger;
     this.window = new BatchWindow({ size: limits.maxSize, latencyMs: limits.maxLatencyMs }, now);
     // Events are committed by batches, never by count; a position committed before this process
     // started was not committed by it, so its first move on a quiet stream is committed at once.
@@ -41,13 +57,15 @@ export class BatchAccumulator {
   /** Takes the next item; returns a batch to apply before taking another, if one is due. */
   push(item: SourceItem): StreamBatch | undefined {
     if (item.kind === "caughtUp") {
+      if (!this.transaction.mayCutAt(item.position)) return undefined;
+      this.transaction.seePosition(item.position);
       if (item.position) this.cadence.complete(item.position, 0);
       if (this.pending.length > 0 || this.cadence.due()) return this.cut();
       return undefined;
     }
     const event = item.event;
-    const last = this.pending[this.pending.length - 1];
-    const batch = this.window.isDue(this.pending.length) && !(last && sameTransaction(last, event)) ? this.cut() : undefined;
+    const batch = this.window.isDue(this.pending.length) && this.mayCutBefore(event) ? this.cut() : undefined;
+    this.transaction.see(event);
     const accepted = this.accepts(event);
     if (accepted) {
       if (this.pending.length === 0) this.window.open();
@@ -55,6 +73,19 @@ export class BatchAccumulator {
     }
     this.cadence.complete(event.position, 0);
     return batch;
+  }
+
+  private mayCutBefore(event: ChangeEvent): boolean {
+    if (this.transaction.mayCutBefore(event)) return true;
+    if (this.pending.length < this.maxTransactionEvents) return false;
+    const txn = this.transaction.firstOversizedCut();
+    if (txn) {
+      this.logger.warn(
+        { lsid: txn.lsid, txnNumber: txn.txnNumber, events: this.pending.length, maxTransactionEvents: this.maxTransactionEvents },
+        "a MongoDB transaction outgrew batch.maxTransactionEvents: it is applied in several batches, so a sink shows it in parts until its last batch is applied",
+      );
+    }
+    return true;
   }
 
   /** What is left, for a last apply before stopping. */

@@ -69,9 +69,11 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
       });
       const selector = new EventSelector({ namespaces: filter, renameOutAsDrop: true });
       const accumulator = new BatchAccumulator(
-        { maxSize: config.batch.maxSize, maxLatencyMs: config.batch.maxLatencyMs, idleCommitIntervalMs: config.checkpoint.idleIntervalMs },
+        { maxSize: config.batch.maxSize, maxLatencyMs: config.batch.maxLatencyMs, idleCommitIntervalMs: config.checkpoint.idleIntervalMs, maxTransactionEvents: config.batch.maxTransactionEvents },
         (event) => selector.select(event),
         startFrom,
+        Date.now,
+        logger,
       );
       await pumpChanges(source.items(signal), accumulator, fanOut, { signal, stats, logger });
     } finally {

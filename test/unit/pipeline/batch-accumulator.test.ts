@@ -24,16 +24,6 @@ describe("BatchAccumulator", () => {
     expect(ids(acc.drain())).toEqual([3]);
   });
 
-  it("never splits a MongoDB transaction, even past the size limit", () => {
-    const c = clock();
-    const acc = new BatchAccumulator({ maxSize: 2, maxLatencyMs: 1_000, idleCommitIntervalMs: 10_000 }, (e) => e, undefined, c.now);
-    const txn = { lsid: "s1", txnNumber: "1" };
-    const inTxn = [1, 2, 3, 4].map((id) => makeEvent({ op: "insert", ns: "a.b", id, doc: { _id: id }, txn }));
-    for (const event of inTxn) expect(acc.push({ kind: "event", event })).toBeUndefined();
-    const after = makeEvent({ op: "insert", ns: "a.b", id: 5, doc: { _id: 5 } });
-    expect(ids(acc.push({ kind: "event", event: after }))).toEqual([1, 2, 3, 4]);
-  });
-
   it("cuts on latency and when the stream is caught up", () => {
     const c = clock();
     const acc = new BatchAccumulator({ maxSize: 100, maxLatencyMs: 200, idleCommitIntervalMs: 10_000 }, (e) => e, undefined, c.now);
