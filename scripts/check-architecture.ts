@@ -49,6 +49,7 @@ export const ROOMS: Readonly<Record<string, RoomRule>> = {
   "sinks/docmanager": { may: ["core", "codec", "sinks", "checkpoint"] },
   "sinks/mongodb": { may: ["core", "codec", "sinks", "checkpoint", "source"] },
   watch: { may: ["core", "codec", "pipeline", "source", "checkpoint", "snapshot"] },
+  verify: { may: ["core", "codec", "snapshot", "pipeline"] },
   runtime: { may: ["*"], throughIndex: ["sinks/*"] },
   cli: { may: ["*"], throughIndex: ["sinks/*"] },
   [ENTRY]: { may: ["*"] },

@@ -13,7 +13,7 @@ export { keyText } from "./codec/key-text.js";
 export { formatNamespace, isDataOp, splitNamespace } from "./core/change-event.js";
 export { silentLogger } from "./core/logger.js";
 
-export type { Batch, StreamBatch, Sink, SinkCapabilities, AtomicPosition, BulkSnapshot, SchemaFromSamples, ReadBack, SinkContext, SinkFactory } from "./core/sink.js";
+export type { Batch, StreamBatch, Sink, SinkCapabilities, AtomicPosition, BulkSnapshot, SchemaFromSamples, ReadBack, Verifiable, Fingerprint, HeldFingerprint, ExpectedFingerprint, SinkContext, SinkFactory } from "./core/sink.js";
 export type { SnapshotTarget, SnapshotChunk, IdRange, CollectionSnapshotPlan, CollectionSnapshotState, SnapshotRangeState } from "./core/snapshot-contract.js";
 export type { SinkConformanceOptions, SinkConformanceReport, SinkConformanceRule } from "./sinks/sink-conformance.js";
 export type { EventWriter } from "./sinks/at-least-once-sink.js";

@@ -58,8 +58,10 @@ export interface SinkCapabilities {
   readonly bulkSnapshot?: BulkSnapshot;
   /** Prepares its schema from sampled documents before the first change (an inferred mapping). */
   readonly schemaFromSamples?: SchemaFromSamples;
-  /** Reads back what it holds for a document, for `verify`. */
+  /** Reads back what it holds for a document. */
   readonly readBack?: ReadBack;
+  /** Fingerprints what it holds and what it would hold for a source document, for `tributary verify`. */
+  readonly verifiable?: Verifiable;
   /**
    * The only collections (`db.coll`) this sink takes, when it says so (a relational mapping lists
    * them): the pipeline then syncs no other collection unless `include` names it.
@@ -102,6 +104,42 @@ export interface ReadBack {
    * (`keyText`): the row as the sink stores it. Ids it does not hold are absent.
    */
   read(namespace: string, ids: readonly unknown[]): Promise<Map<string, Readonly<Record<string, unknown>>>>;
+}
+
+/**
+ * One document as a sink holds it (or would hold it), reduced for `tributary verify`.
+ * @public
+ */
+export interface Fingerprint {
+  /** The sink's own key of the document (raw PostgreSQL: `keyText(_id)`; relational: the primary key's text). */
+  readonly key: string;
+  /** The `_id` (or, read back, the closest value the key gives) by which the document falls into an `_id` range. */
+  readonly id: unknown;
+  /** The canonical text of the document as held: equal texts mean equal documents. */
+  readonly canonical: string;
+}
+
+/** What a sink holds for one document, with when it was last written. @public */
+export interface HeldFingerprint extends Fingerprint {
+  /** The cluster time of the change that wrote it, when the sink records one. */
+  readonly clusterTime?: Date;
+}
+
+/** A source document as the sink would hold it, or why the sink would refuse it (a dead letter). @public */
+export type ExpectedFingerprint = Fingerprint | { readonly key: string; readonly id: unknown; readonly rejected: string };
+
+/** @public */
+export interface Verifiable {
+  /** How the sink would hold each of these source documents of a collection, in the same order. */
+  expected(namespace: string, docs: readonly Document[]): Promise<ExpectedFingerprint[]>;
+  /** Everything the sink holds for a collection, in chunks of about `chunkSize`, in any order. */
+  held(namespace: string, chunkSize: number, signal?: AbortSignal): AsyncIterable<HeldFingerprint[]>;
+  /** What the sink holds for these keys ({@link Fingerprint.key}); keys it does not hold are absent. */
+  heldKeys(namespace: string, keys: readonly string[]): Promise<HeldFingerprint[]>;
+  /** The `keyText(_id)` of the documents of a collection the sink set aside as dead letters. */
+  deadLetterKeys(namespace: string): Promise<ReadonlySet<string>>;
+  /** The stream position the sink's data has reached now (read afresh, not as of `open()`). */
+  syncedTo(): Promise<Position | undefined>;
 }
 
 /**

@@ -57,6 +57,22 @@ export class SyntheticSnapshotSource implements SnapshotSource {
     return prefetchChunks(this.slowly(inRange, chunkSize), chunkSize, signal);
   }
 
+  /** The documents with these `_id`s now (verify's re-checks and repairs), as `$in` finds them. */
+  readIds(namespace: string, ids: readonly unknown[]): Promise<Document[]> {
+    return Promise.resolve(this.documents(namespace).filter((doc) => ids.some((id) => compareBsonValues(doc._id, id) === 0)));
+  }
+
+  /** Inserts or replaces a document (a change made in the source). */
+  put(namespace: string, doc: Document): void {
+    const docs = this.documents(namespace).filter((each) => compareBsonValues(each._id, doc._id) !== 0);
+    this.collections.set(namespace, [...docs, doc].sort((a, b) => compareBsonValues(a._id, b._id)));
+  }
+
+  /** Deletes a document. */
+  remove(namespace: string, id: unknown): void {
+    this.collections.set(namespace, this.documents(namespace).filter((each) => compareBsonValues(each._id, id) !== 0));
+  }
+
   private async *slowly(docs: readonly Document[], chunkSize: number): AsyncGenerator<Document> {
     for (const [index, doc] of docs.entries()) {
       if (this.options.delayPerChunkMs && index % chunkSize === 0) await new Promise((resolve) => setTimeout(resolve, this.options.delayPerChunkMs));

@@ -24,6 +24,7 @@ import type { TableLayout } from "./table-layout.js";
 import { TableRegistry } from "./table-registry.js";
 import { readBackRows, tableMappingOf, type StoredRow } from "./read-back.js";
 import { keyText } from "../../codec/key-text.js";
+import { PostgresVerifiable } from "./verify/postgres-verifiable.js";
 
 /**
  * Options of a {@link PostgresSink}: only `url` is required.
@@ -112,6 +113,14 @@ export class PostgresSink implements Sink {
       atomicPosition: { storedPosition: () => this.storedPosition(), startStreamAt: (position) => this.startStreamAt(position) },
       bulkSnapshot: { snapshotTarget: (parallelism) => this.snapshotTarget(parallelism) },
       readBack: { read: (namespace, ids) => this.readBack(namespace, ids) },
+      verifiable: new PostgresVerifiable({
+        connect: this.connect,
+        checkpointSchema: options.checkpointSchema,
+        pipeline: options.pipeline,
+        checkpoint: this.checkpoint,
+        tableOf: (namespace) => this.registry.lookup(namespace),
+        ...(options.mapping || inferred ? { mappingOf: (namespace: string) => tableMappingOf(namespace, { schema: options.schema, mapping: options.mapping, inferred: inferred?.mappings() }) } : {}),
+      }),
       ...(inferred
         ? { schemaFromSamples: { unprepared: (namespaces) => namespaces.filter((namespace) => !inferred.mappings().has(namespace)), prepare: (samples) => this.seedInferredMappings(samples) } }
         : {}),

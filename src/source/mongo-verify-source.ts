@@ -1,0 +1,62 @@
+import type { Document } from "mongodb";
+import type { Position } from "../core/position.js";
+import type { IdRange, SnapshotSource } from "../core/snapshot-contract.js";
+import { splitNamespace } from "../core/change-event.js";
+import { LOSSLESS_BSON_OPTIONS, type MongoDeployment } from "./mongo-connection.js";
+import { MongoSnapshotSource, snapshotError, type MongoSnapshotSourceOptions } from "./mongo-snapshot-source.js";
+
+const IDS_PER_QUERY = 1_000;
+
+/**
+ * What `tributary verify` reads from MongoDB: the snapshot's collections, `_id` ranges and
+ * range reads (the same {@link MongoSnapshotSource}, so verify sees a collection as a snapshot
+ * would copy it), and documents by `_id` for the keys it re-checks or repairs.
+ */
+export class MongoVerifySource implements SnapshotSource {
+  private readonly deployment: MongoDeployment;
+  private readonly snapshot: MongoSnapshotSource;
+
+  constructor(deployment: MongoDeployment, options: MongoSnapshotSourceOptions) {
+    this.deployment = deployment;
+    this.snapshot = new MongoSnapshotSource(deployment, options);
+  }
+
+  listCollections(): Promise<string[]> {
+    return this.snapshot.listCollections();
+  }
+
+  /** The cluster time now, as a position: verify compares it with the sink's position to know when the sync has caught up. */
+  startPosition(): Promise<Position> {
+    return this.snapshot.startPosition();
+  }
+
+  estimateCount(namespace: string): Promise<number> {
+    return this.snapshot.estimateCount(namespace);
+  }
+
+  planRanges(namespace: string, count: number): Promise<IdRange[]> {
+    return this.snapshot.planRanges(namespace, count);
+  }
+
+  readRange(namespace: string, range: IdRange, chunkSize: number, signal: AbortSignal): AsyncIterable<Document[]> {
+    return this.snapshot.readRange(namespace, range, chunkSize, signal);
+  }
+
+  /**
+   * The documents with these `_id`s now, `$in` a thousand at a time. `$in` matches numbers by
+   * value whatever their type, as the `_id` index keys them.
+   */
+  async readIds(namespace: string, ids: readonly unknown[]): Promise<Document[]> {
+    const { db, coll } = splitNamespace(namespace);
+    const collection = this.deployment.client.db(db).collection(coll);
+    const found: Document[] = [];
+    try {
+      for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
+        found.push(...(await collection.find({ _id: { $in: ids.slice(start, start + IDS_PER_QUERY) } } as Document, LOSSLESS_BSON_OPTIONS).toArray()));
+      }
+    } catch (error) {
+      throw snapshotError(error, this.deployment.where, namespace, "while reading documents by _id for verify");
+    }
+    return found;
+  }
+}

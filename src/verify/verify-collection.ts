@@ -1,0 +1,167 @@
+import type { Logger } from "../core/logger.js";
+import { comparePositions, positionDate, type Position } from "../core/position.js";
+import type { ChangeEvent } from "../core/change-event.js";
+import { splitNamespace } from "../core/change-event.js";
+import type { Sink, Verifiable } from "../core/sink.js";
+import { keyText } from "../codec/key-text.js";
+import { snapshotEvents } from "../snapshot/snapshot-events.js";
+import { classifyNow, readKeysNow } from "./key-classifier.js";
+import { narrowRanges, tallyHeld, tallySource, type PassContext } from "./range-passes.js";
+import type { CollectionVerification, KeyDifference, Recheck } from "./verify-report.js";
+import type { VerifySource } from "./verify-source.js";
+
+/** @internal */
+export interface VerifySettings {
+  readonly parallelism: number;
+  readonly chunkSize: number;
+  /** About this many documents per `_id` range, as the snapshot plans them. */
+  readonly rangeSize: number;
+  /** Check only this many ranges per collection, chosen at random; every range when absent (`--full`). */
+  readonly sampleRanges?: number;
+  /** How long to wait for the sync to pass the time differences were found, before re-checking them. */
+  readonly settleTimeoutMs: number;
+  /** How often to look at the sync's position while waiting. */
+  readonly pollMs?: number;
+  /** Copy differing keys again from the source, then check them again. */
+  readonly repair: boolean;
+}
+
+/** @internal */
+export interface VerifyContext {
+  readonly source: VerifySource;
+  readonly sink: Sink & { readonly capabilities: { readonly verifiable: Verifiable } };
+  readonly settings: VerifySettings;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  /** Called as source ranges are read: ranges done of ranges to read, documents so far. */
+  readonly onProgress?: (namespace: string, rangesDone: number, ranges: number, documents: number) => void;
+}
+
+const MAX_RANGES = 1_000;
+
+/**
+ * Verifies one collection against one sink: plans `_id` ranges as the snapshot does, compares
+ * each range's count and order-independent hash on both sides, narrows the ranges that differ
+ * down to keys, re-checks those keys once the sync has passed the time they were found (changes
+ * in flight settle), and with `repair` copies them again and checks them once more.
+ * @internal
+ */
+export async function verifyCollection(namespace: string, context: VerifyContext): Promise<CollectionVerification> {
+  const started = Date.now();
+  const { source, settings } = context;
+  const verifiable = context.sink.capabilities.verifiable;
+  const began = await source.startPosition();
+  const estimated = await source.estimateCount(namespace);
+  const count = Math.min(MAX_RANGES, Math.max(1, Math.ceil(estimated / settings.rangeSize)));
+  const ranges = count > 1 ? await source.planRanges(namespace, count) : [{}];
+  const chosen = chooseRanges(ranges.length, settings.sampleRanges);
+  let rangesDone = 0;
+  let documents = 0;
+  const pass: PassContext = {
+    namespace,
+    source,
+    verifiable,
+    settings,
+    signal: context.signal,
+    onRange: (read) => {
+      rangesDone += 1;
+      documents += read;
+      context.onProgress?.(namespace, rangesDone, chosen.length, documents);
+    },
+  };
+  const expected = await tallySource(ranges, chosen, pass);
+  const held = await tallyHeld(ranges, chosen, pass);
+  const differing = chosen.filter((index) => {
+    const target = held.get(index);
+    return !(target && expected.get(index)?.equals(target));
+  });
+  const heldCount = [...held.values()].reduce((sum, tally) => sum + tally.count, 0);
+  let differences: KeyDifference[] = [];
+  let expectedMissing: CollectionVerification["expectedMissing"] = [];
+  let recheck: Recheck | undefined;
+  let repair: CollectionVerification["repair"];
+  if (differing.length > 0) {
+    const deadLetters = await verifiable.deadLetterKeys(namespace);
+    const narrowed = await narrowRanges(ranges, differing, deadLetters, { ...pass, onRange: undefined });
+    ({ differences, expectedMissing } = narrowed);
+    if (differences.length > 0) {
+      const heldAt = new Map(narrowed.held.map((each) => [each.key, each.clusterTime]));
+      const changedDuringVerify = differences.filter((difference) => (heldAt.get(difference.key)?.getTime() ?? 0) > positionDate(began).getTime()).length;
+      const settled = await waitForSync(verifiable, await source.startPosition(), settings, context.signal);
+      if (settled === true) {
+        const again = classifyNow(await readKeysNow(namespace, differences, source, verifiable), deadLetters);
+        const still = new Set(again.differences.map((difference) => difference.key));
+        recheck = { keys: differences.length, resolved: differences.filter((difference) => !still.has(difference.key)).map((difference) => difference.key), changedDuringVerify };
+        differences = again.differences;
+        expectedMissing = [...expectedMissing, ...again.expectedMissing.filter((each) => !expectedMissing.some((known) => known.key === each.key))];
+      } else recheck = { keys: 0, resolved: [], changedDuringVerify, skipped: settled };
+    }
+    if (settings.repair && differences.length > 0) {
+      const repaired = differences.length;
+      await repairKeys(namespace, differences, context);
+      differences = classifyNow(await readKeysNow(namespace, differences, source, verifiable), deadLetters).differences;
+      repair = { keys: repaired, remaining: differences.length };
+    }
+  }
+  const verification = {
+    namespace,
+    sink: context.sink.name,
+    documents,
+    held: heldCount,
+    ranges: ranges.length,
+    rangesChecked: chosen.length,
+    rangesDiffering: differing.length,
+    differences,
+    expectedMissing,
+    ...(recheck ? { recheck } : {}),
+    ...(repair ? { repair } : {}),
+    equal: differences.length === 0,
+    durationMs: Date.now() - started,
+  };
+  context.logger.info({ collection: namespace, sink: context.sink.name, documents, differences: differences.length, expectedMissing: expectedMissing.length }, "collection verified");
+  return verification;
+}
+
+/** Every range, or `sample` of them at random, in range order. */
+function chooseRanges(total: number, sample: number | undefined): number[] {
+  const all = Array.from({ length: total }, (_, index) => index);
+  if (sample === undefined || sample >= total) return all;
+  for (let index = all.length - 1; index > 0; index -= 1) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [all[index], all[other]] = [all[other] as number, all[index] as number];
+  }
+  return all.slice(0, sample).sort((a, b) => a - b);
+}
+
+/** Waits until the sink's data has reached `mark`: true, or why not. */
+async function waitForSync(verifiable: Verifiable, mark: Position, settings: VerifySettings, signal: AbortSignal): Promise<true | string> {
+  const deadline = Date.now() + settings.settleTimeoutMs;
+  let synced = await verifiable.syncedTo();
+  while (!synced || comparePositions(synced, mark) < 0) {
+    if (signal.aborted) return "verify was stopped";
+    if (Date.now() >= deadline) {
+      const where = synced ? `its position is ${positionDate(synced).toISOString()}` : "it has stored no position";
+      return `the sync did not reach ${positionDate(mark).toISOString()} within ${Math.round(settings.settleTimeoutMs / 1000)} s (${where}); is it running?`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, settings.pollMs ?? 500));
+    synced = await verifiable.syncedTo();
+  }
+  return true;
+}
+
+/**
+ * Copies differing keys again as the snapshot copies documents (inserts at a position fixed
+ * before reading, upserts by key, so repeating it is harmless), and deletes what the source no
+ * longer has.
+ */
+async function repairKeys(namespace: string, differences: readonly KeyDifference[], context: VerifyContext): Promise<void> {
+  const at = await context.source.startPosition();
+  const docs = await context.source.readIds(namespace, differences.map((difference) => difference.id));
+  const present = new Set(docs.map((doc) => keyText(doc._id)));
+  const gone: ChangeEvent[] = differences
+    .filter((difference) => difference.kind === "extra" && !present.has(keyText(difference.id)))
+    .map((difference) => ({ op: "delete", ns: splitNamespace(namespace), key: { _id: difference.id }, clusterTime: at.clusterTime, position: at, source: "snapshot" }));
+  await context.sink.apply({ events: [...snapshotEvents(namespace, docs, at), ...gone] }, context.signal);
+  context.logger.info({ collection: namespace, copied: docs.length, deleted: gone.length }, "differing keys repaired");
+}
+

@@ -1,0 +1,156 @@
+import { Int32, ObjectId, type Document } from "mongodb";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../../src/core/logger.js";
+import { makePosition } from "../../../src/core/position.js";
+import type { Verifiable } from "../../../src/core/sink.js";
+import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
+import type { PostgresSink, PostgresSinkOptions } from "../../../src/sinks/postgres/postgres-sink.js";
+import { snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
+import { verifyCollection, type VerifySettings } from "../../../src/verify/verify-collection.js";
+import type { CollectionVerification } from "../../../src/verify/verify-report.js";
+import { tokenAt } from "../../support/events.js";
+import { postsExample } from "../../support/mapping-examples.js";
+import { createDatabase } from "../../support/postgres-server.js";
+import { makeSink, query } from "../../support/postgres-sink-fixture.js";
+import { postgresUrl } from "../../support/requirements.js";
+import { SyntheticSnapshotSource } from "../../support/synthetic-snapshot-source.js";
+
+const NS = "shop.orders";
+const TABLE = "public.shop_orders";
+const T = 1_700_000_000;
+const never = new AbortController().signal;
+const oid = (n: number): ObjectId => new ObjectId(n.toString(16).padStart(24, "0"));
+const SETTINGS: VerifySettings = { parallelism: 3, chunkSize: 50, rangeSize: 100, settleTimeoutMs: 200, pollMs: 20, repair: false };
+
+let url: string;
+const sinks: PostgresSink[] = [];
+
+beforeAll(async () => {
+  url = await createDatabase(postgresUrl(), "verify_postgres");
+});
+
+afterEach(async () => {
+  await Promise.all(sinks.splice(0).map((sink) => sink.close()));
+  await query(url, "DROP SCHEMA IF EXISTS tributary CASCADE; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public");
+});
+
+function orders(count: number): Document[] {
+  return Array.from({ length: count }, (_, n) => ({ _id: oid(n + 1), n: new Int32(n), item: `item-${n}`, tags: ["a", `t${n % 7}`], address: { city: n % 2 ? "Paris" : "Lyon" } }));
+}
+
+/** A sink holding a copy of the source's collections, made as a sync makes it: snapshot events, then a stored position. */
+async function copied(source: SyntheticSnapshotSource, options: Partial<PostgresSinkOptions> = {}): Promise<PostgresSink & { capabilities: { verifiable: Verifiable } }> {
+  const sink = makeSink(url, options);
+  sinks.push(sink);
+  await sink.open();
+  for (const namespace of await source.listCollections()) {
+    const docs: Document[] = [];
+    for await (const chunk of source.readRange(namespace, {}, 1_000, never)) docs.push(...chunk);
+    await sink.apply({ events: snapshotEvents(namespace, docs, makePosition(tokenAt(T, 1))) });
+  }
+  await sink.apply({ events: [], position: makePosition(tokenAt(T, 2)) });
+  return sink as PostgresSink & { capabilities: { verifiable: Verifiable } };
+}
+
+function verify(source: SyntheticSnapshotSource, sink: PostgresSink & { capabilities: { verifiable: Verifiable } }, settings: Partial<VerifySettings> = {}, namespace = NS): Promise<CollectionVerification> {
+  return verifyCollection(namespace, { source, sink, settings: { ...SETTINGS, ...settings }, logger: silentLogger(), signal: never });
+}
+
+function summary(result: CollectionVerification): unknown {
+  return {
+    equal: result.equal,
+    differences: result.differences.map((difference) => `${difference.kind} ${difference.key}${difference.path === undefined ? "" : ` at ${difference.path}`}`).sort(),
+    expectedMissing: result.expectedMissing.map((each) => `${each.key}: ${each.reason}`),
+  };
+}
+
+describe("verify against PostgreSQL, raw mode", () => {
+  it("finds a faithful copy equal, range by range", async () => {
+    const source = new SyntheticSnapshotSource({ [NS]: orders(450) });
+    const result = await verify(source, await copied(source));
+    expect(summary(result)).toEqual({ equal: true, differences: [], expectedMissing: [] });
+    expect(result).toMatchObject({ documents: 450, held: 450, ranges: 5, rangesChecked: 5, rangesDiffering: 0 });
+  });
+
+  it("narrows missing, extra and changed rows down to their keys and the first differing field", async () => {
+    const source = new SyntheticSnapshotSource({ [NS]: orders(450) });
+    const sink = await copied(source);
+    await query(url, `DELETE FROM ${TABLE} WHERE _id = $1`, [oid(10).toHexString()]);
+    await query(url, `INSERT INTO ${TABLE} (_id, doc, _cluster_time) VALUES ($1, '{"_id": {"$oid": "00000000000000000000ffff"}}', now())`, [oid(0xffff).toHexString()]);
+    await query(url, `UPDATE ${TABLE} SET doc = jsonb_set(doc, '{address,city}', '"Nice"') WHERE _id = $1`, [oid(300).toHexString()]);
+    await query(url, `UPDATE ${TABLE} SET doc = jsonb_set(doc, '{n}', '299') WHERE _id = $1`, [oid(200).toHexString()]);
+    const result = await verify(source, sink);
+    expect(summary(result)).toEqual({
+      equal: false,
+      differences: [`different ${oid(200).toHexString()} at n`, `different ${oid(300).toHexString()} at address.city`, `extra ${oid(0xffff).toHexString()}`, `missing ${oid(10).toHexString()}`],
+      expectedMissing: [],
+    });
+    expect(result.rangesDiffering).toBeLessThanOrEqual(4);
+    expect(result.recheck?.skipped).toMatch(/did not reach/);
+  });
+
+  it("counts a dead letter as expected-missing, apart from the differences", async () => {
+    const source = new SyntheticSnapshotSource({ [NS]: [...orders(20), { _id: oid(99), note: "nul \u0000 here" }] });
+    const sink = await copied(source);
+    expect(await query(url, "SELECT key FROM tributary.dead_letters")).toEqual([{ key: oid(99).toHexString() }]);
+    const result = await verify(source, sink);
+    expect(result.equal).toBe(true);
+    expect(result.differences).toEqual([]);
+    expect(result.expectedMissing).toEqual([{ key: oid(99).toHexString(), id: oid(99), reason: expect.stringMatching(/^the target refuses it: field "note": /) as unknown }]);
+  });
+
+  it("re-checks a key that changed while verify ran once the sync has passed that time, and reports it", async () => {
+    const source = new SyntheticSnapshotSource({ [NS]: orders(120) });
+    const sink = await copied(source);
+    const changed = { ...orders(120)[5], item: "changed in MongoDB" } as Document;
+    source.put(NS, changed);
+    // The sync applies the change shortly after verify found it different.
+    const sync = (async () => {
+      while (source.startPositionCalls < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      await sink.apply({ events: snapshotEvents(NS, [changed], makePosition(tokenAt(T + 500, 1))), position: makePosition(tokenAt(T + 500, 2)) });
+    })();
+    const result = await verify(source, sink, { settleTimeoutMs: 30_000 });
+    await sync;
+    expect(summary(result)).toEqual({ equal: true, differences: [], expectedMissing: [] });
+    expect(result.recheck).toEqual({ keys: 1, resolved: [oid(6).toHexString()], changedDuringVerify: 0 });
+  });
+
+  it("repairs the differing keys through snapshot inserts and deletes, then finds them equal", async () => {
+    const source = new SyntheticSnapshotSource({ [NS]: orders(250) });
+    const sink = await copied(source);
+    await query(url, `DELETE FROM ${TABLE} WHERE _id = $1`, [oid(1).toHexString()]);
+    await query(url, `INSERT INTO ${TABLE} (_id, doc, _cluster_time) VALUES ('gone', '{"_id": "gone"}', now())`);
+    await query(url, `UPDATE ${TABLE} SET doc = doc - 'tags' WHERE _id = $1`, [oid(250).toHexString()]);
+    const result = await verify(source, sink, { repair: true });
+    expect(result.repair).toEqual({ keys: 3, remaining: 0 });
+    expect(result.equal).toBe(true);
+    expect(summary(await verify(source, sink))).toEqual({ equal: true, differences: [], expectedMissing: [] });
+  });
+});
+
+describe("verify against PostgreSQL, relational mode", () => {
+  const POSTS = "my_mongo_database.posts";
+
+  function posts(count: number): Document[] {
+    return Array.from({ length: count }, (_, n) => ({
+      _id: `post-${String(n).padStart(3, "0")}`,
+      content: `content ${n}`,
+      comments: Array.from({ length: n % 3 }, (__, c) => ({ user: `u${c}`, comment: `comment ${c} on ${n}` })),
+    }));
+  }
+
+  it("compares mapped columns and child rows, and finds a changed or missing child row", async () => {
+    const source = new SyntheticSnapshotSource({ [POSTS]: posts(230) });
+    const sink = await copied(source, { mapping: parseMapping("mappings.json", postsExample, { defaultSchema: "public" }) });
+    expect(summary(await verify(source, sink, {}, POSTS))).toEqual({ equal: true, differences: [], expectedMissing: [] });
+    await query(url, "UPDATE public.comments SET comment = 'edited' WHERE post_id = 'post-002' AND _ordinal = 1");
+    await query(url, "DELETE FROM public.comments WHERE post_id = 'post-101' AND _ordinal = 0");
+    await query(url, "UPDATE public.posts SET description = 'x' WHERE id = 'post-150'");
+    const result = await verify(source, sink, {}, POSTS);
+    expect(summary(result)).toEqual({
+      equal: false,
+      differences: ["different post-002 at comments.1.comment", "different post-101 at comments.0._ordinal", "different post-150 at posts.description"],
+      expectedMissing: [],
+    });
+  });
+});
