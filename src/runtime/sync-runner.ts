@@ -13,6 +13,7 @@ import { listIncludedCollections, sampleCollections } from "../source/sample-col
 import { resolveStartPosition } from "../source/start-position.js";
 import { streamMatchStages } from "../source/stream-match.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
+import { checkStreamOptions } from "../source/server-features.js";
 import { buildPipelineSinks } from "./pipeline-sinks.js";
 import { pumpChanges } from "./pump-changes.js";
 import { runSnapshotPhase, type SnapshotObserver } from "./snapshot-phase.js";
@@ -36,6 +37,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
   try {
     const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
     try {
+      checkStreamOptions(deployment, { fullDocument: config.source.fullDocument, fullDocumentBeforeChange: config.source.fullDocumentBeforeChange ?? "off" }, logger);
       const filter = new NamespaceFilter(include, config.source.exclude, mapped);
       await prepareSchemas(sinks, deployment, filter, config, logger);
       let complete = true;

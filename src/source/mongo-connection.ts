@@ -3,14 +3,20 @@ import { mapMongoError, notReplicaSetError } from "./mongo-error-mapper.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { redactSecrets, redactedMessage } from "../core/redact.js";
 import { TributaryError } from "../core/tributary-error.js";
+import { atLeast, featureVersion, readFeatureCompatibilityVersion } from "./server-features.js";
 
 /** What the source learned about the deployment when it connected. */
 export interface MongoDeployment {
   readonly client: MongoClient;
   /** Redacted address, safe for messages. */
   readonly where: string;
+  /** The server's release (mongos's own through a router). */
   readonly version: string;
-  /** `showExpandedEvents` and `$changeStreamSplitLargeEvent`-era servers (6.0+). */
+  /** The featureCompatibilityVersion in force, when it could be read. */
+  readonly featureCompatibilityVersion?: string;
+  /** The version features are decided by: the lower of `version` and the FCV (server-features.ts). */
+  readonly featureVersion: string;
+  /** `showExpandedEvents` (6.0+, by `featureVersion`). */
   readonly supportsExpandedEvents: boolean;
 }
 
@@ -64,8 +70,16 @@ export async function describeDeployment(client: MongoClient, where: string): Pr
     if (!isReplicaSet && !isRouter) throw notReplicaSetError(where);
     const buildInfo = await admin.command({ buildInfo: 1 });
     const version = String(buildInfo.version);
-    const major = Number.parseInt(version.split(".")[0] ?? "0", 10);
-    return { client, where, version, supportsExpandedEvents: major >= 6 };
+    const featureCompatibilityVersion = await readFeatureCompatibilityVersion(admin);
+    const decidedBy = featureVersion(version, featureCompatibilityVersion);
+    return {
+      client,
+      where,
+      version,
+      ...(featureCompatibilityVersion === undefined ? {} : { featureCompatibilityVersion }),
+      featureVersion: decidedBy,
+      supportsExpandedEvents: atLeast(decidedBy, 6, 0),
+    };
   } catch (error) {
     throw mapMongoError(error, where);
   }

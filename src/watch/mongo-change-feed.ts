@@ -8,6 +8,7 @@ import { describeScope } from "../source/watch-scope.js";
 import type { ChangeFeed } from "./change-feed.js";
 import { resolveStartPosition } from "../source/start-position.js";
 import { streamMatchStages } from "../source/stream-match.js";
+import { checkStreamOptions } from "../source/server-features.js";
 import { isTimestamp, type WatchStart } from "../core/position.js";
 import type { ResolvedWatchOptions } from "./watch-options.js";
 import { openWatchedDeployment, type WatchedDeployment } from "./watch-deployment.js";
@@ -31,6 +32,7 @@ export class MongoChangeFeed implements ChangeFeed {
     const { scope, logger, startAt } = this.options;
     this.opened = await openWatchedDeployment(this.source, this.options.serverSelectionTimeoutMs);
     const deployment = this.opened.deployment;
+    checkStreamOptions(deployment, { fullDocument: this.options.fullDocument, fullDocumentBeforeChange: this.options.fullDocumentBeforeChange }, logger);
     const start = stored ?? (await resolveStartPosition(deployment, scope, startAt));
     const from = stored ? "the stored resume point" : describeStart(startAt);
     logger.info({ mongodb: deployment.where, version: deployment.version, scope: describeScope(scope), from, at: positionDate(start).toISOString() }, "watch started");
