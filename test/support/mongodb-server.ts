@@ -7,6 +7,7 @@
 
 import { MongoClient } from "mongodb";
 import { MongoMemoryReplSet, MongoMemoryServer } from "mongodb-memory-server-core";
+import type { MongoMemoryReplSetConfigSettings } from "mongodb-memory-server-core/lib/MongoMemoryReplSet.js";
 
 export interface MongoHandle {
   /** Connection string; for a replica set it names the set (`replicaSet=`). */
@@ -104,10 +105,11 @@ export async function startMongoReplicaSet(): Promise<MongoHandle> {
 
 /**
  * A replica set of `count` members whose members a test can stop and start (failover,
- * rollback). Not available with TRIBUTARY_TEST_MONGODB_URI: the test must own the servers.
+ * rollback), with `configSettings` over mongodb-memory-server's (electionTimeoutMillis 5000).
+ * Not available with TRIBUTARY_TEST_MONGODB_URI: the test must own the servers.
  */
-export async function startReplicaSetOf(count: number): Promise<{ replSet: MongoMemoryReplSet; uri: string }> {
-  const replSet = new MongoMemoryReplSet({ replSet: { count, storageEngine: "wiredTiger" } });
+export async function startReplicaSetOf(count: number, configSettings: MongoMemoryReplSetConfigSettings = {}): Promise<{ replSet: MongoMemoryReplSet; uri: string }> {
+  const replSet = new MongoMemoryReplSet({ replSet: { count, storageEngine: "wiredTiger", configSettings } });
   try {
     await withTimeout(replSet.start(), startTimeoutMs(), `starting a ${count}-member replica set`, () => replSet.stop({ doCleanup: true, force: true }));
     const uri = replSet.getUri();

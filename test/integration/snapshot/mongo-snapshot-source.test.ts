@@ -6,7 +6,7 @@ import { NamespaceFilter } from "../../../src/core/namespace-filter.js";
 import { compareBsonValues } from "../../../src/snapshot/bson-order.js";
 import { MongoSnapshotSource } from "../../../src/source/mongo-snapshot-source.js";
 import type { IdRange } from "../../../src/core/snapshot-contract.js";
-import { connectMongo, type MongoDeployment } from "../../../src/source/mongo-connection.js";
+import { connectMongo, LOSSLESS_BSON_OPTIONS, type MongoDeployment } from "../../../src/source/mongo-connection.js";
 import { comparePositions, positionDate } from "../../../src/core/position.js";
 import { failure } from "../../support/async-helpers.js";
 import { describeWithMongo, requireMongo } from "../../support/requirements.js";
@@ -91,10 +91,24 @@ describeWithMongo("MongoSnapshotSource", () => {
 
   const keys = (docs: readonly Document[]): string[] => docs.map((doc) => keyText(doc._id));
 
-  function expectIncreasing(docs: readonly Document[]): void {
+  /**
+   * Checks that documents come in increasing `_id` order: BSON order (compareBsonValues), except
+   * that the server orders strings by a collection's collation, not by their bytes; for a collated
+   * collection the order is the server's own, `find().sort({ _id: 1 })` under its collation.
+   */
+  async function expectIncreasing(docs: readonly Document[], namespace: string): Promise<void> {
+    const rank = namespace === COLLATED ? await serverOrder(namespace) : undefined;
+    const compare = (a: unknown, b: unknown): number => (rank ? rank(a) - rank(b) : compareBsonValues(a, b));
     for (let i = 1; i < docs.length; i += 1) {
-      if (compareBsonValues(docs[i - 1]?._id, docs[i]?._id) >= 0) expect.fail(`_id ${keyText(docs[i - 1]?._id)} is read before ${keyText(docs[i]?._id)}`);
+      if (compare(docs[i - 1]?._id, docs[i]?._id) >= 0) expect.fail(`_id ${keyText(docs[i - 1]?._id)} is read before ${keyText(docs[i]?._id)}`);
     }
+  }
+
+  async function serverOrder(namespace: string): Promise<(id: unknown) => number> {
+    const coll = namespace.slice(DB.length + 1);
+    const sorted = await deployment.client.db(DB).collection(coll).find({}, { projection: { _id: 1 }, sort: { _id: 1 }, ...LOSSLESS_BSON_OPTIONS }).toArray();
+    const ranks = new Map(sorted.map((doc, index) => [keyText(doc._id), index]));
+    return (id) => ranks.get(keyText(id)) ?? expect.fail(`_id ${keyText(id)} is not in ${namespace}`);
   }
 
   it("lists the included collections, not views", async () => {
@@ -107,7 +121,7 @@ describeWithMongo("MongoSnapshotSource", () => {
     for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(7);
     const docs = chunks.flat();
     expect(docs).toHaveLength(inserted.get(MIXED)?.length ?? -1);
-    expectIncreasing(docs);
+    await expectIncreasing(docs, MIXED);
     expect(docs[0]?._id).toBeInstanceOf(MinKey);
     expect(docs.at(-1)?._id).toBeInstanceOf(MaxKey);
     // Lossless: an Int32 stays an Int32, a Double with an integral value stays a Double.
@@ -124,7 +138,7 @@ describeWithMongo("MongoSnapshotSource", () => {
     const all: Document[] = [];
     for (const range of ranges) {
       const docs = await read(namespace, range);
-      expectIncreasing(docs);
+      await expectIncreasing(docs, namespace);
       all.push(...docs);
     }
     const expected = keys(inserted.get(namespace) ?? []).sort();
