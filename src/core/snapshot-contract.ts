@@ -93,7 +93,9 @@ export interface SnapshotSource {
   planRanges(namespace: string, count: number): Promise<IdRange[]>;
   /**
    * The documents of a range in `_id` order, in chunks of at most `chunkSize`, the next chunk
-   * read while the caller writes the current one.
+   * read while the caller writes the current one. `startedAt` is the start of the snapshot the
+   * range belongs to (of an earlier run, for a range resumed): nothing written before it may be
+   * missing from what is read.
    */
-  readRange(namespace: string, range: IdRange, chunkSize: number, signal: AbortSignal): AsyncIterable<Document[]>;
+  readRange(namespace: string, range: IdRange, chunkSize: number, signal: AbortSignal, startedAt?: Position): AsyncIterable<Document[]>;
 }

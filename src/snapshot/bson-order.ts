@@ -298,12 +298,3 @@ function compareRegExps(a: unknown, b: unknown): number {
   const y = regExpParts(b);
   return compareStrings(x.pattern, y.pattern) || compareStrings(x.flags, y.flags);
 }
-
-/**
- * Whether a collation changes how a value compares: strings and symbols, and documents and
- * arrays (which may hold strings). Other types order the same under every collation.
- */
-export function isCollatable(value: unknown): boolean {
-  const rank = rankOf(value);
-  return rank === Rank.string || rank === Rank.object || rank === Rank.array;
-}

@@ -139,7 +139,7 @@ async function copyRanges(ranges: readonly RangeWork[], source: SnapshotSource, 
     ranges,
     options.parallelism,
     async (range, signal) => {
-      for await (const chunk of source.readRange(range.namespace, range.range, options.chunkSize, signal)) {
+      for await (const chunk of source.readRange(range.namespace, range.range, options.chunkSize, signal, range.startedAt)) {
         await target.writeChunk({ namespace: range.namespace, rangeNo: range.rangeNo, events: snapshotEvents(range.namespace, chunk, range.startedAt), last: false, startedAt: range.startedAt });
         documents += chunk.length;
         options.progress?.recordCopied(range.namespace, chunk.length);

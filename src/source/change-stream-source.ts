@@ -1,11 +1,14 @@
-import type { ChangeStream, ChangeStreamOptions, Document } from "mongodb";
-import { isRetryableStreamError, mapMongoError } from "./mongo-error-mapper.js";
+import type { ChangeStreamOptions, Document, Timestamp } from "mongodb";
+import { isResumeTokenNotFound, isRetryableStreamError, mapMongoError } from "./mongo-error-mapper.js";
 import type { Logger } from "../core/logger.js";
 import { backoffDelay, sleep, type BackoffOptions } from "../core/retry.js";
 import type { SourceItem } from "../core/change-event.js";
-import { LOSSLESS_BSON_OPTIONS, type MongoDeployment } from "./mongo-connection.js";
+import type { MongoDeployment } from "./mongo-connection.js";
 import { normalizeChange } from "./normalize-change.js";
-import { makePosition, type Position, type ResumeToken } from "../core/position.js";
+import { clusterTimeOfToken, makePosition, type Position, type ResumeToken } from "../core/position.js";
+import { isEventTooLarge, oversizedEventError } from "./oversized-event.js";
+import { READ_OPTIONS } from "./read-options.js";
+import { FragmentAssembler, SPLIT_LARGE_EVENT_STAGE, supportsSplitLargeEvent } from "./split-events.js";
 
 import { describeScope, openScopedStream, type WatchScope } from "./watch-scope.js";
 
@@ -40,33 +43,44 @@ export class ChangeStreamSource {
   private readonly deployment: MongoDeployment;
   private readonly options: ChangeStreamSourceOptions;
   private lastToken: ResumeToken | undefined;
+  /** Set when the server no longer finds `lastToken` in this stream: the next open starts at this cluster time instead. */
+  private startTime: Timestamp | undefined;
+  private readonly splitting: boolean;
+  private readonly fragments = new FragmentAssembler();
 
   constructor(deployment: MongoDeployment, options: ChangeStreamSourceOptions) {
     this.deployment = deployment;
     this.options = options;
     this.lastToken = options.resumeFrom?.resumeToken;
+    this.splitting = supportsSplitLargeEvent(deployment.version);
   }
 
   async *items(signal: AbortSignal): AsyncGenerator<SourceItem> {
     const { logger, scope } = this.options;
     let failures = 0;
     while (!signal.aborted) {
-      const stream = this.open();
+      const options = this.streamOptions();
+      const stream = openScopedStream(this.deployment.client, scope, this.stages(), options);
+      this.fragments.reset();
       try {
-        logger.info({ scope: describeScope(scope), resuming: this.lastToken !== undefined }, "change stream open");
+        logger.info({ scope: describeScope(scope), resuming: this.lastToken !== undefined || this.startTime !== undefined }, "change stream open");
         for (;;) {
           if (signal.aborted) return;
-          const raw = await stream.tryNext();
-          if (raw === null) {
+          const next = await stream.tryNext();
+          // Between the fragments of a split event there is no position to report.
+          if (next === null && this.fragments.pending) continue;
+          if (next === null) {
             const token = stream.resumeToken as ResumeToken | null;
-            if (token) this.lastToken = token;
+            if (token) this.continueAfter(token);
             yield { kind: "caughtUp", position: token ? makePosition(token) : undefined };
             failures = 0;
             continue;
           }
           failures = 0;
+          const raw = this.fragments.add(next);
+          if (raw === undefined) continue;
           const event = normalizeChange(raw);
-          this.lastToken = raw._id as ResumeToken;
+          this.continueAfter(raw._id as ResumeToken);
           if (event === undefined) continue;
           yield { kind: "event", event };
           if (event.op === "invalidate") {
@@ -76,6 +90,10 @@ export class ChangeStreamSource {
         }
       } catch (error) {
         if (signal.aborted) return;
+        if (isEventTooLarge(error)) {
+          throw await oversizedEventError({ deployment: this.deployment, scope, pipeline: this.options.pipeline ?? [], options, splitting: this.splitting }, error);
+        }
+        if (this.startAtTokenTime(error)) continue;
         if (!isRetryableStreamError(error)) throw mapMongoError(error, this.deployment.where);
         const delay = backoffDelay(failures, this.options.retry);
         failures += 1;
@@ -87,9 +105,40 @@ export class ChangeStreamSource {
     }
   }
 
-  private open(): ChangeStream {
+  private continueAfter(token: ResumeToken): void {
+    this.lastToken = token;
+    this.startTime = undefined;
+  }
+
+  /**
+   * After "the resume token was not found" (ChangeStreamFatalError 280; 40585 before 4.2),
+   * which is what a position taken from an event of a namespace the stream no longer watches
+   * gets (the include list was narrowed since it was stored, and the server checks that the
+   * event of a `startAfter` token is in the stream), the stream starts again at the token's
+   * cluster time. Every change after that position is still delivered; changes at that very
+   * cluster time (other operations of its transaction) may come again, which applies absorb.
+   * Returns whether it did so.
+   */
+  private startAtTokenTime(error: unknown): boolean {
+    const time = this.lastToken === undefined ? undefined : clusterTimeOfToken(this.lastToken);
+    if (time === undefined || !isResumeTokenNotFound(error)) return false;
+    this.options.logger.warn(
+      { at: new Date(time.t * 1000).toISOString(), clusterTime: `Timestamp(${time.t}, ${time.i})` },
+      "the stored position is not in this change stream (it was taken from an event of a namespace no longer included); starting at its cluster time instead, so changes of that moment may be delivered again",
+    );
+    this.lastToken = undefined;
+    this.startTime = time;
+    return true;
+  }
+
+  /** The pipeline after `$changeStream`: the given stages, then the splitting of large events where the server has it (it must be last). */
+  private stages(): Document[] {
+    return [...(this.options.pipeline ?? []), ...(this.splitting ? [SPLIT_LARGE_EVENT_STAGE] : [])];
+  }
+
+  private streamOptions(): ChangeStreamOptions & Document {
     const options: ChangeStreamOptions & Document = {
-      ...LOSSLESS_BSON_OPTIONS,
+      ...READ_OPTIONS,
       fullDocument: this.options.fullDocument,
       maxAwaitTimeMS: this.options.maxAwaitTimeMs,
     };
@@ -98,6 +147,7 @@ export class ChangeStreamSource {
     if (beforeChange !== undefined && beforeChange !== "off") options.fullDocumentBeforeChange = beforeChange;
     // startAfter accepts every token, including an invalidate's, where resumeAfter would fail.
     if (this.lastToken) options.startAfter = this.lastToken;
-    return openScopedStream(this.deployment.client, this.options.scope, [...(this.options.pipeline ?? [])], options);
+    else if (this.startTime) options.startAtOperationTime = this.startTime;
+    return options;
   }
 }

@@ -41,6 +41,8 @@ export const MongoErrorCode = Object.freeze({
   SocketException: 9001,
   /** `NotWritablePrimary` (NotPrimaryError, RetriableError; `NotMaster` in older servers). */
   NotWritablePrimary: 10107,
+  /** `BSONObjectTooLarge`: a change event over 16 MB that the server cannot return. */
+  BSONObjectTooLarge: 10334,
   /** `InterruptedAtShutdown` (ShutdownError, RetriableError). */
   InterruptedAtShutdown: 11600,
   /** `InterruptedDueToReplStateChange` (NotPrimaryError, RetriableError). */
@@ -52,10 +54,22 @@ export const MongoErrorCode = Object.freeze({
   /** `NotPrimaryOrSecondary` (NotPrimaryError, RetriableError; `NotMasterOrSecondary` in older servers). */
   NotPrimaryOrSecondary: 13436,
   /**
+   * `Location28799`: `$sample` "could not find a non-duplicate document" while using a random
+   * cursor; random, and gone on the next try.
+   */
+  Location28799: 28799,
+  /**
    * `Location40573`: `$changeStream` on a standalone server. An assertion location, not a
    * named code of error_codes.yml; the server reports it with this `codeName`.
    */
   Location40573: 40573,
+  /**
+   * `Location40585`: "resume of change stream was not possible, as the resume token was not
+   * found", the code servers before 4.2 used where newer ones raise `ChangeStreamFatalError`.
+   */
+  Location40585: 40585,
+  /** `Location7182500`: `$changeStreamSplitLargeEvent` cannot split an event, one of its fields alone is too large. */
+  Location7182500: 7182500,
 } as const);
 
 /** One of the codes of {@link MongoErrorCode}. */

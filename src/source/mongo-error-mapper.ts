@@ -36,6 +36,18 @@ export function isHistoryLost(error: unknown): boolean {
   );
 }
 
+/**
+ * Whether the server did not find the event of a `startAfter`/`resumeAfter` token in the
+ * stream: `ChangeStreamFatalError` "cannot resume stream; the resume token was not found"
+ * (`DocumentSourceChangeStreamEnsureResumeTokenPresent` in the server), or 40585 from servers
+ * before 4.2.
+ */
+export function isResumeTokenNotFound(error: unknown): boolean {
+  if (!(error instanceof MongoServerError)) return false;
+  const code = error.code === MongoErrorCode.ChangeStreamFatalError || error.code === MongoErrorCode.Location40585;
+  return code && /resume token was not found/i.test(error.message);
+}
+
 /** Whether reopening the stream from its last token after a pause can succeed. */
 export function isRetryableStreamError(error: unknown): boolean {
   if (isHistoryLost(error)) return false;

@@ -2,14 +2,22 @@ import type { Document, MongoClient } from "mongodb";
 import { mapMongoError } from "./mongo-error-mapper.js";
 import type { NamespaceFilter } from "../core/namespace-filter.js";
 import { splitNamespace } from "../core/change-event.js";
-import { LOSSLESS_BSON_OPTIONS } from "./mongo-connection.js";
+import { READ_OPTIONS } from "./read-options.js";
 import { hasGlob } from "./watch-scope.js";
 
 /**
  * The collections (not views) a filter includes. Databases named literally by every include
  * pattern are the only ones listed, so that no `listDatabases` privilege is needed for them.
+ * Time-series collections the filter includes are not among them (they have no `_id` index to
+ * copy by, and change streams do not report their changes); each is told to `onTimeSeries`.
  */
-export async function listIncludedCollections(client: MongoClient, filter: NamespaceFilter, include: readonly string[], where: string): Promise<string[]> {
+export async function listIncludedCollections(
+  client: MongoClient,
+  filter: NamespaceFilter,
+  include: readonly string[],
+  where: string,
+  onTimeSeries?: (namespace: string) => void,
+): Promise<string[]> {
   try {
     const literalDbs = include.map((pattern) => pattern.split(".")[0] ?? "");
     const databases =
@@ -18,8 +26,12 @@ export async function listIncludedCollections(client: MongoClient, filter: Names
         : ((await client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: true })).databases as { name: string }[]).map((db) => db.name);
     const namespaces: string[] = [];
     for (const db of databases.filter((name) => filter.mayIncludeDatabase(name))) {
-      const collections = await client.db(db).listCollections({ type: "collection" }, { nameOnly: true }).toArray();
-      for (const { name } of collections) if (filter.includesCollection(db, name)) namespaces.push(`${db}.${name}`);
+      const collections = await client.db(db).listCollections({ type: { $in: ["collection", "timeseries"] } }, { nameOnly: false }).toArray();
+      for (const { name, type } of collections) {
+        if (!filter.includesCollection(db, name)) continue;
+        if (type === "timeseries") onTimeSeries?.(`${db}.${name}`);
+        else namespaces.push(`${db}.${name}`);
+      }
     }
     return namespaces.sort();
   } catch (error) {
@@ -34,7 +46,7 @@ export async function sampleCollections(client: MongoClient, namespaces: readonl
     const { db, coll } = splitNamespace(namespace);
     const collection = client.db(db).collection(coll);
     try {
-      samples.set(namespace, await collection.aggregate([{ $sample: { size } }], LOSSLESS_BSON_OPTIONS).toArray());
+      samples.set(namespace, await collection.aggregate([{ $sample: { size } }], READ_OPTIONS).toArray());
     } catch (error) {
       throw mapMongoError(error, where);
     }

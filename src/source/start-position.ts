@@ -66,7 +66,7 @@ async function startingPoint(deployment: MongoDeployment, scope: WatchScope, sta
         `MongoDB at ${deployment.where} (version ${deployment.version}) did not report where a change stream starts (no postBatchResumeToken); watch() needs MongoDB 4.2 or later`,
       );
     }
-    return makePosition({ _data: token._data });
+    return makePosition(token);
   } finally {
     await session.endSession().catch(() => undefined);
   }

@@ -23,7 +23,7 @@ export class SyntheticSnapshotSource implements SnapshotSource {
   private readonly collections: Map<string, Document[]>;
   private readonly options: SyntheticSourceOptions;
   /** Every range read, with the bounds it was read from. */
-  readonly reads: { namespace: string; range: IdRange }[] = [];
+  readonly reads: { namespace: string; range: IdRange; startedAt?: Position | undefined }[] = [];
   startPositionCalls = 0;
 
   constructor(collections: Record<string, readonly Document[]>, options: SyntheticSourceOptions = {}) {
@@ -49,8 +49,8 @@ export class SyntheticSnapshotSource implements SnapshotSource {
     return Promise.resolve(rangesFromSplitPoints(chooseSplitPoints(ids, count)));
   }
 
-  readRange(namespace: string, range: IdRange, chunkSize: number, signal: AbortSignal): AsyncIterable<Document[]> {
-    this.reads.push({ namespace, range });
+  readRange(namespace: string, range: IdRange, chunkSize: number, signal: AbortSignal, startedAt?: Position): AsyncIterable<Document[]> {
+    this.reads.push({ namespace, range, startedAt });
     const inRange = this.documents(namespace).filter(
       (doc) => (range.lower === undefined || compareBsonValues(doc._id, range.lower) >= 0) && (range.upper === undefined || compareBsonValues(doc._id, range.upper) < 0),
     );

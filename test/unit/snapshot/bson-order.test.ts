@@ -1,7 +1,7 @@
 import { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../src/core/error-codes.js";
-import { compareBsonValues, isCollatable } from "../../../src/snapshot/bson-order.js";
+import { compareBsonValues } from "../../../src/snapshot/bson-order.js";
 
 const TWO_53 = 2 ** 53;
 
@@ -186,10 +186,5 @@ describe("compareBsonValues", () => {
       caught = error;
     }
     expect(caught).toMatchObject({ code: ErrorCode.SnapshotFailed, message: "Cannot order a value of type function: it is not a BSON value MongoDB stores" });
-  });
-
-  it("says which values a collation can reorder", () => {
-    expect(["a", new BSONSymbol("a"), { a: 1 }, [1]].map(isCollatable)).toEqual([true, true, true, true]);
-    expect([1, new ObjectId(), new Date(0), null, new MaxKey(), new Binary(Buffer.from([]))].map(isCollatable)).toEqual([false, false, false, false, false, false]);
   });
 });

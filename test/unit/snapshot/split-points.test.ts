@@ -159,4 +159,15 @@ describe("rangesFromSplitPoints", () => {
     const ranges = rangesFromSplitPoints([0, "x"]);
     expect(expectPartition([new MinKey(), new MaxKey(), null, -1, 0, "a", "x", new ObjectId()], ranges)).toEqual([3, 2, 3]);
   });
+
+  it("keeps the server's order for a collection with a collation, which no byte order reproduces", () => {
+    // Sorted as the server sorts under { locale: "en", strength: 2 }: case and accents ignored first.
+    const collationOrder = ["apple", "apple", "Banana", "cherry", "Éclair", "fig", "Grape", "kiwi"];
+    const points = chooseSplitPoints(collationOrder, 4, "server");
+    expect(points).toEqual(["Banana", "Éclair", "Grape"]);
+    expect(rangesFromSplitPoints(points)).toEqual([{ upper: "Banana" }, { lower: "Banana", upper: "Éclair" }, { lower: "Éclair", upper: "Grape" }, { lower: "Grape" }]);
+    // Byte order puts capitals first and "Éclair" last: the range [Grape, cherry) it gives is
+    // upside down under the collation, and the server refuses it (51175, min above max).
+    expect(chooseSplitPoints(collationOrder, 4, "bson")).toEqual(["Grape", "cherry", "kiwi"]);
+  });
 });

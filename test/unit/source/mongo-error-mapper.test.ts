@@ -1,7 +1,7 @@
 import { MongoNetworkError, MongoServerError } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../src/core/error-codes.js";
-import { isHistoryLost, isRetryableStreamError, mapMongoError } from "../../../src/source/mongo-error-mapper.js";
+import { isHistoryLost, isResumeTokenNotFound, isRetryableStreamError, mapMongoError } from "../../../src/source/mongo-error-mapper.js";
 
 const serverError = (code: number, codeName: string, message = codeName, labels: string[] = []): MongoServerError =>
   new MongoServerError({ ok: 0, code, codeName, errmsg: message, errorLabels: labels });
@@ -33,5 +33,21 @@ describe("mongo error classification", () => {
     );
     expect(mapMongoError(serverError(18, "AuthenticationFailed"), where).code).toBe(ErrorCode.MongoAuthFailed);
     expect(mapMongoError(serverError(13, "Unauthorized", "not authorized on shop to execute command"), where).message).toContain("'changeStream' and 'find'");
+  });
+
+  it("tells a resume token the stream does not hold from lost history", () => {
+    // As the server words it (document_source_change_stream_ensure_resume_token_present.cpp), behind the driver's prefix.
+    const notFound = serverError(
+      280,
+      "ChangeStreamFatalError",
+      'Executor error during getMore :: caused by :: cannot resume stream; the resume token was not found. {_id: {_data: "8265A5F0E4000000022B042C0100296E5A1004"}}',
+      ["NonResumableChangeStreamError"],
+    );
+    expect(isResumeTokenNotFound(notFound)).toBe(true);
+    expect(isResumeTokenNotFound(serverError(40585, "Location40585", "resume of change stream was not possible, as the resume token was not found. {_data: BinData(0, 00)}"))).toBe(true);
+    expect(isHistoryLost(notFound)).toBe(false);
+    expect(isRetryableStreamError(notFound)).toBe(false);
+    expect(isResumeTokenNotFound(serverError(280, "ChangeStreamFatalError", "the resume point may no longer be in the oplog"))).toBe(false);
+    expect(isResumeTokenNotFound(serverError(286, "ChangeStreamHistoryLost"))).toBe(false);
   });
 });

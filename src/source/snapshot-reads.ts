@@ -1,0 +1,67 @@
+import { MongoServerError } from "mongodb";
+import { BSON } from "../core/bson.js";
+import type { Logger } from "../core/logger.js";
+import { backoffDelay, sleep, type BackoffOptions } from "../core/retry.js";
+import { isRetryableStreamError } from "./mongo-error-mapper.js";
+import { MongoErrorCode } from "./mongo-error-codes.js";
+
+/**
+ * How the snapshot reads: from the primary, at read concern `majority`, in a causally consistent
+ * session whose operation time is the snapshot's start (so every read carries
+ * `afterClusterTime: <start>`; the driver's `applySession` in `src/sessions.ts`). Whatever the
+ * connection string asks for (`readPreference=secondary`, `readConcernLevel=local`, …), the
+ * copy then holds every write at or before the start that is majority-committed, and no write
+ * that can still roll back; the change stream (majority-committed events only) delivers
+ * everything after the start. docs/snapshot.md explains why this leaves no gap.
+ */
+export const SNAPSHOT_READ = Object.freeze({ readPreference: "primary", readConcern: { level: "majority" } } as const);
+
+/** The `_id` index by name: every collection has it under this name, whatever its collation. */
+export const ID_INDEX = "_id_";
+
+/** A server cursor left idle this long is reopened from the last key before the server's 10-minute timeout (`cursorTimeoutMillis`) kills it. */
+export const IDLE_REOPEN_MS = 9 * 60_000;
+
+/**
+ * Whether reading again can succeed: a network fault, an election or failover, a cursor the
+ * server killed (`CursorNotFound`, after 10 minutes idle or a restart), or `$sample` giving up on
+ * finding distinct documents (28799, random and rare).
+ */
+export function isTransientSnapshotError(error: unknown): boolean {
+  if (error instanceof MongoServerError && error.code === MongoErrorCode.Location28799) return true;
+  return isRetryableStreamError(error);
+}
+
+/** How a range read retries. */
+export interface SnapshotRetry {
+  readonly backoff: BackoffOptions;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Runs `work` until it succeeds, waiting with back-off after each transient error; any other
+ * error (or any once `signal` aborted) is thrown.
+ */
+export async function retrySnapshotStep<T>(what: string, retry: SnapshotRetry, work: () => Promise<T>): Promise<T> {
+  for (let failures = 0; ; failures += 1) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isTransientSnapshotError(error) || retry.signal.aborted) throw error;
+      await backOff(what, failures, error, retry);
+    }
+  }
+}
+
+/** Waits before the next try, saying why. */
+export async function backOff(what: string, failures: number, error: unknown, retry: SnapshotRetry): Promise<void> {
+  const delay = backoffDelay(failures, retry.backoff);
+  retry.logger.warn({ attempt: failures + 1, retryInMs: delay, err: error instanceof Error ? error.message : String(error) }, `snapshot interrupted ${what}; retrying`);
+  await sleep(delay, retry.signal);
+}
+
+/** Whether two `_id`s are the same value of the same type (their BSON bytes are equal). */
+export function sameId(a: unknown, b: unknown): boolean {
+  return Buffer.from(BSON.serialize({ v: a })).equals(Buffer.from(BSON.serialize({ v: b })));
+}

@@ -1,0 +1,37 @@
+import { Double, Int32, Long, MongoNetworkError, MongoServerError, ObjectId } from "mongodb";
+import { describe, expect, it } from "vitest";
+import { isTransientSnapshotError, sameId, SNAPSHOT_READ, ID_INDEX } from "../../../src/source/snapshot-reads.js";
+
+const serverError = (code: number, codeName: string, message = codeName): MongoServerError => new MongoServerError({ ok: 0, code, codeName, errmsg: message });
+
+describe("snapshot reads", () => {
+  it("read from the primary at majority and scan the _id index by its name", () => {
+    expect(SNAPSHOT_READ).toEqual({ readPreference: "primary", readConcern: { level: "majority" } });
+    expect(ID_INDEX).toBe("_id_");
+  });
+
+  it("go on after network faults, failovers, killed cursors and $sample's random failure", () => {
+    expect(isTransientSnapshotError(new MongoNetworkError("connection reset by peer"))).toBe(true);
+    expect(isTransientSnapshotError(serverError(43, "CursorNotFound", "cursor id 7281 not found"))).toBe(true);
+    expect(isTransientSnapshotError(serverError(11602, "InterruptedDueToReplStateChange", "operation was interrupted because a node stepped down"))).toBe(true);
+    expect(isTransientSnapshotError(serverError(10107, "NotWritablePrimary"))).toBe(true);
+    expect(isTransientSnapshotError(serverError(91, "ShutdownInProgress"))).toBe(true);
+    expect(
+      isTransientSnapshotError(serverError(28799, "Location28799", "$sample stage could not find a non-duplicate document after 100 while using a random cursor. This is likely a sporadic failure, please try again.")),
+    ).toBe(true);
+  });
+
+  it("stop on what no retry mends", () => {
+    expect(isTransientSnapshotError(serverError(13, "Unauthorized", "not authorized on shop to execute command { find: \"orders\" }"))).toBe(false);
+    expect(isTransientSnapshotError(serverError(51175, "Location51175", "The value provided for min() does not come before the value provided for max() in the hinted index"))).toBe(false);
+    expect(isTransientSnapshotError(new TypeError("x is undefined"))).toBe(false);
+  });
+
+  it("tell the same _id from an equal value of another type", () => {
+    expect(sameId(new ObjectId("65f1c0ffee0000000000abcd"), new ObjectId("65f1c0ffee0000000000abcd"))).toBe(true);
+    expect(sameId({ a: 1, b: "x" }, { a: 1, b: "x" })).toBe(true);
+    expect(sameId(new Int32(1), new Long(1))).toBe(false);
+    expect(sameId(new Int32(1), new Double(1))).toBe(false);
+    expect(sameId({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(false);
+  });
+});
