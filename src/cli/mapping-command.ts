@@ -1,5 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
+import { filterWarnings } from "../config/filter-warnings.js";
+import { readConfigFile } from "../config/load-config.js";
+import { isPlainObject } from "../core/plain-object.js";
+import { mongoClientFor } from "../source/mongo-connection.js";
+import { tributaryCommand, withSharedBehaviour, type CommonFlags } from "./command-options.js";
 import { stringify } from "yaml";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
@@ -8,48 +13,64 @@ import { createLogger } from "../observability/logger.js";
 import { collect, positiveInteger } from "./option-parsers.js";
 
 /** The flags of `tributary mapping infer`, as commander parses them. */
-export interface InferFlags {
+export interface InferFlags extends CommonFlags {
   readonly from?: string;
   readonly include?: string[];
   readonly exclude?: string[];
   readonly sample: number;
   readonly out?: string;
-  readonly logLevel?: string;
 }
 
 /** `tributary mapping infer`: sample collections, write a mapping file to edit. */
 export function mappingCommand(): Command {
-  const mapping = new Command("mapping").description("Work with relational mappings (mongo-connector-postgresql's mappings.json format)");
-  mapping
-    .command("infer")
-    .description(
-      "Sample collections and write a mapping file: sub-documents flattened, arrays of documents as child tables, arrays of scalars as arrays, " +
-        "mixed types and maps keyed by data as jsonb. Edit it, then run sync --mapping <file>.",
-    )
+  const mapping = withSharedBehaviour(new Command("mapping").description("Work with relational mappings (mongo-connector-postgresql's mappings.json format)"));
+  const infer = tributaryCommand(
+    "infer",
+    "Sample collections and write a mapping file: sub-documents flattened, arrays of documents as child tables, arrays of scalars as arrays, " +
+      "mixed types and maps keyed by data as jsonb. Edit it, then run sync --mapping <file>. --config takes source.uri, include, exclude and sampleSize from a config file.",
+    { examples: ["tributary mapping infer --from 'mongodb://localhost/?replicaSet=rs0' --include 'shop.*' --out mappings.json", "tributary mapping infer --config tributary.yml --out mappings.yml"] },
+  );
+  mapping.addCommand(infer);
+  infer
     .addOption(new Option("--from <mongodb-uri>", "MongoDB connection string (a replica set or sharded cluster)").env("TRIBUTARY_MONGODB_URI"))
     .option("--include <glob>", "namespace to sample, e.g. 'shop.orders' or 'shop.*' (repeatable; default: every non-system namespace)", collect)
     .option("--exclude <glob>", "namespace to leave out (repeatable)", collect)
-    .option("--sample <n>", "documents sampled per collection", (value) => positiveInteger(value), 1000)
+    .option("--sample <n>", "documents sampled per collection (default: 1000)", (value) => positiveInteger(value))
     .option("--out <file>", "write the mapping here (.json, or .yml/.yaml for YAML); default: standard output, JSON")
-    .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"))
     .action(async (flags: InferFlags) => {
-      if (!flags.from) {
-        throw new TributaryError(ErrorCode.ConfigInvalid, "Invalid configuration: source.uri is required (set it with --from or TRIBUTARY_MONGODB_URI)", { context: { configPath: "source.uri" } });
-      }
-      const logger = createLogger({ level: flags.logLevel ?? "info" });
+      const source = await sourceSettings(flags);
+      for (const warning of filterWarnings(source.include, source.exclude)) logger(flags).warn(warning);
       const { inferMappingFromMongo } = await import("../runtime/infer-mapping-from-mongo.js");
-      const file = await inferMappingFromMongo(
-        { uri: flags.from, include: flags.include ?? [], exclude: flags.exclude ?? [], sampleSize: flags.sample, serverSelectionTimeoutMs: 10_000 },
-        logger,
-      );
+      const file = await inferMappingFromMongo(source, logger(flags));
       const text = formatMappingFile(file, flags.out);
       if (flags.out) {
         await writeFile(flags.out, text);
-        logger.info({ file: flags.out, collections: Object.values(file).reduce((n, db) => n + Object.keys(db).length, 0) }, "mapping written");
+        logger(flags).info({ file: flags.out, collections: Object.values(file).reduce((n, db) => n + Object.keys(db).length, 0) }, "mapping written");
       } else process.stdout.write(text);
-    })
-    .exitOverride();
+    });
   return mapping;
+}
+
+function logger(flags: InferFlags) {
+  return createLogger({ level: flags.verbose ? "debug" : (flags.logLevel ?? "info"), pretty: flags.prettyLogs });
+}
+
+/** The source settings of `mapping infer`: its flags over the config file's `source`, checked as sync checks them, before connecting. */
+async function sourceSettings(flags: InferFlags) {
+  const file = flags.config ? await readConfigFile(flags.config) : {};
+  const source = isPlainObject(file.source) ? file.source : {};
+  const uri = flags.from ?? (typeof source.uri === "string" ? source.uri : undefined);
+  if (!uri) throw new TributaryError(ErrorCode.ConfigInvalid, "Invalid configuration: source.uri is required (set it with --from, TRIBUTARY_MONGODB_URI or in a --config file)", { context: { configPath: "source.uri" } });
+  const serverSelectionTimeoutMs = typeof source.serverSelectionTimeoutMs === "number" ? source.serverSelectionTimeoutMs : 10_000;
+  void mongoClientFor(uri, serverSelectionTimeoutMs).close();
+  const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : []);
+  return {
+    uri,
+    include: flags.include ?? strings(source.include),
+    exclude: flags.exclude ?? strings(source.exclude),
+    sampleSize: flags.sample ?? (typeof source.sampleSize === "number" ? source.sampleSize : 1000),
+    serverSelectionTimeoutMs,
+  };
 }
 
 /** A mapping file as JSON, or as YAML when the path ends in `.yml`/`.yaml`. */

@@ -1,14 +1,15 @@
 import { readConfigFile, mergeConfig, validateConfig } from "../config/load-config.js";
 import type { TributaryConfig } from "../config/config-schema.js";
+import { envValue } from "../config/interpolate-env.js";
+import type { CommonFlags } from "./command-options.js";
 
 /** The flags of `tributary sync`, as commander parses them. */
-export interface SyncFlags {
+export interface SyncFlags extends CommonFlags {
   readonly from?: string;
   readonly to?: string;
   readonly include?: string[];
   readonly exclude?: string[];
   readonly name?: string;
-  readonly config?: string;
   readonly schema?: string;
   readonly mapping?: string;
   readonly inferMapping?: boolean;
@@ -17,9 +18,6 @@ export interface SyncFlags {
   readonly sink?: string[];
   readonly snapshot?: string;
   readonly snapshotParallelism?: number;
-  readonly logLevel?: string;
-  readonly verbose?: boolean;
-  readonly prettyLogs?: boolean;
 }
 
 const FLAG_OF_PATH: Readonly<Record<string, string>> = {
@@ -28,16 +26,19 @@ const FLAG_OF_PATH: Readonly<Record<string, string>> = {
 };
 
 /**
- * Builds the validated config of a sync: the config file first, then the flags on top (a
- * flag wins over the file). Errors name the config path and the flag that sets it.
+ * Builds the validated config of a sync: the config file first (`${NAME}` filled from `env`),
+ * then the flags on top (a flag wins over the file). Errors name the config path and the flag that sets it.
  */
-export async function configFromFlags(flags: SyncFlags): Promise<TributaryConfig> {
-  const fromFile = flags.config ? await readConfigFile(flags.config) : {};
+export async function configFromFlags(flags: SyncFlags, env: NodeJS.ProcessEnv = process.env): Promise<TributaryConfig> {
+  const fromFile = flags.config ? await readConfigFile(flags.config, env) : {};
+  // Secrets can come from files: TRIBUTARY_MONGODB_URI_FILE, TRIBUTARY_POSTGRES_URL_FILE.
+  const from = flags.from || envValue("TRIBUTARY_MONGODB_URI", env, "the environment");
+  const to = flags.to || envValue("TRIBUTARY_POSTGRES_URL", env, "the environment");
   const fromFlags = {
     name: flags.name,
     // An empty value (e.g. an empty environment variable) counts as not given.
-    source: { uri: flags.from || undefined, include: flags.include, exclude: flags.exclude, sampleSize: flags.sample },
-    target: someDefined({ url: flags.to || undefined, schema: flags.schema, mapping: flags.mapping, inferMapping: flags.inferMapping, strict: flags.strict }),
+    source: { uri: from || undefined, include: flags.include, exclude: flags.exclude, sampleSize: flags.sample },
+    target: someDefined({ url: to || undefined, schema: flags.schema, mapping: flags.mapping, inferMapping: flags.inferMapping, strict: flags.strict }),
     snapshot: someDefined({ mode: flags.snapshot, parallelism: flags.snapshotParallelism }),
     log: { level: flags.verbose ? "debug" : flags.logLevel, pretty: flags.prettyLogs },
   };

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { PostgresTargetSchema, identifier } from "./postgres-target-schema.js";
+import { PostgresTargetSchema, identifier, postgresUrl } from "./postgres-target-schema.js";
+import { mongoUriProblem } from "./connection-strings.js";
 import {
   fullDocumentBeforeChangeMode,
   fullDocumentMode,
@@ -14,7 +15,7 @@ import { SnapshotModes } from "../snapshot/snapshot-mode.js";
 const positionsSchema = z
   .object({
     file: z.string().min(1).optional().describe("Keep the position in this JSON file (written atomically)."),
-    postgres: z.string().min(1).optional().describe("Keep the position in this PostgreSQL database, table <schema>.positions."),
+    postgres: postgresUrl.optional().describe("Keep the position in this PostgreSQL database, table <schema>.positions."),
     schema: identifier.default("tributary").describe("With postgres: the schema of the positions table."),
     mongodb: z.string().min(1).optional().describe("Keep the position in this MongoDB deployment, collection <database>.<collection>."),
     database: z.string().min(1).default("tributary"),
@@ -57,7 +58,14 @@ export const ConfigSchema = z
       .describe("Pipeline name: its position is stored under this name, so two pipelines can share a target."),
     source: z
       .object({
-        uri: z.string().min(1).describe("MongoDB connection string of a replica set or sharded cluster."),
+        uri: z
+          .string()
+          .min(1)
+          .superRefine((uri, context) => {
+            const problem = mongoUriProblem(uri);
+            if (problem) context.addIssue({ code: "custom", message: problem });
+          })
+          .describe("MongoDB connection string of a replica set or sharded cluster."),
         include: namespacePatterns("shop.*").describe("Namespaces to sync, as globs ('shop.*', '*.orders'). Empty means every non-system namespace."),
         exclude: namespacePatterns("shop.*").describe("Namespaces to leave out, as globs."),
         fullDocument: fullDocumentMode

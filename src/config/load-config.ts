@@ -4,12 +4,13 @@ import { describeIssue } from "../core/zod-issues.js";
 import { isPlainObject } from "../core/plain-object.js";
 import { readStructuredFile } from "../core/structured-file.js";
 import { ConfigSchema, type TributaryConfig } from "./config-schema.js";
+import { interpolateEnv } from "./interpolate-env.js";
 
 type PlainObject = Record<string, unknown>;
 
-/** Reads a YAML or JSON config file into a plain object (not yet validated). */
-export function readConfigFile(path: string): Promise<PlainObject> {
-  return readStructuredFile(path, "config file");
+/** Reads a YAML or JSON config file into a plain object (not yet validated), `${NAME}` references filled from `env`. */
+export async function readConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Promise<PlainObject> {
+  return interpolateEnv(await readStructuredFile(path, "config file"), env, path) as PlainObject;
 }
 
 /** Deep-merges `override` onto `base`; arrays and scalars in `override` replace. */

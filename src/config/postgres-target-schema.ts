@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { postgresUrlProblem } from "./connection-strings.js";
 
 /** A PostgreSQL identifier as Tributary accepts it in settings (schemas, tables). */
 export const identifier = z
@@ -7,13 +8,22 @@ export const identifier = z
   .max(63)
   .regex(/^[A-Za-z_][A-Za-z0-9_$]*$/, "must be a PostgreSQL identifier (letters, digits, _ and $; 63 characters at most)");
 
+/** A PostgreSQL URL that pg can read, checked without connecting (connection-strings.ts). */
+export const postgresUrl = z
+  .string()
+  .min(1)
+  .superRefine((url, context) => {
+    const problem = postgresUrlProblem(url);
+    if (problem) context.addIssue({ code: "custom", message: problem });
+  });
+
 /**
  * The settings of the PostgreSQL target (`target` in the config file, `--to`, `--schema`,
  * `--mapping`, …). Only zod here: the config is validated without loading the driver.
  */
 export const PostgresTargetSchema = z
   .object({
-    url: z.string().min(1).describe("PostgreSQL connection string."),
+    url: postgresUrl.describe("PostgreSQL connection string."),
     schema: identifier.default("public").describe("Schema of the synced tables."),
     checkpointSchema: identifier.default("tributary").describe("Schema of Tributary's own tables (positions, table registry)."),
     tables: z

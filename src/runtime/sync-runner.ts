@@ -28,18 +28,23 @@ import { SinkFanOut } from "./sink-fanout.js";
  * @public
  */
 export async function runSync(config: TributaryConfig, logger: Logger, signal: AbortSignal, options: RunSyncOptions = {}): Promise<PipelineStats> {
+  const phase = options.onPhase ?? (() => undefined);
+  phase("checking");
   const { sinks } = await buildPipelineSinks(config, logger, options.baseDir ?? process.cwd());
   const mapped = collectionsTaken(sinks);
   const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
   const fanOut = new SinkFanOut(sinks, logger);
   const stats = new PipelineStats();
+  phase("opening sinks");
   await fanOut.open();
   try {
+    phase("connecting to MongoDB");
     const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
     try {
       checkStreamOptions(deployment, { fullDocument: config.source.fullDocument, fullDocumentBeforeChange: config.source.fullDocumentBeforeChange ?? "off" }, logger);
       const filter = new NamespaceFilter(include, config.source.exclude, mapped);
       await prepareSchemas(sinks, deployment, filter, config, logger);
+      phase("snapshot");
       let complete = true;
       const snapshotSource = new MongoSnapshotSource(deployment, { filter, include });
       for (const { sink, position } of fanOut.positions()) {
@@ -77,6 +82,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
         Date.now,
         logger,
       );
+      phase("streaming");
       await pumpChanges(source.items(signal), accumulator, fanOut, { signal, stats, logger });
     } finally {
       await deployment.client.close();
@@ -97,7 +103,12 @@ export interface RunSyncOptions {
    * default, progress lines are logged every `snapshot.progressIntervalMs`.
    */
   readonly onSnapshotProgress?: SnapshotObserver;
+  /** Told as each start-up phase begins, and when streaming starts (the CLI logs them and decides what a signal does). */
+  readonly onPhase?: (phase: SyncPhase) => void;
 }
+
+/** The phases of a sync, in order. @public */
+export type SyncPhase = "checking" | "opening sinks" | "connecting to MongoDB" | "snapshot" | "streaming";
 
 /** The collections the sinks say they take (a relational mapping lists its collections), when any says so. */
 function collectionsTaken(sinks: readonly Sink[]): ReadonlySet<string> | undefined {

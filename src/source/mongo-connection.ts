@@ -37,23 +37,29 @@ export const LOSSLESS_BSON_OPTIONS = Object.freeze({
  */
 export async function connectMongo(uri: string, options: { serverSelectionTimeoutMs: number }): Promise<MongoDeployment> {
   const where = redactSecrets(uri);
-  let client: MongoClient;
-  try {
-    client = new MongoClient(uri, mongoClientOptions(uri, options.serverSelectionTimeoutMs));
-  } catch (error) {
-    // The driver validates the string when the client is created: a usage error, not a fault.
-    const reason = redactedMessage(error);
-    throw new TributaryError(ErrorCode.ConfigInvalid, `Invalid MongoDB connection string ${where} (source.uri, --from): ${reason}`, {
-      cause: error,
-      context: { configPath: "source.uri" },
-    });
-  }
+  const client = mongoClientFor(uri, options.serverSelectionTimeoutMs);
   try {
     await client.connect();
     return await describeDeployment(client, where);
   } catch (error) {
     await client.close().catch(() => undefined);
     throw mapMongoError(error, where);
+  }
+}
+
+/**
+ * A client for `uri`, not connected. The driver validates the string when the client is created
+ * (no DNS lookup, no connection), so the CLI calls this before touching anything: a bad string
+ * is a usage error, not a fault.
+ */
+export function mongoClientFor(uri: string, serverSelectionTimeoutMs: number): MongoClient {
+  try {
+    return new MongoClient(uri, mongoClientOptions(uri, serverSelectionTimeoutMs));
+  } catch (error) {
+    throw new TributaryError(ErrorCode.ConfigInvalid, `Invalid MongoDB connection string ${redactSecrets(uri)} (source.uri, --from): ${redactedMessage(error)}`, {
+      cause: error,
+      context: { configPath: "source.uri" },
+    });
   }
 }
 

@@ -47,6 +47,8 @@ const WebhookOptionsSchema = z
     format: z.enum(["relaxed", "canonical"], { error: 'must be "relaxed" or "canonical"' }).default("relaxed"),
   })
   .superRefine((options, context) => {
+    // zod runs this check even when `url` failed its own (a URL without a scheme): skip it then.
+    if (!isHttpUrl(options.url)) return;
     const url = new URL(options.url);
     const hasAuthorization = Object.keys(options.headers ?? {}).some((name) => name.toLowerCase() === "authorization");
     if ((url.username !== "" || url.password !== "") && hasAuthorization) {

@@ -28,7 +28,7 @@ describe("tributary CLI on bad input", () => {
   it("rejects an unknown flag with a usage error and exit code 2", async () => {
     const result = await runCli(["sync", "--bogus"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe("error: unknown option '--bogus'\n(run with --help for usage)\n");
+    expect(result.stderr).toBe("tributary: error: unknown option '--bogus'\n(run with --help for usage)\n");
   });
 
   it("names the missing settings and the flags that set them", async () => {
@@ -58,7 +58,7 @@ describe("tributary CLI on bad input", () => {
 
   it("reports a wrong PostgreSQL password in one line, password redacted", async () => {
     const wrong = withPassword(postgresUrl(), "not-the-password");
-    const result = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", wrong]);
+    const result = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", wrong, "--log-level", "error"]);
     expect(result.code).toBe(1);
     const where = withPassword(postgresUrl(), "***");
     expect(result.stderr).toBe(`tributary: error: PostgreSQL at ${where} rejected the credentials: password authentication failed for user "postgres" [TRIB_POSTGRES_AUTH_FAILED]\n`);
@@ -93,9 +93,10 @@ describe("tributary CLI on bad input", () => {
   it("rejects a malformed MongoDB connection string as a usage error", async () => {
     const result = await runCli(["sync", "--from", "mongo://db.example", "--to", postgresUrl()]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(
-      'tributary: error: Invalid MongoDB connection string mongo://db.example (source.uri, --from): Invalid scheme, expected connection string to start with "mongodb://" or "mongodb+srv://" [TRIB_CONFIG_INVALID]\n',
-    );
+    expect(result.stderr).toBe("tributary: error: Invalid configuration: source.uri: mongo://db.example must start with mongodb:// or mongodb+srv:// (set it with --from or in a --config file) [TRIB_CONFIG_INVALID]\n");
+    const unescaped = await runCli(["sync", "--from", "mongodb://alice:pa/ss99@db.example/", "--to", postgresUrl()]);
+    expect(unescaped.code).toBe(2);
+    expect(unescaped.stderr).toBe("tributary: error: Invalid MongoDB connection string mongodb://alice:***@db.example/ (source.uri, --from): Password contains unescaped characters [TRIB_CONFIG_INVALID]\n");
   });
 
   it("reports a wrong mapping file before connecting to anything, exit code 2", async () => {
@@ -138,7 +139,7 @@ describe("tributary CLI on bad input", () => {
 
   it("subcommands exit 2 on usage errors", async () => {
     const infer = await runCli(["mapping", "infer", "--bogus"]);
-    expect(infer).toMatchObject({ code: 2, stderr: "error: unknown option '--bogus'\n" });
+    expect(infer).toMatchObject({ code: 2, stderr: "tributary: error: unknown option '--bogus'\n(run with --help for usage)\n" });
     const images = await runCli(["images", "enable"]);
     expect(images).toMatchObject({ code: 2, stderr: "error: missing required argument 'namespaces'\n" });
   });
@@ -146,7 +147,7 @@ describe("tributary CLI on bad input", () => {
   it("mapping infer: names what is missing, and reports an unreachable MongoDB", async () => {
     const missing = await runCli(["mapping", "infer"]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toBe("tributary: error: Invalid configuration: source.uri is required (set it with --from or TRIBUTARY_MONGODB_URI) [TRIB_CONFIG_INVALID]\n");
+    expect(missing.stderr).toBe("tributary: error: Invalid configuration: source.uri is required (set it with --from, TRIBUTARY_MONGODB_URI or in a --config file) [TRIB_CONFIG_INVALID]\n");
     const port = await findFreePort();
     const down = await runCli(["mapping", "infer", "--from", `mongodb://u:secret@127.0.0.1:${port}/?serverSelectionTimeoutMS=300`, "--log-level", "silent"]);
     expect(down.code).toBe(1);

@@ -61,7 +61,7 @@ describe("validateConfig", () => {
   });
 
   it("names the path of every problem and the file it came from", () => {
-    const raw = { ...minimal, batch: { maxSize: 0 }, source: { ...minimal.source, includ: ["x"] }, target: { url: "p", schema: "bad name" } };
+    const raw = { ...minimal, batch: { maxSize: 0 }, source: { ...minimal.source, includ: ["x"] }, target: { url: "postgres://localhost/db", schema: "bad name" } };
     expect(() => validateConfig(raw, "tributary.yml")).toThrow(
       "Invalid configuration in tributary.yml: unknown setting source.includ; target.schema: must be a PostgreSQL identifier (letters, digits, _ and $; 63 characters at most); batch.maxSize: Too small: expected number to be >=1",
     );
@@ -69,7 +69,7 @@ describe("validateConfig", () => {
 
   it("says which required setting is missing, with a stable code and path", () => {
     try {
-      validateConfig({ target: { url: "p" } });
+      validateConfig({ target: { url: "postgres://localhost/db" } });
       expect.unreachable();
     } catch (error) {
       expect((error as Error).message).toBe("Invalid configuration: source is required");

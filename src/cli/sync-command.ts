@@ -1,0 +1,80 @@
+import type { Command } from "commander";
+import type { TributaryConfig } from "../config/config-schema.js";
+import type { Logger } from "../core/logger.js";
+import { redactSecrets } from "../core/redact.js";
+import { createLogger } from "../observability/logger.js";
+import type { SyncPhase } from "../runtime/sync-runner.js";
+import type { SnapshotProgress } from "../snapshot/snapshot-progress.js";
+import { checkBeforeConnecting, logWarnings, pipelineCommand } from "./pipeline-command.js";
+import { configFromFlags, type SyncFlags } from "./sync-options.js";
+
+/** What a running command shares with main(): the stop signal, and where to report the sync's phase. */
+export interface RunContext {
+  readonly signal: AbortSignal;
+  readonly enter: (phase: SyncPhase) => void;
+}
+
+/** `tributary sync` and `tributary snapshot`. */
+export function syncCommands(context: RunContext): Command[] {
+  const sync = pipelineCommand(
+    "sync",
+    "Copy the collections not yet copied (see --snapshot), then follow MongoDB's change stream and apply every change to PostgreSQL and the sinks until SIGINT/SIGTERM; " +
+      "then apply and commit the batch in flight and exit 0. Resumes from the position stored in PostgreSQL. A signal during start-up exits at once (130/143).",
+    {
+      examples: [
+        "tributary sync --from 'mongodb://localhost:27017/?replicaSet=rs0' --to postgres://app@localhost/analytics --include 'shop.*'",
+        "tributary sync --config tributary.yml --log-level debug",
+        "TRIBUTARY_POSTGRES_URL_FILE=/run/secrets/pg tributary sync --from \"$MONGODB_URI\" --mapping mappings.json",
+      ],
+      exitCodes: ["130/143  stopped by SIGINT/SIGTERM during start-up, or by a second signal"],
+    },
+  ).action(async (flags: SyncFlags) => runPipeline(flags, context));
+  const snapshot = pipelineCommand(
+    "snapshot",
+    "Copy the collections not yet copied into PostgreSQL and the sinks, then exit 0 (the same as sync --snapshot only). A later sync streams from the moment the copy started. " +
+      "Stopped or killed, it continues where it was on the next start.",
+    {
+      examples: ["tributary snapshot --from 'mongodb://localhost:27017/?replicaSet=rs0' --to postgres://app@localhost/analytics", "tributary snapshot --config tributary.yml --sink jsonl > dump.jsonl"],
+      exitCodes: ["130/143  stopped by SIGINT/SIGTERM during start-up, or by a second signal"],
+    },
+  ).action(async (flags: SyncFlags) => runPipeline({ ...flags, snapshot: "only" }, context));
+  return [sync, snapshot];
+}
+
+async function runPipeline(flags: SyncFlags, context: RunContext): Promise<void> {
+  const config = await configFromFlags(flags);
+  const warnings = checkBeforeConnecting(config);
+  const logger = createLogger(config.log);
+  logWarnings(warnings, logger);
+  // Loaded on demand so that --help and usage errors do not pay for the drivers.
+  const { runSync } = await import("../runtime/sync-runner.js");
+  const { startProgressReporter } = await import("./progress-display.js");
+  // On a terminal the snapshot's progress is a live display on stderr; elsewhere, log lines.
+  const onSnapshotProgress = (progress: SnapshotProgress, sinkLogger: Logger) =>
+    startProgressReporter(progress, { output: process.stderr, logger: sinkLogger, intervalMs: config.snapshot.progressIntervalMs });
+  const onPhase = (phase: SyncPhase): void => {
+    context.enter(phase);
+    logPhase(phase, config, logger);
+  };
+  await runSync(config, logger, context.signal, { baseDir: process.cwd(), onSnapshotProgress, onPhase });
+}
+
+/** One line per start-up phase, naming what it connects to (redacted), so a slow start is never silent. */
+function logPhase(phase: SyncPhase, config: TributaryConfig, logger: Logger): void {
+  switch (phase) {
+    case "checking":
+      logger.debug({ pipeline: config.name }, "checking the mappings and sinks");
+      return;
+    case "opening sinks": {
+      const sinks = [...(config.target ? [{ name: "postgres", use: "postgres", where: redactSecrets(config.target.url) }] : []), ...config.sinks.map(({ name, use }) => ({ name, use }))];
+      logger.info({ sinks }, "opening the sinks and reading their stored positions");
+      return;
+    }
+    case "connecting to MongoDB":
+      logger.info({ mongodb: redactSecrets(config.source.uri), serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs }, "connecting to MongoDB");
+      return;
+    case "snapshot":
+    case "streaming":
+      logger.debug(`phase: ${phase}`);
+  }
+}

@@ -1,0 +1,47 @@
+import { redactSecrets } from "../core/redact.js";
+
+const UNINTERPOLATED = /\$\{[^}]*\}/;
+/** libpq's keyword/value form (`host=db user=app`): pg reads it as a relative URL and connects to a host named "base". */
+const KEYWORD_VALUE = /^\s*[a-z_]+\s*=/i;
+const POSTGRES_SCHEMES = new Set(["postgres:", "postgresql:", "socket:"]);
+
+/**
+ * What is wrong with a PostgreSQL connection string, or `undefined`. Checked with the config so
+ * that a mistake is a usage error (exit 2) before anything connects, instead of pg's
+ * "getaddrinfo ENOTFOUND base". pg parses URLs only (pg-connection-string: `new URL` after
+ * encoding blanks), so that is what is accepted here.
+ */
+export function postgresUrlProblem(url: string): string | undefined {
+  const shown = redactSecrets(url);
+  if (UNINTERPOLATED.test(url)) return `${shown} holds ${UNINTERPOLATED.exec(url)?.[0]}, an environment variable that was never filled in (config files fill \${NAME}; on the command line the shell does)`;
+  if (KEYWORD_VALUE.test(url)) return `${shown} is a keyword/value string; write it as a URL, such as postgres://app@db.example:5432/analytics`;
+  const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) return `${shown} is not a URL; write one such as postgres://app@db.example:5432/analytics`;
+  if (!POSTGRES_SCHEMES.has(scheme)) return `${shown} is not a PostgreSQL URL: it must start with postgres:// or postgresql://, not ${scheme}//`;
+  const port = portOf(url);
+  if (port !== undefined && (port < 1 || port > 65_535)) return `${shown} has port ${port}; a port is between 1 and 65535`;
+  if (!URL.canParse(/ |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(url) ? encodeURI(url) : url)) {
+    return `${shown} is not a valid URL (a user name or password holding / ? # or @ must be percent-encoded: %2F %3F %23 %40)`;
+  }
+  return undefined;
+}
+
+/**
+ * What is plainly wrong with a MongoDB connection string, or `undefined`; the driver's own
+ * parser (in the CLI's pre-flight check) judges the rest, still before any connection.
+ */
+export function mongoUriProblem(uri: string): string | undefined {
+  const shown = redactSecrets(uri);
+  if (UNINTERPOLATED.test(uri)) return `${shown} holds ${UNINTERPOLATED.exec(uri)?.[0]}, an environment variable that was never filled in (config files fill \${NAME}; on the command line the shell does)`;
+  if (!/^mongodb(\+srv)?:\/\//i.test(uri)) return `${shown} must start with mongodb:// or mongodb+srv://`;
+  return undefined;
+}
+
+/** The port written after the host (the part after the last `@` before the path), when there is one. */
+function portOf(url: string): number | undefined {
+  const rest = url.slice(url.indexOf("//") + 2);
+  const authority = rest.split(/[/?#]/)[0] ?? "";
+  const hosts = authority.slice(authority.lastIndexOf("@") + 1);
+  const match = /:(\d+)$/.exec(hosts);
+  return match ? Number(match[1]) : undefined;
+}
