@@ -7,6 +7,7 @@ import { configCommand } from "./config-command.js";
 import { formatError } from "./format-error.js";
 import { imagesCommand } from "./images-command.js";
 import { mappingCommand } from "./mapping-command.js";
+import { verifyCommand } from "./verify-command.js";
 import { SignalHandling } from "./signal-handling.js";
 import { syncCommands, type RunContext } from "./sync-command.js";
 
@@ -25,6 +26,7 @@ function buildProgram(context: RunContext): Command {
   for (const command of syncCommands(context)) program.addCommand(command);
   program.addCommand(configCommand());
   program.addCommand(mappingCommand());
+  program.addCommand(verifyCommand());
   program.addCommand(imagesCommand().exitOverride());
   return program;
 }

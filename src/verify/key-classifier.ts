@@ -56,10 +56,16 @@ export interface KeysNow {
   readonly held: readonly HeldFingerprint[];
 }
 
-/** Reads the keys of some differences afresh on both sides. */
-export async function readKeysNow(namespace: string, differences: readonly KeyDifference[], source: VerifySource, verifiable: Verifiable): Promise<KeysNow> {
+/**
+ * Reads the keys of some differences afresh on both sides: the source first, then (once `settle`
+ * says the sync has applied everything up to now, when given) the target, so that the target is
+ * read no earlier than the source state it should hold. `settle`'s reason when it did not settle.
+ */
+export async function readKeysNow(namespace: string, differences: readonly KeyDifference[], source: VerifySource, verifiable: Verifiable, settle?: () => Promise<true | string>): Promise<KeysNow | string> {
   const docs = await source.readIds(namespace, differences.map((difference) => difference.id));
   const expected = await verifiable.expected(namespace, docs);
+  const settled = settle ? await settle() : true;
+  if (settled !== true) return settled;
   const keys = new Set([...differences.map((difference) => difference.key), ...expected.map((each) => each.key)]);
   const held = await verifiable.heldKeys(namespace, [...keys]);
   return { expected, held };

@@ -106,7 +106,7 @@ describe("verify against PostgreSQL, raw mode", () => {
     source.put(NS, changed);
     // The sync applies the change shortly after verify found it different.
     const sync = (async () => {
-      while (source.startPositionCalls < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (let waited = 0; source.startPositionCalls < 2 && waited < 2_000; waited += 1) await new Promise((resolve) => setTimeout(resolve, 10));
       await sink.apply({ events: snapshotEvents(NS, [changed], makePosition(tokenAt(T + 500, 1))), position: makePosition(tokenAt(T + 500, 2)) });
     })();
     const result = await verify(source, sink, { settleTimeoutMs: 30_000 });

@@ -1,0 +1,134 @@
+import { Option, type Command } from "commander";
+import { NamespaceFilter } from "../core/namespace-filter.js";
+import type { Sink } from "../core/sink.js";
+import { createLogger } from "../observability/logger.js";
+import { buildPipelineSinks } from "../runtime/pipeline-sinks.js";
+import { connectMongo } from "../source/mongo-connection.js";
+import { MongoVerifySource } from "../source/mongo-verify-source.js";
+import { formatVerifyJson, formatVerifyText } from "../verify/format-report.js";
+import { runVerify } from "../verify/run-verify.js";
+import { collect, positiveInteger } from "./option-parsers.js";
+import { configFromFlags } from "./sync-options.js";
+import { tributaryCommand, type CommonFlags } from "./command-options.js";
+import { checkBeforeConnecting, logWarnings } from "./pipeline-command.js";
+
+/** The flags of `tributary verify`, as commander parses them. */
+export interface VerifyFlags extends CommonFlags {
+  readonly from?: string;
+  readonly to?: string;
+  readonly include?: string[];
+  readonly exclude?: string[];
+  readonly name?: string;
+  readonly schema?: string;
+  readonly mapping?: string;
+  readonly inferMapping?: boolean;
+  readonly full?: boolean;
+  readonly sample?: number;
+  readonly repair?: boolean;
+  readonly json?: boolean;
+  readonly settleTimeout: number;
+  readonly parallelism?: number;
+}
+
+const DEFAULT_SETTLE_SECONDS = 60;
+
+/**
+ * `tributary verify`: compares each included collection in MongoDB with its copy in every sink
+ * that can read back what it holds, and with `--repair` copies what differs again. Exit 0 when
+ * equal, 1 when differences remain (the report says which), 2 on usage errors.
+ */
+export function verifyCommand(): Command {
+  return tributaryCommand(
+    "verify",
+    "Compare each included collection in MongoDB with its copy, _id range by _id range (counts and a hash of each document as the copy holds it), " +
+      "narrow what differs down to keys (missing, extra, different), re-check keys that changed while it ran once the sync has caught up, " +
+      "and with --repair copy them again. Safe while sync runs; SIGINT/SIGTERM exit at once (130/143), nothing to finish.",
+    {
+      examples: [
+        "tributary verify --config tributary.yml",
+        "tributary verify --from 'mongodb://localhost:27017/?replicaSet=rs0' --to postgres://app@localhost/analytics --include 'shop.*' --sample 10",
+        "tributary verify --config tributary.yml --repair --json > verify.json",
+      ],
+      exitCodes: ["1  differences remain (the report lists them), or a runtime error"],
+    },
+  )
+    .addOption(new Option("--from <mongodb-uri>", "MongoDB connection string (a replica set or sharded cluster); or env TRIBUTARY_MONGODB_URI_FILE naming a file").env("TRIBUTARY_MONGODB_URI"))
+    .addOption(new Option("--to <postgres-url>", "PostgreSQL connection string (postgres://…); or env TRIBUTARY_POSTGRES_URL_FILE naming a file").env("TRIBUTARY_POSTGRES_URL"))
+    .option("--include <glob>", "namespace to verify, e.g. 'shop.orders' or 'shop.*' (repeatable; default: every one the pipeline syncs)", collect)
+    .option("--exclude <glob>", "namespace to leave out (repeatable)", collect)
+    .option("--name <pipeline>", "pipeline name (default: 'default'): its position tells when the sync has caught up, its dead letters are expected to be missing")
+    .option("--schema <schema>", "PostgreSQL schema of the synced tables (default: public)")
+    .option("--mapping <file>", "relational mode: the mapping file the sync uses")
+    .option("--infer-mapping", "relational mode with the inferred mapping the sync stored")
+    .addOption(new Option("--full", "check every _id range of every collection (the default)").conflicts("sample"))
+    .addOption(new Option("--sample <n>", "check only n _id ranges per collection, chosen at random").argParser((value) => positiveInteger(value, "--sample")))
+    .option("--repair", "copy the keys that still differ again from MongoDB (upserts, and deletes of what MongoDB no longer has), then check them again")
+    .option("--json", "print the report as JSON on standard output")
+    .option("--settle-timeout <seconds>", "how long to wait for the sync to catch up before re-checking differing keys", (value) => positiveInteger(value, "--settle-timeout"), DEFAULT_SETTLE_SECONDS)
+    .option("--parallelism <n>", "_id ranges read at once (default: the snapshot's parallelism)", (value) => positiveInteger(value, "--parallelism"))
+    .action(async (flags: VerifyFlags) => verify(flags));
+}
+
+async function verify(flags: VerifyFlags): Promise<void> {
+  const { sample, repair, json, settleTimeout, parallelism } = flags;
+  const { from, to, include: includeFlags, exclude, name, schema, mapping, inferMapping, config: configFile, logLevel, verbose, prettyLogs } = flags;
+  const config = await configFromFlags({ from, to, include: includeFlags, exclude, name, schema, mapping, inferMapping, config: configFile, logLevel, verbose, prettyLogs });
+  const logger = createLogger(config.log);
+  logWarnings(checkBeforeConnecting(config), logger);
+  // Nothing to finish on a signal (main exits at once): verify only reads, and a repair's writes are idempotent.
+  const never = new AbortController().signal;
+  const { sinks } = await buildPipelineSinks(config, logger, process.cwd());
+  const opened: Sink[] = [];
+  try {
+    for (const sink of sinks) {
+      await sink.open(never);
+      opened.push(sink);
+    }
+    const mapped = sinks.every((sink) => sink.capabilities?.collections) ? new Set(sinks.flatMap((sink) => [...(sink.capabilities?.collections ?? [])])) : undefined;
+    const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
+    const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
+    try {
+      const source = new MongoVerifySource(deployment, { filter: new NamespaceFilter(include, config.source.exclude, mapped), include });
+      const progress = liveProgress(process.stderr);
+      const outcome = await runVerify({
+        source,
+        sinks,
+        settings: {
+          parallelism: parallelism ?? config.snapshot.parallelism,
+          chunkSize: config.snapshot.chunkSize,
+          rangeSize: config.snapshot.rangeSize,
+          ...(sample === undefined ? {} : { sampleRanges: sample }),
+          settleTimeoutMs: settleTimeout * 1000,
+          repair: repair === true,
+        },
+        logger,
+        signal: never,
+        onProgress: progress.update,
+      }).finally(progress.end);
+      process.stdout.write(json ? formatVerifyJson(outcome) : formatVerifyText(outcome));
+      const left = outcome.collections.reduce((sum, each) => sum + each.differences.length, 0);
+      if (!outcome.equal) throw new Error(`verify found ${left} key(s) that differ from MongoDB (listed in the report)${repair ? "" : "; --repair copies them again"}`);
+    } finally {
+      await deployment.client.close();
+    }
+  } finally {
+    await Promise.allSettled(opened.map((sink) => sink.close()));
+  }
+}
+
+/** One line redrawn on a terminal (ranges read, documents) at most once a second; nothing elsewhere, where logs say it. */
+function liveProgress(output: NodeJS.WriteStream): { update: (namespace: string, done: number, ranges: number, documents: number) => void; end: () => void } {
+  let last = 0;
+  let drawn = false;
+  return {
+    update: (namespace, done, ranges, documents) => {
+      if (!output.isTTY || (Date.now() - last < 1_000 && done < ranges)) return;
+      last = Date.now();
+      drawn = true;
+      output.write(`\r\u001b[2Kverify ${namespace}: ${done}/${ranges} ranges, ${documents.toLocaleString("en-US")} documents`);
+    },
+    end: () => {
+      if (drawn) output.write("\r\u001b[2K");
+    },
+  };
+}

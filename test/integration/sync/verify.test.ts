@@ -1,0 +1,98 @@
+import { Double, Int32, Long, ObjectId, type Document } from "mongodb";
+import { expect, it } from "vitest";
+import { BSON } from "../../../src/core/bson.js";
+import { NamespaceFilter } from "../../../src/core/namespace-filter.js";
+import { connectMongo } from "../../../src/source/mongo-connection.js";
+import { MongoVerifySource } from "../../../src/source/mongo-verify-source.js";
+import { createDatabase } from "../../support/postgres-server.js";
+import { query } from "../../support/postgres-sink-fixture.js";
+import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
+import { runCli } from "../../support/run-cli.js";
+import { startSync, useMongoClient, waitForConvergence } from "../../support/sync-harness.js";
+
+interface Report {
+  equal: boolean;
+  collections: { namespace: string; equal: boolean; differences: { kind: string; key: string; path?: string }[]; recheck?: { keys: number; skipped?: string }; repair?: { keys: number; remaining: number } }[];
+}
+
+function orders(count: number): Document[] {
+  return Array.from({ length: count }, (_, n) => ({ _id: new ObjectId(n.toString(16).padStart(24, "0")), n: new Int32(n), total: new Double(n + 0.25), customer: { name: `c${n % 17}` } }));
+}
+
+describeWithMongo("tributary verify against a replica set", () => {
+  const mongo = useMongoClient();
+
+  it("finds a snapshot's copy equal, reports missing, extra and changed rows with exit 1, and --repair makes it equal", async () => {
+    const client = mongo.client();
+    const url = await createDatabase(postgresUrl(), "verify_cli");
+    await client.db("verify_cli").dropDatabase();
+    await client.db("verify_cli").collection("orders").insertMany(orders(3_000));
+    const common = ["--from", mongo.uri(), "--to", url, "--include", "verify_cli.orders", "--log-level", "warn"];
+    expect((await runCli(["snapshot", ...common])).code).toBe(0);
+
+    const clean = await runCli(["verify", ...common]);
+    expect(clean.stdout).toContain("verify_cli.orders → postgres: equal — 3000 document(s) in MongoDB, 3000 in the copy");
+    expect(clean.code).toBe(0);
+
+    const table = "public.verify_cli_orders";
+    await query(url, `DELETE FROM ${table} WHERE _id = $1`, ["000000000000000000000005"]);
+    await query(url, `UPDATE ${table} SET doc = jsonb_set(doc, '{customer,name}', '"someone else"') WHERE _id = $1`, ["0000000000000000000007d0"]);
+    await query(url, `INSERT INTO ${table} (_id, doc, _cluster_time) VALUES ('stray', '{"_id": "stray"}', now())`);
+    // No sync runs: the re-check waits one second for it, then leaves the differences as they are.
+    const dirty = await runCli(["verify", ...common, "--json", "--settle-timeout", "1"]);
+    expect(dirty.code).toBe(1);
+    const report = BSON.EJSON.parse(dirty.stdout, { relaxed: true }) as Report;
+    expect(report.collections[0]?.differences.map((each) => `${each.kind} ${each.key} ${each.path ?? ""}`.trim()).sort()).toEqual([
+      "different 0000000000000000000007d0 customer.name",
+      "extra stray",
+      "missing 000000000000000000000005",
+    ]);
+    expect(report.collections[0]?.recheck?.skipped).toMatch(/did not reach/);
+    expect(dirty.stderr).toMatch(/verify found 3 key\(s\) that differ/);
+
+    const repaired = await runCli(["verify", ...common, "--repair", "--json", "--settle-timeout", "1"]);
+    expect((BSON.EJSON.parse(repaired.stdout, { relaxed: true }) as Report).collections[0]?.repair).toEqual({ keys: 3, remaining: 0 });
+    expect(repaired.code).toBe(0);
+    expect((await runCli(["verify", ...common])).code).toBe(0);
+  });
+
+  it("verifies clean while the sync runs and documents keep changing", async () => {
+    const client = mongo.client();
+    const url = await createDatabase(postgresUrl(), "verify_live");
+    await client.db("verify_live").dropDatabase();
+    const coll = client.db("verify_live").collection<{ _id: ObjectId | string; n: Int32 | number }>("orders");
+    await coll.insertMany(orders(5_000) as { _id: ObjectId; n: Int32 }[]);
+    const sync = startSync({ source: { uri: mongo.uri(), include: ["verify_live.orders"] }, target: { url } });
+    try {
+      await waitForConvergence(client, url, { db: "verify_live", coll: "orders" }, "public.verify_live_orders");
+      let writing = true;
+      const writer = (async () => {
+        for (let round = 0; writing; round += 1) {
+          await coll.updateOne({ _id: new ObjectId((round % 5_000).toString(16).padStart(24, "0")) }, { $inc: { n: 1 } });
+          await coll.insertOne({ _id: `live-${round}`, n: round });
+        }
+      })();
+      const result = await runCli(["verify", "--from", mongo.uri(), "--to", url, "--include", "verify_live.orders", "--json", "--settle-timeout", "60", "--log-level", "warn"]);
+      writing = false;
+      await writer;
+      expect((BSON.EJSON.parse(result.stdout, { relaxed: true }) as Report).equal).toBe(true);
+      expect(result.code).toBe(0);
+    } finally {
+      await sync.stop();
+    }
+  });
+
+  it("reads documents by _id with MongoDB's numeric equality (an Int32 key finds a Long or Double _id of the same value)", async () => {
+    const client = mongo.client();
+    await client.db("verify_ids").dropDatabase();
+    await client.db("verify_ids").collection("mixed").insertMany([{ _id: Long.fromNumber(5) as unknown as ObjectId }, { _id: new Double(7) as unknown as ObjectId }, { _id: "x" as unknown as ObjectId }]);
+    const deployment = await connectMongo(mongo.uri(), { serverSelectionTimeoutMs: 10_000 });
+    try {
+      const source = new MongoVerifySource(deployment, { filter: new NamespaceFilter(["verify_ids.*"], []), include: ["verify_ids.*"] });
+      const found = await source.readIds("verify_ids.mixed", [new Int32(5), 7, "x", "absent"]);
+      expect(found.map((doc) => BSON.EJSON.stringify(doc._id, { relaxed: false })).sort()).toEqual(['"x"', '{"$numberDouble":"7.0"}', '{"$numberLong":"5"}']);
+    } finally {
+      await deployment.client.close();
+    }
+  });
+});
