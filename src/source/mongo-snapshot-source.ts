@@ -11,6 +11,7 @@ import { splitNamespace } from "../core/change-event.js";
 import type { MongoDeployment } from "./mongo-connection.js";
 import { clusterTimeOfToken, type Position } from "../core/position.js";
 import { READ_OPTIONS } from "./read-options.js";
+import { isFaithfulIdValue } from "../codec/id-bound.js";
 import { listIncludedCollections } from "./sample-collections.js";
 import { scopeForIncludes } from "./watch-scope.js";
 import { resolveStartPosition } from "./start-position.js";
@@ -122,7 +123,8 @@ export class MongoSnapshotSource implements SnapshotSource {
     for (let failures = 0; ; failures += 1) {
       try {
         const sample = await this.collection(namespace).aggregate<{ _id: unknown }>(pipeline, READ_OPTIONS).toArray();
-        return sample.map((document) => document._id);
+        // A value the driver did not decode exactly would name another index key as a bound.
+        return sample.map((document) => document._id).filter(isFaithfulIdValue);
       } catch (error) {
         if (!isTransientSnapshotError(error)) throw error;
         if (failures + 1 >= SAMPLE_TRIES && error instanceof MongoServerError && error.code === MongoErrorCode.Location28799) return undefined;

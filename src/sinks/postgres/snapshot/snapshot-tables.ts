@@ -3,7 +3,7 @@ import { ErrorCode } from "../../../core/error-codes.js";
 import { TributaryError } from "../../../core/tributary-error.js";
 import type { CollectionSnapshotPlan, CollectionSnapshotState, IdRange, SnapshotRangeState } from "../../../core/snapshot-contract.js";
 import { decodeIdBound, encodeIdBound } from "../../../codec/id-bound.js";
-import { makePosition } from "../../../core/position.js";
+import { makePosition, resumeTokenOfText, resumeTokenText } from "../../../core/position.js";
 import { qualifiedName } from "../sql.js";
 
 /** A range's progress after one chunk, as {@link SnapshotTables.recordChunk} stores it. */
@@ -23,6 +23,8 @@ interface SnapshotRow {
   namespace: string;
   status: "copying" | "done";
   started_token: string;
+  /** The whole token (canonical Extended JSON); NULL in rows of versions before it. */
+  started_token_full: string | null;
   estimated: string;
 }
 
@@ -39,7 +41,8 @@ interface RangeRow {
 /**
  * The snapshot state of each collection, in the target next to the data so that a chunk's
  * rows and its range's progress commit together: `snapshots` (one row per collection) and
- * `snapshot_ranges` (one row per `_id` range, bounds as Extended JSON text, NULL = unbounded).
+ * `snapshot_ranges` (one row per `_id` range, bounds as text written by `encodeIdBound`: the
+ * base64 of their BSON, or Extended JSON in rows of older versions; NULL = unbounded).
  */
 export class SnapshotTables {
   private readonly snapshots: string;
@@ -77,11 +80,13 @@ export class SnapshotTables {
         PRIMARY KEY (pipeline, namespace, range_no),
         FOREIGN KEY (pipeline, namespace) REFERENCES ${this.snapshots} (pipeline, namespace) ON DELETE CASCADE
       )`,
+      // The whole start token, _typeBits included; tables of older versions get the column here.
+      `ALTER TABLE ${this.snapshots} ADD COLUMN IF NOT EXISTS started_token_full text`,
     ];
   }
 
   async load(client: PoolClient): Promise<Map<string, CollectionSnapshotState>> {
-    const snapshots = await client.query<SnapshotRow>(`SELECT namespace, status, started_token, estimated FROM ${this.snapshots} WHERE pipeline = $1 ORDER BY namespace`, [
+    const snapshots = await client.query<SnapshotRow>(`SELECT namespace, status, started_token, started_token_full, estimated FROM ${this.snapshots} WHERE pipeline = $1 ORDER BY namespace`, [
       this.pipeline,
     ]);
     const ranges = await client.query<RangeRow>(
@@ -100,7 +105,7 @@ export class SnapshotTables {
         {
           namespace: row.namespace,
           status: row.status,
-          startedAt: makePosition({ _data: row.started_token }),
+          startedAt: makePosition((row.started_token_full === null ? undefined : resumeTokenOfText(row.started_token_full)) ?? { _data: row.started_token }),
           estimated: Number(row.estimated),
           ranges: byNamespace.get(row.namespace) ?? [],
         },
@@ -111,12 +116,10 @@ export class SnapshotTables {
   /** Replaces the stored snapshot of the plan's collection (its ranges go with it) by the plan, every range not done. */
   async start(client: PoolClient, plan: CollectionSnapshotPlan): Promise<void> {
     await client.query(`DELETE FROM ${this.snapshots} WHERE pipeline = $1 AND namespace = $2`, [this.pipeline, plan.namespace]);
-    await client.query(`INSERT INTO ${this.snapshots} (pipeline, namespace, status, started_token, estimated) VALUES ($1, $2, 'copying', $3, $4)`, [
-      this.pipeline,
-      plan.namespace,
-      plan.startedAt.resumeToken._data,
-      plan.estimated,
-    ]);
+    await client.query(
+      `INSERT INTO ${this.snapshots} (pipeline, namespace, status, started_token, started_token_full, estimated) VALUES ($1, $2, 'copying', $3, $4, $5)`,
+      [this.pipeline, plan.namespace, plan.startedAt.resumeToken._data, resumeTokenText(plan.startedAt.resumeToken), plan.estimated],
+    );
     await client.query(
       `INSERT INTO ${this.ranges} (pipeline, namespace, range_no, lower, upper)
        SELECT $1, $2, r.n - 1, r.lower, r.upper FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS r(lower, upper, n)`,

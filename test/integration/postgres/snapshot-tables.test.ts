@@ -1,0 +1,57 @@
+import pg from "pg";
+import { BSON, Int32, Long } from "mongodb";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { makePosition } from "../../../src/core/position.js";
+import { SnapshotTables } from "../../../src/sinks/postgres/snapshot/snapshot-tables.js";
+import { createDatabase } from "../../support/postgres-server.js";
+import { postgresUrl } from "../../support/requirements.js";
+import { doubleIdToken } from "../../support/resume-tokens.js";
+
+let client: pg.Client;
+const tables = new SnapshotTables("tributary", "fidelity");
+
+beforeAll(async () => {
+  client = new pg.Client({ connectionString: await createDatabase(postgresUrl(), "snapshot_tables") });
+  await client.connect();
+});
+
+afterAll(async () => {
+  await client.end();
+});
+
+beforeEach(async () => {
+  await client.query("DROP SCHEMA IF EXISTS tributary CASCADE; CREATE SCHEMA tributary");
+});
+
+const hex = (value: unknown): string => Buffer.from(BSON.serialize({ v: value })).toString("hex");
+
+describe("the snapshot tables", () => {
+  it("keep bounds as the values read and the start as its whole token", async () => {
+    for (const statement of tables.createStatements()) await client.query(statement);
+    const startedAt = makePosition(doubleIdToken());
+    // A sub-document bound with fields in an order no Extended JSON round trip would keep ("b" before "a").
+    const lower = { b: new Int32(1), a: Long.fromNumber(2) };
+    await tables.start(client as unknown as pg.PoolClient, { namespace: "shop.orders", startedAt, estimated: 10, ranges: [{ upper: lower }, { lower }] });
+    const state = (await tables.load(client as unknown as pg.PoolClient)).get("shop.orders");
+    expect(hex(state?.ranges[1]?.range.lower)).toBe(hex(lower));
+    expect(Object.keys(state?.ranges[0]?.range.upper as object)).toEqual(["b", "a"]);
+    expect(Buffer.from(state?.startedAt.resumeToken._typeBits?.buffer ?? []).toString("hex")).toBe("40");
+    const [stored] = (await client.query<{ upper: string }>("SELECT upper FROM tributary.snapshot_ranges WHERE range_no = 0")).rows;
+    expect(stored?.upper).toMatch(/^bson:/);
+  });
+
+  it("read the rows of an older version: Extended JSON bounds, no whole start token", async () => {
+    await client.query(`CREATE TABLE tributary.snapshots (pipeline text NOT NULL, namespace text NOT NULL, status text NOT NULL, started_token text NOT NULL,
+      estimated bigint NOT NULL, started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz, PRIMARY KEY (pipeline, namespace))`);
+    for (const statement of tables.createStatements()) await client.query(statement);
+    await client.query("INSERT INTO tributary.snapshots (pipeline, namespace, status, started_token, estimated) VALUES ('fidelity', 'shop.orders', 'copying', '8265A5F0E4000000012B022C0100296E5A1004', 3)");
+    await client.query(
+      `INSERT INTO tributary.snapshot_ranges (pipeline, namespace, range_no, lower, upper, resume_from, copied)
+       VALUES ('fidelity', 'shop.orders', 0, NULL, '{"v":{"$numberInt":"50"}}', '{"v":{"$numberLong":"7"}}', 7)`,
+    );
+    const state = (await tables.load(client as unknown as pg.PoolClient)).get("shop.orders");
+    expect(state?.startedAt.resumeToken).toEqual({ _data: "8265A5F0E4000000012B022C0100296E5A1004" });
+    expect(state?.ranges[0]?.range.upper).toEqual(new Int32(50));
+    expect(state?.ranges[0]?.resumeFrom).toEqual(Long.fromNumber(7));
+  });
+});
