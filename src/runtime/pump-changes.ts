@@ -1,8 +1,19 @@
 import type { Logger } from "../core/logger.js";
 import type { BatchAccumulator } from "../pipeline/batch-accumulator.js";
 import type { Sink, StreamBatch } from "../core/sink.js";
-import type { SourceItem } from "../core/change-event.js";
+import type { ChangeEvent, SourceItem } from "../core/change-event.js";
 import type { PipelineStats } from "../pipeline/pipeline-stats.js";
+
+/**
+ * A change that takes more than applying it (a collection renamed into the synced set must be
+ * copied again). Everything before it is applied first; then `handle` runs; then the change
+ * goes through the pipeline as any other. `handle` resolves `false` when it was stopped before
+ * it finished: the pump then stops too, before the change, so that a restart handles it again.
+ */
+export interface ChangeInterrupt {
+  matches(event: ChangeEvent): boolean;
+  handle(event: ChangeEvent): Promise<boolean>;
+}
 
 /**
  * Moves source items through the accumulator into the sink until the source ends. When the
@@ -14,7 +25,7 @@ export async function pumpChanges(
   items: AsyncIterable<SourceItem>,
   accumulator: BatchAccumulator,
   sink: Sink,
-  context: { readonly signal: AbortSignal; readonly stats: PipelineStats; readonly logger: Logger },
+  context: { readonly signal: AbortSignal; readonly stats: PipelineStats; readonly logger: Logger; readonly interrupt?: ChangeInterrupt },
 ): Promise<void> {
   let sinkFailed = false;
   const apply = async (batch: StreamBatch | undefined): Promise<void> => {
@@ -30,7 +41,13 @@ export async function pumpChanges(
     context.stats.record(batch, context.logger);
   };
   try {
-    for await (const item of items) await apply(accumulator.push(item));
+    for await (const item of items) {
+      if (item.kind === "event" && context.interrupt?.matches(item.event)) {
+        await apply(accumulator.drain());
+        if (!(await context.interrupt.handle(item.event))) return;
+      }
+      await apply(accumulator.push(item));
+    }
   } finally {
     if (!sinkFailed) await apply(accumulator.drain());
   }

@@ -58,6 +58,11 @@ export class SinkFanOut implements Sink {
     if (lane) lane.position = position;
   }
 
+  /** The sinks that have not reached `position` yet (one further along already has what happened there). */
+  sinksBefore(position: Position): Sink[] {
+    return this.lanes.filter((lane) => lane.position === undefined || comparePositions(lane.position, position) < 0).map((lane) => lane.sink);
+  }
+
   /** The earliest position any sink continues after: where the stream must start. */
   earliestPosition(): Position | undefined {
     return this.lanes.flatMap((lane) => (lane.position ? [lane.position] : [])).sort(comparePositions)[0];

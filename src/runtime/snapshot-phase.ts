@@ -45,17 +45,7 @@ export async function runSnapshotPhase(sink: Sink, streamFrom: Position | undefi
   // Without stored progress, a sink that already streams has had its copy (its position is
   // stored only once the copy is complete); `always` copies again.
   if (!bulk && streamFrom && mode !== "always") return { startFrom: streamFrom, complete: true };
-  let outcome: SnapshotOutcome;
-  if (bulk) {
-    const target = bulk.snapshotTarget(context.config.snapshot.parallelism);
-    try {
-      outcome = await copyCollections(target, sink, context);
-    } finally {
-      await target.close();
-    }
-  } else {
-    outcome = await copyCollections(new EventSnapshotTarget(sink, context.signal), sink, context);
-  }
+  const outcome = await copyIntoSink(sink, context);
   const atomic = sink.capabilities?.atomicPosition;
   const stored = atomic ? atomic.storedPosition() : streamFrom;
   if (stored || !outcome.handover) return { startFrom: streamFrom, complete: outcome.complete };
@@ -69,6 +59,22 @@ async function storeHandover(sink: Sink, handover: Position): Promise<void> {
   const atomic = sink.capabilities?.atomicPosition;
   if (atomic) await atomic.startStreamAt(handover);
   else await sink.apply({ events: [], position: handover });
+}
+
+/**
+ * Copies what the snapshot mode selects from `context.source` into a sink: through its bulk
+ * target when it has one (closed afterwards), else as events through `apply`. `narrow` may wrap
+ * the target (a re-copy hides the collection's stored progress so that it starts afresh).
+ */
+export async function copyIntoSink(sink: Sink, context: SnapshotPhaseContext, narrow: (target: SnapshotTarget) => SnapshotTarget = (target) => target): Promise<SnapshotOutcome> {
+  const bulk = sink.capabilities?.bulkSnapshot;
+  if (!bulk) return copyCollections(narrow(new EventSnapshotTarget(sink, context.signal)), sink, context);
+  const target = bulk.snapshotTarget(context.config.snapshot.parallelism);
+  try {
+    return await copyCollections(narrow(target), sink, context);
+  } finally {
+    await target.close();
+  }
 }
 
 async function copyCollections(target: SnapshotTarget, sink: Sink, context: SnapshotPhaseContext): Promise<SnapshotOutcome> {

@@ -16,6 +16,7 @@ import { scopeForIncludes } from "../source/watch-scope.js";
 import { checkStreamOptions } from "../source/server-features.js";
 import { buildPipelineSinks } from "./pipeline-sinks.js";
 import { pumpChanges } from "./pump-changes.js";
+import { RenameInRecopy } from "./rename-in-recopy.js";
 import { runSnapshotPhase, type SnapshotObserver } from "./snapshot-phase.js";
 import { SinkFanOut } from "./sink-fanout.js";
 
@@ -83,7 +84,9 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
         logger,
       );
       phase("streaming");
-      await pumpChanges(source.items(signal), accumulator, fanOut, { signal, stats, logger });
+      // A collection renamed into the synced set from outside it is copied again, then streamed.
+      const interrupt = new RenameInRecopy(filter, fanOut, { config, source: snapshotSource, logger, signal, observe: options.onSnapshotProgress });
+      await pumpChanges(source.items(signal), accumulator, fanOut, { signal, stats, logger, interrupt });
     } finally {
       await deployment.client.close();
     }
