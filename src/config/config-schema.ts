@@ -6,7 +6,7 @@ import {
   fullDocumentMode,
   namespacePatterns,
   positiveInt,
-  retryBackoff,
+  syncRetry,
   serverSelectionTimeoutMs,
 } from "../pipeline/stream-options-schema.js";
 import { SnapshotModes } from "../snapshot/snapshot-mode.js";
@@ -119,7 +119,7 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ idleIntervalMs: 10_000 }),
-    retry: retryBackoff,
+    retry: syncRetry,
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -12,6 +12,7 @@ export const ErrorCode = Object.freeze({
   ChangeStreamHistoryLost: "TRIB_CHANGE_STREAM_HISTORY_LOST",
   ChangeStreamFailed: "TRIB_CHANGE_STREAM_FAILED",
   PostgresUnreachable: "TRIB_POSTGRES_UNREACHABLE",
+  PostgresConnectFailed: "TRIB_POSTGRES_CONNECT_FAILED",
   PostgresAuthFailed: "TRIB_POSTGRES_AUTH_FAILED",
   PostgresDatabaseMissing: "TRIB_POSTGRES_DATABASE_MISSING",
   PostgresApplyFailed: "TRIB_POSTGRES_APPLY_FAILED",

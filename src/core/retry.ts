@@ -30,6 +30,28 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * What an error says about trying again, as a boundary's classifier decides it from codes:
+ * `permanent` (the same work fails again: give up), `transient` (the connection broke, a
+ * deadlock, a server restarting: back off and try again) or `unreachable` (nothing accepts
+ * connections at the address right now, or the server refuses them while it starts or stops).
+ * @internal
+ */
+export type ErrorKind = "permanent" | "transient" | "unreachable";
+
+/**
+ * The longest wait between tries while a server is `unreachable`. Asking costs next to nothing
+ * (a refused connection is one packet each way), and a short cap is what lets work resume within
+ * about this long of the server accepting connections again, whatever the outage length.
+ */
+export const UNREACHABLE_POLL_MS = 1_000;
+
+/** The wait after the `attempt`-th failure (from 0): back-off, capped while the server is unreachable. */
+export function retryDelay(attempt: number, kind: ErrorKind, options: BackoffOptions, random: () => number = Math.random): number {
+  const delay = backoffDelay(attempt, options, random);
+  return kind === "unreachable" ? Math.min(delay, UNREACHABLE_POLL_MS) : delay;
+}
+
 /** Told before each wait of {@link retryWithProbe}. */
 export interface RetryNotice {
   /** The try that failed, from 1. */
@@ -41,13 +63,18 @@ export interface RetryNotice {
 
 /** How {@link retryWithProbe} retries: which errors, how long it waits, what it tells and throws. */
 export interface RetryPolicy {
-  /** Whether trying again later can succeed. */
-  readonly isTransient: (error: unknown) => boolean;
-  /** The error to throw on giving up: on a permanent error, or on any once `signal` has aborted. */
+  /** Whether trying again later can succeed, and how soon to try (the boundary's classifier). */
+  readonly classify: (error: unknown) => ErrorKind;
+  /**
+   * The error to throw on giving up: on a permanent error, on any once `signal` has aborted, or
+   * on the last of `maxAttempts`.
+   */
   readonly giveUp: (error: unknown) => Error;
   /** Told before each wait (to log it). */
   readonly onRetry: (notice: RetryNotice) => void;
   readonly backoff: BackoffOptions;
+  /** How many tries in all before giving up; default: keep trying while errors are not permanent. */
+  readonly maxAttempts?: number;
   /** Cuts a wait short; a try that fails after it aborted is not retried. */
   readonly signal?: AbortSignal;
 }
@@ -66,8 +93,8 @@ export interface RetryWithProbeOptions<T> extends RetryPolicy {
 }
 
 /**
- * Runs `attempt` until it succeeds, waiting with back-off ({@link backoffDelay}) after each
- * transient error, and asking `committed` before each redo whether the lost try took effect.
+ * Runs `attempt` until it succeeds, waiting ({@link retryDelay}) after each error that is not
+ * permanent, and asking `committed` before each redo whether the lost try took effect.
  */
 export async function retryWithProbe<T>(options: RetryWithProbeOptions<T>): Promise<T> {
   for (let attempt = 0; ; attempt += 1) {
@@ -75,8 +102,9 @@ export async function retryWithProbe<T>(options: RetryWithProbeOptions<T>): Prom
       if (attempt > 0 && options.committed !== undefined && (await options.committed())) return undefined as T;
       return await options.attempt();
     } catch (error) {
-      if (!options.isTransient(error) || options.signal?.aborted) throw options.giveUp(error);
-      const delayMs = backoffDelay(attempt, options.backoff);
+      const kind = options.classify(error);
+      if (kind === "permanent" || options.signal?.aborted || attempt + 1 >= (options.maxAttempts ?? Infinity)) throw options.giveUp(error);
+      const delayMs = retryDelay(attempt, kind, options.backoff);
       options.onRetry({ attempt: attempt + 1, delayMs, error });
       await sleep(delayMs, options.signal);
     }

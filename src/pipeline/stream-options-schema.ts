@@ -35,9 +35,24 @@ export const fullDocumentBeforeChangeMode = z.enum(["off", "whenAvailable", "req
 /** With a connection string: how long to look for the deployment (ms); default 10 000. */
 export const serverSelectionTimeoutMs = positiveInt.default(10_000);
 
+const backoffFields = { initialDelayMs: positiveInt.default(500), maxDelayMs: positiveInt.default(30_000) };
+const ceilingMessage = { message: "maxDelayMs must be at least initialDelayMs", path: ["maxDelayMs"] };
+
 /** Back-off between reconnection attempts: default 500 ms doubling up to 30 s; the ceiling is at least the first delay. */
 export const retryBackoff = z
-  .object({ initialDelayMs: positiveInt.default(500), maxDelayMs: positiveInt.default(30_000) })
+  .object(backoffFields)
   .strict()
-  .refine((retry) => retry.maxDelayMs >= retry.initialDelayMs, { message: "maxDelayMs must be at least initialDelayMs", path: ["maxDelayMs"] })
+  .refine((retry) => retry.maxDelayMs >= retry.initialDelayMs, ceilingMessage)
+  .default({ initialDelayMs: 500, maxDelayMs: 30_000 });
+
+/** The sync's retry: the back-off, and how many times start-up tries to reach each server (default: until it answers). */
+export const syncRetry = z
+  .object({
+    ...backoffFields,
+    startupAttempts: positiveInt
+      .optional()
+      .describe("Tries to reach an unreachable server at start-up before giving up (exit 1); default: keep trying, logging each attempt."),
+  })
+  .strict()
+  .refine((retry) => retry.maxDelayMs >= retry.initialDelayMs, ceilingMessage)
   .default({ initialDelayMs: 500, maxDelayMs: 30_000 });

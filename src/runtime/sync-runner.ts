@@ -19,6 +19,7 @@ import { pumpChanges } from "./pump-changes.js";
 import { RenameInRecopy } from "./rename-in-recopy.js";
 import { runSnapshotPhase, type SnapshotObserver } from "./snapshot-phase.js";
 import { SinkFanOut } from "./sink-fanout.js";
+import { waitAtStartup } from "./wait-at-startup.js";
 
 /**
  * Runs a sync from MongoDB into the pipeline's sinks (the config's PostgreSQL `target` and the
@@ -37,10 +38,11 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
   const fanOut = new SinkFanOut(sinks, logger);
   const stats = new PipelineStats();
   phase("opening sinks");
-  await fanOut.open();
+  const startup = { retry: config.retry, logger, signal };
+  await waitAtStartup("the sinks' servers", () => fanOut.open(signal), startup);
   try {
     phase("connecting to MongoDB");
-    const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
+    const deployment = await waitAtStartup("MongoDB", () => connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs }), startup);
     try {
       checkStreamOptions(deployment, { fullDocument: config.source.fullDocument, fullDocumentBeforeChange: config.source.fullDocumentBeforeChange ?? "off" }, logger);
       const filter = new NamespaceFilter(include, config.source.exclude, mapped);

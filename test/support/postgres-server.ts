@@ -42,7 +42,7 @@ let embeddedPostgresClass: Promise<typeof EmbeddedPostgres> | undefined;
  * listeners (which stop the cluster when a run is interrupted) are kept. The normal
  * shutdown is stop(); stopPostmasterOnExit() covers a process that exits without it.
  */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   embeddedPostgresClass ??= (async () => {
     const beforeExitListeners = new Set(process.listeners("beforeExit"));
     const exitListeners = new Set(process.listeners("exit"));

@@ -1,11 +1,11 @@
 import { MongoServerError, type MongoClient, type WriteConcernSettings } from "mongodb";
 import type { ResumePointStore } from "../../core/resume-point-store.js";
 import type { Logger } from "../../core/logger.js";
-import { backoffDelay, DEFAULT_RETRY, sleep, type BackoffOptions } from "../../core/retry.js";
+import { DEFAULT_RETRY, retryWithProbe, type BackoffOptions } from "../../core/retry.js";
 import type { ChangeEvent } from "../../core/change-event.js";
 import { MongoErrorCode } from "../../source/mongo-error-codes.js";
 import type { EventWriter } from "../at-least-once-sink.js";
-import { isTransientWriteError, mapSinkWriteError, type FailedWrite } from "./mongodb-sink-errors.js";
+import { classifyWriteError, mapSinkWriteError, type FailedWrite } from "./mongodb-sink-errors.js";
 import { planMongoWrites, type BulkWriteStep, type CommandStep, type DropDatabaseStep, type MongoWriteStep, type RenameStep } from "./mongodb-write-plan.js";
 import { formatTarget, type TargetNamespaces } from "./target-namespaces.js";
 
@@ -120,20 +120,23 @@ export class MongoEventWriter implements EventWriter {
     }
   }
 
-  private async withRetry<T>(failed: FailedWrite, attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    for (let failures = 0; ; failures += 1) {
-      try {
+  /** Runs `attempt` with the core's retry ({@link retryWithProbe}): the writes are idempotent, so no probe is needed. */
+  private withRetry<T>(failed: FailedWrite, attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const { client, logger, retry } = this.options;
+    return retryWithProbe({
+      attempt: async () => {
         // A no-op while connected. After a failed connection attempt the driver does not
         // reconnect by itself (every operation says "Topology is closed"): this does.
-        await this.options.client.connect();
-        return await attempt();
-      } catch (error) {
-        if (!isTransientWriteError(error) || signal?.aborted) throw mapSinkWriteError(error, failed);
-        const delay = backoffDelay(failures, this.options.retry ?? DEFAULT_RETRY);
-        this.options.logger.warn({ attempt: failures + 1, retryInMs: delay, namespace: failed.namespace, err: mapSinkWriteError(error, failed).message }, "target MongoDB unavailable; retrying");
-        await sleep(delay, signal);
-      }
-    }
+        await client.connect();
+        return attempt();
+      },
+      classify: classifyWriteError,
+      giveUp: (error) => mapSinkWriteError(error, failed),
+      onRetry: ({ attempt: failures, delayMs, error }) =>
+        logger.warn({ attempt: failures, retryInMs: delayMs, namespace: failed.namespace, err: mapSinkWriteError(error, failed).message }, "target MongoDB unavailable; retrying"),
+      backoff: retry ?? DEFAULT_RETRY,
+      signal,
+    });
   }
 
   private failed(action: string, namespace?: string): FailedWrite {

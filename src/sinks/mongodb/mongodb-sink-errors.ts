@@ -1,23 +1,26 @@
 import { BSON, MongoBulkWriteError, MongoNetworkError, MongoServerError, MongoServerSelectionError, MongoWriteConcernError, type Document } from "mongodb";
 import { ErrorCode } from "../../core/error-codes.js";
+import type { ErrorKind } from "../../core/retry.js";
 import { isRetryableStreamError, mapMongoError } from "../../source/mongo-error-mapper.js";
 import { MongoErrorCode } from "../../source/mongo-error-codes.js";
 import { redactedMessage } from "../../core/redact.js";
 import { TributaryError } from "../../core/tributary-error.js";
 
 /**
- * Whether trying the same write again later can succeed: the target is unreachable, a primary
- * is being elected, or the write is done but not yet acknowledged as asked. Writes are
+ * The classifier of the `mongodb` sink's writes, by error types, codes and labels: `unreachable`
+ * while no server can be selected, `transient` while a primary is being elected, the network
+ * breaks, or the write is done but not yet acknowledged as asked, else `permanent`. Writes are
  * idempotent, so repeating one is always safe.
  */
-export function isTransientWriteError(error: unknown): boolean {
-  if (error instanceof MongoWriteConcernError) return true;
+export function classifyWriteError(error: unknown): ErrorKind {
+  if (error instanceof MongoServerSelectionError) return "unreachable";
+  if (error instanceof MongoWriteConcernError) return "transient";
   if (error instanceof MongoBulkWriteError) {
     const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
-    if (writeErrors.length === 0 && (error.code === MongoErrorCode.WriteConcernTimeout || error.err !== undefined)) return true;
-    if (writeErrors.length > 0) return false;
+    if (writeErrors.length === 0 && (error.code === MongoErrorCode.WriteConcernTimeout || error.err !== undefined)) return "transient";
+    if (writeErrors.length > 0) return "permanent";
   }
-  return isRetryableStreamError(error);
+  return isRetryableStreamError(error) ? "transient" : "permanent";
 }
 
 /** What failed, for the message: `writing to archive.orders`, `renaming a.b to c.d`. */

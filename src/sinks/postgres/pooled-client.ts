@@ -1,10 +1,13 @@
 import type pg from "pg";
+import { PostgresConnectionLost } from "./connection-lost.js";
 
 /**
  * Runs `work` on a pooled connection from `connect`. A connection that breaks while checked out
  * (the server restarts) reports it as an `error` event besides failing the query: unheard, that
- * event would crash the process, so it is heard here. A broken connection, or one `work` gives up
- * on through `discard` (a failed ROLLBACK), is closed instead of returned to the pool.
+ * event would crash the process, so it is heard here, and what `work` throws then is a
+ * {@link PostgresConnectionLost}: pg words the failed query's error without a code. A broken
+ * connection, or one `work` gives up on through `discard` (a failed ROLLBACK), is closed instead
+ * of returned to the pool.
  */
 export async function withPooledClient<T>(connect: () => Promise<pg.PoolClient>, work: (client: pg.PoolClient, discard: (error: Error) => void) => Promise<T>): Promise<T> {
   const client = await connect();
@@ -15,10 +18,17 @@ export async function withPooledClient<T>(connect: () => Promise<pg.PoolClient>,
   client.on("error", discard);
   try {
     return await work(client, discard);
+  } catch (error) {
+    // pg emits the connection's `error` before it fails the queries in flight (on the next tick).
+    throw broken !== undefined && !(error instanceof PostgresConnectionLost) && !hasCode(error) ? new PostgresConnectionLost(error) : error;
   } finally {
     client.removeListener("error", discard);
     client.release(broken);
   }
+}
+
+function hasCode(error: unknown): boolean {
+  return typeof (error as { code?: unknown } | undefined)?.code === "string";
 }
 
 /** State kept in memory alongside a transaction (the table registry, a layout): it lasts only if the transaction commits. */

@@ -8,6 +8,7 @@ import { withPooledClient } from "./pooled-client.js";
 import { quoteIdent } from "./sql.js";
 import type { Position } from "../../core/position.js";
 import type { ResumePointStore } from "../../core/resume-point-store.js";
+import { LossAwareClient } from "./connection-lost.js";
 
 /** @public */
 export interface PostgresResumePointStoreOptions {
@@ -98,7 +99,7 @@ export class PostgresResumePointStore implements ResumePointStore {
 
   private async connect(): Promise<pg.PoolClient> {
     if (!this.pool) {
-      this.pool = new pg.Pool({ connectionString: this.url, max: 1, application_name: "tributary", connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+      this.pool = new pg.Pool({ connectionString: this.url, max: 1, application_name: "tributary", connectionTimeoutMillis: CONNECT_TIMEOUT_MS, Client: LossAwareClient });
       // An idle connection that dies must not crash the process; the next call reconnects.
       this.pool.on("error", () => undefined);
     }

@@ -25,6 +25,7 @@ import { TableRegistry } from "./table-registry.js";
 import { readBackRows, tableMappingOf, type StoredRow } from "./read-back.js";
 import { keyText } from "../../codec/key-text.js";
 import { PostgresVerifiable } from "./verify/postgres-verifiable.js";
+import { LossAwareClient } from "./connection-lost.js";
 
 /**
  * Options of a {@link PostgresSink}: only `url` is required.
@@ -129,7 +130,7 @@ export class PostgresSink implements Sink {
   }
 
   async open(): Promise<Position | undefined> {
-    const pool = new pg.Pool({ connectionString: this.options.url, max: 1, application_name: "tributary" });
+    const pool = new pg.Pool({ connectionString: this.options.url, max: 4, application_name: "tributary", Client: LossAwareClient });
     // An idle connection that dies must not crash the process; the next query reconnects.
     pool.on("error", (error) => this.options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection lost"));
     let client: pg.PoolClient;

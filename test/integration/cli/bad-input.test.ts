@@ -65,11 +65,17 @@ describe("tributary CLI on bad input", () => {
     expect(result.stderr).not.toContain("not-the-password");
   });
 
-  it("reports an unreachable PostgreSQL and a missing database", async () => {
+  it("waits for an unreachable PostgreSQL, a line per try, up to retry.startupAttempts; a missing database fails at once", async () => {
     const port = await findFreePort();
-    const down = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", `postgres://u:pw@127.0.0.1:${port}/db`]);
+    const twice = await configFile("twice.yml", "retry:\n  initialDelayMs: 50\n  startupAttempts: 2\n");
+    const down = await runCli(["sync", "--config", twice, "--from", "mongodb://127.0.0.1:1/", "--to", `postgres://u:pw@127.0.0.1:${port}/db`, "--log-level", "warn"]);
     expect(down.code).toBe(1);
-    expect(down.stderr).toBe(`tributary: error: Cannot connect to PostgreSQL at postgres://u:***@127.0.0.1:${port}/db: connect ECONNREFUSED 127.0.0.1:${port} [TRIB_POSTGRES_UNREACHABLE]\n`);
+    const lines = down.stderr.trimEnd().split("\n");
+    expect(lines.at(-1)).toBe(`tributary: error: Cannot connect to PostgreSQL at postgres://u:***@127.0.0.1:${port}/db: connect ECONNREFUSED 127.0.0.1:${port} [TRIB_POSTGRES_UNREACHABLE]`);
+    const waits = lines.filter((line) => line.includes("waiting for the sinks' servers"));
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toContain('"attempt":1');
+    expect(waits[0]).toContain('"code":"TRIB_POSTGRES_UNREACHABLE"');
     const missing = new URL(postgresUrl());
     missing.pathname = "/no_such_db";
     const result = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", missing.toString()]);
@@ -78,7 +84,7 @@ describe("tributary CLI on bad input", () => {
 
   it("reports an unreachable MongoDB in one line, and the stack only with --verbose", async () => {
     const port = await findFreePort();
-    const path = await configFile("fast.yml", "source:\n  serverSelectionTimeoutMs: 500\n");
+    const path = await configFile("fast.yml", "source:\n  serverSelectionTimeoutMs: 500\nretry:\n  startupAttempts: 1\n");
     const args = ["sync", "--config", path, "--from", `mongodb://app:secret@127.0.0.1:${port}/`, "--to", postgresUrl(), "--log-level", "silent"];
     const result = await runCli(args);
     expect(result.code).toBe(1);

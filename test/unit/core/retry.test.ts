@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { backoffDelay, retryWithProbe, sleep, type RetryNotice } from "../../../src/core/retry.js";
+import { backoffDelay, retryDelay, retryWithProbe, sleep, UNREACHABLE_POLL_MS, type RetryNotice } from "../../../src/core/retry.js";
 
 describe("backoffDelay", () => {
   const options = { initialDelayMs: 100, maxDelayMs: 5_000 };
@@ -12,6 +12,19 @@ describe("backoffDelay", () => {
   it("never exceeds the maximum, however many attempts", () => {
     expect(backoffDelay(10, options, () => 1)).toBe(5_000);
     expect(backoffDelay(10_000, options, () => 0.5)).toBe(3_750);
+  });
+});
+
+describe("retryDelay", () => {
+  const options = { initialDelayMs: 500, maxDelayMs: 30_000 };
+
+  it("backs off a transient error as backoffDelay does", () => {
+    expect(retryDelay(8, "transient", options, () => 1)).toBe(30_000);
+  });
+
+  it("asks an unreachable server again every second at most, however long it has been down", () => {
+    expect(UNREACHABLE_POLL_MS).toBe(1_000);
+    expect([0, 1, 8, 1_000].map((attempt) => retryDelay(attempt, "unreachable", options, () => 1))).toEqual([500, 1_000, 1_000, 1_000]);
   });
 });
 
@@ -30,7 +43,7 @@ describe("retryWithProbe", () => {
   const transient = new Error("connection lost");
   const permanent = new Error("syntax error");
   const policy = (notices: RetryNotice[], backoff = { initialDelayMs: 1, maxDelayMs: 4 }, signal?: AbortSignal) => ({
-    isTransient: (error: unknown) => error === transient,
+    classify: (error: unknown) => (error === transient ? ("transient" as const) : ("permanent" as const)),
     giveUp: (error: unknown) => new Error(`gave up: ${(error as Error).message}`),
     onRetry: (notice: RetryNotice) => notices.push(notice),
     backoff,
@@ -113,4 +126,21 @@ describe("retryWithProbe", () => {
     await expect(retryWithProbe<void>({ attempt, ...policy([], undefined, controller.signal) })).rejects.toThrow("gave up: connection lost");
     expect(attempt).toHaveBeenCalledTimes(1);
   });
+
+  it("gives up after maxAttempts tries, on the last error", async () => {
+    const notices: RetryNotice[] = [];
+    const attempt = vi.fn().mockRejectedValue(transient);
+    await expect(retryWithProbe<void>({ attempt, ...policy(notices), maxAttempts: 3 })).rejects.toThrow("gave up: connection lost");
+    expect(attempt).toHaveBeenCalledTimes(3);
+    expect(notices.map((notice) => notice.attempt)).toEqual([1, 2]);
+  });
+
+  it("waits no longer than UNREACHABLE_POLL_MS between tries while the server is unreachable", async () => {
+    const notices: RetryNotice[] = [];
+    const refused = new Error("refused");
+    const attempt = vi.fn().mockRejectedValueOnce(refused).mockRejectedValueOnce(refused).mockResolvedValue(undefined);
+    const classify = (error: unknown) => (error === refused ? ("unreachable" as const) : ("permanent" as const));
+    await retryWithProbe<void>({ attempt, ...policy(notices), classify, backoff: { initialDelayMs: 20_000, maxDelayMs: 60_000 } });
+    expect(notices.map((notice) => notice.delayMs <= UNREACHABLE_POLL_MS)).toEqual([true, true]);
+  }, 10_000);
 });

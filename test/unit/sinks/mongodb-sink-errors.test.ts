@@ -1,7 +1,7 @@
-import { MongoBulkWriteError, MongoNetworkError, MongoServerError } from "mongodb";
+import { MongoBulkWriteError, MongoNetworkError, MongoServerError, MongoServerSelectionError, MongoWriteConcernError } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../src/core/error-codes.js";
-import { isTransientWriteError, mapSinkWriteError } from "../../../src/sinks/mongodb/mongodb-sink-errors.js";
+import { classifyWriteError, mapSinkWriteError } from "../../../src/sinks/mongodb/mongodb-sink-errors.js";
 
 const serverError = (code: number, codeName: string, message = codeName, labels: string[] = []): MongoServerError =>
   new MongoServerError({ ok: 0, code, codeName, errmsg: message, errorLabels: labels });
@@ -9,15 +9,22 @@ const serverError = (code: number, codeName: string, message = codeName, labels:
 const failed = { sink: "copy", where: "mongodb://app:***@backup:27017", action: "writing to archive.orders", namespace: "archive.orders" };
 
 describe("mongodb sink errors", () => {
-  it("retries an unreachable target, an election and an unacknowledged write, not a refused one", () => {
-    expect(isTransientWriteError(new MongoNetworkError("connection reset"))).toBe(true);
-    expect(isTransientWriteError(serverError(10107, "NotWritablePrimary"))).toBe(true);
-    expect(isTransientWriteError(serverError(91, "ShutdownInProgress"))).toBe(true);
-    expect(isTransientWriteError(new MongoBulkWriteError({ message: "waiting for replication timed out", code: 64 }, {} as never))).toBe(true);
-    const duplicate = new MongoBulkWriteError({ message: "E11000 duplicate key error", code: 11000, writeErrors: [{ index: 0, code: 11000, errmsg: "E11000" }] } as never, {} as never);
-    expect(isTransientWriteError(duplicate)).toBe(false);
-    expect(isTransientWriteError(serverError(13, "Unauthorized"))).toBe(false);
-    expect(isTransientWriteError(new TypeError("x is undefined"))).toBe(false);
+  const duplicate = new MongoBulkWriteError({ message: "E11000 duplicate key error", code: 11000, writeErrors: [{ index: 0, code: 11000, errmsg: "E11000" }] } as never, {} as never);
+  it.each([
+    ["no server selectable", new MongoServerSelectionError("Server selection timed out after 30000 ms", { type: "ReplicaSetNoPrimary" } as never), "unreachable"],
+    ["a network error", new MongoNetworkError("connection reset"), "transient"],
+    ["NotWritablePrimary (election)", serverError(10107, "NotWritablePrimary"), "transient"],
+    ["ShutdownInProgress", serverError(91, "ShutdownInProgress"), "transient"],
+    ["InterruptedDueToReplStateChange", serverError(11602, "InterruptedDueToReplStateChange"), "transient"],
+    ["any code with the RetryableWriteError label", serverError(999_999, "SomethingNew", "SomethingNew", ["RetryableWriteError"]), "transient"],
+    ["a write concern timeout of a bulk write", new MongoBulkWriteError({ message: "waiting for replication timed out", code: 64 }, {} as never), "transient"],
+    ["a write concern error", new MongoWriteConcernError({ writeConcernError: { code: 64, errmsg: "waiting for replication timed out" } } as never), "transient"],
+    ["a duplicate key", duplicate, "permanent"],
+    ["Unauthorized", serverError(13, "Unauthorized"), "permanent"],
+    ["AuthenticationFailed", serverError(18, "AuthenticationFailed"), "permanent"],
+    ["a programming error", new TypeError("x is undefined"), "permanent"],
+  ])("classifies %s as %s", (_name, error, kind) => {
+    expect(classifyWriteError(error)).toBe(kind);
   });
 
   it("names the document a bulk write failed on", () => {

@@ -1,0 +1,46 @@
+import { ErrorCode } from "../core/error-codes.js";
+import type { Logger } from "../core/logger.js";
+import { retryWithProbe, type BackoffOptions, type ErrorKind } from "../core/retry.js";
+import { TributaryError } from "../core/tributary-error.js";
+
+/** The codes that say a server cannot be reached yet: waiting can cure them. */
+const UNREACHABLE_CODES = new Set<string>([ErrorCode.PostgresUnreachable, ErrorCode.MongoUnreachable]);
+
+/**
+ * Start-up's classifier, by `TributaryError` codes (each boundary has mapped its driver's errors
+ * to them): a server that cannot be reached yet is waited for; anything else (credentials
+ * rejected, a missing database, a missing privilege, a standalone MongoDB, a bad option) ends
+ * the start at once.
+ */
+export function classifyStartupError(error: unknown): ErrorKind {
+  return error instanceof TributaryError && UNREACHABLE_CODES.has(error.code) ? "transient" : "permanent";
+}
+
+/** How start-up waits: the sync's back-off, and how many tries before giving up (default: no limit). */
+export interface StartupWait {
+  readonly retry: BackoffOptions & { readonly startupAttempts?: number };
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs `connect` (opening the sinks, connecting to MongoDB) until it succeeds, waiting with
+ * back-off while the server it needs is unreachable, one log line per failed try; under a
+ * supervisor, an outage at start-up is then a wait, not a crash loop. `what` names the server.
+ */
+export function waitAtStartup<T>(what: string, connect: () => Promise<T>, wait: StartupWait): Promise<T> {
+  const { retry, logger, signal } = wait;
+  return retryWithProbe({
+    attempt: connect,
+    classify: classifyStartupError,
+    giveUp: (error) => (error instanceof Error ? error : new Error(String(error))),
+    onRetry: ({ attempt, delayMs, error }) =>
+      logger.warn(
+        { waitingFor: what, attempt, ...(retry.startupAttempts === undefined ? {} : { of: retry.startupAttempts }), retryInMs: delayMs, code: (error as TributaryError).code, err: (error as Error).message },
+        `waiting for ${what}`,
+      ),
+    backoff: retry,
+    maxAttempts: retry.startupAttempts,
+    signal,
+  });
+}

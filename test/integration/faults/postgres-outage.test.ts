@@ -1,0 +1,122 @@
+// PostgreSQL goes down under a streaming sink (immediate shutdown, kill -9 of the postmaster)
+// and at start-up, on a server of this file's own. Each test prints its figures: how long the
+// outage lasted, how long after the server accepted connections again the first batch was
+// applied, how many retries were logged. Writes are counted by triggers: every data row only
+// moves forward (a batch applied twice fails on it) and every position write is counted.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_RETRY, UNREACHABLE_POLL_MS } from "../../../src/core/retry.js";
+import { waitAtStartup } from "../../../src/runtime/wait-at-startup.js";
+import { capturingLogger } from "../../support/capturing-logger.js";
+import { createDatabase } from "../../support/postgres-server.js";
+import { makeSink, query } from "../../support/postgres-sink-fixture.js";
+import { startRestartablePostgres, type RestartablePostgres, type StopMode } from "../../support/restartable-postgres.js";
+import { syntheticEvent, syntheticFinalState, syntheticIndexOf } from "../../support/synthetic-stream.js";
+import { waitFor } from "../../support/wait-for.js";
+
+const TOTAL = 30_000;
+const BATCH = 200;
+const OUTAGE_MS = 10_000;
+
+let server: RestartablePostgres;
+
+beforeAll(async () => {
+  server = await startRestartablePostgres();
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+/** Data rows only move forward; every write of the position is counted. */
+async function countingTriggers(url: string): Promise<void> {
+  await query(
+    url,
+    `CREATE TABLE public.crash_synthetic (_id text PRIMARY KEY, doc jsonb NOT NULL, _cluster_time timestamptz NOT NULL, _synced_at timestamptz NOT NULL DEFAULT now());
+     CREATE FUNCTION only_forward() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+       IF (NEW.doc->>'k')::int <= (OLD.doc->>'k')::int THEN RAISE EXCEPTION 'change % applied after %', NEW.doc->>'k', OLD.doc->>'k'; END IF;
+       RETURN NEW; END $$;
+     CREATE TRIGGER only_forward BEFORE UPDATE ON public.crash_synthetic FOR EACH ROW EXECUTE FUNCTION only_forward();
+     CREATE TABLE public.position_writes (position text NOT NULL);
+     CREATE FUNCTION count_position() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.position_writes VALUES (NEW.position); RETURN NEW; END $$;
+     CREATE TRIGGER count_position AFTER INSERT OR UPDATE ON tributary.positions FOR EACH ROW EXECUTE FUNCTION count_position();`,
+  );
+}
+
+async function expectExactOutcome(url: string): Promise<{ positionWrites: number; distinctPositions: number }> {
+  const rows = await query<{ _id: string; k: number }>(url, "SELECT _id, (doc->>'k')::int AS k FROM public.crash_synthetic");
+  expect(new Map(rows.map((row) => [row._id, row.k]))).toEqual(syntheticFinalState(TOTAL));
+  const [writes] = await query<{ all: string; distinct: string }>(url, "SELECT count(*) AS all, count(DISTINCT position) AS distinct FROM public.position_writes");
+  return { positionWrites: Number(writes?.all), distinctPositions: Number(writes?.distinct) };
+}
+
+describe.each<StopMode>(["immediate", "kill -9"])("PostgreSQL stopped (%s) during streaming", (mode) => {
+  it(`resumes once it is back, within ${UNREACHABLE_POLL_MS} ms of polling, losing nothing and applying nothing twice`, { timeout: 240_000 }, async () => {
+    const url = await createDatabase(server.url, `outage_${mode.replace(/\W/g, "")}`);
+    const { logger, lines } = capturingLogger();
+    // The production back-off: 500 ms doubling to 30 s.
+    const sink = makeSink(url, { pipeline: "faults", retry: DEFAULT_RETRY, logger });
+    await sink.open();
+    await countingTriggers(url);
+
+    const appliedAt: number[] = [];
+    const streaming = (async () => {
+      for (let next = 1; next <= TOTAL; next += BATCH) {
+        const events = Array.from({ length: Math.min(BATCH, TOTAL - next + 1) }, (_, i) => syntheticEvent(next + i));
+        await sink.apply({ events, position: events.at(-1)!.position });
+        appliedAt.push(Date.now());
+      }
+    })();
+    streaming.catch(() => undefined);
+
+    await waitFor(() => appliedAt.length >= 40, "40 batches applied", 120_000);
+    await server.stop(mode);
+    const downAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+    const appliedWhileDown = appliedAt.length;
+    await server.start();
+    const upAt = Date.now();
+    await waitFor(() => appliedAt.length > appliedWhileDown, "a batch applied after the restart", 120_000);
+    const resumedAt = appliedAt[appliedWhileDown]!;
+    await streaming;
+    await sink.close();
+
+    const retries = lines.filter((line) => String(line.msg).startsWith("PostgreSQL unavailable"));
+    const outcome = await expectExactOutcome(url);
+    const batches = Math.ceil(TOTAL / BATCH);
+    console.log(
+      `[faults] PostgreSQL ${mode} for ${upAt - downAt} ms during streaming (${TOTAL} changes, batches of ${BATCH}): first batch applied ${resumedAt - upAt} ms after the server accepted connections; ` +
+        `${retries.length} retries logged (codes: ${[...new Set(retries.map((line) => line.code))].join(", ")}); ${outcome.positionWrites} position writes for ${batches} batches; 0 lost, 0 applied twice`,
+    );
+    expect(syntheticIndexOf(sink.storedPosition())).toBe(TOTAL);
+    // One position write per batch: none was committed twice, none was skipped.
+    expect(outcome).toEqual({ positionWrites: batches, distinctPositions: batches });
+    expect(retries.length).toBeGreaterThan(0);
+    // While nothing accepted connections, the sink asked again every second at most.
+    const refused = retries.filter((line) => line.code === "ECONNREFUSED" || line.code === "57P03");
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.filter((line) => Number(line.retryInMs) > 1_000)).toEqual([]);
+  });
+});
+
+describe("PostgreSQL down at start-up", () => {
+  it("waits for it with back-off, a log line per try, then starts", { timeout: 120_000 }, async () => {
+    const url = await createDatabase(server.url, "outage_startup");
+    await server.stop("immediate");
+    const downAt = Date.now();
+    const { logger, lines } = capturingLogger();
+    const sink = makeSink(url, { pipeline: "faults", logger });
+    const opening = waitAtStartup("the sinks' servers", () => sink.open(), { retry: DEFAULT_RETRY, logger });
+    let openedAt = 0;
+    void opening.then(() => (openedAt = Date.now()));
+    await waitFor(() => lines.filter((line) => line.waitingFor !== undefined).length >= 3, "three waiting lines", 60_000);
+    await server.start();
+    const upAt = Date.now();
+    await opening;
+    await sink.close();
+    const waits = lines.filter((line) => line.waitingFor !== undefined);
+    console.log(`[faults] PostgreSQL down at start-up for ${upAt - downAt} ms: ${waits.length} waiting lines, opened ${openedAt - upAt} ms after it accepted connections`);
+    expect(waits.map((line) => line.attempt)).toEqual(waits.map((_, index) => index + 1));
+    expect(waits.every((line) => line.code === "TRIB_POSTGRES_UNREACHABLE")).toBe(true);
+  });
+});
