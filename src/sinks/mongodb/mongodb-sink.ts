@@ -12,7 +12,7 @@ import { TargetNamespaces } from "./target-namespaces.js";
 /**
  * The built-in `mongodb` sink: replicates the stream into another MongoDB deployment, or
  * into other namespaces of the same one (`database`, `namespaces`). Each batch is written
- * (bulk upserts and deletes by document key, drops, renames) with the configured write
+ * (bulk upserts and deletes by `_id`, drops, renames) with the configured write
  * concern, then its position is saved: at-least-once, and every write is idempotent, so a
  * replay after a crash converges to the same documents.
  *
