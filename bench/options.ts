@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 
 /** The sections of the bench, in the order they run. */
-export const SECTIONS = ["sink-apply", "snapshot-write", "snapshot", "streaming", "memory"] as const;
+export const SECTIONS = ["sink-apply", "snapshot-write", "snapshot", "streaming", "memory", "verify"] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 /** What `npm run bench -- …` was asked to do. */

@@ -15,6 +15,7 @@ import { sinkApplySection } from "./sections/sink-apply.js";
 import { snapshotMongoSection } from "./sections/snapshot-mongo.js";
 import { snapshotWriteSection } from "./sections/snapshot-write.js";
 import { streamingSection } from "./sections/streaming.js";
+import { verifySection } from "./sections/verify.js";
 
 const SECTION_RUNNERS: Readonly<Record<SectionName, (context: BenchContext) => Promise<SectionOutcome>>> = {
   "sink-apply": sinkApplySection,
@@ -22,6 +23,7 @@ const SECTION_RUNNERS: Readonly<Record<SectionName, (context: BenchContext) => P
   snapshot: snapshotMongoSection,
   streaming: streamingSection,
   memory: memorySection,
+  verify: verifySection,
 };
 
 const options = parseBenchOptions(process.argv.slice(2));

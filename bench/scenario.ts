@@ -13,6 +13,8 @@ export type Scenario =
   | ({ readonly kind: "generated-copy"; readonly url: string } & GeneratedSet)
   /** Generated documents → `runSnapshot` → the PostgreSQL sink's snapshot target, raw mode. */
   | ({ readonly kind: "generated-snapshot"; readonly url: string; readonly parallelism: number; readonly liveHeap?: boolean } & GeneratedSet)
+  /** Generated documents copied by the snapshot (untimed), then `tributary verify` of that copy (timed). */
+  | ({ readonly kind: "generated-verify"; readonly url: string; readonly parallelism: number } & GeneratedSet)
   /** One `find()` cursor → bare COPY (the MongoDB snapshot baseline). */
   | { readonly kind: "mongo-copy"; readonly url: string; readonly mongoUri: string; readonly namespace: string }
   /** `runSnapshot` with the MongoDB source → the PostgreSQL sink's snapshot target, raw mode. */

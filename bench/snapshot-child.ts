@@ -7,6 +7,7 @@ import { applyInserts } from "./sink-apply.js";
 import type { ChildMessage, ChildResult, ParentMessage, Scenario } from "./scenario.js";
 import { copyFromMongo, copyGenerated, readGenerated, snapshotFromMongo, snapshotGenerated, type Measured } from "./snapshot-scenarios.js";
 import { readChanges, syncChanges } from "./stream-scenarios.js";
+import { verifyGenerated } from "./verify-scenario.js";
 
 const stop = new AbortController();
 
@@ -23,6 +24,8 @@ function run(scenario: Scenario): Promise<Measured> {
       return copyGenerated(scenario.url, scenario);
     case "generated-snapshot":
       return snapshotGenerated(scenario.url, scenario, scenario.parallelism);
+    case "generated-verify":
+      return verifyGenerated(scenario.url, scenario, scenario.parallelism);
     case "mongo-copy":
       return copyFromMongo(scenario.url, scenario.mongoUri, scenario.namespace);
     case "mongo-snapshot":
