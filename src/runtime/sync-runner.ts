@@ -49,7 +49,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
       await prepareSchemas(sinks, deployment, filter, config, logger);
       phase("snapshot");
       let complete = true;
-      const snapshotSource = new MongoSnapshotSource(deployment, { filter, include });
+      const snapshotSource = new MongoSnapshotSource(deployment, { filter, include, logger, retry: config.retry });
       for (const { sink, position } of fanOut.positions()) {
         const result = await runSnapshotPhase(sink, position, { config, source: snapshotSource, logger, signal, observe: options.onSnapshotProgress });
         fanOut.continueAfter(sink, result.startFrom);
