@@ -28,7 +28,6 @@ export class DocManager {
     if (!doc) return; // not here yet: its insert comes with the snapshot
     for (const [path, value] of Object.entries(spec.$set ?? {})) setPath(doc, path, value);
     for (const path of Object.keys(spec.$unset ?? {})) setPath(doc, path, undefined);
-    for (const [path, { $slice }] of Object.entries(spec.$push ?? {})) setPath(doc, path, getPath(doc, path).slice(0, $slice));
     this.dirty.add(namespace);
   }
 
@@ -89,10 +88,6 @@ export class DocManager {
 function ignoreMissing(error) {
   if (error.code !== "ENOENT") throw error;
   return undefined;
-}
-
-function getPath(doc, path) {
-  return path.split(".").reduce((value, part) => value?.[part], doc);
 }
 
 function setPath(doc, path, value) {

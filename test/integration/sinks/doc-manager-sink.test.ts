@@ -110,7 +110,7 @@ describe("the example DocManager (examples/docmanager-sink)", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("applies updates as $set/$unset/$slice, removes, renames and drops, and resumes from its saved position", async () => {
+  it("applies updates as $set/$unset (a shrunk array set whole), removes, renames and drops, and resumes from its saved position", async () => {
     const positions = new MemoryResumePointStore();
     const context = { pipeline: "p", sinkName: "files", logger: silentLogger(), baseDir: resolve("."), positions };
     const open = async () => {
@@ -129,7 +129,8 @@ describe("the example DocManager (examples/docmanager-sink)", () => {
     const second = await open();
     expect(second.from).toEqual(inserts[1]!.position);
     const changed: ChangeEvent = {
-      ...makeEvent({ op: "update", ns: "app.users", id: "ann" }),
+      // With the document as looked up (fullDocument: updateLookup): the shrunk array comes from it.
+      ...makeEvent({ op: "update", ns: "app.users", id: "ann", doc: { _id: "ann", name: "Ann", tags: ["a"], address: { city: "Bergen" } } }),
       update: { updatedFields: { "address.city": "Bergen" }, removedFields: ["note"], truncatedArrays: [{ field: "tags", newSize: 1 }] },
     };
     const later = [changed, makeEvent({ op: "delete", ns: "app.users", id: "bob" }), makeEvent({ op: "rename", ns: "app.users", to: "app.people" })];
