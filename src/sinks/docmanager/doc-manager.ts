@@ -16,8 +16,9 @@ export interface DocManager {
   upsert(doc: Document, namespace: string, timestamp: Timestamp): MaybePromise<unknown>;
   bulkUpsert?(docs: Document[], namespace: string, timestamp: Timestamp): MaybePromise<unknown>;
   /**
-   * Applies a MongoDB update specification (`$set`, `$unset`, and `$push` with `$slice` for
-   * truncated arrays) to the document with this id.
+   * Applies an update specification to the document with this id: `$set` and `$unset` of dotted
+   * paths only, as mongo-connector's `DocManagerBase.apply_update` reads them (a truncated array
+   * comes as `$set` of the whole array).
    */
   update?(documentId: unknown, updateSpec: Document, namespace: string, timestamp: Timestamp): MaybePromise<unknown>;
   remove(documentId: unknown, namespace: string, timestamp: Timestamp): MaybePromise<unknown>;
