@@ -73,6 +73,8 @@ export interface RetryPolicy {
   /** Told before each wait (to log it). */
   readonly onRetry: (notice: RetryNotice) => void;
   readonly backoff: BackoffOptions;
+  /** The wait an error asks for (a receiver's `Retry-After`), instead of the back-off; capped at `backoff.maxDelayMs`. */
+  readonly askedDelay?: (error: unknown) => number | undefined;
   /** How many tries in all before giving up; default: keep trying while errors are not permanent. */
   readonly maxAttempts?: number;
   /** Cuts a wait short; a try that fails after it aborted is not retried. */
@@ -104,7 +106,8 @@ export async function retryWithProbe<T>(options: RetryWithProbeOptions<T>): Prom
     } catch (error) {
       const kind = options.classify(error);
       if (kind === "permanent" || options.signal?.aborted || attempt + 1 >= (options.maxAttempts ?? Infinity)) throw options.giveUp(error);
-      const delayMs = retryDelay(attempt, kind, options.backoff);
+      const asked = options.askedDelay?.(error);
+      const delayMs = asked === undefined ? retryDelay(attempt, kind, options.backoff) : Math.min(asked, options.backoff.maxDelayMs);
       options.onRetry({ attempt: attempt + 1, delayMs, error });
       await sleep(delayMs, options.signal);
     }

@@ -1,7 +1,7 @@
 import { ErrorCode } from "../../core/error-codes.js";
 import { TributaryError } from "../../core/tributary-error.js";
 import type { Logger } from "../../core/logger.js";
-import { backoffDelay, sleep } from "../../core/retry.js";
+import { retryWithProbe } from "../../core/retry.js";
 import { retryAfterMs } from "./retry-after.js";
 import { describeFetchFailure, readBodySnippet } from "./webhook-response.js";
 import type { WebhookRequest } from "./webhook-request.js";
@@ -21,43 +21,70 @@ type Attempt =
   | { readonly kind: "retry"; readonly status?: number; readonly problem: string; readonly retryAfterMs?: number }
   | { readonly kind: "rejected"; readonly status: number; readonly response: string; readonly location?: string };
 
+/** An answer or a network failure after which the same request may be sent again. */
+class RetryableDelivery extends Error {
+  constructor(readonly outcome: Extract<Attempt, { kind: "retry" }>) {
+    super(outcome.problem);
+  }
+}
+
+/** A final refusal of the receiver. */
+class RejectedDelivery extends Error {
+  constructor(readonly outcome: Extract<Attempt, { kind: "rejected" }>) {
+    super(`HTTP ${outcome.status}`);
+  }
+}
+
 /**
- * Posts one request until the receiver accepts it (2xx). Network errors, timeouts, 5xx, 408,
- * 425 and 429 are retried with back-off (or the receiver's `Retry-After`); any other answer is
- * final. `signal` (the sync stopping) ends the retries, not a request in flight: a stop lets
- * the request being sent finish, as the pipeline's last batch is applied after the stop.
+ * Posts one request until the receiver accepts it (2xx), on the core's retry: network errors,
+ * timeouts, 5xx, 408, 425 and 429 are retried with back-off (or the receiver's `Retry-After`,
+ * capped at `retry.maxDelayMs`); any other answer is final. `signal` (the sync stopping) ends
+ * the retries, not a request in flight: a stop lets the request being sent finish, as the
+ * pipeline's last batch is applied after the stop.
  */
 export async function deliver(request: WebhookRequest, settings: DeliverySettings, signal?: AbortSignal): Promise<void> {
   const { retry, target } = settings;
-  for (let attempt = 1; ; attempt += 1) {
-    const outcome = await attemptOnce(request, settings);
-    if (outcome.kind === "delivered") return;
-    if (outcome.kind === "rejected") throw rejected(request, settings, outcome);
-    if (retry.maxAttempts !== undefined && attempt >= retry.maxAttempts) {
-      throw new TributaryError(
-        ErrorCode.SinkFailed,
-        `Webhook sink '${settings.sink}': POST ${target.display} with ${request.eventCount} events failed after ${attempt} attempts (last: ${outcome.problem}). ` +
-          `The position was not advanced, so a restart resends these events.`,
-        { context: contextOf(request, settings, { attempts: attempt, status: outcome.status }) },
-      );
-    }
-    const retryInMs = Math.min(outcome.retryAfterMs ?? backoffDelay(attempt - 1, retry), retry.maxDelayMs);
-    if (!signal?.aborted) {
+  let attempts = 0;
+  await retryWithProbe({
+    attempt: async () => {
+      attempts += 1;
+      const outcome = await attemptOnce(request, settings);
+      if (outcome.kind === "retry") throw new RetryableDelivery(outcome);
+      if (outcome.kind === "rejected") throw new RejectedDelivery(outcome);
+    },
+    classify: (error) => (error instanceof RetryableDelivery ? "transient" : "permanent"),
+    askedDelay: (error) => (error instanceof RetryableDelivery ? error.outcome.retryAfterMs : undefined),
+    onRetry: ({ attempt, delayMs, error }) => {
+      const { status, problem } = (error as RetryableDelivery).outcome;
       settings.logger.warn(
-        { sink: settings.sink, url: target.display, delivery: request.deliveryId, attempt, status: outcome.status, error: outcome.status === undefined ? outcome.problem : undefined, retryInMs },
+        { sink: settings.sink, url: target.display, delivery: request.deliveryId, attempt, status, error: status === undefined ? problem : undefined, retryInMs: delayMs },
         "webhook delivery failed; retrying",
       );
-      await sleep(retryInMs, signal);
-    }
-    if (signal?.aborted) {
-      throw new TributaryError(
+    },
+    giveUp: (error) => {
+      if (error instanceof RejectedDelivery) return rejected(request, settings, error.outcome);
+      if (!(error instanceof RetryableDelivery)) return error instanceof Error ? error : new Error(String(error));
+      const { status, problem } = error.outcome;
+      const context = { context: contextOf(request, settings, { attempts, status }) };
+      if (signal?.aborted) {
+        return new TributaryError(
+          ErrorCode.SinkFailed,
+          `Webhook sink '${settings.sink}': stopped while retrying POST ${target.display} (attempt ${attempts} failed: ${problem}). ` +
+            `The position was not advanced, so the next run resends these events.`,
+          context,
+        );
+      }
+      return new TributaryError(
         ErrorCode.SinkFailed,
-        `Webhook sink '${settings.sink}': stopped while retrying POST ${target.display} (attempt ${attempt} failed: ${outcome.problem}). ` +
-          `The position was not advanced, so the next run resends these events.`,
-        { context: contextOf(request, settings, { attempts: attempt, status: outcome.status }) },
+        `Webhook sink '${settings.sink}': POST ${target.display} with ${request.eventCount} events failed after ${attempts} attempts (last: ${problem}). ` +
+          `The position was not advanced, so a restart resends these events.`,
+        context,
       );
-    }
-  }
+    },
+    backoff: retry,
+    maxAttempts: retry.maxAttempts,
+    signal,
+  });
 }
 
 async function attemptOnce(request: WebhookRequest, settings: DeliverySettings): Promise<Attempt> {

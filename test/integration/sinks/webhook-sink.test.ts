@@ -265,7 +265,7 @@ describe("webhook sink", () => {
     expect(store.saved).toEqual([]);
   });
 
-  it("stops retrying promptly when the sync is stopped", async () => {
+  it("stops retrying promptly when the sync is stopped: the wait ends, one last try, no more", async () => {
     const receiver = await startReceiver(() => ({ status: 503 }));
     const { sink, store } = await openSink({ url: receiver.url, retry: { initialDelayMs: 60_000, maxDelayMs: 60_000 } });
     const controller = new AbortController();
@@ -279,9 +279,9 @@ describe("webhook sink", () => {
     expect(Date.now() - stoppedAt).toBeLessThan(1000);
     expect(error.code).toBe(ErrorCode.SinkFailed);
     expect(error.message).toBe(
-      `Webhook sink 'audit': stopped while retrying POST ${receiver.url} (attempt 1 failed: HTTP 503). The position was not advanced, so the next run resends these events.`,
+      `Webhook sink 'audit': stopped while retrying POST ${receiver.url} (attempt 2 failed: HTTP 503). The position was not advanced, so the next run resends these events.`,
     );
-    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests).toHaveLength(2);
     expect(store.saved).toEqual([]);
   });
 

@@ -143,4 +143,12 @@ describe("retryWithProbe", () => {
     await retryWithProbe<void>({ attempt, ...policy(notices), classify, backoff: { initialDelayMs: 20_000, maxDelayMs: 60_000 } });
     expect(notices.map((notice) => notice.delayMs <= UNREACHABLE_POLL_MS)).toEqual([true, true]);
   }, 10_000);
+
+  it("waits what the error asks (a Retry-After), capped at maxDelayMs, instead of the back-off", async () => {
+    const notices: RetryNotice[] = [];
+    const attempt = vi.fn().mockRejectedValueOnce(transient).mockRejectedValueOnce(transient).mockResolvedValue(undefined);
+    const asked = [3, 50];
+    await retryWithProbe<void>({ attempt, ...policy(notices, { initialDelayMs: 1, maxDelayMs: 20 }), askedDelay: () => asked.shift() });
+    expect(notices.map((notice) => notice.delayMs)).toEqual([3, 20]);
+  });
 });
