@@ -8,6 +8,7 @@ import type { Sink, SinkFactory } from "../../core/sink.js";
 import { MongoEventWriter } from "./mongodb-event-writer.js";
 import { parseMongoSinkOptions, type MongoSinkOptions } from "./mongodb-sink-options.js";
 import { TargetNamespaces } from "./target-namespaces.js";
+import { MongoVerifiable } from "./mongodb-verifiable.js";
 
 /**
  * The built-in `mongodb` sink: replicates the stream into another MongoDB deployment, or
@@ -22,21 +23,23 @@ import { TargetNamespaces } from "./target-namespaces.js";
 export const createMongoSink: SinkFactory = (options, context): Sink => {
   const parsed = parseMongoSinkOptions(options, context.sinkName);
   const where = redactSecrets(parsed.uri);
+  const client = createTargetClient(parsed, context.sinkName, where);
+  const targets = new TargetNamespaces(parsed);
   const writer = new MongoEventWriter({
     sink: context.sinkName,
-    client: createTargetClient(parsed, context.sinkName, where),
+    client,
     where,
-    targets: new TargetNamespaces(parsed),
+    targets,
     writeConcern: { w: parsed.writeConcern },
     positions: context.positions,
     logger: context.logger,
   });
-  return atLeastOnceSink(context.sinkName, writer, context.positions);
+  return { ...atLeastOnceSink(context.sinkName, writer, context.positions), capabilities: { verifiable: new MongoVerifiable(client, targets, context.positions) } };
 };
 
 /**
- * A plain client, not the source's `connectMongo`: a target need not be a replica set. Nothing
- * is read back, so the BSON promotion flags do not matter here; the documents keep the
+ * A plain client, not the source's `connectMongo`: a target need not be a replica set. Writes do
+ * not depend on the BSON promotion flags (verify reads back with the lossless ones); the documents keep the
  * `Int32`/`Long`/`Double`/`Decimal128` wrappers the source read them with, and are written
  * with exactly those types.
  */

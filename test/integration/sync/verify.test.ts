@@ -2,8 +2,13 @@ import { Double, Int32, Long, ObjectId, type Document } from "mongodb";
 import { expect, it } from "vitest";
 import { BSON } from "../../../src/core/bson.js";
 import { NamespaceFilter } from "../../../src/core/namespace-filter.js";
+import { silentLogger } from "../../../src/core/logger.js";
+import { createMongoSink } from "../../../src/sinks/mongodb/mongodb-sink.js";
+import { snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
 import { connectMongo } from "../../../src/source/mongo-connection.js";
 import { MongoVerifySource } from "../../../src/source/mongo-verify-source.js";
+import { runVerify } from "../../../src/verify/run-verify.js";
+import { MemoryResumePointStore } from "../../support/memory-resume-point-store.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
@@ -79,6 +84,40 @@ describeWithMongo("tributary verify against a replica set", () => {
       expect(result.code).toBe(0);
     } finally {
       await sync.stop();
+    }
+  });
+
+  it("verifies the mongodb sink: same fields, order and BSON types; a changed type, a missing and an extra document are found; repair fixes them", async () => {
+    const client = mongo.client();
+    await client.db("verify_msrc").dropDatabase();
+    await client.db("verify_mcopy").dropDatabase();
+    await client.db("verify_msrc").collection("orders").insertMany(orders(700));
+    const deployment = await connectMongo(mongo.uri(), { serverSelectionTimeoutMs: 10_000 });
+    const sink = await createMongoSink({ uri: mongo.uri(), database: "verify_mcopy" }, { pipeline: "default", sinkName: "copy", logger: silentLogger(), baseDir: process.cwd(), positions: new MemoryResumePointStore() });
+    await sink.open();
+    try {
+      const source = new MongoVerifySource(deployment, { filter: new NamespaceFilter(["verify_msrc.*"], []), include: ["verify_msrc.*"] });
+      const docs: Document[] = [];
+      for await (const chunk of source.readRange("verify_msrc.orders", {}, 1_000, new AbortController().signal)) docs.push(...chunk);
+      await sink.apply({ events: snapshotEvents("verify_msrc.orders", docs, await source.startPosition()) });
+      const settings = { parallelism: 2, chunkSize: 100, rangeSize: 200, settleTimeoutMs: 1_000, repair: false };
+      const run = (repair = false) => runVerify({ source, sinks: [sink], settings: { ...settings, repair }, logger: silentLogger(), signal: new AbortController().signal });
+      expect((await run()).equal).toBe(true);
+
+      const copy = client.db("verify_mcopy").collection("orders");
+      await copy.updateOne({ _id: new ObjectId((3).toString(16).padStart(24, "0")) }, { $set: { n: Long.fromNumber(3) } });
+      await copy.deleteOne({ _id: new ObjectId((600).toString(16).padStart(24, "0")) });
+      await copy.insertOne({ _id: new ObjectId("ffffffffffffffffffffffff"), n: 0 });
+      const found = await run();
+      expect(found.collections[0]?.differences.map((each) => `${each.kind} ${each.key} ${each.path ?? ""}`.trim()).sort()).toEqual([
+        "different 000000000000000000000003 n",
+        "extra ffffffffffffffffffffffff",
+        "missing 000000000000000000000258",
+      ]);
+      expect((await run(true)).collections[0]?.repair).toEqual({ keys: 3, remaining: 0 });
+    } finally {
+      await sink.close();
+      await deployment.client.close();
     }
   });
 
