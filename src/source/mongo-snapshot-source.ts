@@ -119,18 +119,18 @@ export class MongoSnapshotSource implements SnapshotSource {
   /** The `_id`s of a sample in the server's order; `undefined` when `$sample` keeps failing with 28799. */
   private async sample(namespace: string, size: number): Promise<unknown[] | undefined> {
     const pipeline = [{ $sample: { size } }, { $project: { _id: 1 } }, { $sort: { _id: 1 } }];
-    const retry = this.retryOf(PLANNING);
-    for (let failures = 0; ; failures += 1) {
+    let randomFailures = 0;
+    return retrySnapshotStep(`sampling ${namespace}`, this.retryOf(PLANNING), async () => {
       try {
         const sample = await this.collection(namespace).aggregate<{ _id: unknown }>(pipeline, READ_OPTIONS).toArray();
         // A value the driver did not decode exactly would name another index key as a bound.
         return sample.map((document) => document._id).filter(isFaithfulIdValue);
       } catch (error) {
-        if (!isTransientSnapshotError(error)) throw error;
-        if (failures + 1 >= SAMPLE_TRIES && error instanceof MongoServerError && error.code === MongoErrorCode.Location28799) return undefined;
-        await backOff(`sampling ${namespace}`, failures, error, retry);
+        const random = error instanceof MongoServerError && error.code === MongoErrorCode.Location28799;
+        if (random && (randomFailures += 1) >= SAMPLE_TRIES) return undefined;
+        throw error;
       }
-    }
+    });
   }
 
   /**

@@ -1,7 +1,7 @@
-import { MongoServerError } from "mongodb";
+import { MongoServerError, MongoServerSelectionError } from "mongodb";
 import { BSON } from "../core/bson.js";
 import type { Logger } from "../core/logger.js";
-import { backoffDelay, sleep, type BackoffOptions } from "../core/retry.js";
+import { retryDelay, retryWithProbe, sleep, type BackoffOptions, type ErrorKind } from "../core/retry.js";
 import { isRetryableStreamError } from "./mongo-error-mapper.js";
 import { MongoErrorCode } from "./mongo-error-codes.js";
 
@@ -32,33 +32,43 @@ export function isTransientSnapshotError(error: unknown): boolean {
   return isRetryableStreamError(error);
 }
 
-/** How a range read retries. */
+/** How a snapshot read retries. */
 export interface SnapshotRetry {
   readonly backoff: BackoffOptions;
   readonly logger: Logger;
   readonly signal: AbortSignal;
 }
 
-/**
- * Runs `work` until it succeeds, waiting with back-off after each transient error; any other
- * error (or any once `signal` aborted) is thrown.
- */
-export async function retrySnapshotStep<T>(what: string, retry: SnapshotRetry, work: () => Promise<T>): Promise<T> {
-  for (let failures = 0; ; failures += 1) {
-    try {
-      return await work();
-    } catch (error) {
-      if (!isTransientSnapshotError(error) || retry.signal.aborted) throw error;
-      await backOff(what, failures, error, retry);
-    }
-  }
+/** What a snapshot read's error says about trying again: the server could not be selected at all, another transient fault, or for good. */
+export function classifySnapshotError(error: unknown): ErrorKind {
+  if (!isTransientSnapshotError(error)) return "permanent";
+  return error instanceof MongoServerSelectionError ? "unreachable" : "transient";
 }
 
-/** Waits before the next try, saying why. */
+/**
+ * Runs `work` with the core's retry ({@link retryWithProbe}): again after each transient error,
+ * with back-off and a warning; any other error (or any once `signal` aborted) is thrown as it is.
+ */
+export function retrySnapshotStep<T>(what: string, retry: SnapshotRetry, work: () => Promise<T>): Promise<T> {
+  return retryWithProbe({
+    attempt: work,
+    classify: classifySnapshotError,
+    giveUp: (error) => error as Error,
+    onRetry: (notice) => warnRetry(what, notice.attempt, notice.delayMs, notice.error, retry.logger),
+    backoff: retry.backoff,
+    signal: retry.signal,
+  });
+}
+
+/** Waits before the next try of a read that goes on by itself (a range read, which cannot be redone as one call), saying why. */
 export async function backOff(what: string, failures: number, error: unknown, retry: SnapshotRetry): Promise<void> {
-  const delay = backoffDelay(failures, retry.backoff);
-  retry.logger.warn({ attempt: failures + 1, retryInMs: delay, err: error instanceof Error ? error.message : String(error) }, `snapshot interrupted ${what}; retrying`);
+  const delay = retryDelay(failures, classifySnapshotError(error), retry.backoff);
+  warnRetry(what, failures + 1, delay, error, retry.logger);
   await sleep(delay, retry.signal);
+}
+
+function warnRetry(what: string, attempt: number, delayMs: number, error: unknown, logger: Logger): void {
+  logger.warn({ attempt, retryInMs: delayMs, err: error instanceof Error ? error.message : String(error) }, `snapshot interrupted ${what}; retrying`);
 }
 
 /** Whether two `_id`s are the same value of the same type (their BSON bytes are equal). */

@@ -1,6 +1,7 @@
-import { Double, Int32, Long, MongoNetworkError, MongoServerError, ObjectId } from "mongodb";
+import { Double, Int32, Long, MongoNetworkError, MongoServerError, MongoServerSelectionError, ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { isTransientSnapshotError, sameId, SNAPSHOT_READ, ID_INDEX } from "../../../src/source/snapshot-reads.js";
+import { silentLogger } from "../../../src/core/logger.js";
+import { classifySnapshotError, isTransientSnapshotError, retrySnapshotStep, sameId, SNAPSHOT_READ, ID_INDEX } from "../../../src/source/snapshot-reads.js";
 
 const serverError = (code: number, codeName: string, message = codeName): MongoServerError => new MongoServerError({ ok: 0, code, codeName, errmsg: message });
 
@@ -33,5 +34,20 @@ describe("snapshot reads", () => {
     expect(sameId(new Int32(1), new Long(1))).toBe(false);
     expect(sameId(new Int32(1), new Double(1))).toBe(false);
     expect(sameId({ a: 1, b: 2 }, { b: 2, a: 1 })).toBe(false);
+  });
+
+  it("retry a step through the core retry: again after transient errors, at once out on a permanent one", async () => {
+    const retry = { backoff: { initialDelayMs: 1, maxDelayMs: 2 }, logger: silentLogger(), signal: new AbortController().signal };
+    let tries = 0;
+    const value = await retrySnapshotStep("estimating shop.orders", retry, () => {
+      tries += 1;
+      if (tries < 3) return Promise.reject(serverError(43, "CursorNotFound"));
+      return Promise.resolve(42);
+    });
+    expect([value, tries]).toEqual([42, 3]);
+    const refused = serverError(13, "Unauthorized");
+    await expect(retrySnapshotStep("estimating shop.orders", retry, () => Promise.reject(refused))).rejects.toBe(refused);
+    expect(classifySnapshotError(new MongoServerSelectionError("Server selection timed out after 30000 ms", { type: "ReplicaSetNoPrimary" } as never))).toBe("unreachable");
+    expect(classifySnapshotError(refused)).toBe("permanent");
   });
 });
