@@ -24,6 +24,7 @@ export function pipelineCommand(name: string, description: string, help: Command
     .option("--sample <n>", "with --infer-mapping: documents sampled per collection at start-up (default: 1000)", (value) => positiveInteger(value))
     .option("--snapshot-parallelism <n>", "snapshot: _id ranges copied at once, across all collections (default: 4)", (value) => positiveInteger(value, "--snapshot-parallelism"))
     .option("--sink <sink>", "also send the changes to this sink: jsonl (stdout), a package (tributary-sink-<name>) or a path (./my-sink.js); repeatable; configure sinks in --config", collect)
+    .option("--http <host:port>", "serve /healthz, /readyz, /metrics (Prometheus), /status and a live status page at / on this address, e.g. 127.0.0.1:9464")
     .option("--strict", "stop on a document that cannot be written instead of setting it aside in tributary.dead_letters")
     .addOption(new Option("--snapshot <mode>", "initial: copy collections not yet copied, then stream (default); never; always: copy everything again, then stream; only: copy, then exit").choices(SnapshotModes));
 }

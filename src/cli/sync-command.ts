@@ -1,8 +1,14 @@
 import type { Command } from "commander";
 import type { TributaryConfig } from "../config/config-schema.js";
 import type { Logger } from "../core/logger.js";
+import type { StreamBatch } from "../core/sink.js";
 import { redactSecrets } from "../core/redact.js";
+import { startHttpEndpoint, type HttpEndpoint } from "../observability/http-endpoint.js";
 import { createLogger } from "../observability/logger.js";
+import { tapProblems } from "../observability/problem-tap.js";
+import { SyncMonitor } from "../observability/sync-monitor.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { TributaryError } from "../core/tributary-error.js";
 import type { SyncPhase } from "../runtime/sync-runner.js";
 import type { SnapshotProgress } from "../snapshot/snapshot-progress.js";
 import { checkBeforeConnecting, logWarnings, pipelineCommand } from "./pipeline-command.js";
@@ -44,19 +50,43 @@ export function syncCommands(context: RunContext): Command[] {
 async function runPipeline(flags: SyncFlags, context: RunContext): Promise<void> {
   const config = await configFromFlags(flags);
   const warnings = checkBeforeConnecting(config);
-  const logger = createLogger(config.log);
+  const monitor = config.http.listen === undefined ? undefined : new SyncMonitor({ readyMaxLagMs: config.http.readyMaxLagMs });
+  const logger = monitor ? tapProblems(createLogger(config.log), (message, level) => monitor.problem(message, level)) : createLogger(config.log);
   logWarnings(warnings, logger);
+  const endpoint = monitor && config.http.listen !== undefined ? await listen(config.http.listen, monitor) : undefined;
+  if (endpoint) logger.info({ url: endpoint.url, endpoints: ["/", "/healthz", "/readyz", "/metrics", "/status"] }, `status page at ${endpoint.url}/`);
+  try {
+    await runWithMonitor(config, logger, context, monitor);
+  } finally {
+    await endpoint?.close();
+  }
+}
+
+async function listen(address: string, monitor: SyncMonitor): Promise<HttpEndpoint> {
+  try {
+    return await startHttpEndpoint(address, monitor);
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === "EADDRINUSE" ? "the address is in use" : (cause as Error).message;
+    throw new TributaryError(ErrorCode.ConfigInvalid, `Cannot serve HTTP on ${address} (http.listen, --http): ${reason}`, { cause, context: { configPath: "http.listen" } });
+  }
+}
+
+async function runWithMonitor(config: TributaryConfig, logger: Logger, context: RunContext, monitor: SyncMonitor | undefined): Promise<void> {
   // Loaded on demand so that --help and usage errors do not pay for the drivers.
   const { runSync } = await import("../runtime/sync-runner.js");
   const { startProgressReporter } = await import("./progress-display.js");
   // On a terminal the snapshot's progress is a live display on stderr; elsewhere, log lines.
-  const onSnapshotProgress = (progress: SnapshotProgress, sinkLogger: Logger) =>
-    startProgressReporter(progress, { output: process.stderr, logger: sinkLogger, intervalMs: config.snapshot.progressIntervalMs });
+  const onSnapshotProgress = (progress: SnapshotProgress, sinkLogger: Logger) => {
+    monitor?.watchSnapshot(progress);
+    return startProgressReporter(progress, { output: process.stderr, logger: sinkLogger, intervalMs: config.snapshot.progressIntervalMs });
+  };
   const onPhase = (phase: SyncPhase): void => {
     context.enter(phase);
+    monitor?.phase(phase);
     logPhase(phase, config, logger);
   };
-  await runSync(config, logger, context.signal, { baseDir: process.cwd(), onSnapshotProgress, onPhase });
+  const onBatchApplied = monitor ? (batch: StreamBatch, applyMs: number) => monitor.batchApplied(batch, applyMs) : undefined;
+  await runSync(config, logger, context.signal, { baseDir: process.cwd(), onSnapshotProgress, onPhase, onBatchApplied });
 }
 
 /** One line per start-up phase, naming what it connects to (redacted), so a slow start is never silent. */

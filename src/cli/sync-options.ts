@@ -18,6 +18,7 @@ export interface SyncFlags extends CommonFlags {
   readonly sink?: string[];
   readonly snapshot?: string;
   readonly snapshotParallelism?: number;
+  readonly http?: string;
 }
 
 const FLAG_OF_PATH: Readonly<Record<string, string>> = {
@@ -40,6 +41,7 @@ export async function configFromFlags(flags: SyncFlags, env: NodeJS.ProcessEnv =
     source: { uri: from || undefined, include: flags.include, exclude: flags.exclude, sampleSize: flags.sample },
     target: someDefined({ url: to || undefined, schema: flags.schema, mapping: flags.mapping, inferMapping: flags.inferMapping, strict: flags.strict }),
     snapshot: someDefined({ mode: flags.snapshot, parallelism: flags.snapshotParallelism }),
+    http: someDefined({ listen: flags.http }),
     log: { level: flags.verbose ? "debug" : flags.logLevel, pretty: flags.prettyLogs },
   };
   const merged = mergeConfig(fromFile, fromFlags);

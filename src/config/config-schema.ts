@@ -120,6 +120,17 @@ export const ConfigSchema = z
       .strict()
       .default({ idleIntervalMs: 10_000 }),
     retry: syncRetry,
+    http: z
+      .object({
+        listen: z
+          .string()
+          .regex(/^(?:\[[^\]]+\]|[^:[\]]*):\d{1,5}$/, "must be host:port, such as 127.0.0.1:9464, [::1]:9464 or :9464 (every interface)")
+          .optional()
+          .describe("Serve /healthz, /readyz, /metrics, /status and a live status page here (--http). Off by default."),
+        readyMaxLagMs: positiveInt.default(60_000).describe("/readyz is ready while streaming with a lag of at most this many milliseconds."),
+      })
+      .strict()
+      .default({ readyMaxLagMs: 60_000 }),
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

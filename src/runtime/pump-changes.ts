@@ -25,11 +25,19 @@ export async function pumpChanges(
   items: AsyncIterable<SourceItem>,
   accumulator: BatchAccumulator,
   sink: Sink,
-  context: { readonly signal: AbortSignal; readonly stats: PipelineStats; readonly logger: Logger; readonly interrupt?: ChangeInterrupt },
+  context: {
+    readonly signal: AbortSignal;
+    readonly stats: PipelineStats;
+    readonly logger: Logger;
+    readonly interrupt?: ChangeInterrupt;
+    /** Told of each batch once every sink has applied it, and how long that took (metrics). */
+    readonly onApplied?: (batch: StreamBatch, applyMs: number) => void;
+  },
 ): Promise<void> {
   let sinkFailed = false;
   const apply = async (batch: StreamBatch | undefined): Promise<void> => {
     if (!batch) return;
+    const startedAt = performance.now();
     try {
       // Retries during a target outage end on abort; a started transaction always completes.
       await sink.apply(batch, context.signal);
@@ -39,6 +47,7 @@ export async function pumpChanges(
     }
     accumulator.markCommitted(batch);
     context.stats.record(batch, context.logger);
+    context.onApplied?.(batch, performance.now() - startedAt);
   };
   try {
     for await (const item of items) {

@@ -2,7 +2,7 @@ import type { TributaryConfig } from "../config/config-schema.js";
 import type { Logger } from "../core/logger.js";
 import { NamespaceFilter } from "../core/namespace-filter.js";
 import { positionDate } from "../core/position.js";
-import type { Sink } from "../core/sink.js";
+import type { Sink, StreamBatch } from "../core/sink.js";
 import { BatchAccumulator } from "../pipeline/batch-accumulator.js";
 import { EventSelector } from "../pipeline/event-selector.js";
 import { PipelineStats } from "../pipeline/pipeline-stats.js";
@@ -88,7 +88,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
       phase("streaming");
       // A collection renamed into the synced set from outside it is copied again, then streamed.
       const interrupt = new RenameInRecopy(filter, fanOut, { config, source: snapshotSource, logger, signal, observe: options.onSnapshotProgress });
-      await pumpChanges(source.items(signal), accumulator, fanOut, { signal, stats, logger, interrupt });
+      await pumpChanges(source.items(signal), accumulator, fanOut, { signal, stats, logger, interrupt, onApplied: options.onBatchApplied });
     } finally {
       await deployment.client.close();
     }
@@ -110,6 +110,8 @@ export interface RunSyncOptions {
   readonly onSnapshotProgress?: SnapshotObserver;
   /** Told as each start-up phase begins, and when streaming starts (the CLI logs them and decides what a signal does). */
   readonly onPhase?: (phase: SyncPhase) => void;
+  /** Told of each batch of the stream once every sink has applied it, and how long that took (the CLI's metrics). */
+  readonly onBatchApplied?: (batch: StreamBatch, applyMs: number) => void;
 }
 
 /** The phases of a sync, in order. @public */

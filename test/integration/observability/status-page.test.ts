@@ -1,0 +1,88 @@
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHttpEndpoint, type HttpEndpoint } from "../../../src/observability/http-endpoint.js";
+import { SyncMonitor } from "../../../src/observability/sync-monitor.js";
+import { SnapshotProgress } from "../../../src/snapshot/snapshot-progress.js";
+import { makeEvent } from "../../support/events.js";
+
+/** Debian's chromium, which .ci/run installs; CHROMIUM_PATH points elsewhere. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((path) => existsSync(path));
+const SCREENSHOT = join(process.cwd(), "test-results", "status-page.png");
+
+if (!CHROMIUM) {
+  if (process.env.CI) throw new Error("Chromium is missing: .ci/run installs the Debian package chromium, which the status page test needs");
+  console.warn("\n=== status page test SKIPPED: no Chromium (apt-get install chromium, or set CHROMIUM_PATH) ===\n");
+}
+
+describe.skipIf(!CHROMIUM)("the status page, in a real headless Chromium", () => {
+  let browser: Browser;
+  let endpoint: HttpEndpoint;
+  const monitor = new SyncMonitor({ readyMaxLagMs: 60_000 });
+
+  beforeAll(async () => {
+    endpoint = await startHttpEndpoint("127.0.0.1:0", monitor);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await endpoint?.close();
+  });
+
+  it("shows the phase, per-collection snapshot progress, throughput and lag charts and the last error, redacted", async () => {
+    const progress = new SnapshotProgress();
+    progress.addCollection("shop.orders", { estimated: 1_000_000, alreadyCopied: 0 });
+    progress.addCollection("shop.customers", { estimated: 88_120, alreadyCopied: 0 });
+    progress.recordCopied("shop.orders", 412_003);
+    progress.recordCopied("shop.customers", 88_120);
+    progress.finishCollection("shop.customers");
+    monitor.watchSnapshot(progress);
+    monitor.phase("streaming");
+    const now = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 5; i += 1) {
+      const events = [makeEvent({ op: "insert", ns: "shop.orders", id: i, t: now - 2 }), makeEvent({ op: "update", ns: "shop.orders", id: i, t: now - 1 })];
+      monitor.batchApplied({ events, position: events[1]!.position }, 8);
+    }
+    monitor.problem("PostgreSQL unavailable; retrying: connect to postgres://app:hunter2@pg.example/db refused", "warn");
+
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    await page.goto(`${endpoint.url}/`);
+    await page.waitForSelector("body[data-loaded=true]");
+    expect(await page.textContent("#phase")).toBe("streaming");
+    expect(await page.textContent("#ready")).toBe("yes");
+    expect(await page.textContent("#changes")).toBe("10");
+    const rows = await page.$$eval("#snapshot tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
+    expect(rows).toEqual([
+      ["shop.orders", "412,003", "1,000,000", "", expect.any(String)],
+      ["shop.customers", "88,120", "88,120", "", "done"],
+    ]);
+    expect(await page.$eval("#snapshot tr .bar div", (bar) => (bar as unknown as { style: { width: string } }).style.width)).toBe("41%");
+    expect(await page.$$("#throughput polyline")).toHaveLength(1);
+    expect(await page.$$("#lagchart polyline")).toHaveLength(1);
+    expect((await page.$$("#throughput circle")).length).toBeGreaterThan(0);
+    const error = await page.textContent("#error");
+    expect(error).toContain("postgres://app:***@pg.example/db refused");
+    expect(await page.content()).not.toContain("hunter2");
+    await mkdir(join(process.cwd(), "test-results"), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(existsSync(SCREENSHOT)).toBe(true);
+  });
+
+  it("answers /healthz, /readyz, /metrics and /status, and nothing else", async () => {
+    expect(await (await fetch(`${endpoint.url}/healthz`)).text()).toBe("ok\n");
+    const ready = await fetch(`${endpoint.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, reason: "caught up" });
+    const metrics = await fetch(`${endpoint.url}/metrics`);
+    expect(metrics.headers.get("content-type")).toContain("text/plain");
+    expect(await metrics.text()).toContain('tributary_events_applied_total{namespace="shop.orders",op="update"} 5');
+    const status = (await (await fetch(`${endpoint.url}/status`)).json()) as Record<string, unknown>;
+    expect(status).toMatchObject({ phase: "streaming", changesApplied: 10 });
+    expect(JSON.stringify(status)).not.toContain("hunter2");
+    expect((await fetch(`${endpoint.url}/nope`)).status).toBe(404);
+    expect((await fetch(`${endpoint.url}/status`, { method: "POST" })).status).toBe(405);
+  });
+});
