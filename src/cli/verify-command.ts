@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
 import { NamespaceFilter } from "../core/namespace-filter.js";
+import type { Logger } from "../core/logger.js";
 import type { Sink } from "../core/sink.js";
 import { createLogger } from "../observability/logger.js";
 import { buildPipelineSinks } from "../runtime/pipeline-sinks.js";
@@ -89,7 +90,7 @@ async function verify(flags: VerifyFlags): Promise<void> {
     const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
     try {
       const source = new MongoVerifySource(deployment, { filter: new NamespaceFilter(include, config.source.exclude, mapped), include });
-      const progress = liveProgress(process.stderr);
+      const progress = liveProgress(process.stderr, logger, config.snapshot.progressIntervalMs);
       const outcome = await runVerify({
         source,
         sinks,
@@ -116,14 +117,22 @@ async function verify(flags: VerifyFlags): Promise<void> {
   }
 }
 
-/** One line redrawn on a terminal (ranges read, documents) at most once a second; nothing elsewhere, where logs say it. */
-function liveProgress(output: NodeJS.WriteStream): { update: (namespace: string, done: number, ranges: number, documents: number) => void; end: () => void } {
-  let last = 0;
+/**
+ * Progress of the ranges read: on a terminal one line redrawn at most once a second; elsewhere
+ * (service managers, CI) a log line every `intervalMs`, like the snapshot's.
+ */
+function liveProgress(output: NodeJS.WriteStream, logger: Logger, intervalMs: number): { update: (namespace: string, done: number, ranges: number, documents: number) => void; end: () => void } {
+  let last = Date.now();
   let drawn = false;
   return {
     update: (namespace, done, ranges, documents) => {
-      if (!output.isTTY || (Date.now() - last < 1_000 && done < ranges)) return;
+      const every = output.isTTY ? 1_000 : intervalMs;
+      if (Date.now() - last < every && done < ranges) return;
       last = Date.now();
+      if (!output.isTTY) {
+        logger.info({ collection: namespace, ranges: `${done}/${ranges}`, documents }, "verify progress");
+        return;
+      }
       drawn = true;
       output.write(`\r\u001b[2Kverify ${namespace}: ${done}/${ranges} ranges, ${documents.toLocaleString("en-US")} documents`);
     },

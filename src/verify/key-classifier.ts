@@ -58,17 +58,25 @@ export interface KeysNow {
 
 /**
  * Reads the keys of some differences afresh on both sides: the source first, then (once `settle`
- * says the sync has applied everything up to now, when given) the target, so that the target is
- * read no earlier than the source state it should hold. `settle`'s reason when it did not settle.
+ * says the sync has applied everything up to now) the target, so that the target is read no
+ * earlier than the source state it should hold. `settle`'s reason when it did not settle.
  */
-export async function readKeysNow(namespace: string, differences: readonly KeyDifference[], source: VerifySource, verifiable: Verifiable, settle?: () => Promise<true | string>): Promise<KeysNow | string> {
-  const docs = await source.readIds(namespace, differences.map((difference) => difference.id));
-  const expected = await verifiable.expected(namespace, docs);
-  const settled = settle ? await settle() : true;
-  if (settled !== true) return settled;
+export async function readKeysSettled(namespace: string, differences: readonly KeyDifference[], source: VerifySource, verifiable: Verifiable, settle: () => Promise<true | string>): Promise<KeysNow | string> {
+  const expected = await verifiable.expected(namespace, await source.readIds(namespace, differences.map((difference) => difference.id)));
+  const settled = await settle();
+  return settled === true ? { expected, held: await heldOf(namespace, differences, expected, verifiable) } : settled;
+}
+
+/** Reads the keys of some differences afresh on both sides, the source first. */
+export async function readKeysNow(namespace: string, differences: readonly KeyDifference[], source: VerifySource, verifiable: Verifiable): Promise<KeysNow> {
+  const expected = await verifiable.expected(namespace, await source.readIds(namespace, differences.map((difference) => difference.id)));
+  return { expected, held: await heldOf(namespace, differences, expected, verifiable) };
+}
+
+/** What the target holds for the differing keys and for the keys the source documents have now. */
+function heldOf(namespace: string, differences: readonly KeyDifference[], expected: readonly ExpectedFingerprint[], verifiable: Verifiable): Promise<HeldFingerprint[]> {
   const keys = new Set([...differences.map((difference) => difference.key), ...expected.map((each) => each.key)]);
-  const held = await verifiable.heldKeys(namespace, [...keys]);
-  return { expected, held };
+  return verifiable.heldKeys(namespace, [...keys]);
 }
 
 /** Compares some keys afresh: the differences that remain. */

@@ -5,7 +5,7 @@ import { splitNamespace } from "../core/change-event.js";
 import type { Sink, Verifiable } from "../core/sink.js";
 import { keyText } from "../codec/key-text.js";
 import { snapshotEvents } from "../snapshot/snapshot-events.js";
-import { classifyNow, readKeysNow, type KeysNow } from "./key-classifier.js";
+import { classifyNow, readKeysNow, readKeysSettled } from "./key-classifier.js";
 import { narrowRanges, tallyHeld, tallySource, type PassContext } from "./range-passes.js";
 import type { CollectionVerification, KeyDifference, Recheck } from "./verify-report.js";
 import type { VerifySource } from "./verify-source.js";
@@ -88,7 +88,7 @@ export async function verifyCollection(namespace: string, context: VerifyContext
       const heldAt = new Map(narrowed.held.map((each) => [each.key, each.clusterTime]));
       const changedDuringVerify = differences.filter((difference) => (heldAt.get(difference.key)?.getTime() ?? 0) > positionDate(began).getTime()).length;
       // The source is read again first; the target once the sync has passed the time of that read.
-      const now = await readKeysNow(namespace, differences, source, verifiable, async () => waitForSync(verifiable, await source.startPosition(), settings, context.signal));
+      const now = await readKeysSettled(namespace, differences, source, verifiable, async () => waitForSync(verifiable, await source.startPosition(), settings, context.signal));
       if (typeof now !== "string") {
         const again = classifyNow(now, deadLetters);
         const still = new Set(again.differences.map((difference) => difference.key));
@@ -100,7 +100,7 @@ export async function verifyCollection(namespace: string, context: VerifyContext
     if (settings.repair && differences.length > 0) {
       const repaired = differences.length;
       await repairKeys(namespace, differences, context);
-      differences = classifyNow((await readKeysNow(namespace, differences, source, verifiable)) as KeysNow, deadLetters).differences;
+      differences = classifyNow(await readKeysNow(namespace, differences, source, verifiable), deadLetters).differences;
       repair = { keys: repaired, remaining: differences.length };
     }
   }
