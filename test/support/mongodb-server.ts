@@ -7,7 +7,6 @@
 
 import { MongoClient } from "mongodb";
 import { MongoMemoryReplSet, MongoMemoryServer } from "mongodb-memory-server-core";
-import type { MongoMemoryReplSetConfigSettings } from "mongodb-memory-server-core/lib/MongoMemoryReplSet.js";
 
 export interface MongoHandle {
   /** Connection string; for a replica set it names the set (`replicaSet=`). */
@@ -105,11 +104,10 @@ export async function startMongoReplicaSet(): Promise<MongoHandle> {
 
 /**
  * A replica set of `count` members whose members a test can stop and start (failover,
- * rollback), with `configSettings` over mongodb-memory-server's (electionTimeoutMillis 5000).
- * Not available with TRIBUTARY_TEST_MONGODB_URI: the test must own the servers.
+ * rollback). Not available with TRIBUTARY_TEST_MONGODB_URI: the test must own the servers.
  */
-export async function startReplicaSetOf(count: number, configSettings: MongoMemoryReplSetConfigSettings = {}): Promise<{ replSet: MongoMemoryReplSet; uri: string }> {
-  const replSet = new MongoMemoryReplSet({ replSet: { count, storageEngine: "wiredTiger", configSettings } });
+export async function startReplicaSetOf(count: number): Promise<{ replSet: MongoMemoryReplSet; uri: string }> {
+  const replSet = new MongoMemoryReplSet({ replSet: { count, storageEngine: "wiredTiger" } });
   try {
     await withTimeout(replSet.start(), startTimeoutMs(), `starting a ${count}-member replica set`, () => replSet.stop({ doCleanup: true, force: true }));
     const uri = replSet.getUri();

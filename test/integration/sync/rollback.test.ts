@@ -23,6 +23,17 @@ async function role(server: MongoMemoryServer): Promise<"primary" | "secondary" 
   }
 }
 
+async function setElectionTimeout(uri: string, electionTimeoutMillis: number): Promise<void> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 60_000 });
+  try {
+    const admin = client.db("admin");
+    const { config } = (await admin.command({ replSetGetConfig: 1 })) as { config: { version: number; settings?: Record<string, unknown> } };
+    await admin.command({ replSetReconfig: { ...config, version: config.version + 1, settings: { ...config.settings, electionTimeoutMillis } } });
+  } finally {
+    await client.close();
+  }
+}
+
 /** Asks a member to run for primary now; true once it is primary. */
 async function stepUp(server: MongoMemoryServer): Promise<boolean> {
   if ((await role(server)) === "primary") return true;
@@ -42,11 +53,13 @@ describeRollback("rollback: the target never shows a write the source lost", () 
   let uri: string;
 
   beforeAll(async () => {
-    // A primary that loses sight of a majority steps down after electionTimeoutMillis; the
-    // default 5 s can pass while the two secondaries shut down, and the w:1 write below would
-    // then find no primary. A long timeout keeps it primary; elections are asked for with
-    // replSetStepUp instead of waited for.
-    ({ replSet, uri } = await startReplicaSetOf(3, { electionTimeoutMillis: 120_000 }));
+    ({ replSet, uri } = await startReplicaSetOf(3));
+    // A primary that loses sight of a majority steps down after electionTimeoutMillis; the 5 s
+    // mongodb-memory-server sets can pass while the two secondaries shut down, and the w:1 write
+    // below would then find no primary. A long timeout keeps it primary (set once the set has
+    // its first primary: a fresh set waits that long for its first election); elections are
+    // then asked for with replSetStepUp instead of waited for.
+    await setElectionTimeout(uri, 120_000);
   }, 300_000);
 
   afterAll(async () => {
