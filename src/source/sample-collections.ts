@@ -26,7 +26,7 @@ export async function listIncludedCollections(
         : ((await client.db("admin").command({ listDatabases: 1, nameOnly: true, authorizedDatabases: true })).databases as { name: string }[]).map((db) => db.name);
     const namespaces: string[] = [];
     for (const db of databases.filter((name) => filter.mayIncludeDatabase(name))) {
-      const collections = await client.db(db).listCollections({ type: { $in: ["collection", "timeseries"] } }, { nameOnly: false }).toArray();
+      const collections = await client.db(db).listCollections({ type: { $in: ["collection", "timeseries"] } }, { nameOnly: true }).toArray();
       for (const { name, type } of collections) {
         if (!filter.includesCollection(db, name)) continue;
         if (type === "timeseries") onTimeSeries?.(`${db}.${name}`);

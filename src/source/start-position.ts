@@ -53,7 +53,10 @@ async function startingPoint(deployment: MongoDeployment, scope: WatchScope, sta
   try {
     let reply: Document;
     try {
-      reply = await db.command({ aggregate: target.aggregate, pipeline: [{ $changeStream: stage }], cursor: { batchSize: 0 } }, { ...LOSSLESS_BSON_OPTIONS, session });
+      // On the primary, whatever the connection string prefers (db.command's default, made
+      // explicit): the snapshot's reads wait for this start there (docs/snapshot.md).
+      const options = { ...LOSSLESS_BSON_OPTIONS, session, readPreference: "primary" } as const;
+      reply = await db.command({ aggregate: target.aggregate, pipeline: [{ $changeStream: stage }], cursor: { batchSize: 0 } }, options);
     } catch (error) {
       throw mapMongoError(error, deployment.where);
     }
