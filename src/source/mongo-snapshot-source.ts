@@ -18,7 +18,7 @@ import { resolveStartPosition } from "./start-position.js";
 import { prefetchChunks } from "../snapshot/prefetch-chunks.js";
 import type { IdRange, SnapshotSource } from "../core/snapshot-contract.js";
 import { chooseSplitPoints, rangesFromSplitPoints } from "../snapshot/split-points.js";
-import { backOff, ID_INDEX, IDLE_REOPEN_MS, isTransientSnapshotError, retrySnapshotStep, sameId, SNAPSHOT_READ, type SnapshotRetry } from "./snapshot-reads.js";
+import { backOff, ID_INDEX, IDLE_REOPEN_MS, isTransientSnapshotError, ReadPlace, retrySnapshotStep, SNAPSHOT_READ, type SnapshotRetry } from "./snapshot-reads.js";
 
 /** How many `_id`s to sample to plan a collection's ranges: a number, or one per number of ranges. */
 export type SampleSize = number | ((rangeCount: number) => number);
@@ -142,10 +142,10 @@ export class MongoSnapshotSource implements SnapshotSource {
     const collection = this.collection(namespace);
     const retry = this.retryOf(signal);
     const session = this.readSession(startedAt);
-    let last: { readonly id: unknown } | undefined;
+    const place = new ReadPlace();
     try {
-      for (let failures = 0; ; ) {
-        const from = last === undefined ? range : { ...range, lower: last.id };
+      for (let failures = 0; ; place.reopened()) {
+        const from = place.rangeFrom(range);
         // [MaxKey, …) holds no index key but MaxKey itself, and a scan from it would be refused.
         const cursor = isMaxKey(from.lower) ? undefined : collection.find({}, this.findOptions(from, batchSize, session));
         try {
@@ -154,8 +154,8 @@ export class MongoSnapshotSource implements SnapshotSource {
             const document = await cursor.next();
             if (document === null) break;
             failures = 0;
-            if (last !== undefined && sameId(document._id, last.id)) continue;
-            last = { id: document._id };
+            if (place.alreadyHandedOut(document._id)) continue;
+            place.handOut(document._id);
             const handedOut = Date.now();
             yield document;
             // The caller kept this document long (PostgreSQL down, writes queued): the server
@@ -177,7 +177,7 @@ export class MongoSnapshotSource implements SnapshotSource {
       // is looked up by itself.
       if (range.lower !== undefined && range.upper === undefined && !signal.aborted) {
         const maxKey = await retrySnapshotStep(`reading ${namespace} at MaxKey`, retry, () => collection.findOne({ _id: new MaxKey() }, { ...READ_OPTIONS, ...SNAPSHOT_READ, session }));
-        if (maxKey && (last === undefined || !sameId(maxKey._id, last.id))) yield maxKey;
+        if (maxKey) yield maxKey;
       }
     } catch (error) {
       throw snapshotError(error, this.deployment.where, namespace, `while reading _id range ${describeRange(range)}`, { range: describeRange(range) });

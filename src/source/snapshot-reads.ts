@@ -1,5 +1,7 @@
 import { MongoServerError, MongoServerSelectionError } from "mongodb";
 import { BSON } from "../core/bson.js";
+import { isFaithfulIdValue } from "../codec/id-bound.js";
+import type { IdRange } from "../core/snapshot-contract.js";
 import type { Logger } from "../core/logger.js";
 import { retryDelay, retryWithProbe, sleep, type BackoffOptions, type ErrorKind } from "../core/retry.js";
 import { isRetryableStreamError } from "./mongo-error-mapper.js";
@@ -69,6 +71,47 @@ export async function backOff(what: string, failures: number, error: unknown, re
 
 function warnRetry(what: string, attempt: number, delayMs: number, error: unknown, logger: Logger): void {
   logger.warn({ attempt, retryInMs: delayMs, err: error instanceof Error ? error.message : String(error) }, `snapshot interrupted ${what}; retrying`);
+}
+
+/**
+ * Where a range read goes on after its cursor is reopened: from the last `_id` handed out that
+ * can serve as a bound (`isFaithfulIdValue`: one the driver decoded exactly; another would name a
+ * different index key as `min`), skipping the documents handed out since, which the new cursor
+ * reads first.
+ */
+export class ReadPlace {
+  /** The `_id` to reopen at; `undefined`: the range's own lower bound. */
+  private resumeAt: unknown;
+  private handedOut: unknown[] = [];
+  private checking = false;
+
+  /** The range to read when (re)opening a cursor. */
+  rangeFrom(range: IdRange): IdRange {
+    return this.resumeAt === undefined ? range : { ...range, lower: this.resumeAt };
+  }
+
+  /** A new cursor was opened: its first documents may have been handed out already. */
+  reopened(): void {
+    this.checking = this.handedOut.length > 0;
+  }
+
+  /** Whether a document just read was handed out before the reopen. */
+  alreadyHandedOut(id: unknown): boolean {
+    if (!this.checking) return false;
+    if (this.handedOut.some((each) => sameId(each, id))) return true;
+    // Past what was handed out: everything from here on is new.
+    this.checking = false;
+    return false;
+  }
+
+  handOut(id: unknown): void {
+    if (isFaithfulIdValue(id)) {
+      this.resumeAt = id;
+      this.handedOut = [id];
+    } else {
+      this.handedOut.push(id);
+    }
+  }
 }
 
 /** Whether two `_id`s are the same value of the same type (their BSON bytes are equal). */

@@ -1,7 +1,7 @@
-import { Double, Int32, Long, MongoNetworkError, MongoServerError, MongoServerSelectionError, ObjectId } from "mongodb";
+import { BSON, Double, Int32, Long, MongoNetworkError, MongoServerError, MongoServerSelectionError, ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/core/logger.js";
-import { classifySnapshotError, isTransientSnapshotError, retrySnapshotStep, sameId, SNAPSHOT_READ, ID_INDEX } from "../../../src/source/snapshot-reads.js";
+import { classifySnapshotError, isTransientSnapshotError, ReadPlace, retrySnapshotStep, sameId, SNAPSHOT_READ, ID_INDEX } from "../../../src/source/snapshot-reads.js";
 
 const serverError = (code: number, codeName: string, message = codeName): MongoServerError => new MongoServerError({ ok: 0, code, codeName, errmsg: message });
 
@@ -49,5 +49,16 @@ describe("snapshot reads", () => {
     await expect(retrySnapshotStep("estimating shop.orders", retry, () => Promise.reject(refused))).rejects.toBe(refused);
     expect(classifySnapshotError(new MongoServerSelectionError("Server selection timed out after 30000 ms", { type: "ReplicaSetNoPrimary" } as never))).toBe("unreachable");
     expect(classifySnapshotError(refused)).toBe("permanent");
+  });
+
+  it("go on after a reopen from the last _id that can be a bound, skipping what was handed out since", () => {
+    const place = new ReadPlace();
+    expect(place.rangeFrom({ upper: new Int32(100) })).toEqual({ upper: new Int32(100) });
+    // {"10": 1, "2": 1} as the driver decodes it: its field order is not the server's, so it cannot be `min`.
+    const reordered = BSON.deserialize(BSON.serialize({ v: new Map([["10", 1], ["2", 1]]) })).v as unknown;
+    for (const id of [new Int32(1), new Int32(2), reordered]) place.handOut(id);
+    place.reopened();
+    expect(place.rangeFrom({ upper: new Int32(100) })).toEqual({ lower: new Int32(2), upper: new Int32(100) });
+    expect([new Int32(2), reordered, new Int32(5), new Int32(2)].map((id) => place.alreadyHandedOut(id))).toEqual([true, true, false, false]);
   });
 });
