@@ -24,6 +24,8 @@ export interface VerifySettings {
   readonly pollMs?: number;
   /** Copy differing keys again from the source, then check them again. */
   readonly repair: boolean;
+  /** Target documents held at once while narrowing differing ranges (default 200,000). */
+  readonly maxHeldWhileNarrowing?: number;
 }
 
 /** @internal */
@@ -82,7 +84,8 @@ export async function verifyCollection(namespace: string, context: VerifyContext
   let repair: CollectionVerification["repair"];
   if (differing.length > 0) {
     const deadLetters = await verifiable.deadLetterKeys(namespace);
-    const narrowed = await narrowRanges(ranges, differing, deadLetters, { ...pass, onRange: undefined });
+    const sizes = new Map(differing.map((index) => [index, Math.max(held.get(index)?.count ?? 0, expected.get(index)?.count ?? 0)]));
+    const narrowed = await narrowRanges(ranges, differing, sizes, deadLetters, { ...pass, onRange: undefined });
     ({ differences, expectedMissing } = narrowed);
     if (differences.length > 0) {
       const heldAt = new Map(narrowed.held.map((each) => [each.key, each.clusterTime]));
