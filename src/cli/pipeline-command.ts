@@ -12,21 +12,29 @@ import { collect, positiveInteger } from "./option-parsers.js";
  * read, where to write, what to take.
  */
 export function pipelineCommand(name: string, description: string, help: CommandHelp): Command {
-  return tributaryCommand(name, description, help)
-    .addOption(new Option("--from <mongodb-uri>", "MongoDB connection string (a replica set or sharded cluster); or env TRIBUTARY_MONGODB_URI_FILE naming a file").env("TRIBUTARY_MONGODB_URI"))
-    .addOption(new Option("--to <postgres-url>", "PostgreSQL connection string (postgres://…); or env TRIBUTARY_POSTGRES_URL_FILE naming a file").env("TRIBUTARY_POSTGRES_URL"))
-    .option("--include <glob>", "namespace to sync, e.g. 'shop.orders' or 'shop.*' (repeatable; default: every non-system namespace)", collect)
-    .option("--exclude <glob>", "namespace to leave out (repeatable)", collect)
-    .option("--name <pipeline>", "pipeline name under which the position is stored (default: 'default')")
-    .option("--schema <schema>", "PostgreSQL schema of the synced tables (default: public)")
-    .option("--mapping <file>", "relational mode: typed tables as this mappings.json (or .yml) describes; without it, raw mode (one jsonb table per collection)")
-    .option("--infer-mapping", "relational mode with tables inferred from the documents (sampled at start-up), new fields becoming new columns")
+  return withPipelineOptions(tributaryCommand(name, description, help), "sync")
     .option("--sample <n>", "with --infer-mapping: documents sampled per collection at start-up (default: 1000)", (value) => positiveInteger(value))
     .option("--snapshot-parallelism <n>", "snapshot: _id ranges copied at once, across all collections (default: 4)", (value) => positiveInteger(value, "--snapshot-parallelism"))
     .option("--sink <sink>", "also send the changes to this sink: jsonl (stdout), a package (tributary-sink-<name>) or a path (./my-sink.js); repeatable; configure sinks in --config", collect)
     .option("--http <host:port>", "serve /healthz, /readyz, /metrics (Prometheus), /status and a live status page at / on this address, e.g. 127.0.0.1:9464")
     .option("--strict", "stop on a document that cannot be written instead of setting it aside in tributary.dead_letters")
     .addOption(new Option("--snapshot <mode>", "initial: copy collections not yet copied, then stream (default); never; always: copy everything again, then stream; only: copy, then exit").choices(SnapshotModes));
+}
+
+/**
+ * The options that say which pipeline a command works on: where it reads, where it writes, which
+ * namespaces, its name, its tables' schema and mode (`sync`, `snapshot`, `config check`, `verify`).
+ */
+export function withPipelineOptions(command: Command, verb: string): Command {
+  return command
+    .addOption(new Option("--from <mongodb-uri>", "MongoDB connection string (a replica set or sharded cluster); or env TRIBUTARY_MONGODB_URI_FILE naming a file").env("TRIBUTARY_MONGODB_URI"))
+    .addOption(new Option("--to <postgres-url>", "PostgreSQL connection string (postgres://…); or env TRIBUTARY_POSTGRES_URL_FILE naming a file").env("TRIBUTARY_POSTGRES_URL"))
+    .option("--include <glob>", `namespace to ${verb}, e.g. 'shop.orders' or 'shop.*' (repeatable; default: every non-system namespace)`, collect)
+    .option("--exclude <glob>", "namespace to leave out (repeatable)", collect)
+    .option("--name <pipeline>", "pipeline name under which the position is stored (default: 'default')")
+    .option("--schema <schema>", "PostgreSQL schema of the synced tables (default: public)")
+    .option("--mapping <file>", "relational mode: typed tables as this mappings.json (or .yml) describes; without it, raw mode (one jsonb table per collection)")
+    .option("--infer-mapping", "relational mode with tables inferred from the documents (sampled at start-up), new fields becoming new columns");
 }
 
 /**

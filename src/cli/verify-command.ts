@@ -8,21 +8,13 @@ import { connectMongo } from "../source/mongo-connection.js";
 import { MongoVerifySource } from "../source/mongo-verify-source.js";
 import { formatVerifyJson, formatVerifyText } from "../verify/format-report.js";
 import { runVerify } from "../verify/run-verify.js";
-import { collect, positiveInteger } from "./option-parsers.js";
-import { configFromFlags } from "./sync-options.js";
+import { positiveInteger } from "./option-parsers.js";
+import { configFromFlags, type SyncFlags } from "./sync-options.js";
 import { tributaryCommand, type CommonFlags } from "./command-options.js";
-import { checkBeforeConnecting, logWarnings } from "./pipeline-command.js";
+import { checkBeforeConnecting, logWarnings, withPipelineOptions } from "./pipeline-command.js";
 
-/** The flags of `tributary verify`, as commander parses them. */
-export interface VerifyFlags extends CommonFlags {
-  readonly from?: string;
-  readonly to?: string;
-  readonly include?: string[];
-  readonly exclude?: string[];
-  readonly name?: string;
-  readonly schema?: string;
-  readonly mapping?: string;
-  readonly inferMapping?: boolean;
+/** The flags of `tributary verify`, as commander parses them: the pipeline's, and verify's own. */
+export interface VerifyFlags extends Pick<SyncFlags, "from" | "to" | "include" | "exclude" | "name" | "schema" | "mapping" | "inferMapping" | keyof CommonFlags> {
   readonly full?: boolean;
   readonly sample?: number;
   readonly repair?: boolean;
@@ -39,7 +31,7 @@ const DEFAULT_SETTLE_SECONDS = 60;
  * equal, 1 when differences remain (the report says which), 2 on usage errors.
  */
 export function verifyCommand(): Command {
-  return tributaryCommand(
+  const command = tributaryCommand(
     "verify",
     "Compare each included collection in MongoDB with its copy, _id range by _id range (counts and a hash of each document as the copy holds it), " +
       "narrow what differs down to keys (missing, extra, different), re-check keys that changed while it ran once the sync has caught up, " +
@@ -52,15 +44,8 @@ export function verifyCommand(): Command {
       ],
       exitCodes: ["1  differences remain (the report lists them), or a runtime error"],
     },
-  )
-    .addOption(new Option("--from <mongodb-uri>", "MongoDB connection string (a replica set or sharded cluster); or env TRIBUTARY_MONGODB_URI_FILE naming a file").env("TRIBUTARY_MONGODB_URI"))
-    .addOption(new Option("--to <postgres-url>", "PostgreSQL connection string (postgres://…); or env TRIBUTARY_POSTGRES_URL_FILE naming a file").env("TRIBUTARY_POSTGRES_URL"))
-    .option("--include <glob>", "namespace to verify, e.g. 'shop.orders' or 'shop.*' (repeatable; default: every one the pipeline syncs)", collect)
-    .option("--exclude <glob>", "namespace to leave out (repeatable)", collect)
-    .option("--name <pipeline>", "pipeline name (default: 'default'): its position tells when the sync has caught up, its dead letters are expected to be missing")
-    .option("--schema <schema>", "PostgreSQL schema of the synced tables (default: public)")
-    .option("--mapping <file>", "relational mode: the mapping file the sync uses")
-    .option("--infer-mapping", "relational mode with the inferred mapping the sync stored")
+  );
+  return withPipelineOptions(command, "verify")
     .addOption(new Option("--full", "check every _id range of every collection (the default)").conflicts("sample"))
     .addOption(new Option("--sample <n>", "check only n _id ranges per collection, chosen at random").argParser((value) => positiveInteger(value, "--sample")))
     .option("--repair", "copy the keys that still differ again from MongoDB (upserts, and deletes of what MongoDB no longer has), then check them again")
