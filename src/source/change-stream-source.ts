@@ -52,7 +52,9 @@ export class ChangeStreamSource {
     this.deployment = deployment;
     this.options = options;
     this.lastToken = options.resumeFrom?.resumeToken;
-    this.splitting = supportsSplitLargeEvent(deployment.version);
+    // By the feature version (the lower of release and FCV, server-features.ts): a shard or an
+    // FCV that cannot take the stage would refuse the whole stream.
+    this.splitting = supportsSplitLargeEvent(deployment.featureVersion);
   }
 
   async *items(signal: AbortSignal): AsyncGenerator<SourceItem> {

@@ -46,10 +46,10 @@ export async function oversizedEventError(context: OversizedEventContext, cause:
   const which = namespace === undefined ? "The next change event" : `The ${String(event?.operationType)} event of ${namespace}${key === undefined ? "" : ` for document key ${key}`}`;
   const why = context.splitting
     ? "is too large even for $changeStreamSplitLargeEvent: one of its fields alone is over 16 MB"
-    : `is over MongoDB's 16 MB limit, and MongoDB ${context.deployment.version} cannot split it ($changeStreamSplitLargeEvent needs 7.0 or later, or 6.0.9 or later in 6.0)`;
+    : `is over MongoDB's 16 MB limit, and MongoDB ${context.deployment.featureVersion} cannot split it ($changeStreamSplitLargeEvent needs 7.0 or later, or 6.0.9 or later in 6.0, and a featureCompatibilityVersion as high)`;
   const wayOut = context.splitting
     ? "set source.fullDocumentBeforeChange to \"off\" (so that the event does not carry the document twice), or exclude the collection"
-    : "upgrade MongoDB to 7.0 or later (or 6.0.9 or later), or set source.fullDocumentBeforeChange to \"off\" (pre-images double the size of an update's event), or exclude the collection";
+    : "upgrade MongoDB to 7.0 or later (or 6.0.9 or later) and raise its featureCompatibilityVersion, or set source.fullDocumentBeforeChange to \"off\" (pre-images double the size of an update's event), or exclude the collection";
   return new TributaryError(
     ErrorCode.ChangeStreamFailed,
     `${which} ${why}. The stream stops here rather than skip it; to go on, ${wayOut}, then start again. (${redactedMessage(cause)})`,

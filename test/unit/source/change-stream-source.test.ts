@@ -46,7 +46,7 @@ function scriptedClient(scripts: Step[][]): { client: MongoClient; opened: Opene
 }
 
 function deployment(client: MongoClient, version: string): MongoDeployment {
-  return { client, where: "mongodb://db:27017", version, supportsExpandedEvents: true };
+  return { client, where: "mongodb://db:27017", version, featureVersion: version, supportsExpandedEvents: true };
 }
 
 /** Reads items until `count` arrived, or the source throws. */
