@@ -129,6 +129,19 @@ describe("verify against PostgreSQL, raw mode", () => {
   });
 });
 
+describe("verify against PostgreSQL, inferred mapping", () => {
+  it("compares the columns and child tables the inferred mapping made, misfits kept in the catch-all column included", async () => {
+    const docs = [...orders(150), { _id: oid(999), n: "not a number", item: "misfit", tags: [], address: { city: "Oslo" } }];
+    const source = new SyntheticSnapshotSource({ [NS]: docs });
+    const sink = await copied(source, { inferMapping: true });
+    expect(summary(await verify(source, sink))).toEqual({ equal: true, differences: [], expectedMissing: [] });
+    const [table] = await query<{ name: string }>(url, "SELECT table_name AS name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = 'address_city'");
+    await query(url, `UPDATE public.${table?.name ?? "missing"} SET address_city = 'Nice' WHERE item = 'item-42'`);
+    const result = await verify(source, sink);
+    expect(summary(result)).toEqual({ equal: false, differences: [`different ${oid(43).toHexString()} at ${table?.name ?? ""}.address_city`], expectedMissing: [] });
+  });
+});
+
 describe("verify against PostgreSQL, relational mode", () => {
   const POSTS = "my_mongo_database.posts";
 
