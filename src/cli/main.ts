@@ -9,6 +9,7 @@ import { imagesCommand } from "./images-command.js";
 import { mappingCommand } from "./mapping-command.js";
 import { verifyCommand } from "./verify-command.js";
 import { SignalHandling } from "./signal-handling.js";
+import { statusCommand } from "./status-command.js";
 import { syncCommands, type RunContext } from "./sync-command.js";
 
 const EXIT_FAILURE = 1;
@@ -25,6 +26,7 @@ function buildProgram(context: RunContext): Command {
   );
   for (const command of syncCommands(context)) program.addCommand(command);
   program.addCommand(configCommand());
+  program.addCommand(statusCommand());
   program.addCommand(mappingCommand());
   program.addCommand(verifyCommand());
   program.addCommand(imagesCommand().exitOverride());

@@ -5,3 +5,4 @@ export { createPostgresSink } from "./create-postgres-sink.js";
 export { PostgresResumePointStore } from "./postgres-resume-point-store.js";
 export { inferMapping } from "./mapping/infer/infer-mapping.js";
 export type { MappingFile } from "./mapping/mapping-file-schema.js";
+export { readTargetStatus, type TargetStatus } from "./target-status.js";
