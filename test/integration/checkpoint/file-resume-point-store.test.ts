@@ -7,6 +7,7 @@ import { ErrorCode } from "../../../src/core/error-codes.js";
 import { makePosition } from "../../../src/core/position.js";
 import { tokenAt } from "../../support/events.js";
 import { failure } from "../../support/async-helpers.js";
+import { doubleIdToken } from "../../support/resume-tokens.js";
 
 let dir: string;
 
@@ -47,6 +48,16 @@ describe("FileResumePointStore", () => {
       savedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) as unknown,
     });
     expect(await readdir(join(dir, "positions", "nested"))).toEqual(["audit.json"]);
+  });
+
+  it("keeps the whole resume token, _typeBits included, and reads a file of an older version", async () => {
+    const path = join(dir, "typebits.json");
+    await new FileResumePointStore(path).save(makePosition(doubleIdToken()));
+    const loaded = await new FileResumePointStore(path).load();
+    expect(Buffer.from(loaded?.resumeToken._typeBits?.buffer ?? []).toString("hex")).toBe("40");
+    const old = join(dir, "old.json");
+    await writeFile(old, JSON.stringify({ resumeToken: first.resumeToken._data, clusterTime: { t: 1_700_000_000, i: 7 }, date: "2023-11-14T22:13:20.000Z" }));
+    expect((await new FileResumePointStore(old).load())?.key).toBe(first.key);
   });
 
   it("reports a file that is not JSON as ResumePointUnreadable naming the path", async () => {
