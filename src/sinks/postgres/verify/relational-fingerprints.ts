@@ -69,7 +69,9 @@ export async function* heldRelational(connect: () => Promise<PoolClient>, ref: T
     const client = await connect();
     let chunk: HeldFingerprint[];
     try {
-      chunk = await heldWhere(client, ref, mapping, `$1::text IS NULL OR t.${pk} > $1::${mapping.pk.type.sql} ORDER BY t.${pk} LIMIT ${Math.max(1, Math.floor(chunkSize))}`, [after]);
+      const page = `ORDER BY t.${pk} LIMIT ${Math.max(1, Math.floor(chunkSize))}`;
+      // Two forms rather than `$1 IS NULL OR pk > $1`, so that each page is an index range scan.
+      chunk = after === null ? await heldWhere(client, ref, mapping, `true ${page}`, []) : await heldWhere(client, ref, mapping, `t.${pk} > $1::${mapping.pk.type.sql} ${page}`, [after]);
     } finally {
       client.release();
     }
