@@ -54,6 +54,15 @@ export const PostgresTargetSchema = z
       .default({ create: "create", drop: "drop", rename: "rename", dropDatabase: "drop" }),
   })
   .strict()
+  .superRefine((target, context) => {
+    // Two namespaces in one raw table would overwrite each other's rows of the same _id.
+    const byTable = new Map<string, string>();
+    for (const [namespace, table] of Object.entries(target.tables)) {
+      const other = byTable.get(table);
+      if (other) context.addIssue({ code: "custom", path: ["tables", namespace], message: `maps to table ${table}, as ${other} does; give each collection its own table` });
+      else byTable.set(table, namespace);
+    }
+  })
   .refine((target) => !(target.inferMapping && target.mapping), {
     message: "choose one: a mapping file (target.mapping, --mapping) or an inferred mapping (target.inferMapping, --infer-mapping)",
     path: ["inferMapping"],

@@ -1,12 +1,16 @@
 import { KNOWN_COLUMN_TYPES, parseColumnType, type ColumnType } from "./column-type.js";
 import { RESERVED_KEYS, type CollectionEntry, type FieldEntry, type MappingFile } from "./mapping-file-schema.js";
 import { allTables, type ChildMapping, type ColumnMapping, type RelationalMapping, type TableMapping } from "./table-mapping.js";
+import { coerceValue } from "./value-coercion.js";
+import { CLUSTER_TIME_COLUMN, ORDINAL_COLUMN, SYNCED_AT_COLUMN } from "../relational/relational-ddl.js";
 
 const ARRAY_TYPE = "_ARRAY";
 const ELEMENT_PATH = "$value";
 const DEFAULT_EXTRA_COLUMN = "_extra";
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 const GENERATED_PK_TYPE: ColumnType = { sql: "bigint", family: "bigint", array: false };
+/** Columns the relational tables keep for Tributary itself (relational-ddl.ts): no field may be mapped to them. */
+const BOOKKEEPING_COLUMNS: ReadonlySet<string> = new Set([CLUSTER_TIME_COLUMN, SYNCED_AT_COLUMN, ORDINAL_COLUMN]);
 
 /** How a mapping file is compiled (`loadMapping`, `parseMapping`). @public */
 export interface CompileOptions {
@@ -38,6 +42,9 @@ export function compileMapping(file: string, raw: MappingFile, options: CompileO
     const other = tables.get(name);
     if (other) problems.push(`${table.source} and ${other} both map to table ${name} (give one of them its own "$table")`);
     else tables.set(name, table.source);
+  }
+  if (collections.size === 0 && problems.length === 0) {
+    problems.push(`it maps no collection: add one, e.g. { "shop": { "orders": { "pk": "id", "_id": { "dest": "id", "type": "TEXT" } } } }`);
   }
   return { mapping: { file, collections }, problems };
 }
@@ -78,6 +85,9 @@ function compileTable(context: TableContext): TableMapping | undefined {
   for (const [path, field] of fieldsOf(entry)) {
     const where = `field ${JSON.stringify(path)}`;
     if (!IDENTIFIER.test(field.dest)) report(`${where}: dest ${JSON.stringify(field.dest)} is not a valid PostgreSQL identifier`);
+    if (BOOKKEEPING_COLUMNS.has(field.dest) && field.type.toUpperCase() !== ARRAY_TYPE) {
+      report(`${where}: dest ${JSON.stringify(field.dest)} is a column Tributary keeps itself (${[...BOOKKEEPING_COLUMNS].join(", ")}); choose another name`);
+    }
     if (field.type.toUpperCase() === ARRAY_TYPE) {
       if (context.isChild) {
         report(`${where}: arrays inside an array's child table are not supported (map the inner array to a jsonb column)`);
@@ -93,6 +103,10 @@ function compileTable(context: TableContext): TableMapping | undefined {
       continue;
     }
     if (field.fk !== undefined) report(`${where}: "fk" only applies to fields of type "_ARRAY"`);
+    if (field.default !== undefined && field.default !== null) {
+      const fits = coerceValue(field.default, type);
+      if (!fits.ok) report(`${where}: "default" ${JSON.stringify(field.default)} does not fit its column: ${fits.reason}`);
+    }
     // The parent's key, declared in the child mapping as the format asks: filled from the parent.
     if (context.foreignKey && field.dest === context.foreignKey.column) continue;
     columns.push(field.default === undefined ? { path, column: field.dest, type } : { path, column: field.dest, type, default: field.default });
@@ -100,6 +114,7 @@ function compileTable(context: TableContext): TableMapping | undefined {
 
   checkPathCollisions(columns.map((column) => column.path).concat(children.map((child) => child.path)), report);
   const extraColumn = entry.$extra === false ? undefined : (entry.$extra ?? DEFAULT_EXTRA_COLUMN);
+  if (extraColumn !== undefined && BOOKKEEPING_COLUMNS.has(extraColumn)) report(`"$extra" ${JSON.stringify(extraColumn)} is a column Tributary keeps itself; choose another name`);
   const names = [...columns.map((column) => column.column), ...(context.foreignKey ? [context.foreignKey.column] : []), ...(extraColumn ? [extraColumn] : [])];
   for (const duplicate of new Set(names.filter((name, index) => names.indexOf(name) !== index))) {
     report(`column ${JSON.stringify(duplicate)} is the dest of more than one field`);
