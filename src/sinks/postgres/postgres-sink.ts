@@ -25,7 +25,7 @@ import { TableRegistry } from "./table-registry.js";
 import { readBackRows, tableMappingOf, type StoredRow } from "./read-back.js";
 import { keyText } from "../../codec/key-text.js";
 import { PostgresVerifiable } from "./verify/postgres-verifiable.js";
-import { LossAwareClient } from "./connection-lost.js";
+import { postgresPoolConfig } from "./pool-config.js";
 
 /**
  * Options of a {@link PostgresSink}: only `url` is required.
@@ -52,6 +52,11 @@ export interface PostgresSinkOptions {
   readonly pipeline?: string;
   /** Back-off between attempts when PostgreSQL is unavailable; default `{ initialDelayMs: 500, maxDelayMs: 30000 }`. */
   readonly retry?: BackoffOptions;
+  /**
+   * How long a query may wait for its answer before its connection is given up and the work
+   * retried (a network path that drops packets without a reset); default 300000 (5 minutes).
+   */
+  readonly queryTimeoutMs?: number;
   /** Any logger with the usual level methods (pino, or {@link Logger}'s few lines); default silent. */
   readonly logger?: Logger;
 }
@@ -130,7 +135,7 @@ export class PostgresSink implements Sink {
   }
 
   async open(): Promise<Position | undefined> {
-    const pool = new pg.Pool({ connectionString: this.options.url, max: 4, application_name: "tributary", Client: LossAwareClient });
+    const pool = new pg.Pool(postgresPoolConfig({ url: this.options.url, max: 4, applicationName: "tributary", queryTimeoutMs: this.options.queryTimeoutMs }));
     // An idle connection that dies must not crash the process; the next query reconnects.
     pool.on("error", (error) => this.options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection lost"));
     let client: pg.PoolClient;
@@ -208,8 +213,8 @@ export class PostgresSink implements Sink {
    */
   snapshotTarget(parallelism: number): PostgresSnapshotTarget {
     if (!this.pool) throw new Error("PostgresSink.snapshotTarget called before open()");
-    const { url, checkpointSchema, pipeline, retry, logger } = this.options;
-    return new PostgresSnapshotTarget({ url, checkpointSchema, pipeline, parallelism, layout: this.layout, registry: this.registry, onReject: this.onReject, retry, logger });
+    const { url, checkpointSchema, pipeline, retry, queryTimeoutMs, logger } = this.options;
+    return new PostgresSnapshotTarget({ url, checkpointSchema, pipeline, parallelism, layout: this.layout, registry: this.registry, onReject: this.onReject, retry, queryTimeoutMs, logger });
   }
 
   /** The position stored for the pipeline (read by `open()`, then as batches commit). */

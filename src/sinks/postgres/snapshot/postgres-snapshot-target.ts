@@ -14,7 +14,7 @@ import type { TableLayout, TableRef } from "../table-layout.js";
 import type { TableRegistry } from "../table-registry.js";
 import { RawRowCopier, type UpsertChange } from "./copy-raw-rows.js";
 import { SnapshotTables, type ChunkProgress } from "./snapshot-tables.js";
-import { LossAwareClient } from "../connection-lost.js";
+import { postgresPoolConfig } from "../pool-config.js";
 
 /** What the target shares with the sink it belongs to. */
 export interface PostgresSnapshotTargetOptions {
@@ -27,6 +27,8 @@ export interface PostgresSnapshotTargetOptions {
   readonly registry: TableRegistry;
   readonly onReject: RejectionHandler;
   readonly retry: BackoffOptions;
+  /** See {@link postgresPoolConfig}. */
+  readonly queryTimeoutMs?: number;
   readonly logger: Logger;
 }
 
@@ -54,7 +56,7 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
 
   constructor(options: PostgresSnapshotTargetOptions) {
     this.options = options;
-    this.pool = new pg.Pool({ connectionString: options.url, max: Math.max(1, options.parallelism), application_name: "tributary snapshot", Client: LossAwareClient });
+    this.pool = new pg.Pool(postgresPoolConfig({ url: options.url, max: Math.max(1, options.parallelism), applicationName: "tributary snapshot", queryTimeoutMs: options.queryTimeoutMs }));
     this.pool.on("error", (error) => options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection of the snapshot lost"));
     this.tables = new SnapshotTables(options.checkpointSchema, options.pipeline);
     this.copier = options.layout instanceof RawLayout ? new RawRowCopier(options.onReject) : undefined;

@@ -1,0 +1,43 @@
+import type pg from "pg";
+import { LossAwareClient } from "./connection-lost.js";
+
+/**
+ * The longest a query may wait for its answer by default: 5 minutes, far above any batch or
+ * chunk, short of the many minutes TCP takes to give up on a connection whose packets vanish.
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 300_000;
+
+/** What {@link postgresPoolConfig} needs. */
+export interface PoolSettings {
+  readonly url: string;
+  readonly max: number;
+  readonly applicationName: string;
+  /** Cuts a query that has waited this long for its answer; default {@link DEFAULT_QUERY_TIMEOUT_MS}. */
+  readonly queryTimeoutMs?: number;
+  readonly connectionTimeoutMillis?: number;
+}
+
+/**
+ * The pool settings of every PostgreSQL connection of Tributary, made for a half-open network
+ * path (packets dropped without a reset), where nothing would ever fail by itself:
+ * - TCP keepalive, so that an idle connection to a vanished server is noticed;
+ * - a query timeout: a query left unanswered fails, the ROLLBACK after it too, and the
+ *   connection is discarded (then the work is retried, asking first whether it committed);
+ * - `idle_in_transaction_session_timeout` on the server, so that the session stranded on the
+ *   far side of the cut ends and releases the locks the retry needs.
+ * Failed connection attempts are typed by {@link LossAwareClient}.
+ */
+export function postgresPoolConfig(settings: PoolSettings): pg.PoolConfig {
+  const queryTimeoutMs = settings.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  return {
+    connectionString: settings.url,
+    max: settings.max,
+    application_name: settings.applicationName,
+    Client: LossAwareClient,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    query_timeout: queryTimeoutMs,
+    options: `-c idle_in_transaction_session_timeout=${queryTimeoutMs}`,
+    ...(settings.connectionTimeoutMillis === undefined ? {} : { connectionTimeoutMillis: settings.connectionTimeoutMillis }),
+  };
+}
