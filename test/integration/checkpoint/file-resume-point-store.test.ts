@@ -43,6 +43,8 @@ describe("FileResumePointStore", () => {
     const record = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
     expect(record).toEqual({
       resumeToken: tokenAt(1_700_000_060, 1)._data,
+      // The whole token as canonical Extended JSON (with _typeBits when it has them).
+      token: JSON.stringify({ _data: tokenAt(1_700_000_060, 1)._data }),
       clusterTime: { t: 1_700_000_060, i: 1 },
       date: "2023-11-14T22:14:20.000Z",
       savedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) as unknown,
@@ -79,7 +81,7 @@ describe("FileResumePointStore", () => {
     const notPosition = await failure(new FileResumePointStore(path).load());
     expect([notPosition.code, notPosition.message]).toEqual([
       ErrorCode.ResumePointUnreadable,
-      `The resume point stored in file ${path} is not one Tributary wrote (expected resumeToken and clusterTime {t, i}); fix or remove it to start from now`,
+      `The resume point stored in file ${path} is not one Tributary wrote (expected resumeToken, token and clusterTime {t, i}); fix or remove it to start from now`,
     ]);
   });
 

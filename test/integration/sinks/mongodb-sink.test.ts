@@ -305,8 +305,8 @@ describeWithMongo("MongoResumePointStore", () => {
       expect((await other.load())?.key).toBe(first.key);
       const stored = await client.db("msink_store").collection("positions").find({}).sort({ _id: 1 }).toArray();
       expect(stored).toEqual([
-        { _id: "default/copy", resumeToken: second.resumeToken._data, clusterTime: { t: 1_700_000_100, i: 1 }, date: "2023-11-14T22:15:00.000Z", savedAt: expect.any(Date) },
-        { _id: "default/other", resumeToken: first.resumeToken._data, clusterTime: { t: 1_700_000_000, i: 7 }, date: "2023-11-14T22:13:20.000Z", savedAt: expect.any(Date) },
+        { _id: "default/copy", resumeToken: second.resumeToken._data, token: JSON.stringify({ _data: second.resumeToken._data }), clusterTime: { t: 1_700_000_100, i: 1 }, date: "2023-11-14T22:15:00.000Z", savedAt: expect.any(Date) },
+        { _id: "default/other", resumeToken: first.resumeToken._data, token: JSON.stringify({ _data: first.resumeToken._data }), clusterTime: { t: 1_700_000_000, i: 7 }, date: "2023-11-14T22:13:20.000Z", savedAt: expect.any(Date) },
       ]);
     } finally {
       await store.close();
@@ -324,7 +324,7 @@ describeWithMongo("MongoResumePointStore", () => {
     try {
       await expect(store.load()).rejects.toMatchObject({
         code: ErrorCode.ResumePointUnreadable,
-        message: `The resume point stored in MongoDB collection msink_store2.positions at ${redactSecrets(mongo.uri())} (key "bad") is not one Tributary wrote (expected resumeToken and clusterTime {t, i}); fix or remove it to start from now`,
+        message: `The resume point stored in MongoDB collection msink_store2.positions at ${redactSecrets(mongo.uri())} (key "bad") is not one Tributary wrote (expected resumeToken, token and clusterTime {t, i}); fix or remove it to start from now`,
       });
     } finally {
       await store.close();
