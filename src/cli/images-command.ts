@@ -1,13 +1,11 @@
 import { Command, Option } from "commander";
 import type { MongoClient } from "mongodb";
-import { ErrorCode } from "../core/error-codes.js";
-import { TributaryError } from "../core/tributary-error.js";
 import type * as ChangeStreamImages from "../source/change-stream-images.js";
+import { tributaryCommand, withSharedBehaviour } from "./command-options.js";
+import { sourceSettings, type SourceFlags } from "./source-settings.js";
 
 /** The flags of `tributary images enable|status`, as commander parses them. */
-export interface ImagesFlags {
-  readonly from?: string;
-}
+export type ImagesFlags = SourceFlags;
 
 /** Where the command's result lines go (standard output unless a test says otherwise). */
 export interface CommandOutput {
@@ -23,12 +21,16 @@ const STDOUT: CommandOutput = { write: (text) => void process.stdout.write(text)
  * errors a `TributaryError`.
  */
 export function imagesCommand(output: CommandOutput = STDOUT): Command {
-  const images = new Command("images").description(
-    "Change stream pre- and post-images (MongoDB 6.0+): the document before each change, and the post-image of each update that source.fullDocument: required reads",
+  const images = withSharedBehaviour(
+    new Command("images").description(
+      "Change stream pre- and post-images (MongoDB 6.0+): the document before each change, and the post-image of each update that source.fullDocument: required reads",
+    ),
   );
-  images
-    .command("enable")
-    .description("Enable pre- and post-images on each collection (collMod; needs the collMod privilege). Enabling them twice is harmless.")
+  const enable = tributaryCommand("enable", "Enable pre- and post-images on each collection (collMod; needs the collMod privilege). Enabling them twice is harmless.", {
+    examples: ["tributary images enable shop.orders shop.customers --from 'mongodb://localhost/?replicaSet=rs0'", "tributary images enable shop.orders --config tributary.yml"],
+  });
+  images.addCommand(enable);
+  enable
     .argument("<namespaces...>", "collections, as database.collection (e.g. shop.orders)")
     .addOption(fromOption())
     .action(async (namespaces: string[], flags: ImagesFlags) => {
@@ -38,11 +40,12 @@ export function imagesCommand(output: CommandOutput = STDOUT): Command {
           output.write(`${namespace}: pre- and post-images enabled\n`);
         }
       });
-    })
-    .exitOverride();
-  images
-    .command("status")
-    .description("Show whether pre- and post-images are enabled on each collection")
+    });
+  const status = tributaryCommand("status", "Show whether pre- and post-images are enabled on each collection", {
+    examples: ["tributary images status shop.orders --from 'mongodb://localhost/?replicaSet=rs0'"],
+  });
+  images.addCommand(status);
+  status
     .argument("<namespaces...>", "collections, as database.collection (e.g. shop.orders)")
     .addOption(fromOption())
     .action(async (namespaces: string[], flags: ImagesFlags) => {
@@ -52,8 +55,7 @@ export function imagesCommand(output: CommandOutput = STDOUT): Command {
           output.write(`${namespace}: pre- and post-images ${enabled ? "enabled" : "not enabled"}\n`);
         }
       });
-    })
-    .exitOverride();
+    });
   return images;
 }
 
@@ -65,14 +67,12 @@ type ImagesModule = typeof ChangeStreamImages;
 
 /** Checks every namespace before connecting, then runs `work` with a connected client. */
 async function withDeployment(namespaces: readonly string[], flags: ImagesFlags, work: (client: MongoClient, images: ImagesModule) => Promise<void>): Promise<void> {
-  if (!flags.from) {
-    throw new TributaryError(ErrorCode.ConfigInvalid, "Invalid configuration: source.uri is required (set it with --from or TRIBUTARY_MONGODB_URI)", { context: { configPath: "source.uri" } });
-  }
+  const source = await sourceSettings(flags);
   // Loaded on demand so that --help and usage errors do not pay for the driver.
   const images = await import("../source/change-stream-images.js");
   for (const namespace of namespaces) images.parseCollectionNamespace(namespace);
   const { connectMongo } = await import("../source/mongo-connection.js");
-  const deployment = await connectMongo(flags.from, { serverSelectionTimeoutMs: 10_000 });
+  const deployment = await connectMongo(source.uri, { serverSelectionTimeoutMs: source.serverSelectionTimeoutMs });
   try {
     await work(deployment.client, images);
   } finally {

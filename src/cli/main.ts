@@ -29,7 +29,7 @@ function buildProgram(context: RunContext): Command {
   program.addCommand(statusCommand());
   program.addCommand(mappingCommand());
   program.addCommand(verifyCommand());
-  program.addCommand(imagesCommand().exitOverride());
+  program.addCommand(imagesCommand());
   return program;
 }
 

@@ -1,23 +1,14 @@
 import { writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
-import { filterWarnings } from "../config/filter-warnings.js";
-import { readConfigFile } from "../config/load-config.js";
-import { isPlainObject } from "../core/plain-object.js";
-import { mongoClientFor } from "../source/mongo-connection.js";
-import { tributaryCommand, withSharedBehaviour, type CommonFlags } from "./command-options.js";
+import { tributaryCommand, withSharedBehaviour } from "./command-options.js";
+import { sourceSettings, type SourceFlags } from "./source-settings.js";
 import { stringify } from "yaml";
-import { ErrorCode } from "../core/error-codes.js";
-import { TributaryError } from "../core/tributary-error.js";
 import type { MappingFile } from "../sinks/postgres/index.js";
 import { createLogger } from "../observability/logger.js";
 import { collect, positiveInteger } from "./option-parsers.js";
 
 /** The flags of `tributary mapping infer`, as commander parses them. */
-export interface InferFlags extends CommonFlags {
-  readonly from?: string;
-  readonly include?: string[];
-  readonly exclude?: string[];
-  readonly sample: number;
+export interface InferFlags extends SourceFlags {
   readonly out?: string;
 }
 
@@ -39,7 +30,7 @@ export function mappingCommand(): Command {
     .option("--out <file>", "write the mapping here (.json, or .yml/.yaml for YAML); default: standard output, JSON")
     .action(async (flags: InferFlags) => {
       const source = await sourceSettings(flags);
-      for (const warning of filterWarnings(source.include, source.exclude)) logger(flags).warn(warning);
+      for (const warning of source.warnings) logger(flags).warn(warning);
       const { inferMappingFromMongo } = await import("../runtime/infer-mapping-from-mongo.js");
       const file = await inferMappingFromMongo(source, logger(flags));
       const text = formatMappingFile(file, flags.out);
@@ -53,24 +44,6 @@ export function mappingCommand(): Command {
 
 function logger(flags: InferFlags) {
   return createLogger({ level: flags.verbose ? "debug" : (flags.logLevel ?? "info"), pretty: flags.prettyLogs });
-}
-
-/** The source settings of `mapping infer`: its flags over the config file's `source`, checked as sync checks them, before connecting. */
-async function sourceSettings(flags: InferFlags) {
-  const file = flags.config ? await readConfigFile(flags.config) : {};
-  const source = isPlainObject(file.source) ? file.source : {};
-  const uri = flags.from ?? (typeof source.uri === "string" ? source.uri : undefined);
-  if (!uri) throw new TributaryError(ErrorCode.ConfigInvalid, "Invalid configuration: source.uri is required (set it with --from, TRIBUTARY_MONGODB_URI or in a --config file)", { context: { configPath: "source.uri" } });
-  const serverSelectionTimeoutMs = typeof source.serverSelectionTimeoutMs === "number" ? source.serverSelectionTimeoutMs : 10_000;
-  void mongoClientFor(uri, serverSelectionTimeoutMs).close();
-  const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : []);
-  return {
-    uri,
-    include: flags.include ?? strings(source.include),
-    exclude: flags.exclude ?? strings(source.exclude),
-    sampleSize: flags.sample ?? (typeof source.sampleSize === "number" ? source.sampleSize : 1000),
-    serverSelectionTimeoutMs,
-  };
 }
 
 /** A mapping file as JSON, or as YAML when the path ends in `.yml`/`.yaml`. */

@@ -147,7 +147,7 @@ describe("tributary CLI on bad input", () => {
     const infer = await runCli(["mapping", "infer", "--bogus"]);
     expect(infer).toMatchObject({ code: 2, stderr: "tributary: error: unknown option '--bogus'\n(run with --help for usage)\n" });
     const images = await runCli(["images", "enable"]);
-    expect(images).toMatchObject({ code: 2, stderr: "error: missing required argument 'namespaces'\n" });
+    expect(images).toMatchObject({ code: 2, stderr: "tributary: error: missing required argument 'namespaces'\n(run with --help for usage)\n" });
   });
 
   it("mapping infer: names what is missing, and reports an unreachable MongoDB", async () => {

@@ -27,7 +27,7 @@ describe("tributary images: usage errors", () => {
     delete process.env.TRIBUTARY_MONGODB_URI;
     await expect(runImages(["enable", "shop.orders"])).rejects.toMatchObject({
       code: ErrorCode.ConfigInvalid,
-      message: "Invalid configuration: source.uri is required (set it with --from or TRIBUTARY_MONGODB_URI)",
+      message: "Invalid configuration: source.uri is required (set it with --from, TRIBUTARY_MONGODB_URI or in a --config file)",
     });
   });
 
