@@ -96,6 +96,7 @@ export class PostgresSink implements Sink {
   private readonly inferredLayout: InferredLayout | undefined;
   private readonly deadLetters: DeadLetterTable;
   private readonly onReject: RejectionHandler;
+  private readonly verifiable: PostgresVerifiable;
   private pool: pg.Pool | undefined;
   private committed: Position | undefined;
 
@@ -115,18 +116,21 @@ export class PostgresSink implements Sink {
       (options.mapping ? new RelationalLayout(options.mapping, onReject) : new RawLayout({ schema: options.schema, tables: options.tables, onReject }));
     this.registry = new TableRegistry({ checkpointSchema: options.checkpointSchema, pipeline: options.pipeline, layout: this.layout, logger: options.logger });
     const inferred = this.inferredLayout;
+    this.verifiable = new PostgresVerifiable({
+      url: options.url,
+      queryTimeoutMs: options.queryTimeoutMs,
+      logger: options.logger,
+      checkpointSchema: options.checkpointSchema,
+      pipeline: options.pipeline,
+      checkpoint: this.checkpoint,
+      tableOf: (namespace) => this.registry.lookup(namespace),
+      ...(options.mapping || inferred ? { mappingOf: (namespace: string) => tableMappingOf(namespace, { schema: options.schema, mapping: options.mapping, inferred: inferred?.mappings() }) } : {}),
+    });
     this.capabilities = {
       atomicPosition: { storedPosition: () => this.storedPosition(), startStreamAt: (position) => this.startStreamAt(position) },
       bulkSnapshot: { snapshotTarget: (parallelism) => this.snapshotTarget(parallelism) },
       readBack: { read: (namespace, ids) => this.readBack(namespace, ids) },
-      verifiable: new PostgresVerifiable({
-        connect: this.connect,
-        checkpointSchema: options.checkpointSchema,
-        pipeline: options.pipeline,
-        checkpoint: this.checkpoint,
-        tableOf: (namespace) => this.registry.lookup(namespace),
-        ...(options.mapping || inferred ? { mappingOf: (namespace: string) => tableMappingOf(namespace, { schema: options.schema, mapping: options.mapping, inferred: inferred?.mappings() }) } : {}),
-      }),
+      verifiable: this.verifiable,
       ...(inferred
         ? { schemaFromSamples: { unprepared: (namespaces) => namespaces.filter((namespace) => !inferred.mappings().has(namespace)), prepare: (samples) => this.seedInferredMappings(samples) } }
         : {}),
@@ -261,7 +265,7 @@ export class PostgresSink implements Sink {
   async close(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
-    await pool?.end();
+    await Promise.all([pool?.end(), this.verifiable.close()]);
   }
 
   private async isStored(position: Position): Promise<boolean> {

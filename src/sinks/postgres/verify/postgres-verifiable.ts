@@ -1,4 +1,7 @@
-import type { PoolClient } from "pg";
+import pg, { type PoolClient } from "pg";
+import type { Logger } from "../../../core/logger.js";
+import { redactSecrets } from "../../../core/redact.js";
+import { postgresPoolConfig } from "../pool-config.js";
 import type { Document } from "../../../core/bson.js";
 import type { Position } from "../../../core/position.js";
 import type { ExpectedFingerprint, HeldFingerprint, Verifiable } from "../../../core/sink.js";
@@ -13,7 +16,9 @@ import { expectedRaw, heldRaw, heldRawKeys } from "./raw-fingerprints.js";
 import { expectedRelational, heldRelational, heldRelationalKeys } from "./relational-fingerprints.js";
 
 export interface PostgresVerifiableOptions {
-  readonly connect: () => Promise<PoolClient>;
+  readonly url: string;
+  readonly queryTimeoutMs?: number;
+  readonly logger: Logger;
   readonly checkpointSchema: string;
   readonly pipeline: string;
   readonly checkpoint: CheckpointTable;
@@ -23,17 +28,40 @@ export interface PostgresVerifiableOptions {
   readonly mappingOf?: (namespace: string) => TableMapping | undefined;
 }
 
+/** Connections verify may open: one per range read at once, and one for the table scan. */
+const MAX_CONNECTIONS = 16;
+
 /**
  * The `verifiable` capability of the PostgreSQL sink: fingerprints of what its tables hold and of
  * what they would hold for a source document, in raw mode (the jsonb document) and in relational
- * mode (the mapped rows, child rows included).
+ * mode (the mapped rows, child rows included). It has a pool of its own, opened on first use, so
+ * that the ranges verify reads at once are answered at once (the sink's own pool has one
+ * connection, for its transactions); the sink's `close()` closes it.
  */
 export class PostgresVerifiable implements Verifiable {
   private readonly options: PostgresVerifiableOptions;
+  private pool: pg.Pool | undefined;
 
   constructor(options: PostgresVerifiableOptions) {
     this.options = options;
   }
+
+  /** Closes the pool, if verify opened it. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.end();
+  }
+
+  private readonly connect = (): Promise<PoolClient> => {
+    if (!this.pool) {
+      const pool = new pg.Pool(postgresPoolConfig({ url: this.options.url, max: MAX_CONNECTIONS, applicationName: "tributary verify", queryTimeoutMs: this.options.queryTimeoutMs }));
+      // An idle connection that dies must not crash the process; the next query reconnects.
+      pool.on("error", (error) => this.options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection lost"));
+      this.pool = pool;
+    }
+    return this.pool.connect();
+  };
 
   expected(namespace: string, docs: readonly Document[]): Promise<ExpectedFingerprint[]> {
     const mapping = this.mappingOf(namespace);
@@ -51,7 +79,7 @@ export class PostgresVerifiable implements Verifiable {
     const mapping = this.mappingOf(namespace);
     if (this.options.mappingOf && !mapping) return;
     try {
-      yield* mapping ? heldRelational(this.options.connect, ref, mapping, chunkSize, signal) : heldRaw(this.options.connect, ref, chunkSize, signal);
+      yield* mapping ? heldRelational(this.connect, ref, mapping, chunkSize, signal) : heldRaw(this.connect, ref, chunkSize, signal);
     } catch (error) {
       throw mapPostgresApplyError(error, `the read-back of ${namespace} for verify`);
     }
@@ -86,7 +114,7 @@ export class PostgresVerifiable implements Verifiable {
 
   private async withClient<T>(what: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
     try {
-      return await withPooledClient(this.options.connect, work);
+      return await withPooledClient(this.connect, work);
     } catch (error) {
       throw mapPostgresApplyError(error, what);
     }
