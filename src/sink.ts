@@ -16,7 +16,7 @@ export { silentLogger } from "./core/logger.js";
 export type { Batch, StreamBatch, Sink, SinkCapabilities, AtomicPosition, BulkSnapshot, SchemaFromSamples, ReadBack, Verifiable, Fingerprint, HeldFingerprint, ExpectedFingerprint, SinkContext, SinkFactory } from "./core/sink.js";
 export type { SnapshotTarget, SnapshotChunk, IdRange, CollectionSnapshotPlan, CollectionSnapshotState, SnapshotRangeState } from "./core/snapshot-contract.js";
 export type { SinkConformanceOptions, SinkConformanceReport, SinkConformanceRule } from "./sinks/sink-conformance.js";
-export type { EventWriter } from "./sinks/at-least-once-sink.js";
+export type { EventWriter, PositionRetry } from "./sinks/at-least-once-sink.js";
 export type { ExtendedJsonFormat } from "./sinks/event-json.js";
 export type { DocManager, DocManagerOptions, MaybePromise } from "./sinks/docmanager/doc-manager.js";
 export type { JsonlSinkOptions } from "./sinks/jsonl/jsonl-options.js";

@@ -1,20 +1,14 @@
-import { ErrorCode } from "../core/error-codes.js";
 import type { Logger } from "../core/logger.js";
-import { retryWithProbe, type BackoffOptions, type ErrorKind } from "../core/retry.js";
-import { TributaryError } from "../core/tributary-error.js";
-
-/** The codes that say a server cannot be reached yet: waiting can cure them. */
-const UNREACHABLE_CODES = new Set<string>([ErrorCode.PostgresUnreachable, ErrorCode.MongoUnreachable]);
+import { retryWithProbe, type BackoffOptions } from "../core/retry.js";
+import type { TributaryError } from "../core/tributary-error.js";
+import { classifyTributaryError } from "../core/unreachable.js";
 
 /**
- * Start-up's classifier, by `TributaryError` codes (each boundary has mapped its driver's errors
- * to them): a server that cannot be reached yet is waited for; anything else (credentials
- * rejected, a missing database, a missing privilege, a standalone MongoDB, a bad option) ends
- * the start at once.
+ * Start-up's classifier: a server that cannot be reached yet is waited for; anything else
+ * (credentials rejected, a missing database, a missing privilege, a standalone MongoDB, a bad
+ * option) ends the start at once.
  */
-export function classifyStartupError(error: unknown): ErrorKind {
-  return error instanceof TributaryError && UNREACHABLE_CODES.has(error.code) ? "transient" : "permanent";
-}
+export const classifyStartupError = classifyTributaryError;
 
 /** How start-up waits: the sync's back-off, and how many tries before giving up (default: no limit). */
 export interface StartupWait {

@@ -59,6 +59,7 @@ export function docManagerSink(name: string, docManager: DocManager, options: Do
       },
     },
     options.positions,
+    { logger: options.logger },
   );
 }
 

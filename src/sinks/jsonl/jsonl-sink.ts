@@ -20,7 +20,7 @@ export const createJsonlSink: SinkFactory = (options: Readonly<Record<string, un
   const { path, format } = parseJsonlOptions(options, context.sinkName);
   const output: LineOutput =
     path === STDOUT ? new JsonlStreamWriter(process.stdout, "standard output", context.sinkName) : new JsonlFileWriter(resolve(context.baseDir, path), context.sinkName, context.logger);
-  return atLeastOnceSink(context.sinkName, linesWriter(output, format), context.positions);
+  return atLeastOnceSink(context.sinkName, linesWriter(output, format), context.positions, { retry: context.retry, logger: context.logger });
 };
 
 /** Where the lines go: a file or standard output. */

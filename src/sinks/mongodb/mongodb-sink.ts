@@ -34,7 +34,7 @@ export const createMongoSink: SinkFactory = (options, context): Sink => {
     positions: context.positions,
     logger: context.logger,
   });
-  return { ...atLeastOnceSink(context.sinkName, writer, context.positions), capabilities: { verifiable: new MongoVerifiable(client, targets, context.positions) } };
+  return { ...atLeastOnceSink(context.sinkName, writer, context.positions, { retry: context.retry, logger: context.logger }), capabilities: { verifiable: new MongoVerifiable(client, targets, context.positions) } };
 };
 
 /**

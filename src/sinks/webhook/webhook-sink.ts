@@ -32,5 +32,6 @@ export const createWebhookSink: SinkFactory = (options, context) => {
       },
     },
     context.positions,
+    { retry: context.retry, logger: context.logger },
   );
 };
