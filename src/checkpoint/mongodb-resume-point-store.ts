@@ -1,4 +1,4 @@
-import { MongoClient, type Collection } from "mongodb";
+import { MongoClient, MongoNetworkError, MongoServerSelectionError, type Collection } from "mongodb";
 import { ErrorCode } from "../core/error-codes.js";
 import { redactSecrets, redactedMessage } from "../core/redact.js";
 import { TributaryError } from "../core/tributary-error.js";
@@ -64,7 +64,7 @@ export class MongoResumePointStore implements ResumePointStore {
       await this.client.connect();
       stored = await this.collection.findOne({ _id: this.key });
     } catch (error) {
-      throw new TributaryError(ErrorCode.ResumePointUnreadable, `Cannot read the resume point from ${this.description}: ${redactedMessage(error)}`, {
+      throw new TributaryError(unreachable(error) ? ErrorCode.MongoUnreachable : ErrorCode.ResumePointUnreadable, `Cannot read the resume point from ${this.description}: ${redactedMessage(error)}`, {
         cause: error,
         context: { store: this.description },
       });
@@ -79,7 +79,7 @@ export class MongoResumePointStore implements ResumePointStore {
       await this.client.connect();
       await this.collection.replaceOne({ _id: this.key }, document, { upsert: true, writeConcern: { w: "majority" } });
     } catch (error) {
-      throw new TributaryError(ErrorCode.ResumePointWriteFailed, `Cannot save the resume point to ${this.description}: ${redactedMessage(error)}`, {
+      throw new TributaryError(unreachable(error) ? ErrorCode.MongoUnreachable : ErrorCode.ResumePointWriteFailed, `Cannot save the resume point to ${this.description}: ${redactedMessage(error)}`, {
         cause: error,
         context: { store: this.description },
       });
@@ -97,4 +97,13 @@ function createClient(uri: string): MongoClient {
   } catch (error) {
     throw new TributaryError(ErrorCode.ConfigInvalid, `Invalid MongoDB connection string ${redactSecrets(uri)} for the resume point store: ${redactedMessage(error)}`, { cause: error });
   }
+}
+
+/**
+ * Whether the store's server cannot be reached for now (no server selectable, the network
+ * failed): then the error says `TRIB_MONGO_UNREACHABLE`, which start-up waits on and a sink's
+ * save retries.
+ */
+function unreachable(error: unknown): boolean {
+  return error instanceof MongoServerSelectionError || error instanceof MongoNetworkError;
 }

@@ -26,15 +26,15 @@ describe("MongoResumePointStore (without a server)", () => {
     );
   });
 
-  it("says it cannot read or save while the server is unreachable, and tries again each time", async () => {
+  it("says it cannot read or save while the server is unreachable (TRIB_MONGO_UNREACHABLE: waited on, retried), and tries again each time", async () => {
     const store = new MongoResumePointStore({ uri: "mongodb://app:s3cret@127.0.0.1:1/?directConnection=true&serverSelectionTimeoutMS=100", key: "p" });
     const where = 'MongoDB collection tributary.positions at mongodb://app:***@127.0.0.1:1/?directConnection=true&serverSelectionTimeoutMS=100 (key "p")';
     try {
       for (let attempt = 0; attempt < 2; attempt += 1) {
-        await expect(store.load()).rejects.toMatchObject({ code: ErrorCode.ResumePointUnreadable, message: `Cannot read the resume point from ${where}: connect ECONNREFUSED 127.0.0.1:1` });
+        await expect(store.load()).rejects.toMatchObject({ code: ErrorCode.MongoUnreachable, message: `Cannot read the resume point from ${where}: connect ECONNREFUSED 127.0.0.1:1` });
       }
       await expect(store.save(makePosition(tokenAt(1_700_000_000, 1)))).rejects.toMatchObject({
-        code: ErrorCode.ResumePointWriteFailed,
+        code: ErrorCode.MongoUnreachable,
         message: `Cannot save the resume point to ${where}: connect ECONNREFUSED 127.0.0.1:1`,
       });
     } finally {
