@@ -23,6 +23,11 @@ export function encodeIdBound(value: unknown): string {
   return `${BSON_PREFIX}${Buffer.from(BSON.serialize({ v: value })).toString("base64")}`;
 }
 
+/** Whether a stored text names a bound (it is not the `none` of an `_id` that cannot be one). */
+export function namesBound(text: string): boolean {
+  return text !== NO_BOUND;
+}
+
 /**
  * The `_id` bound of a stored text, in the driver's lossless form; `undefined` for no bound.
  * Texts of versions before the BSON form are canonical Extended JSON, and are read as such.

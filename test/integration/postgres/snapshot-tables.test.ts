@@ -3,6 +3,7 @@ import { BSON, Int32, Long } from "mongodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makePosition } from "../../../src/core/position.js";
 import { SnapshotTables } from "../../../src/sinks/postgres/snapshot/snapshot-tables.js";
+import { encodeIdBound } from "../../../src/codec/id-bound.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { postgresUrl } from "../../support/requirements.js";
 import { doubleIdToken } from "../../support/resume-tokens.js";
@@ -53,5 +54,19 @@ describe("the snapshot tables", () => {
     expect(state?.startedAt.resumeToken).toEqual({ _data: "8265A5F0E4000000012B022C0100296E5A1004" });
     expect(state?.ranges[0]?.range.upper).toEqual(new Int32(50));
     expect(state?.ranges[0]?.resumeFrom).toEqual(Long.fromNumber(7));
+  });
+
+  it("never takes a chunk ending on an _id that is no bound for recorded: a lost COMMIT is redone", async () => {
+    for (const statement of tables.createStatements()) await client.query(statement);
+    const pool = client as unknown as pg.PoolClient;
+    await tables.start(pool, { namespace: "shop.orders", startedAt: makePosition(doubleIdToken()), estimated: 10, ranges: [{}] });
+    const noBound = encodeIdBound(undefined);
+    const chunk = { namespace: "shop.orders", rangeNo: 0, startedToken: doubleIdToken()._data, first: encodeIdBound(new Int32(1)), last: noBound, documents: 2, done: false };
+    await tables.recordChunk(pool, chunk);
+    expect(await tables.isRecorded(pool, chunk)).toBe(false);
+    const next = { ...chunk, first: encodeIdBound(new Int32(3)), last: encodeIdBound(new Int32(4)) };
+    await tables.recordChunk(pool, next);
+    expect(await tables.isRecorded(pool, next)).toBe(true);
+    expect((await tables.load(pool)).get("shop.orders")?.ranges[0]?.copied).toBe(4);
   });
 });

@@ -2,7 +2,7 @@ import type { PoolClient } from "pg";
 import { ErrorCode } from "../../../core/error-codes.js";
 import { TributaryError } from "../../../core/tributary-error.js";
 import type { CollectionSnapshotPlan, CollectionSnapshotState, IdRange, SnapshotRangeState } from "../../../core/snapshot-contract.js";
-import { decodeIdBound, encodeIdBound } from "../../../codec/id-bound.js";
+import { decodeIdBound, encodeIdBound, namesBound } from "../../../codec/id-bound.js";
 import { makePosition, resumeTokenOfText, resumeTokenText } from "../../../core/position.js";
 import { qualifiedName } from "../sql.js";
 
@@ -166,7 +166,10 @@ export class SnapshotTables {
     const row = result.rows[0];
     if (!row) return false;
     if (progress.done && !row.done) return false;
-    return progress.last === undefined ? row.done : row.resume_from === progress.last;
+    if (progress.last === undefined) return row.done;
+    // A chunk ending on an _id that is no bound leaves no mark of its own: redo it (upserts, and
+    // its count is not added twice), rather than take an earlier such chunk's mark for it.
+    return namesBound(progress.last) && row.resume_from === progress.last;
   }
 
   async finish(client: PoolClient, namespace: string): Promise<void> {
