@@ -39,6 +39,12 @@ export const PostgresTargetSchema = z
       .boolean()
       .default(false)
       .describe("Relational mode with tables inferred from the documents (sampled at start-up), evolving as new fields appear."),
+    queryTimeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .optional()
+      .describe("How long a query may wait for its answer before the connection is given up and the work retried (a network path that drops packets); default 300000."),
     strict: z
       .boolean()
       .default(false)

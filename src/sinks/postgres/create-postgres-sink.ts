@@ -21,6 +21,7 @@ export const createPostgresSink: SinkFactory = async (options: Readonly<Record<s
     mapping,
     inferMapping: settings.inferMapping,
     strict: settings.strict,
+    queryTimeoutMs: settings.queryTimeoutMs,
     commands: settings.commands,
     pipeline: context.pipeline,
     retry: context.retry,

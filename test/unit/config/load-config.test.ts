@@ -85,6 +85,14 @@ describe("validateConfig", () => {
   it("rejects a table mapping key that is not db.collection", () => {
     expect(() => validateConfig({ ...minimal, target: { ...minimal.target, tables: { orders: "orders" } } })).toThrow("target.tables.orders: keys must be 'db.collection'");
   });
+
+  it("takes the fault settings: target.queryTimeoutMs (at least 100 ms) and retry.startupAttempts (at least 1)", () => {
+    const config = validateConfig({ ...minimal, target: { ...minimal.target, queryTimeoutMs: 60_000 }, retry: { startupAttempts: 5 } });
+    expect(config.target?.queryTimeoutMs).toBe(60_000);
+    expect(config.retry).toEqual({ initialDelayMs: 500, maxDelayMs: 30_000, startupAttempts: 5 });
+    expect(() => validateConfig({ ...minimal, target: { ...minimal.target, queryTimeoutMs: 10 } })).toThrow("target.queryTimeoutMs: Too small");
+    expect(() => validateConfig({ ...minimal, retry: { startupAttempts: 0 } })).toThrow("retry.startupAttempts: Too small");
+  });
 });
 
 describe("readConfigFile", () => {
