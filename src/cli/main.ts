@@ -8,6 +8,7 @@ import { formatError } from "./format-error.js";
 import { imagesCommand } from "./images-command.js";
 import { mappingCommand } from "./mapping-command.js";
 import { verifyCommand } from "./verify-command.js";
+import { deadLettersCommand } from "./dead-letters-command.js";
 import { SignalHandling } from "./signal-handling.js";
 import { statusCommand } from "./status-command.js";
 import { syncCommands, type RunContext } from "./sync-command.js";
@@ -27,6 +28,7 @@ function buildProgram(context: RunContext): Command {
   for (const command of syncCommands(context)) program.addCommand(command);
   program.addCommand(configCommand());
   program.addCommand(statusCommand());
+  program.addCommand(deadLettersCommand());
   program.addCommand(mappingCommand());
   program.addCommand(verifyCommand());
   program.addCommand(imagesCommand());

@@ -1,18 +1,11 @@
 import { Option, type Command } from "commander";
-import { postgresUrlProblem } from "../config/connection-strings.js";
-import { envValue } from "../config/interpolate-env.js";
-import { readConfigFile } from "../config/load-config.js";
-import { ErrorCode } from "../core/error-codes.js";
-import { isPlainObject } from "../core/plain-object.js";
 import { redactValue } from "../core/redact.js";
-import { TributaryError } from "../core/tributary-error.js";
 import type { TargetStatus } from "../sinks/postgres/index.js";
-import { tributaryCommand, type CommonFlags } from "./command-options.js";
+import { tributaryCommand } from "./command-options.js";
+import { targetSettings, type TargetFlags } from "./target-settings.js";
 import type { CommandOutput } from "./images-command.js";
 
-interface StatusFlags extends CommonFlags {
-  readonly to?: string;
-  readonly name?: string;
+interface StatusFlags extends TargetFlags {
   readonly json?: boolean;
 }
 
@@ -29,22 +22,11 @@ export function statusCommand(output: CommandOutput = STDOUT): Command {
     .option("--name <pipeline>", "only this pipeline (default: every pipeline the target holds)")
     .option("--json", "print JSON instead of text")
     .action(async (flags: StatusFlags) => {
-      const { url, schema, pipeline } = await targetOf(flags);
+      const { url, schema, pipeline } = await targetSettings(flags);
       const { readTargetStatus } = await import("../sinks/postgres/index.js");
       const status = onlyPipeline(await readTargetStatus(url, schema), pipeline);
       output.write(flags.json ? `${JSON.stringify(redactValue(status), null, 2)}\n` : formatStatus(status, Date.now()));
     });
-}
-
-async function targetOf(flags: StatusFlags): Promise<{ url: string; schema: string; pipeline: string | undefined }> {
-  const file = flags.config ? await readConfigFile(flags.config) : {};
-  const target = isPlainObject(file.target) ? file.target : {};
-  const url = flags.to || envValue("TRIBUTARY_POSTGRES_URL", process.env, "the environment") || (typeof target.url === "string" ? target.url : undefined);
-  if (!url) throw new TributaryError(ErrorCode.ConfigInvalid, "Invalid configuration: target.url is required (set it with --to, TRIBUTARY_POSTGRES_URL or in a --config file)", { context: { configPath: "target.url" } });
-  const problem = postgresUrlProblem(url);
-  if (problem) throw new TributaryError(ErrorCode.ConfigInvalid, `Invalid configuration: target.url: ${problem}`, { context: { configPath: "target.url" } });
-  const schema = typeof target.checkpointSchema === "string" ? target.checkpointSchema : "tributary";
-  return { url, schema, pipeline: flags.name ?? (typeof file.name === "string" ? file.name : undefined) };
 }
 
 function onlyPipeline(status: TargetStatus, pipeline: string | undefined): TargetStatus {

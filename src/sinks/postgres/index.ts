@@ -6,3 +6,4 @@ export { PostgresResumePointStore } from "./postgres-resume-point-store.js";
 export { inferMapping } from "./mapping/infer/infer-mapping.js";
 export type { MappingFile } from "./mapping/mapping-file-schema.js";
 export { readTargetStatus, type TargetStatus } from "./target-status.js";
+export { listDeadLetters, purgeDeadLetters, type DeadLetterFilter, type DeadLetterRow } from "./dead-letter-admin.js";

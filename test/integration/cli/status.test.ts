@@ -74,7 +74,7 @@ describe("tributary status", () => {
 
   it("reads a target nothing ran against without creating anything", async () => {
     const result = await runCli(["status", "--to", empty]);
-    expect(result.code).toBe(0);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toContain("no pipeline has run against this target yet");
     const client = new pg.Client({ connectionString: empty });
     await client.connect();
@@ -90,5 +90,31 @@ describe("tributary status", () => {
     expect(missing).toMatchObject({ code: 2, stderr: "tributary: error: Invalid configuration: target.url is required (set it with --to, TRIBUTARY_POSTGRES_URL or in a --config file) [TRIB_CONFIG_INVALID]\n" });
     const bad = await runCli(["status", "--to", "postgres://u:pw@h:99999/db"]);
     expect(bad).toMatchObject({ code: 2, stderr: "tributary: error: Invalid configuration: target.url: postgres://u:***@h:99999/db has port 99999; a port is between 1 and 65535 [TRIB_CONFIG_INVALID]\n" });
+  });
+});
+
+describe("tributary dead-letters", () => {
+  it("lists them, the oldest first, filtered by collection and age", async () => {
+    const text = await runCli(["dead-letters", "list", "--to", filled]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(
+      "2026-11-30T10:00:00.000Z  default  shop.orders  _id 1  field total: not a number\n2026-11-30T10:00:05.000Z  default  shop.orders  _id 2  field total: too large for numeric(10,2)\n",
+    );
+    const json = JSON.parse((await runCli(["dead-letters", "list", "--to", filled, "--json", "--limit", "1"])).stdout) as { key: string }[];
+    expect(json.map((row) => row.key)).toEqual(["1"]);
+    expect((await runCli(["dead-letters", "list", "--to", filled, "--collection", "shop.other"])).stdout).toBe("no dead letters\n");
+    expect((await runCli(["dead-letters", "list", "--to", filled, "--older-than", "100000d"])).stdout).toBe("no dead letters\n");
+    expect((await runCli(["dead-letters", "list", "--to", empty])).stdout).toBe("no dead letters\n");
+    const badAge = await runCli(["dead-letters", "list", "--to", filled, "--older-than", "soon"]);
+    expect(badAge).toMatchObject({ code: 2, stderr: 'tributary: error: --older-than must be a number and a unit (s, m, h or d), such as 30m or 7d, not "soon" [TRIB_CONFIG_INVALID]\n' });
+  });
+
+  it("purges only with --yes, and only what the filters select", async () => {
+    const unconfirmed = await runCli(["dead-letters", "purge", "--to", filled]);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain("add --yes to confirm");
+    expect((await runCli(["dead-letters", "purge", "--to", filled, "--older-than", "100000d", "--yes"])).stdout).toBe("0 dead letters deleted\n");
+    expect((await runCli(["dead-letters", "purge", "--to", filled, "--collection", "shop.orders", "--yes"])).stdout).toBe("2 dead letters deleted\n");
+    expect((await runCli(["dead-letters", "list", "--to", filled])).stdout).toBe("no dead letters\n");
   });
 });
