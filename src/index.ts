@@ -21,6 +21,7 @@ export type { PipelineStatsSnapshot as WatchStatsSnapshot, OperationCounts } fro
 export type { EventPredicate } from "./pipeline/event-selector.js";
 export type { SaveEvery } from "./pipeline/resume-cadence.js";
 export type { RunSyncOptions } from "./runtime/sync-runner.js";
+export type { StartupWaitNotice } from "./runtime/wait-at-startup.js";
 export type { SnapshotObserver } from "./runtime/snapshot-phase.js";
 export type { SnapshotProgress } from "./snapshot/snapshot-progress.js";
 export type { ProgressReporter } from "./snapshot/progress-log.js";

@@ -10,6 +10,7 @@ import { SyncMonitor } from "../observability/sync-monitor.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
 import type { SyncPhase } from "../runtime/sync-runner.js";
+import type { StartupWaitNotice } from "../runtime/wait-at-startup.js";
 import type { SnapshotProgress } from "../snapshot/snapshot-progress.js";
 import { checkBeforeConnecting, logWarnings, pipelineCommand } from "./pipeline-command.js";
 import { configFromFlags, type SyncFlags } from "./sync-options.js";
@@ -86,7 +87,9 @@ async function runWithMonitor(config: TributaryConfig, logger: Logger, context: 
     logPhase(phase, config, logger);
   };
   const onBatchApplied = monitor ? (batch: StreamBatch, applyMs: number) => monitor.batchApplied(batch, applyMs) : undefined;
-  await runSync(config, logger, context.signal, { baseDir: process.cwd(), onSnapshotProgress, onPhase, onBatchApplied });
+  // /readyz says what start-up waits for until the next phase begins.
+  const onWaiting = (notice: StartupWaitNotice): void => monitor?.phase(`waiting for ${notice.waitingFor} (attempt ${notice.attempt}: ${notice.code})`);
+  await runSync(config, logger, context.signal, { baseDir: process.cwd(), onSnapshotProgress, onPhase, onBatchApplied, onWaiting });
 }
 
 /** One line per start-up phase, naming what it connects to (redacted), so a slow start is never silent. */

@@ -19,7 +19,7 @@ import { pumpChanges } from "./pump-changes.js";
 import { RenameInRecopy } from "./rename-in-recopy.js";
 import { runSnapshotPhase, type SnapshotObserver } from "./snapshot-phase.js";
 import { SinkFanOut } from "./sink-fanout.js";
-import { waitAtStartup } from "./wait-at-startup.js";
+import { waitAtStartup, type StartupWaitNotice } from "./wait-at-startup.js";
 
 /**
  * Runs a sync from MongoDB into the pipeline's sinks (the config's PostgreSQL `target` and the
@@ -38,7 +38,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
   const fanOut = new SinkFanOut(sinks, logger);
   const stats = new PipelineStats();
   phase("opening sinks");
-  const startup = { retry: config.retry, logger, signal };
+  const startup = { retry: config.retry, logger, signal, onWait: options.onWaiting };
   await waitAtStartup("the sinks' servers", () => fanOut.open(signal), startup);
   try {
     phase("connecting to MongoDB");
@@ -112,6 +112,8 @@ export interface RunSyncOptions {
   readonly onPhase?: (phase: SyncPhase) => void;
   /** Told of each batch of the stream once every sink has applied it, and how long that took (the CLI's metrics). */
   readonly onBatchApplied?: (batch: StreamBatch, applyMs: number) => void;
+  /** Told of each failed try while start-up waits for a server that cannot be reached yet (the CLI shows it on `/readyz`). */
+  readonly onWaiting?: (notice: StartupWaitNotice) => void;
 }
 
 /** The phases of a sync, in order. @public */

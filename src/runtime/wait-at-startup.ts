@@ -10,11 +10,24 @@ import { classifyTributaryError } from "../core/unreachable.js";
  */
 export const classifyStartupError = classifyTributaryError;
 
+/** A failed try of start-up, as {@link StartupWait.onWait} is told it (for `/readyz`). @public */
+export interface StartupWaitNotice {
+  /** What start-up waits for: `the sinks' servers`, `MongoDB`. */
+  readonly waitingFor: string;
+  /** The try that failed, from 1. */
+  readonly attempt: number;
+  /** The error's code: `TRIB_POSTGRES_UNREACHABLE`, `TRIB_MONGO_UNREACHABLE`. */
+  readonly code: string;
+  readonly retryInMs: number;
+}
+
 /** How start-up waits: the sync's back-off, and how many tries before giving up (default: no limit). */
 export interface StartupWait {
   readonly retry: BackoffOptions & { readonly startupAttempts?: number };
   readonly logger: Logger;
   readonly signal?: AbortSignal;
+  /** Told of each failed try, besides the log line. */
+  readonly onWait?: (notice: StartupWaitNotice) => void;
 }
 
 /**
@@ -28,11 +41,14 @@ export function waitAtStartup<T>(what: string, connect: () => Promise<T>, wait: 
     attempt: connect,
     classify: classifyStartupError,
     giveUp: (error) => (error instanceof Error ? error : new Error(String(error))),
-    onRetry: ({ attempt, delayMs, error }) =>
+    onRetry: ({ attempt, delayMs, error }) => {
+      const { code } = error as TributaryError;
       logger.warn(
-        { waitingFor: what, attempt, ...(retry.startupAttempts === undefined ? {} : { of: retry.startupAttempts }), retryInMs: delayMs, code: (error as TributaryError).code, err: (error as Error).message },
+        { waitingFor: what, attempt, ...(retry.startupAttempts === undefined ? {} : { of: retry.startupAttempts }), retryInMs: delayMs, code, err: (error as Error).message },
         `waiting for ${what}`,
-      ),
+      );
+      wait.onWait?.({ waitingFor: what, attempt, code, retryInMs: delayMs });
+    },
     backoff: retry,
     maxAttempts: retry.startupAttempts,
     signal,

@@ -40,6 +40,14 @@ describe("waitAtStartup", () => {
     ]);
   });
 
+  it("tells onWait of each failed try, for /readyz", async () => {
+    const { logger } = capturingLogger();
+    const notices: unknown[] = [];
+    const connect = vi.fn().mockRejectedValueOnce(failure(ErrorCode.MongoUnreachable)).mockResolvedValue("open");
+    await waitAtStartup("MongoDB", connect, { retry, logger, onWait: (notice) => notices.push({ ...notice, retryInMs: typeof notice.retryInMs }) });
+    expect(notices).toEqual([{ waitingFor: "MongoDB", attempt: 1, code: ErrorCode.MongoUnreachable, retryInMs: "number" }]);
+  });
+
   it("fails at once on misconfiguration", async () => {
     const { logger, lines } = capturingLogger();
     const connect = vi.fn().mockRejectedValue(failure(ErrorCode.PostgresAuthFailed));
