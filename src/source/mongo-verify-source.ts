@@ -2,7 +2,8 @@ import type { Document } from "mongodb";
 import type { Position } from "../core/position.js";
 import type { IdRange, SnapshotSource } from "../core/snapshot-contract.js";
 import { splitNamespace } from "../core/change-event.js";
-import { LOSSLESS_BSON_OPTIONS, type MongoDeployment } from "./mongo-connection.js";
+import type { MongoDeployment } from "./mongo-connection.js";
+import { READ_OPTIONS } from "./read-options.js";
 import { MongoSnapshotSource, snapshotError, type MongoSnapshotSourceOptions } from "./mongo-snapshot-source.js";
 
 const IDS_PER_QUERY = 1_000;
@@ -52,7 +53,7 @@ export class MongoVerifySource implements SnapshotSource {
     const found: Document[] = [];
     try {
       for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
-        found.push(...(await collection.find({ _id: { $in: ids.slice(start, start + IDS_PER_QUERY) } } as Document, LOSSLESS_BSON_OPTIONS).toArray()));
+        found.push(...(await collection.find({ _id: { $in: ids.slice(start, start + IDS_PER_QUERY) } } as Document, READ_OPTIONS).toArray()));
       }
     } catch (error) {
       throw snapshotError(error, this.deployment.where, namespace, "while reading documents by _id for verify");
