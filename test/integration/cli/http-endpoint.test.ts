@@ -48,6 +48,22 @@ describe("tributary sync --http", () => {
     expect(all).not.toContain("s3cret");
   });
 
+  it("says on /readyz what start-up waits for while PostgreSQL cannot be reached", async () => {
+    const port = await findFreePort();
+    const down = await findFreePort();
+    const child = startCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", `postgres://u:pw@127.0.0.1:${down}/db`, "--http", `127.0.0.1:${port}`]);
+    const result = finished(child);
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    await waitFor(() => stderr.includes("waiting for the sinks' servers"), "a waiting line");
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(503);
+    const { reason } = (await ready.json()) as { reason: string };
+    expect(reason).toMatch(/^not streaming yet \(waiting for the sinks' servers \(attempt \d+: TRIB_POSTGRES_UNREACHABLE\)\)$/);
+    child.kill("SIGTERM");
+    await result;
+  });
+
   it("refuses an address that is not host:port, or in use, before connecting to anything", async () => {
     const bad = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", target, "--http", "9464"]);
     expect(bad.code).toBe(2);
