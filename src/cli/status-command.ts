@@ -1,5 +1,7 @@
 import { Option, type Command } from "commander";
 import { redactValue } from "../core/redact.js";
+import { formatDuration, oplogRunway, type OplogFigures } from "../observability/oplog-runway.js";
+import { parseAge } from "./dead-letters-command.js";
 import type { TargetStatus } from "../sinks/postgres/index.js";
 import { tributaryCommand } from "./command-options.js";
 import { targetSettings, type TargetFlags } from "./target-settings.js";
@@ -7,7 +9,17 @@ import type { CommandOutput } from "./images-command.js";
 
 interface StatusFlags extends TargetFlags {
   readonly json?: boolean;
+  readonly from?: string;
+  readonly runwayWarn?: number;
 }
+
+/** The oplog the positions are compared with (`--from`), and below which runway to warn. */
+export interface OplogContext {
+  readonly oplog: OplogFigures | { readonly unavailable: string };
+  readonly warnBelowMs: number;
+}
+
+const DEFAULT_RUNWAY_WARN = "12h";
 
 const STDOUT: CommandOutput = { write: (text) => void process.stdout.write(text) };
 
@@ -21,12 +33,49 @@ export function statusCommand(output: CommandOutput = STDOUT): Command {
     .addOption(new Option("--to <postgres-url>", "PostgreSQL connection string of the target").env("TRIBUTARY_POSTGRES_URL"))
     .option("--name <pipeline>", "only this pipeline (default: every pipeline the target holds)")
     .option("--json", "print JSON instead of text")
+    .option("--from <mongodb-uri>", "also read MongoDB's oplog and show each position's runway: how long until the oplog no longer holds it")
+    .option("--runway-warn <age>", `with --from: warn when a runway is shorter than this (default ${DEFAULT_RUNWAY_WARN})`, parseAge)
     .action(async (flags: StatusFlags) => {
       const { url, schema, pipeline } = await targetSettings(flags);
       const { readTargetStatus } = await import("../sinks/postgres/index.js");
       const status = onlyPipeline(await readTargetStatus(url, schema), pipeline);
-      output.write(flags.json ? `${JSON.stringify(redactValue(status), null, 2)}\n` : formatStatus(status, Date.now()));
+      const oplog = flags.from ? { oplog: await readOplog(flags.from), warnBelowMs: flags.runwayWarn ?? parseAge(DEFAULT_RUNWAY_WARN) } : undefined;
+      output.write(flags.json ? `${JSON.stringify(redactValue(withRunways(status, oplog)), null, 2)}\n` : formatStatus(status, Date.now(), oplog));
     });
+}
+
+/** The oplog's figures, or why they could not be read; the connection string is checked before connecting. */
+async function readOplog(uri: string): Promise<OplogContext["oplog"]> {
+  const { sourceSettings } = await import("./source-settings.js");
+  const source = await sourceSettings({ from: uri });
+  const { connectMongo } = await import("../source/mongo-connection.js");
+  const { readOplogWindow } = await import("../source/oplog-window.js");
+  const deployment = await connectMongo(source.uri, { serverSelectionTimeoutMs: source.serverSelectionTimeoutMs });
+  try {
+    return await readOplogWindow(deployment.client);
+  } finally {
+    await deployment.client.close();
+  }
+}
+
+function withRunways(status: TargetStatus, context: OplogContext | undefined): object {
+  if (!context) return status;
+  const { oplog } = context;
+  if ("unavailable" in oplog) return { ...status, oplog };
+  return {
+    ...status,
+    oplog,
+    positions: status.positions.map((row) => ({ ...row, runwaySeconds: Math.round(oplogRunway(oplog, row.clusterTime.getTime() / 1000).seconds) })),
+  };
+}
+
+/** `oplog runway 2 h 10 min`, with a warning when short, for one stored position. */
+function runwayNote(clusterTime: Date, context: OplogContext | undefined): string {
+  if (!context || "unavailable" in context.oplog) return "";
+  const runway = oplogRunway(context.oplog, clusterTime.getTime() / 1000);
+  if (runway.seconds <= 0) return "; GONE from the oplog: the stream cannot resume from it (run a new snapshot)";
+  const warning = runway.seconds * 1000 < context.warnBelowMs ? ` — WARNING: below ${formatDuration(context.warnBelowMs / 1000)}, the sync must catch up before the oplog drops it` : "";
+  return `; oplog runway ${formatDuration(runway.seconds)}${warning}`;
 }
 
 function onlyPipeline(status: TargetStatus, pipeline: string | undefined): TargetStatus {
@@ -40,15 +89,16 @@ function onlyPipeline(status: TargetStatus, pipeline: string | undefined): Targe
 }
 
 /** The status as text, one block per pipeline. */
-export function formatStatus(status: TargetStatus, now: number): string {
+export function formatStatus(status: TargetStatus, now: number, oplog?: OplogContext): string {
   const pipelines = [...new Set([...status.positions.map((row) => row.key.split("/")[0] ?? row.key), ...status.snapshots.map((row) => row.pipeline), ...status.deadLetters.map((row) => row.pipeline)])].sort();
   const lines = [`PostgreSQL ${status.where}, schema ${status.schema}`];
+  if (oplog) lines.push(oplogLine(oplog.oplog));
   if (pipelines.length === 0) lines.push("", "no pipeline has run against this target yet");
   for (const pipeline of pipelines) {
     lines.push("", `pipeline ${pipeline}`);
     for (const row of status.positions.filter((each) => each.key === pipeline || each.key.startsWith(`${pipeline}/`))) {
       const sink = row.key === pipeline ? "postgres" : row.key.slice(pipeline.length + 1);
-      lines.push(`  position  ${sink}: ${row.clusterTime.toISOString()} (${age(now - row.clusterTime.getTime())} behind now), saved ${row.updatedAt.toISOString()}`);
+      lines.push(`  position  ${sink}: ${row.clusterTime.toISOString()} (${age(now - row.clusterTime.getTime())} behind now), saved ${row.updatedAt.toISOString()}${runwayNote(row.clusterTime, oplog)}`);
     }
     for (const row of status.snapshots.filter((each) => each.pipeline === pipeline)) {
       const percent = row.estimated > 0 ? ` (${Math.min(100, Math.floor((row.copied * 100) / row.estimated))}%)` : "";
@@ -60,6 +110,13 @@ export function formatStatus(status: TargetStatus, now: number): string {
     for (const row of letters) lines.push(`    ${row.namespace}: ${row.count}, latest ${row.latestAt.toISOString()}: ${row.latestReason}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+function oplogLine(oplog: OplogContext["oplog"]): string {
+  if ("unavailable" in oplog) return `MongoDB oplog: ${oplog.unavailable}`;
+  const { windowSeconds, bytesPerSecond } = oplogRunway(oplog, oplog.newestSeconds);
+  const rate = bytesPerSecond === undefined ? "" : `, written at ${(bytesPerSecond / 1024).toFixed(1)} KiB/s`;
+  return `MongoDB oplog: holds ${formatDuration(windowSeconds)} (oldest entry ${new Date(oplog.oldestSeconds * 1000).toISOString()})${rate}`;
 }
 
 function age(ms: number): string {
