@@ -7,7 +7,7 @@ import { BatchAccumulator } from "../pipeline/batch-accumulator.js";
 import { EventSelector } from "../pipeline/event-selector.js";
 import { PipelineStats } from "../pipeline/pipeline-stats.js";
 import { ChangeStreamSource } from "../source/change-stream-source.js";
-import { connectMongo, type MongoDeployment } from "../source/mongo-connection.js";
+import { connectMongo, mongoClientFor, type MongoDeployment } from "../source/mongo-connection.js";
 import { MongoSnapshotSource } from "../source/mongo-snapshot-source.js";
 import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
 import { resolveStartPosition } from "../source/start-position.js";
@@ -32,6 +32,8 @@ import { waitAtStartup, type StartupWaitNotice } from "./wait-at-startup.js";
 export async function runSync(config: TributaryConfig, logger: Logger, signal: AbortSignal, options: RunSyncOptions = {}): Promise<PipelineStats> {
   const phase = options.onPhase ?? (() => undefined);
   phase("checking");
+  // The driver parses the connection string now, so that a wrong one touches no sink (nothing connects yet).
+  void mongoClientFor(config.source.uri, config.source.serverSelectionTimeoutMs).close();
   const { sinks } = await buildPipelineSinks(config, logger, options.baseDir ?? process.cwd());
   const mapped = collectionsTaken(sinks);
   const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
