@@ -17,6 +17,12 @@ describeWithMongo("the oplog runway, on a real replica set", () => {
     expect(window.maxSizeBytes).toBeGreaterThanOrEqual(window.sizeBytes);
   });
 
+  it("config check --connect finds a replica set, its version and featureCompatibilityVersion, writing nothing", async () => {
+    const result = await runCli(["config", "check", "--to", postgresUrl(), "--from", requireMongo().uri, "--connect"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/tributary: check: ok {3}MongoDB .+: a replica set or sharded cluster, version \d+\.\d+\.\d+, featureCompatibilityVersion \d+\.\d+\n/);
+  });
+
   it("tributary status --from shows how much the oplog holds", async () => {
     const result = await runCli(["status", "--to", postgresUrl(), "--from", requireMongo().uri]);
     expect(result.code).toBe(0);
