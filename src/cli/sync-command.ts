@@ -7,6 +7,7 @@ import { startHttpEndpoint, type HttpEndpoint } from "../observability/http-endp
 import { createLogger } from "../observability/logger.js";
 import { tapProblems } from "../observability/problem-tap.js";
 import { SyncMonitor } from "../observability/sync-monitor.js";
+import { watchOplogRunway } from "./runway-watch.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
 import type { SyncPhase } from "../runtime/sync-runner.js";
@@ -56,9 +57,11 @@ async function runPipeline(flags: SyncFlags, context: RunContext): Promise<void>
   logWarnings(warnings, logger);
   const endpoint = monitor && config.http.listen !== undefined ? await listen(config.http.listen, monitor) : undefined;
   if (endpoint) logger.info({ url: endpoint.url, endpoints: ["/", "/healthz", "/readyz", "/metrics", "/status"] }, `status page at ${endpoint.url}/`);
+  const runway = monitor ? watchOplogRunway(config.source.uri, config.source.serverSelectionTimeoutMs, monitor, logger, config.http.oplogRunwayWarnMs) : undefined;
   try {
     await runWithMonitor(config, logger, context, monitor);
   } finally {
+    await runway?.stop();
     await endpoint?.close();
   }
 }

@@ -128,9 +128,12 @@ export const ConfigSchema = z
           .optional()
           .describe("Serve /healthz, /readyz, /metrics, /status and a live status page here (--http). Off by default."),
         readyMaxLagMs: positiveInt.default(60_000).describe("/readyz is ready while streaming with a lag of at most this many milliseconds."),
+        oplogRunwayWarnMs: positiveInt
+          .default(12 * 3_600_000)
+          .describe("With http.listen: the oplog runway of the committed position is measured every minute; below this many milliseconds, a warning is logged."),
       })
       .strict()
-      .default({ readyMaxLagMs: 60_000 }),
+      .default({ readyMaxLagMs: 60_000, oplogRunwayWarnMs: 12 * 3_600_000 }),
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

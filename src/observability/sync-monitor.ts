@@ -33,6 +33,8 @@ export interface SyncStatus {
   readonly throughput: readonly SeriesPoint[];
   readonly lag: readonly SeriesPoint[];
   readonly warnings: number;
+  /** How long the last committed position has before the oplog drops it (seconds), when measured. */
+  readonly oplogRunwaySeconds: number | undefined;
   readonly lastError: { readonly at: string; readonly message: string } | undefined;
 }
 
@@ -62,6 +64,8 @@ export class SyncMonitor {
   private lagMs: number | undefined;
   private lastBatchAt: number | undefined;
   private committed: { clusterTime: string; at: string } | undefined;
+  private committedSeconds: number | undefined;
+  private runwaySeconds: number | undefined;
   private lastError: { at: string; message: string } | undefined;
   private copies: CopyProgressSource[] = [];
   private readonly throughput: RollingSeries;
@@ -73,6 +77,7 @@ export class SyncMonitor {
   private readonly lagSeconds: Histogram;
   private readonly lastClusterTime: Gauge;
   private readonly warnings: Counter;
+  private readonly runway: Gauge;
 
   constructor(private readonly options: SyncMonitorOptions) {
     this.now = options.now ?? Date.now;
@@ -87,6 +92,7 @@ export class SyncMonitor {
     this.lagSeconds = new Histogram({ name: "tributary_end_to_end_lag_seconds", help: "From a change in MongoDB (its wall time, else its cluster time) to its commit in the sinks", buckets: SECONDS, registers });
     this.lastClusterTime = new Gauge({ name: "tributary_last_committed_cluster_time_seconds", help: "Cluster time of the last committed position, in seconds since the epoch", registers });
     this.warnings = new Counter({ name: "tributary_warnings_total", help: "Warning and error log lines (retries, reconnections, failures)", registers });
+    this.runway = new Gauge({ name: "tributary_oplog_runway_seconds", help: "How long the last committed position has before the oplog no longer holds it, at the oplog's current write rate", registers });
     const copies = (): CollectionCopy[] => this.snapshotFigures();
     new Gauge({
       name: "tributary_snapshot_documents_copied",
@@ -146,9 +152,21 @@ export class SyncMonitor {
     const clusterTime = batch.position.clusterTime;
     this.lagMs = Math.max(0, now - clusterTime.t * 1000);
     this.lastClusterTime.set(clusterTime.t);
+    this.committedSeconds = clusterTime.t;
     this.committed = { clusterTime: `${clusterTime.t}.${clusterTime.i}`, at: new Date(clusterTime.t * 1000).toISOString() };
     this.throughput.add(batch.events.length);
     this.lagSeries.add(this.lagMs);
+  }
+
+  /** The cluster time (seconds) of the last committed position, once a batch was applied. */
+  lastCommittedSeconds(): number | undefined {
+    return this.committedSeconds;
+  }
+
+  /** The oplog runway of the last committed position, as measured now. */
+  oplogRunway(seconds: number): void {
+    this.runwaySeconds = seconds;
+    this.runway.set(seconds);
   }
 
   /** A warning or error line was logged: counted, and the last one shown (redacted). */
@@ -184,6 +202,7 @@ export class SyncMonitor {
       throughput: this.throughput.points(),
       lag: this.lagSeries.points(),
       warnings: this.warningCount,
+      oplogRunwaySeconds: this.runwaySeconds,
       lastError: this.lastError,
     };
   }

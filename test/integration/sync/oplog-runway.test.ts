@@ -1,5 +1,10 @@
 import { expect, it } from "vitest";
+import { watchOplogRunway } from "../../../src/cli/runway-watch.js";
+import { SyncMonitor } from "../../../src/observability/sync-monitor.js";
 import { readOplogWindow } from "../../../src/source/oplog-window.js";
+import { capturingLogger } from "../../support/capturing-logger.js";
+import { makeEvent } from "../../support/events.js";
+import { waitFor } from "../../support/wait-for.js";
 import { runCli } from "../../support/run-cli.js";
 import { describeWithMongo, postgresUrl, requireMongo } from "../../support/requirements.js";
 import { useMongoClient } from "../../support/sync-harness.js";
@@ -15,6 +20,22 @@ describeWithMongo("the oplog runway, on a real replica set", () => {
     expect(window.newestSeconds).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 60);
     expect(window.sizeBytes).toBeGreaterThan(0);
     expect(window.maxSizeBytes).toBeGreaterThanOrEqual(window.sizeBytes);
+  });
+
+  it("a sync's monitor gets the runway of its committed position, and a warning below the threshold", async () => {
+    const monitor = new SyncMonitor({ readyMaxLagMs: 60_000 });
+    const event = makeEvent({ op: "insert", ns: "shop.orders", id: 1, t: Math.floor(Date.now() / 1000) });
+    monitor.batchApplied({ events: [event], position: event.position }, 1);
+    const { logger, lines } = capturingLogger();
+    // A threshold no real oplog reaches, so that the warning is logged.
+    const watch = watchOplogRunway(requireMongo().uri, 10_000, monitor, logger, 1_000 * 86_400_000, 100);
+    try {
+      const runway = await waitFor(() => monitor.status().oplogRunwaySeconds, "a runway measurement");
+      expect(runway).toBeGreaterThan(0);
+      await waitFor(() => lines.some((line) => String(line.msg).startsWith("oplog runway ")), "the warning");
+    } finally {
+      await watch.stop();
+    }
   });
 
   it("config check --connect finds a replica set, its version and featureCompatibilityVersion, writing nothing", async () => {

@@ -27,7 +27,7 @@ describe("validateConfig", () => {
       batch: { maxSize: 2_000, maxLatencyMs: 250, maxTransactionEvents: 50_000 },
       checkpoint: { idleIntervalMs: 10_000 },
       retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
-      http: { readyMaxLagMs: 60_000 },
+      http: { readyMaxLagMs: 60_000, oplogRunwayWarnMs: 43_200_000 },
       log: { level: "info" },
     });
   });

@@ -49,6 +49,16 @@ describe("SyncMonitor", () => {
     expect(metrics).toContain('tributary_snapshot_documents_estimated{collection="shop.orders"} 1000');
   });
 
+  it("shows the oplog runway of the committed position as a metric and in the status", async () => {
+    const monitor = new SyncMonitor({ readyMaxLagMs: 5_000 });
+    expect(monitor.lastCommittedSeconds()).toBeUndefined();
+    monitor.batchApplied(batchAt(T, [{ op: "insert", ns: "shop.orders" }]), 1);
+    expect(monitor.lastCommittedSeconds()).toBe(T);
+    monitor.oplogRunway(7200);
+    expect(monitor.status().oplogRunwaySeconds).toBe(7200);
+    expect(await monitor.metrics()).toContain("tributary_oplog_runway_seconds 7200");
+  });
+
   it("keeps the last problem, redacted, and counts warnings", async () => {
     const monitor = new SyncMonitor({ readyMaxLagMs: 5_000 });
     monitor.problem("Cannot connect to PostgreSQL at postgres://app:hunter2@pg/db: ECONNREFUSED", "error");
