@@ -11,6 +11,7 @@ export { FileResumePointStore } from "./checkpoint/file-resume-point-store.js";
 export { MongoResumePointStore } from "./checkpoint/mongodb-resume-point-store.js";
 export { enableChangeStreamImages, changeStreamImagesEnabled } from "./source/change-stream-images.js";
 export { silentLogger } from "./core/logger.js";
+export { redactingLogger } from "./observability/redacting-logger.js";
 
 export type { ChangeWatcher, ChangeHandler, BatchHandler, ErrorHandler, StopHandler, StopInfo } from "./watch/change-watcher.js";
 export type { WatchOptions } from "./watch/watch-options.js";
@@ -20,7 +21,7 @@ export type { IdBatch, IdGroup, IdBatchLimits } from "./watch/id-batcher.js";
 export type { PipelineStatsSnapshot as WatchStatsSnapshot, OperationCounts } from "./pipeline/pipeline-stats.js";
 export type { EventPredicate } from "./pipeline/event-selector.js";
 export type { SaveEvery } from "./pipeline/resume-cadence.js";
-export type { RunSyncOptions } from "./runtime/sync-runner.js";
+export type { RunSyncOptions, SyncPhase } from "./runtime/sync-runner.js";
 export type { StartupWaitNotice } from "./runtime/wait-at-startup.js";
 export type { SnapshotObserver } from "./runtime/snapshot-phase.js";
 export type { SnapshotProgress } from "./snapshot/snapshot-progress.js";

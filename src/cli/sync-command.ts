@@ -8,6 +8,7 @@ import { createLogger } from "../observability/logger.js";
 import { tapProblems } from "../observability/problem-tap.js";
 import { SyncMonitor } from "../observability/sync-monitor.js";
 import { watchOplogRunway } from "./runway-watch.js";
+import { watchDeadLetters } from "./dead-letter-watch.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
 import type { SyncPhase } from "../runtime/sync-runner.js";
@@ -58,9 +59,11 @@ async function runPipeline(flags: SyncFlags, context: RunContext): Promise<void>
   const endpoint = monitor && config.http.listen !== undefined ? await listen(config.http.listen, monitor) : undefined;
   if (endpoint) logger.info({ url: endpoint.url, endpoints: ["/", "/healthz", "/readyz", "/metrics", "/status"] }, `status page at ${endpoint.url}/`);
   const runway = monitor ? watchOplogRunway(config.source.uri, config.source.serverSelectionTimeoutMs, monitor, logger, config.http.oplogRunwayWarnMs) : undefined;
+  const letters = monitor && config.target ? watchDeadLetters(config.target.url, config.target.checkpointSchema, config.name, monitor) : undefined;
   try {
     await runWithMonitor(config, logger, context, monitor);
   } finally {
+    letters?.stop();
     await runway?.stop();
     await endpoint?.close();
   }

@@ -33,6 +33,8 @@ export interface SyncStatus {
   readonly throughput: readonly SeriesPoint[];
   readonly lag: readonly SeriesPoint[];
   readonly warnings: number;
+  /** Documents set aside in the target's dead_letters table, when counted. */
+  readonly deadLetters: number | undefined;
   /** How long the last committed position has before the oplog drops it (seconds), when measured. */
   readonly oplogRunwaySeconds: number | undefined;
   readonly lastError: { readonly at: string; readonly message: string } | undefined;
@@ -66,6 +68,7 @@ export class SyncMonitor {
   private committed: { clusterTime: string; at: string } | undefined;
   private committedSeconds: number | undefined;
   private runwaySeconds: number | undefined;
+  private deadLetterCount: number | undefined;
   private lastError: { at: string; message: string } | undefined;
   private copies: CopyProgressSource[] = [];
   private readonly throughput: RollingSeries;
@@ -78,6 +81,7 @@ export class SyncMonitor {
   private readonly lastClusterTime: Gauge;
   private readonly warnings: Counter;
   private readonly runway: Gauge;
+  private readonly deadLetterGauge: Gauge;
 
   constructor(private readonly options: SyncMonitorOptions) {
     this.now = options.now ?? Date.now;
@@ -93,6 +97,7 @@ export class SyncMonitor {
     this.lastClusterTime = new Gauge({ name: "tributary_last_committed_cluster_time_seconds", help: "Cluster time of the last committed position, in seconds since the epoch", registers });
     this.warnings = new Counter({ name: "tributary_warnings_total", help: "Warning and error log lines (retries, reconnections, failures)", registers });
     this.runway = new Gauge({ name: "tributary_oplog_runway_seconds", help: "How long the last committed position has before the oplog no longer holds it, at the oplog's current write rate", registers });
+    this.deadLetterGauge = new Gauge({ name: "tributary_dead_letters", help: "Documents of this pipeline set aside in the target's dead_letters table", registers });
     const copies = (): CollectionCopy[] => this.snapshotFigures();
     new Gauge({
       name: "tributary_snapshot_documents_copied",
@@ -169,6 +174,12 @@ export class SyncMonitor {
     this.runway.set(seconds);
   }
 
+  /** The pipeline's dead letters, as counted now. */
+  deadLetters(count: number): void {
+    this.deadLetterCount = count;
+    this.deadLetterGauge.set(count);
+  }
+
   /** A warning or error line was logged: counted, and the last one shown (redacted). */
   problem(message: string, level: "warn" | "error"): void {
     this.warningCount += 1;
@@ -203,6 +214,7 @@ export class SyncMonitor {
       lag: this.lagSeries.points(),
       warnings: this.warningCount,
       oplogRunwaySeconds: this.runwaySeconds,
+      deadLetters: this.deadLetterCount,
       lastError: this.lastError,
     };
   }

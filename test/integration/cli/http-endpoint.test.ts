@@ -42,6 +42,8 @@ describe("tributary sync --http", () => {
     const status = await (await fetch(`${base}/status`)).text();
     expect(JSON.parse(status)).toMatchObject({ phase: "connecting to MongoDB", ready: false, changesApplied: 0 });
     expect(await (await fetch(`${base}/`)).text()).toContain("<title>Tributary status</title>");
+    // The dead letters are counted in the target from the start (none: it has no table yet).
+    await waitFor(async () => ((await (await fetch(`${base}/status`)).json()) as { deadLetters?: number }).deadLetters === 0, "the dead letter count");
     child.kill("SIGTERM");
     const { code, stderr: all } = await result;
     expect(code).toBe(143);

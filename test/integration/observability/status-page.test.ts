@@ -46,6 +46,8 @@ describe.skipIf(!CHROMIUM)("the status page, in a real headless Chromium", () =>
       const events = [makeEvent({ op: "insert", ns: "shop.orders", id: i, t: now - 2 }), makeEvent({ op: "update", ns: "shop.orders", id: i, t: now - 1 })];
       monitor.batchApplied({ events, position: events[1]!.position }, 8);
     }
+    monitor.deadLetters(3);
+    monitor.oplogRunway(7200);
     monitor.problem("PostgreSQL unavailable; retrying: connect to postgres://app:hunter2@pg.example/db refused", "warn");
 
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
@@ -54,6 +56,8 @@ describe.skipIf(!CHROMIUM)("the status page, in a real headless Chromium", () =>
     expect(await page.textContent("#phase")).toBe("streaming");
     expect(await page.textContent("#ready")).toBe("yes");
     expect(await page.textContent("#changes")).toBe("10");
+    expect(await page.textContent("#dead-letters")).toBe("3");
+    expect(await page.textContent("#runway")).toBe("2.0 h");
     const rows = await page.$$eval("#snapshot tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
     expect(rows).toEqual([
       ["shop.orders", "412,003", "1,000,000", "", expect.any(String)],

@@ -57,6 +57,9 @@ describe("SyncMonitor", () => {
     monitor.oplogRunway(7200);
     expect(monitor.status().oplogRunwaySeconds).toBe(7200);
     expect(await monitor.metrics()).toContain("tributary_oplog_runway_seconds 7200");
+    monitor.deadLetters(4);
+    expect(monitor.status().deadLetters).toBe(4);
+    expect(await monitor.metrics()).toContain("tributary_dead_letters 4");
   });
 
   it("keeps the last problem, redacted, and counts warnings", async () => {
