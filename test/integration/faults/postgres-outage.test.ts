@@ -16,6 +16,7 @@ import { SyntheticSnapshotSource } from "../../support/synthetic-snapshot-source
 import { startRestartablePostgres, type RestartablePostgres, type StopMode } from "../../support/restartable-postgres.js";
 import { syntheticEvent, syntheticFinalState, syntheticIndexOf } from "../../support/synthetic-stream.js";
 import { waitFor } from "../../support/wait-for.js";
+import { createWriteCountingTables, syntheticRows } from "../../support/write-counting.js";
 
 const TOTAL = 30_000;
 const BATCH = 200;
@@ -31,28 +32,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Data rows only move forward; every write of the position is counted. */
-async function countingTriggers(url: string): Promise<void> {
-  await query(
-    url,
-    `CREATE TABLE public.crash_synthetic (_id text PRIMARY KEY, doc jsonb NOT NULL, _cluster_time timestamptz NOT NULL, _synced_at timestamptz NOT NULL DEFAULT now());
-     CREATE FUNCTION only_forward() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
-       IF (NEW.doc->>'k')::int <= (OLD.doc->>'k')::int THEN RAISE EXCEPTION 'change % applied after %', NEW.doc->>'k', OLD.doc->>'k'; END IF;
-       RETURN NEW; END $$;
-     CREATE TRIGGER only_forward BEFORE UPDATE ON public.crash_synthetic FOR EACH ROW EXECUTE FUNCTION only_forward();
-     CREATE TABLE public.position_writes (position text NOT NULL);
-     CREATE FUNCTION count_position() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.position_writes VALUES (NEW.position); RETURN NEW; END $$;
-     CREATE TRIGGER count_position AFTER INSERT OR UPDATE ON tributary.positions FOR EACH ROW EXECUTE FUNCTION count_position();`,
-  );
-}
-
-async function expectExactOutcome(url: string): Promise<{ positionWrites: number; distinctPositions: number }> {
-  const rows = await query<{ _id: string; k: number }>(url, "SELECT _id, (doc->>'k')::int AS k FROM public.crash_synthetic");
-  expect(new Map(rows.map((row) => [row._id, row.k]))).toEqual(syntheticFinalState(TOTAL));
-  const [writes] = await query<{ all: string; distinct: string }>(url, "SELECT count(*) AS all, count(DISTINCT position) AS distinct FROM public.position_writes");
-  return { positionWrites: Number(writes?.all), distinctPositions: Number(writes?.distinct) };
-}
-
 describe.each<StopMode>(["immediate", "kill -9"])("PostgreSQL stopped (%s) during streaming", (mode) => {
   it(`resumes once it is back, within ${UNREACHABLE_POLL_MS} ms of polling, losing nothing and applying nothing twice`, { timeout: 240_000 }, async () => {
     const url = await createDatabase(server.url, `outage_${mode.replace(/\W/g, "")}`);
@@ -60,7 +39,7 @@ describe.each<StopMode>(["immediate", "kill -9"])("PostgreSQL stopped (%s) durin
     // The production back-off: 500 ms doubling to 30 s.
     const sink = makeSink(url, { pipeline: "faults", retry: DEFAULT_RETRY, logger });
     await sink.open();
-    await countingTriggers(url);
+    const positionWrites = await createWriteCountingTables(url);
 
     const appliedAt: number[] = [];
     const streaming = (async () => {
@@ -85,15 +64,16 @@ describe.each<StopMode>(["immediate", "kill -9"])("PostgreSQL stopped (%s) durin
     await sink.close();
 
     const retries = lines.filter((line) => String(line.msg).startsWith("PostgreSQL unavailable"));
-    const outcome = await expectExactOutcome(url);
+    expect(await syntheticRows(url)).toEqual(syntheticFinalState(TOTAL));
+    const writes = await positionWrites();
     const batches = Math.ceil(TOTAL / BATCH);
     console.log(
       `[faults] PostgreSQL ${mode} for ${upAt - downAt} ms during streaming (${TOTAL} changes, batches of ${BATCH}): first batch applied ${resumedAt - upAt} ms after the server accepted connections; ` +
-        `${retries.length} retries logged (codes: ${[...new Set(retries.map((line) => line.code))].join(", ")}); ${outcome.positionWrites} position writes for ${batches} batches; 0 lost, 0 applied twice`,
+        `${retries.length} retries logged (codes: ${[...new Set(retries.map((line) => line.code))].join(", ")}); ${writes.all} position writes for ${batches} batches; 0 lost, 0 applied twice`,
     );
     expect(syntheticIndexOf(sink.storedPosition())).toBe(TOTAL);
     // One position write per batch: none was committed twice, none was skipped.
-    expect(outcome).toEqual({ positionWrites: batches, distinctPositions: batches });
+    expect(writes).toEqual({ all: batches, distinct: batches });
     expect(retries.length).toBeGreaterThan(0);
     // While nothing accepted connections, the sink asked again every second at most.
     const refused = retries.filter((line) => line.code === "ECONNREFUSED" || line.code === "57P03");
