@@ -1,7 +1,7 @@
 import type { ChangeStreamOptions, Document, Timestamp } from "mongodb";
-import { isResumeTokenNotFound, isRetryableStreamError, mapMongoError } from "./mongo-error-mapper.js";
+import { classifyStreamError, isResumeTokenNotFound, mapMongoError } from "./mongo-error-mapper.js";
 import type { Logger } from "../core/logger.js";
-import { backoffDelay, sleep, type BackoffOptions } from "../core/retry.js";
+import { retryDelay, sleep, type BackoffOptions } from "../core/retry.js";
 import type { SourceItem } from "../core/change-event.js";
 import type { MongoDeployment } from "./mongo-connection.js";
 import { normalizeChange } from "./normalize-change.js";
@@ -96,8 +96,9 @@ export class ChangeStreamSource {
           throw await oversizedEventError({ deployment: this.deployment, scope, pipeline: this.options.pipeline ?? [], options, splitting: this.splitting }, error);
         }
         if (this.startAtTokenTime(error)) continue;
-        if (!isRetryableStreamError(error)) throw mapMongoError(error, this.deployment.where);
-        const delay = backoffDelay(failures, this.options.retry);
+        const kind = classifyStreamError(error);
+        if (kind === "permanent") throw mapMongoError(error, this.deployment.where);
+        const delay = retryDelay(failures, kind, this.options.retry);
         failures += 1;
         logger.warn({ attempt: failures, retryInMs: delay, err: mapMongoError(error, this.deployment.where).message }, "change stream interrupted; retrying");
         await sleep(delay, signal);

@@ -3,6 +3,7 @@ import { redactedMessage } from "../core/redact.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
 import { MongoErrorCode } from "./mongo-error-codes.js";
+import type { ErrorKind } from "../core/retry.js";
 
 /** Server error codes after which a change stream can be reopened from its last token. */
 const RESUMABLE_CODES = new Set<number>([
@@ -58,6 +59,17 @@ export function isRetryableStreamError(error: unknown): boolean {
     if (typeof error.code === "number" && RESUMABLE_CODES.has(error.code)) return true;
   }
   return false;
+}
+
+/**
+ * What a change stream's (or a read's) error says about trying again: no server could be
+ * selected (polled like any unreachable server: the core caps the wait so the stream resumes
+ * within about a second of the deployment answering again), another transient fault (back off),
+ * or for good.
+ */
+export function classifyStreamError(error: unknown): ErrorKind {
+  if (!isRetryableStreamError(error)) return "permanent";
+  return error instanceof MongoServerSelectionError ? "unreachable" : "transient";
 }
 
 /**

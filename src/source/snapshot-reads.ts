@@ -1,10 +1,10 @@
-import { MongoServerError, MongoServerSelectionError } from "mongodb";
+import { MongoServerError } from "mongodb";
 import { BSON } from "../core/bson.js";
 import { isFaithfulIdValue } from "../codec/id-bound.js";
 import type { IdRange } from "../core/snapshot-contract.js";
 import type { Logger } from "../core/logger.js";
 import { retryDelay, retryWithProbe, sleep, type BackoffOptions, type ErrorKind } from "../core/retry.js";
-import { isRetryableStreamError } from "./mongo-error-mapper.js";
+import { classifyStreamError, isRetryableStreamError } from "./mongo-error-mapper.js";
 import { MongoErrorCode } from "./mongo-error-codes.js";
 
 /**
@@ -43,8 +43,8 @@ export interface SnapshotRetry {
 
 /** What a snapshot read's error says about trying again: the server could not be selected at all, another transient fault, or for good. */
 export function classifySnapshotError(error: unknown): ErrorKind {
-  if (!isTransientSnapshotError(error)) return "permanent";
-  return error instanceof MongoServerSelectionError ? "unreachable" : "transient";
+  if (error instanceof MongoServerError && error.code === MongoErrorCode.Location28799) return "transient";
+  return classifyStreamError(error);
 }
 
 /**

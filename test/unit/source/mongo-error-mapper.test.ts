@@ -1,7 +1,7 @@
-import { MongoNetworkError, MongoServerError } from "mongodb";
+import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../src/core/error-codes.js";
-import { isHistoryLost, isResumeTokenNotFound, isRetryableStreamError, mapMongoError } from "../../../src/source/mongo-error-mapper.js";
+import { classifyStreamError, isHistoryLost, isResumeTokenNotFound, isRetryableStreamError, mapMongoError } from "../../../src/source/mongo-error-mapper.js";
 
 const serverError = (code: number, codeName: string, message = codeName, labels: string[] = []): MongoServerError =>
   new MongoServerError({ ok: 0, code, codeName, errmsg: message, errorLabels: labels });
@@ -49,5 +49,21 @@ describe("mongo error classification", () => {
     expect(isRetryableStreamError(notFound)).toBe(false);
     expect(isResumeTokenNotFound(serverError(280, "ChangeStreamFatalError", "the resume point may no longer be in the oplog"))).toBe(false);
     expect(isResumeTokenNotFound(serverError(286, "ChangeStreamHistoryLost"))).toBe(false);
+  });
+});
+
+describe("classifyStreamError", () => {
+  it("polls an unselectable deployment, backs off on other resumable faults, and stops on the rest", () => {
+    const unselectable = new MongoServerSelectionError("Server selection timed out after 10000 ms", { type: "ReplicaSetNoPrimary" } as never);
+    const cases: [unknown, string][] = [
+      [unselectable, "unreachable"],
+      [new MongoNetworkError("connection reset"), "transient"],
+      [serverError(91, "ShutdownInProgress", "shutting down"), "transient"],
+      [serverError(280, "ChangeStreamFatalError", "x", ["ResumableChangeStreamError"]), "transient"],
+      [serverError(286, "ChangeStreamHistoryLost", "history lost"), "permanent"],
+      [serverError(13, "Unauthorized", "not authorized"), "permanent"],
+      [new Error("a bug"), "permanent"],
+    ];
+    for (const [error, kind] of cases) expect([String((error as Error).message), classifyStreamError(error)]).toEqual([String((error as Error).message), kind]);
   });
 });
