@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { TributaryConfig } from "../config/config-schema.js";
 import type { Logger } from "../core/logger.js";
 import type { StreamBatch } from "../core/sink.js";
+import type { ChangeEvent } from "../core/change-event.js";
 import { redactSecrets } from "../core/redact.js";
 import { startHttpEndpoint, type HttpEndpoint } from "../observability/http-endpoint.js";
 import { createLogger } from "../observability/logger.js";
@@ -95,7 +96,8 @@ async function runWithMonitor(config: TributaryConfig, logger: Logger, context: 
   const onBatchApplied = monitor ? (batch: StreamBatch, applyMs: number) => monitor.batchApplied(batch, applyMs) : undefined;
   // /readyz says what start-up waits for until the next phase begins.
   const onWaiting = (notice: StartupWaitNotice): void => monitor?.phase(`waiting for ${notice.waitingFor} (attempt ${notice.attempt}: ${notice.code})`);
-  await runSync(config, logger, context.signal, { baseDir: process.cwd(), onSnapshotProgress, onPhase, onBatchApplied, onWaiting });
+  const onEventRead = monitor ? (event: ChangeEvent) => monitor.eventRead(event) : undefined;
+  await runSync(config, logger, context.signal, { baseDir: process.cwd(), onSnapshotProgress, onPhase, onBatchApplied, onEventRead, onWaiting });
 }
 
 /** One line per start-up phase, naming what it connects to (redacted), so a slow start is never silent. */

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import { formatNamespace } from "../core/change-event.js";
+import { formatNamespace, type ChangeEvent } from "../core/change-event.js";
 import type { StreamBatch } from "../core/sink.js";
 import { redactSecrets } from "../core/redact.js";
 import { RollingSeries, type SeriesPoint } from "./rolling-series.js";
@@ -74,6 +74,7 @@ export class SyncMonitor {
   private readonly throughput: RollingSeries;
   private readonly lagSeries: RollingSeries;
   private readonly applied: Counter<"namespace" | "op">;
+  private readonly read: Counter<"namespace" | "op">;
   private readonly batchesApplied: Counter;
   private readonly batchSize: Histogram;
   private readonly applySeconds: Histogram;
@@ -89,6 +90,7 @@ export class SyncMonitor {
     this.throughput = new RollingSeries({ now: this.now, sum: true });
     this.lagSeries = new RollingSeries({ now: this.now, sum: false });
     const registers = [this.registry];
+    this.read = new Counter({ name: "tributary_events_read_total", help: "Change events read from the change stream, before the pipeline's filters, per namespace and operation", labelNames: ["namespace", "op"], registers });
     this.applied = new Counter({ name: "tributary_events_applied_total", help: "Change events applied to every sink, per namespace and operation", labelNames: ["namespace", "op"], registers });
     this.batchesApplied = new Counter({ name: "tributary_batches_applied_total", help: "Batches applied", registers });
     this.batchSize = new Histogram({ name: "tributary_batch_size_events", help: "Events per applied batch", buckets: BATCH_SIZES, registers });
@@ -138,6 +140,11 @@ export class SyncMonitor {
   /** The snapshot's progress, to show per collection. */
   watchSnapshot(progress: CopyProgressSource): void {
     this.copies.push(progress);
+  }
+
+  /** An event was read from the change stream (before the filters). */
+  eventRead(event: ChangeEvent): void {
+    this.read.inc({ namespace: formatNamespace(event.ns), op: event.op });
   }
 
   /** A batch of the stream was applied to every sink in `applyMs`. */

@@ -32,6 +32,8 @@ export async function pumpChanges(
     readonly interrupt?: ChangeInterrupt;
     /** Told of each batch once every sink has applied it, and how long that took (metrics). */
     readonly onApplied?: (batch: StreamBatch, applyMs: number) => void;
+    /** Told of each event read from the stream, before any filter (metrics). */
+    readonly onRead?: (event: ChangeEvent) => void;
   },
 ): Promise<void> {
   let sinkFailed = false;
@@ -51,6 +53,7 @@ export async function pumpChanges(
   };
   try {
     for await (const item of items) {
+      if (item.kind === "event") context.onRead?.(item.event);
       if (item.kind === "event" && context.interrupt?.matches(item.event)) {
         await apply(accumulator.drain());
         if (!(await context.interrupt.handle(item.event))) return;

@@ -2,6 +2,7 @@ import type { TributaryConfig } from "../config/config-schema.js";
 import type { Logger } from "../core/logger.js";
 import { NamespaceFilter } from "../core/namespace-filter.js";
 import { positionDate } from "../core/position.js";
+import type { ChangeEvent } from "../core/change-event.js";
 import type { Sink, StreamBatch } from "../core/sink.js";
 import { BatchAccumulator } from "../pipeline/batch-accumulator.js";
 import { EventSelector } from "../pipeline/event-selector.js";
@@ -90,7 +91,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
       phase("streaming");
       // A collection renamed into the synced set from outside it is copied again, then streamed.
       const interrupt = new RenameInRecopy(filter, fanOut, { config, source: snapshotSource, logger, signal, observe: options.onSnapshotProgress });
-      await pumpChanges(source.items(signal), accumulator, fanOut, { signal, stats, logger, interrupt, onApplied: options.onBatchApplied });
+      await pumpChanges(source.items(signal), accumulator, fanOut, { signal, stats, logger, interrupt, onApplied: options.onBatchApplied, onRead: options.onEventRead });
     } finally {
       await deployment.client.close();
     }
@@ -114,6 +115,8 @@ export interface RunSyncOptions {
   readonly onPhase?: (phase: SyncPhase) => void;
   /** Told of each batch of the stream once every sink has applied it, and how long that took (the CLI's metrics). */
   readonly onBatchApplied?: (batch: StreamBatch, applyMs: number) => void;
+  /** Told of each event read from the change stream, before the pipeline's filters (the CLI's metrics). */
+  readonly onEventRead?: (event: ChangeEvent) => void;
   /** Told of each failed try while start-up waits for a server that cannot be reached yet (the CLI shows it on `/readyz`). */
   readonly onWaiting?: (notice: StartupWaitNotice) => void;
 }

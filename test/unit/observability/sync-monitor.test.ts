@@ -16,11 +16,16 @@ describe("SyncMonitor", () => {
     let now = (T + 2) * 1000;
     const monitor = new SyncMonitor({ readyMaxLagMs: 5_000, now: () => now });
     monitor.phase("streaming");
-    monitor.batchApplied(batchAt(T, [{ op: "insert", ns: "shop.orders" }, { op: "insert", ns: "shop.orders" }, { op: "delete", ns: "crm.users" }]), 12);
+    const first = batchAt(T, [{ op: "insert", ns: "shop.orders" }, { op: "insert", ns: "shop.orders" }, { op: "delete", ns: "crm.users" }]);
+    for (const event of first.events) monitor.eventRead(event);
+    monitor.eventRead(makeEvent({ op: "insert", ns: "shop.tmp_1", id: 9, t: T }));
+    monitor.batchApplied(first, 12);
     const metrics = await monitor.metrics();
     expect(metrics).toContain('tributary_events_applied_total{namespace="shop.orders",op="insert"} 2');
     expect(metrics).toContain('tributary_events_applied_total{namespace="crm.users",op="delete"} 1');
     expect(metrics).toContain("tributary_batches_applied_total 1");
+    expect(metrics).toContain('tributary_events_read_total{namespace="shop.orders",op="insert"} 2');
+    expect(metrics).toContain('tributary_events_read_total{namespace="shop.tmp_1",op="insert"} 1');
     expect(metrics).toContain('tributary_batch_size_events_bucket{le="1"} 0');
     expect(metrics).toContain('tributary_batch_size_events_bucket{le="10"} 1');
     expect(metrics).toContain("tributary_apply_duration_seconds_sum 0.012");
