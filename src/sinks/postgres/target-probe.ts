@@ -1,6 +1,4 @@
-import pg from "pg";
-import { redactSecrets } from "../../core/redact.js";
-import { mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
+import { withOneOffClient } from "./one-off-client.js";
 
 /** What `config check --connect` learns of a PostgreSQL target, without writing anything. */
 export interface TargetProbe {
@@ -17,14 +15,7 @@ export interface TargetProbe {
  * the user may create tables in it, or, when it does not exist, create it (CREATE on the database).
  */
 export async function probeTarget(url: string, schemas: readonly string[]): Promise<TargetProbe> {
-  const where = redactSecrets(url);
-  const client = new pg.Client({ connectionString: url, application_name: "tributary config check" });
-  try {
-    await client.connect();
-  } catch (error) {
-    throw mapPostgresConnectError(error, where);
-  }
-  try {
+  return withOneOffClient(url, "tributary config check", (where) => `the privilege queries on ${where}`, async (client, where) => {
     const { rows } = await client.query<{ version: string; user: string; database: string; may_create_schema: boolean }>(
       "SELECT current_setting('server_version') AS version, current_user AS user, current_database() AS database, has_database_privilege(current_database(), 'CREATE') AS may_create_schema",
     );
@@ -36,9 +27,5 @@ export async function probeTarget(url: string, schemas: readonly string[]): Prom
       checked.push({ name, exists: row !== undefined, mayCreate: row ? row.may_create : about?.may_create_schema === true });
     }
     return { where, version: about?.version ?? "?", user: about?.user ?? "?", database: about?.database ?? "?", schemas: checked };
-  } catch (error) {
-    throw mapPostgresApplyError(error, `the privilege queries on ${where}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }

@@ -1,6 +1,6 @@
-import pg from "pg";
+import type pg from "pg";
 import { redactSecrets } from "../../core/redact.js";
-import { mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
+import { withOneOffClient } from "./one-off-client.js";
 import { qualifiedName } from "./sql.js";
 
 /** A stored position: the target's own (`pipeline`) or a listed sink's (`pipeline/sink`). */
@@ -44,14 +44,7 @@ export interface TargetStatus {
  * anything (a table that does not exist yet reads as empty).
  */
 export async function readTargetStatus(url: string, schema: string): Promise<TargetStatus> {
-  const where = redactSecrets(url);
-  const client = new pg.Client({ connectionString: url, application_name: "tributary status" });
-  try {
-    await client.connect();
-  } catch (error) {
-    throw mapPostgresConnectError(error, where);
-  }
-  try {
+  return withOneOffClient(url, "tributary status", (where) => `the status queries on schema ${schema} of ${where}`, async (client, where) => {
     const exists = async (table: string): Promise<boolean> =>
       (await client.query<{ found: boolean }>("SELECT to_regclass($1) IS NOT NULL AS found", [qualifiedName(schema, table)])).rows[0]?.found === true;
     const positions = (await exists("positions"))
@@ -62,11 +55,7 @@ export async function readTargetStatus(url: string, schema: string): Promise<Tar
     const snapshots = (await exists("snapshots")) && (await exists("snapshot_ranges")) ? await readSnapshots(client, schema) : [];
     const deadLetters = (await exists("dead_letters")) ? await readDeadLetters(client, schema) : [];
     return { where, schema, positions, snapshots, deadLetters };
-  } catch (error) {
-    throw mapPostgresApplyError(error, `the status queries on schema ${schema} of ${where}`);
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 async function readSnapshots(client: pg.Client, schema: string): Promise<SnapshotRow[]> {
