@@ -4,6 +4,7 @@ import { redactValue } from "../core/redact.js";
 import { TributaryError } from "../core/tributary-error.js";
 import type { DeadLetterFilter } from "../sinks/postgres/index.js";
 import { tributaryCommand, withSharedBehaviour } from "./command-options.js";
+import { retryDeadLetterAction, type RetryFlags } from "./dead-letters-retry.js";
 import type { CommandOutput } from "./images-command.js";
 import { targetSettings, type TargetFlags } from "./target-settings.js";
 
@@ -32,10 +33,10 @@ function limit(value: string): number {
 }
 
 /** The filter options both subcommands take. */
-function filtered(command: Command): Command {
+function filtered(command: Command, nameHelp = "only this pipeline's (default: every pipeline's, or the --config file's name)"): Command {
   return command
     .addOption(new Option("--to <postgres-url>", "PostgreSQL connection string of the target").env("TRIBUTARY_POSTGRES_URL"))
-    .option("--name <pipeline>", "only this pipeline's (default: every pipeline's, or the --config file's name)")
+    .option("--name <pipeline>", nameHelp)
     .option("--collection <db.collection>", "only this collection's")
     .option("--older-than <age>", "only those set aside at least this long ago: 30m, 12h, 7d", parseAge);
 }
@@ -45,7 +46,7 @@ function filterOf(flags: DeadLetterFlags, pipeline: string | undefined): DeadLet
 }
 
 /**
- * `tributary dead-letters list|purge`: the documents the PostgreSQL sink set aside in
+ * `tributary dead-letters list|retry|purge`: the documents the PostgreSQL sink set aside in
  * `<checkpointSchema>.dead_letters` because they did not fit their columns.
  */
 export function deadLettersCommand(output: CommandOutput = STDOUT): Command {
@@ -77,7 +78,32 @@ export function deadLettersCommand(output: CommandOutput = STDOUT): Command {
       const { purgeDeadLetters } = await import("../sinks/postgres/index.js");
       output.write(`${await purgeDeadLetters(url, schema, filterOf(flags, pipeline))} dead letters deleted\n`);
     });
+  const retry = filtered(
+    tributaryCommand(
+      "retry",
+      "Copy the documents of the selected dead letters again, read afresh from MongoDB by _id (never the stored copy, which may be stale), " +
+        "through the PostgreSQL target as a snapshot copies them; delete from the target those MongoDB no longer has; then delete the retried dead letters. " +
+        "A document that still does not fit is set aside again (a new dead letter). Only the config's pipeline's. Without --yes it only says what it would retry. " +
+        "A change the running sync writes to one of these documents during the retry can be overwritten by the copy read just before it: retry while they are quiet, or run verify --repair after.",
+      {
+        examples: [
+          "tributary dead-letters retry --config tributary.yml",
+          "tributary dead-letters retry --config tributary.yml --collection shop.orders --yes",
+          "tributary dead-letters retry --from 'mongodb://localhost:27017/?replicaSet=rs0' --to postgres://app@pg/analytics --mapping mappings.json --older-than 1h --yes",
+        ],
+        exitCodes: ["1  some documents were set aside again (still cannot be written), or a runtime error"],
+      },
+    ),
+    "the pipeline whose dead letters to retry, as the sync names it (default: the --config file's name, else 'default')",
+  )
+    .addOption(new Option("--from <mongodb-uri>", "MongoDB connection string to read the documents from").env("TRIBUTARY_MONGODB_URI"))
+    .option("--schema <schema>", "PostgreSQL schema of the synced tables (default: public)")
+    .option("--mapping <file>", "relational mode: the mappings.json (or .yml) the sync uses")
+    .option("--infer-mapping", "the sync's inferred relational mode")
+    .option("--yes", "really retry (without it: say what would be retried)")
+    .action(async (flags: RetryFlags) => retryDeadLetterAction(flags, output));
   group.addCommand(list);
+  group.addCommand(retry);
   group.addCommand(purge);
   return group;
 }

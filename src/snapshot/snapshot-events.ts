@@ -20,3 +20,12 @@ export function snapshotEvents(namespace: string, documents: readonly Document[]
     source: "snapshot",
   }));
 }
+
+/**
+ * The deletes, marked `source: "snapshot"`, of documents a re-read found gone from the source
+ * (`verify --repair`, `dead-letters retry`): the target then holds nothing for them.
+ */
+export function snapshotDeletes(namespace: string, ids: readonly unknown[], at: Position): ChangeEvent[] {
+  const ns = splitNamespace(namespace);
+  return ids.map((id) => ({ op: "delete", ns, key: { _id: id }, clusterTime: at.clusterTime, position: at, source: "snapshot" }));
+}

@@ -1,10 +1,8 @@
 import type { Logger } from "../core/logger.js";
 import { comparePositions, positionDate, type Position } from "../core/position.js";
-import type { ChangeEvent } from "../core/change-event.js";
-import { splitNamespace } from "../core/change-event.js";
 import type { Sink, Verifiable } from "../core/sink.js";
 import { keyText } from "../codec/key-text.js";
-import { snapshotEvents } from "../snapshot/snapshot-events.js";
+import { snapshotDeletes, snapshotEvents } from "../snapshot/snapshot-events.js";
 import { classifyNow, readKeysNow, readKeysSettled } from "./key-classifier.js";
 import { narrowRanges, tallyHeld, tallySource, type PassContext } from "./range-passes.js";
 import type { CollectionVerification, KeyDifference, Recheck } from "./verify-report.js";
@@ -162,9 +160,11 @@ async function repairKeys(namespace: string, differences: readonly KeyDifference
   const at = await context.source.startPosition();
   const docs = await context.source.readIds(namespace, differences.map((difference) => difference.id));
   const present = new Set(docs.map((doc) => keyText(doc._id)));
-  const gone: ChangeEvent[] = differences
-    .filter((difference) => difference.kind === "extra" && !present.has(keyText(difference.id)))
-    .map((difference) => ({ op: "delete", ns: splitNamespace(namespace), key: { _id: difference.id }, clusterTime: at.clusterTime, position: at, source: "snapshot" }));
+  const gone = snapshotDeletes(
+    namespace,
+    differences.filter((difference) => difference.kind === "extra" && !present.has(keyText(difference.id))).map((difference) => difference.id),
+    at,
+  );
   await context.sink.apply({ events: [...snapshotEvents(namespace, docs, at), ...gone] }, context.signal);
   context.logger.info({ collection: namespace, copied: docs.length, deleted: gone.length }, "differing keys repaired");
 }

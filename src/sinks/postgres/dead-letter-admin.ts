@@ -44,6 +44,40 @@ export function purgeDeadLetters(url: string, schema: string, filter: DeadLetter
   });
 }
 
+/** A dead letter to retry: which row, and the document's collection and key text. */
+export interface SelectedDeadLetter {
+  readonly id: number;
+  readonly namespace: string;
+  readonly key: string;
+}
+
+/** Every dead letter the filter selects, the oldest first. A target without the table has none. */
+export function selectDeadLetters(url: string, schema: string, filter: DeadLetterFilter): Promise<SelectedDeadLetter[]> {
+  return withTable(url, schema, [], async (client, table) => {
+    const { where, values } = conditions(filter);
+    const { rows } = await client.query<{ id: string; namespace: string; key: string }>(`SELECT id, namespace, key FROM ${table} ${where} ORDER BY created_at, id`, values);
+    return rows.map((row) => ({ id: Number(row.id), namespace: row.namespace, key: row.key }));
+  });
+}
+
+/**
+ * After the retry of `retried` (all of one pipeline and collection) committed: deletes their
+ * rows, and returns how many of their keys the sink set aside again meanwhile (rows newer
+ * than every retried one; the sink writes new rows, it never keeps the old).
+ */
+export function settleRetriedDeadLetters(url: string, schema: string, pipeline: string, namespace: string, retried: readonly SelectedDeadLetter[]): Promise<number> {
+  return withTable(url, schema, 0, async (client, table) => {
+    const ids = retried.map((letter) => letter.id);
+    const keys = [...new Set(retried.map((letter) => letter.key))];
+    const again = await client.query<{ n: number }>(
+      `SELECT count(DISTINCT key)::int AS n FROM ${table} WHERE pipeline = $1 AND namespace = $2 AND key = ANY($3::text[]) AND id > $4`,
+      [pipeline, namespace, keys, Math.max(...ids)],
+    );
+    await client.query(`DELETE FROM ${table} WHERE id = ANY($1::bigint[])`, [ids]);
+    return again.rows[0]?.n ?? 0;
+  });
+}
+
 function conditions(filter: DeadLetterFilter): { where: string; values: unknown[] } {
   const parts: string[] = [];
   const values: unknown[] = [];

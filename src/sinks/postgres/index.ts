@@ -6,5 +6,5 @@ export { PostgresResumePointStore } from "./postgres-resume-point-store.js";
 export { inferMapping } from "./mapping/infer/infer-mapping.js";
 export type { MappingFile } from "./mapping/mapping-file-schema.js";
 export { readTargetStatus, type TargetStatus } from "./target-status.js";
-export { listDeadLetters, purgeDeadLetters, type DeadLetterFilter, type DeadLetterRow } from "./dead-letter-admin.js";
+export { listDeadLetters, purgeDeadLetters, selectDeadLetters, settleRetriedDeadLetters, type DeadLetterFilter, type DeadLetterRow, type SelectedDeadLetter } from "./dead-letter-admin.js";
 export { probeTarget, type TargetProbe } from "./target-probe.js";

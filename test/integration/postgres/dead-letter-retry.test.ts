@@ -1,0 +1,87 @@
+import type { Document } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keyText } from "../../../src/codec/key-text.js";
+import { makePosition } from "../../../src/core/position.js";
+import { retryDeadLetters, type CurrentDocuments } from "../../../src/runtime/retry-dead-letters.js";
+import { selectDeadLetters, settleRetriedDeadLetters } from "../../../src/sinks/postgres/dead-letter-admin.js";
+import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
+import { makeEvent, tokenAt } from "../../support/events.js";
+import { makeSink, query } from "../../support/postgres-sink-fixture.js";
+import { createDatabase } from "../../support/postgres-server.js";
+import { postgresUrl } from "../../support/requirements.js";
+
+let url: string;
+let sink: PostgresSink;
+
+/** MongoDB as it is now, for the retry: documents by `_id` (ids it has not are left out, as `$in` leaves them). */
+function documentsNow(docs: readonly Document[]): CurrentDocuments & { asked: unknown[][] } {
+  const asked: unknown[][] = [];
+  return {
+    asked,
+    startPosition: () => Promise.resolve(makePosition(tokenAt(1_800_000_000, 1))),
+    readIds: (_namespace, ids) => {
+      asked.push([...ids]);
+      const wanted = new Set(ids.map(keyText));
+      return Promise.resolve(docs.filter((doc) => wanted.has(keyText(doc._id))));
+    },
+  };
+}
+
+beforeAll(async () => {
+  url = await createDatabase(postgresUrl(), "dead_letter_retry");
+  sink = makeSink(url);
+  await sink.open();
+  // As a sync leaves it: 4 written, then its update set aside (the target keeps the older 4); 2, 3 and other.9 set aside.
+  const first = [makeEvent({ op: "insert", ns: "shop.orders", id: 1, doc: { _id: 1 } }), makeEvent({ op: "insert", ns: "shop.orders", id: 4, doc: { _id: 4, v: "old" } })];
+  await sink.apply({ events: first, position: first[1]!.position });
+  const events = [
+    makeEvent({ op: "insert", ns: "shop.orders", id: 2, doc: { _id: 2, note: "a\u0000b" } }),
+    makeEvent({ op: "insert", ns: "shop.orders", id: "three", doc: { _id: "three", note: "a\u0000b" } }),
+    makeEvent({ op: "replace", ns: "shop.orders", id: 4, doc: { _id: 4, note: "a\u0000b" } }),
+    makeEvent({ op: "insert", ns: "shop.other", id: 9, doc: { _id: 9, note: "a\u0000b" } }),
+  ];
+  await sink.apply({ events, position: events.at(-1)!.position });
+});
+
+afterAll(async () => {
+  await sink.close();
+});
+
+describe("retrying dead letters through the PostgreSQL sink", () => {
+  it("writes the documents as they are now, deletes what is gone, sets aside again what still does not fit, and removes only the retried rows", async () => {
+    const positionBefore = await query(url, "SELECT position FROM tributary.positions");
+    expect(await query(url, "SELECT _id FROM public.shop_orders ORDER BY _id")).toEqual([{ _id: "1" }, { _id: "4" }]);
+    const letters = await selectDeadLetters(url, "tributary", { pipeline: "test", collection: "shop.orders" });
+    expect(letters.map((letter) => letter.key)).toEqual(["2", "three", "4"]);
+    expect(await selectDeadLetters(url, "tributary", { pipeline: "other", collection: "shop.orders" })).toEqual([]);
+    expect(await selectDeadLetters(url, "tributary", { pipeline: "test", olderThanMs: 86_400_000 })).toEqual([]);
+
+    // Now: 2 fixed (and changed since it was set aside), "three" still holding a NUL, 4 deleted.
+    const mongo = documentsNow([{ _id: 2, note: "fixed", v: 2 }, { _id: "three", note: "still a\u0000b" }, { _id: 7 }]);
+    const settle = (namespace: string, retried: readonly (typeof letters)[number][]): Promise<number> => settleRetriedDeadLetters(url, "tributary", "test", namespace, retried);
+    const outcome = await retryDeadLetters(letters, mongo, sink, settle);
+
+    expect(outcome).toEqual({ letters: 3, documents: 3, written: 1, setAsideAgain: 1, gone: 1 });
+    expect(mongo.asked).toEqual([[2, "three", 4]]);
+    expect(await query(url, "SELECT _id, doc FROM public.shop_orders ORDER BY _id")).toEqual([
+      { _id: "1", doc: { _id: 1 } },
+      { _id: "2", doc: { _id: 2, note: "fixed", v: 2 } },
+    ]);
+    const left = await query<{ id: string; namespace: string; key: string }>(url, "SELECT id, namespace, key FROM tributary.dead_letters ORDER BY id");
+    expect(left.map((row) => [row.namespace, row.key])).toEqual([
+      ["shop.other", "9"],
+      ["shop.orders", "three"],
+    ]);
+    expect(Number(left[1]!.id)).toBeGreaterThan(Math.max(...letters.map((letter) => letter.id)));
+    // A batch with no position: the stream's stored position stays where the sync left it.
+    expect(await query(url, "SELECT position FROM tributary.positions")).toEqual(positionBefore);
+  });
+
+  it("retries nothing and deletes nothing when the filters select nothing", async () => {
+    const before = await query(url, "SELECT count(*)::int AS n FROM tributary.dead_letters");
+    const letters = await selectDeadLetters(url, "tributary", { pipeline: "test", collection: "shop.none" });
+    const outcome = await retryDeadLetters(letters, documentsNow([]), sink, () => Promise.reject(new Error("nothing to settle")));
+    expect(outcome).toEqual({ letters: 0, documents: 0, written: 0, setAsideAgain: 0, gone: 0 });
+    expect(await query(url, "SELECT count(*)::int AS n FROM tributary.dead_letters")).toEqual(before);
+  });
+});
