@@ -12,6 +12,7 @@ export { MongoResumePointStore } from "./checkpoint/mongodb-resume-point-store.j
 export { enableChangeStreamImages, changeStreamImagesEnabled } from "./source/change-stream-images.js";
 export { silentLogger } from "./core/logger.js";
 export { redactingLogger } from "./observability/redacting-logger.js";
+export { toPlainDocument, toPlainValue } from "./codec/plain-values.js";
 
 export type { ChangeWatcher, ChangeHandler, BatchHandler, ErrorHandler, StopHandler, StopInfo } from "./watch/change-watcher.js";
 export type { WatchOptions } from "./watch/watch-options.js";
@@ -35,3 +36,4 @@ export type { ResumePointStore } from "./core/resume-point-store.js";
 export type { MongoResumePointStoreOptions } from "./checkpoint/mongodb-resume-point-store.js";
 export type { BackoffOptions } from "./core/retry.js";
 export type { Logger, LogFn } from "./core/logger.js";
+export type { ValueMode, LargeLongs, PlainValueOptions } from "./codec/plain-values.js";

@@ -10,6 +10,7 @@ export { createWebhookSink } from "./sinks/webhook/webhook-sink.js";
 export { createMongoSink } from "./sinks/mongodb/mongodb-sink.js";
 export { checkSinkConformance, SinkConformanceError, SinkConformanceRules } from "./sinks/sink-conformance.js";
 export { keyText } from "./codec/key-text.js";
+export { toPlainDocument, toPlainValue } from "./codec/plain-values.js";
 export { formatNamespace, isDataOp, splitNamespace } from "./core/change-event.js";
 export { silentLogger } from "./core/logger.js";
 
@@ -26,3 +27,4 @@ export type { ChangeEvent, ChangeOp, CommandOp, DataOp, Namespace, TransactionId
 export type { Position, ResumeToken } from "./core/position.js";
 export type { ResumePointStore } from "./core/resume-point-store.js";
 export type { Logger, LogFn } from "./core/logger.js";
+export type { ValueMode, LargeLongs, PlainValueOptions } from "./codec/plain-values.js";
