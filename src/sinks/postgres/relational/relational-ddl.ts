@@ -1,5 +1,6 @@
 import { allTables, type TableMapping } from "../mapping/table-mapping.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
+import { indexStatement } from "../mapping/index-statement.js";
 
 /** Bookkeeping columns every relational table has, besides the mapped ones. */
 export const CLUSTER_TIME_COLUMN = "_cluster_time";
@@ -10,10 +11,11 @@ export const ORDINAL_COLUMN = "_ordinal";
 /**
  * `CREATE` statements for a collection's table and its child tables, in dependency order
  * (child rows reference their parent with `ON DELETE CASCADE`), and the mapping's own indexes,
- * which are optional: a wrong one is reported but does not stop the data.
+ * child tables' included, which are optional: a wrong one is reported but does not stop the data.
  */
 export function createStatements(mapping: TableMapping): { required: string[]; optional: string[] } {
-  return { required: tableStatements(mapping), optional: mapping.indices.map(indexStatement) };
+  const tables = allTables(mapping);
+  return { required: tableStatements(mapping), optional: tables.flatMap((table) => table.indices.map((index) => indexStatement(index, table, tables))) };
 }
 
 /** `DROP` statements for a collection's tables, children first. */
@@ -53,11 +55,6 @@ function tableStatements(mapping: TableMapping, parent?: { mapping: TableMapping
     statements.push(...tableStatements(child.table, { mapping, fkColumn: child.fkColumn, fkType: child.fkType.sql }));
   }
   return statements;
-}
-
-/** mongo-connector wrote indices as `UNIQUE INDEX name ON table(col)`; made idempotent here. */
-function indexStatement(index: string): string {
-  return `CREATE ${index.trim().replace(/^((?:UNIQUE\s+)?INDEX)\s+(?!IF\s+NOT\s+EXISTS)/i, "$1 IF NOT EXISTS ")}`;
 }
 
 /**
