@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ENTRY = fileURLToPath(new URL("../../src/cli/run.ts", import.meta.url));
+// Resolved from here, not from the child's working directory, so that `cwd` may be anywhere.
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 export interface CliResult {
   readonly code: number | null;
@@ -10,12 +13,13 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Starts the CLI from source in a child process (JSON logs, no colours). */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+/** Starts the CLI from source in a child process (JSON logs, no colours), in `cwd` when given. */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): ChildProcess {
   const inherited = { ...process.env };
   delete inherited.TRIBUTARY_MONGODB_URI;
   delete inherited.TRIBUTARY_POSTGRES_URL;
-  return spawn(process.execPath, ["--import", "tsx", ENTRY, ...args], {
+  return spawn(process.execPath, ["--import", TSX, ENTRY, ...args], {
+    cwd,
     env: { ...inherited, NO_COLOR: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -31,6 +35,6 @@ export function finished(child: ChildProcess): Promise<CliResult> {
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return finished(startCli(args, env));
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliResult> {
+  return finished(startCli(args, env, cwd));
 }
