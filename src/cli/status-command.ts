@@ -27,7 +27,7 @@ const STDOUT: CommandOutput = { write: (text) => void process.stdout.write(text)
 export function statusCommand(output: CommandOutput = STDOUT): Command {
   return tributaryCommand(
     "status",
-    "Show what the PostgreSQL target holds for each pipeline and sink: the stored position (cluster time and age), the snapshot state of each collection, and the dead letters. Reads only.",
+    "Show what the PostgreSQL target holds for each pipeline and sink: the stored position (cluster time and age), the snapshot state of each collection, the dead letters, and the error the sync last stopped on. Reads only.",
     { examples: ["tributary status --config tributary.yml", "tributary status --to postgres://app@pg/analytics --name default --json"] },
   )
     .addOption(new Option("--to <postgres-url>", "PostgreSQL connection string of the target").env("TRIBUTARY_POSTGRES_URL"))
@@ -85,12 +85,13 @@ function onlyPipeline(status: TargetStatus, pipeline: string | undefined): Targe
     positions: status.positions.filter((row) => row.key === pipeline || row.key.startsWith(`${pipeline}/`)),
     snapshots: status.snapshots.filter((row) => row.pipeline === pipeline),
     deadLetters: status.deadLetters.filter((row) => row.pipeline === pipeline),
+    lastErrors: status.lastErrors.filter((row) => row.pipeline === pipeline),
   };
 }
 
 /** The status as text, one block per pipeline. */
 export function formatStatus(status: TargetStatus, now: number, oplog?: OplogContext): string {
-  const pipelines = [...new Set([...status.positions.map((row) => row.key.split("/")[0] ?? row.key), ...status.snapshots.map((row) => row.pipeline), ...status.deadLetters.map((row) => row.pipeline)])].sort();
+  const pipelines = [...new Set([...status.positions.map((row) => row.key.split("/")[0] ?? row.key), ...status.snapshots.map((row) => row.pipeline), ...status.deadLetters.map((row) => row.pipeline), ...status.lastErrors.map((row) => row.pipeline)])].sort();
   const lines = [`PostgreSQL ${status.where}, schema ${status.schema}`];
   if (oplog) lines.push(oplogLine(oplog.oplog));
   if (pipelines.length === 0) lines.push("", "no pipeline has run against this target yet");
@@ -108,8 +109,17 @@ export function formatStatus(status: TargetStatus, now: number, oplog?: OplogCon
     const total = letters.reduce((sum, row) => sum + row.count, 0);
     lines.push(`  dead letters: ${total}`);
     for (const row of letters) lines.push(`    ${row.namespace}: ${row.count}, latest ${row.latestAt.toISOString()}: ${row.latestReason}`);
+    lines.push(lastErrorLine(status.lastErrors.find((row) => row.pipeline === pipeline)));
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** `last error: none`, or the error the sync last stopped on, where, and whether a later sync has run healthy since. */
+function lastErrorLine(row: TargetStatus["lastErrors"][number] | undefined): string {
+  if (!row) return "  last error: none recorded";
+  const where = [row.sink ? `sink ${row.sink}` : undefined, row.namespace ? `collection ${row.namespace}` : undefined].filter((part) => part !== undefined).join(", ");
+  const state = row.resolvedAt ? `resolved ${row.resolvedAt.toISOString()} (a later sync ran healthy)` : "UNRESOLVED: the sync stopped on it and has not run healthy since";
+  return `  last error: ${row.occurredAt.toISOString()} [${row.code}]${where ? ` ${where}` : ""}: ${row.message.split("\n")[0]}\n    ${state}`;
 }
 
 function oplogLine(oplog: OplogContext["oplog"]): string {

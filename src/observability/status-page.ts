@@ -46,7 +46,7 @@ export const STATUS_PAGE = `<!doctype html>
   <section><h2>Throughput (changes/s, last 10 minutes)</h2><svg id="throughput" viewBox="0 0 400 140"></svg></section>
   <section><h2>Lag (seconds, last 10 minutes)</h2><svg id="lagchart" viewBox="0 0 400 140"></svg></section>
 </div>
-<section><h2>Last error</h2><div id="error" class="muted">none</div></section>
+<section><h2>Last error</h2><div id="error" class="muted">none</div><div id="recorded" class="muted"></div></section>
 <script>
 const $ = (id) => document.getElementById(id);
 const SVG = "http://www.w3.org/2000/svg";
@@ -97,6 +97,10 @@ async function refresh() {
     $("dead-letters").textContent = status.deadLetters === undefined || status.deadLetters === null ? "–" : String(status.deadLetters);
     $("runway").textContent = status.oplogRunwaySeconds === undefined || status.oplogRunwaySeconds === null ? "–" : (status.oplogRunwaySeconds / 3600).toFixed(1) + " h";
     $("error").textContent = status.lastError ? status.lastError.at + "  " + status.lastError.message : "none";
+    const recorded = status.recordedError;
+    $("recorded").textContent = recorded
+      ? "recorded in the target: " + recorded.occurredAt + "  [" + recorded.code + "] " + recorded.message + (recorded.resolvedAt ? "  (resolved " + recorded.resolvedAt + ")" : "  (unresolved)")
+      : "";
     snapshotRows(status.snapshot);
     chart($("throughput"), status.throughput, 1);
     chart($("lagchart"), status.lag, 1 / 1000);

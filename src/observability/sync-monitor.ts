@@ -38,6 +38,19 @@ export interface SyncStatus {
   /** How long the last committed position has before the oplog drops it (seconds), when measured. */
   readonly oplogRunwaySeconds: number | undefined;
   readonly lastError: { readonly at: string; readonly message: string } | undefined;
+  /** The error the pipeline's sync last stopped on, as recorded in the target (this run or an earlier one), when read. */
+  readonly recordedError: RecordedError | undefined;
+}
+
+/** An error a sync stopped on, as the target records it (sinks/postgres/sync-errors.ts). */
+export interface RecordedError {
+  readonly code: string;
+  readonly message: string;
+  readonly sink?: string;
+  readonly namespace?: string;
+  readonly occurredAt: string;
+  /** When a later sync ran healthy; absent while unresolved. */
+  readonly resolvedAt?: string;
 }
 
 export interface SyncMonitorOptions {
@@ -70,6 +83,7 @@ export class SyncMonitor {
   private runwaySeconds: number | undefined;
   private deadLetterCount: number | undefined;
   private lastError: { at: string; message: string } | undefined;
+  private recorded: RecordedError | undefined;
   private copies: CopyProgressSource[] = [];
   private readonly throughput: RollingSeries;
   private readonly lagSeries: RollingSeries;
@@ -187,6 +201,11 @@ export class SyncMonitor {
     this.deadLetterGauge.set(count);
   }
 
+  /** The error the target records for this pipeline (or none), as read now. */
+  recordedError(error: RecordedError | undefined): void {
+    this.recorded = error === undefined ? undefined : { ...error, message: redactSecrets(error.message) };
+  }
+
   /** A warning or error line was logged: counted, and the last one shown (redacted). */
   problem(message: string, level: "warn" | "error"): void {
     this.warningCount += 1;
@@ -223,6 +242,7 @@ export class SyncMonitor {
       oplogRunwaySeconds: this.runwaySeconds,
       deadLetters: this.deadLetterCount,
       lastError: this.lastError,
+      recordedError: this.recorded,
     };
   }
 

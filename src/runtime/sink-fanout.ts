@@ -19,6 +19,7 @@ export class SinkFanOut implements Sink {
   readonly transactional: boolean;
   private readonly lanes: readonly Lane[];
   private readonly logger: Logger;
+  private failed: string | undefined;
 
   constructor(sinks: readonly Sink[], logger: Logger) {
     this.lanes = sinks.map((sink) => ({ sink, position: undefined }));
@@ -73,8 +74,14 @@ export class SinkFanOut implements Sink {
     const failures = results.flatMap((result, index) => (result.status === "rejected" ? [{ sink: this.lanes[index]!.sink.name, error: result.reason as unknown }] : []));
     const [first, ...others] = failures;
     if (!first) return;
+    this.failed = first.sink;
     for (const other of others) this.logger.error({ sink: other.sink, err: other.error }, "sink failed");
     throw first.error;
+  }
+
+  /** The name of the sink whose failure the last failed `apply` threw. */
+  failedSink(): string | undefined {
+    return this.failed;
   }
 
   async close(): Promise<void> {

@@ -21,6 +21,7 @@ import { RenameInRecopy } from "./rename-in-recopy.js";
 import { runSnapshotPhase, type SnapshotObserver } from "./snapshot-phase.js";
 import { SinkFanOut } from "./sink-fanout.js";
 import { waitAtStartup, type StartupWaitNotice } from "./wait-at-startup.js";
+import { syncErrorRecorder } from "./sync-error-record.js";
 
 /**
  * Runs a sync from MongoDB into the pipeline's sinks (the config's PostgreSQL `target` and the
@@ -43,6 +44,8 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
   phase("opening sinks");
   const startup = { retry: config.retry, logger, signal, onWait: options.onWaiting };
   await waitAtStartup("the sinks' servers", () => fanOut.open(signal), startup);
+  // From here the target is open: an error the sync stops on is recorded there (tributary status).
+  const errors = syncErrorRecorder(config, logger);
   try {
     phase("connecting to MongoDB");
     const deployment = await waitAtStartup("MongoDB", () => connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs }), startup);
@@ -59,6 +62,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
         complete &&= result.complete;
       }
       if (config.snapshot.mode === "only" || signal.aborted) {
+        if (complete) errors.healthy();
         logger.info({ complete }, complete ? "snapshot complete; a sync continues from the moment it started" : "snapshot stopped; the next start continues it");
         return stats;
       }
@@ -91,11 +95,19 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
       phase("streaming");
       // A collection renamed into the synced set from outside it is copied again, then streamed.
       const interrupt = new RenameInRecopy(filter, fanOut, { config, source: snapshotSource, logger, signal, observe: options.onSnapshotProgress });
-      await pumpChanges(source.items(signal), accumulator, fanOut, { signal, stats, logger, interrupt, onApplied: options.onBatchApplied, onRead: options.onEventRead });
+      const onApplied = (batch: StreamBatch, applyMs: number): void => {
+        errors.healthy();
+        options.onBatchApplied?.(batch, applyMs);
+      };
+      await pumpChanges(source.items(signal), accumulator, fanOut, { signal, stats, logger, interrupt, onApplied, onRead: options.onEventRead });
     } finally {
       await deployment.client.close();
     }
+  } catch (error) {
+    if (!signal.aborted) await errors.failed(error, fanOut.failedSink());
+    throw error;
   } finally {
+    await errors.settled();
     await fanOut.close();
   }
   logger.info({ changes: stats.changes, batches: stats.batches }, "sync stopped");

@@ -7,4 +7,5 @@ export { inferMapping } from "./mapping/infer/infer-mapping.js";
 export type { MappingFile } from "./mapping/mapping-file-schema.js";
 export { readTargetStatus, type TargetStatus } from "./target-status.js";
 export { listDeadLetters, purgeDeadLetters, selectDeadLetters, settleRetriedDeadLetters, type DeadLetterFilter, type DeadLetterRow, type SelectedDeadLetter } from "./dead-letter-admin.js";
+export { recordSyncError, resolveSyncError, type SyncErrorReport, type SyncErrorRow } from "./sync-errors.js";
 export { probeTarget, type TargetProbe } from "./target-probe.js";

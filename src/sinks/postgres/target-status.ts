@@ -2,6 +2,7 @@ import type pg from "pg";
 import { redactSecrets } from "../../core/redact.js";
 import { withOneOffClient } from "./one-off-client.js";
 import { qualifiedName } from "./sql.js";
+import { readSyncErrors, type SyncErrorRow } from "./sync-errors.js";
 
 /** A stored position: the target's own (`pipeline`) or a listed sink's (`pipeline/sink`). */
 export interface StoredPositionRow {
@@ -37,10 +38,12 @@ export interface TargetStatus {
   readonly positions: readonly StoredPositionRow[];
   readonly snapshots: readonly SnapshotRow[];
   readonly deadLetters: readonly DeadLetterSummary[];
+  /** The error each pipeline's sync last stopped on, resolved or not. */
+  readonly lastErrors: readonly SyncErrorRow[];
 }
 
 /**
- * Reads the positions, snapshot state and dead letters a target holds, without writing
+ * Reads the positions, snapshot state, dead letters and last errors a target holds, without writing
  * anything (a table that does not exist yet reads as empty).
  */
 export async function readTargetStatus(url: string, schema: string): Promise<TargetStatus> {
@@ -54,7 +57,7 @@ export async function readTargetStatus(url: string, schema: string): Promise<Tar
       : [];
     const snapshots = (await exists("snapshots")) && (await exists("snapshot_ranges")) ? await readSnapshots(client, schema) : [];
     const deadLetters = (await exists("dead_letters")) ? await readDeadLetters(client, schema) : [];
-    return { where, schema, positions, snapshots, deadLetters };
+    return { where, schema, positions, snapshots, deadLetters, lastErrors: await readSyncErrors(client, schema) };
   });
 }
 

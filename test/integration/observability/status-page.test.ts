@@ -54,6 +54,7 @@ describe.skipIf(!CHROMIUM)("the status page, in a real headless Chromium", () =>
     monitor.deadLetters(3);
     monitor.oplogRunway(7200);
     monitor.problem("PostgreSQL unavailable; retrying: connect to postgres://app:hunter2@pg.example/db refused", "warn");
+    monitor.recordedError({ code: "TRIB_POSTGRES_APPLY_FAILED", message: "batch refused by postgres://app:hunter2@pg.example/db", sink: "postgres", occurredAt: "2026-11-30T10:00:00.000Z", resolvedAt: "2026-11-30T10:05:00.000Z" });
 
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
     await page.goto(`${endpoint.url}/`);
@@ -74,6 +75,9 @@ describe.skipIf(!CHROMIUM)("the status page, in a real headless Chromium", () =>
     expect((await page.$$("#throughput circle")).length).toBe(20);
     const error = await page.textContent("#error");
     expect(error).toContain("postgres://app:***@pg.example/db refused");
+    expect(await page.textContent("#recorded")).toBe(
+      "recorded in the target: 2026-11-30T10:00:00.000Z  [TRIB_POSTGRES_APPLY_FAILED] batch refused by postgres://app:***@pg.example/db  (resolved 2026-11-30T10:05:00.000Z)",
+    );
     expect(await page.content()).not.toContain("hunter2");
     await mkdir(join(process.cwd(), "test-results"), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -36,7 +36,7 @@ describe("tributary status with the oplog", () => {
       { key: "old", clusterTime: new Date((full.oldestSeconds - 10) * 1000), updatedAt: new Date((full.oldestSeconds - 10) * 1000) },
     ],
     snapshots: [],
-    deadLetters: [],
+    deadLetters: [], lastErrors: [],
   };
 
   it("shows each position's runway, warns below the threshold, and says when a position is gone", () => {
