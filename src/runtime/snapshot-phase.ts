@@ -6,7 +6,7 @@ import type { SnapshotSource, SnapshotTarget } from "../core/snapshot-contract.j
 import { startProgressLog, type ProgressReporter } from "../snapshot/progress-log.js";
 import { SnapshotProgress } from "../snapshot/snapshot-progress.js";
 import { runSnapshot, type SnapshotOutcome } from "../snapshot/snapshot-runner.js";
-import { EventSnapshotTarget } from "./event-snapshot-target.js";
+import { EventSnapshotTarget } from "../snapshot/event-snapshot-target.js";
 
 /**
  * Shows a snapshot's progress: given the figures the snapshot updates, returns a logger to use
@@ -68,7 +68,7 @@ async function storeHandover(sink: Sink, handover: Position): Promise<void> {
  */
 export async function copyIntoSink(sink: Sink, context: SnapshotPhaseContext, narrow: (target: SnapshotTarget) => SnapshotTarget = (target) => target): Promise<SnapshotOutcome> {
   const bulk = sink.capabilities?.bulkSnapshot;
-  if (!bulk) return copyCollections(narrow(new EventSnapshotTarget(sink, context.signal)), sink, context);
+  if (!bulk) return copyCollections(narrow(new EventSnapshotTarget((events) => sink.apply({ events }, context.signal))), sink, context);
   const target = bulk.snapshotTarget(context.config.snapshot.parallelism);
   try {
     return await copyCollections(narrow(target), sink, context);

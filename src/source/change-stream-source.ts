@@ -15,8 +15,11 @@ import { describeScope, openScopedStream, type WatchScope } from "./watch-scope.
 /** @internal */
 export interface ChangeStreamSourceOptions {
   readonly scope: WatchScope;
-  /** Post-images of updates: looked up at read time, or the stored ones (6.0+, enabled per collection). */
-  readonly fullDocument: "updateLookup" | "required" | "whenAvailable";
+  /**
+   * Post-images of updates: looked up at read time, the stored ones (6.0+, enabled per
+   * collection), or `"off"`: none, an update carries only its delta (`updateDescription`).
+   */
+  readonly fullDocument: "updateLookup" | "required" | "whenAvailable" | "off";
   /** Pre-images (6.0+, enabled per collection); absent or `"off"`: none. */
   readonly fullDocumentBeforeChange?: "off" | "whenAvailable" | "required";
   /**
@@ -140,11 +143,11 @@ export class ChangeStreamSource {
   }
 
   private streamOptions(): ChangeStreamOptions & Document {
-    const options: ChangeStreamOptions & Document = {
-      ...READ_OPTIONS,
-      fullDocument: this.options.fullDocument,
-      maxAwaitTimeMS: this.options.maxAwaitTimeMs,
-    };
+    const options: ChangeStreamOptions & Document = { ...READ_OPTIONS, maxAwaitTimeMS: this.options.maxAwaitTimeMs };
+    // Left out, the server looks nothing up: an update event has no `fullDocument` field at all,
+    // while inserts and replaces still carry theirs (the server's
+    // jstests/change_streams/lookup_post_image.js); the driver sends only what it is given.
+    if (this.options.fullDocument !== "off") options.fullDocument = this.options.fullDocument;
     if (this.deployment.supportsExpandedEvents) options.showExpandedEvents = true;
     const beforeChange = this.options.fullDocumentBeforeChange;
     if (beforeChange !== undefined && beforeChange !== "off") options.fullDocumentBeforeChange = beforeChange;

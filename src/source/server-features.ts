@@ -77,7 +77,8 @@ export interface DeploymentVersions {
 export function refuseUnsupportedStreamOptions(deployment: DeploymentVersions, asked: StreamOptionsAsked): void {
   if (atLeast(deployment.featureVersion, IMAGES_MAJOR, 0)) return;
   const refused: string[] = [];
-  if (asked.fullDocument !== "updateLookup") refused.push(`source.fullDocument: ${asked.fullDocument} (post-images; use updateLookup)`);
+  const postImages = asked.fullDocument === "required" || asked.fullDocument === "whenAvailable";
+  if (postImages) refused.push(`source.fullDocument: ${asked.fullDocument} (post-images; use updateLookup)`);
   if (asked.fullDocumentBeforeChange !== "off") refused.push(`source.fullDocumentBeforeChange: ${asked.fullDocumentBeforeChange} (pre-images; use off)`);
   if (refused.length === 0) return;
   const fcv = deployment.featureCompatibilityVersion;
@@ -85,7 +86,7 @@ export function refuseUnsupportedStreamOptions(deployment: DeploymentVersions, a
   throw new TributaryError(
     ErrorCode.ConfigInvalid,
     `MongoDB at ${deployment.where} (${found}) cannot take ${refused.join(" or ")}: change stream images need MongoDB 6.0 or later with featureCompatibilityVersion 6.0 or later`,
-    { context: { configPath: asked.fullDocument !== "updateLookup" ? "source.fullDocument" : "source.fullDocumentBeforeChange" } },
+    { context: { configPath: postImages ? "source.fullDocument" : "source.fullDocumentBeforeChange" } },
   );
 }
 

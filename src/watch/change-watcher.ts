@@ -11,9 +11,10 @@ import { guardPredicate, usageError, watcherStopped } from "./watch-errors.js";
 import type { ResolvedWatchOptions } from "./watch-options.js";
 import { WatcherIteration } from "./watcher-iteration.js";
 import { WatcherLifecycle, type DeliveryKinds } from "./watcher-lifecycle.js";
-import type { BatchHandler, ChangeHandler, ErrorHandler, StopHandler, WatcherListeners } from "./watcher-listeners.js";
+import type { BatchHandler, ChangeHandler, CopiedHandler, ErrorHandler, StopHandler, WatcherListeners } from "./watcher-listeners.js";
+import type { CopyOutcome } from "./initial-copy.js";
 
-export type { BatchHandler, ChangeHandler, ErrorHandler, StopHandler, StopInfo } from "./watcher-listeners.js";
+export type { BatchHandler, ChangeHandler, CopiedHandler, ErrorHandler, StopHandler, StopInfo } from "./watcher-listeners.js";
 
 /** How the watcher is consumed: not yet, by its handlers, or by a `for await` loop over events or id batches. */
 type Consumer =
@@ -41,7 +42,7 @@ type Consumer =
 export class ChangeWatcher implements AsyncIterable<ChangeEvent> {
   private readonly options: ResolvedWatchOptions;
   private readonly predicates: EventPredicate[];
-  private readonly listeners: WatcherListeners = { change: [], batch: [], error: [], stop: [] };
+  private readonly listeners: WatcherListeners = { change: [], batch: [], error: [], stop: [], copied: [] };
   private readonly lifecycle: WatcherLifecycle;
   private consumer: Consumer = { mode: "none" };
 
@@ -76,7 +77,9 @@ export class ChangeWatcher implements AsyncIterable<ChangeEvent> {
   on(event: "error", handler: ErrorHandler): this;
   /** The watcher has ended (after `stop()` or a failure). */
   on(event: "stop", handler: StopHandler): this;
-  on(event: "change" | "batch" | "error" | "stop", handler: ChangeHandler | BatchHandler | ErrorHandler | StopHandler): this {
+  /** The initial copy is done: every copied document handled (see `copied()`). */
+  on(event: "copied", handler: CopiedHandler): this;
+  on(event: "change" | "batch" | "error" | "stop" | "copied", handler: ChangeHandler | BatchHandler | ErrorHandler | StopHandler | CopiedHandler): this {
     if (typeof handler !== "function") throw usageError(`on("${String(event)}") takes a function`);
     switch (event) {
       case "change":
@@ -93,8 +96,11 @@ export class ChangeWatcher implements AsyncIterable<ChangeEvent> {
       case "stop":
         this.listeners.stop.push(handler as StopHandler);
         return this;
+      case "copied":
+        this.listeners.copied.push(handler as CopiedHandler);
+        return this;
       default:
-        throw usageError(`Unknown watcher event "${String(event)}": use "change", "batch", "error" or "stop"`);
+        throw usageError(`Unknown watcher event "${String(event)}": use "change", "batch", "error", "stop" or "copied"`);
     }
   }
 
@@ -134,6 +140,15 @@ export class ChangeWatcher implements AsyncIterable<ChangeEvent> {
     await this.lifecycle.settled();
   }
 
+  /**
+   * Resolves once the initial copy (`copy` option) is done — every copied document handled, as
+   * gtm's `DirectReadWg.Wait()` — or at start when the resume point store held a position (an
+   * earlier watcher's copy was done: `resumed: true`). Rejects when the watcher ends before.
+   */
+  copied(): Promise<CopyOutcome> {
+    return this.lifecycle.copy.wait();
+  }
+
   /** The last completed position: every change up to it is done (or was filtered out). */
   position(): Position | undefined {
     return this.lifecycle.position();
@@ -168,6 +183,11 @@ export class ChangeWatcher implements AsyncIterable<ChangeEvent> {
       throw usageError(this.consumer.mode === "handlers" ? "This watcher delivers to its handlers; iterate a watcher that has none" : "This watcher is already being iterated; consume a watcher one way");
     }
     if (this.listeners.change.length > 0 || this.listeners.batch.length > 0) throw usageError('This watcher has "change"/"batch" handlers: call start() instead of iterating it');
+    // A loop body is the caller's: it takes one value at a time, and what it throws ends the loop.
+    if (this.options.concurrency > 1) throw usageError("concurrency applies to handlers: register on(\"change\", …) and call start(), or leave concurrency at 1 to iterate");
+    if (this.options.handlerRetry.attempts > 1 || this.options.handlerRetry.onExhausted !== "stop") {
+      throw usageError("handlerRetry applies to handlers: register on(\"change\", …) and call start(), or retry inside the loop body");
+    }
     const iteration = new WatcherIteration(this.lifecycle, this.deliveries({ events: mode === "events", batches: mode === "batches" }, false), pick);
     this.consumer = { mode, iteration };
     return iteration.iterator;

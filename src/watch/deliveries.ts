@@ -3,15 +3,21 @@ import type { SourceItem } from "../core/change-event.js";
 import type { Position } from "../core/position.js";
 import type { EventSelector } from "../pipeline/event-selector.js";
 import type { PipelineStats } from "../pipeline/pipeline-stats.js";
-import type { ResumeKeeper } from "../pipeline/resume-keeper.js";
+import type { CompletionOrder } from "./completion-order.js";
 import type { IdBatch, IdBatcher } from "./id-batcher.js";
 
 /** One thing handed to the consumer: a change, or a batch of changed ids. */
 export type Delivery = { readonly kind: "event"; readonly event: ChangeEvent } | { readonly kind: "batch"; readonly batch: IdBatch };
 
+/**
+ * What the watcher reads: the source's items, led by the initial copy when there is one (its
+ * documents as `source: "snapshot"` events, then `copied` at the position the stream continues from).
+ */
+export type WatchItem = SourceItem | { readonly kind: "copied"; readonly position: Position; readonly onPassed: () => void };
+
 /** What the delivery loop works with. */
 export interface DeliveryContext {
-  readonly items: AsyncIterator<SourceItem>;
+  readonly items: AsyncIterator<WatchItem>;
   /** Aborted by `stop()`: the loop ends at the next item without delivering it. */
   readonly signal: AbortSignal;
   readonly selector: EventSelector;
@@ -21,7 +27,10 @@ export interface DeliveryContext {
   readonly batcher: IdBatcher | undefined;
   /** On a stop (not a failure), deliver the ids still waiting before ending. */
   readonly drainOnStop: boolean;
-  readonly keeper: ResumeKeeper;
+  /** Where what the loop reaches goes, in stream order, to be passed once the handlers before it are done. */
+  readonly order: CompletionOrder;
+  /** Saves the completed position when a save is due. */
+  readonly saves: { saveIfDue(): Promise<void> };
   readonly stats: PipelineStats;
 }
 
@@ -51,16 +60,17 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TI
  * waiting in the batch: then the position waits for the batch.
  */
 export async function* deliveries(context: DeliveryContext): AsyncGenerator<Delivery, void, undefined> {
-  const { items, signal, selector, batcher, keeper, stats } = context;
+  const { items, signal, selector, batcher, order, stats } = context;
   /** The position of the last item read while ids wait in the batch, and how many events that spans. */
-  let held: { position: Position; events: number } | undefined;
-  let pending: Promise<IteratorResult<SourceItem>> | undefined;
+  let held: { position: Position | undefined; events: number } | undefined;
+  let pending: Promise<IteratorResult<WatchItem>> | undefined;
 
-  const complete = (position: Position, events: number): void => {
+  /** A copied document has no position of its own: the copy's is reached once the whole copy is done. */
+  const complete = (position: Position | undefined, events: number): void => {
     if (batcher !== undefined && batcher.size > 0) {
-      held = { position, events: (held?.events ?? 0) + events };
+      held = { position: position ?? held?.position, events: (held?.events ?? 0) + events };
     } else {
-      keeper.complete(position, events);
+      order.complete(position, events);
     }
   };
 
@@ -70,7 +80,7 @@ export async function* deliveries(context: DeliveryContext): AsyncGenerator<Deli
   };
 
   const flushed = (): void => {
-    if (held) keeper.complete(held.position, held.events);
+    if (held) order.complete(held.position, held.events);
     held = undefined;
   };
 
@@ -91,6 +101,13 @@ export async function* deliveries(context: DeliveryContext): AsyncGenerator<Deli
     if (item.kind === "caughtUp") {
       stats.caughtUp();
       if (item.position) complete(item.position, 0);
+    } else if (item.kind === "copied") {
+      // The copy ends a batch: "copied" is told once every copied document is handled.
+      if (batcher !== undefined && batcher.size > 0) {
+        yield takeBatch(batcher);
+        flushed();
+      }
+      order.complete(item.position, 0, item.onPassed);
     } else {
       stats.read(item.event);
       const event = selector.select(item.event);
@@ -99,20 +116,25 @@ export async function* deliveries(context: DeliveryContext): AsyncGenerator<Deli
         if (context.events) yield { kind: "event", event };
         const id: unknown = event.key?._id;
         if (batcher !== undefined && isDataOp(event.op) && id !== undefined) batcher.add(formatNamespace(event.ns), event.op, id);
-        complete(event.position, 1);
+        complete(positionOf(event), 1);
       } else {
         stats.skipped();
-        complete(item.event.position, 0);
+        complete(positionOf(item.event), 0);
       }
     }
     if (batcher !== undefined && batcher.isDue()) {
       yield takeBatch(batcher);
       flushed();
     }
-    await keeper.saveIfDue();
+    await context.saves.saveIfDue();
   }
   if (context.drainOnStop && batcher !== undefined && batcher.size > 0) {
     yield takeBatch(batcher);
     flushed();
   }
+}
+
+/** Where the stream is once the event is done; none for a copied document. */
+function positionOf(event: ChangeEvent): Position | undefined {
+  return event.source === "snapshot" ? undefined : event.position;
 }

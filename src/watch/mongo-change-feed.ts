@@ -3,6 +3,7 @@ import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
 import type { SourceItem } from "../core/change-event.js";
 import { ChangeStreamSource } from "../source/change-stream-source.js";
+import type { MongoDeployment } from "../source/mongo-connection.js";
 import { positionDate, type Position } from "../core/position.js";
 import { describeScope } from "../source/watch-scope.js";
 import type { ChangeFeed } from "./change-feed.js";
@@ -11,6 +12,9 @@ import { streamMatchStages } from "../source/stream-match.js";
 import { checkStreamOptions } from "../source/server-features.js";
 import { isTimestamp, type WatchStart } from "../core/position.js";
 import type { ResolvedWatchOptions } from "./watch-options.js";
+import type { SnapshotSource } from "../core/snapshot-contract.js";
+import { NamespaceFilter } from "../core/namespace-filter.js";
+import { MongoSnapshotSource } from "../source/mongo-snapshot-source.js";
 import { openWatchedDeployment, type WatchedDeployment } from "./watch-deployment.js";
 
 /**
@@ -40,10 +44,8 @@ export class MongoChangeFeed implements ChangeFeed {
   }
 
   items(from: Position, signal: AbortSignal): AsyncIterator<SourceItem> {
-    const opened = this.opened;
-    if (!opened) throw new TributaryError(ErrorCode.ChangeStreamFailed, "The change feed was read before it was opened (a bug in Tributary)");
     const options = this.options;
-    const source = new ChangeStreamSource(opened.deployment, {
+    const source = new ChangeStreamSource(this.deployment(), {
       scope: options.scope,
       fullDocument: options.fullDocument,
       fullDocumentBeforeChange: options.fullDocumentBeforeChange,
@@ -56,10 +58,22 @@ export class MongoChangeFeed implements ChangeFeed {
     return source.items(signal);
   }
 
+  /** The sync's snapshot reads: `_id` ranges through the `_id` index, majority reads after the start. */
+  copySource(collections: readonly string[]): SnapshotSource {
+    const { logger, retry } = this.options;
+    return new MongoSnapshotSource(this.deployment(), { filter: new NamespaceFilter(collections, []), include: collections, logger, retry });
+  }
+
   async close(): Promise<void> {
     const opened = this.opened;
     this.opened = undefined;
     if (opened?.ownsClient) await opened.deployment.client.close();
+  }
+
+  private deployment(): MongoDeployment {
+    const opened = this.opened;
+    if (!opened) throw new TributaryError(ErrorCode.ChangeStreamFailed, "The change feed was read before it was opened (a bug in Tributary)");
+    return opened.deployment;
   }
 }
 

@@ -22,31 +22,44 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** ` 3 times` after several attempts; nothing after one. */
+function timesOf(attempts: number): string {
+  return attempts > 1 ? ` ${attempts} times` : "";
+}
+
+/** The dead-letter handler threw on what a handler failed on: the watcher stops at that change. */
+export function deadLetterFailed(failure: TributaryError, error: unknown): TributaryError {
+  return new TributaryError(ErrorCode.HandlerFailed, `${failure.message} The dead-letter handler failed on it too: ${reasonOf(error)}`, {
+    cause: error,
+    context: failure.context,
+  });
+}
+
 /**
  * The error for user code (a `"change"` handler, a filter predicate) that threw on an event:
  * it names the handler, the operation, the namespace and the document key, and keeps what was
  * thrown as `cause`.
  */
-export function handlerFailedOnEvent(what: string, event: ChangeEvent, error: unknown): TributaryError {
+export function handlerFailedOnEvent(what: string, event: ChangeEvent, error: unknown, attempts = 1): TributaryError {
   const namespace = formatNamespace(event.ns);
   const id: unknown = event.key?._id;
   const key = id === undefined ? undefined : keyText(id);
   const on = key === undefined ? `${event.op} on ${namespace}` : `${event.op} of ${namespace} key ${key}`;
   return new TributaryError(
     ErrorCode.HandlerFailed,
-    `The ${what} failed on the ${on}: ${reasonOf(error)}. The watcher stopped at this change; its resume point is before it, so a new watcher with the same store receives it again`,
+    `The ${what} failed${timesOf(attempts)} on the ${on}${event.source === "snapshot" ? " (copied)" : ""}: ${reasonOf(error)}. The watcher stopped at this change; its resume point is before it, so a new watcher with the same store receives it again`,
     { cause: error, context: key === undefined ? { namespace, op: event.op } : { namespace, key, op: event.op } },
   );
 }
 
 /** The error for a `"batch"` handler that threw: it names the namespaces, operations and id count. */
-export function handlerFailedOnBatch(batch: IdBatch, error: unknown): TributaryError {
+export function handlerFailedOnBatch(batch: IdBatch, error: unknown, attempts = 1): TributaryError {
   const namespaces = [...new Set(batch.map((group) => group.namespace))].join(", ");
   const ops = [...new Set(batch.map((group) => group.op))].join(", ");
   const ids = batch.reduce((sum, group) => sum + group.ids.length, 0);
   return new TributaryError(
     ErrorCode.HandlerFailed,
-    `The "batch" handler failed on a batch of ${ids} ids (${ops} in ${namespaces}): ${reasonOf(error)}. The watcher stopped before this batch; its resume point is before it, so a new watcher with the same store receives these changes again`,
+    `The "batch" handler failed${timesOf(attempts)} on a batch of ${ids} ids (${ops} in ${namespaces}): ${reasonOf(error)}. The watcher stopped before this batch; its resume point is before it, so a new watcher with the same store receives these changes again`,
     { cause: error, context: { namespace: namespaces, op: ops, ids } },
   );
 }

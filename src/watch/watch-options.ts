@@ -16,12 +16,15 @@ import {
   changeOperation,
   fullDocumentBeforeChangeMode,
   fullDocumentMode,
+  namespacePattern,
   namespacePatterns,
   positiveInt,
   retryBackoff,
   serverSelectionTimeoutMs,
 } from "../pipeline/stream-options-schema.js";
 import type { IdBatchLimits } from "./id-batcher.js";
+import type { DeadLetterHandler, HandlerRetryPolicy } from "./handler-retry.js";
+import type { CopySettings } from "./initial-copy.js";
 
 
 /**
@@ -64,9 +67,10 @@ export interface WatchOptions {
   /**
    * Full documents of updates: `"updateLookup"` (default; the current document, looked up when
    * read), `"required"` or `"whenAvailable"` (post-images, MongoDB 6.0+, enabled per collection
-   * with `changeStreamPreAndPostImages`).
+   * with `changeStreamPreAndPostImages`), or `"off"`: no lookup, an update carries only its delta
+   * (`event.update`) and no `event.doc` (gtm's `UpdateDataAsDelta`).
    */
-  readonly fullDocument?: "updateLookup" | "required" | "whenAvailable";
+  readonly fullDocument?: "updateLookup" | "required" | "whenAvailable" | "off";
   /** Pre-images of updates, replaces and deletes (MongoDB 6.0+, enabled per collection); default `"off"`. */
   readonly fullDocumentBeforeChange?: "off" | "whenAvailable" | "required";
   /** Id batches (`batches()`, `"batch"` handlers): default 100 ids or 200 ms. */
@@ -79,6 +83,42 @@ export interface WatchOptions {
   readonly serverSelectionTimeoutMs?: number;
   /** A pino logger; default silent. */
   readonly logger?: Logger;
+  /**
+   * `"change"` handlers running at once (default 1). Changes of one document (namespace and
+   * `_id`) never overlap and keep their order; commands wait for everything before them.
+   */
+  readonly concurrency?: number;
+  /** When a `"change"` or `"batch"` handler throws: retry, then stop (default) or dead-letter. */
+  readonly handlerRetry?: WatchHandlerRetry;
+  /**
+   * Copy these collections first (gtm's `DirectReadNs`): each document as an `insert` with
+   * `source: "snapshot"`, then the changes from the position fixed before the copy.
+   */
+  readonly copy?: WatchCopy;
+}
+
+/** `watch()`'s `handlerRetry`. @public */
+export interface WatchHandlerRetry {
+  /** Tries in all, the first included; default 1 (no retry). */
+  readonly attempts?: number;
+  /** Wait before the second try (ms), doubling, with jitter; default 500. */
+  readonly initialDelayMs?: number;
+  /** Longest wait between tries (ms); default 30 000. */
+  readonly maxDelayMs?: number;
+  /** Once every try failed: `"stop"` (default) ends the watcher at that change; `"dead-letter"` hands it to `deadLetter` and goes on. */
+  readonly onExhausted?: "stop" | "dead-letter";
+  /** Receives what a handler failed on (needed with `"dead-letter"`). */
+  readonly deadLetter?: DeadLetterHandler;
+}
+
+/** `watch()`'s `copy`. @public */
+export interface WatchCopy {
+  /** Collections to copy: `db.coll` or globs (`app.*`). */
+  readonly collections: readonly string[];
+  /** `_id` ranges read at once; default 4. */
+  readonly parallelism?: number;
+  /** Documents per read; default 1000. */
+  readonly chunkSize?: number;
 }
 
 /** The options with defaults applied and the scope decided. */
@@ -92,9 +132,12 @@ export interface ResolvedWatchOptions {
   readonly startAt: WatchStart;
   readonly resumePoints: ResumePointStore | undefined;
   readonly saveEvery: SaveEvery;
-  readonly fullDocument: "updateLookup" | "required" | "whenAvailable";
+  readonly fullDocument: "updateLookup" | "required" | "whenAvailable" | "off";
   readonly fullDocumentBeforeChange: "off" | "whenAvailable" | "required";
   readonly batch: IdBatchLimits;
+  readonly concurrency: number;
+  readonly handlerRetry: HandlerRetryPolicy;
+  readonly copy: CopySettings | undefined;
   readonly retry: BackoffOptions;
   readonly maxAwaitTimeMs: number;
   readonly serverSelectionTimeoutMs: number;
@@ -116,6 +159,19 @@ function isWatchStart(value: unknown): value is WatchStart {
 
 const predicate = z.custom<EventPredicate>((value) => typeof value === "function", "must be a function (event) => boolean");
 
+const handlerRetrySchema = z
+  .object({
+    attempts: positiveInt.max(1_000).default(1),
+    initialDelayMs: positiveInt.default(500),
+    maxDelayMs: positiveInt.default(30_000),
+    onExhausted: z.enum(["stop", "dead-letter"]).default("stop"),
+    deadLetter: z.custom<DeadLetterHandler>((value) => typeof value === "function", "must be a function (letter) => void").optional(),
+  })
+  .strict()
+  .refine((retry) => retry.maxDelayMs >= retry.initialDelayMs, { message: "maxDelayMs must be at least initialDelayMs", path: ["maxDelayMs"] })
+  .refine((retry) => retry.onExhausted !== "dead-letter" || retry.deadLetter !== undefined, { message: "onExhausted \"dead-letter\" needs a deadLetter function", path: ["deadLetter"] })
+  .default({ attempts: 1, initialDelayMs: 500, maxDelayMs: 30_000, onExhausted: "stop" });
+
 /** The options of `watch()`; the fragments it shares with the config file come from pipeline/stream-options-schema.ts. */
 const WatchOptionsSchema = z
   .object({
@@ -134,15 +190,26 @@ const WatchOptionsSchema = z
       .custom<ResumePointStore>((value) => hasMethods(value, ["load", "save", "close"]), "must be a ResumePointStore (description, load(), save(position), close())")
       .optional(),
     saveEvery: z.object({ events: positiveInt.default(100), ms: positiveInt.default(1_000) }).strict().default({ events: 100, ms: 1_000 }),
-    fullDocument: fullDocumentMode.default("updateLookup"),
+    // "off" only here: a sync's sinks write whole documents.
+    fullDocument: z.union([fullDocumentMode, z.literal("off")]).default("updateLookup"),
     fullDocumentBeforeChange: fullDocumentBeforeChangeMode.default("off"),
     batch: z.object({ size: positiveInt.max(1_000_000).default(100), latencyMs: positiveInt.default(200) }).strict().default({ size: 100, latencyMs: 200 }),
     retry: retryBackoff,
     maxAwaitTimeMs: positiveInt.max(60_000).default(500),
     serverSelectionTimeoutMs,
     logger: z.custom<Logger>((value) => hasMethods(value, ["info", "warn", "error", "debug"]), "must be a pino logger").optional(),
+    concurrency: positiveInt.max(10_000).default(1),
+    handlerRetry: handlerRetrySchema,
+    copy: z
+      .object({ collections: z.array(namespacePattern("app.*")).min(1, "list at least one collection to copy"), parallelism: positiveInt.max(64).default(4), chunkSize: positiveInt.max(100_000).default(1_000) })
+      .strict()
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((options) => options.copy === undefined || options.operations === undefined || options.operations.includes("insert"), {
+    message: "the copy delivers each document as an insert: list \"insert\" in operations, or leave operations out",
+    path: ["operations"],
+  });
 
 /**
  * Validates `watch()` options and applies the defaults; a wrong option is a `TributaryError`
@@ -171,6 +238,14 @@ export function resolveWatchOptions(options: WatchOptions = {}): ResolvedWatchOp
     fullDocument: parsed.fullDocument,
     fullDocumentBeforeChange: parsed.fullDocumentBeforeChange,
     batch: parsed.batch,
+    concurrency: parsed.concurrency,
+    handlerRetry: {
+      attempts: parsed.handlerRetry.attempts,
+      backoff: { initialDelayMs: parsed.handlerRetry.initialDelayMs, maxDelayMs: parsed.handlerRetry.maxDelayMs },
+      onExhausted: parsed.handlerRetry.onExhausted,
+      deadLetter: parsed.handlerRetry.deadLetter,
+    },
+    copy: parsed.copy,
     retry: parsed.retry,
     maxAwaitTimeMs: parsed.maxAwaitTimeMs,
     serverSelectionTimeoutMs: parsed.serverSelectionTimeoutMs,

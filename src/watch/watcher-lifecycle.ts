@@ -6,8 +6,11 @@ import type { EventSelector } from "../pipeline/event-selector.js";
 import { PipelineStats } from "../pipeline/pipeline-stats.js";
 import { loadResumePoint, ResumeKeeper } from "../pipeline/resume-keeper.js";
 import type { ChangeFeed } from "./change-feed.js";
-import { deliveries, type Delivery } from "./deliveries.js";
+import { CompletionOrder } from "./completion-order.js";
+import { deliveries, type Delivery, type WatchItem } from "./deliveries.js";
 import { IdBatcher } from "./id-batcher.js";
+import { CopyProgress } from "./copy-progress.js";
+import { copyItems } from "./initial-copy.js";
 import { asTributaryError, watcherStopped } from "./watch-errors.js";
 import type { ResolvedWatchOptions } from "./watch-options.js";
 import type { WatcherListeners } from "./watcher-listeners.js";
@@ -34,8 +37,10 @@ export interface DeliveryKinds {
  */
 export class WatcherLifecycle {
   readonly stats: PipelineStats;
+  readonly options: ResolvedWatchOptions;
+  /** The initial copy's progress, for `copied()`. */
+  readonly copy: CopyProgress;
   private readonly feed: ChangeFeed;
-  private readonly options: ResolvedWatchOptions;
   private readonly listeners: WatcherListeners;
   private readonly now: () => number;
   private readonly abort = new AbortController();
@@ -45,7 +50,12 @@ export class WatcherLifecycle {
   private opening: Promise<void> | undefined;
   private ending: Promise<void> | undefined;
   private keeper: ResumeKeeper | undefined;
-  private items: AsyncIterator<SourceItem> | undefined;
+  private order: CompletionOrder | undefined;
+  /** Where reading begins (fixed by `open`). */
+  private start: Position | undefined;
+  /** Whether this start copies first (a copy is asked for and nothing was stored). */
+  private copying = false;
+  private items: AsyncIterator<WatchItem> | undefined;
   /** What ended the watcher, if it failed. */
   private failure: TributaryError | undefined;
   /** The failure of the last save, when the watcher was otherwise ending without one. */
@@ -57,6 +67,7 @@ export class WatcherLifecycle {
     this.listeners = listeners;
     this.now = now;
     this.stats = new PipelineStats(now);
+    this.copy = new CopyProgress(options.copy !== undefined, listeners.copied, options.logger);
     this.ended = new Promise((resolve) => {
       this.markEnded = resolve;
     });
@@ -86,6 +97,12 @@ export class WatcherLifecycle {
     return this.keeper?.position();
   }
 
+  /** Where what the delivery loop reaches is put in order, behind the handlers still at work (once open). */
+  get completion(): CompletionOrder {
+    if (this.order === undefined) throw new TributaryError(ErrorCode.ChangeStreamFailed, "The watcher delivered before it was opened (a bug in Tributary)");
+    return this.order;
+  }
+
   /** Opens once (later calls wait for the same opening); a failure ends the watcher and is thrown. */
   async open(): Promise<void> {
     if (this.over) throw watcherStopped();
@@ -107,9 +124,10 @@ export class WatcherLifecycle {
   /** The delivery loop over the feed from the completed position, once open. */
   deliver(selector: EventSelector, kinds: DeliveryKinds, drainOnStop: boolean): AsyncGenerator<Delivery, void, undefined> {
     const keeper = this.keeper;
-    const from = keeper?.position();
+    const from = keeper?.position() ?? this.start;
     if (keeper === undefined || from === undefined) throw new TributaryError(ErrorCode.ChangeStreamFailed, "The watcher delivered before it was opened (a bug in Tributary)");
-    this.items = this.feed.items(from, this.abort.signal);
+    const stream = this.feed.items(from, this.abort.signal);
+    this.items = this.copying ? this.copyThenStream(from, stream) : stream;
     return deliveries({
       items: this.items,
       signal: this.abort.signal,
@@ -117,7 +135,8 @@ export class WatcherLifecycle {
       events: kinds.events,
       batcher: kinds.batches ? new IdBatcher(this.options.batch, this.now) : undefined,
       drainOnStop,
-      keeper,
+      order: this.completion,
+      saves: keeper,
       stats: this.stats,
     });
   }
@@ -143,10 +162,30 @@ export class WatcherLifecycle {
     const store = this.options.resumePoints;
     const stored = store ? await loadResumePoint(store) : undefined;
     const start = await this.feed.open(stored);
+    this.start = start;
     this.keeper = new ResumeKeeper(store, this.options.saveEvery, stored, this.now);
+    this.order = new CompletionOrder(this.keeper);
+    // A resume point is stored only once a copy is done, so one stored means the copy was had.
+    this.copying = this.options.copy !== undefined && stored === undefined;
+    if (this.copying) return;
+    this.copy.skip();
     this.keeper.complete(start, 0);
     // A first start is saved at once: a watcher that dies before its first save resumes here.
     await this.keeper.saveIfDue();
+  }
+
+  /** The initial copy, then the stream from the position fixed before it. */
+  private async *copyThenStream(start: Position, stream: AsyncIterator<SourceItem>): AsyncGenerator<WatchItem, void, undefined> {
+    const settings = this.options.copy;
+    if (settings !== undefined) {
+      const source = this.feed.copySource(settings.collections);
+      yield* copyItems(source, start, settings, { signal: this.abort.signal, logger: this.options.logger, onCopied: (outcome) => this.copy.done(outcome) });
+    }
+    try {
+      for (let next = await stream.next(); next.done !== true; next = await stream.next()) yield next.value;
+    } finally {
+      await stream.return?.(undefined);
+    }
   }
 
   private async end(failure: TributaryError | undefined, raiseUnhandled: boolean): Promise<void> {
@@ -166,6 +205,7 @@ export class WatcherLifecycle {
     }
     await this.feed.close().catch((closeError: unknown) => logger.warn({ err: asTributaryError(closeError).message }, "closing the watched deployment failed"));
     this.failure = error;
+    this.copy.ended(error);
     this.stats.markStopped();
     const position = this.position();
     if (error) {

@@ -2,6 +2,7 @@ import type { ChangeEvent } from "../core/change-event.js";
 import type { Position } from "../core/position.js";
 import type { TributaryError } from "../core/tributary-error.js";
 import type { IdBatch } from "./id-batcher.js";
+import type { CopyOutcome } from "./initial-copy.js";
 
 /** Receives each change; may be async (awaited before the next change). @public */
 export type ChangeHandler = (event: ChangeEvent) => void | Promise<void>;
@@ -11,6 +12,9 @@ export type BatchHandler = (batch: IdBatch) => void | Promise<void>;
 export type ErrorHandler = (error: TributaryError) => void;
 /** Called once when the watcher has ended, with its failure (if any) and last completed position. @public */
 export type StopHandler = (info: StopInfo) => void;
+
+/** Told once the initial copy is done: every copied document handled. @public */
+export type CopiedHandler = (outcome: CopyOutcome) => void;
 
 /** @public */
 export interface StopInfo {
@@ -26,4 +30,5 @@ export interface WatcherListeners {
   readonly batch: BatchHandler[];
   readonly error: ErrorHandler[];
   readonly stop: StopHandler[];
+  readonly copied: CopiedHandler[];
 }

@@ -3,7 +3,7 @@
 // and what it hands on. The server replies in the scripts (split fragments, error codes and
 // messages) are shaped as the server sends them; whether a real server sends them is for the
 // real-server tests in test/integration/sync/stream-fidelity.test.ts.
-import { Int32, MongoServerError, Timestamp, type Document, type MongoClient } from "mongodb";
+import { Binary, Int32, MongoServerError, Timestamp, type Document, type MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
 import type { SourceItem } from "../../../src/core/change-event.js";
 import { ErrorCode } from "../../../src/core/error-codes.js";
@@ -126,5 +126,31 @@ describe("ChangeStreamSource", () => {
     expect(error?.message).toContain('set source.fullDocumentBeforeChange to "off"');
     expect(opened[1]?.pipeline.at(-1)).toEqual({ $project: { operationType: 1, ns: 1, documentKey: 1, clusterTime: 1 } });
     expect(opened[1]?.options.fullDocumentBeforeChange).toBe("required");
+  });
+
+  it("with fullDocument off asks for no lookup and hands on an update as the server sends it then: the delta, no document", async () => {
+    // Without the option the server adds no fullDocument field to an update (it keeps an insert's
+    // and a replace's): the server's jstests/change_streams/lookup_post_image.js.
+    const clusterTime = new Timestamp({ t: 1_700_000_000, i: 6 });
+    const update = {
+      _id: token(6),
+      operationType: "update",
+      clusterTime,
+      wallTime: new Date(1_700_000_000_000),
+      collectionUUID: new Binary(Buffer.from("0123456789abcdef0123456789abcdef", "hex"), Binary.SUBTYPE_UUID),
+      ns: { db: "shop", coll: "orders" },
+      documentKey: { _id: 7 },
+      updateDescription: { updatedFields: { status: "paid" }, removedFields: ["draft"], truncatedArrays: [] },
+    };
+    const { client, opened } = scriptedClient([[update, null]]);
+    const items = await take(new ChangeStreamSource(deployment(client, "7.0.12"), options({ fullDocument: "off" })), 1);
+    expect("fullDocument" in (opened[0]?.options ?? {})).toBe(false);
+    const event = items[0]?.kind === "event" ? items[0].event : undefined;
+    expect(event).toMatchObject({ op: "update", key: { _id: 7 }, update: { updatedFields: { status: "paid" }, removedFields: ["draft"], truncatedArrays: [] } });
+    expect(event !== undefined && "doc" in event).toBe(false);
+
+    const looked = scriptedClient([[null]]);
+    await take(new ChangeStreamSource(deployment(looked.client, "7.0.12"), options()), 1);
+    expect(looked.opened[0]?.options.fullDocument).toBe("updateLookup");
   });
 });

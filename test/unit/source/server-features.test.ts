@@ -44,6 +44,8 @@ describe("refuseUnsupportedStreamOptions", () => {
 
   it("takes what the deployment can do", () => {
     expect(() => refuseUnsupportedStreamOptions(at("5.0.14", "5.0"), { fullDocument: "updateLookup", fullDocumentBeforeChange: "off" })).not.toThrow();
+    // watch()'s deltas only: no images asked for, so any version takes it.
+    expect(() => refuseUnsupportedStreamOptions(at("4.4.29", "4.4"), { fullDocument: "off", fullDocumentBeforeChange: "off" })).not.toThrow();
     expect(() => refuseUnsupportedStreamOptions(at("7.0.2", "6.0"), { fullDocument: "required", fullDocumentBeforeChange: "required" })).not.toThrow();
   });
 });

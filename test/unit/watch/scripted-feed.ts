@@ -6,6 +6,7 @@ import type { ChangeEvent } from "../../../src/core/change-event.js";
 import type { SourceItem } from "../../../src/core/change-event.js";
 import { comparePositions, makePosition, type Position } from "../../../src/core/position.js";
 import type { ChangeFeed } from "../../../src/watch/change-feed.js";
+import type { SnapshotSource } from "../../../src/core/snapshot-contract.js";
 import { resolveWatchOptions, type ResolvedWatchOptions, type WatchOptions } from "../../../src/watch/watch-options.js";
 import { makeEvent, tokenAt, type EventSpec } from "../../support/events.js";
 
@@ -15,6 +16,9 @@ export class ScriptedFeed implements ChangeFeed {
   readonly openedWith: (Position | undefined)[] = [];
   readonly readFrom: Position[] = [];
   closed = 0;
+  /** What the initial copy reads (a `SyntheticSnapshotSource`), and the collections each copy asked for. */
+  copyFrom: SnapshotSource | undefined;
+  readonly copiesAsked: (readonly string[])[] = [];
   private readonly log: SourceItem[] = [];
   private failure: unknown;
   private readonly waiters = new Set<() => void>();
@@ -72,6 +76,12 @@ export class ScriptedFeed implements ChangeFeed {
         signal.addEventListener("abort", done, { once: true });
       });
     }
+  }
+
+  copySource(collections: readonly string[]): SnapshotSource {
+    this.copiesAsked.push(collections);
+    if (this.copyFrom === undefined) throw new Error("this scripted feed has no copy source");
+    return this.copyFrom;
   }
 
   async close(): Promise<void> {

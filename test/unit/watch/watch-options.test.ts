@@ -33,6 +33,9 @@ describe("resolveWatchOptions", () => {
       fullDocument: "updateLookup",
       fullDocumentBeforeChange: "off",
       batch: { size: 100, latencyMs: 200 },
+      concurrency: 1,
+      handlerRetry: { attempts: 1, backoff: { initialDelayMs: 500, maxDelayMs: 30_000 }, onExhausted: "stop", deadLetter: undefined },
+      copy: undefined,
       retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
       maxAwaitTimeMs: 500,
       serverSelectionTimeoutMs: 10_000,
@@ -96,7 +99,31 @@ describe("resolveWatchOptions", () => {
     expect(rejection({ include: ["app users"] }).message).toBe("Invalid watch() options: include.0: must look like 'db', 'db.collection' or a glob such as 'app.*'");
     expect(rejection({ operations: [] }).message).toBe("Invalid watch() options: operations: list at least one operation, or leave operations out");
     expect(rejection({ retry: { initialDelayMs: 2_000, maxDelayMs: 1_000 } }).message).toBe("Invalid watch() options: retry.maxDelayMs: maxDelayMs must be at least initialDelayMs");
-    expect(rejection({ fullDocument: "off" }).message).toBe('Invalid watch() options: fullDocument: Invalid option: expected one of "updateLookup"|"required"|"whenAvailable"');
+    expect(rejection({ fullDocument: "none" as never }).message).toContain("fullDocument");
+  });
+
+  it("takes the knobs of gtm and mongowatch: concurrency, fullDocument off, an initial copy, a handler retry policy", () => {
+    const deadLetter = (): void => undefined;
+    const resolved = resolveWatchOptions({
+      concurrency: 8,
+      fullDocument: "off",
+      copy: { collections: ["app.users", "shop.*"] },
+      handlerRetry: { attempts: 5, initialDelayMs: 10, maxDelayMs: 100, onExhausted: "dead-letter", deadLetter },
+    });
+    expect(resolved.concurrency).toBe(8);
+    expect(resolved.fullDocument).toBe("off");
+    expect(resolved.copy).toEqual({ collections: ["app.users", "shop.*"], parallelism: 4, chunkSize: 1_000 });
+    expect(resolved.handlerRetry).toEqual({ attempts: 5, backoff: { initialDelayMs: 10, maxDelayMs: 100 }, onExhausted: "dead-letter", deadLetter });
+  });
+
+  it("explains a wrong knob", () => {
+    expect(rejection({ concurrency: 0 }).message).toBe("Invalid watch() options: concurrency: Too small: expected number to be >=1");
+    expect(rejection({ handlerRetry: { onExhausted: "dead-letter" } }).message).toBe('Invalid watch() options: handlerRetry.deadLetter: onExhausted "dead-letter" needs a deadLetter function');
+    expect(rejection({ handlerRetry: { initialDelayMs: 50, maxDelayMs: 10 } }).message).toBe("Invalid watch() options: handlerRetry.maxDelayMs: maxDelayMs must be at least initialDelayMs");
+    expect(rejection({ copy: { collections: [] } }).message).toBe("Invalid watch() options: copy.collections: list at least one collection to copy");
+    expect(rejection({ copy: { collections: ["app.users"] }, operations: ["update"] }).message).toBe(
+      'Invalid watch() options: operations: the copy delivers each document as an insert: list "insert" in operations, or leave operations out',
+    );
   });
 });
 

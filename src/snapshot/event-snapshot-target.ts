@@ -1,21 +1,20 @@
+import type { ChangeEvent } from "../core/change-event.js";
 import type { CollectionSnapshotPlan, CollectionSnapshotState, SnapshotChunk, SnapshotTarget } from "../core/snapshot-contract.js";
-import type { Sink } from "../core/sink.js";
 
 /**
- * The snapshot of a sink without a bulk path of its own (jsonl, webhook, mongodb, DocManagers,
- * plugins): each chunk reaches the sink through `apply` as a batch of `insert` events marked
- * `source: "snapshot"`, with no position. Progress is kept for this run only: the sink stores a
- * position once the whole copy is done, so a copy cut short starts over on the next start
- * (at-least-once, like everything such a sink receives).
+ * The snapshot as events, for whatever has no bulk path of its own: a sink (jsonl, webhook,
+ * mongodb, DocManagers, plugins) through its `apply`, or a `watch()` with an initial copy. Each
+ * chunk goes to `write` as `insert` events marked `source: "snapshot"`. Progress is kept for this
+ * run only: the position after the copy is stored once the whole copy is done, so a copy cut
+ * short starts over on the next start (at-least-once, like everything these receive).
  */
 export class EventSnapshotTarget implements SnapshotTarget {
-  private readonly sink: Sink;
-  private readonly signal: AbortSignal | undefined;
+  private readonly write: (events: readonly ChangeEvent[]) => Promise<void>;
   private readonly states = new Map<string, CollectionSnapshotState>();
 
-  constructor(sink: Sink, signal?: AbortSignal) {
-    this.sink = sink;
-    this.signal = signal;
+  /** @param write takes a chunk's events; the next chunk of that range waits for it. */
+  constructor(write: (events: readonly ChangeEvent[]) => Promise<void>) {
+    this.write = write;
   }
 
   loadSnapshots(): Promise<Map<string, CollectionSnapshotState>> {
@@ -29,7 +28,7 @@ export class EventSnapshotTarget implements SnapshotTarget {
   }
 
   async writeChunk(chunk: SnapshotChunk): Promise<void> {
-    if (chunk.events.length > 0) await this.sink.apply({ events: chunk.events }, this.signal);
+    if (chunk.events.length > 0) await this.write(chunk.events);
     const state = this.states.get(chunk.namespace);
     if (!state) return;
     const last = chunk.events.at(-1)?.key?._id as unknown;
