@@ -19,7 +19,7 @@ export type { SnapshotTarget, SnapshotChunk, IdRange, CollectionSnapshotPlan, Co
 export type { SinkConformanceOptions, SinkConformanceReport, SinkConformanceRule } from "./sinks/sink-conformance.js";
 export type { EventWriter, PositionRetry } from "./sinks/at-least-once-sink.js";
 export type { ExtendedJsonFormat } from "./sinks/event-json.js";
-export type { DocManager, DocManagerOptions, MaybePromise } from "./sinks/docmanager/doc-manager.js";
+export type { CommandDetails, DocManager, DocManagerOptions, MaybePromise } from "./sinks/docmanager/doc-manager.js";
 export type { JsonlSinkOptions } from "./sinks/jsonl/jsonl-options.js";
 export type { WebhookOptions } from "./sinks/webhook/webhook-options.js";
 export type { MongoSinkOptions } from "./sinks/mongodb/mongodb-sink-options.js";

@@ -1,12 +1,16 @@
 // A sink written the mongo-connector way: a DocManager class with one method per operation.
 // It keeps each collection as one JSON file, <dir>/<db>.<collection>.json ({ id: document }).
-// Load it by path: `sinks: [{ name: files, use: ./examples/docmanager-sink, options: { dir: ./out } }]`.
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+// Load it by path:
+//   sinks: [{ name: files, use: ./examples/docmanager-sink, options: { dir: ./out, values: plain } }]
+// `values: plain` hands it plain JavaScript values (numbers, strings, Date, bigint, Buffer) instead
+// of BSON wrappers, whose JSON.stringify is wrong ({"high":0,"low":5,"unsigned":false} for a Long).
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 
 export class DocManager {
   constructor(options, context) {
     if (typeof options.dir !== "string") throw new Error(`sinks.${context.sinkName}.options.dir: a directory is required`);
+    if (options.values !== "plain") throw new Error(`sinks.${context.sinkName}.options.values: this DocManager writes JSON and needs plain values: set values: plain`);
     this.dir = resolve(context.baseDir, options.dir);
     this.uniqueKey = options.uniqueKey ?? "_id";
     this.collections = new Map(); // namespace → Map(id → document), written on commit()
@@ -36,23 +40,32 @@ export class DocManager {
     this.dirty.add(namespace);
   }
 
-  async handleCommand(command, namespace) {
+  // Commands come with the source's names, as in mongo-connector: mapNamespace gives the
+  // target's (the `namespaces` option). Index and collection-option commands change no file.
+  async handleCommand(command, namespace, _timestamp, { mapNamespace }) {
     const db = namespace.slice(0, namespace.indexOf("."));
-    if (command.drop) await this.drop(`${db}.${command.drop}`);
+    if (command.drop) await this.drop(mapNamespace(`${db}.${command.drop}`));
     if (command.renameCollection) {
+      const [from, to] = [mapNamespace(command.renameCollection), mapNamespace(command.to)];
       await this.commit();
-      await rename(this.file(command.renameCollection), this.file(command.to)).catch(ignoreMissing);
-      this.collections.delete(command.renameCollection);
-      this.collections.delete(command.to);
+      await rename(this.file(from), this.file(to)).catch(ignoreMissing);
+      this.collections.delete(from);
+      this.collections.delete(to);
     }
-    if (command.dropDatabase) for (const name of [...this.collections.keys()].filter((ns) => ns.startsWith(`${db}.`))) await this.drop(name);
+    if (command.dropDatabase) {
+      // Every file of the database, loaded or not (without a mapping: a mapped database's
+      // collections have other names, which only a list of its collections could give).
+      const files = await readdir(this.dir).catch(ignoreMissing);
+      const names = new Set([...this.collections.keys(), ...(files ?? []).filter((file) => file.endsWith(".json")).map((file) => file.slice(0, -".json".length))]);
+      for (const name of names) if (name.startsWith(`${db}.`)) await this.drop(name);
+    }
   }
 
   async commit() {
     await mkdir(this.dir, { recursive: true });
     for (const namespace of this.dirty) {
       const docs = Object.fromEntries((await this.collection(namespace)).entries());
-      await writeFile(`${this.file(namespace)}.tmp`, JSON.stringify(docs, null, 2));
+      await writeFile(`${this.file(namespace)}.tmp`, JSON.stringify(docs, jsonValue, 2));
       await rename(`${this.file(namespace)}.tmp`, this.file(namespace));
     }
     this.dirty.clear();
@@ -96,4 +109,15 @@ function setPath(doc, path, value) {
   const parent = parts.reduce((node, part) => (node[part] ??= {}), doc);
   if (value === undefined) delete parent[last];
   else parent[last] = value;
+}
+
+// The plain values JSON has no form for: a Long beyond 2^53 - 1 (a bigint) as its digits, bytes
+// as base64 (not Buffer's {"type":"Buffer","data":[…]}), a RegExp as /pattern/flags (not {}).
+// `this[key]` is the value before its own toJSON ran.
+function jsonValue(key, value) {
+  const original = this[key];
+  if (typeof original === "bigint") return original.toString();
+  if (Buffer.isBuffer(original)) return original.toString("base64");
+  if (original instanceof RegExp) return original.toString();
+  return value;
 }

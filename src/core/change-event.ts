@@ -66,6 +66,14 @@ export interface ChangeEvent {
   /** The document before the change (pre-image), when known. */
   readonly before?: Document;
   readonly update?: UpdateDescription;
+  /**
+   * The server's `operationDescription` of a command event, as it came: the index specs of
+   * `createIndexes`/`dropIndexes`, the options of `create` and `modify`, the shard key of the
+   * sharding events, `to` and `dropTarget` of a rename. Sent by MongoDB 6.0+ with expanded events.
+   */
+  readonly description?: Document;
+  /** The collection's and index's options before a `modify` event (the server's `stateBeforeChange`). */
+  readonly stateBeforeChange?: Document;
   readonly clusterTime: Timestamp;
   readonly wallTime?: Date;
   readonly txn?: TransactionId;

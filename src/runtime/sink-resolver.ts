@@ -1,10 +1,8 @@
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { z } from "zod";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
-import { docManagerSink, type DocManager } from "../sinks/docmanager/index.js";
-import { parseSinkOptions } from "../sinks/sink-options.js";
+import { docManagerSink, parseDocManagerOptions, type DocManager } from "../sinks/docmanager/index.js";
 import { entryOfPath, findInstalledPackage, isPathSpecifier } from "./plugin-module.js";
 import type { Sink, SinkContext, SinkFactory } from "../core/sink.js";
 
@@ -84,14 +82,6 @@ function tryLocate(locate: () => string | undefined, use: string, where: string)
   }
 }
 
-const docManagerOptions = z
-  .object({
-    uniqueKey: z.string().min(1).optional(),
-    chunkSize: z.number().int().positive().optional(),
-    autoCommitInterval: z.number().min(0).nullable().optional(),
-  })
-  .loose();
-
 type DocManagerClass = new (options: Readonly<Record<string, unknown>>, context: SinkContext) => DocManager;
 
 function factoryOf(module: Record<string, unknown>, use: string, entry: string, where: string): SinkFactory {
@@ -107,13 +97,7 @@ function factoryOf(module: Record<string, unknown>, use: string, entry: string, 
 
 function docManagerFactory(DocManagerClass: DocManagerClass): SinkFactory {
   return (options, context) => {
-    const { uniqueKey, chunkSize, autoCommitInterval } = parseSinkOptions(docManagerOptions, options, "DocManager", context.sinkName);
-    return docManagerSink(context.sinkName, new DocManagerClass(options, context), {
-      uniqueKey,
-      chunkSize,
-      autoCommitInterval: autoCommitInterval ?? undefined,
-      positions: context.positions,
-      logger: context.logger,
-    });
+    const adapterOptions = parseDocManagerOptions(options, context.sinkName);
+    return docManagerSink(context.sinkName, new DocManagerClass(options, context), { ...adapterOptions, positions: context.positions, logger: context.logger });
   };
 }

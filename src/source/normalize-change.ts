@@ -38,6 +38,8 @@ export function normalizeChange(raw: Document): ChangeEvent | undefined {
       ...(update.disambiguatedPaths ? { disambiguatedPaths: disambiguatedPathsOf(update.disambiguatedPaths as Document) } : {}),
     };
   }
+  if (raw.operationDescription) event.description = raw.operationDescription as Document;
+  if (raw.stateBeforeChange) event.stateBeforeChange = raw.stateBeforeChange as Document;
   if (raw.wallTime instanceof Date) event.wallTime = raw.wallTime;
   const txn = transactionOf(raw);
   if (txn) event.txn = txn;

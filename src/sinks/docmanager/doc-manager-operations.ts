@@ -1,34 +1,23 @@
 import type { Document, Timestamp } from "bson";
 import { formatNamespace, type ChangeEvent } from "../../core/change-event.js";
+import { commandDocument } from "./doc-manager-commands.js";
 import { updateSpecification } from "./doc-manager-update-spec.js";
+import type { NamespaceMap } from "./namespace-mapping.js";
 
 /** One DocManager call, decided from events before anything is called. */
 export type DocManagerOperation =
   | { readonly kind: "upsert"; readonly namespace: string; readonly docs: Document[]; readonly timestamp: Timestamp }
   | { readonly kind: "update"; readonly namespace: string; readonly id: unknown; readonly spec: Document; readonly timestamp: Timestamp }
   | { readonly kind: "remove"; readonly namespace: string; readonly id: unknown; readonly timestamp: Timestamp }
-  | { readonly kind: "command"; readonly namespace: string; readonly command: Document; readonly timestamp: Timestamp };
+  | { readonly kind: "command"; readonly namespace: string; readonly command: Document; readonly timestamp: Timestamp; readonly event: ChangeEvent };
 
 /** What the target can do, so that the plan uses only the methods it has. */
 export interface DocManagerAbilities {
   readonly update: boolean;
   readonly uniqueKey: string;
   readonly chunkSize: number;
-}
-
-function commandOf(event: ChangeEvent): Document | undefined {
-  switch (event.op) {
-    case "drop":
-      return { drop: event.ns.coll };
-    case "create":
-      return { create: event.ns.coll };
-    case "rename":
-      return event.to ? { renameCollection: formatNamespace(event.ns), to: formatNamespace(event.to) } : undefined;
-    case "dropDatabase":
-      return { dropDatabase: 1 };
-    default:
-      return undefined;
-  }
+  /** The target name of a source namespace (the `namespaces` option). */
+  readonly mapNamespace: NamespaceMap;
 }
 
 function withUniqueKey(doc: Document, uniqueKey: string): Document {
@@ -56,7 +45,7 @@ export function planDocManagerOperations(events: readonly ChangeEvent[], abiliti
     operations.push(run);
   };
   for (const event of events) {
-    const namespace = formatNamespace(event.ns);
+    const namespace = abilities.mapNamespace(formatNamespace(event.ns));
     const timestamp = event.clusterTime;
     const id: unknown = event.key?._id;
     if (event.op === "insert" || event.op === "replace") {
@@ -72,8 +61,9 @@ export function planDocManagerOperations(events: readonly ChangeEvent[], abiliti
     } else if (event.op === "delete") {
       operations.push({ kind: "remove", namespace, id, timestamp });
     } else {
-      const command = commandOf(event);
-      if (command) operations.push({ kind: "command", namespace: `${event.ns.db}.$cmd`, command, timestamp });
+      // mongo-connector hands commands over unmapped: the DocManager maps what it needs.
+      const command = commandDocument(event);
+      if (command) operations.push({ kind: "command", namespace: `${event.ns.db}.$cmd`, command, timestamp, event });
     }
   }
   return operations;

@@ -7,20 +7,25 @@ import { atLeastOnceSink } from "../at-least-once-sink.js";
 import type { Sink } from "../../core/sink.js";
 import type { DocManager, DocManagerOptions } from "./doc-manager.js";
 import { planDocManagerOperations, type DocManagerOperation } from "./doc-manager-operations.js";
+import { plainOperation } from "./doc-manager-values.js";
+import { namespaceEntryProblem, namespaceMap, type NamespaceMap } from "./namespace-mapping.js";
 
 const DEFAULT_CHUNK_SIZE = 500;
 
 /**
  * Turns a mongo-connector-style DocManager into a sink: inserts and replaces become
- * `upsert`/`bulkUpsert`, updates `update(id, spec)`, deletes `remove`, drops and renames
- * `handleCommand`. The position is saved after `commit()`, so at-least-once: a crash replays
+ * `upsert`/`bulkUpsert`, updates `update(id, spec)`, deletes `remove`, every command event
+ * `handleCommand`; namespaces mapped by `options.namespaces`, values converted when
+ * `options.values` is `"plain"`. The position is saved after `commit()`, so at-least-once: a crash replays
  * the changes since the last saved position.
  * @public
  */
 export function docManagerSink(name: string, docManager: DocManager, options: DocManagerOptions & { readonly positions: ResumePointStore; readonly logger: Logger }): Sink {
   checkDocManager(name, docManager);
+  const mapNamespace = checkedNamespaceMap(name, options.namespaces ?? {});
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const abilities = { update: typeof docManager.update === "function", uniqueKey: options.uniqueKey ?? "_id", chunkSize };
+  const abilities = { update: typeof docManager.update === "function", uniqueKey: options.uniqueKey ?? "_id", chunkSize, mapNamespace };
+  const asDelivered = options.values === "plain" ? (operation: DocManagerOperation) => plainOperation(operation, { largeLongs: options.largeLongs }) : (operation: DocManagerOperation) => operation;
   const commitEveryMs = options.autoCommitInterval === undefined ? undefined : options.autoCommitInterval * 1000;
   let lastCommit = Date.now();
   const commit = async (): Promise<void> => {
@@ -29,7 +34,7 @@ export function docManagerSink(name: string, docManager: DocManager, options: Do
   };
   const call = async (operation: DocManagerOperation): Promise<void> => {
     try {
-      await callOperation(docManager, operation);
+      await callOperation(docManager, asDelivered(operation), mapNamespace);
     } catch (cause) {
       throw new TributaryError(ErrorCode.SinkFailed, `Sink '${name}': the DocManager's ${methodOf(operation, docManager)} failed on ${operation.namespace}: ${(cause as Error).message}`, {
         cause,
@@ -63,7 +68,7 @@ export function docManagerSink(name: string, docManager: DocManager, options: Do
   );
 }
 
-async function callOperation(docManager: DocManager, operation: DocManagerOperation): Promise<void> {
+async function callOperation(docManager: DocManager, operation: DocManagerOperation, mapNamespace: NamespaceMap): Promise<void> {
   switch (operation.kind) {
     case "upsert":
       if (docManager.bulkUpsert && operation.docs.length > 1) {
@@ -79,7 +84,7 @@ async function callOperation(docManager: DocManager, operation: DocManagerOperat
       await docManager.remove(operation.id, operation.namespace, operation.timestamp);
       return;
     case "command":
-      await docManager.handleCommand?.(operation.command, operation.namespace, operation.timestamp);
+      await docManager.handleCommand?.(operation.command, operation.namespace, operation.timestamp, { event: operation.event, mapNamespace });
       return;
   }
 }
@@ -94,4 +99,16 @@ function checkDocManager(name: string, docManager: DocManager): void {
   if (missing.length > 0) {
     throw new TributaryError(ErrorCode.SinkInvalid, `Sink '${name}': a DocManager needs the method${missing.length > 1 ? "s" : ""} ${missing.join(" and ")}`, { context: { sink: name } });
   }
+}
+
+function checkedNamespaceMap(name: string, entries: Readonly<Record<string, string>>): NamespaceMap {
+  for (const [source, target] of Object.entries(entries)) {
+    const problem = namespaceEntryProblem(source, target);
+    if (problem) {
+      throw new TributaryError(ErrorCode.SinkInvalid, `Sink '${name}': namespaces ${JSON.stringify(source)}: ${JSON.stringify(target)}: ${problem}`, {
+        context: { sink: name, configPath: `sinks.${name}.options.namespaces` },
+      });
+    }
+  }
+  return namespaceMap(entries);
 }

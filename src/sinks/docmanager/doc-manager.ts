@@ -1,4 +1,6 @@
 import type { Document, Timestamp } from "bson";
+import type { ChangeEvent } from "../../core/change-event.js";
+import type { LargeLongs, ValueMode } from "../../codec/plain-values.js";
 
 /** A method's result: plain or a promise. @public */
 export type MaybePromise<T> = T | Promise<T>;
@@ -23,15 +25,32 @@ export interface DocManager {
   update?(documentId: unknown, updateSpec: Document, namespace: string, timestamp: Timestamp): MaybePromise<unknown>;
   remove(documentId: unknown, namespace: string, timestamp: Timestamp): MaybePromise<unknown>;
   /**
-   * A command as the oplog spells it — `{ drop: "coll" }`, `{ renameCollection: "db.a", to:
-   * "db.b" }`, `{ dropDatabase: 1 }`, `{ create: "coll" }` — on namespace `db.$cmd`.
+   * Every command the change stream carries, spelt as the oplog or the command spells it —
+   * `{ drop: "coll" }`, `{ renameCollection: "db.a", to: "db.b" }`, `{ dropDatabase: 1 }`,
+   * `{ create: "coll", … }`, `{ collMod: "coll", … }`, `{ createIndexes: "coll", indexes: […] }`,
+   * `{ dropIndexes: "coll", index: [names] }`, `{ shardCollection: "db.coll", key: {…}, … }`,
+   * `{ reshardCollection: … }`, `{ refineCollectionShardKey: … }` — on namespace `db.$cmd`.
+   * As in mongo-connector, the command and the namespace are the source's, without the
+   * `namespaces` mapping: `details.mapNamespace` maps a name. `details.event` is the change as it
+   * came (its `description` is the server's `operationDescription`).
    */
-  handleCommand?(command: Document, namespace: string, timestamp: Timestamp): MaybePromise<unknown>;
+  handleCommand?(command: Document, namespace: string, timestamp: Timestamp, details: CommandDetails): MaybePromise<unknown>;
   /** Makes what was written so far durable; called before every saved position. */
   commit?(): MaybePromise<unknown>;
   /** The document most recently written to the target, if the target can tell. */
   getLastDoc?(): MaybePromise<Document | null | undefined>;
   stop?(): MaybePromise<unknown>;
+}
+
+/**
+ * What `handleCommand` gets besides the command, as mongo-connector's `CommandHelper` gave it.
+ * @public
+ */
+export interface CommandDetails {
+  /** The command event as it came, values as the driver decoded them whatever `values` says. */
+  readonly event: ChangeEvent;
+  /** The target name of a source `db.coll` under the `namespaces` option (itself when no entry matches). */
+  mapNamespace(namespace: string): string;
 }
 
 /**
@@ -48,4 +67,19 @@ export interface DocManagerOptions {
    * commits happen only before each saved position (always, whatever this says).
    */
   readonly autoCommitInterval?: number;
+  /**
+   * How documents, ids, update specifications and commands reach the DocManager: `"bson"` (the
+   * default) as the driver decodes them, or `"plain"` JavaScript values (`toPlainValue`). The
+   * `timestamp` argument stays a BSON `Timestamp`.
+   */
+  readonly values?: ValueMode;
+  /** With `values: "plain"`: a Long beyond ±(2^53 − 1) as a `bigint` (default) or as text. */
+  readonly largeLongs?: LargeLongs;
+  /**
+   * Source namespace → target name, mongo-connector's `namespaces` mapping: `{ "shop.orders":
+   * "archive.orders", "logs.*": "archive.logs_*" }` (one `*` on each side). The `namespace`
+   * argument of upsert, bulkUpsert, update and remove is the target name; a namespace no entry
+   * matches keeps its name.
+   */
+  readonly namespaces?: Readonly<Record<string, string>>;
 }

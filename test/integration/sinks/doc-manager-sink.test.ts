@@ -1,7 +1,9 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Document } from "mongodb";
+import { Binary, BSONRegExp, Decimal128, Double, Int32, Long, ObjectId, UUID, type Document } from "mongodb";
+import { BSON } from "../../../src/core/bson.js";
+import { LOSSLESS_BSON_OPTIONS } from "../../../src/source/mongo-connection.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../src/core/error-codes.js";
 import { silentLogger } from "../../../src/core/logger.js";
@@ -114,7 +116,7 @@ describe("the example DocManager (examples/docmanager-sink)", () => {
     const positions = new MemoryResumePointStore();
     const context = { pipeline: "p", sinkName: "files", logger: silentLogger(), baseDir: resolve("."), positions };
     const open = async () => {
-      const sink = await buildSink("./examples/docmanager-sink", { dir }, context, "sinks.files");
+      const sink = await buildSink("./examples/docmanager-sink", { dir, values: "plain" }, context, "sinks.files");
       return { sink, from: await sink.open() };
     };
     const first = await open();
@@ -144,5 +146,78 @@ describe("the example DocManager (examples/docmanager-sink)", () => {
     await third.sink.apply({ events: [drop], position: drop.position });
     await third.sink.close();
     await expect(readFile(join(dir, "app.people.json"), "utf8")).rejects.toMatchObject({ code: "ENOENT" });
+  });
+  it("writes the values of a driver-decoded document as correct JSON", async () => {
+    const out = await mkdtemp(join(tmpdir(), "tributary-docmanager-values-"));
+    try {
+      const context = { pipeline: "p", sinkName: "files", logger: silentLogger(), baseDir: resolve("."), positions: new MemoryResumePointStore() };
+      const sink = await buildSink("./examples/docmanager-sink", { dir: out, values: "plain" }, context, "sinks.files");
+      await sink.open();
+      const id = new ObjectId("65f1c0ffee00000000abcdef");
+      const doc = BSON.deserialize(
+        BSON.serialize({
+          _id: id,
+          qty: new Int32(5),
+          price: new Double(9.5),
+          views: Long.fromNumber(12),
+          huge: Long.fromString("9223372036854775807"),
+          total: Decimal128.fromString("19.90"),
+          at: new Date("2024-05-01T12:00:00.000Z"),
+          token: new UUID("0e8c7a1c-9d3b-4b8e-8f3a-2b6f1a9e7c44"),
+          bytes: new Binary(Buffer.from([1, 2, 3])),
+          pattern: new BSONRegExp("^a", "i"),
+          tags: [new Int32(1), { n: Long.fromNumber(2) }],
+        }),
+        LOSSLESS_BSON_OPTIONS,
+      );
+      const insert = makeEvent({ op: "insert", ns: "app.things", id: doc._id, doc });
+      await sink.apply({ events: [insert], position: insert.position });
+      await sink.close();
+      expect(JSON.parse(await readFile(join(out, "app.things.json"), "utf8"))).toEqual({
+        [JSON.stringify(id.toHexString())]: {
+          _id: id.toHexString(),
+          qty: 5,
+          price: 9.5,
+          views: 12,
+          huge: "9223372036854775807",
+          total: "19.90",
+          at: "2024-05-01T12:00:00.000Z",
+          token: "0e8c7a1c-9d3b-4b8e-8f3a-2b6f1a9e7c44",
+          bytes: "AQID",
+          pattern: "/^a/i",
+          tags: [1, { n: 2 }],
+        },
+      });
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it("writes mapped collections under their target names and drops them by the source's commands", async () => {
+    const out = await mkdtemp(join(tmpdir(), "tributary-docmanager-ns-"));
+    try {
+      const context = { pipeline: "p", sinkName: "files", logger: silentLogger(), baseDir: resolve("."), positions: new MemoryResumePointStore() };
+      const sink = await buildSink("./examples/docmanager-sink", { dir: out, values: "plain", namespaces: { "app.*": "copy.app_*" } }, context, "sinks.files");
+      await sink.open();
+      const events = [makeEvent({ op: "insert", ns: "app.users", id: "ann", doc: { _id: "ann" } }), makeEvent({ op: "insert", ns: "app.orders", id: 1, doc: { _id: 1 } })];
+      await sink.apply({ events, position: events[1]!.position });
+      expect(JSON.parse(await readFile(join(out, "copy.app_users.json"), "utf8"))).toEqual({ '"ann"': { _id: "ann" } });
+      const drop = makeEvent({ op: "drop", ns: "app.users" });
+      await sink.apply({ events: [drop], position: drop.position });
+      await sink.close();
+      await expect(readFile(join(out, "copy.app_users.json"), "utf8")).rejects.toMatchObject({ code: "ENOENT" });
+      expect(JSON.parse(await readFile(join(out, "copy.app_orders.json"), "utf8"))).toEqual({ "1": { _id: 1 } });
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to start without plain values, and the adapter refuses a bad option by its path", async () => {
+    const context = { pipeline: "p", sinkName: "files", logger: silentLogger(), baseDir: resolve("."), positions: new MemoryResumePointStore() };
+    await expect(buildSink("./examples/docmanager-sink", { dir }, context, "sinks.files")).rejects.toThrow("sinks.files.options.values: this DocManager writes JSON and needs plain values: set values: plain");
+    await expect(buildSink("./examples/docmanager-sink", { dir, values: "json" }, context, "sinks.files")).rejects.toMatchObject({
+      code: ErrorCode.SinkInvalid,
+      context: { configPath: "sinks.files.options.values" },
+    });
   });
 });

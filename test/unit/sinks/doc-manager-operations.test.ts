@@ -4,7 +4,7 @@ import { planDocManagerOperations } from "../../../src/sinks/docmanager/doc-mana
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { makeEvent } from "../../support/events.js";
 
-const abilities = { update: true, uniqueKey: "_id", chunkSize: 3 };
+const abilities = { update: true, uniqueKey: "_id", chunkSize: 3, mapNamespace: (namespace: string) => namespace };
 
 function withUpdate(event: ChangeEvent, update: ChangeEvent["update"]): ChangeEvent {
   return { ...event, update };
@@ -53,7 +53,7 @@ describe("planDocManagerOperations", () => {
     expect(Object.keys(operation?.kind === "upsert" ? operation.docs[0]! : {})).toEqual(["id", "name"]);
   });
 
-  it("spells commands as the oplog does, on db.$cmd, and leaves out the ones a DocManager never saw", () => {
+  it("spells commands as the oplog does, on db.$cmd, whatever the server described of them", () => {
     const events = [
       makeEvent({ op: "create", ns: "shop.orders" }),
       makeEvent({ op: "rename", ns: "shop.orders", to: "shop.archive" }),
@@ -65,6 +65,7 @@ describe("planDocManagerOperations", () => {
       ["shop.$cmd", { create: "orders" }],
       ["shop.$cmd", { renameCollection: "shop.orders", to: "shop.archive" }],
       ["shop.$cmd", { drop: "archive" }],
+      ["shop.$cmd", { createIndexes: "users", indexes: [] }],
       ["shop.$cmd", { dropDatabase: 1 }],
     ]);
   });

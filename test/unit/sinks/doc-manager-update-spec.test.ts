@@ -4,7 +4,7 @@ import { planDocManagerOperations } from "../../../src/sinks/docmanager/doc-mana
 import { normalizeChange } from "../../../src/source/normalize-change.js";
 import { applyUpdateAsMongoConnector } from "../../support/mongo-connector-apply-update.js";
 
-const abilities = { update: true, uniqueKey: "_id", chunkSize: 10 };
+const abilities = { update: true, uniqueKey: "_id", chunkSize: 10, mapNamespace: (namespace: string) => namespace };
 
 /** An update event as the server emits it, with the post-image (or looked-up document). */
 function updateEvent(updateDescription: Document, fullDocument?: Document): Document {
