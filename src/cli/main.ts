@@ -11,6 +11,7 @@ import { verifyCommand } from "./verify-command.js";
 import { deadLettersCommand } from "./dead-letters-command.js";
 import { SignalHandling } from "./signal-handling.js";
 import { statusCommand } from "./status-command.js";
+import { positionsCommand } from "./positions-command.js";
 import { syncCommands, type RunContext } from "./sync-command.js";
 
 const EXIT_FAILURE = 1;
@@ -28,6 +29,7 @@ function buildProgram(context: RunContext): Command {
   for (const command of syncCommands(context)) program.addCommand(command);
   program.addCommand(configCommand());
   program.addCommand(statusCommand());
+  program.addCommand(positionsCommand());
   program.addCommand(deadLettersCommand());
   program.addCommand(mappingCommand());
   program.addCommand(verifyCommand());

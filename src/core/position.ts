@@ -100,10 +100,11 @@ export function positionDate(position: Position): Date {
 /**
  * Where a stream without a stored position begins: `"now"`, the oldest change the oplog
  * still holds (`"oldest"`), a moment (`Date`, to the second; or a BSON `Timestamp`, a cluster
- * time), or just after a `Position` taken from an earlier event or watcher.
+ * time: changes at that time are included), or just after a `Position` taken from an earlier
+ * event or watcher, or after a `ResumeToken` (`{ _data }`, as another tool stored it).
  * @public
  */
-export type WatchStart = Position | Date | Timestamp | "now" | "oldest";
+export type WatchStart = Position | ResumeToken | Date | Timestamp | "now" | "oldest";
 
 /** BSON `Timestamp`, also from another copy of the `bson` package. */
 export function isTimestamp(value: unknown): value is Timestamp {
@@ -115,6 +116,11 @@ export function isPosition(value: unknown): value is Position {
   if (!isObject(value)) return false;
   const token = value.resumeToken;
   return typeof value.key === "string" && isTimestamp(value.clusterTime) && isObject(token) && typeof token._data === "string";
+}
+
+/** A bare resume token (`{ _data: "82…" }`, maybe with `_typeBits`), not a `Position`. */
+export function isResumeToken(value: unknown): value is ResumeToken {
+  return isObject(value) && typeof value._data === "string" && !isPosition(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

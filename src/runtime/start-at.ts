@@ -1,0 +1,86 @@
+import { resolve } from "node:path";
+import type { TributaryConfig } from "../config/config-schema.js";
+import { ErrorCode } from "../core/error-codes.js";
+import { isPosition, isResumeToken, isTimestamp, positionDate, type Position, type WatchStart } from "../core/position.js";
+import type { Sink } from "../core/sink.js";
+import { isStartPointFile, parseStartPoint } from "../core/start-point.js";
+import { TributaryError } from "../core/tributary-error.js";
+import { mongoConnectorStart, readMongoConnectorProgress } from "../checkpoint/mongo-connector-progress.js";
+import type { Logger } from "../core/logger.js";
+import { buildPipelineSinks } from "./pipeline-sinks.js";
+import { SinkFanOut } from "./sink-fanout.js";
+
+/**
+ * The config's start point (`source.startAt`, `--start-at`), read before anything connects: a
+ * progress file is read now (relative to `baseDir`), so a missing or malformed one is a usage
+ * error that touches nothing.
+ */
+export async function startPointOfConfig(config: TributaryConfig, baseDir: string): Promise<WatchStart | undefined> {
+  const text = config.source.startAt;
+  if (text === undefined) return undefined;
+  const start = parseStartPoint(text, "source.startAt");
+  if (!isStartPointFile(start)) return start;
+  return mongoConnectorStart(await readMongoConnectorProgress(resolve(baseDir, start.file)));
+}
+
+/**
+ * A start point applies only to a pipeline none of whose sinks has stored a position: applied
+ * on top of one, a restart with the same command would rewind (or skip) the stream every time.
+ * Refused with a usage error (exit 2) that names each stored position; nothing was written.
+ */
+export function refuseWhenStored(positions: readonly SinkPosition[], config: TributaryConfig, importing = false): void {
+  const stored = positions.flatMap(({ sink, position }) => (position ? [`${sink.name} at ${positionDate(position).toISOString()}`] : []));
+  if (stored.length === 0) return;
+  const what = importing ? "tributary positions import writes only where none is stored" : "a start point (--start-at, source.startAt) applies only to a pipeline with none";
+  const instead = importing ? "The sync continues from the stored position" : "Leave --start-at out to continue from the stored position";
+  throw new TributaryError(
+    ErrorCode.ConfigInvalid,
+    `Pipeline '${config.name}' already has a stored position (${stored.join(", ")}): ${what}. ` +
+      `${instead}; to start over at the start point, give the pipeline another --name or delete its stored positions first (tributary status lists them)`,
+    { context: { configPath: "source.startAt" } },
+  );
+}
+
+/** A sink and the position it stored. */
+export interface SinkPosition {
+  readonly sink: Sink;
+  readonly position: Position | undefined;
+}
+
+/**
+ * Stores `position` as where the pipeline's sinks (or only `sinkName`) stream from, as a
+ * snapshot's hand-over is stored: with the sink's data when it keeps its position atomically
+ * (PostgreSQL: its `positions` row), else as a batch of no events saved to its resume point
+ * store. Every sink is opened first, and nothing is written when one of them (or the chosen
+ * one) has a position already. Returns the names of the sinks written.
+ */
+export async function storeStartPosition(config: TributaryConfig, position: Position, logger: Logger, options: { readonly baseDir: string; readonly sinkName?: string }): Promise<string[]> {
+  const { sinks } = await buildPipelineSinks(config, logger, options.baseDir);
+  const fanOut = new SinkFanOut(sinks, logger);
+  try {
+    const chosen = fanOut.positions().filter(({ sink }) => options.sinkName === undefined || sink.name === options.sinkName);
+    if (chosen.length === 0) {
+      const names = sinks.map((sink) => sink.name).join(", ");
+      throw new TributaryError(ErrorCode.ConfigInvalid, `Pipeline '${config.name}' has no sink named '${options.sinkName}' (it has ${names})`, { context: { configPath: "sinks" } });
+    }
+    await fanOut.open();
+    refuseWhenStored(fanOut.positions().filter(({ sink }) => chosen.some((each) => each.sink === sink)), config, true);
+    for (const { sink } of chosen) {
+      const atomic = sink.capabilities?.atomicPosition;
+      if (atomic) await atomic.startStreamAt(position);
+      else await sink.apply({ events: [], position });
+    }
+    return chosen.map(({ sink }) => sink.name);
+  } finally {
+    await fanOut.close();
+  }
+}
+
+/** The start point for the start-up log line. */
+export function describeStartPoint(start: WatchStart): string {
+  if (typeof start === "string") return start;
+  if (start instanceof Date) return start.toISOString();
+  if (isTimestamp(start)) return `Timestamp(${start.t}, ${start.i}), ${new Date(start.t * 1000).toISOString()}`;
+  if (isPosition(start)) return `after the position at ${positionDate(start).toISOString()}`;
+  return isResumeToken(start) ? `after the resume token ${start._data.slice(0, 26)}…` : "the given start point";
+}
