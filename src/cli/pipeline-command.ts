@@ -17,6 +17,10 @@ export function pipelineCommand(name: string, description: string, help: Command
     .option("--snapshot-parallelism <n>", "snapshot: _id ranges copied at once, across all collections (default: 4)", (value) => positiveInteger(value, "--snapshot-parallelism"))
     .option("--sink <sink>", "also send the changes to this sink: jsonl (stdout), a package (tributary-sink-<name>) or a path (./my-sink.js); repeatable; configure sinks in --config", collect)
     .option("--http <host:port>", "serve /healthz, /readyz, /metrics (Prometheus), /status and a live status page at / on this address, e.g. 127.0.0.1:9464")
+    .option(
+      "--start-at <point>",
+      "cutover from another tool: a pipeline with no stored position streams from here instead of copying: an ISO time (2024-05-01T12:00:00Z), a Timestamp (1700000000:5), a resume token, or mongo-connector's oplog.timestamp file",
+    )
     .option("--strict", "stop on a document that cannot be written instead of setting it aside in tributary.dead_letters")
     .addOption(new Option("--snapshot <mode>", "initial: copy collections not yet copied, then stream (default); never; always: copy everything again, then stream; only: copy, then exit").choices(SnapshotModes));
 }

@@ -17,6 +17,7 @@ export interface SyncFlags extends CommonFlags {
   readonly strict?: boolean;
   readonly sink?: string[];
   readonly snapshot?: string;
+  readonly startAt?: string;
   readonly snapshotParallelism?: number;
   readonly http?: string;
 }
@@ -38,7 +39,7 @@ export async function configFromFlags(flags: SyncFlags, env: NodeJS.ProcessEnv =
   const fromFlags = {
     name: flags.name,
     // An empty value (e.g. an empty environment variable) counts as not given.
-    source: { uri: from || undefined, include: flags.include, exclude: flags.exclude, sampleSize: flags.sample },
+    source: { uri: from || undefined, include: flags.include, exclude: flags.exclude, sampleSize: flags.sample, startAt: flags.startAt },
     target: someDefined({ url: to || undefined, schema: flags.schema, mapping: flags.mapping, inferMapping: flags.inferMapping, strict: flags.strict }),
     snapshot: someDefined({ mode: flags.snapshot, parallelism: flags.snapshotParallelism }),
     http: someDefined({ listen: flags.http }),

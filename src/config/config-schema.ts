@@ -10,6 +10,7 @@ import {
   serverSelectionTimeoutMs,
 } from "../pipeline/stream-options-schema.js";
 import { SnapshotModes } from "../snapshot/snapshot-mode.js";
+import { parseStartPoint } from "../core/start-point.js";
 
 
 const positionsSchema = z
@@ -76,6 +77,19 @@ export const ConfigSchema = z
           .optional()
           .describe("Pre-images of updates and deletes (events' `before`, for sinks such as jsonl and webhook). Default: whenAvailable on MongoDB 6.0+, where collections have images enabled."),
         serverSelectionTimeoutMs,
+        startAt: z
+          .string()
+          .superRefine((text, context) => {
+            try {
+              parseStartPoint(text, "source.startAt");
+            } catch (error) {
+              context.addIssue({ code: "custom", message: (error as Error).message.replace(/^source\.startAt: /, "") });
+            }
+          })
+          .optional()
+          .describe(
+            "Cutover: where a pipeline with no stored position starts streaming, instead of a snapshot: an ISO time, a Timestamp (1700000000:5), a resume token, or mongo-connector's oplog.timestamp file. Refused once a position is stored.",
+          ),
         sampleSize: positiveInt
           .max(1_000_000)
           .default(1_000)
@@ -146,6 +160,10 @@ export const ConfigSchema = z
   .refine((config) => config.target !== undefined || config.sinks.length > 0, {
     message: "nowhere to write: set target.url (--to) for PostgreSQL, or list sinks (--sink)",
     path: ["target"],
+  })
+  .refine((config) => config.source.startAt === undefined || (config.snapshot.mode !== "only" && config.snapshot.mode !== "always"), {
+    message: "a start point replaces the snapshot: leave startAt (--start-at) out to copy, or use --snapshot never/initial with it",
+    path: ["source", "startAt"],
   })
   .refine((config) => new Set(["postgres", ...config.sinks.map((sink) => sink.name)]).size === config.sinks.length + 1, {
     message: "sink names must be unique, and 'postgres' is the target's",
