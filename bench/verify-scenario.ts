@@ -48,7 +48,7 @@ export async function verifyGenerated(url: string, set: GeneratedSet, parallelis
       signal: new AbortController().signal,
     });
     const seconds = (performance.now() - started) / 1000;
-    if (!result.equal) throw new Error(`verify found ${result.differences.length} differences in a copy the snapshot just made`);
+    if (!result.equal) throw new Error(`verify found ${result.differenceCount} differences in a copy the snapshot just made`);
     return { seconds, items: result.documents, detail: { held: result.held, ranges: result.ranges } };
   } finally {
     await sink.close();

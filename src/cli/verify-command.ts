@@ -8,6 +8,7 @@ import { connectMongo } from "../source/mongo-connection.js";
 import { MongoVerifySource } from "../source/mongo-verify-source.js";
 import { formatVerifyJson, formatVerifyText } from "../verify/format-report.js";
 import { runVerify } from "../verify/run-verify.js";
+import { MAX_DIFFERENCES } from "../verify/verify-collection.js";
 import { positiveInteger } from "./option-parsers.js";
 import { configFromFlags, type SyncFlags } from "./sync-options.js";
 import { tributaryCommand, type CommonFlags } from "./command-options.js";
@@ -21,6 +22,7 @@ export interface VerifyFlags extends Pick<SyncFlags, "from" | "to" | "include" |
   readonly json?: boolean;
   readonly settleTimeout: number;
   readonly parallelism?: number;
+  readonly maxDifferences: number;
 }
 
 const DEFAULT_SETTLE_SECONDS = 60;
@@ -52,11 +54,12 @@ export function verifyCommand(): Command {
     .option("--json", "print the report as JSON on standard output")
     .option("--settle-timeout <seconds>", "how long to wait for the sync to catch up before re-checking differing keys", (value) => positiveInteger(value, "--settle-timeout"), DEFAULT_SETTLE_SECONDS)
     .option("--parallelism <n>", "_id ranges read at once (default: the snapshot's parallelism)", (value) => positiveInteger(value, "--parallelism"))
+    .option("--max-differences <n>", "list at most n differing keys per collection (more are counted; only the listed ones are re-checked and repaired)", (value) => positiveInteger(value, "--max-differences"), MAX_DIFFERENCES)
     .action(async (flags: VerifyFlags) => verify(flags));
 }
 
 async function verify(flags: VerifyFlags): Promise<void> {
-  const { sample, repair, json, settleTimeout, parallelism } = flags;
+  const { sample, repair, json, settleTimeout, parallelism, maxDifferences } = flags;
   const { from, to, include: includeFlags, exclude, name, schema, mapping, inferMapping, config: configFile, logLevel, verbose, prettyLogs } = flags;
   const config = await configFromFlags({ from, to, include: includeFlags, exclude, name, schema, mapping, inferMapping, config: configFile, logLevel, verbose, prettyLogs });
   const logger = createLogger(config.log);
@@ -86,13 +89,14 @@ async function verify(flags: VerifyFlags): Promise<void> {
           ...(sample === undefined ? {} : { sampleRanges: sample }),
           settleTimeoutMs: settleTimeout * 1000,
           repair: repair === true,
+          maxDifferences,
         },
         logger,
         signal: never,
         onProgress: progress.update,
       }).finally(progress.end);
       process.stdout.write(json ? formatVerifyJson(outcome) : formatVerifyText(outcome));
-      const left = outcome.collections.reduce((sum, each) => sum + each.differences.length, 0);
+      const left = outcome.collections.reduce((sum, each) => sum + each.differenceCount, 0);
       if (!outcome.equal) throw new Error(`verify found ${left} key(s) that differ from MongoDB (listed in the report)${repair ? "" : "; --repair copies them again"}`);
     } finally {
       await deployment.client.close();

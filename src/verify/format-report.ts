@@ -27,20 +27,26 @@ export function formatVerifyText(outcome: VerifyOutcome): string {
 function collectionLines(result: CollectionVerification): string[] {
   const seconds = (result.durationMs / 1000).toFixed(1);
   const ranges = `${result.rangesChecked === result.ranges ? result.ranges : `${result.rangesChecked} of ${result.ranges}`} range(s)`;
-  const head = `${result.namespace} → ${result.sink}: ${result.equal ? "equal" : `${result.differences.length} difference(s)`} — ${result.documents} document(s) in MongoDB, ${result.held} in the copy, ${ranges}${result.rangesDiffering > 0 ? ` (${result.rangesDiffering} differed)` : ""}, ${seconds} s`;
+  const head = `${result.namespace} → ${result.sink}: ${result.equal ? "equal" : `${result.differenceCount} difference(s)`} — ${result.documents} document(s) in MongoDB, ${result.held} in the copy, ${ranges}${result.rangesDiffering > 0 ? ` (${result.rangesDiffering} differed)` : ""}, ${seconds} s`;
   const lines = [head];
+  const more = result.capped ? "--json lists the first --max-differences" : "--json lists them all";
   for (const kind of ["missing", "extra", "different"] as const) {
-    const keys = result.differences.filter((difference) => difference.kind === kind);
-    if (keys.length === 0) continue;
-    lines.push(`  ${kind} in the copy: ${keys.length}`);
-    for (const difference of keys.slice(0, LISTED)) lines.push(`    ${describeKey(difference)}`);
-    if (keys.length > LISTED) lines.push(`    … and ${keys.length - LISTED} more (--json lists them all)`);
+    const count = result.differenceCounts[kind];
+    if (count === 0) continue;
+    const shown = result.differences.filter((difference) => difference.kind === kind).slice(0, LISTED);
+    lines.push(`  ${kind} in the copy: ${count}`);
+    for (const difference of shown) lines.push(`    ${describeKey(difference)}`);
+    if (count > shown.length) lines.push(`    … and ${count - shown.length} more (${more})`);
   }
-  if (result.expectedMissing.length > 0) {
-    lines.push(`  expected missing (dead letters): ${result.expectedMissing.length}`);
-    for (const each of result.expectedMissing.slice(0, LISTED)) lines.push(`    ${each.key}: ${each.reason}`);
-    if (result.expectedMissing.length > LISTED) lines.push(`    … and ${result.expectedMissing.length - LISTED} more (--json lists them all)`);
+  if (result.expectedMissingCount > 0) {
+    const shown = result.expectedMissing.slice(0, LISTED);
+    lines.push(`  expected missing (dead letters): ${result.expectedMissingCount}`);
+    for (const each of shown) lines.push(`    ${each.key}: ${each.reason}`);
+    if (result.expectedMissingCount > shown.length) lines.push(`    … and ${result.expectedMissingCount - shown.length} more (${more})`);
   }
+  const unlisted = result.differenceCount - result.differences.length;
+  if (result.capped) lines.push(`  ${unlisted} difference(s) counted but not listed (--max-differences): not re-checked${result.repair ? " nor repaired; run verify again" : ""}`);
+  if (result.narrowing) lines.push(`  narrowed: ${result.narrowing.levels} split level(s), ${result.narrowing.documentsMatched} document(s) matched key by key`);
   const recheck = result.recheck;
   if (recheck?.skipped) lines.push(`  not re-checked: ${recheck.skipped}`);
   else if (recheck) lines.push(`  re-checked ${recheck.keys} key(s) once the sync had caught up: ${recheck.resolved.length} were changes in flight and are now equal${recheck.changedDuringVerify > 0 ? ` (${recheck.changedDuringVerify} written to the copy while verify ran)` : ""}`);

@@ -1,54 +1,7 @@
 import type { ExpectedFingerprint, HeldFingerprint, Verifiable } from "../core/sink.js";
-import { keyText } from "../codec/key-text.js";
-import { firstDifference } from "./first-difference.js";
+import { compareKey } from "./difference-list.js";
 import type { ExpectedMissing, KeyDifference } from "./verify-report.js";
 import type { VerifySource } from "./verify-source.js";
-
-/**
- * Sorts keys into differences: each source document is matched with what the target holds under
- * its key; a held document no source document claimed is extra. A document the target does not
- * hold is expected to be missing when it is a dead letter (or the target would refuse it).
- */
-export class KeyClassifier {
-  readonly differences: KeyDifference[] = [];
-  readonly expectedMissing: ExpectedMissing[] = [];
-  private readonly held: Map<string, HeldFingerprint>;
-  private readonly deadLetters: ReadonlySet<string>;
-
-  constructor(held: Iterable<HeldFingerprint>, deadLetters: ReadonlySet<string>) {
-    this.held = new Map([...held].map((each) => [each.key, each]));
-    this.deadLetters = deadLetters;
-  }
-
-  /** Held documents not claimed yet. */
-  get unclaimed(): number {
-    return this.held.size;
-  }
-
-  /** Matches one source document with what the target holds under its key. */
-  expect(expected: ExpectedFingerprint): void {
-    const held = this.held.get(expected.key);
-    this.held.delete(expected.key);
-    if ("rejected" in expected) {
-      if (held) this.differences.push({ kind: "different", key: expected.key, id: expected.id, path: "" });
-      else this.expectedMissing.push({ key: expected.key, id: expected.id, reason: `the target refuses it: ${expected.rejected}` });
-      return;
-    }
-    if (!held) {
-      if (this.deadLetters.has(keyText(expected.id))) this.expectedMissing.push({ key: expected.key, id: expected.id, reason: "a dead letter" });
-      else this.differences.push({ kind: "missing", key: expected.key, id: expected.id });
-      return;
-    }
-    if (held.canonical !== expected.canonical) this.differences.push({ kind: "different", key: expected.key, id: expected.id, path: firstDifference(expected.canonical, held.canonical) });
-  }
-
-  /** Ends the matching: what no source document claimed is extra. */
-  finish(): { differences: KeyDifference[]; expectedMissing: ExpectedMissing[] } {
-    for (const held of this.held.values()) this.differences.push({ kind: "extra", key: held.key, id: held.id });
-    this.held.clear();
-    return { differences: this.differences, expectedMissing: this.expectedMissing };
-  }
-}
 
 /** The source's and the target's documents of some keys, read now. */
 export interface KeysNow {
@@ -81,7 +34,17 @@ function heldOf(namespace: string, differences: readonly KeyDifference[], expect
 
 /** Compares some keys afresh: the differences that remain. */
 export function classifyNow(now: KeysNow, deadLetters: ReadonlySet<string>): { differences: KeyDifference[]; expectedMissing: ExpectedMissing[] } {
-  const classifier = new KeyClassifier(now.held, deadLetters);
-  for (const each of now.expected) classifier.expect(each);
-  return classifier.finish();
+  const held = new Map(now.held.map((each) => [each.key, each]));
+  const differences: KeyDifference[] = [];
+  const expectedMissing: ExpectedMissing[] = [];
+  const record = (verdict: ReturnType<typeof compareKey>): void => {
+    if (verdict && "difference" in verdict) differences.push(verdict.difference);
+    else if (verdict) expectedMissing.push(verdict.expectedMissing);
+  };
+  for (const expected of now.expected) {
+    record(compareKey(expected, held.get(expected.key), deadLetters));
+    held.delete(expected.key);
+  }
+  for (const each of held.values()) record(compareKey(undefined, each, deadLetters));
+  return { differences, expectedMissing };
 }

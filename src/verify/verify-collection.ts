@@ -3,8 +3,13 @@ import { comparePositions, positionDate, type Position } from "../core/position.
 import type { Sink, Verifiable } from "../core/sink.js";
 import { keyText } from "../codec/key-text.js";
 import { snapshotDeletes, snapshotEvents } from "../snapshot/snapshot-events.js";
+import type { IdRange } from "../core/snapshot-contract.js";
+import { narrowSegments } from "./bisect-narrowing.js";
+import { DifferenceList } from "./difference-list.js";
 import { classifyNow, readKeysNow, readKeysSettled } from "./key-classifier.js";
-import { narrowRanges, tallyHeld, tallySource, type PassContext } from "./range-passes.js";
+import { tallyHeld, tallySource, type PassContext } from "./range-passes.js";
+import type { RangeTally } from "./range-tally.js";
+import type { Segment } from "./segments.js";
 import type { CollectionVerification, KeyDifference, Recheck } from "./verify-report.js";
 import type { VerifySource } from "./verify-source.js";
 
@@ -22,8 +27,12 @@ export interface VerifySettings {
   readonly pollMs?: number;
   /** Copy differing keys again from the source, then check them again. */
   readonly repair: boolean;
-  /** Target documents held at once while narrowing differing ranges (default 200,000). */
+  /** Source documents held at once while matching differing segments key by key (default 200,000). */
   readonly maxHeldWhileNarrowing?: number;
+  /** Differing segments of at most this many documents are matched key by key; larger ones are split first (default 1,000). */
+  readonly narrowTo?: number;
+  /** Differences (and expected-missing documents) listed per collection; more are counted, not listed (default 1,000). */
+  readonly maxDifferences?: number;
 }
 
 /** @internal */
@@ -38,11 +47,13 @@ export interface VerifyContext {
 }
 
 const MAX_RANGES = 1_000;
+/** Differences listed per collection unless `maxDifferences` says otherwise. */
+export const MAX_DIFFERENCES = 1_000;
 
 /**
  * Verifies one collection against one sink: plans `_id` ranges as the snapshot does, compares
  * each range's count and order-independent hash on both sides, narrows the ranges that differ
- * down to keys, re-checks those keys once the sync has passed the time they were found (changes
+ * down to keys (by splitting them, so only the parts that differ are matched key by key), re-checks those keys once the sync has passed the time they were found (changes
  * in flight settle), and with `repair` copies them again and checks them once more.
  * @internal
  */
@@ -71,41 +82,29 @@ export async function verifyCollection(namespace: string, context: VerifyContext
   };
   const expected = await tallySource(ranges, chosen, pass);
   const held = await tallyHeld(ranges, chosen, pass);
-  const differing = chosen.filter((index) => {
-    const target = held.get(index);
-    return !(target && expected.get(index)?.equals(target));
+  const differing: Segment[] = chosen.flatMap((index) => {
+    const source = expected.get(index) as RangeTally;
+    const target = held.get(index) as RangeTally;
+    return source.equals(target) ? [] : [{ range: ranges[index] as IdRange, source: source.count, held: target.count }];
   });
   const heldCount = [...held.values()].reduce((sum, tally) => sum + tally.count, 0);
-  let differences: KeyDifference[] = [];
-  let expectedMissing: CollectionVerification["expectedMissing"] = [];
+  const list = new DifferenceList(settings.maxDifferences ?? MAX_DIFFERENCES, positionDate(began));
+  let narrowing: CollectionVerification["narrowing"];
   let recheck: Recheck | undefined;
   let repair: CollectionVerification["repair"];
   if (differing.length > 0) {
     const deadLetters = await verifiable.deadLetterKeys(namespace);
-    const sizes = new Map(differing.map((index) => [index, Math.max(held.get(index)?.count ?? 0, expected.get(index)?.count ?? 0)]));
-    const narrowed = await narrowRanges(ranges, differing, sizes, deadLetters, { ...pass, onRange: undefined });
-    ({ differences, expectedMissing } = narrowed);
-    if (differences.length > 0) {
-      const heldAt = new Map(narrowed.held.map((each) => [each.key, each.clusterTime]));
-      const changedDuringVerify = differences.filter((difference) => (heldAt.get(difference.key)?.getTime() ?? 0) > positionDate(began).getTime()).length;
-      // The source is read again first; the target once the sync has passed the time of that read.
-      const now = await readKeysSettled(namespace, differences, source, verifiable, async () => waitForSync(verifiable, await source.startPosition(), settings, context.signal));
-      if (typeof now !== "string") {
-        const again = classifyNow(now, deadLetters);
-        const still = new Set(again.differences.map((difference) => difference.key));
-        recheck = { keys: differences.length, resolved: differences.filter((difference) => !still.has(difference.key)).map((difference) => difference.key), changedDuringVerify };
-        differences = again.differences;
-        expectedMissing = [...expectedMissing, ...again.expectedMissing.filter((each) => !expectedMissing.some((known) => known.key === each.key))];
-      } else recheck = { keys: 0, resolved: [], changedDuringVerify, skipped: now };
-    }
-    if (settings.repair && differences.length > 0) {
-      const repaired = differences.length;
-      await repairKeys(namespace, differences, context);
-      differences = classifyNow(await readKeysNow(namespace, differences, source, verifiable), deadLetters).differences;
-      repair = { keys: repaired, remaining: differences.length };
+    narrowing = await narrowSegments(differing, deadLetters, list, { ...pass, onRange: undefined });
+    if (list.differences.length > 0) recheck = await recheckListed(namespace, list, deadLetters, context);
+    if (settings.repair && list.differences.length > 0) {
+      const listed = [...list.differences];
+      await repairKeys(namespace, listed, context);
+      const now = classifyNow(await readKeysNow(namespace, listed, source, verifiable), deadLetters);
+      list.replace(listed, now);
+      repair = { keys: listed.length, remaining: now.differences.length };
     }
   }
-  const verification = {
+  const verification: CollectionVerification = {
     namespace,
     sink: context.sink.name,
     documents,
@@ -113,15 +112,38 @@ export async function verifyCollection(namespace: string, context: VerifyContext
     ranges: ranges.length,
     rangesChecked: chosen.length,
     rangesDiffering: differing.length,
-    differences,
-    expectedMissing,
+    differences: list.differences,
+    differenceCounts: list.counts,
+    differenceCount: list.total,
+    expectedMissing: list.expectedMissing,
+    expectedMissingCount: list.expectedMissingCount,
+    capped: list.capped,
+    ...(narrowing ? { narrowing } : {}),
     ...(recheck ? { recheck } : {}),
     ...(repair ? { repair } : {}),
-    equal: differences.length === 0,
+    equal: list.total === 0,
     durationMs: Date.now() - started,
   };
-  context.logger.info({ collection: namespace, sink: context.sink.name, documents, differences: differences.length, expectedMissing: expectedMissing.length }, "collection verified");
+  context.logger.info({ collection: namespace, sink: context.sink.name, documents, differences: list.total, expectedMissing: list.expectedMissingCount }, "collection verified");
   return verification;
+}
+
+/**
+ * Re-checks the listed differences: the source is read again first, the target once the sync has
+ * passed the time of that read, so changes that were in flight settle. What is still different
+ * replaces them in the list.
+ */
+async function recheckListed(namespace: string, list: DifferenceList, deadLetters: ReadonlySet<string>, context: VerifyContext): Promise<Recheck> {
+  const { source, settings } = context;
+  const verifiable = context.sink.capabilities.verifiable;
+  const listed = [...list.differences];
+  const changedDuringVerify = list.changedDuringVerify;
+  const now = await readKeysSettled(namespace, listed, source, verifiable, async () => waitForSync(verifiable, await source.startPosition(), settings, context.signal));
+  if (typeof now === "string") return { keys: 0, resolved: [], changedDuringVerify, skipped: now };
+  const again = classifyNow(now, deadLetters);
+  const still = new Set(again.differences.map((difference) => difference.key));
+  list.replace(listed, again);
+  return { keys: listed.length, resolved: listed.filter((difference) => !still.has(difference.key)).map((difference) => difference.key), changedDuringVerify };
 }
 
 /** Every range, or `sample` of them at random, in range order. */

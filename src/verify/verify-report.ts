@@ -28,6 +28,13 @@ export interface Recheck {
   readonly skipped?: string;
 }
 
+/** Differences by kind. */
+export interface DifferenceCounts {
+  missing: number;
+  extra: number;
+  different: number;
+}
+
 /** The verification of one collection against one sink. */
 export interface CollectionVerification {
   readonly namespace: string;
@@ -39,10 +46,20 @@ export interface CollectionVerification {
   readonly ranges: number;
   readonly rangesChecked: number;
   readonly rangesDiffering: number;
+  /** The differing keys, the first `maxDifferences` of them (see {@link capped}). */
   readonly differences: readonly KeyDifference[];
+  /** Every difference found, listed or not, by kind (after the re-check and the repair). */
+  readonly differenceCounts: DifferenceCounts;
+  readonly differenceCount: number;
+  /** The expected-missing documents, the first `maxDifferences` of them. */
   readonly expectedMissing: readonly ExpectedMissing[];
+  readonly expectedMissingCount: number;
+  /** True when more differences or expected-missing documents were found than listed: only the listed ones were re-checked and repaired. */
+  readonly capped: boolean;
+  /** How the differing ranges were narrowed: split levels, and source documents matched key by key. */
+  readonly narrowing?: { readonly levels: number; readonly documentsMatched: number };
   readonly recheck?: Recheck;
-  /** With `--repair`: keys copied again (or deleted), and how many still differ after. */
+  /** With `--repair`: keys copied again (or deleted), and how many of them still differ after. */
   readonly repair?: { readonly keys: number; readonly remaining: number };
   readonly equal: boolean;
   readonly durationMs: number;

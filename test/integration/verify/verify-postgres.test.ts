@@ -1,26 +1,20 @@
-import { Int32, ObjectId, type Document } from "mongodb";
+import type { Document } from "mongodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { silentLogger } from "../../../src/core/logger.js";
 import { makePosition } from "../../../src/core/position.js";
-import type { Verifiable } from "../../../src/core/sink.js";
 import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
 import type { PostgresSink, PostgresSinkOptions } from "../../../src/sinks/postgres/postgres-sink.js";
 import { snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
-import { verifyCollection, type VerifySettings } from "../../../src/verify/verify-collection.js";
-import type { CollectionVerification } from "../../../src/verify/verify-report.js";
 import { tokenAt } from "../../support/events.js";
 import { postsExample } from "../../support/mapping-examples.js";
 import { createDatabase } from "../../support/postgres-server.js";
-import { makeSink, query } from "../../support/postgres-sink-fixture.js";
+import { query } from "../../support/postgres-sink-fixture.js";
 import { postgresUrl } from "../../support/requirements.js";
 import { SyntheticSnapshotSource } from "../../support/synthetic-snapshot-source.js";
+import { COPIED_AT, copied as copyOf, oid, orders, summary, VERIFY_NS, VERIFY_TABLE, verifyWith, type VerifiableSink } from "../../support/verify-fixture.js";
 
-const NS = "shop.orders";
-const TABLE = "public.shop_orders";
-const T = 1_700_000_000;
-const never = new AbortController().signal;
-const oid = (n: number): ObjectId => new ObjectId(n.toString(16).padStart(24, "0"));
-const SETTINGS: VerifySettings = { parallelism: 3, chunkSize: 50, rangeSize: 100, settleTimeoutMs: 200, pollMs: 20, repair: false };
+const NS = VERIFY_NS;
+const TABLE = VERIFY_TABLE;
+const T = COPIED_AT;
 
 let url: string;
 const sinks: PostgresSink[] = [];
@@ -34,35 +28,8 @@ afterEach(async () => {
   await query(url, "DROP SCHEMA IF EXISTS tributary CASCADE; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public");
 });
 
-function orders(count: number): Document[] {
-  return Array.from({ length: count }, (_, n) => ({ _id: oid(n + 1), n: new Int32(n), item: `item-${n}`, tags: ["a", `t${n % 7}`], address: { city: n % 2 ? "Paris" : "Lyon" } }));
-}
-
-/** A sink holding a copy of the source's collections, made as a sync makes it: snapshot events, then a stored position. */
-async function copied(source: SyntheticSnapshotSource, options: Partial<PostgresSinkOptions> = {}): Promise<PostgresSink & { capabilities: { verifiable: Verifiable } }> {
-  const sink = makeSink(url, options);
-  sinks.push(sink);
-  await sink.open();
-  for (const namespace of await source.listCollections()) {
-    const docs: Document[] = [];
-    for await (const chunk of source.readRange(namespace, {}, 1_000, never)) docs.push(...chunk);
-    await sink.apply({ events: snapshotEvents(namespace, docs, makePosition(tokenAt(T, 1))) });
-  }
-  await sink.apply({ events: [], position: makePosition(tokenAt(T, 2)) });
-  return sink as PostgresSink & { capabilities: { verifiable: Verifiable } };
-}
-
-function verify(source: SyntheticSnapshotSource, sink: PostgresSink & { capabilities: { verifiable: Verifiable } }, settings: Partial<VerifySettings> = {}, namespace = NS): Promise<CollectionVerification> {
-  return verifyCollection(namespace, { source, sink, settings: { ...SETTINGS, ...settings }, logger: silentLogger(), signal: never });
-}
-
-function summary(result: CollectionVerification): unknown {
-  return {
-    equal: result.equal,
-    differences: result.differences.map((difference) => `${difference.kind} ${difference.key}${difference.path === undefined ? "" : ` at ${difference.path}`}`).sort(),
-    expectedMissing: result.expectedMissing.map((each) => `${each.key}: ${each.reason}`),
-  };
-}
+const copied = (source: SyntheticSnapshotSource, options: Partial<PostgresSinkOptions> = {}): Promise<VerifiableSink> => copyOf(url, source, sinks, options);
+const verify = verifyWith;
 
 describe("verify against PostgreSQL, raw mode", () => {
   it("finds a faithful copy equal, range by range", async () => {

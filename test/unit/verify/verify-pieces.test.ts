@@ -6,7 +6,9 @@ import type { Sink } from "../../../src/core/sink.js";
 import { rangesFromSplitPoints } from "../../../src/snapshot/split-points.js";
 import { firstDifference } from "../../../src/verify/first-difference.js";
 import { formatVerifyJson, formatVerifyText } from "../../../src/verify/format-report.js";
+import { DifferenceList } from "../../../src/verify/difference-list.js";
 import { rangeIndexOf } from "../../../src/verify/range-lookup.js";
+import { segmentIndexOf } from "../../../src/verify/segments.js";
 import { RangeTally } from "../../../src/verify/range-tally.js";
 import { runVerify } from "../../../src/verify/run-verify.js";
 import { SyntheticSnapshotSource } from "../../support/synthetic-snapshot-source.js";
@@ -37,6 +39,44 @@ describe("rangeIndexOf", () => {
   });
 });
 
+describe("segmentIndexOf", () => {
+  it("finds the segment of an _id among disjoint, sorted segments with gaps between them, and none in a gap", () => {
+    const segments = [{ range: { upper: new Int32(5) } }, { range: { lower: "b", upper: "d" } }, { range: { lower: new ObjectId("65f1c0ffee0000000000abcd") } }];
+    expect([1, 5, "a", "b", "c", "d", { a: 1 }, new ObjectId("65f1c0ffee0000000000abcd"), true].map((id) => segmentIndexOf(segments, id))).toEqual([0, -1, -1, 1, 1, -1, -1, 2, 2]);
+    expect(segmentIndexOf([], "x")).toBe(-1);
+  });
+});
+
+describe("DifferenceList", () => {
+  const began = new Date("2026-01-01T00:00:00Z");
+  const missing = (key: string) => ({ difference: { kind: "missing" as const, key, id: key } });
+
+  it("counts every difference, lists at most its limit, and notes keys the copy wrote after verify began", () => {
+    const list = new DifferenceList(2, began);
+    list.add(missing("a"));
+    list.add({ difference: { kind: "different", key: "b", id: "b", path: "x" } }, { key: "b", id: "b", canonical: "{}", clusterTime: new Date("2026-01-01T00:00:01Z") });
+    list.add(missing("c"));
+    list.add({ expectedMissing: { key: "d", id: "d", reason: "a dead letter" } });
+    list.add(undefined);
+    expect(list.differences.map((each) => each.key)).toEqual(["a", "b"]);
+    expect({ counts: list.counts, total: list.total, capped: list.capped, changed: list.changedDuringVerify, expectedMissing: list.expectedMissingCount }).toEqual({
+      counts: { missing: 2, extra: 0, different: 1 },
+      total: 3,
+      capped: true,
+      changed: 1,
+      expectedMissing: 1,
+    });
+  });
+
+  it("replaces listed differences by what comparing them again found, the counts following", () => {
+    const list = new DifferenceList(10, began);
+    list.add(missing("a"));
+    list.add(missing("b"));
+    list.replace(list.differences.slice(0, 1), { differences: [], expectedMissing: [{ key: "a", id: "a", reason: "a dead letter" }] });
+    expect({ keys: list.differences.map((each) => each.key), total: list.total, expectedMissing: list.expectedMissingCount, capped: list.capped }).toEqual({ keys: ["b"], total: 1, expectedMissing: 1, capped: false });
+  });
+});
+
 describe("firstDifference", () => {
   it("names the first differing field in sorted order, array elements by index, without type wrappers", () => {
     expect(firstDifference('{"a": 1, "b": {"c": [1, 2, 3]}}', '{"a": 1, "b": {"c": [1, 2, 4]}}')).toBe("b.c.2");
@@ -60,7 +100,7 @@ describe("runVerify", () => {
 describe("the report", () => {
   const outcome = {
     collections: [
-      { namespace: "shop.orders", sink: "postgres", documents: 450, held: 450, ranges: 5, rangesChecked: 5, rangesDiffering: 0, differences: [], expectedMissing: [], equal: true, durationMs: 1234 },
+      { namespace: "shop.orders", sink: "postgres", documents: 450, held: 450, ranges: 5, rangesChecked: 5, rangesDiffering: 0, differences: [], differenceCounts: { missing: 0, extra: 0, different: 0 }, differenceCount: 0, expectedMissing: [], expectedMissingCount: 0, capped: false, equal: true, durationMs: 1234 },
       {
         namespace: "shop.items",
         sink: "postgres",
@@ -73,7 +113,11 @@ describe("the report", () => {
           { kind: "missing" as const, key: "7", id: new Int32(7) },
           { kind: "different" as const, key: "9", id: 9, path: "price" },
         ],
+        differenceCounts: { missing: 1, extra: 0, different: 1 },
+        differenceCount: 2,
         expectedMissing: [{ key: "11", id: 11, reason: "a dead letter" }],
+        expectedMissingCount: 1,
+        capped: false,
         recheck: { keys: 3, resolved: ["8"], changedDuringVerify: 1 },
         equal: false,
         durationMs: 800,
