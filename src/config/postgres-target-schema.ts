@@ -45,6 +45,10 @@ export const PostgresTargetSchema = z
       .min(100)
       .optional()
       .describe("How long a query may wait for its answer before the connection is given up and the work retried (a network path that drops packets); default 300000."),
+    adoptTables: z
+      .boolean()
+      .default(false)
+      .describe("Tables that exist before a collection is first written (mongo-connector-postgresql's): add the columns and keys Tributary needs, keeping every row; without it such a table must already fit."),
     strict: z
       .boolean()
       .default(false)

@@ -17,6 +17,7 @@ export const ErrorCode = Object.freeze({
   PostgresDatabaseMissing: "TRIB_POSTGRES_DATABASE_MISSING",
   PostgresApplyFailed: "TRIB_POSTGRES_APPLY_FAILED",
   TableNameConflict: "TRIB_TABLE_NAME_CONFLICT",
+  TableMismatch: "TRIB_TABLE_MISMATCH",
   DocumentNotEncodable: "TRIB_DOCUMENT_NOT_ENCODABLE",
   CheckpointMismatch: "TRIB_CHECKPOINT_MISMATCH",
   MappingInvalid: "TRIB_MAPPING_INVALID",

@@ -21,6 +21,7 @@ export const createPostgresSink: SinkFactory = async (options: Readonly<Record<s
     mapping,
     inferMapping: settings.inferMapping,
     strict: settings.strict,
+    adoptTables: settings.adoptTables,
     queryTimeoutMs: settings.queryTimeoutMs,
     commands: settings.commands,
     pipeline: context.pipeline,

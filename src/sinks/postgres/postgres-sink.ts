@@ -22,6 +22,8 @@ import { inTransaction, withPooledClient } from "./pooled-client.js";
 import { quoteIdent } from "./sql.js";
 import type { TableLayout } from "./table-layout.js";
 import { TableRegistry } from "./table-registry.js";
+import { TableAdoption } from "./table-adoption.js";
+import { rawTableShape, relationalTableShapes } from "./table-shape.js";
 import { readBackRows, tableMappingOf, type StoredRow } from "./read-back.js";
 import { keyText } from "../../codec/key-text.js";
 import { PostgresVerifiable } from "./verify/postgres-verifiable.js";
@@ -46,6 +48,13 @@ export interface PostgresSinkOptions {
   readonly inferMapping?: boolean;
   /** Stop on a document that cannot be written instead of setting it aside in `dead_letters`. */
   readonly strict?: boolean;
+  /**
+   * Tables that exist before a collection is first written (mongo-connector-postgresql's): add
+   * what Tributary needs (bookkeeping columns, the key's unique index, child tables' references),
+   * keeping every row. Without it such a table must already fit, or the sync stops at start-up
+   * naming what it lacks. Default `false`.
+   */
+  readonly adoptTables?: boolean;
   /** What collection and database commands do to the tables; default {@link DEFAULT_COMMAND_POLICY}. */
   readonly commands?: CommandPolicy;
   /** Pipeline name: the key of the stored position; default `"default"`. */
@@ -92,6 +101,7 @@ export class PostgresSink implements Sink {
   private readonly where: string;
   private readonly checkpoint: CheckpointTable;
   private readonly registry: TableRegistry;
+  private readonly adoption: TableAdoption;
   private readonly layout: TableLayout;
   private readonly inferredLayout: InferredLayout | undefined;
   private readonly deadLetters: DeadLetterTable;
@@ -114,8 +124,17 @@ export class PostgresSink implements Sink {
     this.layout =
       this.inferredLayout ??
       (options.mapping ? new RelationalLayout(options.mapping, onReject) : new RawLayout({ schema: options.schema, tables: options.tables, onReject }));
-    this.registry = new TableRegistry({ checkpointSchema: options.checkpointSchema, pipeline: options.pipeline, layout: this.layout, logger: options.logger });
     const inferred = this.inferredLayout;
+    const adoption = (this.adoption = new TableAdoption({
+      adopt: options.adoptTables ?? false,
+      shapesOf: (ref) => {
+        if (!options.mapping && !inferred) return rawTableShape(ref);
+        const mapping = tableMappingOf(ref.namespace, { schema: options.schema, mapping: options.mapping, inferred: inferred?.mappings() });
+        return mapping && relationalTableShapes(mapping);
+      },
+      logger: options.logger,
+    }));
+    this.registry = new TableRegistry({ checkpointSchema: options.checkpointSchema, pipeline: options.pipeline, layout: this.layout, logger: options.logger, adoption });
     this.verifiable = new PostgresVerifiable({
       url: options.url,
       queryTimeoutMs: options.queryTimeoutMs,
@@ -158,6 +177,9 @@ export class PostgresSink implements Sink {
       for (const statement of new SnapshotTables(this.options.checkpointSchema, this.options.pipeline).createStatements()) await client.query(statement);
       await this.layout.open?.(client);
       await this.registry.load(client);
+      // The tables of a mapping file (or named in raw mode's `tables`) are known now: one that does not fit stops the sync before any data moves.
+      const known = this.options.mapping ? [...this.options.mapping.collections.keys()] : this.inferredLayout ? [] : Object.keys(this.options.tables);
+      await this.adoption.prepareAtStart(client, known.filter((namespace) => !this.registry.lookup(namespace)).map((namespace) => this.registry.plannedRef(namespace)));
       this.committed = await this.checkpoint.read(client);
       this.options.logger.debug({ postgres: this.where, mode: this.describeMode(), schema: this.options.schema }, "PostgreSQL target ready");
       return this.committed;

@@ -4,6 +4,7 @@ import { TributaryError } from "../../core/tributary-error.js";
 import type { Logger } from "../../core/logger.js";
 import { qualifiedName } from "./sql.js";
 import { StagedMap } from "./staged-map.js";
+import type { TableAdoption } from "./table-adoption.js";
 import type { TableLayout, TableRef } from "./table-layout.js";
 
 export interface TableRegistryOptions {
@@ -11,6 +12,8 @@ export interface TableRegistryOptions {
   readonly pipeline: string;
   readonly layout: TableLayout;
   readonly logger: Logger;
+  /** Checks (or adopts) a table that exists before the collection is first written. */
+  readonly adoption?: TableAdoption;
 }
 
 /**
@@ -63,6 +66,7 @@ export class TableRegistry {
     if (known) return known;
     const ref = this.plannedRef(namespace);
     this.assertTableFree(ref);
+    await this.options.adoption?.prepare(client, ref);
     const statements = this.options.layout.createStatements(ref);
     for (const statement of statements.required) await client.query(statement);
     for (const statement of statements.optional) await this.tryStatement(client, statement, ref);

@@ -19,6 +19,7 @@ describe("validateConfig", () => {
         checkpointSchema: "tributary",
         tables: {},
         inferMapping: false,
+        adoptTables: false,
         strict: false,
         commands: { create: "create", drop: "drop", rename: "rename", dropDatabase: "drop" },
       },

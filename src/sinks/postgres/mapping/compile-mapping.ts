@@ -3,6 +3,7 @@ import { RESERVED_KEYS, type CollectionEntry, type FieldEntry, type MappingFile 
 import { allTables, type ChildMapping, type ColumnMapping, type RelationalMapping, type TableMapping } from "./table-mapping.js";
 import { coerceValue } from "./value-coercion.js";
 import { CLUSTER_TIME_COLUMN, ORDINAL_COLUMN, SYNCED_AT_COLUMN } from "../relational/relational-ddl.js";
+import { quoteIdent } from "../sql.js";
 
 const ARRAY_TYPE = "_ARRAY";
 const ELEMENT_PATH = "$value";
@@ -138,7 +139,7 @@ function compileTable(context: TableContext): TableMapping | undefined {
     pk: pkColumn ? { column: pkName, type: pkColumn.type, generated: false } : { column: pkName, type: GENERATED_PK_TYPE, generated: true },
     columns,
     children,
-    indices: entry.indices ?? [],
+    indices: [...(entry.indices ?? []), ...fieldIndices(table, columns, entry)],
     ...(extraColumn ? { extraColumn } : {}),
     ...(context.options.keepMisfits ? { keepMisfits: true } : {}),
   };
@@ -171,6 +172,12 @@ function compileChild(parent: TableContext, path: string, field: FieldEntry, rep
     foreignKey: { column: field.fk, type: fkType },
   });
   return table ? { path, fkColumn: field.fk, fkType, table } : undefined;
+}
+
+/** `"index": true` on a field: `INDEX idx_<table>_<dest> ON <table> (<dest>)`, named as mongo-connector-postgresql names it. */
+function fieldIndices(table: string, columns: readonly ColumnMapping[], entry: CollectionEntry): string[] {
+  const indexed = new Set(fieldsOf(entry).flatMap(([, field]) => (field.index !== undefined && field.index !== false ? [field.dest] : [])));
+  return columns.filter((column) => indexed.has(column.column)).map((column) => `INDEX ${quoteIdent(`idx_${table}_${column.column}`.slice(0, 63))} ON ${quoteIdent(table)} (${quoteIdent(column.column)})`);
 }
 
 function checkPathCollisions(paths: readonly string[], report: (message: string) => void): void {

@@ -7,6 +7,8 @@ export const FieldEntrySchema = z
     type: z.string().min(1),
     fk: z.string().min(1).optional(),
     default: z.unknown().optional(),
+    /** mongo-connector-postgresql's per-field index (`idx_<table>_<dest>`): made whatever the value, except `false`. */
+    index: z.unknown().optional(),
   })
   .strict();
 

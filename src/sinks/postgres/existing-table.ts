@@ -1,0 +1,73 @@
+import type { ClientBase } from "pg";
+import { qualifiedName } from "./sql.js";
+
+/** A column of a table as PostgreSQL's catalog describes it. */
+export interface ExistingColumn {
+  readonly name: string;
+  /** `format_type` of the column: `text`, `character varying(20)`, `timestamp without time zone`. */
+  readonly type: string;
+  readonly notNull: boolean;
+  /** It has a default or is an identity column: an INSERT that leaves it out gets a value. */
+  readonly filled: boolean;
+}
+
+/** A table that is already there, read from the catalog. */
+export interface ExistingTable {
+  readonly columns: ReadonlyMap<string, ExistingColumn>;
+  /** Columns that are alone in a unique, non-partial index (a primary key or a unique constraint). */
+  readonly uniqueColumns: ReadonlySet<string>;
+  /** The columns of its primary key, when it has one. */
+  readonly primaryKey: readonly string[] | undefined;
+  /** Its foreign keys of one column: column → the referenced table, its column, and whether deletes cascade. */
+  readonly references: ReadonlyMap<string, { readonly schema: string; readonly table: string; readonly column: string; readonly cascades: boolean }>;
+  readonly hasRows: boolean;
+}
+
+/** The table `schema.table` as it is, or `undefined` when there is none (views and the like count as tables). */
+export async function readExistingTable(client: ClientBase, schema: string, table: string): Promise<ExistingTable | undefined> {
+  const name = qualifiedName(schema, table);
+  const found = await client.query<{ oid: number }>("SELECT to_regclass($1)::oid AS oid", [name]);
+  const oid = found.rows[0]?.oid;
+  if (oid === null || oid === undefined) return undefined;
+  const columns = await client.query<{ name: string; type: string; not_null: boolean; filled: boolean }>(
+    `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
+            (a.atthasdef OR a.attidentity <> '') AS filled
+       FROM pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
+    [oid],
+  );
+  const indexes = await client.query<{ primary: boolean; columns: string[] }>(
+    `SELECT i.indisprimary AS primary, array_agg(a.attname ORDER BY k.ordinality)::text[] AS columns
+       FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ordinality)
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+      WHERE i.indrelid = $1 AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND k.ordinality <= i.indnkeyatts
+      GROUP BY i.indexrelid, i.indisprimary`,
+    [oid],
+  );
+  const foreignKeys = await client.query<{ column: string; schema: string; table: string; target_column: string; cascades: boolean }>(
+    `SELECT a.attname AS column, n.nspname AS schema, r.relname AS table, fa.attname AS target_column, c.confdeltype = 'c' AS cascades
+       FROM pg_constraint c
+       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+       JOIN pg_attribute fa ON fa.attrelid = c.confrelid AND fa.attnum = c.confkey[1]
+       JOIN pg_class r ON r.oid = c.confrelid JOIN pg_namespace n ON n.oid = r.relnamespace
+      WHERE c.conrelid = $1 AND c.contype = 'f' AND cardinality(c.conkey) = 1`,
+    [oid],
+  );
+  const rows = await client.query(`SELECT 1 FROM ${name} LIMIT 1`);
+  return {
+    columns: new Map(columns.rows.map((row) => [row.name, { name: row.name, type: row.type, notNull: row.not_null, filled: row.filled }])),
+    uniqueColumns: new Set(indexes.rows.flatMap((index) => (index.columns.length === 1 ? index.columns : []))),
+    primaryKey: indexes.rows.find((index) => index.primary)?.columns,
+    references: new Map(foreignKeys.rows.map((row) => [row.column, { schema: row.schema, table: row.table, column: row.target_column, cascades: row.cascades }])),
+    hasRows: rows.rowCount !== null && rows.rowCount > 0,
+  };
+}
+
+/** A table of the same name in another case (`leadmonitoring` for `LeadMonitoring`), as unquoted DDL makes them. */
+export async function foldedTwin(client: ClientBase, schema: string, table: string): Promise<string | undefined> {
+  if (table === table.toLowerCase()) return undefined;
+  const found = await client.query<{ name: string }>(
+    "SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND lower(c.relname) = lower($2) AND c.relkind IN ('r', 'p') LIMIT 1",
+    [schema, table],
+  );
+  return found.rows[0]?.name;
+}
