@@ -15,7 +15,11 @@ export function pipelineCommand(name: string, description: string, help: Command
   return withPipelineOptions(tributaryCommand(name, description, help), "sync")
     .option("--sample <n>", "with --infer-mapping: documents sampled per collection at start-up (default: 1000)", (value) => positiveInteger(value))
     .option("--snapshot-parallelism <n>", "snapshot: _id ranges copied at once, across all collections (default: 4)", (value) => positiveInteger(value, "--snapshot-parallelism"))
-    .option("--sink <sink>", "also send the changes to this sink: jsonl (stdout), a package (tributary-sink-<name>) or a path (./my-sink.js); repeatable; configure sinks in --config", collect)
+    .option(
+      "--sink <sink[:key=value,…]>",
+      'also send the changes to this sink: jsonl (stdout), a package (tributary-sink-<name>) or a path (./my-sink.js), with its options after a colon: jsonl:path=out.jsonl,format=canonical (quote a value holding a comma: key="a,b"); repeatable',
+      collect,
+    )
     .option("--http <host:port>", "serve /healthz, /readyz, /metrics (Prometheus), /status and a live status page at / on this address, e.g. 127.0.0.1:9464")
     .option(
       "--start-at <point>",

@@ -2,6 +2,7 @@ import { readConfigFile, mergeConfig, validateConfig } from "../config/load-conf
 import type { TributaryConfig } from "../config/config-schema.js";
 import { envValue } from "../config/interpolate-env.js";
 import type { CommonFlags } from "./command-options.js";
+import { parseSinkFlag } from "./sink-flag.js";
 
 /** The flags of `tributary sync`, as commander parses them. */
 export interface SyncFlags extends CommonFlags {
@@ -46,7 +47,7 @@ export async function configFromFlags(flags: SyncFlags, env: NodeJS.ProcessEnv =
     log: { level: flags.verbose ? "debug" : flags.logLevel, pretty: flags.prettyLogs },
   };
   const merged = mergeConfig(fromFile, fromFlags);
-  if (flags.sink) merged.sinks = [...(Array.isArray(merged.sinks) ? (merged.sinks as unknown[]) : []), ...flags.sink.map(sinkOfFlag)];
+  if (flags.sink) merged.sinks = [...(Array.isArray(merged.sinks) ? (merged.sinks as unknown[]) : []), ...flags.sink.map(parseSinkFlag)];
   try {
     return validateConfig(merged, flags.config);
   } catch (error) {
@@ -60,11 +61,4 @@ export async function configFromFlags(flags: SyncFlags, env: NodeJS.ProcessEnv =
 /** The object, or `undefined` when none of its values is set, so an unused flag group adds nothing. */
 function someDefined<T extends object>(values: T): T | undefined {
   return Object.values(values).some((value) => value !== undefined) ? values : undefined;
-}
-
-/** `--sink jsonl`, `--sink ./audit-sink.js`, `--sink tributary-sink-kafka`: a sink named after what it uses. */
-export function sinkOfFlag(use: string): { name: string; use: string } {
-  const last = use.replace(/[/\\]+$/, "").split(/[/\\]/).pop() ?? use;
-  const name = last.replace(/\.[cm]?[jt]s$/, "").replace(/^tributary-sink-/, "").replace(/[^A-Za-z0-9_-]/g, "_");
-  return { name: name || "sink", use };
 }
