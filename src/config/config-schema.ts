@@ -11,6 +11,7 @@ import {
 } from "../pipeline/stream-options-schema.js";
 import { SnapshotModes } from "../snapshot/snapshot-mode.js";
 import { parseStartPoint } from "../core/start-point.js";
+import { verifySchema } from "./verify-schema.js";
 
 
 const positionsSchema = z
@@ -148,6 +149,7 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ readyMaxLagMs: 60_000, oplogRunwayWarnMs: 12 * 3_600_000 }),
+    verify: verifySchema.describe("Verify the copy periodically while sync streams (see docs/verify.md)."),
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

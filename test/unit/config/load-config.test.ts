@@ -29,6 +29,7 @@ describe("validateConfig", () => {
       checkpoint: { idleIntervalMs: 10_000 },
       retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
       http: { readyMaxLagMs: 60_000, oplogRunwayWarnMs: 43_200_000 },
+      verify: { collections: [], repair: false, maxDifferences: 1_000, parallelism: 1 },
       log: { level: "info" },
     });
   });
