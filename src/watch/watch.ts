@@ -4,6 +4,7 @@ import { TributaryError } from "../core/tributary-error.js";
 import { ChangeWatcher } from "./change-watcher.js";
 import { MongoChangeFeed } from "./mongo-change-feed.js";
 import { resolveWatchOptions, type WatchOptions } from "./watch-options.js";
+import { operationsWarnings } from "../pipeline/operation-warnings.js";
 
 /**
  * Watches a MongoDB deployment, database or collection and delivers its changes as normalized
@@ -30,5 +31,6 @@ export function watch(source: string | MongoClient, options?: WatchOptions): Cha
     });
   }
   const resolved = resolveWatchOptions(options);
+  for (const warning of operationsWarnings(resolved.operations)) resolved.logger.warn({ option: "operations" }, warning);
   return new ChangeWatcher(new MongoChangeFeed(source, resolved), resolved);
 }
