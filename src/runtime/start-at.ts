@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import type { TributaryConfig } from "../config/config-schema.js";
 import { ErrorCode } from "../core/error-codes.js";
-import { isPosition, isResumeToken, isTimestamp, positionDate, type Position, type WatchStart } from "../core/position.js";
+import { positionDate, type Position, type WatchStart } from "../core/position.js";
 import type { Sink } from "../core/sink.js";
 import { isStartPointFile, parseStartPoint } from "../core/start-point.js";
 import { TributaryError } from "../core/tributary-error.js";
@@ -26,9 +26,19 @@ export async function startPointOfConfig(config: TributaryConfig, baseDir: strin
 /**
  * A start point applies only to a pipeline none of whose sinks has stored a position: applied
  * on top of one, a restart with the same command would rewind (or skip) the stream every time.
- * Refused with a usage error (exit 2) that names each stored position; nothing was written.
+ * Refused with a usage error (exit 2) that names each stored position; nothing was written, and
+ * the sinks are closed.
  */
-export function refuseWhenStored(positions: readonly SinkPosition[], config: TributaryConfig, importing = false): void {
+export async function refuseWhenStored(fanOut: SinkFanOut, config: TributaryConfig): Promise<void> {
+  try {
+    refuseStored(fanOut.positions(), config);
+  } catch (error) {
+    await fanOut.close();
+    throw error;
+  }
+}
+
+function refuseStored(positions: readonly SinkPosition[], config: TributaryConfig, importing = false): void {
   const stored = positions.flatMap(({ sink, position }) => (position ? [`${sink.name} at ${positionDate(position).toISOString()}`] : []));
   if (stored.length === 0) return;
   const what = importing ? "tributary positions import writes only where none is stored" : "a start point (--start-at, source.startAt) applies only to a pipeline with none";
@@ -64,7 +74,7 @@ export async function storeStartPosition(config: TributaryConfig, position: Posi
       throw new TributaryError(ErrorCode.ConfigInvalid, `Pipeline '${config.name}' has no sink named '${options.sinkName}' (it has ${names})`, { context: { configPath: "sinks" } });
     }
     await fanOut.open();
-    refuseWhenStored(fanOut.positions().filter(({ sink }) => chosen.some((each) => each.sink === sink)), config, true);
+    refuseStored(fanOut.positions().filter(({ sink }) => chosen.some((each) => each.sink === sink)), config, true);
     for (const { sink } of chosen) {
       const atomic = sink.capabilities?.atomicPosition;
       if (atomic) await atomic.startStreamAt(position);
@@ -74,13 +84,4 @@ export async function storeStartPosition(config: TributaryConfig, position: Posi
   } finally {
     await fanOut.close();
   }
-}
-
-/** The start point for the start-up log line. */
-export function describeStartPoint(start: WatchStart): string {
-  if (typeof start === "string") return start;
-  if (start instanceof Date) return start.toISOString();
-  if (isTimestamp(start)) return `Timestamp(${start.t}, ${start.i}), ${new Date(start.t * 1000).toISOString()}`;
-  if (isPosition(start)) return `after the position at ${positionDate(start).toISOString()}`;
-  return isResumeToken(start) ? `after the resume token ${start._data.slice(0, 26)}…` : "the given start point";
 }

@@ -8,7 +8,7 @@ import type { SourceItem } from "../core/change-event.js";
 import { LOSSLESS_BSON_OPTIONS, type MongoDeployment } from "./mongo-connection.js";
 import { clusterTimeOfToken, isResumeToken, makePosition, type Position, type ResumeToken } from "../core/position.js";
 import type { WatchScope } from "./watch-scope.js";
-import { isPosition, type WatchStart } from "../core/position.js";
+import { isPosition, isTimestamp, positionDate, type WatchStart } from "../core/position.js";
 import { readOplogWindow } from "./oplog-window.js";
 
 /**
@@ -179,4 +179,13 @@ export function startPointTime(start: WatchStart): Timestamp | undefined {
   if (isPosition(start)) return clusterTimeOfToken(start.resumeToken);
   if (isResumeToken(start)) return clusterTimeOfToken(start);
   return start;
+}
+
+/** A start point for log lines: `now`, `oldest`, an ISO date, `Timestamp(t, i), <date>`, after a position or token. */
+export function describeStartPoint(start: WatchStart): string {
+  if (typeof start === "string") return start;
+  if (start instanceof Date) return start.toISOString();
+  if (isTimestamp(start)) return `Timestamp(${start.t}, ${start.i}), ${new Date(start.t * 1000).toISOString()}`;
+  if (isPosition(start)) return `after the position at ${positionDate(start).toISOString()}`;
+  return isResumeToken(start) ? `after the resume token ${start._data.slice(0, 26)}…` : "the given start point";
 }

@@ -7,10 +7,10 @@ import type { MongoDeployment } from "../source/mongo-connection.js";
 import { positionDate, type Position } from "../core/position.js";
 import { describeScope } from "../source/watch-scope.js";
 import type { ChangeFeed } from "./change-feed.js";
-import { resolveStartPosition } from "../source/start-position.js";
+import { describeStartPoint, namingStartPoint, resolveStartPosition } from "../source/start-position.js";
+import type { WatchStart } from "../core/position.js";
 import { streamMatchStages } from "../source/stream-match.js";
 import { checkStreamOptions } from "../source/server-features.js";
-import { isTimestamp, type WatchStart } from "../core/position.js";
 import type { ResolvedWatchOptions } from "./watch-options.js";
 import type { SnapshotSource } from "../core/snapshot-contract.js";
 import { NamespaceFilter } from "../core/namespace-filter.js";
@@ -26,6 +26,8 @@ export class MongoChangeFeed implements ChangeFeed {
   private readonly source: string | MongoClient;
   private readonly options: ResolvedWatchOptions;
   private opened: WatchedDeployment | undefined;
+  /** The start point `open()` began at when nothing was stored, and the position it gave. */
+  private chosen: { readonly start: WatchStart; readonly position: Position } | undefined;
 
   constructor(source: string | MongoClient, options: ResolvedWatchOptions) {
     this.source = source;
@@ -38,7 +40,8 @@ export class MongoChangeFeed implements ChangeFeed {
     const deployment = this.opened.deployment;
     checkStreamOptions(deployment, { fullDocument: this.options.fullDocument, fullDocumentBeforeChange: this.options.fullDocumentBeforeChange }, logger);
     const start = stored ?? (await resolveStartPosition(deployment, scope, startAt));
-    const from = stored ? "the stored resume point" : describeStart(startAt);
+    const from = stored ? "the stored resume point" : describeStartPoint(startAt);
+    this.chosen = stored ? undefined : { start: startAt, position: start };
     logger.info({ mongodb: deployment.where, version: deployment.version, scope: describeScope(scope), from, at: positionDate(start).toISOString() }, "watch started");
     return start;
   }
@@ -55,7 +58,9 @@ export class MongoChangeFeed implements ChangeFeed {
       retry: options.retry,
       logger: options.logger,
     });
-    return source.items(signal);
+    const items = source.items(signal);
+    // From the start point itself, a history lost before the first change names that start point.
+    return this.chosen?.position === from ? namingStartPoint(items, this.deployment().where, this.chosen.start) : items;
   }
 
   /** The sync's snapshot reads: `_id` ranges through the `_id` index, majority reads after the start. */
@@ -75,12 +80,4 @@ export class MongoChangeFeed implements ChangeFeed {
     if (!opened) throw new TributaryError(ErrorCode.ChangeStreamFailed, "The change feed was read before it was opened (a bug in Tributary)");
     return opened.deployment;
   }
-}
-
-/** `now`, `oldest`, an ISO date, `Timestamp(t, i)`: for the start log line. */
-function describeStart(startAt: WatchStart): string {
-  if (typeof startAt === "string") return startAt;
-  if (startAt instanceof Date) return startAt.toISOString();
-  if (isTimestamp(startAt)) return `Timestamp(${startAt.t}, ${startAt.i})`;
-  return "the given position";
 }

@@ -8,7 +8,8 @@ import { isPlainObject } from "../core/plain-object.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { BackoffOptions } from "../core/retry.js";
 import type { ChangeOp } from "../core/change-event.js";
-import { isPosition, isTimestamp, type WatchStart } from "../core/position.js";
+import { isPosition, isResumeToken, isTimestamp, type WatchStart } from "../core/position.js";
+import { isStartPointFile, parseStartPoint } from "../core/start-point.js";
 import { scopeForIncludes, type WatchScope } from "../source/watch-scope.js";
 import type { EventPredicate } from "../pipeline/event-selector.js";
 import type { SaveEvery } from "../pipeline/resume-cadence.js";
@@ -55,8 +56,12 @@ export interface WatchOptions {
   readonly match?: Document;
   /** In-process tests on the normalized event; all must return `true`. */
   readonly filter?: EventPredicate | readonly EventPredicate[];
-  /** Where to begin when the resume point store holds nothing. Default `"now"`. */
-  readonly startAt?: WatchStart;
+  /**
+   * Where to begin when the resume point store holds nothing (a cutover from another tool).
+   * Default `"now"`. Also as text, as `--start-at` takes it: `"2024-05-01T12:00:00Z"`,
+   * `"1700000000:5"`, a resume token's `_data`. A time older than the oplog is refused.
+   */
+  readonly startAt?: WatchStart | string;
   /**
    * Where the resume point is kept. When it holds one, the watcher continues after it and
    * `startAt` is ignored. The watcher never closes the store.
@@ -154,7 +159,18 @@ function isPlainObjectLike(value: unknown): value is Record<string, unknown> {
 
 
 function isWatchStart(value: unknown): value is WatchStart {
-  return value === "now" || value === "oldest" || (value instanceof Date && !Number.isNaN(value.getTime())) || isTimestamp(value) || isPosition(value);
+  return value === "now" || value === "oldest" || (value instanceof Date && !Number.isNaN(value.getTime())) || isTimestamp(value) || isPosition(value) || isResumeToken(value);
+}
+
+/** `startAt` written as `--start-at` takes it (an ISO time, `1700000000:5`, a token's `_data`); a file path is left as it is, and refused. */
+function startAtOfText(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    const start = parseStartPoint(value, "startAt");
+    return isStartPointFile(start) ? value : start;
+  } catch {
+    return value;
+  }
 }
 
 const predicate = z.custom<EventPredicate>((value) => typeof value === "function", "must be a function (event) => boolean");
@@ -185,7 +201,15 @@ const WatchOptionsSchema = z
     operations: z.array(changeOperation).min(1, "list at least one operation, or leave operations out").optional(),
     match: z.custom<Document>(isPlainObject, "must be a query document such as { \"fullDocument.status\": \"active\" }").optional(),
     filter: z.union([predicate, z.array(predicate)]).optional(),
-    startAt: z.custom<WatchStart>(isWatchStart, "must be \"now\", \"oldest\", a Date, a BSON Timestamp or a Position").default("now"),
+    startAt: z
+      .preprocess(
+        startAtOfText,
+        z.custom<WatchStart>(
+          isWatchStart,
+          'must be "now", "oldest", a Date, a BSON Timestamp, a Position, a resume token ({ _data }), or one of these as text: an ISO time with its zone, "1700000000:5", a token\'s _data',
+        ),
+      )
+      .default("now"),
     resumePoints: z
       .custom<ResumePointStore>((value) => hasMethods(value, ["load", "save", "close"]), "must be a ResumePointStore (description, load(), save(position), close())")
       .optional(),

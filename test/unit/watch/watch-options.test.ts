@@ -6,6 +6,9 @@ import { resolveWatchOptions, type WatchOptions } from "../../../src/watch/watch
 import { watch } from "../../../src/watch/watch.js";
 import { tokenAt } from "../../support/events.js";
 import { MemoryStore } from "./scripted-feed.js";
+import { doubleIdToken } from "../../support/resume-tokens.js";
+
+const START_AT_FORMS = `Invalid watch() options: startAt: must be "now", "oldest", a Date, a BSON Timestamp, a Position, a resume token ({ _data }), or one of these as text: an ISO time with its zone, "1700000000:5", a token's _data`;
 
 function rejection(options: unknown): TributaryError {
   try {
@@ -71,6 +74,17 @@ describe("resolveWatchOptions", () => {
     expect(resolveWatchOptions({ startAt: "oldest" }).startAt).toBe("oldest");
   });
 
+  it("takes a cutover's start point as another tool stored it: a bare resume token, or text as --start-at takes it", () => {
+    const token = doubleIdToken();
+    expect(resolveWatchOptions({ startAt: token }).startAt).toBe(token);
+    expect(resolveWatchOptions({ startAt: token._data }).startAt).toEqual({ _data: token._data });
+    expect(resolveWatchOptions({ startAt: "1700000000:5" }).startAt).toEqual(new Timestamp({ t: 1_700_000_000, i: 5 }));
+    expect(resolveWatchOptions({ startAt: "2024-05-01T12:00:00Z" }).startAt).toEqual(new Date("2024-05-01T12:00:00Z"));
+    // A file is the CLI's business: watch() reads none.
+    expect(rejection({ startAt: "./oplog.timestamp" }).message).toBe(START_AT_FORMS);
+    expect(rejection({ startAt: "2024-05-01T12:00:00" }).message).toBe(START_AT_FORMS);
+  });
+
   it("fills partial groups with their defaults", () => {
     const resolved = resolveWatchOptions({ saveEvery: { events: 5 }, batch: { latencyMs: 50 }, retry: { maxDelayMs: 1_000 } });
     expect(resolved.saveEvery).toEqual({ events: 5, ms: 1_000 });
@@ -88,8 +102,8 @@ describe("resolveWatchOptions", () => {
   });
 
   it("explains the options that take objects", () => {
-    expect(rejection({ startAt: "yesterday" }).message).toBe('Invalid watch() options: startAt: must be "now", "oldest", a Date, a BSON Timestamp or a Position');
-    expect(rejection({ startAt: new Date("nope") }).message).toBe('Invalid watch() options: startAt: must be "now", "oldest", a Date, a BSON Timestamp or a Position');
+    expect(rejection({ startAt: "yesterday" }).message).toBe(START_AT_FORMS);
+    expect(rejection({ startAt: new Date("nope") }).message).toBe(START_AT_FORMS);
     expect(rejection({ resumePoints: { load: () => undefined } }).message).toBe(
       "Invalid watch() options: resumePoints: must be a ResumePointStore (description, load(), save(position), close())",
     );
