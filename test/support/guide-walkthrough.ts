@@ -67,11 +67,13 @@ interface FencedBlock {
   readonly file?: string;
 }
 
+/** Fenced blocks, also those indented in a list item (their indentation taken off). */
 function fencedBlocks(markdown: string): FencedBlock[] {
   const blocks: FencedBlock[] = [];
-  const pattern = /(?:<!-- file: (\S+) -->\n)?```(\w*)\n([\s\S]*?)```/g;
+  const pattern = /^([ \t]*)(?:<!-- file: (\S+) -->\n[ \t]*)?```(\w*)\n([\s\S]*?)^[ \t]*```/gm;
   for (const match of markdown.matchAll(pattern)) {
-    const [, file, lang = "", body = ""] = match;
+    const [, indent = "", file, lang = "", indented = ""] = match;
+    const body = indented.replace(new RegExp(`^${indent}`, "gm"), "");
     blocks.push(file === undefined ? { lang, body } : { lang, body, file });
   }
   return blocks;

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { guideCommand, guideCommandLines, type Guide } from "../../support/guide-walkthrough.js";
+import { guideCommand, guideCommandLines, guideFile, type Guide } from "../../support/guide-walkthrough.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const GUIDES = join(ROOT, "docs", "migrating");
@@ -77,6 +77,12 @@ describe("guide commands", () => {
 
   it("splits words as sh would, with the variables the test sets", () => {
     expect(guideCommand(guide, "sync", { TRIBUTARY_POSTGRES_URL: "postgres://h/d" })).toEqual(["sync", "--config", "tributary.yml", "--to", "postgres://h/d", "--include", "shop.*"]);
+  });
+
+  it("takes files and commands out of list items, their indentation taken off", async () => {
+    const listed: Guide = { name: "listed", markdown: "1. Write it:\n\n   <!-- file: a.yml -->\n   ```yaml\n   name: x\n   source:\n     uri: y\n   ```\n2. Run:\n   ```sh\n   tributary sync --config a.yml\n   ```\n" };
+    expect(guideFile(listed, "a.yml")).toBe("name: x\nsource:\n  uri: y\n");
+    expect(guideCommand(listed, "sync")).toEqual(["sync", "--config", "a.yml"]);
   });
 
   it("refuses a variable the test did not set, and a command the guide lacks", () => {
