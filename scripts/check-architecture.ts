@@ -74,7 +74,7 @@ export const PACKAGE_RULES: readonly PackageRule[] = [
   },
   {
     rule: "the PostgreSQL driver outside sinks/postgres",
-    packages: ["pg", "pg-copy-streams"],
+    packages: ["pg", "pg-copy-streams", "pg-connection-string"],
     onlyIn: ["sinks/postgres"],
   },
   {
@@ -89,7 +89,7 @@ export const PACKAGE_RULES: readonly PackageRule[] = [
 
 /** Entry files whose static value imports must never reach these packages. */
 export const ENTRY_MUST_NOT_LOAD: readonly { readonly entry: string; readonly packages: readonly string[] }[] = [
-  { entry: "index.ts", packages: ["pg", "pg-copy-streams"] },
+  { entry: "index.ts", packages: ["pg", "pg-copy-streams", "pg-connection-string"] },
 ];
 
 export const MAX_LINES = 400;

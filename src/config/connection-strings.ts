@@ -1,20 +1,23 @@
+import { isKeywordValue, parseKeywordValue } from "../core/libpq-keyword-value.js";
 import { redactSecrets } from "../core/redact.js";
 
 const UNINTERPOLATED = /\$\{[^}]*\}/;
-/** libpq's keyword/value form (`host=db user=app`): pg reads it as a relative URL and connects to a host named "base". */
-const KEYWORD_VALUE = /^\s*[a-z_]+\s*=/i;
 const POSTGRES_SCHEMES = new Set(["postgres:", "postgresql:", "socket:"]);
 
 /**
  * What is wrong with a PostgreSQL connection string, or `undefined`. Checked with the config so
  * that a mistake is a usage error (exit 2) before anything connects, instead of pg's
- * "getaddrinfo ENOTFOUND base". pg parses URLs only (pg-connection-string: `new URL` after
- * encoding blanks), so that is what is accepted here.
+ * "getaddrinfo ENOTFOUND base". Accepted are URLs as pg parses them (pg-connection-string: `new
+ * URL` after encoding blanks) and libpq's keyword/value strings (`host=db dbname=shop`), which
+ * sinks/postgres hands to pg setting by setting (core/libpq-keyword-value.ts).
  */
 export function postgresUrlProblem(url: string): string | undefined {
   const shown = redactSecrets(url);
   if (UNINTERPOLATED.test(url)) return `${shown} holds ${UNINTERPOLATED.exec(url)?.[0]}, an environment variable that was never filled in (config files fill \${NAME}; on the command line the shell does)`;
-  if (KEYWORD_VALUE.test(url)) return `${shown} is a keyword/value string; write it as a URL, such as postgres://app@db.example:5432/analytics`;
+  if (isKeywordValue(url)) {
+    const parsed = parseKeywordValue(url);
+    return parsed.ok ? undefined : `${shown} is not a valid keyword/value connection string: ${parsed.problem}`;
+  }
   const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined) return `${shown} is not a URL; write one such as postgres://app@db.example:5432/analytics`;
   if (!POSTGRES_SCHEMES.has(scheme)) return `${shown} is not a PostgreSQL URL: it must start with postgres:// or postgresql://, not ${scheme}//`;

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { redactSecrets } from "../../core/redact.js";
+import { connectionSettings } from "./connection-config.js";
 import { mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
 
 /** How long a one-off connection may take to connect, and each of its queries to answer (default: no limit). */
@@ -21,7 +22,7 @@ export async function withOneOffClient<T>(
   limits: OneOffLimits = {},
 ): Promise<T> {
   const where = redactSecrets(url);
-  const client = new pg.Client({ connectionString: url, application_name: applicationName, connectionTimeoutMillis: limits.timeoutMs, query_timeout: limits.timeoutMs });
+  const client = new pg.Client(connectionSettings(url, { application_name: applicationName, connectionTimeoutMillis: limits.timeoutMs, query_timeout: limits.timeoutMs }));
   try {
     await client.connect();
   } catch (error) {

@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { connectionSettings } from "./connection-config.js";
 import { LossAwareClient } from "./connection-lost.js";
 
 /**
@@ -29,15 +30,13 @@ export interface PoolSettings {
  */
 export function postgresPoolConfig(settings: PoolSettings): pg.PoolConfig {
   const queryTimeoutMs = settings.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
-  return {
-    connectionString: settings.url,
-    max: settings.max,
+  const connection = connectionSettings(settings.url, {
     application_name: settings.applicationName,
-    Client: LossAwareClient,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     query_timeout: queryTimeoutMs,
     options: `-c idle_in_transaction_session_timeout=${queryTimeoutMs}`,
     ...(settings.connectionTimeoutMillis === undefined ? {} : { connectionTimeoutMillis: settings.connectionTimeoutMillis }),
-  };
+  });
+  return { ...connection, max: settings.max, Client: LossAwareClient };
 }

@@ -64,7 +64,8 @@ describe("tributary checks everything before it touches anything", () => {
     ["another database's URL", "mysql://u:pw@localhost/db", "target.url: mysql://u:***@localhost/db is not a PostgreSQL URL: it must start with postgres:// or postgresql://, not mysql://"],
     ["garbage", "not a url", "target.url: not a url is not a URL; write one such as postgres://app@db.example:5432/analytics"],
     ["an uninterpolated variable", "postgres://app:${PGPASSWORD}@localhost/db", "target.url: postgres://app:***@localhost/db holds ${PGPASSWORD}, an environment variable that was never filled in"],
-    ["a libpq keyword/value string", "host=localhost user=app password=hunter2 dbname=x", "target.url: host=localhost user=app password=*** dbname=x is a keyword/value string; write it as a URL"],
+    ["an unknown libpq keyword", "host=localhost user=app password=hunter2 dbnmae=x", 'target.url: host=localhost user=app password=*** dbnmae=x is not a valid keyword/value connection string: unknown setting "dbnmae"'],
+    ["a libpq port out of range", "host=localhost port=70000 password='hun ter2'", 'target.url: host=localhost port=70000 password=*** is not a valid keyword/value connection string: port "70000" is not a port'],
     ["a password with an unescaped /", "postgres://app:pa/ss@localhost/db", "target.url: postgres://app:***@localhost/db is not a valid URL (a user name or password holding / ? # or @ must be percent-encoded"],
   ])("rejects a PostgreSQL URL with %s: exit 2, the setting named, the password hidden", async (_what, url, message) => {
     const result = await runCli(["sync", "--from", "mongodb://127.0.0.1:1/", "--to", url]);
