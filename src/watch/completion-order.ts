@@ -68,11 +68,6 @@ export class CompletionOrder {
     this.drain();
   }
 
-  /** Tickets not yet released. */
-  get held(): number {
-    return this.queue.filter((entry) => entry.open).length;
-  }
-
   private drain(): void {
     while (this.queue.length > 0 && this.queue[0]?.open === false) {
       const entry = this.queue.shift() as Entry;

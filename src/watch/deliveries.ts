@@ -21,6 +21,8 @@ export interface DeliveryContext {
   /** Aborted by `stop()`: the loop ends at the next item without delivering it. */
   readonly signal: AbortSignal;
   readonly selector: EventSelector;
+  /** The event as the consumer gets it (with plain values, or as it came), before the selection. */
+  readonly present: (event: ChangeEvent) => ChangeEvent;
   /** Deliver each event. */
   readonly events: boolean;
   /** Deliver id batches (when present). */
@@ -50,11 +52,13 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TI
 }
 
 /**
- * Reads source items, filters them, and yields what the consumer gets, one at a time. A
- * delivery counts as done when the consumer asks for the next one: only then does the
- * completed position move past it (and, for a batch, past every event whose id it holds). A
- * consumer that stops asking — a `for await` body that throws or breaks, a handler that
- * throws — leaves the position before the delivery in hand, so a new watcher receives it again.
+ * Reads source items, filters them, and yields what the consumer gets, one at a time. What the
+ * loop reaches goes to `order` when the consumer asks for the next delivery; a consumer that
+ * hands a delivery to a handler running in the background holds its place in `order` first, so
+ * the completed position moves past a delivery (and, for a batch, past every event whose id it
+ * holds) only once it is done. A consumer that stops asking — a `for await` body that throws or
+ * breaks, a handler that throws — leaves the position before the delivery in hand, so a new
+ * watcher receives it again.
  *
  * Skipped events and the server's "nothing more" positions complete at once, unless ids are
  * waiting in the batch: then the position waits for the batch.
@@ -110,7 +114,7 @@ export async function* deliveries(context: DeliveryContext): AsyncGenerator<Deli
       order.complete(item.position, 0, item.onPassed);
     } else {
       stats.read(item.event);
-      const event = selector.select(item.event);
+      const event = selector.select(context.present(item.event));
       if (event !== undefined) {
         stats.delivered(event);
         if (context.events) yield { kind: "event", event };

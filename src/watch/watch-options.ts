@@ -26,6 +26,7 @@ import {
 import type { IdBatchLimits } from "./id-batcher.js";
 import type { DeadLetterHandler, HandlerRetryPolicy } from "./handler-retry.js";
 import type { CopySettings } from "./initial-copy.js";
+import type { LargeLongs, ValueMode } from "../codec/plain-values.js";
 
 
 /**
@@ -100,6 +101,14 @@ export interface WatchOptions {
    * `source: "snapshot"`, then the changes from the position fixed before the copy.
    */
   readonly copy?: WatchCopy;
+  /**
+   * How document values reach handlers, loops and filters: `"bson"` (default) as the driver
+   * decodes them (`Int32`, `Long`, `ObjectId`, … wrappers), or `"plain"` JavaScript values
+   * (`toPlainValue`): the key, `doc`, `before` and an update's `updatedFields`.
+   */
+  readonly values?: ValueMode;
+  /** With `values: "plain"`: a Long beyond ±(2^53 − 1) as a `bigint` (default) or as its decimal text. */
+  readonly largeLongs?: LargeLongs;
 }
 
 /** `watch()`'s `handlerRetry`. @public */
@@ -143,6 +152,8 @@ export interface ResolvedWatchOptions {
   readonly concurrency: number;
   readonly handlerRetry: HandlerRetryPolicy;
   readonly copy: CopySettings | undefined;
+  /** How values are delivered: as they came, or plain with these options. */
+  readonly values: { readonly mode: "bson" } | { readonly mode: "plain"; readonly largeLongs: LargeLongs };
   readonly retry: BackoffOptions;
   readonly maxAwaitTimeMs: number;
   readonly serverSelectionTimeoutMs: number;
@@ -228,8 +239,11 @@ const WatchOptionsSchema = z
       .object({ collections: z.array(namespacePattern("app.*")).min(1, "list at least one collection to copy"), parallelism: positiveInt.max(64).default(4), chunkSize: positiveInt.max(100_000).default(1_000) })
       .strict()
       .optional(),
+    values: z.enum(["bson", "plain"]).default("bson"),
+    largeLongs: z.enum(["bigint", "string"]).optional(),
   })
   .strict()
+  .refine((options) => options.largeLongs === undefined || options.values === "plain", { message: 'largeLongs applies to values: "plain"', path: ["largeLongs"] })
   .refine((options) => options.copy === undefined || options.operations === undefined || options.operations.includes("insert"), {
     message: "the copy delivers each document as an insert: list \"insert\" in operations, or leave operations out",
     path: ["operations"],
@@ -270,6 +284,7 @@ export function resolveWatchOptions(options: WatchOptions = {}): ResolvedWatchOp
       deadLetter: parsed.handlerRetry.deadLetter,
     },
     copy: parsed.copy,
+    values: parsed.values === "plain" ? { mode: "plain", largeLongs: parsed.largeLongs ?? "bigint" } : { mode: "bson" },
     retry: parsed.retry,
     maxAwaitTimeMs: parsed.maxAwaitTimeMs,
     serverSelectionTimeoutMs: parsed.serverSelectionTimeoutMs,

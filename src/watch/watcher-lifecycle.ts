@@ -1,6 +1,6 @@
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
-import type { SourceItem } from "../core/change-event.js";
+import type { ChangeEvent, SourceItem } from "../core/change-event.js";
 import type { Position } from "../core/position.js";
 import type { EventSelector } from "../pipeline/event-selector.js";
 import { PipelineStats } from "../pipeline/pipeline-stats.js";
@@ -11,6 +11,7 @@ import { deliveries, type Delivery, type WatchItem } from "./deliveries.js";
 import { IdBatcher } from "./id-batcher.js";
 import { CopyProgress } from "./copy-progress.js";
 import { copyItems } from "./initial-copy.js";
+import { plainEvent } from "./plain-events.js";
 import { asTributaryError, watcherStopped } from "./watch-errors.js";
 import type { ResolvedWatchOptions } from "./watch-options.js";
 import type { WatcherListeners } from "./watcher-listeners.js";
@@ -132,6 +133,7 @@ export class WatcherLifecycle {
       items: this.items,
       signal: this.abort.signal,
       selector,
+      present: this.presenter(),
       events: kinds.events,
       batcher: kinds.batches ? new IdBatcher(this.options.batch, this.now) : undefined,
       drainOnStop,
@@ -172,6 +174,13 @@ export class WatcherLifecycle {
     this.keeper.complete(start, 0);
     // A first start is saved at once: a watcher that dies before its first save resumes here.
     await this.keeper.saveIfDue();
+  }
+
+  /** How events reach the consumer: plain values with `values: "plain"`, else as they came. */
+  private presenter(): (event: ChangeEvent) => ChangeEvent {
+    const values = this.options.values;
+    if (values.mode === "bson") return (event) => event;
+    return (event) => plainEvent(event, { largeLongs: values.largeLongs });
   }
 
   /** The initial copy, then the stream from the position fixed before it. */

@@ -88,7 +88,8 @@ export class ScriptedFeed implements ChangeFeed {
     this.closed += 1;
   }
 
-  private append(item: SourceItem): void {
+  /** Appends an item as it is (an event built by the test). */
+  append(item: SourceItem): void {
     this.log.push(item);
     this.wake();
   }

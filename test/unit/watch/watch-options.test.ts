@@ -39,6 +39,7 @@ describe("resolveWatchOptions", () => {
       concurrency: 1,
       handlerRetry: { attempts: 1, backoff: { initialDelayMs: 500, maxDelayMs: 30_000 }, onExhausted: "stop", deadLetter: undefined },
       copy: undefined,
+      values: { mode: "bson" },
       retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
       maxAwaitTimeMs: 500,
       serverSelectionTimeoutMs: 10_000,
@@ -131,6 +132,7 @@ describe("resolveWatchOptions", () => {
   });
 
   it("explains a wrong knob", () => {
+    expect(rejection({ largeLongs: "string" }).message).toBe('Invalid watch() options: largeLongs: largeLongs applies to values: "plain"');
     expect(rejection({ concurrency: 0 }).message).toBe("Invalid watch() options: concurrency: Too small: expected number to be >=1");
     expect(rejection({ handlerRetry: { onExhausted: "dead-letter" } }).message).toBe('Invalid watch() options: handlerRetry.deadLetter: onExhausted "dead-letter" needs a deadLetter function');
     expect(rejection({ handlerRetry: { initialDelayMs: 50, maxDelayMs: 10 } }).message).toBe("Invalid watch() options: handlerRetry.maxDelayMs: maxDelayMs must be at least initialDelayMs");
