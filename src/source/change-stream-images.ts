@@ -1,4 +1,4 @@
-import { MongoNetworkError, MongoServerError, MongoServerSelectionError, type MongoClient } from "mongodb";
+import { MongoNetworkError, MongoServerError, MongoServerSelectionError, type Document, type MongoClient } from "mongodb";
 import { ErrorCode } from "../core/error-codes.js";
 import { mapMongoError } from "./mongo-error-mapper.js";
 import { MongoErrorCode } from "./mongo-error-codes.js";
@@ -6,8 +6,8 @@ import { redactSecrets } from "../core/redact.js";
 import { TributaryError } from "../core/tributary-error.js";
 import { collectionNamespaceProblem } from "./mongo-names.js";
 import { splitNamespace } from "../core/change-event.js";
-
-const FIRST_VERSION_WITH_IMAGES = 6;
+import { imagesSupport, type ImagesSupport } from "./images-support.js";
+import { readFeatureCompatibilityVersion } from "./server-features.js";
 
 /**
  * The parts of a collection namespace (`db.coll`), or a clear error for anything else
@@ -28,19 +28,16 @@ export function parseCollectionNamespace(namespace: string): { db: string; coll:
  * Turns on pre- and post-images for a collection (`collMod` with
  * `changeStreamPreAndPostImages: { enabled: true }`), so that change streams can carry the
  * document before each change and the post-image of each update (`fullDocument: required`).
- * Needs MongoDB 6.0+ and the `collMod` privilege on the collection. Enabling it twice is harmless.
+ * Needs MongoDB 6.0+ (featureCompatibilityVersion 6.0+) and the `collMod` privilege on the
+ * collection; on an older deployment it throws, saying what the deployment has instead. Enabling
+ * it twice is harmless; on a collection with the older `recordPreImages` option the server
+ * drops that option.
  * @public
  */
 export async function enableChangeStreamImages(client: MongoClient, namespace: string): Promise<void> {
   const { db, coll } = parseCollectionNamespace(namespace);
-  const version = await serverVersion(client);
-  if (version !== undefined && Number.parseInt(version, 10) < FIRST_VERSION_WITH_IMAGES) {
-    throw new TributaryError(
-      ErrorCode.ConfigInvalid,
-      `MongoDB at ${whereOf(client)} is version ${version}; change stream pre- and post-images need MongoDB 6.0 or later (with older servers, keep source.fullDocument: updateLookup)`,
-      { context: { namespace } },
-    );
-  }
+  const support = await deploymentImagesSupport(client);
+  if (support.kind !== "changeStreamPreAndPostImages") throw unsupported(client, namespace, support);
   try {
     await client.db(db).command({ collMod: coll, changeStreamPreAndPostImages: { enabled: true } });
   } catch (error) {
@@ -49,31 +46,80 @@ export async function enableChangeStreamImages(client: MongoClient, namespace: s
 }
 
 /**
+ * Turns on the `recordPreImages` collection option of MongoDB 4.4 and 5.x (`collMod`): each
+ * update and delete writes the document before it into the oplog. Only for deployments where
+ * {@link deploymentImagesSupport} says `recordPreImages`.
+ * @internal
+ */
+export async function enableRecordPreImages(client: MongoClient, namespace: string): Promise<void> {
+  const { db, coll } = parseCollectionNamespace(namespace);
+  try {
+    await client.db(db).command({ collMod: coll, recordPreImages: true });
+  } catch (error) {
+    throw imagesError(error, client, namespace, "collMod");
+  }
+}
+
+/**
+ * What the deployment can keep ({@link imagesSupport}), from its `hello`, `buildInfo` (when it
+ * answers) and featureCompatibilityVersion (when readable).
+ * @internal
+ */
+export async function deploymentImagesSupport(client: MongoClient): Promise<ImagesSupport> {
+  const admin = client.db("admin");
+  let hello: Document;
+  try {
+    hello = await admin.command({ hello: 1 });
+  } catch (error) {
+    throw mapMongoError(error, whereOf(client));
+  }
+  const buildInfo = await admin.command({ buildInfo: 1 }).catch((error: unknown) => {
+    // Some deployments refuse buildInfo; hello's wire version then says the release.
+    if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) throw mapMongoError(error, whereOf(client));
+    return undefined;
+  });
+  const featureCompatibilityVersion = await readFeatureCompatibilityVersion(admin);
+  return imagesSupport({ hello, ...(buildInfo ? { buildInfo } : {}), ...(featureCompatibilityVersion ? { featureCompatibilityVersion } : {}) });
+}
+
+function unsupported(client: MongoClient, namespace: string, support: Exclude<ImagesSupport, { kind: "changeStreamPreAndPostImages" }>): TributaryError {
+  const reason =
+    support.kind === "none"
+      ? support.reason
+      : "change stream pre- and post-images need MongoDB 6.0 or later; this version has the recordPreImages collection option instead (tributary images enable sets it)";
+  return new TributaryError(ErrorCode.ConfigInvalid, `MongoDB at ${whereOf(client)} is version ${support.version}: ${reason}`, { context: { namespace } });
+}
+
+/**
  * Whether pre- and post-images are enabled for a collection (its `listCollections` options).
  * Throws when the collection does not exist.
  * @public
  */
 export async function changeStreamImagesEnabled(client: MongoClient, namespace: string): Promise<boolean> {
+  return (await collectionImageOptions(client, namespace)).changeStreamPreAndPostImages?.enabled === true;
+}
+
+/**
+ * The image options of a collection, as `listCollections` reports them: `changeStreamPreAndPostImages`
+ * (6.0+) and `recordPreImages` (4.4 to 6.1). Throws when the collection does not exist.
+ * @internal
+ */
+export async function collectionImageOptions(client: MongoClient, namespace: string): Promise<CollectionImageOptions> {
   const { db, coll } = parseCollectionNamespace(namespace);
-  let found: { options?: { changeStreamPreAndPostImages?: { enabled?: boolean } } }[];
+  let found: { options?: CollectionImageOptions }[];
   try {
     found = await client.db(db).listCollections({ name: coll }, { nameOnly: false }).toArray();
   } catch (error) {
     throw imagesError(error, client, namespace, "listCollections");
   }
   if (found.length === 0) throw missingCollection(client, namespace);
-  return found[0]?.options?.changeStreamPreAndPostImages?.enabled === true;
+  return found[0]?.options ?? {};
 }
 
-async function serverVersion(client: MongoClient): Promise<string | undefined> {
-  try {
-    const info = await client.db("admin").command({ buildInfo: 1 });
-    return typeof info.version === "string" ? info.version : undefined;
-  } catch (error) {
-    // Some deployments refuse buildInfo; collMod itself then says what is wrong.
-    if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) throw mapMongoError(error, whereOf(client));
-    return undefined;
-  }
+/** @internal */
+export interface CollectionImageOptions {
+  readonly changeStreamPreAndPostImages?: { readonly enabled?: boolean };
+  readonly recordPreImages?: boolean;
 }
 
 function imagesError(error: unknown, client: MongoClient, namespace: string, action: "collMod" | "listCollections"): TributaryError {
