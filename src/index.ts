@@ -14,8 +14,10 @@ export { silentLogger } from "./core/logger.js";
 export { redactingLogger } from "./observability/redacting-logger.js";
 export { toPlainDocument, toPlainValue } from "./codec/plain-values.js";
 
-export type { ChangeWatcher, ChangeHandler, BatchHandler, ErrorHandler, StopHandler, StopInfo } from "./watch/change-watcher.js";
-export type { WatchOptions } from "./watch/watch-options.js";
+export type { ChangeWatcher, ChangeHandler, BatchHandler, ErrorHandler, StopHandler, StopInfo, CopiedHandler } from "./watch/change-watcher.js";
+export type { WatchOptions, WatchHandlerRetry, WatchCopy } from "./watch/watch-options.js";
+export type { DeadLetter, DeadLetterHandler } from "./watch/handler-retry.js";
+export type { CopyOutcome } from "./watch/initial-copy.js";
 export type { WatchStart } from "./core/position.js";
 export type { WatchScope } from "./source/watch-scope.js";
 export type { IdBatch, IdGroup, IdBatchLimits } from "./watch/id-batcher.js";
