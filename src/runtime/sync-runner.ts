@@ -11,7 +11,8 @@ import { ChangeStreamSource } from "../source/change-stream-source.js";
 import { connectMongo, mongoClientFor, type MongoDeployment } from "../source/mongo-connection.js";
 import { MongoSnapshotSource } from "../source/mongo-snapshot-source.js";
 import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
-import { resolveStartPosition } from "../source/start-position.js";
+import { describeStartPoint, namingStartPoint, resolveStartPosition } from "../source/start-position.js";
+import { refuseWhenStored, startPointOfConfig } from "./start-at.js";
 import { streamMatchStages } from "../source/stream-match.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
 import { checkStreamOptions } from "../source/server-features.js";
@@ -36,6 +37,8 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
   phase("checking");
   // The driver parses the connection string now, so that a wrong one touches no sink (nothing connects yet).
   void mongoClientFor(config.source.uri, config.source.serverSelectionTimeoutMs).close();
+  // A cutover's start point (--start-at), its progress file read now: it applies only when nothing is stored.
+  const startAt = await startPointOfConfig(config, options.baseDir ?? process.cwd());
   const { sinks } = await buildPipelineSinks(config, logger, options.baseDir ?? process.cwd());
   const mapped = collectionsTaken(sinks);
   const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
@@ -44,6 +47,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
   phase("opening sinks");
   const startup = { retry: config.retry, logger, signal, onWait: options.onWaiting };
   await waitAtStartup("the sinks' servers", () => fanOut.open(signal), startup);
+  if (startAt !== undefined) await refuseWhenStored(fanOut, config);
   // From here the target is open: an error the sync stops on is recorded there (tributary status).
   const errors = syncErrorRecorder(config, logger);
   try {
@@ -56,7 +60,8 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
       phase("snapshot");
       let complete = true;
       const snapshotSource = new MongoSnapshotSource(deployment, { filter, include, logger, retry: config.retry });
-      for (const { sink, position } of fanOut.positions()) {
+      // A start point replaces the snapshot: the other tool's copy is the one streamed onto.
+      for (const { sink, position } of startAt === undefined ? fanOut.positions() : []) {
         const result = await runSnapshotPhase(sink, position, { config, source: snapshotSource, logger, signal, observe: options.onSnapshotProgress });
         fanOut.continueAfter(sink, result.startFrom);
         complete &&= result.complete;
@@ -69,8 +74,8 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
       const scope = scopeForIncludes(include);
       const startFrom = fanOut.earliestPosition();
       logger.info(
-        { pipeline: config.name, sinks: sinks.map((each) => each.name), mongodb: deployment.where, version: deployment.version, resumeFrom: startFrom ? positionDate(startFrom).toISOString() : "now" },
-        startFrom ? "resuming sync" : "starting sync from the current time",
+        { pipeline: config.name, sinks: sinks.map((each) => each.name), mongodb: deployment.where, version: deployment.version, resumeFrom: startFrom ? positionDate(startFrom).toISOString() : startAt !== undefined ? describeStartPoint(startAt) : "now" },
+        startFrom ? "resuming sync" : startAt !== undefined ? "starting sync at the start point, without a snapshot" : "starting sync from the current time",
       );
       // Starting "now" is a real position too, taken before the first read, as for watch().
       const source = new ChangeStreamSource(deployment, {
@@ -79,7 +84,7 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
         fullDocumentBeforeChange: config.source.fullDocumentBeforeChange ?? (deployment.supportsExpandedEvents ? "whenAvailable" : "off"),
         // The server leaves out (and never builds) events of namespaces the pipeline does not sync.
         pipeline: streamMatchStages({ namespaces: { include, exclude: config.source.exclude, only: mapped } }),
-        resumeFrom: startFrom ?? (await resolveStartPosition(deployment, scope, "now")),
+        resumeFrom: startFrom ?? (await resolveStartPosition(deployment, scope, startAt ?? "now")),
         maxAwaitTimeMs: config.batch.maxLatencyMs,
         retry: config.retry,
         logger,
@@ -99,7 +104,8 @@ export async function runSync(config: TributaryConfig, logger: Logger, signal: A
         errors.healthy();
         options.onBatchApplied?.(batch, applyMs);
       };
-      await pumpChanges(source.items(signal), accumulator, fanOut, { signal, stats, logger, interrupt, onApplied, onRead: options.onEventRead });
+      const items = startAt === undefined ? source.items(signal) : namingStartPoint(source.items(signal), deployment.where, startAt);
+      await pumpChanges(items, accumulator, fanOut, { signal, stats, logger, interrupt, onApplied, onRead: options.onEventRead });
     } finally {
       await deployment.client.close();
     }
