@@ -26,6 +26,7 @@ export type { EventPredicate } from "./pipeline/event-selector.js";
 export type { SaveEvery } from "./pipeline/resume-cadence.js";
 export type { RunSyncOptions, SyncPhase } from "./runtime/sync-runner.js";
 export type { StartupWaitNotice } from "./runtime/wait-at-startup.js";
+export { observeRetries, type RetryObserver, type RetryTaken } from "./core/retry-observer.js";
 export type { SnapshotObserver } from "./runtime/snapshot-phase.js";
 export type { SnapshotProgress } from "./snapshot/snapshot-progress.js";
 export type { ProgressReporter } from "./snapshot/progress-log.js";

@@ -4,6 +4,7 @@ import type { Logger } from "../core/logger.js";
 import type { StreamBatch } from "../core/sink.js";
 import type { ChangeEvent } from "../core/change-event.js";
 import { redactSecrets } from "../core/redact.js";
+import { observeRetries } from "../core/retry-observer.js";
 import { startHttpEndpoint, type HttpEndpoint } from "../observability/http-endpoint.js";
 import { createLogger } from "../observability/logger.js";
 import { tapProblems } from "../observability/problem-tap.js";
@@ -97,7 +98,9 @@ async function runWithMonitor(config: TributaryConfig, logger: Logger, context: 
   // /readyz says what start-up waits for until the next phase begins.
   const onWaiting = (notice: StartupWaitNotice): void => monitor?.phase(`waiting for ${notice.waitingFor} (attempt ${notice.attempt}: ${notice.code})`);
   const onEventRead = monitor ? (event: ChangeEvent) => monitor.eventRead(event) : undefined;
-  await runSync(config, logger, context.signal, { baseDir: process.cwd(), onSnapshotProgress, onPhase, onBatchApplied, onEventRead, onWaiting });
+  const options = { baseDir: process.cwd(), onSnapshotProgress, onPhase, onBatchApplied, onEventRead, onWaiting };
+  // Every retry the sync makes, however deep, counts in tributary_retries_total.
+  await (monitor ? observeRetries((retry) => monitor.retried(retry), () => runSync(config, logger, context.signal, options)) : runSync(config, logger, context.signal, options));
 }
 
 /** One line per start-up phase, naming what it connects to (redacted), so a slow start is never silent. */

@@ -1,3 +1,5 @@
+import { tellRetry } from "./retry-observer.js";
+
 /** @public */
 export interface BackoffOptions {
   readonly initialDelayMs: number;
@@ -72,6 +74,8 @@ export interface RetryPolicy {
   readonly giveUp: (error: unknown) => Error;
   /** Told before each wait (to log it). */
   readonly onRetry: (notice: RetryNotice) => void;
+  /** What retries, for the retries metric (retry-observer.ts): `postgres`, `webhook`, `startup`, …; default `other`. */
+  readonly component?: string;
   readonly backoff: BackoffOptions;
   /** The wait an error asks for (a receiver's `Retry-After`), instead of the back-off; capped at `backoff.maxDelayMs`. */
   readonly askedDelay?: (error: unknown) => number | undefined;
@@ -108,6 +112,7 @@ export async function retryWithProbe<T>(options: RetryWithProbeOptions<T>): Prom
       if (kind === "permanent" || options.signal?.aborted || attempt + 1 >= (options.maxAttempts ?? Infinity)) throw options.giveUp(error);
       const asked = options.askedDelay?.(error);
       const delayMs = asked === undefined ? retryDelay(attempt, kind, options.backoff) : Math.min(asked, options.backoff.maxDelayMs);
+      tellRetry({ component: options.component ?? "other", kind });
       options.onRetry({ attempt: attempt + 1, delayMs, error });
       await sleep(delayMs, options.signal);
     }

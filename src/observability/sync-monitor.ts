@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { formatNamespace, type ChangeEvent } from "../core/change-event.js";
 import type { StreamBatch } from "../core/sink.js";
 import { redactSecrets } from "../core/redact.js";
+import type { RetryTaken } from "../core/retry-observer.js";
 import { RollingSeries, type SeriesPoint } from "./rolling-series.js";
 
 /** One collection's snapshot figures, as the snapshot's progress reports them. */
@@ -95,6 +96,7 @@ export class SyncMonitor {
   private readonly lagSeconds: Histogram;
   private readonly lastClusterTime: Gauge;
   private readonly warnings: Counter;
+  private readonly retries: Counter<"component" | "kind">;
   private readonly runway: Gauge;
   private readonly deadLetterGauge: Gauge;
 
@@ -112,6 +114,12 @@ export class SyncMonitor {
     this.lagSeconds = new Histogram({ name: "tributary_end_to_end_lag_seconds", help: "From a change in MongoDB (its wall time, else its cluster time) to its commit in the sinks", buckets: SECONDS, registers });
     this.lastClusterTime = new Gauge({ name: "tributary_last_committed_cluster_time_seconds", help: "Cluster time of the last committed position, in seconds since the epoch", registers });
     this.warnings = new Counter({ name: "tributary_warnings_total", help: "Warning and error log lines (retries, reconnections, failures)", registers });
+    this.retries = new Counter({
+      name: "tributary_retries_total",
+      help: "Retries: work tried again after an error that may pass (transient) or while a server is unreachable, per component (postgres, change stream, startup, snapshot read, webhook, …)",
+      labelNames: ["component", "kind"],
+      registers,
+    });
     this.runway = new Gauge({ name: "tributary_oplog_runway_seconds", help: "How long the last committed position has before the oplog no longer holds it, at the oplog's current write rate", registers });
     this.deadLetterGauge = new Gauge({ name: "tributary_dead_letters", help: "Documents of this pipeline set aside in the target's dead_letters table", registers });
     const copies = (): CollectionCopy[] => this.snapshotFigures();
@@ -204,6 +212,11 @@ export class SyncMonitor {
   /** The error the target records for this pipeline (or none), as read now. */
   recordedError(error: RecordedError | undefined): void {
     this.recorded = error === undefined ? undefined : { ...error, message: redactSecrets(error.message) };
+  }
+
+  /** The sync is about to wait and try again. */
+  retried(retry: RetryTaken): void {
+    this.retries.inc({ component: retry.component, kind: retry.kind });
   }
 
   /** A warning or error line was logged: counted, and the last one shown (redacted). */

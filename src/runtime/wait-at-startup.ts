@@ -40,6 +40,7 @@ export function waitAtStartup<T>(what: string, connect: () => Promise<T>, wait: 
   return retryWithProbe({
     attempt: connect,
     classify: classifyStartupError,
+    component: "startup",
     giveUp: (error) => (error instanceof Error ? error : new Error(String(error))),
     onRetry: ({ attempt, delayMs, error }) => {
       const { code } = error as TributaryError;

@@ -43,6 +43,7 @@ export function atLeastOnceSink(name: string, writer: EventWriter, positions: Re
       : retryWithProbe({
           attempt: () => positions.save(position),
           classify: classifyTributaryError,
+          component: "resume point store",
           giveUp: (error) => (error instanceof Error ? error : new Error(String(error))),
           onRetry: ({ attempt, delayMs, error }) => saving.logger.warn({ attempt, retryInMs: delayMs, err: (error as Error).message }, "resume point store unavailable; retrying the save"),
           backoff: saving.retry ?? DEFAULT_RETRY,

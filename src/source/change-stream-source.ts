@@ -2,6 +2,7 @@ import type { ChangeStreamOptions, Document, Timestamp } from "mongodb";
 import { classifyStreamError, isResumeTokenNotFound, mapMongoError } from "./mongo-error-mapper.js";
 import type { Logger } from "../core/logger.js";
 import { retryDelay, sleep, type BackoffOptions } from "../core/retry.js";
+import { tellRetry } from "../core/retry-observer.js";
 import type { SourceItem } from "../core/change-event.js";
 import type { MongoDeployment } from "./mongo-connection.js";
 import { normalizeChange } from "./normalize-change.js";
@@ -103,6 +104,7 @@ export class ChangeStreamSource {
         if (kind === "permanent") throw mapMongoError(error, this.deployment.where);
         const delay = retryDelay(failures, kind, this.options.retry);
         failures += 1;
+        tellRetry({ component: "change stream", kind });
         logger.warn({ attempt: failures, retryInMs: delay, err: mapMongoError(error, this.deployment.where).message }, "change stream interrupted; retrying");
         await sleep(delay, signal);
       } finally {

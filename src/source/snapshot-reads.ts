@@ -4,6 +4,7 @@ import { isFaithfulIdValue } from "../codec/id-bound.js";
 import type { IdRange } from "../core/snapshot-contract.js";
 import type { Logger } from "../core/logger.js";
 import { retryDelay, retryWithProbe, sleep, type BackoffOptions, type ErrorKind } from "../core/retry.js";
+import { tellRetry } from "../core/retry-observer.js";
 import { classifyStreamError, isRetryableStreamError } from "./mongo-error-mapper.js";
 import { MongoErrorCode } from "./mongo-error-codes.js";
 
@@ -55,6 +56,7 @@ export function retrySnapshotStep<T>(what: string, retry: SnapshotRetry, work: (
   return retryWithProbe({
     attempt: work,
     classify: classifySnapshotError,
+    component: "snapshot read",
     giveUp: (error) => error as Error,
     onRetry: (notice) => warnRetry(what, notice.attempt, notice.delayMs, notice.error, retry.logger),
     backoff: retry.backoff,
@@ -64,7 +66,9 @@ export function retrySnapshotStep<T>(what: string, retry: SnapshotRetry, work: (
 
 /** Waits before the next try of a read that goes on by itself (a range read, which cannot be redone as one call), saying why. */
 export async function backOff(what: string, failures: number, error: unknown, retry: SnapshotRetry): Promise<void> {
-  const delay = retryDelay(failures, classifySnapshotError(error), retry.backoff);
+  const kind = classifySnapshotError(error);
+  const delay = retryDelay(failures, kind, retry.backoff);
+  if (kind !== "permanent") tellRetry({ component: "snapshot read", kind });
   warnRetry(what, failures + 1, delay, error, retry.logger);
   await sleep(delay, retry.signal);
 }

@@ -131,6 +131,7 @@ export class MongoEventWriter implements EventWriter {
         return attempt();
       },
       classify: classifyWriteError,
+      component: "mongodb sink",
       giveUp: (error) => mapSinkWriteError(error, failed),
       onRetry: ({ attempt: failures, delayMs, error }) =>
         logger.warn({ attempt: failures, retryInMs: delayMs, namespace: failed.namespace, err: mapSinkWriteError(error, failed).message }, "target MongoDB unavailable; retrying"),

@@ -23,6 +23,7 @@ export function postgresRetry(options: PostgresRetryOptions): RetryPolicy {
   const { what, retrying, retry, logger, signal } = options;
   return {
     classify: classifyPostgresError,
+    component: "postgres",
     giveUp: (error) => mapPostgresApplyError(error, what),
     onRetry: ({ attempt, delayMs, error }) =>
       logger.warn({ attempt, retryInMs: delayMs, code: codeOf(error), err: redactSecrets(String((error as Error).message)) }, `PostgreSQL unavailable; retrying ${retrying}`),

@@ -53,6 +53,7 @@ export async function deliver(request: WebhookRequest, settings: DeliverySetting
       if (outcome.kind === "rejected") throw new RejectedDelivery(outcome);
     },
     classify: (error) => (error instanceof RetryableDelivery ? "transient" : "permanent"),
+    component: "webhook",
     askedDelay: (error) => (error instanceof RetryableDelivery ? error.outcome.retryAfterMs : undefined),
     onRetry: ({ attempt, delayMs, error }) => {
       const { status, problem } = (error as RetryableDelivery).outcome;

@@ -62,6 +62,8 @@ describe("tributary sync --http", () => {
     expect(ready.status).toBe(503);
     const { reason } = (await ready.json()) as { reason: string };
     expect(reason).toMatch(/^not streaming yet \(waiting for the sinks' servers \(attempt \d+: TRIB_POSTGRES_UNREACHABLE\)\)$/);
+    // Each of those waits is a retry, counted by component and kind.
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(/\ntributary_retries_total\{component="startup",kind="(transient|unreachable)"\} [1-9]\d*\n/);
     child.kill("SIGTERM");
     await result;
   });

@@ -67,6 +67,17 @@ describe("SyncMonitor", () => {
     expect(await monitor.metrics()).toContain("tributary_dead_letters 4");
   });
 
+  it("counts retries per component and kind in tributary_retries_total", async () => {
+    const monitor = new SyncMonitor({ readyMaxLagMs: 60_000 });
+    monitor.retried({ component: "postgres", kind: "unreachable" });
+    monitor.retried({ component: "postgres", kind: "unreachable" });
+    monitor.retried({ component: "change stream", kind: "transient" });
+    const metrics = await monitor.metrics();
+    expect(metrics).toContain("# TYPE tributary_retries_total counter");
+    expect(metrics).toContain('tributary_retries_total{component="postgres",kind="unreachable"} 2');
+    expect(metrics).toContain('tributary_retries_total{component="change stream",kind="transient"} 1');
+  });
+
   it("keeps the last problem, redacted, and counts warnings", async () => {
     const monitor = new SyncMonitor({ readyMaxLagMs: 5_000 });
     monitor.problem("Cannot connect to PostgreSQL at postgres://app:hunter2@pg/db: ECONNREFUSED", "error");

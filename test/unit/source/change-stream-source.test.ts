@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { SourceItem } from "../../../src/core/change-event.js";
 import { ErrorCode } from "../../../src/core/error-codes.js";
 import { makePosition } from "../../../src/core/position.js";
+import { observeRetries, type RetryTaken } from "../../../src/core/retry-observer.js";
 import type { MongoDeployment } from "../../../src/source/mongo-connection.js";
 import { ChangeStreamSource } from "../../../src/source/change-stream-source.js";
 import { capturingLogger } from "../../support/capturing-logger.js";
@@ -97,6 +98,23 @@ describe("ChangeStreamSource", () => {
     const { client, opened } = scriptedClient([[null]]);
     await take(new ChangeStreamSource(deployment(client, "6.0.8"), options()), 1);
     expect(opened[0]?.pipeline).toEqual([]);
+  });
+
+  it("tells the retry observer of each reopening after a resumable error, as the change stream component", async () => {
+    // Code 91 with the label a 4.4+ server attaches to errors a change stream resumes after.
+    const shuttingDown = new MongoServerError({ ok: 0, code: 91, codeName: "ShutdownInProgress", errmsg: "The server is in quiesce mode and will shut down", errorLabels: ["ResumableChangeStreamError"] });
+    const { client, opened } = scriptedClient([[shuttingDown], [shuttingDown], [null]]);
+    const told: RetryTaken[] = [];
+    const items = await observeRetries(
+      (retry) => told.push(retry),
+      () => take(new ChangeStreamSource(deployment(client, "7.0.12"), options()), 1),
+    );
+    expect(items.map((item) => item.kind)).toEqual(["caughtUp"]);
+    expect(opened).toHaveLength(3);
+    expect(told).toEqual([
+      { component: "change stream", kind: "transient" },
+      { component: "change stream", kind: "transient" },
+    ]);
   });
 
   it("starts at the stored position's cluster time, with a warning, when the server does not find its token in the stream", async () => {
