@@ -179,7 +179,9 @@ export class PostgresSink implements Sink {
       await this.registry.load(client);
       // The tables of a mapping file (or named in raw mode's `tables`) are known now: one that does not fit stops the sync before any data moves.
       const known = this.options.mapping ? [...this.options.mapping.collections.keys()] : this.inferredLayout ? [] : Object.keys(this.options.tables);
-      await this.adoption.prepareAtStart(client, known.filter((namespace) => !this.registry.lookup(namespace)).map((namespace) => this.registry.plannedRef(namespace)));
+      const unrecorded = known.filter((namespace) => !this.registry.lookup(namespace)).map((namespace) => this.registry.plannedRef(namespace));
+      await this.adoption.prepareAtStart(client, unrecorded);
+      await this.registry.recordExisting(client, unrecorded);
       this.committed = await this.checkpoint.read(client);
       this.options.logger.debug({ postgres: this.where, mode: this.describeMode(), schema: this.options.schema }, "PostgreSQL target ready");
       return this.committed;

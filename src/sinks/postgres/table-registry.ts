@@ -74,6 +74,18 @@ export class TableRegistry {
     return ref;
   }
 
+  /**
+   * Records the tables of these collections that exist already (adopted, or fitting as they
+   * were), so that verify, drops and renames find them before the collection's first write.
+   */
+  async recordExisting(client: PoolClient, refs: readonly TableRef[]): Promise<void> {
+    for (const ref of refs) {
+      const found = await client.query<{ exists: boolean }>("SELECT to_regclass($1) IS NOT NULL AS exists", [qualifiedName(ref.schema, ref.table)]);
+      if (found.rows[0]?.exists) await this.record(client, ref);
+    }
+    this.refs.commit();
+  }
+
   /** Forgets a collection's table (after it was dropped). */
   async forget(client: PoolClient, namespace: string): Promise<void> {
     await client.query(`DELETE FROM ${this.registryTable} WHERE pipeline = $1 AND namespace = $2`, [this.options.pipeline, namespace]);
