@@ -7,6 +7,7 @@ import type { TributaryError } from "../../../src/core/tributary-error.js";
 import { ChangeWatcher } from "../../../src/watch/change-watcher.js";
 import { resolveWatchOptions, type WatchOptions } from "../../../src/watch/watch-options.js";
 import { waitFor } from "../../support/wait-for.js";
+import type { EventSpec } from "../../support/events.js";
 import { MemoryStore, ScriptedFeed } from "./scripted-feed.js";
 
 /** A handler whose every call waits until the test opens the gate of its change. */
@@ -52,6 +53,16 @@ function nameOf(event: ChangeEvent): string {
 
 function watcherOn(feed: ScriptedFeed, options: WatchOptions): ChangeWatcher {
   return new ChangeWatcher(feed, resolveWatchOptions(options));
+}
+
+/** A feed holding these changes, and a watcher on it with a gated handler and a resume point store. */
+function gatedWatcher(specs: readonly EventSpec[], options: WatchOptions): { feed: ScriptedFeed; store: MemoryStore; handler: GatedHandler; watcher: ChangeWatcher; events: ChangeEvent[] } {
+  const feed = new ScriptedFeed();
+  const store = new MemoryStore();
+  const handler = new GatedHandler();
+  const events = specs.map((spec) => feed.write(spec));
+  const watcher = watcherOn(feed, { resumePoints: store, ...options }).on("change", handler.handle);
+  return { feed, store, handler, watcher, events };
 }
 
 /** Lets pending handler starts and loop reads happen. */
@@ -130,13 +141,11 @@ describe("watch() concurrency", () => {
   });
 
   it("moves the resume point only past changes whose handlers, and all earlier ones, are done", async () => {
-    const feed = new ScriptedFeed();
-    const store = new MemoryStore();
-    const handler = new GatedHandler();
-    const a = feed.write({ op: "insert", ns: "app.users", id: "a" });
-    const b = feed.write({ op: "insert", ns: "app.users", id: "b" });
-    const c = feed.write({ op: "insert", ns: "app.users", id: "c" });
-    const watcher = watcherOn(feed, { concurrency: 3, resumePoints: store, saveEvery: { events: 1 } }).on("change", handler.handle);
+    const { feed, store, handler, watcher, events } = gatedWatcher(
+      ["a", "b", "c"].map((id) => ({ op: "insert", ns: "app.users", id })),
+      { concurrency: 3, saveEvery: { events: 1 } },
+    );
+    const [a, b, c] = events as [ChangeEvent, ChangeEvent, ChangeEvent];
     await watcher.start();
     await settle();
     expect(handler.started).toEqual(["insert a", "insert b", "insert c"]);
@@ -156,14 +165,16 @@ describe("watch() concurrency", () => {
   });
 
   it("on a failure, lets the handlers at work finish, starts nothing more, and keeps the resume point before the failed change", async () => {
-    const feed = new ScriptedFeed();
-    const store = new MemoryStore();
-    const handler = new GatedHandler();
-    const first = feed.write({ op: "insert", ns: "app.users", id: 1 });
-    feed.write({ op: "insert", ns: "app.users", id: 2 });
-    feed.write({ op: "insert", ns: "app.users", id: 3 });
-    feed.write({ op: "update", ns: "app.users", id: 2 });
-    const watcher = watcherOn(feed, { concurrency: 3, resumePoints: store }).on("change", handler.handle);
+    const { feed, store, handler, watcher, events } = gatedWatcher(
+      [
+        { op: "insert", ns: "app.users", id: 1 },
+        { op: "insert", ns: "app.users", id: 2 },
+        { op: "insert", ns: "app.users", id: 3 },
+        { op: "update", ns: "app.users", id: 2 },
+      ],
+      { concurrency: 3 },
+    );
+    const first = events[0];
     const errors: TributaryError[] = [];
     watcher.on("error", (error) => errors.push(error));
     const stopped = new Promise((resolve) => watcher.on("stop", resolve));
@@ -180,7 +191,7 @@ describe("watch() concurrency", () => {
     await stopped;
     expect(handler.started).toEqual(["insert 1", "insert 2", "insert 3"]);
     expect(errors.map((error) => [error.code, error.context])).toEqual([["TRIB_HANDLER_FAILED", { namespace: "app.users", key: "2", op: "insert" }]]);
-    expect(store.value).toEqual(first.position);
+    expect(store.value).toEqual(first?.position);
 
     // The next watcher gets everything after 1 again: 2 (failed), 3 (done, but after 2) and the update of 2.
     const again: string[] = [];
@@ -194,13 +205,15 @@ describe("watch() concurrency", () => {
   });
 
   it("stop() waits for the handlers at work, and leaves what has not started for the next watcher", async () => {
-    const feed = new ScriptedFeed();
-    const store = new MemoryStore();
-    const handler = new GatedHandler();
-    const first = feed.write({ op: "insert", ns: "app.users", id: 1 });
-    feed.write({ op: "update", ns: "app.users", id: 1 });
-    feed.write({ op: "insert", ns: "app.users", id: 2 });
-    const watcher = watcherOn(feed, { concurrency: 3, resumePoints: store }).on("change", handler.handle);
+    const { store, handler, watcher, events } = gatedWatcher(
+      [
+        { op: "insert", ns: "app.users", id: 1 },
+        { op: "update", ns: "app.users", id: 1 },
+        { op: "insert", ns: "app.users", id: 2 },
+      ],
+      { concurrency: 3 },
+    );
+    const first = events[0];
     await watcher.start();
     await settle();
     expect(handler.started).toEqual(["insert 1", "insert 2"]);
@@ -210,7 +223,7 @@ describe("watch() concurrency", () => {
     await stopping;
     expect(handler.started).toEqual(["insert 1", "insert 2"]);
     // The update of 1 never started: the saved position is past the insert of 1, before its update.
-    expect(store.value).toEqual(first.position);
+    expect(store.value).toEqual(first?.position);
   });
 
   it("refuses a for await loop with concurrency, which takes one change at a time", () => {
