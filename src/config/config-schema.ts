@@ -79,7 +79,8 @@ export const ConfigSchema = z
           .describe("Pre-images of updates and deletes (events' `before`, for sinks such as jsonl and webhook). Default: whenAvailable on MongoDB 6.0+, where collections have images enabled."),
         serverSelectionTimeoutMs,
         startAt: z
-          .string()
+          // A token or a $timestamp written in YAML as a mapping is read as its JSON text.
+          .preprocess((value) => (typeof value === "object" && value !== null ? JSON.stringify(value) : value), z.string())
           .superRefine((text, context) => {
             try {
               parseStartPoint(text, "source.startAt");

@@ -124,3 +124,26 @@ describe("mergeConfig", () => {
     expect(mergeConfig({ a: { b: 1, c: 2 }, d: [1] }, { a: { b: 3, e: undefined }, d: [2] })).toEqual({ a: { b: 3, c: 2 }, d: [2] });
   });
 });
+
+describe("source.startAt in a YAML config", () => {
+  it("keeps every start point form as written, a mapping read as its JSON", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tributary-start-at-"));
+    const path = join(dir, "t.yml");
+    const startAtOf = async (yaml: string): Promise<unknown> => {
+      await writeFile(path, `source:\n  uri: mongodb://localhost/?replicaSet=rs0\n  startAt: ${yaml}\ntarget:\n  url: postgres://localhost/db\n`);
+      return validateConfig(await readConfigFile(path), path).source.startAt;
+    };
+    expect(await startAtOf("2026-12-01T09:59:00Z")).toBe("2026-12-01T09:59:00Z");
+    expect(await startAtOf("1700000000:5")).toBe("1700000000:5");
+    expect(await startAtOf("{ _data: 8265000000000000012B022C0100296E5A1004 }")).toBe('{"_data":"8265000000000000012B022C0100296E5A1004"}');
+    expect(await startAtOf('{ $timestamp: { t: 1700000000, i: 5 } }')).toBe('{"$timestamp":{"t":1700000000,"i":5}}');
+    expect(await startAtOf("./oplog.timestamp")).toBe("./oplog.timestamp");
+    await expect(startAtOf("2026-12-01T09:59:00")).rejects.toThrow(`Invalid configuration in ${path}: source.startAt: "2026-12-01T09:59:00" is not a valid time`);
+  });
+
+  it("is refused with a snapshot that copies everything", () => {
+    const config = { ...minimal, source: { ...minimal.source, startAt: "1700000000:5" } };
+    expect(() => validateConfig({ ...config, snapshot: { mode: "always" } })).toThrow("source.startAt: a start point replaces the snapshot");
+    expect(validateConfig({ ...config, snapshot: { mode: "never" } }).source.startAt).toBe("1700000000:5");
+  });
+});
