@@ -4,13 +4,15 @@ import { makePosition } from "../../../src/core/position.js";
 import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
 import type { PostgresSink, PostgresSinkOptions } from "../../../src/sinks/postgres/postgres-sink.js";
 import { snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
+import { silentLogger } from "../../../src/core/logger.js";
+import { runVerify } from "../../../src/verify/run-verify.js";
 import { tokenAt } from "../../support/events.js";
 import { postsExample } from "../../support/mapping-examples.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { postgresUrl } from "../../support/requirements.js";
 import { SyntheticSnapshotSource } from "../../support/synthetic-snapshot-source.js";
-import { COPIED_AT, copied as copyOf, oid, orders, summary, VERIFY_NS, VERIFY_TABLE, verifyWith, type VerifiableSink } from "../../support/verify-fixture.js";
+import { COPIED_AT, copied as copyOf, oid, orders, summary, VERIFY_NS, VERIFY_SETTINGS, VERIFY_TABLE, verifyWith, type VerifiableSink } from "../../support/verify-fixture.js";
 
 const NS = VERIFY_NS;
 const TABLE = VERIFY_TABLE;
@@ -93,6 +95,21 @@ describe("verify against PostgreSQL, raw mode", () => {
     expect(result.repair).toEqual({ keys: 3, remaining: 0 });
     expect(result.equal).toBe(true);
     expect(summary(await verify(source, sink))).toEqual({ equal: true, differences: [], expectedMissing: [] });
+  });
+});
+
+describe("verify against PostgreSQL, the collections asked for", () => {
+  it("verifies only the collections the predicate takes (verify.collections)", async () => {
+    const source = new SyntheticSnapshotSource({ [NS]: orders(30), "shop.items": orders(20) });
+    const sink = await copied(source);
+    await query(url, "TRUNCATE public.shop_items");
+    const run = (collections?: (namespace: string) => boolean) =>
+      runVerify({ source, sinks: [sink], settings: VERIFY_SETTINGS, ...(collections ? { collections } : {}), logger: silentLogger(), signal: new AbortController().signal });
+    expect((await run((namespace) => namespace === NS)).collections.map((each) => [each.namespace, each.equal])).toEqual([[NS, true]]);
+    expect((await run()).collections.map((each) => [each.namespace, each.equal])).toEqual([
+      ["shop.items", false],
+      [NS, true],
+    ]);
   });
 });
 
