@@ -37,6 +37,8 @@ export interface ColumnType {
   readonly family: ColumnFamily;
   /** True for a one-dimensional array of the type (`text[]`). */
   readonly array: boolean;
+  /** `"lenient"`: values are also converted as mongo-connector-postgresql's writes converted them (lenient-cast.ts); strict when absent. */
+  readonly cast?: "lenient";
 }
 
 /**

@@ -19,6 +19,8 @@ export interface CompileOptions {
   readonly defaultSchema: string;
   /** Values that do not fit their column stay in the catch-all column (see {@link TableMapping.keepMisfits}). */
   readonly keepMisfits?: boolean;
+  /** The cast of fields whose entry and field name none (a mapping file's top-level `"$cast"`); default strict. */
+  readonly cast?: "strict" | "lenient";
 }
 
 /**
@@ -98,7 +100,8 @@ function compileTable(context: TableContext): TableMapping | undefined {
       if (child) children.push(child);
       continue;
     }
-    const type = parseColumnType(field.type);
+    const parsed = parseColumnType(field.type);
+    const type = parsed && (field.cast ?? entry.$cast ?? context.options.cast) === "lenient" ? { ...parsed, cast: "lenient" as const } : parsed;
     if (!type) {
       report(`${where}: unknown type ${JSON.stringify(field.type)} (known: ${KNOWN_COLUMN_TYPES}, each also as an array like "TEXT[]", and "_ARRAY" for a child table)`);
       continue;

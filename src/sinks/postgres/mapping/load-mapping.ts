@@ -4,7 +4,8 @@ import { ErrorCode } from "../../../core/error-codes.js";
 import { TributaryError } from "../../../core/tributary-error.js";
 import { describeIssue } from "../../../core/zod-issues.js";
 import { compileMapping, type CompileOptions } from "./compile-mapping.js";
-import { MappingFileSchema, RESERVED_KEYS } from "./mapping-file-schema.js";
+import { CastSchema, MappingFileSchema, RESERVED_KEYS } from "./mapping-file-schema.js";
+import { isPlainObject } from "../../../core/plain-object.js";
 import type { RelationalMapping } from "./table-mapping.js";
 
 /**
@@ -20,9 +21,13 @@ export async function loadMapping(path: string, options: CompileOptions): Promis
 
 /** Checks and compiles an already-read mapping; `file` names it in errors. @public */
 export function parseMapping(file: string, raw: unknown, options: CompileOptions): RelationalMapping {
-  const parsed = MappingFileSchema.safeParse(raw, { reportInput: true });
+  // The top-level "$cast" is the file's; every other top-level key is a database.
+  const { $cast: fileCast, ...databases } = isPlainObject(raw) ? raw : { $cast: undefined };
+  const cast = CastSchema.optional().safeParse(fileCast);
+  if (!cast.success) throw invalid(file, [`"$cast" must be "strict" or "lenient", not ${JSON.stringify(fileCast)}`]);
+  const parsed = MappingFileSchema.safeParse(isPlainObject(raw) ? databases : raw, { reportInput: true });
   if (!parsed.success) throw invalid(file, parsed.error.issues.map(describeMappingIssue));
-  const { mapping, problems } = compileMapping(file, parsed.data, options);
+  const { mapping, problems } = compileMapping(file, parsed.data, cast.data === undefined ? options : { ...options, cast: cast.data });
   if (problems.length > 0) throw invalid(file, problems);
   return mapping;
 }

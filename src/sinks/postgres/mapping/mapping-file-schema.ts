@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+/** How values are converted for a column: `strict` (the default) or `lenient` (mongo-connector-postgresql's conversions, lenient-cast.ts). */
+export const CastSchema = z.enum(["strict", "lenient"]);
+
 /** A field entry: `"address.city": { "dest": "city", "type": "TEXT" }`. */
 export const FieldEntrySchema = z
   .object({
@@ -9,13 +12,15 @@ export const FieldEntrySchema = z
     default: z.unknown().optional(),
     /** mongo-connector-postgresql's per-field index (`idx_<table>_<dest>`): made whatever the value, except `false`. */
     index: z.unknown().optional(),
+    cast: CastSchema.optional(),
   })
   .strict();
 
 /**
  * A collection entry of mongo-connector-postgresql's `mappings.json` (`pk`, `indices`, then
  * field paths), plus Tributary's extensions, which start with `$` so they cannot clash with a
- * field name: `$table`, `$schema`, `$extra` (the catch-all jsonb column, or `false`).
+ * field name: `$table`, `$schema`, `$extra` (the catch-all jsonb column, or `false`), `$cast` (of
+ * its fields; a field's `cast` wins over it, and it over the file's top-level `"$cast"`).
  */
 export const CollectionEntrySchema = z
   .object({
@@ -24,6 +29,7 @@ export const CollectionEntrySchema = z
     $table: z.string().min(1).optional(),
     $schema: z.string().min(1).optional(),
     $extra: z.union([z.string().min(1), z.literal(false)]).optional(),
+    $cast: CastSchema.optional(),
   })
   .catchall(FieldEntrySchema);
 
@@ -38,4 +44,4 @@ export type CollectionEntry = z.infer<typeof CollectionEntrySchema>;
 export type MappingFile = z.infer<typeof MappingFileSchema>;
 
 /** Keys of a collection entry that are not field paths. */
-export const RESERVED_KEYS: ReadonlySet<string> = new Set(["pk", "indices", "$table", "$schema", "$extra"]);
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(["pk", "indices", "$table", "$schema", "$extra", "$cast"]);

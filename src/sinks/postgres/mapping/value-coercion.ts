@@ -2,6 +2,7 @@ import type { Binary, Decimal128, DBRef, Double, Int32, Long, ObjectId, Timestam
 import { encodeValue, type JsonValue } from "../../../codec/document-codec.js";
 import type { ColumnFamily, ColumnType } from "./column-type.js";
 import { fitsPrecision, parseDecimal } from "./decimal-text.js";
+import { castLeniently } from "./lenient-cast.js";
 
 /** The JSON value for a column, or why the value does not fit the column. @internal */
 export type Coerced = { readonly ok: true; readonly value: JsonValue } | { readonly ok: false; readonly reason: string };
@@ -28,7 +29,8 @@ export type Coerced = { readonly ok: true; readonly value: JsonValue } | { reado
  * | bytea                    | Binary of any subtype (or a `Uint8Array`) → `"\x"` followed by the bytes in hex |
  * | any, as an array (`[]`)  | array → JSON array of its elements, each converted as above (null elements are NULL); anything else, and arrays inside the array, are rejected |
  *
- * Everything else is rejected, with no guessing: a string is never parsed as a number or a date.
+ * Everything else is rejected, with no guessing: a string is never parsed as a number or a date,
+ * unless the column's `cast` is `"lenient"` (lenient-cast.ts lists what that adds).
  * Also rejected: invalid dates, dates before 4714-11-24 BC (PostgreSQL's earliest), text and JSON
  * containing the NUL character (PostgreSQL cannot store it), and values that are not BSON values.
  * The reason names the value and the type, e.g. `a string ("abc") where integer was mapped`,
@@ -44,7 +46,7 @@ export function coerceValue(value: unknown, type: ColumnType): Coerced {
   if (value === null || value === undefined) return ok(null);
   if (!type.array) return coerceScalar(value, type);
   if (!Array.isArray(value)) return mismatch(sortValue(value), type);
-  const element: ColumnType = { sql: type.sql.replace(/\[\]$/, ""), family: type.family, array: false };
+  const element: ColumnType = { ...type, sql: type.sql.replace(/\[\]$/, ""), array: false };
   const out: JsonValue[] = [];
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i];
@@ -57,8 +59,8 @@ export function coerceValue(value: unknown, type: ColumnType): Coerced {
   return ok(out);
 }
 
-/** A value sorted by what it is, with what the conversions need. */
-type Sorted =
+/** A value sorted by what it is, with what the conversions need. @internal */
+export type Sorted =
   | { readonly kind: "string"; readonly value: string }
   | { readonly kind: "boolean"; readonly value: boolean }
   /** Any number; `text` is its exact decimal text, `value` the nearest double. */
@@ -105,7 +107,7 @@ const EARLIEST_DATE_MS = Date.UTC(-4713, 10, 24);
 const QUOTE_LENGTH = 40;
 
 function coerceScalar(value: unknown, type: ColumnType): Coerced {
-  const sorted = sortValue(value);
+  const sorted = type.cast === "lenient" ? castLeniently(sortValue(value), type) : sortValue(value);
   if (sorted.kind === "other" && !sorted.bson) return fail(`${sorted.description} is not a BSON value`);
   if (sorted.kind === "date" && Number.isNaN(sorted.value.getTime())) {
     return fail(`an invalid date (its time value is NaN) cannot be stored in ${type.sql}`);
