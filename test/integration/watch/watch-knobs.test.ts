@@ -1,6 +1,6 @@
 // gtm's and mongowatch's knobs against a real replica set: concurrency with per-document
 // order, fullDocument "off" (deltas only) and the initial copy with its "copied" signal.
-import { Int32, type MongoClient } from "mongodb";
+import { Decimal128, Int32, Long, ObjectId, type MongoClient } from "mongodb";
 import { beforeAll, expect, it } from "vitest";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { comparePositions } from "../../../src/core/position.js";
@@ -134,5 +134,22 @@ describeWithMongo("watch() knobs", () => {
     await again.start();
     expect(await again.copied()).toEqual({ collections: [], documents: 0, resumed: true });
     await again.stop();
+  });
+
+  it('values "plain": numbers as numbers, ObjectId and Decimal128 as text, a large Long as a bigint', async () => {
+    await freshCollection("watchk4", "orders");
+    const orders = client.db("watchk4").collection("orders");
+    const id = new ObjectId();
+    const events: ChangeEvent[] = [];
+    const watcher = watch(client, { include: ["watchk4.orders"], values: "plain" }).on("change", (event) => void events.push(event));
+    await watcher.start();
+    await orders.insertOne({ _id: id, qty: new Int32(5), total: new Decimal128("12.50"), views: Long.fromString("9007199254740993"), small: Long.fromNumber(7) });
+    await orders.updateOne({ _id: id }, { $inc: { qty: 1 } });
+    await waitFor(() => events.length === 2, "two changes");
+    await watcher.stop();
+    expect(events[0]?.key).toEqual({ _id: id.toHexString() });
+    expect(events[0]?.doc).toEqual({ _id: id.toHexString(), qty: 5, total: "12.50", views: 9007199254740993n, small: 7 });
+    expect(events[1]?.update?.updatedFields).toEqual({ qty: 6 });
+    expect(events[1]?.doc?.qty).toBe(6);
   });
 });
