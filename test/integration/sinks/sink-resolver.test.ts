@@ -65,7 +65,7 @@ describe("sink resolution", () => {
 
   it("adapts a DocManager class loaded by path", async () => {
     const out = join(project, "files-out");
-    const sink = await buildSink("./examples/docmanager-sink", { dir: out, chunkSize: 2 }, context("files", resolve(".")), "sinks.files");
+    const sink = await buildSink("./examples/docmanager-sink", { dir: out, chunkSize: 2, values: "plain" }, context("files", resolve(".")), "sinks.files");
     expect(await sink.open()).toBeUndefined();
     const events = [1, 2, 3].map((id) => makeEvent({ op: "insert", ns: "shop.orders", id, doc: { _id: id, n: id * 10 } }));
     const last = events[2]!;
