@@ -26,6 +26,7 @@ export function pipelineCommand(name: string, description: string, help: Command
       "cutover from another tool: a pipeline with no stored position streams from here instead of copying: an ISO time (2024-05-01T12:00:00Z), a Timestamp (1700000000:5), a resume token, or mongo-connector's oplog.timestamp file",
     )
     .option("--strict", "stop on a document that cannot be written instead of setting it aside in tributary.dead_letters")
+    .option("--adopt-tables", "tables that already exist (mongo-connector-postgresql's): add the columns and keys Tributary needs, keeping every row; without it such a table must already fit")
     .addOption(new Option("--snapshot <mode>", "initial: copy collections not yet copied, then stream (default); never; always: copy everything again, then stream; only: copy, then exit").choices(SnapshotModes));
 }
 

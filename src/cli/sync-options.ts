@@ -16,6 +16,7 @@ export interface SyncFlags extends CommonFlags {
   readonly inferMapping?: boolean;
   readonly sample?: number;
   readonly strict?: boolean;
+  readonly adoptTables?: boolean;
   readonly sink?: string[];
   readonly snapshot?: string;
   readonly startAt?: string;
@@ -41,7 +42,7 @@ export async function configFromFlags(flags: SyncFlags, env: NodeJS.ProcessEnv =
     name: flags.name,
     // An empty value (e.g. an empty environment variable) counts as not given.
     source: { uri: from || undefined, include: flags.include, exclude: flags.exclude, sampleSize: flags.sample, startAt: flags.startAt },
-    target: someDefined({ url: to || undefined, schema: flags.schema, mapping: flags.mapping, inferMapping: flags.inferMapping, strict: flags.strict }),
+    target: someDefined({ url: to || undefined, schema: flags.schema, mapping: flags.mapping, inferMapping: flags.inferMapping, strict: flags.strict, adoptTables: flags.adoptTables }),
     snapshot: someDefined({ mode: flags.snapshot, parallelism: flags.snapshotParallelism }),
     http: someDefined({ listen: flags.http }),
     log: { level: flags.verbose ? "debug" : flags.logLevel, pretty: flags.prettyLogs },

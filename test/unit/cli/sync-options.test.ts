@@ -36,3 +36,11 @@ describe("snapshot flags", () => {
     await expect(configFromFlags({ ...base, snapshotParallelism: 65 })).rejects.toThrow("snapshot.parallelism: Too big: expected number to be <=64");
   });
 });
+
+describe("PostgreSQL target flags", () => {
+  it("--adopt-tables sets target.adoptTables, off by default; --to takes a libpq keyword/value string", async () => {
+    const base = { from: "mongodb://h/?replicaSet=rs0", to: "host=db port=5433 dbname=shop user=app password='s e'" };
+    expect((await configFromFlags(base)).target).toMatchObject({ url: base.to, adoptTables: false });
+    expect((await configFromFlags({ ...base, adoptTables: true })).target).toMatchObject({ adoptTables: true });
+  });
+});
