@@ -9,7 +9,7 @@ import { startHttpEndpoint, type HttpEndpoint } from "../observability/http-endp
 import { createLogger } from "../observability/logger.js";
 import { tapProblems } from "../observability/problem-tap.js";
 import { SyncMonitor } from "../observability/sync-monitor.js";
-import { watchOplogRunway } from "./runway-watch.js";
+import { CommittedTime, watchOplogRunway } from "./runway-watch.js";
 import { watchDeadLetters } from "./dead-letter-watch.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
@@ -60,13 +60,15 @@ async function runPipeline(flags: SyncFlags, context: RunContext): Promise<void>
   logWarnings(warnings, logger);
   const endpoint = monitor && config.http.listen !== undefined ? await listen(config.http.listen, monitor) : undefined;
   if (endpoint) logger.info({ url: endpoint.url, endpoints: ["/", "/healthz", "/readyz", "/metrics", "/status"] }, `status page at ${endpoint.url}/`);
-  const runway = monitor ? watchOplogRunway(config.source.uri, config.source.serverSelectionTimeoutMs, monitor, logger, config.http.oplogRunwayWarnMs) : undefined;
+  // The runway is measured (and warned about) with or without --http; the monitor keeps the committed position when there is one.
+  const committed = monitor ?? new CommittedTime();
+  const runway = watchOplogRunway(config.source.uri, config.source.serverSelectionTimeoutMs, committed, logger, config.http.oplogRunwayWarnMs);
   const letters = monitor && config.target ? watchDeadLetters(config.target.url, config.target.checkpointSchema, config.name, monitor) : undefined;
   try {
-    await runWithMonitor(config, logger, context, monitor);
+    await runWithMonitor(config, logger, context, monitor, committed);
   } finally {
     letters?.stop();
-    await runway?.stop();
+    await runway.stop();
     await endpoint?.close();
   }
 }
@@ -80,7 +82,7 @@ async function listen(address: string, monitor: SyncMonitor): Promise<HttpEndpoi
   }
 }
 
-async function runWithMonitor(config: TributaryConfig, logger: Logger, context: RunContext, monitor: SyncMonitor | undefined): Promise<void> {
+async function runWithMonitor(config: TributaryConfig, logger: Logger, context: RunContext, monitor: SyncMonitor | undefined, committed: CommittedTime | SyncMonitor): Promise<void> {
   // Loaded on demand so that --help and usage errors do not pay for the drivers.
   const { runSync } = await import("../runtime/sync-runner.js");
   const { startProgressReporter } = await import("./progress-display.js");
@@ -94,7 +96,7 @@ async function runWithMonitor(config: TributaryConfig, logger: Logger, context: 
     monitor?.phase(phase);
     logPhase(phase, config, logger);
   };
-  const onBatchApplied = monitor ? (batch: StreamBatch, applyMs: number) => monitor.batchApplied(batch, applyMs) : undefined;
+  const onBatchApplied = (batch: StreamBatch, applyMs: number): void => committed.batchApplied(batch, applyMs);
   // /readyz says what start-up waits for until the next phase begins.
   const onWaiting = (notice: StartupWaitNotice): void => monitor?.phase(`waiting for ${notice.waitingFor} (attempt ${notice.attempt}: ${notice.code})`);
   const onEventRead = monitor ? (event: ChangeEvent) => monitor.eventRead(event) : undefined;

@@ -146,7 +146,7 @@ export const ConfigSchema = z
         readyMaxLagMs: positiveInt.default(60_000).describe("/readyz is ready while streaming with a lag of at most this many milliseconds."),
         oplogRunwayWarnMs: positiveInt
           .default(12 * 3_600_000)
-          .describe("With http.listen: the oplog runway of the committed position is measured every minute; below this many milliseconds, a warning is logged."),
+          .describe("The oplog runway of the committed position is measured every minute (with or without http.listen); below this many milliseconds, a warning is logged."),
       })
       .strict()
       .default({ readyMaxLagMs: 60_000, oplogRunwayWarnMs: 12 * 3_600_000 }),

@@ -39,7 +39,7 @@ export const STATUS_PAGE = `<!doctype html>
   <div class="card"><div class="label">last committed</div><div class="value" id="committed" style="font-size:14px">–</div></div>
   <div class="card"><div class="label">warnings</div><div class="value" id="warnings">0</div></div>
   <div class="card"><div class="label">dead letters</div><div class="value" id="dead-letters">–</div></div>
-  <div class="card"><div class="label">oplog runway</div><div class="value" id="runway">–</div></div>
+  <div class="card"><div class="label">oplog runway</div><div class="value" id="runway">–</div><div class="label" id="runway-reason"></div></div>
 </div>
 <section><h2>Initial snapshot</h2><table><thead><tr><th>collection</th><th>copied</th><th>of about</th><th></th><th>docs/s</th></tr></thead><tbody id="snapshot"></tbody></table><div id="no-snapshot" class="muted">no snapshot in this run</div></section>
 <div class="charts">
@@ -95,7 +95,8 @@ async function refresh() {
     $("committed").textContent = status.lastCommitted ? status.lastCommitted.at : "–";
     $("warnings").textContent = String(status.warnings);
     $("dead-letters").textContent = status.deadLetters === undefined || status.deadLetters === null ? "–" : String(status.deadLetters);
-    $("runway").textContent = status.oplogRunwaySeconds === undefined || status.oplogRunwaySeconds === null ? "–" : (status.oplogRunwaySeconds / 3600).toFixed(1) + " h";
+    $("runway").textContent = typeof status.oplogRunwaySeconds === "number" ? (status.oplogRunwaySeconds / 3600).toFixed(1) + " h" : status.oplogRunwayUnmeasured ? "not measured" : "–";
+    $("runway-reason").textContent = status.oplogRunwayUnmeasured || "";
     $("error").textContent = status.lastError ? status.lastError.at + "  " + status.lastError.message : "none";
     const recorded = status.recordedError;
     $("recorded").textContent = recorded

@@ -38,6 +38,8 @@ export interface SyncStatus {
   readonly deadLetters: number | undefined;
   /** How long the last committed position has before the oplog drops it (seconds), when measured. */
   readonly oplogRunwaySeconds: number | undefined;
+  /** Why the oplog runway is not measured (a sharded cluster, no read access to `local`), when it is not. */
+  readonly oplogRunwayUnmeasured: string | undefined;
   readonly lastError: { readonly at: string; readonly message: string } | undefined;
   /** The error the pipeline's sync last stopped on, as recorded in the target (this run or an earlier one), when read. */
   readonly recordedError: RecordedError | undefined;
@@ -82,6 +84,7 @@ export class SyncMonitor {
   private committed: { clusterTime: string; at: string } | undefined;
   private committedSeconds: number | undefined;
   private runwaySeconds: number | undefined;
+  private runwayUnmeasured: string | undefined;
   private deadLetterCount: number | undefined;
   private lastError: { at: string; message: string } | undefined;
   private recorded: RecordedError | undefined;
@@ -200,7 +203,13 @@ export class SyncMonitor {
   /** The oplog runway of the last committed position, as measured now. */
   oplogRunway(seconds: number): void {
     this.runwaySeconds = seconds;
+    this.runwayUnmeasured = undefined;
     this.runway.set(seconds);
+  }
+
+  /** The oplog runway cannot be measured, and why. */
+  oplogRunwayUnmeasured(reason: string): void {
+    this.runwayUnmeasured = reason;
   }
 
   /** The pipeline's dead letters, as counted now. */
@@ -253,6 +262,7 @@ export class SyncMonitor {
       lag: this.lagSeries.points(),
       warnings: this.warningCount,
       oplogRunwaySeconds: this.runwaySeconds,
+      oplogRunwayUnmeasured: this.runwayUnmeasured,
       deadLetters: this.deadLetterCount,
       lastError: this.lastError,
       recordedError: this.recorded,

@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, it } from "vitest";
 import { watchOplogRunway } from "../../../src/cli/runway-watch.js";
 import { SyncMonitor } from "../../../src/observability/sync-monitor.js";
@@ -5,7 +8,8 @@ import { readOplogWindow } from "../../../src/source/oplog-window.js";
 import { capturingLogger } from "../../support/capturing-logger.js";
 import { makeEvent } from "../../support/events.js";
 import { waitFor } from "../../support/wait-for.js";
-import { runCli } from "../../support/run-cli.js";
+import { finished, runCli, startCli } from "../../support/run-cli.js";
+import { createDatabase } from "../../support/postgres-server.js";
 import { describeWithMongo, postgresUrl, requireMongo } from "../../support/requirements.js";
 import { useMongoClient } from "../../support/sync-harness.js";
 
@@ -37,6 +41,27 @@ describeWithMongo("the oplog runway, on a real replica set", () => {
       await watch.stop();
     }
   });
+
+  it("a sync without --http measures the runway too, and logs the warning below http.oplogRunwayWarnMs", async () => {
+    const url = await createDatabase(postgresUrl(), "oplog_runway_no_http");
+    const dir = await mkdtemp(join(tmpdir(), "tributary-runway-"));
+    const config = join(dir, "tributary.yml");
+    // A threshold no real oplog reaches (1000 days), so that the first measurement warns.
+    await writeFile(config, `source:\n  uri: ${requireMongo().uri}\n  include: [tributary_oplog_runway.nohttp]\ntarget:\n  url: ${url}\nhttp:\n  oplogRunwayWarnMs: 86400000000\n`);
+    const child = startCli(["sync", "--config", config]);
+    const run = finished(child);
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await waitFor(() => stderr.includes("streaming") || stderr.includes("starting sync"), "streaming", 60_000);
+      await mongo.client().db("tributary_oplog_runway").collection("nohttp").insertOne({ at: new Date() });
+      // The runway is read every minute once a batch is committed.
+      await waitFor(() => /"msg":"oplog runway \d[^"]*, below 1000 d 0 h/.test(stderr) || undefined, "the runway warning", 150_000);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect((await run).code).toBe(0);
+  }, 200_000);
 
   it("config check --connect finds a replica set, its version and featureCompatibilityVersion, writing nothing", async () => {
     const result = await runCli(["config", "check", "--to", postgresUrl(), "--from", requireMongo().uri, "--connect"]);
