@@ -1,0 +1,36 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Timestamp } from "mongodb";
+import { describe, expect, it } from "vitest";
+import { validateConfig } from "../../../src/config/load-config.js";
+import { silentLogger } from "../../../src/core/logger.js";
+import { makePosition } from "../../../src/core/position.js";
+import { startPointOfConfig, storeStartPosition } from "../../../src/runtime/start-at.js";
+import { doubleIdToken } from "../../support/resume-tokens.js";
+
+const source = { uri: "mongodb://127.0.0.1:1/?replicaSet=rs0" };
+
+describe("a pipeline's start point", () => {
+  it("reads the config's text, and mongo-connector's file relative to the base directory", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "start-at-"));
+    await writeFile(join(dir, "oplog.timestamp"), '[["shard1", 7301444403200000005], ["shard2", 7301444360250327057]]');
+    const config = (startAt?: string) => validateConfig({ source: { ...source, startAt }, sinks: [{ name: "log", use: "jsonl" }] });
+    expect(await startPointOfConfig(config(), dir)).toBeUndefined();
+    expect(await startPointOfConfig(config("1700000000:5"), dir)).toEqual(new Timestamp({ t: 1_700_000_000, i: 5 }));
+    expect(await startPointOfConfig(config("oplog.timestamp"), dir)).toEqual(new Timestamp({ t: 1_699_999_990, i: 17 }));
+    await expect(startPointOfConfig(config("other.timestamp"), dir)).rejects.toThrow(`Cannot read the start point file ${join(dir, "other.timestamp")}: no such file`);
+  });
+
+  it("is stored in a sink's own resume point store when it keeps its position apart from its data, once", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "start-at-"));
+    const file = join(dir, "log.json");
+    const config = validateConfig({ source, sinks: [{ name: "log", use: "jsonl", options: { path: join(dir, "out.jsonl") }, positions: { file } }] });
+    const position = makePosition(doubleIdToken());
+    expect(await storeStartPosition(config, position, silentLogger(), { baseDir: dir })).toEqual(["log"]);
+    expect(await readFile(file, "utf8")).toContain(position.resumeToken._data);
+    await expect(storeStartPosition(config, position, silentLogger(), { baseDir: dir, sinkName: "log" })).rejects.toThrow(
+      "Pipeline 'default' already has a stored position (log at 2020-07-16T11:03:37.000Z): tributary positions import writes only where none is stored",
+    );
+  });
+});
