@@ -74,8 +74,8 @@ export class HandlerDispatch {
         const ticket = order.hold();
         const key = delivery.kind === "event" ? orderKey(delivery.event) : undefined;
         await runner.submit(key, async () => {
-          // Stopping or failed: a delivery not started yet stays undone.
-          if (this.failure !== undefined || (this.lifecycle.signal.aborted && key !== undefined)) return;
+          // Failed, or stopping: a change not started yet stays undone (the ids still waiting are delivered on a stop).
+          if (this.failure !== undefined || (this.lifecycle.signal.aborted && delivery.kind === "event")) return;
           if (await this.handle(delivery)) order.release(ticket);
         });
       }
