@@ -17,8 +17,13 @@ import { readOplogWindow } from "./oplog-window.js";
  * stream opened there with a first batch of size 0 answers with its starting point as the
  * post-batch resume token, and closes again. Having a real position before the first event is
  * what makes the very first events redeliverable, and what lets `start()` resolve only once
- * every later change is sure to be delivered. A position or a resume token is taken as it is
- * (the stream continues after it with `startAfter`).
+ * every later change is sure to be delivered. (That token is a high-water mark at the given time,
+ * which sorts before every event of that time, so they are all delivered: the server's
+ * `DocumentSourceChangeStream` sets the initial post-batch token to
+ * `ResumeToken::makeHighWaterMarkToken(startTime)`.) A position or a resume token is taken as it
+ * is: the stream continues after it with `startAfter`, which the driver sends again on every
+ * reopen until the first event (`ChangeStreamCursor.resumeOptions` in
+ * node_modules/mongodb/src/cursor/change_stream_cursor.ts).
  *
  * A start point older than the oldest entry of the oplog is refused before anything is read,
  * naming both times; where the oplog cannot be read (mongos, no access to `local`), the server's
