@@ -45,7 +45,7 @@ function collectionLines(result: CollectionVerification): string[] {
     if (result.expectedMissingCount > shown.length) lines.push(`    … and ${result.expectedMissingCount - shown.length} more (${more})`);
   }
   const unlisted = result.differenceCount - result.differences.length;
-  if (result.capped) lines.push(`  ${unlisted} difference(s) counted but not listed (--max-differences): not re-checked${result.repair ? " nor repaired; run verify again" : ""}`);
+  if (unlisted > 0) lines.push(`  ${unlisted} difference(s) counted but not listed (--max-differences): not re-checked${result.repair ? " nor repaired; run verify again" : ""}`);
   if (result.narrowing) lines.push(`  narrowed: ${result.narrowing.levels} split level(s), ${result.narrowing.documentsMatched} document(s) matched key by key`);
   const recheck = result.recheck;
   if (recheck?.skipped) lines.push(`  not re-checked: ${recheck.skipped}`);
