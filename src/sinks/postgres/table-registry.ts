@@ -75,15 +75,26 @@ export class TableRegistry {
   }
 
   /**
-   * Records the tables of these collections that exist already (adopted, or fitting as they
-   * were), so that verify, drops and renames find them before the collection's first write.
+   * Ensures and records the tables of these collections whose table exists already (adopted, or fitting as
+   * it was), each in a transaction of its own: what the layout adds to an existing table (child
+   * tables, indexes) is created, and the table recorded, so that verify, drops and renames find
+   * it before the collection's first write.
    */
   async recordExisting(client: PoolClient, refs: readonly TableRef[]): Promise<void> {
     for (const ref of refs) {
       const found = await client.query<{ exists: boolean }>("SELECT to_regclass($1) IS NOT NULL AS exists", [qualifiedName(ref.schema, ref.table)]);
-      if (found.rows[0]?.exists) await this.record(client, ref);
+      if (!found.rows[0]?.exists) continue;
+      await client.query("BEGIN");
+      try {
+        await this.ensure(client, ref.namespace);
+        await client.query("COMMIT");
+        this.refs.commit();
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        this.refs.rollback();
+        throw error;
+      }
     }
-    this.refs.commit();
   }
 
   /** Forgets a collection's table (after it was dropped). */

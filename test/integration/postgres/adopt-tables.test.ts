@@ -121,6 +121,18 @@ describe("tables written by mongo-connector-postgresql", () => {
     await expect(sinkOn(blog(), { pipeline: "second" })).resolves.toBeDefined();
   });
 
+  it("get the child tables and indices the mapping adds when they are adopted", async () => {
+    const { blog: withChild } = blog();
+    const postsOnly: Mappings = { blog: { posts: { ...withChild!.posts, comments: undefined } } };
+    for (const statement of mongoConnectorTableStatements(JSON.parse(JSON.stringify(postsOnly)) as Mappings)) await query(url, statement);
+    const mappings: Mappings = { blog: { ...withChild, posts: { ...withChild!.posts, indices: ["INDEX posts_views_idx ON posts (views)"] } } };
+    const sink = await sinkOn(mappings, { adoptTables: true });
+    const insert = makeEvent({ op: "insert", ns: "blog.posts", id: "p9", doc: { _id: "p9", title: "new", views: 1, comments: [{ author: "eve", body: "hi" }] } });
+    await sink.apply({ events: [insert], position: insert.position });
+    expect(await query(url, "SELECT post_id, _ordinal, author FROM comments")).toEqual([{ post_id: "p9", _ordinal: 0, author: "eve" }]);
+    expect(await query(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'posts' AND indexname = 'posts_views_idx'")).toEqual([{ indexname: "posts_views_idx" }]);
+  });
+
   it("are refused, even with --adopt-tables, where a column's type differs from the mapping's; nothing is changed", async () => {
     await mongoConnectorTables(blog("TEXT"));
     const error = await openFails(blog("INTEGER"), { adoptTables: true });
