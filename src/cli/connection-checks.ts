@@ -1,5 +1,7 @@
 import type { TributaryConfig } from "../config/config-schema.js";
+import type { Document } from "mongodb";
 import { redactedMessage } from "../core/redact.js";
+import { missingActions, privilegeNeeds, type GrantedPrivilege } from "../source/privileges.js";
 
 /** One line per check: `ok`, `warn` or `fail`, and what was found. */
 export type CheckLine = (status: "ok" | "warn" | "fail", text: string) => void;
@@ -8,7 +10,8 @@ export type CheckLine = (status: "ok" | "warn" | "fail", text: string) => void;
  * `config check --connect`: reaches PostgreSQL and MongoDB and asks what a sync needs, writing
  * nothing: the PostgreSQL version and user and the right to create the schemas; MongoDB's
  * topology (a replica set or sharded cluster), version, featureCompatibilityVersion and the
- * user's changeStream and find privileges. Returns the first failure, after every check ran.
+ * user's changeStream and find privileges on each included database or collection and on the
+ * scope the change stream watches. Returns the first failure, after every check ran.
  */
 export async function checkConnections(config: TributaryConfig, line: CheckLine): Promise<unknown> {
   let failure: unknown;
@@ -44,21 +47,43 @@ export async function checkConnections(config: TributaryConfig, line: CheckLine)
       );
       line("ok", `MongoDB ${deployment.where}: a replica set or sharded cluster, version ${deployment.version}, featureCompatibilityVersion ${fcv}`);
       const status = await admin.command({ connectionStatus: 1, showPrivileges: true });
-      const info = status.authInfo as { authenticatedUsers?: unknown[]; authenticatedUserPrivileges?: { actions?: string[] }[] } | undefined;
-      if (!info?.authenticatedUsers?.length) {
-        line("warn", "MongoDB: connected without authentication; no privileges to check");
-        return;
-      }
-      const actions = new Set((info.authenticatedUserPrivileges ?? []).flatMap((privilege) => privilege.actions ?? []));
-      const missing = ["changeStream", "find"].filter((action) => !actions.has(action));
-      if (missing.length === 0) line("ok", "MongoDB: the user has the changeStream and find privileges");
-      else {
-        line("fail", `MongoDB: the user lacks ${missing.join(" and ")} (grant the read role on the synced databases, or readAnyDatabase)`);
-        failure ??= new Error(`MongoDB user lacks ${missing.join(" and ")}`);
-      }
+      const problem = checkPrivileges(status, config, line);
+      if (problem) failure ??= problem;
     } finally {
       await deployment.client.close();
     }
   });
+  return failure;
+}
+
+/**
+ * One line per resource the sync needs (source/privileges.ts), from the `connectionStatus` reply
+ * with `showPrivileges: true` (`authInfo.authenticatedUsers` and `authenticatedUserPrivileges`);
+ * returns the failure, if any. Without an include list a mapping file may narrow the collections
+ * synced, so then a missing privilege on every database is only a warning.
+ */
+export function checkPrivileges(status: Document, config: TributaryConfig, line: CheckLine): Error | undefined {
+  const info = status.authInfo as { authenticatedUsers?: unknown[]; authenticatedUserPrivileges?: GrantedPrivilege[] } | undefined;
+  if (!info?.authenticatedUsers?.length) {
+    line("warn", "MongoDB: connected without authentication; no privileges to check");
+    return undefined;
+  }
+  const granted = info.authenticatedUserPrivileges ?? [];
+  const narrowedByMapping = config.source.include.length === 0 && config.target?.mapping !== undefined;
+  let failure: Error | undefined;
+  for (const need of privilegeNeeds(config.source.include)) {
+    const missing = missingActions(granted, need);
+    if (missing.length === 0) {
+      line("ok", `MongoDB: changeStream and find on ${need.on}`);
+      continue;
+    }
+    const text = `MongoDB: the user lacks ${missing.join(" and ")} on ${need.on} (grant ${need.grant})`;
+    if (narrowedByMapping && need.resource.db === "") {
+      line("warn", `${text}; the sync watches only the collections the mapping file lists: set include to check those`);
+      continue;
+    }
+    line("fail", text);
+    failure ??= new Error(`MongoDB user lacks ${missing.join(" and ")} on ${need.on}`);
+  }
   return failure;
 }
