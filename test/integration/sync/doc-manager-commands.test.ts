@@ -57,7 +57,7 @@ describeWithMongo("a DocManager fed by a real change stream", () => {
       await waitFor(() => streaming || undefined, "the sync streaming");
       const db = client.db("dmcmd");
       await db.createCollection("orders");
-      const orders = db.collection("orders");
+      const orders = db.collection<{ _id: number; qty: Int32; views?: Long }>("orders");
       await orders.insertOne({ _id: 1, qty: new Int32(5), views: Long.fromString("9007199254740993") });
       await orders.createIndex({ sku: 1 }, { name: "sku_1" });
       if (major >= 6) await db.command({ collMod: "orders", index: { name: "sku_1", hidden: true } });
