@@ -7,10 +7,11 @@ import { describeIssue } from "../core/zod-issues.js";
 import { isPlainObject } from "../core/plain-object.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { BackoffOptions } from "../core/retry.js";
-import type { ChangeOp } from "../core/change-event.js";
+import { splitNamespace, type ChangeOp } from "../core/change-event.js";
 import { isPosition, isResumeToken, isTimestamp, type WatchStart } from "../core/position.js";
 import { isStartPointFile, parseStartPoint } from "../core/start-point.js";
-import { scopeForIncludes, type WatchScope } from "../source/watch-scope.js";
+import { hasGlob, scopeForIncludes, type WatchScope } from "../source/watch-scope.js";
+import { NamespaceFilter } from "../core/namespace-filter.js";
 import type { EventPredicate } from "../pipeline/event-selector.js";
 import type { SaveEvery } from "../pipeline/resume-cadence.js";
 import {
@@ -244,6 +245,14 @@ const WatchOptionsSchema = z
   })
   .strict()
   .refine((options) => options.largeLongs === undefined || options.values === "plain", { message: 'largeLongs applies to values: "plain"', path: ["largeLongs"] })
+  .superRefine((options, context) => {
+    // A copied collection the watcher does not deliver would be read for nothing.
+    const watched = new NamespaceFilter(options.include, options.exclude);
+    for (const [index, pattern] of (options.copy?.collections ?? []).entries()) {
+      if (hasGlob(pattern) || !pattern.includes(".") || watched.includes(splitNamespace(pattern))) continue;
+      context.addIssue({ code: "custom", message: `${pattern} is not among the namespaces this watcher delivers (include/exclude)`, path: ["copy", "collections", index] });
+    }
+  })
   .refine((options) => options.copy === undefined || options.operations === undefined || options.operations.includes("insert"), {
     message: "the copy delivers each document as an insert: list \"insert\" in operations, or leave operations out",
     path: ["operations"],

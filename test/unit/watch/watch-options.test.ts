@@ -136,6 +136,11 @@ describe("resolveWatchOptions", () => {
     expect(rejection({ concurrency: 0 }).message).toBe("Invalid watch() options: concurrency: Too small: expected number to be >=1");
     expect(rejection({ handlerRetry: { onExhausted: "dead-letter" } }).message).toBe('Invalid watch() options: handlerRetry.deadLetter: onExhausted "dead-letter" needs a deadLetter function');
     expect(rejection({ handlerRetry: { initialDelayMs: 50, maxDelayMs: 10 } }).message).toBe("Invalid watch() options: handlerRetry.maxDelayMs: maxDelayMs must be at least initialDelayMs");
+    expect(rejection({ include: ["app.users"], copy: { collections: ["app.orders"] } }).message).toBe(
+      "Invalid watch() options: copy.collections.0: app.orders is not among the namespaces this watcher delivers (include/exclude)",
+    );
+    expect(rejection({ exclude: ["app.tmp"], copy: { collections: ["app.tmp"] } }).message).toContain("app.tmp is not among");
+    expect(resolveWatchOptions({ include: ["app.*"], copy: { collections: ["app.users", "app.o*"] } }).copy?.collections).toEqual(["app.users", "app.o*"]);
     expect(rejection({ copy: { collections: [] } }).message).toBe("Invalid watch() options: copy.collections: list at least one collection to copy");
     expect(rejection({ copy: { collections: ["app.users"] }, operations: ["update"] }).message).toBe(
       'Invalid watch() options: operations: the copy delivers each document as an insert: list "insert" in operations, or leave operations out',
