@@ -9,6 +9,7 @@ import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
 import { runCli } from "../../support/run-cli.js";
 import { startSync, storedPosition, useMongoClient } from "../../support/sync-harness.js";
 import { waitFor } from "../../support/wait-for.js";
+import { watch } from "../../../src/watch/watch.js";
 
 type Doc = { _id: string };
 
@@ -101,6 +102,20 @@ describeWithMongo("sync: a cutover's start point", () => {
     } finally {
       await sync.stop();
     }
+  });
+
+  it("watch() takes the same start points: a token's _data as text, and a time older than the oplog is refused", async () => {
+    const coll = mongo.client().db("startat").collection<Doc>("watched");
+    const token = await tokenOfInsert(coll, () => coll.insertOne({ _id: "seen" }));
+    await coll.insertOne({ _id: "next" });
+    const watcher = watch(mongo.uri(), { include: ["startat.watched"], operations: ["insert"], startAt: token._data });
+    for await (const event of watcher) {
+      expect(event.key?._id).toBe("next");
+      break;
+    }
+    const tooOld = watch(mongo.uri(), { include: ["startat.watched"], startAt: "2001-01-01T00:00:00Z" });
+    await expect(tooOld.start()).rejects.toThrow(/^The start point 2001-01-01T00:00:00\.000Z .* is older than the oldest change the oplog of .+ still holds, \d{4}-/);
+    await tooOld.stop().catch(() => undefined);
   });
 
   it("refuses a start point older than the oplog, naming the oldest time it holds, and stores nothing", async () => {
