@@ -69,7 +69,10 @@ export class ChangeWatcher implements AsyncIterable<ChangeEvent> {
     return this;
   }
 
-  /** Each change, in order; the handler is awaited before the next change. Register before `start()`. */
+  /**
+   * Each change, in order; the handler is awaited before the next change (with `concurrency`,
+   * before the next change of the same document). Register before `start()`.
+   */
   on(event: "change", handler: ChangeHandler): this;
   /** Each id batch, in order; awaited before the next delivery. Register before `start()`. */
   on(event: "batch", handler: BatchHandler): this;

@@ -4,7 +4,7 @@ import type { TributaryError } from "../core/tributary-error.js";
 import type { IdBatch } from "./id-batcher.js";
 import type { CopyOutcome } from "./initial-copy.js";
 
-/** Receives each change; may be async (awaited before the next change). @public */
+/** Receives each change; may be async (awaited before the next change, or the next of its document with `concurrency`). @public */
 export type ChangeHandler = (event: ChangeEvent) => void | Promise<void>;
 /** Receives each id batch; may be async (awaited before the next delivery). @public */
 export type BatchHandler = (batch: IdBatch) => void | Promise<void>;

@@ -115,4 +115,24 @@ describe("watch() copy", () => {
     );
     expect(failed?.message).toContain("not authorized on app");
   });
+
+  it("with concurrency, a document's change from the stream waits for its copy to be handled", async () => {
+    const feed = feedWithCopy();
+    feed.write({ op: "update", ns: "app.users", id: 2 });
+    const started: string[] = [];
+    let releaseCopyOf2: (() => void) | undefined;
+    const watcher = watcherOn(feed, { concurrency: 8 }).on("change", async (event) => {
+      started.push(describeEvent(event));
+      if (event.source === "snapshot" && event.key?._id === 2) await new Promise<void>((resolve) => (releaseCopyOf2 = resolve));
+    });
+    await watcher.start();
+    await waitFor(() => releaseCopyOf2, "the copy of 2 in its handler");
+    await waitFor(() => started.length === 3, "the other copied documents");
+    for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(started).not.toContain("stream update 2");
+    releaseCopyOf2?.();
+    await waitFor(() => started.includes("stream update 2"), "the update of 2");
+    await watcher.copied();
+    await watcher.stop();
+  });
 });
