@@ -18,7 +18,7 @@ export function mappingCommand(): Command {
   const infer = tributaryCommand(
     "infer",
     "Sample collections and write a mapping file: sub-documents flattened, arrays of documents as child tables, arrays of scalars as arrays, " +
-      "mixed types and maps keyed by data as jsonb. Edit it, then run sync --mapping <file>. --config takes source.uri, include, exclude and sampleSize from a config file.",
+      "mixed types and maps keyed by data as jsonb. Edit it, then run sync --mapping <file>. --config reads a sync's config file, checked as sync checks it, and samples what its source section includes.",
     { examples: ["tributary mapping infer --from 'mongodb://localhost/?replicaSet=rs0' --include 'shop.*' --out mappings.json", "tributary mapping infer --config tributary.yml --out mappings.yml"] },
   );
   mapping.addCommand(infer);
