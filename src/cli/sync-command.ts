@@ -11,6 +11,7 @@ import { tapProblems } from "../observability/problem-tap.js";
 import { SyncMonitor } from "../observability/sync-monitor.js";
 import { CommittedTime, watchOplogRunway } from "./runway-watch.js";
 import { watchDeadLetters } from "./dead-letter-watch.js";
+import { pipelinePeriodicVerify, type PeriodicVerify } from "./verify-watch.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
 import type { SyncPhase } from "../runtime/sync-runner.js";
@@ -64,9 +65,11 @@ async function runPipeline(flags: SyncFlags, context: RunContext): Promise<void>
   const committed = monitor ?? new CommittedTime();
   const runway = watchOplogRunway(config.source.uri, config.source.serverSelectionTimeoutMs, committed, logger, config.http.oplogRunwayWarnMs);
   const letters = monitor && config.target ? watchDeadLetters(config.target.url, config.target.checkpointSchema, config.name, monitor) : undefined;
+  const verifier = pipelinePeriodicVerify(config, logger, monitor?.verify);
   try {
-    await runWithMonitor(config, logger, context, monitor, committed);
+    await runWithMonitor(config, logger, context, monitor, committed, verifier);
   } finally {
+    await verifier.stop();
     letters?.stop();
     await runway.stop();
     await endpoint?.close();
@@ -82,7 +85,7 @@ async function listen(address: string, monitor: SyncMonitor): Promise<HttpEndpoi
   }
 }
 
-async function runWithMonitor(config: TributaryConfig, logger: Logger, context: RunContext, monitor: SyncMonitor | undefined, committed: CommittedTime | SyncMonitor): Promise<void> {
+async function runWithMonitor(config: TributaryConfig, logger: Logger, context: RunContext, monitor: SyncMonitor | undefined, committed: CommittedTime | SyncMonitor, verifier: PeriodicVerify): Promise<void> {
   // Loaded on demand so that --help and usage errors do not pay for the drivers.
   const { runSync } = await import("../runtime/sync-runner.js");
   const { startProgressReporter } = await import("./progress-display.js");
@@ -95,6 +98,7 @@ async function runWithMonitor(config: TributaryConfig, logger: Logger, context: 
     context.enter(phase);
     monitor?.phase(phase);
     logPhase(phase, config, logger);
+    if (phase === "streaming") verifier.streaming();
   };
   const onBatchApplied = (batch: StreamBatch, applyMs: number): void => committed.batchApplied(batch, applyMs);
   // /readyz says what start-up waits for until the next phase begins.

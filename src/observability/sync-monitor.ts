@@ -4,6 +4,7 @@ import type { StreamBatch } from "../core/sink.js";
 import { redactSecrets } from "../core/redact.js";
 import type { RetryTaken } from "../core/retry-observer.js";
 import { RollingSeries, type SeriesPoint } from "./rolling-series.js";
+import { VerifyBoard, type VerifyStatus } from "./verify-board.js";
 
 /** One collection's snapshot figures, as the snapshot's progress reports them. */
 export interface CollectionCopy {
@@ -43,6 +44,8 @@ export interface SyncStatus {
   readonly lastError: { readonly at: string; readonly message: string } | undefined;
   /** The error the pipeline's sync last stopped on, as recorded in the target (this run or an earlier one), when read. */
   readonly recordedError: RecordedError | undefined;
+  /** The periodic verify (verify.interval): its last run and the next; absent while it is off. */
+  readonly verify: VerifyStatus | undefined;
 }
 
 /** An error a sync stopped on, as the target records it (sinks/postgres/sync-errors.ts). */
@@ -73,6 +76,8 @@ const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60
  */
 export class SyncMonitor {
   readonly registry = new Registry();
+  /** The periodic verify's runs, for /status and the tributary_verify_* metrics. */
+  readonly verify = new VerifyBoard(this.registry);
   private readonly now: () => number;
   private readonly startedAt: number;
   private currentPhase = "starting";
@@ -266,6 +271,7 @@ export class SyncMonitor {
       deadLetters: this.deadLetterCount,
       lastError: this.lastError,
       recordedError: this.recorded,
+      verify: this.verify.status(),
     };
   }
 

@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Double, Int32, Long, ObjectId, type Document } from "mongodb";
 import { expect, it } from "vitest";
 import { BSON } from "../../../src/core/bson.js";
@@ -9,11 +12,13 @@ import { connectMongo } from "../../../src/source/mongo-connection.js";
 import { MongoVerifySource } from "../../../src/source/mongo-verify-source.js";
 import { runVerify } from "../../../src/verify/run-verify.js";
 import { MemoryResumePointStore } from "../../support/memory-resume-point-store.js";
-import { createDatabase } from "../../support/postgres-server.js";
+import type { SyncStatus } from "../../../src/observability/sync-monitor.js";
+import { createDatabase, findFreePort } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
-import { runCli } from "../../support/run-cli.js";
+import { finished, runCli, startCli } from "../../support/run-cli.js";
 import { startSync, useMongoClient, waitForConvergence } from "../../support/sync-harness.js";
+import { waitFor } from "../../support/wait-for.js";
 
 interface Report {
   equal: boolean;
@@ -85,6 +90,37 @@ describeWithMongo("tributary verify against a replica set", () => {
     } finally {
       await sync.stop();
     }
+  });
+
+  it("sync verifies every verify.interval while it streams, reports in /status and /metrics, and repairs nothing", async () => {
+    const client = mongo.client();
+    const url = await createDatabase(postgresUrl(), "verify_periodic");
+    await client.db("verify_periodic").dropDatabase();
+    await client.db("verify_periodic").collection("orders").insertMany(orders(500));
+    const port = await findFreePort();
+    const config = join(await mkdtemp(join(tmpdir(), "tributary-verify-")), "tributary.yml");
+    // JSON is YAML.
+    await writeFile(config, JSON.stringify({ source: { uri: mongo.uri(), include: ["verify_periodic.orders"] }, target: { url }, http: { listen: `127.0.0.1:${port}` }, verify: { interval: "10s" } }));
+    const child = startCli(["sync", "--config", config, "--log-level", "warn"]);
+    const result = finished(child);
+    const status = async (): Promise<SyncStatus | undefined> => (await fetch(`http://127.0.0.1:${port}/status`).catch(() => undefined))?.json() as Promise<SyncStatus | undefined>;
+    try {
+      await waitFor(async () => (await status())?.phase === "streaming", "the sync to stream", 60_000);
+      const changed = new ObjectId((9).toString(16).padStart(24, "0")).toHexString();
+      await query(url, `UPDATE public.verify_periodic_orders SET doc = jsonb_set(doc, '{customer,name}', '"someone else"') WHERE _id = $1`, [changed]);
+      // The re-check waits for the sync's next stored position (an idle stream stores one every 10 s), then finds the row still different.
+      const run = await waitFor(async () => ((await status())?.verify?.lastRun?.result === "different" ? (await status())?.verify : undefined), "a periodic run that finds the row", 90_000);
+      expect(run.lastRun?.collections).toEqual([
+        expect.objectContaining({ namespace: "verify_periodic.orders", sink: "postgres", equal: false, documents: 500, differences: 1, differenceCounts: { missing: 0, extra: 0, different: 1 } }),
+      ]);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toContain('tributary_verify_differences{collection="verify_periodic.orders",sink="postgres"} 1');
+      expect(metrics).toMatch(/tributary_verify_runs_total\{result="different"\} [1-9]/);
+      expect(await query(url, "SELECT doc->'customer'->>'name' AS name FROM public.verify_periodic_orders WHERE _id = $1", [changed])).toEqual([{ name: "someone else" }]);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect((await result).code).toBe(0);
   });
 
   it("verifies the mongodb sink: same fields, order and BSON types; a changed type, a missing and an extra document are found; repair fixes them", async () => {
