@@ -24,6 +24,9 @@ export interface BenchResult {
   readonly ratio?: number;
   /** Tag of the run the ratio is taken against. */
   readonly ratioTo?: string;
+  /** This run's rate against the peer-equivalent baseline's (`peerTo`): above 1 is faster. */
+  readonly peerRatio?: number;
+  readonly peerTo?: string;
   /** End-to-end lag (source write → applied), milliseconds. */
   readonly lagMs?: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly note?: string;
@@ -48,13 +51,14 @@ export interface BenchReport {
 
 const COLUMNS = [
   { title: "section", width: 14, align: "left" },
-  { title: "run", width: 50, align: "left" },
+  { title: "run", width: 62, align: "left" },
   { title: "items", width: 9, align: "right" },
   { title: "seconds", width: 8, align: "right" },
   { title: "per s", width: 9, align: "right" },
   { title: "MB/s", width: 7, align: "right" },
   { title: "RSS MB", width: 7, align: "right" },
   { title: "ratio", width: 10, align: "right" },
+  { title: "× peer", width: 9, align: "right" },
   { title: "lag p50/p99 ms", width: 15, align: "right" },
 ] as const;
 
@@ -81,6 +85,7 @@ export function formatTable(report: BenchReport): string {
           result.mbPerSecond === undefined ? "" : result.mbPerSecond.toFixed(1),
           result.peakRssMb === undefined ? "" : result.peakRssMb.toFixed(0),
           result.ratio === undefined ? "" : `${result.ratio.toFixed(2)}×${result.ratioTo ?? ""}`,
+          result.peerRatio === undefined ? "" : `${result.peerRatio.toFixed(2)}×${result.peerTo ?? ""}`,
           result.lagMs === undefined ? "" : `${result.lagMs.p50.toFixed(0)}/${result.lagMs.p99.toFixed(0)}`,
         ]),
       );
@@ -97,7 +102,7 @@ export function formatHeading(report: BenchReport): string {
   return [
     `${machine.cpuCount} × ${machine.cpuModel}, ${machine.totalMemoryMb} MB RAM, ${machine.platform}; Node ${machine.node}; PostgreSQL ${machine.postgres}; ${mongo}`,
     `docs ${options.docs} × ~${options.size} B (distinct ${options.distinct === 0 ? "all" : options.distinct}), parallelism ${options.parallelism}, large ${options.large}; sink-apply ${options.applyDocs} docs in batches of ${options.batch}; streaming ${options.events} events by ${options.writers} writers, paced run at ${options.rate}/s`,
-    "per s: documents or events per second; ratio: rate against the tagged baseline (above 1 is faster), in memory: peak RSS against m1; RSS: peak of the run's own process",
+    "per s: documents or events per second; ratio: rate against the tagged baseline (above 1 is faster), in memory: peak RSS against m1; × peer: rate against the peer-equivalent baseline; RSS: peak of the run's own process",
   ].join("\n");
 }
 

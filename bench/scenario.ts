@@ -5,14 +5,21 @@ export interface GeneratedSet {
   readonly distinct: number;
 }
 
+/** How Tributary writes in a run: raw (`_id`, `doc jsonb`) or relational with the bench's mapping file. */
+export type WriteMode = "raw" | "mapping";
+
 /** One measured run, done in a child process of its own so that its peak RSS is its own. */
 export type Scenario =
   /** Generated documents read through the snapshot source, written nowhere: the source's own cost. */
   | ({ readonly kind: "generated-read" } & GeneratedSet)
   /** Generated documents → bare COPY (the snapshot-write baseline). */
   | ({ readonly kind: "generated-copy"; readonly url: string } & GeneratedSet)
-  /** Generated documents → `runSnapshot` → the PostgreSQL sink's snapshot target, raw mode. */
-  | ({ readonly kind: "generated-snapshot"; readonly url: string; readonly parallelism: number; readonly liveHeap?: boolean } & GeneratedSet)
+  /** Generated documents → `runSnapshot` → the PostgreSQL sink's snapshot target, raw mode (or `mode`). */
+  | ({ readonly kind: "generated-snapshot"; readonly url: string; readonly parallelism: number; readonly mode?: WriteMode; readonly liveHeap?: boolean } & GeneratedSet)
+  /** Generated documents' parent and child rows, encoded before the clock → one COPY per table (the relational snapshot's bare baseline). */
+  | ({ readonly kind: "generated-relational-copy"; readonly url: string } & GeneratedSet)
+  /** Generated documents → the peer's dump: row-at-a-time upserts into the mapped tables, a commit every 1000. */
+  | ({ readonly kind: "generated-peer-dump"; readonly url: string } & GeneratedSet)
   /** Generated documents copied by the snapshot (untimed), then `tributary verify` of that copy (timed). */
   | ({ readonly kind: "generated-verify"; readonly url: string; readonly parallelism: number } & GeneratedSet)
   /** One `find()` cursor → bare COPY (the MongoDB snapshot baseline). */
@@ -26,7 +33,7 @@ export type Scenario =
   /** The sink-apply bench: the same insert events through one way of applying them. */
   | { readonly kind: "sink-apply"; readonly url: string; readonly variant: SinkApplyVariant; readonly docs: number; readonly size: number; readonly batch: number };
 
-export type SinkApplyVariant = "baseline" | "raw" | "mapping" | "inferred";
+export type SinkApplyVariant = "baseline" | "peer" | "raw" | "mapping" | "inferred" | "raw-single" | "mapping-single";
 
 /** What a child reports when its work is done. */
 export interface ChildResult {

@@ -1,29 +1,39 @@
 // Sink apply: the same insert events applied by the PostgreSQL sink in raw mode, with a mapping
 // file and with an inferred mapping, against a bare baseline (one jsonb_to_recordset INSERT of
-// Extended JSON per batch, in a transaction, nothing else). The streaming write path without
-// MongoDB. Each variant runs in a child process of its own (see run-child.ts).
+// Extended JSON per batch, in a transaction, nothing else) and the peer-equivalent baseline
+// (peer-baseline.ts). The streaming write path without MongoDB. Each variant runs in a child process of its own (see run-child.ts).
 
 import { performance } from "node:perf_hooks";
 import { BSON, type Document } from "mongodb";
 import pg from "pg";
-import { inferMapping } from "../src/sinks/postgres/mapping/infer/infer-mapping.js";
-import { parseMapping } from "../src/sinks/postgres/mapping/load-mapping.js";
 import { silentLogger } from "../src/core/logger.js";
 import { PostgresSink, type PostgresSinkOptions } from "../src/sinks/postgres/postgres-sink.js";
 import { makeEvent } from "../test/support/events.js";
 import { realisticDocuments } from "../test/support/realistic-documents.js";
 import type { SinkApplyVariant } from "./scenario.js";
 import type { Measured } from "./snapshot-scenarios.js";
+import { peerStream } from "./peer-baseline.js";
+import { benchMapping, tableOf } from "./relational-tables.js";
 
 const NS = "shop.orders";
 
-/** The variants in the order they run and are reported; the first is the baseline. */
-export const SINK_APPLY_VARIANTS: readonly { readonly variant: SinkApplyVariant; readonly name: string }[] = [
+/**
+ * The variants in the order they run and are reported: the bare baseline, the peer-equivalent
+ * baseline (one change per transaction), then the sink in batches of `--batch`, then the sink with
+ * one change per transaction (`single`, on fewer documents: see {@link SINGLE_CHANGE_DOCS}).
+ */
+export const SINK_APPLY_VARIANTS: readonly { readonly variant: SinkApplyVariant; readonly name: string; readonly single?: boolean }[] = [
   { variant: "baseline", name: "bare: jsonb_to_recordset INSERT per batch" },
+  { variant: "peer", name: "peer: row-at-a-time upserts, 1 change/transaction", single: true },
   { variant: "raw", name: "tributary sink, raw mode" },
   { variant: "mapping", name: "tributary sink, mapping file (+ child table)" },
   { variant: "inferred", name: "tributary sink, inferred mapping" },
+  { variant: "raw-single", name: "tributary sink, raw, 1 change/transaction", single: true },
+  { variant: "mapping-single", name: "tributary sink, mapping file, 1 change/transaction", single: true },
 ];
+
+/** One change per transaction runs at about a thousandth of a second each: these many documents at most. */
+export const SINGLE_CHANGE_DOCS = 5_000;
 
 /**
  * Applies `docs` insert events (realistic documents of about `size` bytes, held in memory and
@@ -32,15 +42,17 @@ export const SINK_APPLY_VARIANTS: readonly { readonly variant: SinkApplyVariant;
  */
 export async function applyInserts(url: string, variant: SinkApplyVariant, docs: number, size: number, batch: number): Promise<Measured> {
   const documents = realisticDocuments(docs, size);
-  const seconds = variant === "baseline" ? await baseline(url, documents, batch) : await throughSink(url, documents, batch, sinkOptions(variant, documents));
+  let seconds: number;
+  if (variant === "baseline") seconds = await baseline(url, documents, batch);
+  else if (variant === "peer") seconds = await peerStream(url, tableOf(benchMapping(NS, documents), NS), documents, Math.floor(Date.now() / 1000));
+  else seconds = await throughSink(url, documents, batch, sinkOptions(variant, documents));
   return { seconds, items: documents.length };
 }
 
-function sinkOptions(variant: Exclude<SinkApplyVariant, "baseline">, documents: readonly Document[]): Partial<PostgresSinkOptions> {
-  if (variant === "raw") return {};
+function sinkOptions(variant: Exclude<SinkApplyVariant, "baseline" | "peer">, documents: readonly Document[]): Partial<PostgresSinkOptions> {
+  if (variant === "raw" || variant === "raw-single") return {};
   if (variant === "inferred") return { inferMapping: true };
-  const mappingFile = inferMapping(new Map([[NS, documents.slice(0, 1_000)]]));
-  return { mapping: parseMapping("inferred.json", mappingFile, { defaultSchema: "public" }) };
+  return { mapping: benchMapping(NS, documents) };
 }
 
 async function baseline(url: string, documents: readonly Document[], batchSize: number): Promise<number> {

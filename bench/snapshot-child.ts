@@ -7,6 +7,7 @@ import { applyInserts } from "./sink-apply.js";
 import type { ChildMessage, ChildResult, ParentMessage, Scenario } from "./scenario.js";
 import { copyFromMongo, copyGenerated, readGenerated, snapshotFromMongo, snapshotGenerated, type Measured } from "./snapshot-scenarios.js";
 import { readChanges, syncChanges } from "./stream-scenarios.js";
+import { copyRelationalGenerated, peerDumpGenerated } from "./relational-scenarios.js";
 import { verifyGenerated } from "./verify-scenario.js";
 
 const stop = new AbortController();
@@ -23,7 +24,11 @@ function run(scenario: Scenario): Promise<Measured> {
     case "generated-copy":
       return copyGenerated(scenario.url, scenario);
     case "generated-snapshot":
-      return snapshotGenerated(scenario.url, scenario, scenario.parallelism);
+      return snapshotGenerated(scenario.url, scenario, scenario.parallelism, scenario.mode);
+    case "generated-relational-copy":
+      return copyRelationalGenerated(scenario.url, scenario);
+    case "generated-peer-dump":
+      return peerDumpGenerated(scenario.url, scenario);
     case "generated-verify":
       return verifyGenerated(scenario.url, scenario, scenario.parallelism);
     case "mongo-copy":

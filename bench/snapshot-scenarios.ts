@@ -15,7 +15,9 @@ import { connectMongo } from "../src/source/mongo-connection.js";
 import { bareCopy } from "./bare-copy.js";
 import { DocumentGenerator } from "./generated-documents.js";
 import { GeneratedSnapshotSource } from "./generated-snapshot-source.js";
-import type { GeneratedSet } from "./scenario.js";
+import type { GeneratedSet, WriteMode } from "./scenario.js";
+import { benchMapping, tableOf } from "./relational-tables.js";
+import type { RelationalMapping } from "../src/sinks/postgres/mapping/table-mapping.js";
 
 /** The namespace of the generated collection. */
 export const GENERATED_NAMESPACE = "bench.orders";
@@ -52,9 +54,12 @@ export async function copyGenerated(url: string, set: GeneratedSet): Promise<Mea
   return { seconds: (performance.now() - started) / 1000, items };
 }
 
-export function snapshotGenerated(url: string, set: GeneratedSet, parallelism: number): Promise<Measured> {
-  const source = new GeneratedSnapshotSource(GENERATED_NAMESPACE, set.docs, new DocumentGenerator(set.size, set.distinct));
-  return tributarySnapshot(url, source, GENERATED_NAMESPACE, parallelism);
+export function snapshotGenerated(url: string, set: GeneratedSet, parallelism: number, mode: WriteMode = "raw"): Promise<Measured> {
+  const generator = new DocumentGenerator(set.size, set.distinct);
+  const source = new GeneratedSnapshotSource(GENERATED_NAMESPACE, set.docs, generator);
+  if (mode === "raw") return tributarySnapshot(url, source, GENERATED_NAMESPACE, parallelism);
+  const mapping = benchMapping(GENERATED_NAMESPACE, generator.documents(0, set.docs));
+  return tributarySnapshot(url, source, GENERATED_NAMESPACE, parallelism, { mapping, table: tableOf(mapping, GENERATED_NAMESPACE).table });
 }
 
 /** The bare MongoDB baseline: one `find()` cursor, default BSON options, batches of 1000 → bare COPY. */
@@ -82,13 +87,22 @@ export async function snapshotFromMongo(url: string, mongoUri: string, namespace
 }
 
 /**
- * Tributary's snapshot as the sync runs it: a raw-mode PostgreSQL sink, its snapshot target with
+ * Tributary's snapshot as the sync runs it: a raw-mode PostgreSQL sink (or one with a mapping file), its snapshot target with
  * `parallelism` connections, `runSnapshot` with the product's chunk and range sizes. Timed
  * from the first step of the snapshot (planning) to its end (every range done, the collection
  * marked complete); the sink's own setup is not counted. The rows are counted afterwards.
  */
-async function tributarySnapshot(url: string, source: SnapshotSource, namespace: string, parallelism: number): Promise<Measured> {
-  const sink = new PostgresSink({ url, schema: "public", checkpointSchema: "tributary", tables: {}, pipeline: "bench", retry: { initialDelayMs: 100, maxDelayMs: 1_000 }, logger: silentLogger() });
+async function tributarySnapshot(url: string, source: SnapshotSource, namespace: string, parallelism: number, relational?: { mapping: RelationalMapping; table: string }): Promise<Measured> {
+  const sink = new PostgresSink({
+    url,
+    schema: "public",
+    checkpointSchema: "tributary",
+    tables: {},
+    pipeline: "bench",
+    retry: { initialDelayMs: 100, maxDelayMs: 1_000 },
+    logger: silentLogger(),
+    ...(relational ? { mapping: relational.mapping } : {}),
+  });
   await sink.open();
   const target = sink.snapshotTarget(parallelism);
   let seconds: number;
@@ -104,7 +118,7 @@ async function tributarySnapshot(url: string, source: SnapshotSource, namespace:
     await sink.close();
   }
   const { db, coll } = splitNamespace(namespace);
-  return { seconds, items, detail: { rows: await countRows(url, defaultTableName(db, coll)) } };
+  return { seconds, items, detail: { rows: await countRows(url, relational?.table ?? defaultTableName(db, coll)) } };
 }
 
 async function countRows(url: string, table: string): Promise<number> {

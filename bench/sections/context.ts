@@ -73,7 +73,7 @@ export function resultOf(
   tag: string,
   name: string,
   child: ChildResult | Repeated,
-  extra: { readonly unit?: "docs" | "events"; readonly bytes?: number; readonly baseline?: BenchResult | undefined; readonly note?: string } = {},
+  extra: { readonly unit?: "docs" | "events"; readonly bytes?: number; readonly baseline?: BenchResult | undefined; readonly peer?: BenchResult | undefined; readonly note?: string } = {},
 ): BenchResult {
   const perSecond = child.items / child.seconds;
   return {
@@ -88,6 +88,7 @@ export function resultOf(
     peakRssMb: child.peakRssKb / 1024,
     startRssMb: child.startRssKb / 1024,
     ...(extra.baseline && extra.baseline.perSecond > 0 ? { ratio: perSecond / extra.baseline.perSecond, ratioTo: extra.baseline.tag } : {}),
+    ...(extra.peer && extra.peer.perSecond > 0 ? { peerRatio: perSecond / extra.peer.perSecond, peerTo: extra.peer.tag } : {}),
     ...(extra.note === undefined ? {} : { note: extra.note }),
     ...("rates" in child && child.rates.length > 1 ? { runs: child.rates } : {}),
   };

@@ -1,29 +1,38 @@
 import { DocumentGenerator } from "../generated-documents.js";
 import type { BenchResult, SectionOutcome } from "../report.js";
+import type { WriteMode } from "../scenario.js";
 import { measureScenario, progress, resultOf, type BenchContext, type Repeated } from "./context.js";
 
 /** Peak RSS of the larger run within this fraction of the smaller one's: memory does not grow with the data. */
 const FLAT = 0.1;
 
 /**
- * Bounded memory: Tributary's snapshot (generated documents, raw mode, `--parallelism`) at
- * `--docs` and at `--large` documents. The ratio is of peak RSS (large / small); the rates are
+ * Bounded memory: Tributary's snapshot (generated documents, raw mode and with the mapping
+ * file, `--parallelism`) at `--docs` and at `--large` documents. The ratio is of peak RSS (large / small); the rates are
  * there to show the larger run was not slowed down to stay small.
  */
 export async function memorySection(context: BenchContext): Promise<SectionOutcome> {
+  if (context.options.large === 0) return { name: "memory", status: "skipped", reason: "--large 0", results: [] };
+  const results: BenchResult[] = [];
+  for (const mode of ["raw", "mapping"] as const) results.push(...(await memoryPair(context, mode)));
+  return { name: "memory", status: "ok", results };
+}
+
+/** The snapshot in one mode at `--docs` (m1) and at `--large` (m2) documents, m2 against m1. */
+async function memoryPair(context: BenchContext, mode: WriteMode): Promise<BenchResult[]> {
   const { docs, large, size, distinct, parallelism } = context.options;
-  if (large === 0) return { name: "memory", status: "skipped", reason: "--large 0", results: [] };
   const generator = new DocumentGenerator(size, distinct);
+  const suffix = mode === "raw" ? "" : "R";
   const results: BenchResult[] = [];
   let small: BenchResult | undefined;
   let smallChild: Repeated | undefined;
   for (const [tag, count] of [
-    ["m1", docs],
-    ["m2", large],
+    [`m1${suffix}`, docs],
+    [`m2${suffix}`, large],
   ] as const) {
-    progress(`memory: ${count} documents`);
-    const child = await measureScenario(context, `memory-${count}`, count, `memory_${count}`, (url) => ({ kind: "generated-snapshot", url, parallelism, docs: count, size, distinct, liveHeap: true }));
-    const result = resultOf("memory", tag, `tributary snapshot, raw, ${count} docs`, child, { bytes: generator.totalBytes(count) });
+    progress(`memory: ${mode}, ${count} documents`);
+    const child = await measureScenario(context, `memory-${mode}-${count}`, count, `memory_${mode}_${count}`, (url) => ({ kind: "generated-snapshot", url, parallelism, mode, docs: count, size, distinct, liveHeap: true }));
+    const result = resultOf("memory", tag, `tributary snapshot, ${mode === "raw" ? "raw" : "mapping file"}, ${count} docs`, child, { bytes: generator.totalBytes(count) });
     if (!small) {
       small = result;
       smallChild = child;
@@ -41,5 +50,5 @@ export async function memorySection(context: BenchContext): Promise<SectionOutco
       `live heap after GC: ${live(child).toFixed(0)} MB vs ${live(smallChild ?? child).toFixed(0)} MB (${(liveRatio * 100 - 100).toFixed(1)}%)`;
     results.push({ ...result, ratio, ratioTo: small.tag, note });
   }
-  return { name: "memory", status: "ok", results };
+  return results;
 }

@@ -1,24 +1,31 @@
 import { BSON } from "mongodb";
 import { realisticDocuments } from "../../test/support/realistic-documents.js";
 import type { BenchResult, SectionOutcome } from "../report.js";
-import { SINK_APPLY_VARIANTS } from "../sink-apply.js";
+import { SINGLE_CHANGE_DOCS, SINK_APPLY_VARIANTS } from "../sink-apply.js";
 import { measureScenario, resultOf, type BenchContext } from "./context.js";
 
 /**
  * The streaming write path without MongoDB: `--apply-docs` insert events in batches of
  * `--batch` through the PostgreSQL sink (raw, mapping file, inferred mapping), against a bare
- * `jsonb_to_recordset` insert per batch. The documents are held in memory (made before the
+ * `jsonb_to_recordset` insert per batch (`s0`) and the peer-equivalent baseline (`p`: one change
+ * per transaction, row at a time); then one change per transaction through the sink, against `p`. The documents are held in memory (made before the
  * clock starts), so RSS here is mostly theirs.
  */
 export async function sinkApplySection(context: BenchContext): Promise<SectionOutcome> {
   const { applyDocs: docs, size, batch } = context.options;
   const bytes = realisticDocuments(docs, size).reduce((sum, doc) => sum + BSON.calculateObjectSize(doc), 0);
+  const singleDocs = Math.min(docs, SINGLE_CHANGE_DOCS);
+  const singleBytes = realisticDocuments(singleDocs, size).reduce((sum, doc) => sum + BSON.calculateObjectSize(doc), 0);
   const results: BenchResult[] = [];
   let baseline: BenchResult | undefined;
-  for (const [index, { variant, name }] of SINK_APPLY_VARIANTS.entries()) {
-    const child = await measureScenario(context, `sink-apply-${variant}`, docs, `apply_${variant}`, (url) => ({ kind: "sink-apply", url, variant, docs, size, batch }));
-    const result = resultOf("sink-apply", `s${index}`, name, child, { bytes, baseline });
+  let peer: BenchResult | undefined;
+  for (const { variant, name, single } of SINK_APPLY_VARIANTS) {
+    const count = single ? singleDocs : docs;
+    const child = await measureScenario(context, `sink-apply-${variant}`, count, `apply_${variant}`, (url) => ({ kind: "sink-apply", url, variant, docs: count, size, batch: single ? 1 : batch }));
+    const tag = variant === "baseline" ? "s0" : variant === "peer" ? "p" : variant;
+    const result = resultOf("sink-apply", tag, name, child, { bytes: single ? singleBytes : bytes, baseline: single ? undefined : baseline, peer });
     baseline ??= result;
+    if (variant === "peer") peer = result;
     results.push(result);
   }
   return { name: "sink-apply", status: "ok", results };

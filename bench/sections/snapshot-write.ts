@@ -1,13 +1,16 @@
 import { DocumentGenerator } from "../generated-documents.js";
 import type { BenchResult, SectionOutcome } from "../report.js";
-import type { GeneratedSet } from "../scenario.js";
+import type { GeneratedSet, WriteMode } from "../scenario.js";
 import { measureScenario, progress, resultOf, type BenchContext } from "./context.js";
 
 /**
  * The snapshot's write path without MongoDB: generated documents (made as they are read) into
- * PostgreSQL. `src` is the generator alone (a ceiling: nothing can be faster), `a'` the bare
- * baseline (EJSON → one COPY), `b'1`/`b'P` Tributary's snapshot in raw mode at parallelism 1
- * and P, each against `a'`.
+ * PostgreSQL. `src` is the generator alone (a ceiling: nothing can be faster); `p'` the
+ * peer-equivalent dump (row-at-a-time upserts into the mapped tables, a commit every 1000);
+ * `a'` the bare raw baseline (EJSON → one COPY) and `a'R` the bare relational one (pre-encoded
+ * parent and child rows → one COPY per table); `b'1`/`b'P` Tributary's snapshot in raw mode at
+ * parallelism 1 and P against `a'`, `b'R1`/`b'RP` with the mapping file against `a'R`; every
+ * Tributary run also against `p'`.
  */
 export async function snapshotWriteSection(context: BenchContext): Promise<SectionOutcome> {
   const { docs, size, distinct, parallelism } = context.options;
@@ -17,19 +20,40 @@ export async function snapshotWriteSection(context: BenchContext): Promise<Secti
   const results: BenchResult[] = [];
   const source = await measureScenario(context, "snapshot-write-source", docs, undefined, () => ({ kind: "generated-read", ...set }));
   results.push(resultOf("snapshot-write", "src", "generated source alone, no writes", source, { bytes }));
-  const baseline = resultOf(
+  const peer = resultOf(
     "snapshot-write",
-    "a'",
-    "bare: EJSON → one COPY, 1 transaction",
-    await measureScenario(context, "snapshot-write-bare", docs, "write_bare", (url) => ({ kind: "generated-copy", url, ...set })),
+    "p'",
+    "peer: row-at-a-time upserts, mapped tables, commit/1000",
+    await measureScenario(context, "snapshot-write-peer", docs, "write_peer", (url) => ({ kind: "generated-peer-dump", url, ...set })),
     { bytes },
   );
-  results.push(baseline);
-  for (const p of new Set([1, parallelism])) {
-    const child = await measureScenario(context, `snapshot-write-tributary-p${p}`, docs, `write_p${p}`, (url) => ({ kind: "generated-snapshot", url, parallelism: p, ...set }));
-    const rows = child.detail.rows;
-    const note = rows === docs ? undefined : `expected ${docs} rows, the table holds ${rows}`;
-    results.push(resultOf("snapshot-write", `b'${p}`, `tributary snapshot, raw, parallelism ${p}`, child, { bytes, baseline, ...(note ? { note } : {}) }));
+  results.push(peer);
+  const baselines: Record<WriteMode, BenchResult> = {
+    raw: resultOf(
+      "snapshot-write",
+      "a'",
+      "bare: EJSON → one COPY, 1 transaction",
+      await measureScenario(context, "snapshot-write-bare", docs, "write_bare", (url) => ({ kind: "generated-copy", url, ...set })),
+      { bytes },
+    ),
+    mapping: resultOf(
+      "snapshot-write",
+      "a'R",
+      "bare: pre-encoded rows → COPY per table, 1 transaction",
+      await measureScenario(context, "snapshot-write-bare-relational", docs, "write_bare_relational", (url) => ({ kind: "generated-relational-copy", url, ...set })),
+      { bytes },
+    ),
+  };
+  results.push(baselines.raw, baselines.mapping);
+  for (const mode of ["raw", "mapping"] as const) {
+    for (const p of new Set([1, parallelism])) {
+      const tag = mode === "raw" ? `b'${p}` : `b'R${p}`;
+      const child = await measureScenario(context, `snapshot-write-tributary-${mode}-p${p}`, docs, `write_${mode}_p${p}`, (url) => ({ kind: "generated-snapshot", url, parallelism: p, mode, ...set }));
+      const rows = child.detail.rows;
+      const note = rows === docs ? undefined : `expected ${docs} rows, the table holds ${rows}`;
+      const name = `tributary snapshot, ${mode === "raw" ? "raw" : "mapping file"}, parallelism ${p}`;
+      results.push(resultOf("snapshot-write", tag, name, child, { bytes, baseline: baselines[mode], peer, ...(note ? { note } : {}) }));
+    }
   }
   return { name: "snapshot-write", status: "ok", results };
 }

@@ -4,6 +4,11 @@ import { TributaryError } from "../../core/tributary-error.js";
 import { makePosition, positionDate, resumeTokenOfText, resumeTokenText, type Position } from "../../core/position.js";
 import { qualifiedName } from "./sql.js";
 
+/** What {@link CheckpointTable.advanceOrFailStatement} fails with (inside PostgreSQL's message) when the position did not move. */
+const ADVANCE_FAILED = "tributary: the stored position was not advanced; rows: ";
+/** SQLSTATE of a failed cast from text (22P02). */
+const INVALID_TEXT_REPRESENTATION = "22P02";
+
 /**
  * The stored position of each pipeline, in the target database itself so that it commits in
  * the same transaction as the data it describes. `token` holds the whole resume token
@@ -53,21 +58,50 @@ export class CheckpointTable {
    * than apply changes twice.
    */
   async advance(client: PoolClient, expected: Position | undefined, next: Position): Promise<void> {
-    const result = await client.query(
-      `INSERT INTO ${this.table} AS p (pipeline, position, resume_token, token, cluster_time)
+    const result = await client.query(this.upsertText(), this.advanceValues(expected, next));
+    if (result.rowCount !== 1) throw this.mismatch();
+  }
+
+  /**
+   * {@link CheckpointTable.advance} as one statement that fails by itself when the position does
+   * not move, for a caller that sends it in one round trip with the batch and its COMMIT (which
+   * PostgreSQL then skips). Its failure is told apart by {@link CheckpointTable.failedAdvance}.
+   */
+  advanceOrFailStatement(expected: Position | undefined, next: Position): { text: string; values: unknown[] } {
+    // SQL cannot raise an error without a function; a cast of the marker (and the count: not a
+    // constant, so never folded at planning) to integer fails with it, only when it is evaluated.
+    return {
+      text: `WITH advanced AS (${this.upsertText()} RETURNING 1)
+       SELECT CASE WHEN count(*) = 1 THEN 0 ELSE ($7 || count(*))::integer END FROM advanced`,
+      values: [...this.advanceValues(expected, next), ADVANCE_FAILED],
+    };
+  }
+
+  /** The mismatch error when `error` is the failure of {@link CheckpointTable.advanceOrFailStatement}, else `error` itself. */
+  failedAdvance(error: unknown): unknown {
+    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+    return code === INVALID_TEXT_REPRESENTATION && typeof message === "string" && message.includes(ADVANCE_FAILED) ? this.mismatch() : error;
+  }
+
+  private upsertText(): string {
+    return `INSERT INTO ${this.table} AS p (pipeline, position, resume_token, token, cluster_time)
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (pipeline) DO UPDATE
          SET position = EXCLUDED.position, resume_token = EXCLUDED.resume_token, token = EXCLUDED.token,
              cluster_time = EXCLUDED.cluster_time, updated_at = now()
-         WHERE p.position = $6`,
-      [this.pipeline, next.key, next.resumeToken._data, resumeTokenText(next.resumeToken), positionDate(next), expected?.key ?? null],
+         WHERE p.position = $6`;
+  }
+
+  private advanceValues(expected: Position | undefined, next: Position): unknown[] {
+    return [this.pipeline, next.key, next.resumeToken._data, resumeTokenText(next.resumeToken), positionDate(next), expected?.key ?? null];
+  }
+
+  /** The stored position is not the one this process committed last. */
+  private mismatch(): TributaryError {
+    return new TributaryError(
+      ErrorCode.CheckpointMismatch,
+      `The stored position of pipeline '${this.pipeline}' changed under this process: another process is running the same pipeline. Stop one of them, or give each its own --name.`,
+      { context: { pipeline: this.pipeline } },
     );
-    if (result.rowCount !== 1) {
-      throw new TributaryError(
-        ErrorCode.CheckpointMismatch,
-        `The stored position of pipeline '${this.pipeline}' changed under this process: another process is running the same pipeline. Stop one of them, or give each its own --name.`,
-        { context: { pipeline: this.pipeline } },
-      );
-    }
   }
 }

@@ -1,8 +1,8 @@
 import { BSON } from "../../core/bson.js";
-import type { PoolClient } from "pg";
 import { encodeDocument } from "../../codec/document-codec.js";
 import { ErrorCode } from "../../core/error-codes.js";
 import { isTributaryError, TributaryError } from "../../core/tributary-error.js";
+import type { Statements } from "./statement-queue.js";
 import type { RowChange } from "./coalesce.js";
 import { positionDate } from "../../core/position.js";
 import { qualifiedName } from "./sql.js";
@@ -24,7 +24,7 @@ export function encodingRejection(error: unknown, prefix = ""): Rejection | unde
 }
 
 /** Called, inside the batch's transaction, for a document that cannot be written. */
-export type RejectionHandler = (client: PoolClient, namespace: string, change: RowChange, rejection: Rejection) => Promise<void>;
+export type RejectionHandler = (client: Statements, namespace: string, change: RowChange, rejection: Rejection) => Promise<void>;
 
 /**
  * Documents that could not be written, with where and why: the sync goes on without them

@@ -3,7 +3,8 @@ import pg from "pg";
 import type { DatabaseEntries } from "./mapping/infer/collection-entries.js";
 import { redactSecrets } from "../../core/redact.js";
 import { silentLogger, type Logger } from "../../core/logger.js";
-import { planBatch } from "./coalesce.js";
+import { planBatch, type RowChanges } from "./coalesce.js";
+import { StatementQueue } from "./statement-queue.js";
 import { DEFAULT_RETRY, retryWithProbe, type BackoffOptions } from "../../core/retry.js";
 import type { Position } from "../../core/position.js";
 import type { Batch, Sink, SinkCapabilities } from "../../core/sink.js";
@@ -303,12 +304,14 @@ export class PostgresSink implements Sink {
   };
 
   private applyOnce(batch: Batch): Promise<void> {
+    const steps = planBatch(batch.events);
+    if (steps.every((step) => step.kind === "rows" && this.registry.lookup(step.namespace) !== undefined)) return this.applyQueued(steps as RowChanges[], batch.position);
     return withPooledClient(this.connect, (client, discard) =>
       inTransaction(
         client,
         discard,
         async () => {
-          for (const step of planBatch(batch.events)) {
+          for (const step of steps) {
             if (step.kind === "command") {
               await applyCommand(client, step.event, { registry: this.registry, layout: this.layout, policy: this.options.commands ?? DEFAULT_COMMAND_POLICY, logger: this.options.logger });
               continue;
@@ -322,5 +325,38 @@ export class PostgresSink implements Sink {
         [this.registry, this.layout],
       ),
     );
+  }
+
+  /**
+   * Row changes of collections whose tables exist: no statement depends on an answer from
+   * PostgreSQL, so BEGIN, every write, the position's advance and COMMIT go in one round trip
+   * ({@link StatementQueue}); the advance fails the transaction by itself when the stored position
+   * is not the one this process committed last, and PostgreSQL then skips the COMMIT.
+   */
+  private applyQueued(steps: readonly RowChanges[], position: Position | undefined): Promise<void> {
+    return withPooledClient(this.connect, async (client, discard) => {
+      const staged = [this.registry, this.layout];
+      try {
+        const statements = new StatementQueue();
+        statements.add("BEGIN");
+        for (const step of steps) {
+          await this.layout.prepare?.(statements, step.namespace, step.changes, true);
+          const ref = this.registry.lookup(step.namespace);
+          if (ref) await this.layout.write(statements, ref, step.changes);
+        }
+        if (position) {
+          const advance = this.checkpoint.advanceOrFailStatement(this.committed, position);
+          statements.add(advance.text, advance.values);
+        }
+        statements.add("COMMIT");
+        await statements.send(client);
+      } catch (error) {
+        for (const each of staged) each.rollback?.();
+        // Nothing may have been sent (a strict rejection), or the transaction is aborted: ROLLBACK either way.
+        await client.query("ROLLBACK").catch(discard);
+        throw this.checkpoint.failedAdvance(error);
+      }
+      for (const each of staged) each.commit?.();
+    });
   }
 }

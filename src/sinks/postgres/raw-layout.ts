@@ -1,4 +1,4 @@
-import type { PoolClient } from "pg";
+import type { Statements } from "./statement-queue.js";
 import type { RowChange } from "./coalesce.js";
 import { splitNamespace } from "../../core/change-event.js";
 import type { RejectionHandler } from "./dead-letters.js";
@@ -46,7 +46,7 @@ export class RawLayout implements TableLayout {
     return [`TRUNCATE ${qualifiedName(ref.schema, ref.table)}`];
   }
 
-  write(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+  write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
     return writeRawRows(client, ref, changes, this.onReject);
   }
 }

@@ -1,4 +1,4 @@
-import type { PoolClient } from "pg";
+import type { Statements } from "./statement-queue.js";
 import { encodeDocument, type JsonValue } from "../../codec/document-codec.js";
 import type { RowChange } from "./coalesce.js";
 import { encodingRejection, type RejectionHandler } from "./dead-letters.js";
@@ -11,7 +11,7 @@ import type { TableRef } from "./table-layout.js";
  * deletes through `= ANY($1)`. No round trip per row. A document jsonb cannot hold goes to
  * `onReject` instead.
  */
-export async function writeRawRows(client: PoolClient, ref: TableRef, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
+export async function writeRawRows(client: Statements, ref: TableRef, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
   const table = qualifiedName(ref.schema, ref.table);
   const upserts: { id: string; doc: JsonValue; ts: number }[] = [];
   const deletes: string[] = [];

@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import type { Statements } from "./statement-queue.js";
 import type { RowChange } from "./coalesce.js";
 
 /** Where one collection's rows live. */
@@ -26,14 +27,21 @@ export interface TableLayout {
   truncateStatements(ref: TableRef): string[];
   /** Whether a renamed collection keeps its table (renamed too) or loses it. */
   readonly keepsTablesOnRename: boolean;
-  write(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void>;
+  write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void>;
+  /**
+   * Writes snapshot documents (upserts only) into tables that held none of them, by bulk load
+   * and without any merge: a key that exists fails with a unique violation (PostgreSQL's 23505),
+   * and the caller then rolls back to a savepoint and uses `write`. Absent: `write` always.
+   */
+  bulkLoad?(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void>;
   /** Creates and loads what the layout itself keeps in the target; once, when the sink opens. */
   open?(client: PoolClient): Promise<void>;
   /**
    * Called inside the batch's transaction before a namespace's changes are written and before
-   * its tables are ensured: an inferred layout infers or evolves the mapping here.
+   * its tables are ensured: an inferred layout infers or evolves the mapping here. Like `write`,
+   * it may be given a {@link StatementQueue}: it must not read the results of its statements.
    */
-  prepare?(client: PoolClient, namespace: string, changes: readonly RowChange[], tablesExist: boolean): Promise<void>;
+  prepare?(client: Statements, namespace: string, changes: readonly RowChange[], tablesExist: boolean): Promise<void>;
   /** A namespace's tables were dropped. */
   forget?(client: PoolClient, namespace: string): Promise<void>;
   /** A namespace's tables were renamed to those of another namespace. */

@@ -145,6 +145,23 @@ describe("PostgresSink (raw mode)", () => {
     expect((await rows()).map((row) => row._id)).toEqual(["1"]);
   });
 
+  it("refuses to apply when another process advanced the same pipeline, also when the batch's statements and COMMIT go in one round trip", async () => {
+    const a = await openSink();
+    const first = makeEvent({ op: "insert", ns: "shop.orders", id: 1, doc: { _id: 1 } });
+    await a.apply({ events: [first], position: first.position });
+    // b knows the table from the start: its batches take the one-round-trip path.
+    const b = await openSink();
+    const second = makeEvent({ op: "insert", ns: "shop.orders", id: 2, doc: { _id: 2 } });
+    await a.apply({ events: [second], position: second.position });
+    const third = makeEvent({ op: "insert", ns: "shop.orders", id: 3, doc: { _id: 3 } });
+    await expect(b.apply({ events: [third], position: third.position })).rejects.toMatchObject({ code: ErrorCode.CheckpointMismatch });
+    expect((await rows()).map((row) => row._id)).toEqual(["1", "2"]);
+    expect(await query(url, "SELECT position FROM tributary.positions")).toEqual([{ position: second.position.key }]);
+    // a's connection was left clean: it goes on.
+    await a.apply({ events: [third], position: third.position });
+    expect((await rows()).map((row) => row._id)).toEqual(["1", "2", "3"]);
+  });
+
   it("sets a document PostgreSQL cannot store aside in dead_letters, naming collection, key and field, and applies the rest", async () => {
     const sink = await openSink();
     const events = [

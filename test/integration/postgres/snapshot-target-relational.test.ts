@@ -104,6 +104,29 @@ describe("PostgresSnapshotTarget with a relational mapping", () => {
     expect((snapshot["public.comments"] as unknown[]).length).toBe(7);
   });
 
+  it("bulk-loads tables empty at the start; a chunk that meets a row already there merges instead, children replaced", async () => {
+    const mapping = parseMapping("mappings.json", postsExample, { defaultSchema: "public" });
+    const sink = await openSink({ mapping });
+    const target = sink.snapshotTarget(1);
+    targets.push(target);
+    const namespace = "my_mongo_database.posts";
+    await target.startSnapshot({ namespace, startedAt, estimated: 3, ranges: [{}, {}] });
+    const write = (rangeNo: number, documents: Document[]): Promise<void> => target.writeChunk({ namespace, rangeNo, events: snapshotEvents(namespace, documents, startedAt), last: false, startedAt });
+    await write(0, [{ _id: "p1", content: "old", comments: [{ user: "Ada" }, { user: "Bob" }] }, { _id: "p2", content: "two", comments: [{ user: "Cy" }] }]);
+    // As a chunk redone after a lost COMMIT would: p1 is there already.
+    await write(1, [{ _id: "p3", content: "three" }, { _id: "p1", content: "new", comments: [{ user: "Dee" }] }]);
+    expect(await query(url, "SELECT id, description FROM public.posts ORDER BY id")).toEqual([
+      { id: "p1", description: "new" },
+      { id: "p2", description: "two" },
+      { id: "p3", description: "three" },
+    ]);
+    expect(await query(url, "SELECT post_id, _ordinal, \"user\" FROM public.comments ORDER BY post_id, _ordinal")).toEqual([
+      { post_id: "p1", _ordinal: 0, user: "Dee" },
+      { post_id: "p2", _ordinal: 0, user: "Cy" },
+    ]);
+    expect((await target.loadSnapshots()).get(namespace)?.ranges.map((range) => range.copied)).toEqual([2, 2]);
+  });
+
   it("creates the mapped tables when the snapshot starts, and stops on a misfit in strict mode with nothing written", async () => {
     const mapping = parseMapping("mappings.json", postsExample, { defaultSchema: "public" });
     const sink = await openSink({ mapping, strict: true });

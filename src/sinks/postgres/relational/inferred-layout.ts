@@ -1,5 +1,6 @@
 import type { Document } from "bson";
 import type { PoolClient } from "pg";
+import type { Statements } from "../statement-queue.js";
 import { compileMapping } from "../mapping/compile-mapping.js";
 import { isNumericKind, bsonKind } from "../mapping/infer/bson-kind.js";
 import { evolveEntries, inferCollectionEntries, renameCollectionEntry, tableNameFor, type DatabaseEntries } from "../mapping/infer/collection-entries.js";
@@ -100,7 +101,7 @@ export class InferredLayout implements TableLayout {
     return inferred ? truncateStatements(inferred.mapping, ref.table) : [];
   }
 
-  async prepare(client: PoolClient, namespace: string, changes: readonly RowChange[], tablesExist: boolean): Promise<void> {
+  async prepare(client: Statements, namespace: string, changes: readonly RowChange[], tablesExist: boolean): Promise<void> {
     const known = this.current(namespace);
     const entries = known?.entries ?? this.seeds.get(namespace) ?? this.inferFrom(namespace, changes);
     let inferred = known ?? this.compile(namespace, entries);
@@ -121,7 +122,7 @@ export class InferredLayout implements TableLayout {
     this.extracted.set(changes, extracted);
   }
 
-  async write(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+  async write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
     const mapping = this.mappingOf(ref.namespace);
     await writeExtractedRows(client, mapping, this.extracted.get(changes) ?? extractChanges(mapping, changes), this.options.onReject);
   }

@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import type { Statements } from "../statement-queue.js";
 import type { DatabaseEntries } from "../mapping/infer/collection-entries.js";
 import { qualifiedName } from "../sql.js";
 
@@ -31,7 +32,7 @@ export class InferredMappingStore {
     return new Map(result.rows.map((row) => [row.namespace, row.entries]));
   }
 
-  async save(client: PoolClient, namespace: string, entries: DatabaseEntries): Promise<void> {
+  async save(client: Statements, namespace: string, entries: DatabaseEntries): Promise<void> {
     await client.query(
       `INSERT INTO ${this.table} (pipeline, namespace, entries) VALUES ($1, $2, $3)
        ON CONFLICT (pipeline, namespace) DO UPDATE SET entries = EXCLUDED.entries, updated_at = now()`,

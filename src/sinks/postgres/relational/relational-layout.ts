@@ -1,10 +1,12 @@
 import type { PoolClient } from "pg";
+import type { Statements } from "../statement-queue.js";
 import type { RelationalMapping, TableMapping } from "../mapping/table-mapping.js";
 import type { RowChange } from "../coalesce.js";
 import type { TableLayout, TableRef } from "../table-layout.js";
 import { createStatements, dropStatements, truncateStatements } from "./relational-ddl.js";
 import type { RejectionHandler } from "../dead-letters.js";
 import { writeRelationalRows } from "./relational-row-writer.js";
+import { bulkLoadRelationalRows } from "./copy-relational-rows.js";
 
 /** Typed tables (and child tables) as a mapping file describes them. */
 export class RelationalLayout implements TableLayout {
@@ -35,8 +37,12 @@ export class RelationalLayout implements TableLayout {
     return truncateStatements(this.tableMapping(ref.namespace), ref.table);
   }
 
-  write(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+  write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
     return writeRelationalRows(client, this.tableMapping(ref.namespace), changes, this.onReject);
+  }
+
+  bulkLoad(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+    return bulkLoadRelationalRows(client, this.tableMapping(ref.namespace), changes, this.onReject);
   }
 
   private tableMapping(namespace: string): TableMapping {

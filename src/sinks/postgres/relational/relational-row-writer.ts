@@ -1,16 +1,12 @@
-import type { PoolClient } from "pg";
+import type { Statements } from "../statement-queue.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { coerceValue } from "../mapping/value-coercion.js";
 import type { RowChange } from "../coalesce.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
-import { CLUSTER_TIME_COLUMN, ORDINAL_COLUMN, SYNCED_AT_COLUMN } from "./relational-ddl.js";
+import { CLUSTER_TIME_COLUMN, SYNCED_AT_COLUMN } from "./relational-ddl.js";
+import { childColumns, parentColumns, type RowColumn } from "./relational-columns.js";
 import type { Rejection, RejectionHandler } from "../dead-letters.js";
 import { extractRows, isRejection, type ExtractedRows, type Row } from "./row-extractor.js";
-
-interface RecordsetColumn {
-  readonly name: string;
-  readonly sql: string;
-}
 
 /** A batch's row changes of one collection, turned into rows, ready to be written. */
 export interface ExtractedChanges {
@@ -50,12 +46,12 @@ export function extractChanges(mapping: TableMapping, changes: readonly RowChang
  * touched parent, then one insert of the new rows. An updated document's children are thus
  * replaced in the same transaction; a deleted document's children go with it.
  */
-export async function writeRelationalRows(client: PoolClient, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
+export async function writeRelationalRows(client: Statements, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
   await writeExtractedRows(client, mapping, extractChanges(mapping, changes), onReject);
 }
 
 /** {@link writeRelationalRows} for changes already extracted. */
-export async function writeExtractedRows(client: PoolClient, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
+export async function writeExtractedRows(client: Statements, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
   for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
   const { upserts, deletedKeys } = extracted;
   const touchedKeys = [...upserts.values()].map((rows) => rows.row[mapping.pk.column]);
@@ -77,22 +73,12 @@ export async function writeExtractedRows(client: PoolClient, mapping: TableMappi
   for (const child of mapping.children) {
     const rows = childRows.get(child.table) ?? [];
     if (rows.length === 0) continue;
-    const columns: RecordsetColumn[] = [
-      { name: child.fkColumn, sql: child.fkType.sql },
-      { name: ORDINAL_COLUMN, sql: "integer" },
-      ...recordsetColumns(child.table).filter((column) => !(child.table.pk.generated && column.name === child.table.pk.column)),
-    ];
-    await insertRecordset(client, qualifiedName(child.table.schema, child.table.table), columns, rows, "");
+    await insertRecordset(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), rows, "");
   }
 }
 
-function recordsetColumns(mapping: TableMapping): RecordsetColumn[] {
-  const columns = mapping.columns.map((column) => ({ name: column.column, sql: column.type.sql }));
-  return mapping.extraColumn ? [...columns, { name: mapping.extraColumn, sql: "jsonb" }] : columns;
-}
-
-async function upsert(client: PoolClient, mapping: TableMapping, rows: readonly Row[]): Promise<void> {
-  const columns = [...recordsetColumns(mapping), { name: CLUSTER_TIME_COLUMN, sql: "double precision" }];
+async function upsert(client: Statements, mapping: TableMapping, rows: readonly Row[]): Promise<void> {
+  const columns = parentColumns(mapping);
   const updates = columns
     .filter((column) => column.name !== mapping.pk.column)
     .map((column) => `${quoteIdent(column.name)} = EXCLUDED.${quoteIdent(column.name)}`)
@@ -102,7 +88,7 @@ async function upsert(client: PoolClient, mapping: TableMapping, rows: readonly 
 }
 
 /** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)`, one parameter for all rows. */
-async function insertRecordset(client: PoolClient, table: string, columns: readonly RecordsetColumn[], rows: readonly Row[], suffix: string): Promise<void> {
+async function insertRecordset(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
   const names = columns.map((column) => quoteIdent(column.name));
   const selected = columns.map((column) => (column.name === CLUSTER_TIME_COLUMN ? `to_timestamp(r.${quoteIdent(column.name)})` : `r.${quoteIdent(column.name)}`));
   const definition = columns.map((column) => `${quoteIdent(column.name)} ${column.sql}`);

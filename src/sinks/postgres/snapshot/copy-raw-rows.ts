@@ -1,9 +1,7 @@
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { Timestamp } from "bson";
 import type { PoolClient } from "pg";
-import { from as copyFrom } from "pg-copy-streams";
 import { encodeDocument } from "../../../codec/document-codec.js";
+import { copyLines, copyText } from "../copy-text.js";
 import type { RowChange } from "../coalesce.js";
 import { encodingRejection, type Rejection, type RejectionHandler } from "../dead-letters.js";
 import { qualifiedName } from "../sql.js";
@@ -14,19 +12,7 @@ export type UpsertChange = Extract<RowChange, { kind: "upsert" }>;
 
 /** Per-session staging table: rows land here by `COPY`, then merge into the raw table in one statement. */
 const STAGE = "pg_temp.tributary_snapshot_stage";
-/** Rows are sent in pieces of about this many characters. */
-const PIECE_CHARS = 64 * 1024;
-const COPY_ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 const UNIQUE_VIOLATION = "23505";
-
-/**
- * A field of `COPY … FROM STDIN` in text format: backslash, tab, newline and carriage return
- * escaped, everything else as is. With every backslash doubled, no field can read as the NULL
- * marker `\N` or the end-of-data line `\.`.
- */
-export function copyText(value: string): string {
-  return value.replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char] ?? char);
-}
 
 /**
  * Writes snapshot documents into a raw table (`_id`, `doc`, `_cluster_time`) by bulk load.
@@ -107,24 +93,18 @@ class CopyRows {
     this.time = new Date(clusterTime.t * 1000).toISOString();
   }
 
-  /** Lines joined into pieces of about {@link PIECE_CHARS}: fewer, larger writes to the socket. */
-  *pieces(): Generator<string> {
+  /** One line per document, encoded as it is read. */
+  *lines(): Generator<string> {
     // By key: MongoDB's `_id`s are unique, but a merge must never meet one key twice.
     const keys = new Set<string>();
-    let piece = "";
     for (const change of this.changes) {
       if (keys.has(change.key)) continue;
       keys.add(change.key);
       const json = this.encode(change);
       if (json === undefined) continue;
-      piece += `${copyText(change.key)}\t${copyText(json)}\t${this.time}\n`;
       this.count += 1;
-      if (piece.length >= PIECE_CHARS) {
-        yield piece;
-        piece = "";
-      }
+      yield `${copyText(change.key)}\t${copyText(json)}\t${this.time}\n`;
     }
-    if (piece !== "") yield piece;
   }
 
   private encode(change: UpsertChange): string | undefined {
@@ -139,6 +119,6 @@ class CopyRows {
   }
 }
 
-async function copyInto(client: PoolClient, destination: string, rows: CopyRows): Promise<void> {
-  await pipeline(Readable.from(rows.pieces()), client.query(copyFrom(`COPY ${destination} FROM STDIN`)));
+function copyInto(client: PoolClient, destination: string, rows: CopyRows): Promise<void> {
+  return copyLines(client, destination, rows.lines());
 }

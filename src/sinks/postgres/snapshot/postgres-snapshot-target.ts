@@ -16,6 +16,8 @@ import { RawRowCopier, type UpsertChange } from "./copy-raw-rows.js";
 import { SnapshotTables, type ChunkProgress } from "./snapshot-tables.js";
 import { postgresPoolConfig } from "../pool-config.js";
 
+const UNIQUE_VIOLATION = "23505";
+
 /** What the target shares with the sink it belongs to. */
 export interface PostgresSnapshotTargetOptions {
   readonly url: string;
@@ -76,7 +78,7 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
           // An inferred layout needs documents to know its tables: the first chunk creates them.
           if (layout.prepare) return false;
           const ref = await registry.ensure(client, plan.namespace);
-          return this.copier !== undefined && (await isEmpty(client, ref));
+          return (this.copier !== undefined || layout.bulkLoad !== undefined) && (await isEmpty(client, ref));
         }),
       ),
     );
@@ -125,6 +127,7 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
       await layout.prepare?.(client, chunk.namespace, changes, registry.lookup(chunk.namespace) !== undefined);
       const ref = await registry.ensure(client, chunk.namespace);
       if (this.copier) await this.copier.write(client, ref, changes, chunk.startedAt.clusterTime, this.emptyAtStart.has(chunk.namespace));
+      else if (this.emptyAtStart.has(chunk.namespace)) await bulkLoadOrWrite(client, layout, ref, changes);
       else await layout.write(client, ref, changes);
     }
     await this.tables.recordChunk(client, progress);
@@ -170,6 +173,24 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
 /** The chunk's events as row changes: each upserts its document. */
 function upsertsOf(chunk: SnapshotChunk): UpsertChange[] {
   return chunk.events.flatMap((event) => (event.doc ? [{ kind: "upsert" as const, key: keyText(event.doc._id), doc: event.doc, event }] : []));
+}
+
+/**
+ * Bulk-loads the chunk into tables that were empty when the snapshot started; a key found there
+ * after all (a chunk redone after a lost COMMIT) makes it merge instead, so the fast path is only
+ * ever faster, never wrong.
+ */
+async function bulkLoadOrWrite(client: pg.PoolClient, layout: TableLayout, ref: TableRef, changes: readonly UpsertChange[]): Promise<void> {
+  if (!layout.bulkLoad) return layout.write(client, ref, changes);
+  await client.query("SAVEPOINT tributary_bulk_load");
+  try {
+    await layout.bulkLoad(client, ref, changes);
+    await client.query("RELEASE SAVEPOINT tributary_bulk_load");
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+    await client.query("ROLLBACK TO SAVEPOINT tributary_bulk_load");
+    await layout.write(client, ref, changes);
+  }
 }
 
 /** Whether a table holds no row (a snapshot into it cannot meet an existing one). */

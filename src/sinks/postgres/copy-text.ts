@@ -1,0 +1,38 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { PoolClient } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+
+/** Rows are sent in pieces of about this many characters: fewer, larger writes to the socket. */
+const PIECE_CHARS = 64 * 1024;
+const COPY_ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** The NULL marker of `COPY … FROM STDIN` in text format. */
+export const COPY_NULL = "\\N";
+
+/**
+ * A field of `COPY … FROM STDIN` in text format: backslash, tab, newline and carriage return
+ * escaped, everything else as is. With every backslash doubled, no field can read as the NULL
+ * marker `\N` or the end-of-data line `\.`.
+ */
+export function copyText(value: string): string {
+  return value.replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char] ?? char);
+}
+
+/** Lines (each ending in a newline) joined into pieces of about {@link PIECE_CHARS}. */
+export function* copyPieces(lines: Iterable<string>): Generator<string> {
+  let piece = "";
+  for (const line of lines) {
+    piece += line;
+    if (piece.length >= PIECE_CHARS) {
+      yield piece;
+      piece = "";
+    }
+  }
+  if (piece !== "") yield piece;
+}
+
+/** `COPY <destination> FROM STDIN` (text format) of the lines, read as they are sent. */
+export async function copyLines(client: PoolClient, destination: string, lines: Iterable<string>): Promise<void> {
+  await pipeline(Readable.from(copyPieces(lines)), client.query(copyFrom(`COPY ${destination} FROM STDIN`)));
+}

@@ -1,0 +1,84 @@
+import type { PoolClient } from "pg";
+import type { JsonValue } from "../../../codec/document-codec.js";
+import { COPY_NULL, copyLines, copyText } from "../copy-text.js";
+import type { TableMapping } from "../mapping/table-mapping.js";
+import { qualifiedName, quoteIdent } from "../sql.js";
+import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
+import { childColumns, parentColumns, type RowColumn } from "./relational-columns.js";
+import type { ExtractedRows, Row } from "./row-extractor.js";
+import type { RowChange } from "../coalesce.js";
+import type { RejectionHandler } from "../dead-letters.js";
+import { extractChanges, writeExtractedRows } from "./relational-row-writer.js";
+
+const JSON_TYPE = /^jsonb?$/;
+const JSON_ARRAY_TYPE = /^jsonb?\[\]$/;
+/** `json` keeps its input text, and jsonb_to_recordset gives it jsonb's (`{"a": 1}`): COPY of JSON.stringify's would differ. */
+const PLAIN_JSON_TYPE = /^json(\[\])?$/;
+
+/** Whether COPY of {@link copyField}'s text loads exactly what jsonb_to_recordset loads into these columns. */
+export function copiesExactly(columns: readonly RowColumn[]): boolean {
+  return columns.every((column) => !PLAIN_JSON_TYPE.test(column.sql));
+}
+
+/**
+ * A row value as `COPY … FROM STDIN` (text format) reads it into the column: what
+ * `jsonb_to_recordset` would make of the same JSON value (see `coerceValue`). Strings are the
+ * column's input text, numbers and booleans their text; json columns take the value's JSON; an
+ * array becomes an array literal; the cluster time (seconds) a timestamp.
+ */
+export function copyField(value: JsonValue | undefined, column: RowColumn): string {
+  if (value === null || value === undefined) return COPY_NULL;
+  if (column.name === CLUSTER_TIME_COLUMN && typeof value === "number") return new Date(value * 1000).toISOString();
+  if (JSON_TYPE.test(column.sql)) return copyText(JSON.stringify(value));
+  if (Array.isArray(value)) return copyText(arrayLiteral(value, JSON_ARRAY_TYPE.test(column.sql)));
+  return copyText(typeof value === "string" ? value : JSON.stringify(value));
+}
+
+/** `{"a","b",NULL}`: every element quoted (backslash and quote escaped), so no element text needs more care. */
+function arrayLiteral(elements: readonly JsonValue[], json: boolean): string {
+  const items = elements.map((element) => {
+    if (element === null) return "NULL";
+    const text = json || typeof element === "object" ? JSON.stringify(element) : String(element);
+    return `"${text.replace(/[\\"]/g, "\\$&")}"`;
+  });
+  return `{${items.join(",")}}`;
+}
+
+/** A row as one line of `COPY … FROM STDIN` (text format), newline included. */
+export function copyLine(row: Row, columns: readonly RowColumn[]): string {
+  return `${columns.map((column) => copyField(row[column.name], column)).join("\t")}\n`;
+}
+
+function* lines(rows: Iterable<Row>, columns: readonly RowColumn[]): Generator<string> {
+  for (const row of rows) yield copyLine(row, columns);
+}
+
+/** `COPY table (columns) FROM STDIN` of the rows. */
+export function copyRows(client: PoolClient, table: string, columns: readonly RowColumn[], rows: Iterable<Row>): Promise<void> {
+  return copyLines(client, `${table} (${columns.map((column) => quoteIdent(column.name)).join(", ")})`, lines(rows, columns));
+}
+
+/**
+ * Bulk-loads documents' rows into a collection's parent and child tables with one `COPY` per
+ * table, as plain inserts: a key the parent table already holds fails the COPY with a unique
+ * violation (the caller then merges instead). For tables that held none of these documents.
+ */
+export async function copyExtractedRows(client: PoolClient, mapping: TableMapping, upserts: readonly ExtractedRows[]): Promise<void> {
+  if (upserts.length === 0) return;
+  await copyRows(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), upserts.map((rows) => rows.row));
+  for (const child of mapping.children) {
+    const rows = upserts.flatMap((each) => each.children.filter((children) => children.table === child.table).flatMap((children) => children.rows));
+    if (rows.length > 0) await copyRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), rows);
+  }
+}
+
+/**
+ * Snapshot documents into a collection's tables that held none of them: rows extracted, those
+ * that do not fit set aside, the rest bulk-loaded ({@link copyExtractedRows}).
+ */
+export async function bulkLoadRelationalRows(client: PoolClient, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
+  const extracted = extractChanges(mapping, changes);
+  if (!copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)])) return writeExtractedRows(client, mapping, extracted, onReject);
+  for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
+  await copyExtractedRows(client, mapping, [...extracted.upserts.values()]);
+}

@@ -1,0 +1,72 @@
+// Proves that COPY reads the text copyField makes of a coerced value exactly as
+// jsonb_to_recordset reads the JSON value itself (value-coercion.test.ts): the same cases, the
+// same text back from PostgreSQL. The relational snapshot bulk-loads rows this way.
+
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JsonValue } from "../../../src/codec/document-codec.js";
+import { parseColumnType } from "../../../src/sinks/postgres/mapping/column-type.js";
+import { coerceValue } from "../../../src/sinks/postgres/mapping/value-coercion.js";
+import { copiesExactly, copyRows } from "../../../src/sinks/postgres/relational/copy-relational-rows.js";
+import { CLUSTER_TIME_COLUMN } from "../../../src/sinks/postgres/relational/relational-ddl.js";
+import type { RowColumn } from "../../../src/sinks/postgres/relational/relational-columns.js";
+import { COERCION_CASES } from "../../support/coercion-cases.js";
+import { postgresUrl } from "../../support/requirements.js";
+
+let pool: pg.Pool;
+
+beforeAll(() => {
+  const target = new URL(postgresUrl());
+  // Sessions in UTC, so that timestamptz text does not depend on the server.
+  target.searchParams.set("options", "-c TimeZone=UTC");
+  pool = new pg.Pool({ connectionString: target.toString(), max: 1 });
+});
+
+afterAll(async () => {
+  await pool.end();
+});
+
+/** Copies the rows into a temporary table of these columns and reads every value back as text. */
+async function copied(columns: readonly RowColumn[], rows: readonly Record<string, JsonValue>[]): Promise<Record<string, string | null>[]> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query(`CREATE TEMP TABLE copied (n serial, ${columns.map((column) => `"${column.name}" ${column.sql}`).join(", ")}) ON COMMIT DROP`);
+    await copyRows(client, "copied", columns, rows);
+    const select = columns.map((column) => `("${column.name}")::text AS "${column.name}"`).join(", ");
+    const result = await client.query<Record<string, string | null>>(`SELECT ${select} FROM copied ORDER BY n`);
+    await client.query("COMMIT");
+    return result.rows;
+  } finally {
+    client.release();
+  }
+}
+
+describe("copyField with COPY", () => {
+  const named = COERCION_CASES.map(([label, value, sql, text]) => ({ label, value, sql, text })).filter(({ sql }) => copiesExactly([{ name: "c0", sql }]));
+
+  it.each(named)("loads $label into $sql as jsonb_to_recordset does", async ({ value, sql, text }) => {
+    const type = parseColumnType(sql);
+    if (type === undefined) throw new Error(`not a column type: ${sql}`);
+    const coerced = coerceValue(value, type);
+    if (!coerced.ok) throw new Error(coerced.reason);
+    expect(await copied([{ name: "c0", sql: type.sql }], [{ c0: coerced.value }])).toEqual([{ c0: text }]);
+  });
+
+  it("leaves plain json columns to jsonb_to_recordset, whose text COPY cannot reproduce", async () => {
+    expect(copiesExactly([{ name: "c0", sql: "json" }])).toBe(false);
+    expect(copiesExactly([{ name: "c0", sql: "json[]" }, { name: "c1", sql: "jsonb" }])).toBe(false);
+    expect(copiesExactly([{ name: "c0", sql: "jsonb" }, { name: "c1", sql: "jsonb[]" }])).toBe(true);
+    // What COPY of the same JSON text would give instead:
+    expect(await copied([{ name: "c0", sql: "json" }], [{ c0: { a: 1 } }])).toEqual([{ c0: '{"a":1}' }]);
+  });
+
+  it("loads tabs, newlines, backslashes and a would-be end-of-data line as they are", async () => {
+    const text = "a\tb\nc\r\\N\n\\.\nd";
+    expect(await copied([{ name: "c0", sql: "text" }, { name: "c1", sql: "jsonb" }], [{ c0: text, c1: { text } }])).toEqual([{ c0: text, c1: JSON.stringify({ text }).replace(/":"/, '": "') }]);
+  });
+
+  it("loads the cluster time (seconds) as the timestamp to_timestamp makes of it", async () => {
+    expect(await copied([{ name: CLUSTER_TIME_COLUMN, sql: "timestamptz" }], [{ [CLUSTER_TIME_COLUMN]: 1_700_000_000 }])).toEqual([{ [CLUSTER_TIME_COLUMN]: "2023-11-14 22:13:20+00" }]);
+  });
+});
