@@ -1,4 +1,5 @@
 import { ErrorCode } from "../core/error-codes.js";
+import { isSecretKey } from "../core/redact.js";
 import { TributaryError } from "../core/tributary-error.js";
 
 /** A sink given on the command line: `--sink <use>[:key=value,…]`. */
@@ -19,7 +20,8 @@ const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
  * named after what it uses, with the options written after the first `:` that a `key=` follows.
  * Options are `key=value` pairs separated by commas. A bare value is a number when it reads as
  * one (and a JavaScript number holds it exactly), `true` or `false` a boolean, anything else
- * text (an empty value is `""`); a value in double or single quotes is text as written, commas
+ * text (an empty value is `""`), and the value of a secret option (`secret`, `password`, `token`…)
+ * is always text; a value in double or single quotes is text as written, commas
  * included, with `\` escaping the quote and itself: `secret="a,b"`, `path='2024'`. Errors name
  * the sink and the key, never a value (it may be a secret).
  */
@@ -73,7 +75,9 @@ function readValue(text: string, start: number, use: string, key: string): { val
   }
   const comma = text.indexOf(",", start);
   const end = comma === -1 ? text.length : comma;
-  return { value: typed(text.slice(start, end)), end };
+  const bare = text.slice(start, end);
+  // A secret is text whatever it looks like: a PIN or a token of digits is no number.
+  return { value: isSecretKey(key) ? bare : typed(bare), end };
 }
 
 function typed(bare: string): string | number | boolean {

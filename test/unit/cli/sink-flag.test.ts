@@ -34,6 +34,10 @@ describe("--sink <use>[:key=value,…]", () => {
     });
   });
 
+  it("keeps the value of a secret option as text, digits or not", () => {
+    expect(parseSinkFlag("webhook:url=u,secret=123456,token=true,timeoutMs=10").options).toEqual({ url: "u", secret: "123456", token: "true", timeoutMs: 10 });
+  });
+
   it("keeps a quoted value as text, commas, quotes and backslashes included", () => {
     expect(parseSinkFlag(`jsonl:path="2024",format='canonical'`).options).toEqual({ path: "2024", format: "canonical" });
     expect(parseSinkFlag(`webhook:secret="a,b=c",note='it\\'s',back="x\\\\y",url=u`).options).toEqual({ secret: "a,b=c", note: "it's", back: "x\\y", url: "u" });
