@@ -1,4 +1,5 @@
 import { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, UUID, type Document } from "mongodb";
+import * as EsmBson from "bson";
 import { describe, expect, it } from "vitest";
 import { toPlainDocument, toPlainValue } from "../../../src/codec/plain-values.js";
 import { BSON } from "../../../src/core/bson.js";
@@ -94,6 +95,14 @@ describe("toPlainValue on values decoded by the driver", () => {
   it("keeps MinKey and MaxKey as the driver gives them", () => {
     expect(toPlainValue(decoded(new MinKey()))).toBeInstanceOf(MinKey);
     expect(toPlainValue(decoded(new MaxKey()))).toBeInstanceOf(MaxKey);
+  });
+});
+
+describe("toPlainValue on another copy of bson", () => {
+  it("converts by BSON type, so values of the ES module build (which fail instanceof against the driver's) convert too", () => {
+    const value = new EsmBson.Int32(7);
+    expect(value instanceof Int32).toBe(false);
+    expect(toPlainDocument({ n: value, id: new EsmBson.ObjectId(OID), big: EsmBson.Long.fromString("9007199254740993") })).toStrictEqual({ n: 7, id: OID, big: 9007199254740993n });
   });
 });
 
