@@ -28,13 +28,14 @@ const mappings = JSON.parse(guideFile(guide, "mappings.json")) as Mappings;
 
 // Type aliases, not interfaces: assignable to Document without an index signature of their own.
 type Comment = { author: string; text: string };
-type Post = { _id: ObjectId; title: string; author: { name: string }; views: Int32; comments: Comment[] };
+type Post = { _id: ObjectId; title: string; author: { name: string }; views: Int32 | string; comments: Comment[] };
 
-const post = (hex: string, title: string, views: number, comments: Comment[]): Post => ({ _id: new ObjectId(hex), title, author: { name: "Ada" }, views: new Int32(views), comments });
+const post = (hex: string, title: string, views: number | string, comments: Comment[]): Post => ({ _id: new ObjectId(hex), title, author: { name: "Ada" }, views: typeof views === "string" ? views : new Int32(views), comments });
 const deleted = post("6560a1b2c3d4e5f601234560", "Gone", 1, [{ author: "Eve", text: "first!" }]);
 const hello = post("6560a1b2c3d4e5f601234561", "Hello", 12, [{ author: "Bob", text: "Nice" }, { author: "Cy", text: "+1" }]);
 const second = post("6560a1b2c3d4e5f601234562", "Second", 3, [{ author: "Dee", text: "Hm" }]);
-const quiet = post("6560a1b2c3d4e5f601234564", "Untouched", 7, [{ author: "Fay", text: "Old" }]);
+// Its views are a string, which mongo-connector-postgresql let PostgreSQL cast (the guide's "$cast": "lenient" does the same).
+const quiet = post("6560a1b2c3d4e5f601234564", "Untouched", "7", [{ author: "Fay", text: "Old" }]);
 
 const sqlText = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
@@ -52,7 +53,7 @@ async function leaveTablesAsMongoConnectorPostgresql(url: string, dumped: readon
     for (const comment of doc.comments) {
       await query(url, `INSERT INTO comments (_creationDate,author,post_id,text) VALUES (NULL,${sqlText(comment.author)},${sqlText(doc._id.toHexString())},${sqlText(comment.text)})`);
     }
-    await query(url, `INSERT INTO posts (_creationDate,author_name,id,title,views) VALUES (${sqlText(created)},'Ada',${sqlText(doc._id.toHexString())},${sqlText(doc.title)},${doc.views.value})`);
+    await query(url, `INSERT INTO posts (_creationDate,author_name,id,title,views) VALUES (${sqlText(created)},'Ada',${sqlText(doc._id.toHexString())},${sqlText(doc.title)},${typeof doc.views === "string" ? sqlText(doc.views) : doc.views.value})`);
   }
   await query(url, `DELETE from posts WHERE id = '${gone._id.toHexString()}';`);
 }
