@@ -39,6 +39,9 @@ export function configCommand(output: CommandOutput = STDOUT, warnings: CommandO
         const { buildPipelineSinks } = await import("../runtime/pipeline-sinks.js");
         const { sinks } = await buildPipelineSinks(resolved, silentLogger(), process.cwd());
         await Promise.allSettled(sinks.map((sink) => sink.close()));
+        // A start point's progress file (mongo-connector's oplog.timestamp) is read as sync reads it.
+        const { startPointOfConfig } = await import("../runtime/start-at.js");
+        await startPointOfConfig(resolved, process.cwd());
         output.write(stringify(redactValue(resolved)));
         if (!flags.connect) return;
         const failure = await checkConnections(resolved, (status, text) => warnings.write(`tributary: check: ${status.padEnd(4)} ${text}\n`));

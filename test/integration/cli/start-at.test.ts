@@ -41,10 +41,16 @@ describe("sync --start-at on bad input: exit 2, nothing written", () => {
     expect(await schemaExists(url)).toBe(false);
   });
 
-  it("refuses a missing or malformed mongo-connector file before connecting", async () => {
+  it("refuses a missing mongo-connector file before connecting, as config check does", async () => {
     const missing = await runCli(["sync", "--from", NO_MONGODB, "--to", url, "--start-at", join(dir, "oplog.timestamp")]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe(`tributary: error: Cannot read the start point file ${join(dir, "oplog.timestamp")}: no such file [TRIB_CONFIG_FILE_UNREADABLE]\n`);
+    const checked = await runCli(["config", "check", "--from", NO_MONGODB, "--to", url, "--start-at", join(dir, "oplog.timestamp")]);
+    expect(checked.code).toBe(2);
+    expect(checked.stderr).toBe(missing.stderr);
+  });
+
+  it("refuses a progress file mongo-connector would not write", async () => {
     const file = join(dir, "broken.timestamp");
     await writeFile(file, '["rs0", "not a number"]');
     const broken = await runCli(["sync", "--from", NO_MONGODB, "--to", url, "--start-at", file]);
@@ -103,6 +109,12 @@ describe("tributary positions import on bad input: exit 2, nothing written", () 
     const noCollection = await runCli(["positions", "import", "--from", "mongowatch", "--source", NO_MONGODB, "--to", postgresUrl()]);
     expect(noCollection.code).toBe(2);
     expect(noCollection.stderr).toContain("--from mongowatch reads its resume points from MongoDB: give --collection <db.collection>");
+  });
+
+  it("needs --from, one of the tools it reads", async () => {
+    const none = await runCli(["positions", "import", "oplog.timestamp"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe("tributary: error: --from is required: the tool that stopped, mongo-connector or mongowatch [TRIB_CONFIG_INVALID]\n");
     const tool = await runCli(["positions", "import", "--from", "debezium"]);
     expect(tool.code).toBe(2);
     expect(tool.stderr).toContain("Allowed choices are mongo-connector, mongowatch");
