@@ -15,7 +15,7 @@ import { mongoClientFor } from "../source/mongo-connection.js";
 const TOOLS = ["mongo-connector", "mongowatch"] as const;
 
 interface ImportFlags {
-  readonly from: (typeof TOOLS)[number];
+  readonly from?: (typeof TOOLS)[number];
   readonly uri?: string;
   readonly collection?: string;
   readonly source?: string;
@@ -47,7 +47,7 @@ export function positionsCommand(output: CommandOutput = STDOUT): Command {
     },
   )
     .argument("[file]", "mongo-connector: its progress file (oplog.timestamp)")
-    .addOption(new Option("--from <tool>", "the tool that stopped").choices(TOOLS).makeOptionMandatory())
+    .addOption(new Option("--from <tool>", "the tool that stopped (required)").choices(TOOLS))
     .option("--collection <db.collection>", "mongowatch: the collection of its resume points")
     .option("--uri <mongodb-uri>", "mongowatch: the deployment that holds that collection (default: the pipeline's source)")
     .addOption(new Option("--source <mongodb-uri>", "the pipeline's MongoDB (default: source.uri of --config)").env("TRIBUTARY_MONGODB_URI"))
@@ -62,6 +62,7 @@ export function positionsCommand(output: CommandOutput = STDOUT): Command {
 
 async function importPositions(file: string | undefined, flags: ImportFlags, output: CommandOutput): Promise<void> {
   const usage = (message: string): TributaryError => new TributaryError(ErrorCode.ConfigInvalid, message);
+  if (flags.from === undefined) throw usage("--from is required: the tool that stopped, mongo-connector or mongowatch");
   if (flags.from === "mongo-connector" && file === undefined) throw usage("--from mongo-connector needs its progress file: tributary positions import --from mongo-connector <oplog.timestamp>");
   if (flags.from === "mongowatch" && (file !== undefined || !/^[^.]+\..+$/.test(flags.collection ?? ""))) {
     throw usage("--from mongowatch reads its resume points from MongoDB: give --collection <db.collection> (and --uri when they are not in the pipeline's source), and no file");

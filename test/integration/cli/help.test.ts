@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../support/run-cli.js";
 
-const COMMANDS: ReadonlyArray<readonly string[]> = [["sync"], ["snapshot"], ["config", "check"], ["status"], ["dead-letters", "list"], ["dead-letters", "retry"], ["dead-letters", "purge"], ["mapping", "infer"], ["images", "enable"], ["images", "status"]];
+const COMMANDS: ReadonlyArray<readonly string[]> = [["sync"], ["snapshot"], ["config", "check"], ["status"], ["dead-letters", "list"], ["dead-letters", "retry"], ["dead-letters", "purge"], ["mapping", "infer"], ["images", "enable"], ["images", "status"], ["positions", "import"]];
 
 describe("every command's --help", () => {
   it.each(COMMANDS.map((command) => [command.join(" "), command] as const))("%s: the shared options, examples and exit codes", async (_name, command) => {
