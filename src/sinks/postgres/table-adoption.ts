@@ -32,38 +32,48 @@ export class TableAdoption {
 
   /** Checks (with `adopt`, alters) the tables of a collection seen for the first time, in the caller's transaction. */
   async prepare(client: ClientBase, ref: TableRef): Promise<void> {
-    const shapes = this.options.shapesOf(ref);
-    if (!shapes) return;
-    const plans: AdoptionPlan[] = [];
-    for (const shape of shapes) plans.push(await planAdoption(client, shape));
-    const blockers = plans.flatMap((plan) => plan.blockers);
-    const needed = plans.filter((plan) => plan.steps.length > 0);
-    if (blockers.length > 0) throw mismatch(ref, blockers, this.options.adopt ? [] : needed);
-    if (needed.length === 0) return;
-    if (!this.options.adopt) throw mismatch(ref, [], needed);
-    for (const plan of needed) {
-      for (const step of plan.steps) for (const statement of step.statements) await client.query(statement);
-      const table = `${plan.table.schema}.${plan.table.table}`;
-      this.options.logger.info({ namespace: ref.namespace, table, changes: plan.steps.map((step) => step.what) }, `adopted existing table ${table}`);
-    }
-    for (const note of plans.flatMap((plan) => plan.notes)) this.options.logger.warn({ namespace: ref.namespace }, note);
+    await this.carryOut(client, ref, await this.checked(client, ref));
   }
 
   /**
-   * {@link prepare} for the collections known at start-up (those of a mapping file), each in a
-   * transaction of its own, so that a table that does not fit stops the sync before any data moves.
+   * {@link prepare} for the collections known at start-up (those of a mapping file): every table
+   * is checked before any is changed, so that one that cannot be used stops the sync with nothing
+   * altered; then each collection's tables are adopted in a transaction of its own.
    */
   async prepareAtStart(client: ClientBase, refs: readonly TableRef[]): Promise<void> {
-    for (const ref of refs) {
+    const checked: [TableRef, AdoptionPlan[]][] = [];
+    for (const ref of refs) checked.push([ref, await this.checked(client, ref)]);
+    for (const [ref, plans] of checked) {
+      if (!plans.some((plan) => plan.steps.length > 0)) continue;
       await client.query("BEGIN");
       try {
-        await this.prepare(client, ref);
+        await this.carryOut(client, ref, plans);
         await client.query("COMMIT");
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
       }
     }
+  }
+
+  /** The plans of a collection's tables; throws when one cannot be used, or needs adopting without `adopt`. */
+  private async checked(client: ClientBase, ref: TableRef): Promise<AdoptionPlan[]> {
+    const plans: AdoptionPlan[] = [];
+    for (const shape of this.options.shapesOf(ref) ?? []) plans.push(await planAdoption(client, shape));
+    const blockers = plans.flatMap((plan) => plan.blockers);
+    const needed = plans.filter((plan) => plan.steps.length > 0);
+    if (blockers.length > 0) throw mismatch(ref, blockers, this.options.adopt ? [] : needed);
+    if (needed.length > 0 && !this.options.adopt) throw mismatch(ref, [], needed);
+    return plans;
+  }
+
+  private async carryOut(client: ClientBase, ref: TableRef, plans: readonly AdoptionPlan[]): Promise<void> {
+    for (const plan of plans.filter((each) => each.steps.length > 0)) {
+      for (const step of plan.steps) for (const statement of step.statements) await client.query(statement);
+      const table = `${plan.table.schema}.${plan.table.table}`;
+      this.options.logger.info({ namespace: ref.namespace, table, changes: plan.steps.map((step) => step.what) }, `adopted existing table ${table}`);
+    }
+    for (const note of plans.flatMap((plan) => plan.notes)) this.options.logger.warn({ namespace: ref.namespace }, note);
   }
 }
 

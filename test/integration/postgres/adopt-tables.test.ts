@@ -141,6 +141,15 @@ describe("tables written by mongo-connector-postgresql", () => {
     expect(await columnsOf("posts")).toEqual(["_creationdate", "id", "title", "views"]);
   });
 
+  it("are all checked before any is adopted: one that cannot be used leaves the others as they were", async () => {
+    const mappings: Mappings = { blog: { ...blog().blog, authors: { pk: "id", _id: { dest: "id", type: "TEXT" }, age: { dest: "age", type: "INTEGER" } } } };
+    await mongoConnectorTables(blog());
+    await query(url, "CREATE TABLE authors (id text PRIMARY KEY, age text)");
+    const error = await openFails(mappings, { adoptTables: true });
+    expect(error.message).toContain("The existing tables of blog.authors cannot be written as they are: column public.authors.age is text");
+    expect(await columnsOf("posts")).toEqual(["_creationdate", "id", "title", "views"]);
+  });
+
   it("are refused where PostgreSQL folded a mixed-case name, with the name to write in the mapping", async () => {
     const mappings: Mappings = { crm: { LeadMonitoring: { pk: "id", _id: { dest: "id", type: "TEXT" }, conversationDate: { dest: "conversationDate", type: "TIMESTAMP" } } } };
     for (const statement of mongoConnectorTableStatements(mappings)) await query(url, statement);
