@@ -1,4 +1,4 @@
-import { MongoNetworkError, MongoServerError, MongoServerSelectionError, type Document, type MongoClient } from "mongodb";
+import { MongoNetworkError, MongoServerError, MongoServerSelectionError, type MongoClient } from "mongodb";
 import { ErrorCode } from "../core/error-codes.js";
 import { mapMongoError } from "./mongo-error-mapper.js";
 import { MongoErrorCode } from "./mongo-error-codes.js";
@@ -61,25 +61,24 @@ export async function enableRecordPreImages(client: MongoClient, namespace: stri
 }
 
 /**
- * What the deployment can keep ({@link imagesSupport}), from its `hello`, `buildInfo` (when it
- * answers) and featureCompatibilityVersion (when readable).
+ * What the deployment can keep ({@link imagesSupport}), from its `buildInfo` (else the wire
+ * version of `hello`) and featureCompatibilityVersion (when readable).
  * @internal
  */
 export async function deploymentImagesSupport(client: MongoClient): Promise<ImagesSupport> {
   const admin = client.db("admin");
-  let hello: Document;
-  try {
-    hello = await admin.command({ hello: 1 });
-  } catch (error) {
+  const unreachable = (error: unknown): never => {
     throw mapMongoError(error, whereOf(client));
-  }
+  };
   const buildInfo = await admin.command({ buildInfo: 1 }).catch((error: unknown) => {
-    // Some deployments refuse buildInfo; hello's wire version then says the release.
-    if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) throw mapMongoError(error, whereOf(client));
+    // Some deployments refuse buildInfo; the wire version of hello then says the release.
+    if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) unreachable(error);
     return undefined;
   });
+  // hello came with 4.4.2 (and 4.2.10, 4.0.21); an older server answers only isMaster.
+  const hello = buildInfo ? undefined : await admin.command({ hello: 1 }).catch(() => admin.command({ isMaster: 1 })).catch(unreachable);
   const featureCompatibilityVersion = await readFeatureCompatibilityVersion(admin);
-  return imagesSupport({ hello, ...(buildInfo ? { buildInfo } : {}), ...(featureCompatibilityVersion ? { featureCompatibilityVersion } : {}) });
+  return imagesSupport({ ...(buildInfo ? { buildInfo } : {}), ...(hello ? { hello } : {}), ...(featureCompatibilityVersion ? { featureCompatibilityVersion } : {}) });
 }
 
 function unsupported(client: MongoClient, namespace: string, support: Exclude<ImagesSupport, { kind: "changeStreamPreAndPostImages" }>): TributaryError {

@@ -22,10 +22,10 @@ export type ImagesSupport =
   | { readonly kind: "recordPreImages"; readonly version: string }
   | { readonly kind: "none"; readonly version: string; readonly reason: string };
 
-/** What the deployment answered: `buildInfo` (may be refused), `hello`, and its FCV when readable. */
+/** What the deployment answered: `buildInfo` (may be refused), else `hello`, and its FCV when readable. */
 export interface ServerReplies {
   readonly buildInfo?: Document;
-  readonly hello: Document;
+  readonly hello?: Document;
   readonly featureCompatibilityVersion?: string;
 }
 
@@ -67,7 +67,7 @@ function releaseOf(replies: ServerReplies): string {
   if (typeof version === "string" && version !== "") return version;
   const parts: unknown = replies.buildInfo?.versionArray;
   if (Array.isArray(parts) && parts.length >= 2) return parts.slice(0, 3).map(Number).join(".");
-  const wire = Number(replies.hello.maxWireVersion ?? 0);
+  const wire = Number(replies.hello?.maxWireVersion ?? 0);
   const label = WIRE_VERSIONS.find(([atLeastWire]) => wire >= atLeastWire)?.[1] ?? "4.2 or older";
   return `${label} (wire version ${wire})`;
 }
