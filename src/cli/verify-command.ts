@@ -1,15 +1,10 @@
 import { Option, type Command } from "commander";
-import { NamespaceFilter } from "../core/namespace-filter.js";
 import type { Logger } from "../core/logger.js";
-import type { Sink } from "../core/sink.js";
 import { createLogger } from "../observability/logger.js";
-import { buildPipelineSinks } from "../runtime/pipeline-sinks.js";
-import { connectMongo } from "../source/mongo-connection.js";
-import { MongoVerifySource } from "../source/mongo-verify-source.js";
 import { formatVerifyJson, formatVerifyText } from "../verify/format-report.js";
-import { runVerify } from "../verify/run-verify.js";
 import { MAX_DIFFERENCES } from "../verify/verify-collection.js";
 import { positiveInteger } from "./option-parsers.js";
+import { verifyPipeline } from "./verify-run.js";
 import { configFromFlags, type SyncFlags } from "./sync-options.js";
 import { tributaryCommand, type CommonFlags } from "./command-options.js";
 import { checkBeforeConnecting, logWarnings, withPipelineOptions } from "./pipeline-command.js";
@@ -66,44 +61,23 @@ async function verify(flags: VerifyFlags): Promise<void> {
   logWarnings(checkBeforeConnecting(config), logger);
   // Nothing to finish on a signal (main exits at once): verify only reads, and a repair's writes are idempotent.
   const never = new AbortController().signal;
-  const { sinks } = await buildPipelineSinks(config, logger, process.cwd());
-  const opened: Sink[] = [];
-  try {
-    for (const sink of sinks) {
-      await sink.open(never);
-      opened.push(sink);
-    }
-    const mapped = sinks.every((sink) => sink.capabilities?.collections) ? new Set(sinks.flatMap((sink) => [...(sink.capabilities?.collections ?? [])])) : undefined;
-    const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
-    const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
-    try {
-      const source = new MongoVerifySource(deployment, { filter: new NamespaceFilter(include, config.source.exclude, mapped), include });
-      const progress = liveProgress(process.stderr, logger, config.snapshot.progressIntervalMs);
-      const outcome = await runVerify({
-        source,
-        sinks,
-        settings: {
-          parallelism: parallelism ?? config.snapshot.parallelism,
-          chunkSize: config.snapshot.chunkSize,
-          rangeSize: config.snapshot.rangeSize,
-          ...(sample === undefined ? {} : { sampleRanges: sample }),
-          settleTimeoutMs: settleTimeout * 1000,
-          repair: repair === true,
-          maxDifferences,
-        },
-        logger,
-        signal: never,
-        onProgress: progress.update,
-      }).finally(progress.end);
-      process.stdout.write(json ? formatVerifyJson(outcome) : formatVerifyText(outcome));
-      const left = outcome.collections.reduce((sum, each) => sum + each.differenceCount, 0);
-      if (!outcome.equal) throw new Error(`verify found ${left} key(s) that differ from MongoDB (listed in the report)${repair ? "" : "; --repair copies them again"}`);
-    } finally {
-      await deployment.client.close();
-    }
-  } finally {
-    await Promise.allSettled(opened.map((sink) => sink.close()));
-  }
+  const progress = liveProgress(process.stderr, logger, config.snapshot.progressIntervalMs);
+  const outcome = await verifyPipeline(config, logger, {
+    settings: {
+      parallelism: parallelism ?? config.snapshot.parallelism,
+      chunkSize: config.snapshot.chunkSize,
+      rangeSize: config.snapshot.rangeSize,
+      ...(sample === undefined ? {} : { sampleRanges: sample }),
+      settleTimeoutMs: settleTimeout * 1000,
+      repair: repair === true,
+      maxDifferences,
+    },
+    signal: never,
+    onProgress: progress.update,
+  }).finally(progress.end);
+  process.stdout.write(json ? formatVerifyJson(outcome) : formatVerifyText(outcome));
+  const left = outcome.collections.reduce((sum, each) => sum + each.differenceCount, 0);
+  if (!outcome.equal) throw new Error(`verify found ${left} key(s) that differ from MongoDB (listed in the report)${repair ? "" : "; --repair copies them again"}`);
 }
 
 /**

@@ -3,12 +3,12 @@ import { namespacePatterns, positiveInt } from "../pipeline/stream-options-schem
 
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** A duration as a number and a unit (`90s`, `30m`, `6h`, `1d`), in milliseconds. */
+/** A duration as a number and a unit (`90s`, `30m`, `6h`, `1d`), in milliseconds; at least 10 s (runs never overlap: the next is due an interval after one ends). */
 const duration = z
   .string()
   .regex(/^\d+(s|m|h|d)$/, "must be a number and a unit (s, m, h or d), such as 30m, 6h or 1d")
   .transform((text) => Number(text.slice(0, -1)) * (UNITS[text.slice(-1)] ?? 0))
-  .refine((ms) => ms >= 60_000, "must be at least 1m");
+  .refine((ms) => ms >= 10_000, "must be at least 10s");
 
 /**
  * `verify`: while `tributary sync` streams, verify the copy every `interval` (as `tributary
@@ -16,7 +16,7 @@ const duration = z
  */
 export const verifySchema = z
   .object({
-    interval: duration.optional().describe("Verify every so long while sync streams (30m, 6h, 1d); the first run one interval after streaming begins. Off by default."),
+    interval: duration.optional().describe("Verify every so long while sync streams (30m, 6h, 1d; at least 10s); the first run one interval after streaming begins, each next one an interval after the last ended. Off by default."),
     sample: positiveInt.optional().describe("Check only this many _id ranges per collection, chosen at random each run; default: every range."),
     collections: namespacePatterns("shop.orders").describe("Of the pipeline's collections, the ones to verify (db.collection patterns); default: all of them."),
     repair: z.boolean().default(false).describe("Copy the differing keys again after each run's re-check (as verify --repair). Off by default: a periodic run only reports."),

@@ -12,6 +12,8 @@ export interface VerifyRun {
   /** The pipeline's sinks, opened. */
   readonly sinks: readonly Sink[];
   readonly settings: VerifySettings;
+  /** Of the source's collections, verify only those this says yes to; all when absent. */
+  readonly collections?: (namespace: string) => boolean;
   readonly logger: Logger;
   readonly signal: AbortSignal;
   readonly onProgress?: VerifyContext["onProgress"];
@@ -50,7 +52,7 @@ export async function runVerify(run: VerifyRun): Promise<VerifyOutcome> {
     );
   }
   for (const name of notVerifiable) run.logger.warn({ sink: name }, "this sink cannot read back what it holds: not verified");
-  const namespaces = await run.source.listCollections();
+  const namespaces = (await run.source.listCollections()).filter((namespace) => run.collections?.(namespace) ?? true);
   const collections: CollectionVerification[] = [];
   for (const sink of verifiable) {
     const taken: ReadonlySet<string> | undefined = sink.capabilities.collections;

@@ -14,7 +14,7 @@ describe("the verify section", () => {
 
   it("refuses an interval it cannot read or shorter than a minute, naming the setting", () => {
     expect(() => validateConfig({ ...minimal, verify: { interval: "6 hours" } })).toThrow(/verify\.interval: must be a number and a unit \(s, m, h or d\), such as 30m, 6h or 1d/);
-    expect(() => validateConfig({ ...minimal, verify: { interval: "30s" } })).toThrow(/verify\.interval: must be at least 1m/);
+    expect(() => validateConfig({ ...minimal, verify: { interval: "5s" } })).toThrow(/verify\.interval: must be at least 10s/);
     expect(() => validateConfig({ ...minimal, verify: { interval: "1h", every: "day" } })).toThrow(expect.objectContaining({ code: ErrorCode.ConfigInvalid }) as Error);
   });
 });
