@@ -11,7 +11,7 @@ export { FileResumePointStore } from "./checkpoint/file-resume-point-store.js";
 export { MongoResumePointStore } from "./checkpoint/mongodb-resume-point-store.js";
 export { enableChangeStreamImages, changeStreamImagesEnabled } from "./source/change-stream-images.js";
 export { silentLogger } from "./core/logger.js";
-export { redactingLogger } from "./observability/redacting-logger.js";
+export { redactingLogger } from "./core/redacting-logger.js";
 export { toPlainDocument, toPlainValue } from "./codec/plain-values.js";
 
 export type { ChangeWatcher, ChangeHandler, BatchHandler, ErrorHandler, StopHandler, StopInfo, CopiedHandler } from "./watch/change-watcher.js";

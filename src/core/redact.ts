@@ -1,5 +1,5 @@
 /**
- * The one redaction layer: every log line (observability/redacting-logger.ts), error message,
+ * The one redaction layer: every log line (core/redacting-logger.ts), error message,
  * status output and HTTP response goes through these functions, so that no password, token or
  * secret option leaves the process. They err on the side of hiding too much: a password may hold
  * characters its connection string should have escaped, and both drivers still accept it.

@@ -1,7 +1,7 @@
 import { pino } from "pino";
 import { PinoPretty } from "pino-pretty";
 import type { Logger } from "../core/logger.js";
-import { redactingLogger } from "./redacting-logger.js";
+import { redactingLogger } from "../core/redacting-logger.js";
 
 /** @internal */
 export interface LoggerOptions {
@@ -12,7 +12,7 @@ export interface LoggerOptions {
 
 /**
  * Structured logs on stderr (stdout stays free for data): JSON lines for machines, or
- * readable lines on a terminal. Every line is redacted (see redacting-logger.ts).
+ * readable lines on a terminal. Every line is redacted (see core/redacting-logger.ts).
  */
 export function createLogger(options: LoggerOptions): Logger {
   return redactingLogger(createPinoLogger(options));

@@ -1,5 +1,6 @@
 import type { TributaryConfig } from "../config/config-schema.js";
 import type { Logger } from "../core/logger.js";
+import { redactingLogger } from "../core/redacting-logger.js";
 import { NamespaceFilter } from "../core/namespace-filter.js";
 import { positionDate } from "../core/position.js";
 import type { ChangeEvent } from "../core/change-event.js";
@@ -28,11 +29,13 @@ import { syncErrorRecorder } from "./sync-error-record.js";
  * Runs a sync from MongoDB into the pipeline's sinks (the config's PostgreSQL `target` and the
  * listed `sinks`, all resolved and driven the same way) until `signal` aborts (then applies the
  * batch in flight, commits and returns) or a change cannot be applied (then throws, with every
- * change before it committed). It writes to no terminal: progress goes to `logger`, or to
+ * change before it committed). It writes to no terminal: progress goes to `logger` (every line redacted), or to
  * `options.onSnapshotProgress`.
  * @public
  */
-export async function runSync(config: TributaryConfig, logger: Logger, signal: AbortSignal, options: RunSyncOptions = {}): Promise<PipelineStats> {
+export async function runSync(config: TributaryConfig, given: Logger, signal: AbortSignal, options: RunSyncOptions = {}): Promise<PipelineStats> {
+  // The caller's logger never sees a secret: every line is redacted, as the CLI's are.
+  const logger = redactingLogger(given);
   const phase = options.onPhase ?? (() => undefined);
   phase("checking");
   // The driver parses the connection string now, so that a wrong one touches no sink (nothing connects yet).

@@ -6,6 +6,7 @@ import { TributaryError } from "../core/tributary-error.js";
 import { describeIssue } from "../core/zod-issues.js";
 import { isPlainObject } from "../core/plain-object.js";
 import { silentLogger, type Logger } from "../core/logger.js";
+import { redactingLogger } from "../core/redacting-logger.js";
 import type { BackoffOptions } from "../core/retry.js";
 import { splitNamespace, type ChangeOp } from "../core/change-event.js";
 import { isPosition, isResumeToken, isTimestamp, type WatchStart } from "../core/position.js";
@@ -297,7 +298,8 @@ export function resolveWatchOptions(options: WatchOptions = {}): ResolvedWatchOp
     retry: parsed.retry,
     maxAwaitTimeMs: parsed.maxAwaitTimeMs,
     serverSelectionTimeoutMs: parsed.serverSelectionTimeoutMs,
-    logger: parsed.logger ?? silentLogger(),
+    // The caller's logger never sees a secret: every line is redacted, as the CLI's are.
+    logger: parsed.logger ? redactingLogger(parsed.logger) : silentLogger(),
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactingLogger } from "../../../src/observability/redacting-logger.js";
+import { redactingLogger } from "../../../src/core/redacting-logger.js";
 import { capturingLogger } from "../../support/capturing-logger.js";
 
 describe("redactingLogger", () => {
@@ -14,6 +14,26 @@ describe("redactingLogger", () => {
     expect(lines[0]?.msg).toBe("connecting to mongodb://alice:***@db1:27017/");
     expect(lines[1]).toMatchObject({ msg: "retrying host=pg password=***", err: { message: "lost postgres://u:***@pg/db" }, target: { url: "postgresql://app:***@pg/x" } });
     expect(lines[2]).toMatchObject({ where: "mongodb://:***@db1/", sink: { options: { secret: "***" } }, n: 1, msg: "failed" });
+  });
+
+  it("wraps once: a redacting logger wrapped again is the same logger", () => {
+    const log = redactingLogger(capturingLogger().logger);
+    expect(redactingLogger(log)).toBe(log);
+  });
+
+  it("drops a line below the level before redacting anything", () => {
+    let read = 0;
+    const fields = {
+      get secret() {
+        read += 1;
+        return "postgres://u:pw@pg/db";
+      },
+    };
+    const log = redactingLogger(capturingLogger().logger);
+    log.debug(fields, "not written at info");
+    expect(read).toBe(0);
+    log.info(fields, "written");
+    expect(read).toBeGreaterThan(0);
   });
 
   it("keeps the wrapped logger's level", () => {
