@@ -2,7 +2,7 @@
  * The live status page served at `/`: one self-contained HTML document (no external assets, so
  * it works offline and behind strict proxies) that reads `/status` every 2 seconds and draws the
  * phase, readiness, per-collection snapshot progress, throughput and lag over the last minutes
- * as SVG charts, the warning count and the last error. Text is inserted with textContent only.
+ * as SVG charts, the warning count, the periodic verify's last result and the last error. Text is inserted with textContent only.
  */
 export const STATUS_PAGE = `<!doctype html>
 <html lang="en">
@@ -40,6 +40,7 @@ export const STATUS_PAGE = `<!doctype html>
   <div class="card"><div class="label">warnings</div><div class="value" id="warnings">0</div></div>
   <div class="card"><div class="label">dead letters</div><div class="value" id="dead-letters">–</div></div>
   <div class="card"><div class="label">oplog runway</div><div class="value" id="runway">–</div><div class="label" id="runway-reason"></div></div>
+  <div class="card"><div class="label">periodic verify</div><div class="value" id="verify">off</div><div class="label" id="verify-when"></div></div>
 </div>
 <section><h2>Initial snapshot</h2><table><thead><tr><th>collection</th><th>copied</th><th>of about</th><th></th><th>docs/s</th></tr></thead><tbody id="snapshot"></tbody></table><div id="no-snapshot" class="muted">no snapshot in this run</div></section>
 <div class="charts">
@@ -98,6 +99,9 @@ async function refresh() {
     $("runway").textContent = typeof status.oplogRunwaySeconds === "number" ? (status.oplogRunwaySeconds / 3600).toFixed(1) + " h" : status.oplogRunwayUnmeasured ? "not measured" : "–";
     $("runway-reason").textContent = status.oplogRunwayUnmeasured || "";
     $("error").textContent = status.lastError ? status.lastError.at + "  " + status.lastError.message : "none";
+    const verify = status.verify, last = verify && verify.lastRun;
+    $("verify").textContent = !verify ? "off" : !last ? (verify.running ? "running" : "not run yet") : last.result === "different" ? last.collections.reduce((sum, c) => sum + c.differences, 0).toLocaleString() + " differ" : last.result;
+    $("verify-when").textContent = !verify ? "" : [last ? "last " + last.finishedAt : "", verify.running ? "running now" : verify.nextRunAt ? "next " + verify.nextRunAt : ""].filter(Boolean).join(", ");
     const recorded = status.recordedError;
     $("recorded").textContent = recorded
       ? "recorded in the target: " + recorded.occurredAt + "  [" + recorded.code + "] " + recorded.message + (recorded.resolvedAt ? "  (resolved " + recorded.resolvedAt + ")" : "  (unresolved)")

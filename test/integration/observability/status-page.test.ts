@@ -53,6 +53,15 @@ describe.skipIf(!CHROMIUM)("the status page, in a real headless Chromium", () =>
     clock = Date.now();
     monitor.deadLetters(3);
     monitor.oplogRunway(7200);
+    monitor.verify.scheduled(3_600_000, new Date("2026-11-30T12:00:00.000Z"));
+    monitor.verify.finished({
+      startedAt: "2026-11-30T10:59:00.000Z",
+      finishedAt: "2026-11-30T11:00:00.000Z",
+      durationMs: 60_000,
+      result: "different",
+      collections: [{ namespace: "shop.orders", sink: "postgres", equal: false, documents: 1_000, differences: 2, differenceCounts: { missing: 1, extra: 0, different: 1 }, expectedMissing: 0, rechecked: 2, resolved: 0 }],
+    });
+    monitor.verify.scheduled(3_600_000, new Date("2026-11-30T12:00:00.000Z"));
     monitor.problem("PostgreSQL unavailable; retrying: connect to postgres://app:hunter2@pg.example/db refused", "warn");
     monitor.recordedError({ code: "TRIB_POSTGRES_APPLY_FAILED", message: "batch refused by postgres://app:hunter2@pg.example/db", sink: "postgres", occurredAt: "2026-11-30T10:00:00.000Z", resolvedAt: "2026-11-30T10:05:00.000Z" });
 
@@ -64,6 +73,8 @@ describe.skipIf(!CHROMIUM)("the status page, in a real headless Chromium", () =>
     expect(await page.textContent("#changes")).toBe("60");
     expect(await page.textContent("#dead-letters")).toBe("3");
     expect(await page.textContent("#runway")).toBe("2.0 h");
+    expect(await page.textContent("#verify")).toBe("2 differ");
+    expect(await page.textContent("#verify-when")).toBe("last 2026-11-30T11:00:00.000Z, next 2026-11-30T12:00:00.000Z");
     const rows = await page.$$eval("#snapshot tr", (trs) => trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent)));
     expect(rows).toEqual([
       ["shop.orders", "412,003", "1,000,000", "", expect.any(String)],
