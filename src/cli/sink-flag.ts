@@ -48,7 +48,8 @@ function parseOptions(text: string, use: string): Record<string, string | number
     const comma = text.indexOf(",", at);
     if (equals === -1 || (comma !== -1 && comma < equals)) throw flagError(use, `option ${pair} is not key=value`);
     const key = text.slice(at, equals);
-    if (!KEY.test(key)) throw flagError(use, `option ${pair}: ${JSON.stringify(key)} is not an option name (letters, digits, _ $ . -)`);
+    // Not echoed: after an unquoted secret holding a comma, this "name" is the secret's tail.
+    if (!KEY.test(key)) throw flagError(use, `option ${pair} does not start with an option name (letters, digits, _ $ . -)`);
     if (Object.hasOwn(options, key)) throw flagError(use, `option ${JSON.stringify(key)} is given twice`);
     const { value, end } = readValue(text, equals + 1, use, key);
     Object.defineProperty(options, key, { value, enumerable: true, writable: true, configurable: true });

@@ -55,7 +55,9 @@ describe("--sink <use>[:key=value,…]", () => {
     ["webhook:url=u,url=v", '--sink webhook: option "url" is given twice'],
     ['webhook:secret="s3cr3t', '--sink webhook: option "secret": its quote is not closed'],
     ['webhook:secret="s3cr3t"x', '--sink webhook: option "secret": text follows its closing quote (put a comma between options)'],
-    ["webhook:url=u,=v", '--sink webhook: option 2: "" is not an option name (letters, digits, _ $ . -)'],
+    ["webhook:url=u,=v", "--sink webhook: option 2 does not start with an option name (letters, digits, _ $ . -)"],
+    // An unquoted secret with a comma: what follows the comma is its tail, and must not be printed as a "name".
+    ["webhook:url=u,secret=ab,s3cr3t!=x", "--sink webhook: option 3 does not start with an option name (letters, digits, _ $ . -)"],
   ])("refuses %s with a usage error that names the sink and the key, not the value", (flag, message) => {
     let caught: unknown;
     try {
