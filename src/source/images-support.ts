@@ -10,7 +10,7 @@ import { atLeast, featureVersion } from "./server-features.js";
  *   `fullDocument: required | whenAvailable`. A 6.0 or 6.1 server still accepts `recordPreImages`,
  *   but its change streams no longer read it, and 6.2 removed it (SERVER-60919; SERVER-73746 is
  *   the upgrade to 6.2 refusing collections that still have it), so it is never used there.
- * - **4.4 and 5.x**: the `recordPreImages` collection option (SERVER-45806, 4.3.4): each update
+ * - **4.4 and 5.x**, at featureCompatibilityVersion 4.4+: the `recordPreImages` collection option (SERVER-45806, 4.3.4): each update
  *   and delete writes the document before it to the oplog as a no-op entry, which those
  *   servers' `$changeStream` stage looks up for `fullDocumentBeforeChange`
  *   (document_source_lookup_change_pre_image.cpp). MongoDB documented pre-images only from 6.0.
@@ -51,7 +51,17 @@ export function imagesSupport(replies: ServerReplies): ImagesSupport {
         `raise it first (db.adminCommand({ setFeatureCompatibilityVersion: "${featureCompatibilityOf(release)}" }), see the MongoDB upgrade notes), then run this again`,
     };
   }
-  if (atLeast(release, 4, 4)) return { kind: "recordPreImages", version };
+  if (atLeast(release, 4, 4)) {
+    // The server takes recordPreImages only at FCV 4.4 or later (its test of the option: "we require the FCV to be 4.4"; at 4.2, InvalidOptions).
+    if (atLeast(featureVersion(release, replies.featureCompatibilityVersion), 4, 4)) return { kind: "recordPreImages", version };
+    return {
+      kind: "none",
+      version,
+      reason:
+        "the recordPreImages collection option (pre-images only, 4.4 and 5.x) needs featureCompatibilityVersion 4.4 or later: " +
+        `raise it first (db.adminCommand({ setFeatureCompatibilityVersion: "${featureCompatibilityOf(release)}" }), see the MongoDB upgrade notes), then run this again`,
+    };
+  }
   return {
     kind: "none",
     version,

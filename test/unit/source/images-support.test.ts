@@ -75,6 +75,17 @@ describe("imagesSupport: which images a deployment keeps", () => {
     expect(imagesSupport({ buildInfo: buildInfo("5.3.2"), hello: hello(16) })).toMatchObject({ kind: "recordPreImages" });
   });
 
+  it("nothing on a 4.4 server still at featureCompatibilityVersion 4.2: recordPreImages needs 4.4, so it says to raise it", () => {
+    // The server's own test of the option (mongodb/mongo, r4.4): "we require the FCV to be 4.4"; at 4.2, create and collMod answer InvalidOptions.
+    expect(imagesSupport({ buildInfo: buildInfo("4.4.29"), hello: hello(9), featureCompatibilityVersion: "4.2" })).toEqual({
+      kind: "none",
+      version: "4.4.29, featureCompatibilityVersion 4.2",
+      reason:
+        'the recordPreImages collection option (pre-images only, 4.4 and 5.x) needs featureCompatibilityVersion 4.4 or later: raise it first (db.adminCommand({ setFeatureCompatibilityVersion: "4.4" }), see the MongoDB upgrade notes), then run this again',
+    });
+    expect(imagesSupport({ buildInfo: buildInfo("5.0.26"), hello: hello(13), featureCompatibilityVersion: "4.4" })).toMatchObject({ kind: "recordPreImages" });
+  });
+
   it("nothing before 4.4, saying what to keep", () => {
     expect(imagesSupport({ buildInfo: buildInfo("4.2.25"), hello: hello(8) })).toEqual({
       kind: "none",
