@@ -45,6 +45,9 @@ class GaveUp extends Error {
   }
 }
 
+/** Thrown instead of a retry once the watcher is stopping: a back-off cut short by `stop()` is no attempt. */
+class Interrupted extends Error {}
+
 /**
  * Calls a handler under the retry policy (the core back-off, with jitter). Resolves `"done"` when
  * it succeeded or its change went to the dead-letter handler; `"interrupted"` when the watcher is
@@ -56,6 +59,8 @@ export async function callWithRetry(call: HandlerCall, policy: HandlerRetryPolic
   try {
     await retryWithProbe({
       attempt: async () => {
+        // The core retry wakes from its back-off on the signal and tries once more: not on a stop.
+        if (attempts > 0 && signal.aborted) throw new Interrupted();
         attempts += 1;
         await call.run();
       },
@@ -73,7 +78,7 @@ export async function callWithRetry(call: HandlerCall, policy: HandlerRetryPolic
     return "done";
   } catch (thrown) {
     const error = thrown instanceof GaveUp ? thrown.reason : thrown;
-    if (signal.aborted && attempts < policy.attempts) return "interrupted";
+    if (error instanceof Interrupted || (signal.aborted && attempts < policy.attempts)) return "interrupted";
     const failure = call.failure(error, attempts);
     if (policy.onExhausted === "stop" || policy.deadLetter === undefined) throw failure;
     try {

@@ -143,6 +143,27 @@ describe("watch() handlerRetry", () => {
     expect(store.value).toEqual(feed.start);
   });
 
+  it("a stop during the last back-off tries no more: no extra call, no dead letter, no error", async () => {
+    const feed = new ScriptedFeed();
+    const store = new MemoryStore();
+    feed.write({ op: "insert", ns: "app.users", id: 1 });
+    let calls = 0;
+    const letters: DeadLetter[] = [];
+    const retry = { attempts: 2, initialDelayMs: 60_000, maxDelayMs: 60_000, onExhausted: "dead-letter" as const, deadLetter: (letter: DeadLetter) => void letters.push(letter) };
+    const watcher = watcherOn(feed, { resumePoints: store, handlerRetry: retry }).on("change", () => {
+      calls += 1;
+      throw new Error("down");
+    });
+    const stopped = ended(watcher);
+    await watcher.start();
+    await waitFor(() => calls === 1, "the first try");
+    await watcher.stop();
+    expect(await stopped).toBeUndefined();
+    expect(calls).toBe(1);
+    expect(letters).toEqual([]);
+    expect(store.value).toEqual(feed.start);
+  });
+
   it("refuses a retry policy on a for await loop, whose body is the caller's", () => {
     const watcher = watcherOn(new ScriptedFeed(), { handlerRetry: { attempts: 3 } });
     expect(() => watcher[Symbol.asyncIterator]()).toThrow("handlerRetry applies to handlers");
