@@ -41,26 +41,21 @@ const WIRE_VERSIONS: ReadonlyArray<readonly [number, string]> = [
 export function imagesSupport(replies: ServerReplies): ImagesSupport {
   const release = releaseOf(replies);
   const version = replies.featureCompatibilityVersion === undefined ? release : `${release}, featureCompatibilityVersion ${replies.featureCompatibilityVersion}`;
+  const featureAtLeast = (major: number, minor: number): boolean => atLeast(featureVersion(release, replies.featureCompatibilityVersion), major, minor);
+  /** The release has it, but its FCV is lower than what it needs. */
+  const raiseFeatureVersion = (needs: string): ImagesSupport => ({
+    kind: "none",
+    version,
+    reason: `${needs}: raise it first (db.adminCommand({ setFeatureCompatibilityVersion: "${featureCompatibilityOf(release)}" }), see the MongoDB upgrade notes), then run this again`,
+  });
   if (atLeast(release, 6, 0)) {
-    if (atLeast(featureVersion(release, replies.featureCompatibilityVersion), 6, 0)) return { kind: "changeStreamPreAndPostImages", version };
-    return {
-      kind: "none",
-      version,
-      reason:
-        `change stream pre- and post-images need MongoDB 6.0 or later with featureCompatibilityVersion 6.0 or later: ` +
-        `raise it first (db.adminCommand({ setFeatureCompatibilityVersion: "${featureCompatibilityOf(release)}" }), see the MongoDB upgrade notes), then run this again`,
-    };
+    if (featureAtLeast(6, 0)) return { kind: "changeStreamPreAndPostImages", version };
+    return raiseFeatureVersion("change stream pre- and post-images need MongoDB 6.0 or later with featureCompatibilityVersion 6.0 or later");
   }
   if (atLeast(release, 4, 4)) {
     // The server takes recordPreImages only at FCV 4.4 or later (its test of the option: "we require the FCV to be 4.4"; at 4.2, InvalidOptions).
-    if (atLeast(featureVersion(release, replies.featureCompatibilityVersion), 4, 4)) return { kind: "recordPreImages", version };
-    return {
-      kind: "none",
-      version,
-      reason:
-        "the recordPreImages collection option (pre-images only, 4.4 and 5.x) needs featureCompatibilityVersion 4.4 or later: " +
-        `raise it first (db.adminCommand({ setFeatureCompatibilityVersion: "${featureCompatibilityOf(release)}" }), see the MongoDB upgrade notes), then run this again`,
-    };
+    if (featureAtLeast(4, 4)) return { kind: "recordPreImages", version };
+    return raiseFeatureVersion("the recordPreImages collection option (pre-images only, 4.4 and 5.x) needs featureCompatibilityVersion 4.4 or later");
   }
   return {
     kind: "none",
