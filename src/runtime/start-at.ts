@@ -3,6 +3,7 @@ import type { TributaryConfig } from "../config/config-schema.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { positionDate, type Position, type WatchStart } from "../core/position.js";
 import type { Sink } from "../core/sink.js";
+import type { SnapshotSource } from "../core/snapshot-contract.js";
 import { isStartPointFile, parseStartPoint } from "../core/start-point.js";
 import { TributaryError } from "../core/tributary-error.js";
 import { mongoConnectorStart, readMongoConnectorProgress } from "../checkpoint/mongo-connector-progress.js";
@@ -83,5 +84,30 @@ export async function storeStartPosition(config: TributaryConfig, position: Posi
     return chosen.map(({ sink }) => sink.name);
   } finally {
     await fanOut.close();
+  }
+}
+
+/**
+ * After a cutover the other tool's copy is the copy. A sink that copies through a bulk target of
+ * its own (PostgreSQL) records which collections it copied, and with `snapshot.mode: initial` a
+ * later start would copy every collection missing there; so each included collection it has no
+ * record of is recorded as copied (no ranges, done, at the start position). Collections that
+ * appear later are still copied when they do.
+ */
+export async function recordOtherToolsCopy(sinks: readonly Sink[], source: SnapshotSource, startedAt: Position, parallelism: number): Promise<void> {
+  const bulk = sinks.flatMap((sink) => (sink.capabilities?.bulkSnapshot ? [sink.capabilities.bulkSnapshot] : []));
+  if (bulk.length === 0) return;
+  const namespaces = await source.listCollections();
+  for (const capability of bulk) {
+    const target = capability.snapshotTarget(parallelism);
+    try {
+      const stored = await target.loadSnapshots();
+      for (const namespace of namespaces.filter((each) => !stored.has(each))) {
+        await target.startSnapshot({ namespace, startedAt, estimated: 0, ranges: [] });
+        await target.finishSnapshot(namespace);
+      }
+    } finally {
+      await target.close();
+    }
   }
 }

@@ -13,7 +13,7 @@ import { connectMongo, mongoClientFor, type MongoDeployment } from "../source/mo
 import { MongoSnapshotSource } from "../source/mongo-snapshot-source.js";
 import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
 import { describeStartPoint, namingStartPoint, resolveStartPosition } from "../source/start-position.js";
-import { refuseWhenStored, startPointOfConfig } from "./start-at.js";
+import { recordOtherToolsCopy, refuseWhenStored, startPointOfConfig } from "./start-at.js";
 import { streamMatchStages } from "../source/stream-match.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
 import { checkStreamOptions } from "../source/server-features.js";
@@ -81,13 +81,15 @@ export async function runSync(config: TributaryConfig, given: Logger, signal: Ab
         startFrom ? "resuming sync" : startAt !== undefined ? "starting sync at the start point, without a snapshot" : "starting sync from the current time",
       );
       // Starting "now" is a real position too, taken before the first read, as for watch().
+      const resumeFrom = startFrom ?? (await resolveStartPosition(deployment, scope, startAt ?? "now"));
+      if (startAt !== undefined) await recordOtherToolsCopy(sinks, snapshotSource, resumeFrom, config.snapshot.parallelism);
       const source = new ChangeStreamSource(deployment, {
         scope,
         fullDocument: config.source.fullDocument,
         fullDocumentBeforeChange: config.source.fullDocumentBeforeChange ?? (deployment.supportsExpandedEvents ? "whenAvailable" : "off"),
         // The server leaves out (and never builds) events of namespaces the pipeline does not sync.
         pipeline: streamMatchStages({ namespaces: { include, exclude: config.source.exclude, only: mapped } }),
-        resumeFrom: startFrom ?? (await resolveStartPosition(deployment, scope, startAt ?? "now")),
+        resumeFrom,
         maxAwaitTimeMs: config.batch.maxLatencyMs,
         retry: config.retry,
         logger,

@@ -6,7 +6,11 @@ import { describe, expect, it } from "vitest";
 import { validateConfig } from "../../../src/config/load-config.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import { makePosition } from "../../../src/core/position.js";
-import { startPointOfConfig, storeStartPosition } from "../../../src/runtime/start-at.js";
+import { recordOtherToolsCopy, startPointOfConfig, storeStartPosition } from "../../../src/runtime/start-at.js";
+import { runSnapshot } from "../../../src/snapshot/snapshot-runner.js";
+import type { Sink } from "../../../src/core/sink.js";
+import { MemorySnapshotTarget } from "../../support/memory-snapshot-target.js";
+import { SyntheticSnapshotSource } from "../../support/synthetic-snapshot-source.js";
 import { doubleIdToken } from "../../support/resume-tokens.js";
 
 const source = { uri: "mongodb://127.0.0.1:1/?replicaSet=rs0" };
@@ -32,5 +36,20 @@ describe("a pipeline's start point", () => {
     await expect(storeStartPosition(config, position, silentLogger(), { baseDir: dir, sinkName: "log" })).rejects.toThrow(
       "Pipeline 'default' already has a stored position (log at 2020-07-16T11:03:37.000Z): tributary positions import writes only where none is stored",
     );
+  });
+
+  it("records the other tool's copy in a bulk-copying sink, so that a later initial snapshot copies only collections that appear later", async () => {
+    const target = Object.assign(new MemorySnapshotTarget(), { close: () => Promise.resolve() });
+    const sink = { name: "postgres", transactional: true, capabilities: { bulkSnapshot: { snapshotTarget: () => target } } } as unknown as Sink;
+    const position = makePosition(doubleIdToken());
+    await target.startSnapshot({ namespace: "shop.half", startedAt: position, estimated: 10, ranges: [] });
+    await recordOtherToolsCopy([sink], new SyntheticSnapshotSource({ "shop.orders": [{ _id: 1 }], "shop.half": [{ _id: 2 }] }), position, 2);
+    expect(target.states.get("shop.orders")).toMatchObject({ status: "done", startedAt: position, estimated: 0, ranges: [] });
+    // A collection with a record of its own (here a copy under way) keeps it.
+    expect(target.states.get("shop.half")?.status).toBe("copying");
+
+    const later = new SyntheticSnapshotSource({ "shop.orders": [{ _id: 1 }], "shop.new": [{ _id: 3 }] });
+    await runSnapshot(later, target, { mode: "initial", parallelism: 2, chunkSize: 10, rangeSize: 100, progressIntervalMs: 1_000, logger: silentLogger(), signal: new AbortController().signal });
+    expect([...target.rows.keys()]).toEqual(["shop.new"]);
   });
 });
