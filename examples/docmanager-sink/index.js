@@ -18,7 +18,7 @@ export class DocManager {
   }
 
   async upsert(doc, namespace) {
-    (await this.collection(namespace)).set(JSON.stringify(doc[this.uniqueKey]), doc);
+    (await this.collection(namespace)).set(keyOf(doc[this.uniqueKey]), doc);
     this.dirty.add(namespace);
   }
 
@@ -28,7 +28,7 @@ export class DocManager {
 
   async update(id, spec, namespace) {
     const docs = await this.collection(namespace);
-    const doc = docs.get(JSON.stringify(id));
+    const doc = docs.get(keyOf(id));
     if (!doc) return; // not here yet: its insert comes with the snapshot
     for (const [path, value] of Object.entries(spec.$set ?? {})) setPath(doc, path, value);
     for (const path of Object.keys(spec.$unset ?? {})) setPath(doc, path, undefined);
@@ -36,7 +36,7 @@ export class DocManager {
   }
 
   async remove(id, namespace) {
-    (await this.collection(namespace)).delete(JSON.stringify(id));
+    (await this.collection(namespace)).delete(keyOf(id));
     this.dirty.add(namespace);
   }
 
@@ -96,6 +96,12 @@ export class DocManager {
   file(namespace) {
     return join(this.dir, `${namespace}.json`);
   }
+}
+
+// A document's key in the file: its id as JSON, written as the values are (a bigint id, a Long
+// beyond 2^53 - 1, as its digits: JSON.stringify alone throws on it).
+function keyOf(id) {
+  return JSON.stringify(id, jsonValue);
 }
 
 function ignoreMissing(error) {

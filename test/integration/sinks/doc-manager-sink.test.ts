@@ -193,6 +193,25 @@ describe("the example DocManager (examples/docmanager-sink)", () => {
     }
   });
 
+  it("keys documents whose _id is a Long beyond 2^53 - 1 (a bigint in plain values) by its digits, and removes them by it", async () => {
+    const out = await mkdtemp(join(tmpdir(), "tributary-docmanager-bigid-"));
+    try {
+      const context = { pipeline: "p", sinkName: "files", logger: silentLogger(), baseDir: resolve("."), positions: new MemoryResumePointStore() };
+      const sink = await buildSink("./examples/docmanager-sink", { dir: out, values: "plain" }, context, "sinks.files");
+      await sink.open();
+      // A snowflake-style id, as the driver decodes it with Tributary's options (a Long).
+      const snowflake = Long.fromString("1790000000000000001");
+      const other = Long.fromString("1790000000000000002");
+      const inserts = [snowflake, other].map((id) => makeEvent({ op: "insert", ns: "app.posts", id, doc: { _id: id, text: "hi" } }));
+      const removal = makeEvent({ op: "delete", ns: "app.posts", id: other });
+      await sink.apply({ events: [...inserts, removal], position: removal.position });
+      await sink.close();
+      expect(JSON.parse(await readFile(join(out, "app.posts.json"), "utf8"))).toEqual({ '"1790000000000000001"': { _id: "1790000000000000001", text: "hi" } });
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
   it("writes mapped collections under their target names and drops them by the source's commands", async () => {
     const out = await mkdtemp(join(tmpdir(), "tributary-docmanager-ns-"));
     try {
