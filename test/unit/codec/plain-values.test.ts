@@ -152,3 +152,13 @@ describe("toPlainDocument", () => {
     expect(Object.getPrototypeOf(plain)).toBe(Object.prototype);
   });
 });
+
+describe("toPlainValue on a sub-document with a field named _bsontype", () => {
+  it("converts it as the document it is (another driver may store such a field; only the driver's classes are BSON values)", () => {
+    // Written as another driver would store it: the bytes of { a: { Xbsontype: "Long", n: Long(7) } } with X made "_".
+    const bytes = Buffer.from(BSON.serialize({ a: { Xbsontype: "Long", n: Long.fromNumber(7) } }));
+    bytes.set(Buffer.from("_bsontype"), bytes.indexOf("Xbsontype"));
+    const doc = BSON.deserialize(bytes, LOSSLESS_BSON_OPTIONS);
+    expect(toPlainDocument(doc)).toEqual({ a: { _bsontype: "Long", n: 7 } });
+  });
+});
