@@ -69,6 +69,16 @@ describeWithMongo("sync: a cutover's start point", () => {
       await sync.stop();
     }
     expect(await storedPosition(url)).toBeDefined();
+    // Restarted without the start point, with the default snapshot mode: the other tool's copy
+    // was recorded, so nothing is copied ("a-before" stays out) and the stream continues.
+    const restarted = startSync({ source: { uri: mongo.uri(), include: ["startat.time"] }, target: { url }, snapshot: { mode: "initial" } });
+    try {
+      await coll.insertOne({ _id: "e" });
+      await waitFor(async () => (await ids(url, "startat_time")).includes("e") || undefined, "e, streamed after the restart");
+      expect(await ids(url, "startat_time")).toEqual(["b", "c", "d", "e"]);
+    } finally {
+      await restarted.stop();
+    }
   });
 
   it("--start-at a resume token continues after that event, as the driver's startAfter does", async () => {
@@ -125,6 +135,34 @@ describeWithMongo("sync: a cutover's start point", () => {
     expect(error.code).toBe("TRIB_CHANGE_STREAM_HISTORY_LOST");
     expect(error.message).toMatch(/^The start point 2001-01-01T00:00:00\.000Z \(Timestamp\(978307200, 1\)\) is older than the oldest change the oplog of .+ still holds, \d{4}-\d\d-\d\dT/);
     expect(await storedPosition(url)).toBeUndefined();
+  });
+
+  it("positions import --from mongo-connector stores its point for the next sync, and refuses one the oplog no longer holds", async () => {
+    const url = await createDatabase(postgresUrl(), "start_at_import_mc");
+    const coll = mongo.client().db("startat").collection<Doc>("imc");
+    await coll.insertOne({ _id: "earlier" });
+    const last = await insertAt(coll, "last-applied");
+    await coll.insertOne({ _id: "missed" });
+    const file = join(dir, "import.timestamp");
+    const args = ["positions", "import", "--from", "mongo-connector", file, "--source", mongo.uri(), "--to", url, "--log-level", "error"];
+    // 2001-01-01T00:00:00Z, increment 1: long gone from any test oplog.
+    await writeFile(file, `["rs0", ${((978_307_200n << 32n) | 1n).toString()}]`);
+    const old = await runCli(args);
+    expect(old.code).toBe(1);
+    expect(old.stderr).toMatch(/^tributary: error: The start point 2001-01-01T00:00:00\.000Z \(Timestamp\(978307200, 1\)\) is older than the oldest change the oplog of .+ still holds, \d{4}-.+ \[TRIB_CHANGE_STREAM_HISTORY_LOST\]\n$/);
+    expect(await storedPosition(url)).toBeUndefined();
+    await writeFile(file, `["rs0", ${((BigInt(last.t) << 32n) | BigInt(last.i)).toString()}]`);
+    const imported = await runCli(args);
+    expect(imported.stdout).toMatch(/^stored for pipeline 'default' \(postgres\): the position at /);
+    // As docs/cutover.md says: after an import, the pipeline runs with snapshot.mode never.
+    const sync = startSync({ source: { uri: mongo.uri(), include: ["startat.imc"] }, target: { url }, snapshot: { mode: "never" } });
+    try {
+      await waitFor(async () => (await ids(url, "startat_imc")).length >= 2 || undefined, "last-applied and missed");
+      // The stream from mongo-connector's point ("earlier" is not there).
+      expect(await ids(url, "startat_imc")).toEqual(["last-applied", "missed"]);
+    } finally {
+      await sync.stop();
+    }
   });
 
   it("positions import --from mongowatch stores where mongowatch would resume; the next sync streams from there", async () => {

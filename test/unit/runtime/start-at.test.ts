@@ -49,7 +49,7 @@ describe("a pipeline's start point", () => {
     expect(target.states.get("shop.half")?.status).toBe("copying");
 
     const later = new SyntheticSnapshotSource({ "shop.orders": [{ _id: 1 }], "shop.new": [{ _id: 3 }] });
-    await runSnapshot(later, target, { mode: "initial", parallelism: 2, chunkSize: 10, rangeSize: 100, progressIntervalMs: 1_000, logger: silentLogger(), signal: new AbortController().signal });
+    await runSnapshot(later, target, { mode: "initial", parallelism: 2, chunkSize: 10, rangeSize: 100, logger: silentLogger(), signal: new AbortController().signal });
     expect([...target.rows.keys()]).toEqual(["shop.new"]);
   });
 });
