@@ -8,7 +8,7 @@ import type { Sink } from "../../core/sink.js";
 import type { DocManager, DocManagerOptions } from "./doc-manager.js";
 import { planDocManagerOperations, type DocManagerOperation } from "./doc-manager-operations.js";
 import { plainOperation } from "./doc-manager-values.js";
-import { namespaceEntryProblem, namespaceMap, type NamespaceMap } from "./namespace-mapping.js";
+import { namespaceEntryProblem, namespaceMap, sharedTarget, type NamespaceMap } from "./namespace-mapping.js";
 
 const DEFAULT_CHUNK_SIZE = 500;
 
@@ -109,6 +109,13 @@ function checkedNamespaceMap(name: string, entries: Readonly<Record<string, stri
         context: { sink: name, configPath: `sinks.${name}.options.namespaces` },
       });
     }
+  }
+  const shared = sharedTarget(entries);
+  if (shared) {
+    const [first, second] = shared.sources.map((source) => JSON.stringify(source));
+    throw new TributaryError(ErrorCode.SinkInvalid, `Sink '${name}': namespaces ${first} and ${second} both map to ${JSON.stringify(shared.target)} (many collections cannot share one name)`, {
+      context: { sink: name, configPath: `sinks.${name}.options.namespaces` },
+    });
   }
   return namespaceMap(entries);
 }

@@ -28,6 +28,22 @@ export function namespaceEntryProblem(source: string, target: string): string | 
   return undefined;
 }
 
+/**
+ * Two entries with the same target (their sources in order), or `undefined`: the collections
+ * would merge, one's documents overwriting the other's of the same `_id`. mongo-connector
+ * refuses such a mapping too (its namespace_config.py: "Multiple namespaces cannot be combined
+ * into one target namespace").
+ */
+export function sharedTarget(entries: Readonly<Record<string, string>>): { readonly sources: readonly [string, string]; readonly target: string } | undefined {
+  const sourceOf = new Map<string, string>();
+  for (const [source, target] of Object.entries(entries)) {
+    const earlier = sourceOf.get(target);
+    if (earlier !== undefined) return { sources: earlier < source ? [earlier, source] : [source, earlier], target };
+    sourceOf.set(target, source);
+  }
+  return undefined;
+}
+
 /** The mapping function of checked entries (see {@link namespaceEntryProblem}). */
 export function namespaceMap(entries: Readonly<Record<string, string>>): NamespaceMap {
   const exact = new Map<string, string>();

@@ -72,6 +72,14 @@ describe("a DocManager sink with namespaces and values", () => {
     expect(calls[2]!.details?.mapNamespace("shop.orders")).toBe("archive.orders");
   });
 
+  it("refuses two entries with one target, as mongo-connector does: their documents would overwrite each other's", () => {
+    const options = { positions: new MemoryResumePointStore(), logger: silentLogger() };
+    expect(() => docManagerSink("dm", recorder([]), { ...options, namespaces: { "shop.orders": "all.orders", "old.orders": "all.orders" } })).toThrow(
+      `Sink 'dm': namespaces "old.orders" and "shop.orders" both map to "all.orders" (many collections cannot share one name)`,
+    );
+    expect(() => docManagerSink("dm", recorder([]), { ...options, namespaces: { "a.*": "x.*", "b.*": "x.*" } })).toThrow(`namespaces "a.*" and "b.*" both map to "x.*"`);
+  });
+
   it("refuses a namespace entry it cannot apply, naming the sink and the entry", () => {
     expect(() => docManagerSink("dm", recorder([]), { namespaces: { "shop.*": "archive" }, positions: new MemoryResumePointStore(), logger: silentLogger() })).toThrow(
       `Sink 'dm': namespaces "shop.*": "archive": a source with * needs a target with * (many collections cannot share one name)`,
