@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { PoolClient } from "pg";
+import type { ClientBase } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 
 /** Rows are sent in pieces of about this many characters: fewer, larger writes to the socket. */
@@ -33,6 +33,6 @@ export function* copyPieces(lines: Iterable<string>): Generator<string> {
 }
 
 /** `COPY <destination> FROM STDIN` (text format) of the lines, read as they are sent. */
-export async function copyLines(client: PoolClient, destination: string, lines: Iterable<string>): Promise<void> {
+export async function copyLines(client: ClientBase, destination: string, lines: Iterable<string>): Promise<void> {
   await pipeline(Readable.from(copyPieces(lines)), client.query(copyFrom(`COPY ${destination} FROM STDIN`)));
 }

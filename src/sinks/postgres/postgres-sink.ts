@@ -17,6 +17,7 @@ import { postgresRetry } from "./postgres-retry.js";
 import { RawLayout } from "./raw-layout.js";
 import { InferredLayout } from "./relational/inferred-layout.js";
 import { RelationalLayout } from "./relational/relational-layout.js";
+import { COPY_FROM_ROWS } from "./relational/relational-row-writer.js";
 import { PostgresSnapshotTarget } from "./snapshot/postgres-snapshot-target.js";
 import { SnapshotTables } from "./snapshot/snapshot-tables.js";
 import { inTransaction, withPooledClient } from "./pooled-client.js";
@@ -305,7 +306,9 @@ export class PostgresSink implements Sink {
 
   private applyOnce(batch: Batch): Promise<void> {
     const steps = planBatch(batch.events);
-    if (steps.every((step) => step.kind === "rows" && this.registry.lookup(step.namespace) !== undefined)) return this.applyQueued(steps as RowChanges[], batch.position);
+    // Large batches keep a connection for their statements: a COPY cannot be queued.
+    const queueable = batch.events.length < COPY_FROM_ROWS && steps.every((step) => step.kind === "rows" && this.registry.lookup(step.namespace) !== undefined);
+    if (queueable) return this.applyQueued(steps as RowChanges[], batch.position);
     return withPooledClient(this.connect, (client, discard) =>
       inTransaction(
         client,

@@ -1,4 +1,4 @@
-import type { PoolClient } from "pg";
+import type { ClientBase } from "pg";
 import type { JsonValue } from "../../../codec/document-codec.js";
 import { COPY_NULL, copyLines, copyText } from "../copy-text.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
@@ -6,9 +6,6 @@ import { qualifiedName, quoteIdent } from "../sql.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
 import { childColumns, parentColumns, type RowColumn } from "./relational-columns.js";
 import type { ExtractedRows, Row } from "./row-extractor.js";
-import type { RowChange } from "../coalesce.js";
-import type { RejectionHandler } from "../dead-letters.js";
-import { extractChanges, writeExtractedRows } from "./relational-row-writer.js";
 
 const JSON_TYPE = /^jsonb?$/;
 const JSON_ARRAY_TYPE = /^jsonb?\[\]$/;
@@ -54,7 +51,7 @@ function* lines(rows: Iterable<Row>, columns: readonly RowColumn[]): Generator<s
 }
 
 /** `COPY table (columns) FROM STDIN` of the rows. */
-export function copyRows(client: PoolClient, table: string, columns: readonly RowColumn[], rows: Iterable<Row>): Promise<void> {
+export function copyRows(client: ClientBase, table: string, columns: readonly RowColumn[], rows: Iterable<Row>): Promise<void> {
   return copyLines(client, `${table} (${columns.map((column) => quoteIdent(column.name)).join(", ")})`, lines(rows, columns));
 }
 
@@ -63,7 +60,7 @@ export function copyRows(client: PoolClient, table: string, columns: readonly Ro
  * table, as plain inserts: a key the parent table already holds fails the COPY with a unique
  * violation (the caller then merges instead). For tables that held none of these documents.
  */
-export async function copyExtractedRows(client: PoolClient, mapping: TableMapping, upserts: readonly ExtractedRows[]): Promise<void> {
+export async function copyExtractedRows(client: ClientBase, mapping: TableMapping, upserts: readonly ExtractedRows[]): Promise<void> {
   if (upserts.length === 0) return;
   await copyRows(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), upserts.map((rows) => rows.row));
   for (const child of mapping.children) {
@@ -72,13 +69,18 @@ export async function copyExtractedRows(client: PoolClient, mapping: TableMappin
   }
 }
 
+/** The session's staging table of a merge; dropped again in the same transaction. */
+const STAGE = "pg_temp.tributary_merge_stage";
+
 /**
- * Snapshot documents into a collection's tables that held none of them: rows extracted, those
- * that do not fit set aside, the rest bulk-loaded ({@link copyExtractedRows}).
+ * `INSERT INTO table … ON CONFLICT …` (`conflict`) of many rows through `COPY` into a temporary
+ * staging table of the same columns, in the caller's transaction.
  */
-export async function bulkLoadRelationalRows(client: PoolClient, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
-  const extracted = extractChanges(mapping, changes);
-  if (!copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)])) return writeExtractedRows(client, mapping, extracted, onReject);
-  for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
-  await copyExtractedRows(client, mapping, [...extracted.upserts.values()]);
+export async function mergeThroughStage(client: ClientBase, table: string, columns: readonly RowColumn[], rows: Iterable<Row>, conflict: string): Promise<void> {
+  const definitions = columns.map((column) => `${quoteIdent(column.name)} ${column.name === CLUSTER_TIME_COLUMN ? "timestamptz" : column.sql}`);
+  const names = columns.map((column) => quoteIdent(column.name)).join(", ");
+  await client.query(`CREATE TEMP TABLE ${STAGE.slice("pg_temp.".length)} (${definitions.join(", ")}) ON COMMIT DROP`);
+  await copyRows(client, STAGE, columns, rows);
+  await client.query(`INSERT INTO ${table} (${names}) SELECT ${names} FROM ${STAGE}${conflict}`);
+  await client.query(`DROP TABLE ${STAGE}`);
 }

@@ -5,8 +5,7 @@ import type { RowChange } from "../coalesce.js";
 import type { TableLayout, TableRef } from "../table-layout.js";
 import { createStatements, dropStatements, truncateStatements } from "./relational-ddl.js";
 import type { RejectionHandler } from "../dead-letters.js";
-import { writeRelationalRows } from "./relational-row-writer.js";
-import { bulkLoadRelationalRows } from "./copy-relational-rows.js";
+import { bulkLoadRelationalRows, writeRelationalRows } from "./relational-row-writer.js";
 
 /** Typed tables (and child tables) as a mapping file describes them. */
 export class RelationalLayout implements TableLayout {

@@ -1,4 +1,13 @@
+import pg from "pg";
 import type { Statements } from "../statement-queue.js";
+import { copiesExactly, copyExtractedRows, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
+
+/**
+ * Rows of one table in a batch from which they go through COPY instead of jsonb_to_recordset:
+ * below it, the COPY's extra round trips (and the staging table's) cost more than PostgreSQL's
+ * parsing of the JSON saves (measured with `npm run bench -- --only sink-apply --batch N`).
+ */
+export const COPY_FROM_ROWS = 200;
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { coerceValue } from "../mapping/value-coercion.js";
 import type { RowChange } from "../coalesce.js";
@@ -73,8 +82,20 @@ export async function writeExtractedRows(client: Statements, mapping: TableMappi
   for (const child of mapping.children) {
     const rows = childRows.get(child.table) ?? [];
     if (rows.length === 0) continue;
-    await insertRecordset(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), rows, "");
+    await insertRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), rows, "");
   }
+}
+
+/**
+ * Inserts rows through `COPY` when there are enough of them to be worth it and the statements
+ * run on a connection (a {@link StatementQueue} cannot carry a COPY), else through
+ * `jsonb_to_recordset`. Into a staging table and merged with `suffix` (ON CONFLICT …) when there
+ * is one, straight into the table when there is none.
+ */
+async function insertRows(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
+  if (!(client instanceof pg.Client) || rows.length < COPY_FROM_ROWS || !copiesExactly(columns)) return insertRecordset(client, table, columns, rows, suffix);
+  if (suffix === "") return copyRows(client, table, columns, rows);
+  await mergeThroughStage(client, table, columns, rows, suffix);
 }
 
 async function upsert(client: Statements, mapping: TableMapping, rows: readonly Row[]): Promise<void> {
@@ -84,7 +105,7 @@ async function upsert(client: Statements, mapping: TableMapping, rows: readonly 
     .map((column) => `${quoteIdent(column.name)} = EXCLUDED.${quoteIdent(column.name)}`)
     .concat(`${quoteIdent(SYNCED_AT_COLUMN)} = now()`);
   const conflict = ` ON CONFLICT (${quoteIdent(mapping.pk.column)}) DO UPDATE SET ${updates.join(", ")}`;
-  await insertRecordset(client, qualifiedName(mapping.schema, mapping.table), columns, rows, conflict);
+  await insertRows(client, qualifiedName(mapping.schema, mapping.table), columns, rows, conflict);
 }
 
 /** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)`, one parameter for all rows. */
@@ -95,4 +116,16 @@ async function insertRecordset(client: Statements, table: string, columns: reado
   await client.query(`INSERT INTO ${table} (${names.join(", ")}) SELECT ${selected.join(", ")} FROM jsonb_to_recordset($1::jsonb) AS r(${definition.join(", ")})${suffix}`, [
     JSON.stringify(rows),
   ]);
+}
+
+/**
+ * Snapshot documents into a collection's tables that held none of them: rows extracted, those
+ * that do not fit set aside, the rest bulk-loaded ({@link copyExtractedRows}); tables with a
+ * plain `json` column are written as streaming writes them instead.
+ */
+export async function bulkLoadRelationalRows(client: pg.ClientBase, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
+  const extracted = extractChanges(mapping, changes);
+  if (!copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)])) return writeExtractedRows(client, mapping, extracted, onReject);
+  for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
+  await copyExtractedRows(client, mapping, [...extracted.upserts.values()]);
 }

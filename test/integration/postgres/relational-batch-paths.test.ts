@@ -1,0 +1,87 @@
+// A batch of many changes (COPY into a staging table and a merge, child rows by COPY), a batch of
+// a few (one round trip of queued statements) and a change per batch must leave the mapped
+// tables exactly alike: the ways a relational batch is written differ only in speed.
+
+import { Decimal128, Double, Int32, Long, type Document } from "mongodb";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ChangeEvent } from "../../../src/core/change-event.js";
+import { inferMapping } from "../../../src/sinks/postgres/mapping/infer/infer-mapping.js";
+import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
+import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
+import { COPY_FROM_ROWS } from "../../../src/sinks/postgres/relational/relational-row-writer.js";
+import { makeEvent } from "../../support/events.js";
+import { createDatabase } from "../../support/postgres-server.js";
+import { makeSink, query } from "../../support/postgres-sink-fixture.js";
+import { realisticDocuments } from "../../support/realistic-documents.js";
+import { postgresUrl } from "../../support/requirements.js";
+
+const NS = "shop.orders";
+const T = 1_700_000_000;
+let url: string;
+const sinks: PostgresSink[] = [];
+
+beforeAll(async () => {
+  url = await createDatabase(postgresUrl(), "relational_batch_paths");
+});
+
+afterEach(async () => {
+  await Promise.all(sinks.splice(0).map((sink) => sink.close()));
+  await query(url, "DROP SCHEMA IF EXISTS tributary CASCADE; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public");
+});
+
+const documents = realisticDocuments(COPY_FROM_ROWS + 50);
+/** Documents changed again after their inserts: enough for a batch of their own to take the COPY path. */
+const LATER = COPY_FROM_ROWS + 40;
+const mapping = parseMapping("mappings.json", inferMapping(new Map([[NS, documents]])), { defaultSchema: "public" });
+
+/** Inserts of every document, then most of them replaced (other items, a tab and a backslash) or deleted, and a document set aside. */
+function changes(): ChangeEvent[] {
+  const inserts = documents.map((doc, i) => makeEvent({ op: "insert", ns: NS, id: doc._id, doc, t: T + i }));
+  const later = documents.slice(0, LATER).map((doc, i): ChangeEvent => {
+    const t = T + documents.length + i;
+    if (i % 10 === 0) return makeEvent({ op: "delete", ns: NS, id: doc._id, t });
+    const items = i % 3 === 1 ? [] : [{ line: new Int32(1), sku: "new\tsku\\", quantity: new Int32(2), price: Decimal128.fromString("1.50") }];
+    const doc2: Document = { ...doc, items, total: new Double(i), views: Long.fromNumber(i), notes: `updated ${i}` };
+    return makeEvent({ op: "replace", ns: NS, id: doc._id, doc: doc2, t });
+  });
+  const misfit = makeEvent({ op: "insert", ns: NS, id: "misfit", doc: { _id: "misfit", number: "not a number" }, t: T + 10_000 });
+  return [...inserts, ...later, misfit];
+}
+
+async function tables(): Promise<unknown> {
+  const strip = (table: string): Promise<unknown[]> => query(url, `SELECT to_jsonb(t) - '_synced_at' - '_row_id' AS row FROM public.${table} t ORDER BY (to_jsonb(t) - '_synced_at' - '_row_id')::text`).then((rows) => rows.map((row) => row.row));
+  return {
+    orders: await strip("orders"),
+    items: await strip("orders_items"),
+    deadLetters: await query(url, "SELECT key, field FROM tributary.dead_letters ORDER BY key"),
+  };
+}
+
+async function applyInBatches(size: number): Promise<unknown> {
+  const sink = makeSink(url, { mapping });
+  sinks.push(sink);
+  await sink.open();
+  const events = changes();
+  for (let i = 0; i < events.length; i += size) {
+    const batch = events.slice(i, i + size);
+    await sink.apply({ events: batch, position: batch.at(-1)!.position });
+  }
+  const result = await tables();
+  await sink.close();
+  sinks.splice(0);
+  await query(url, "DROP SCHEMA IF EXISTS tributary CASCADE; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public");
+  return result;
+}
+
+describe("relational batches, large, small and of one change", () => {
+  it("leave the same rows, child rows and dead letters", async () => {
+    // The inserts in one batch, then the later changes in another: both past COPY_FROM_ROWS.
+    const large = await applyInBatches(documents.length);
+    const small = await applyInBatches(Math.floor(COPY_FROM_ROWS / 4));
+    expect(large).toEqual(small);
+    const one = await applyInBatches(1);
+    expect(one).toEqual(small);
+    expect((large as { orders: unknown[] }).orders).toHaveLength(documents.length - Math.ceil(LATER / 10));
+    expect((large as { deadLetters: unknown[] }).deadLetters).toEqual([{ key: "misfit", field: "number" }]);
+  });
+});
