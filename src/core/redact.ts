@@ -71,9 +71,12 @@ export function redactedMessage(error: unknown): string {
 /** Keys whose value is a secret whatever it looks like (config settings, sink options, headers). */
 const SECRET_KEY = new RegExp(`^(?:${SECRET_OPTION_NAMES}|authorization|cookie|x-api-key|privateKey|secretAccessKey|sessionToken|credentials)$`, "i");
 
+/** A name that ends in a secret's (a plugin's `clientSecret`, `authToken`, `dbPassword`, `stripe_api_key`). */
+const SECRET_KEY_SUFFIX = /(?:password|secret|token|api[_-]?key|private[_-]?key)$/i;
+
 /** Whether a setting, option or header of this name holds a secret. @internal */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
+  return SECRET_KEY.test(key) || SECRET_KEY_SUFFIX.test(key);
 }
 
 /**

@@ -68,6 +68,11 @@ describe("redactValue", () => {
     expect(value).toMatchObject({ url: "mongodb://a:***@h/", options: { secret: "***", headers: { authorization: "***" } }, list: ["password=***"], err: { type: "Error", code: "TRIB_X", message: "sync failed at mongodb://a:***@h/" }, n: 1 });
   });
 
+  it("masks options whose name ends in a secret's name (a plugin's clientSecret, authToken, dbPassword, stripeApiKey)", () => {
+    const options = { clientSecret: "hunter2", authToken: "t0k", dbPassword: "pw", stripe_api_key: "sk", stripeApiKey: "sk2", tokenizer: "words", maxTokens: 5 };
+    expect(redactValue(options)).toEqual({ clientSecret: "***", authToken: "***", dbPassword: "***", stripe_api_key: "***", stripeApiKey: "***", tokenizer: "words", maxTokens: 5 });
+  });
+
   it("survives cycles and leaves non-plain objects alone", () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
