@@ -10,7 +10,8 @@ import { tributaryCommand, withSharedBehaviour } from "./command-options.js";
 import type { CommandOutput } from "./images-command.js";
 import { configFromFlags } from "./sync-options.js";
 import { checkBeforeConnecting } from "./pipeline-command.js";
-import { mongoClientFor } from "../source/mongo-connection.js";
+import { mongoClientFor, type MongoDeployment } from "../source/mongo-connection.js";
+import type { NamespaceFilter } from "../core/namespace-filter.js";
 
 const TOOLS = ["mongo-connector", "mongowatch"] as const;
 
@@ -80,30 +81,34 @@ async function importPositions(file: string | undefined, flags: ImportFlags, out
   const { readMongoConnectorProgress, mongoConnectorStart } = await import("../checkpoint/mongo-connector-progress.js");
   // The file is read before anything connects: a missing or malformed one touches nothing.
   const fromFile = file === undefined ? undefined : mongoConnectorStart(await readMongoConnectorProgress(file));
-  const position = await resolveImported(config, fromFile, flags);
-  const at = `${positionDate(position).toISOString()} (Timestamp(${position.clusterTime.t}, ${position.clusterTime.i}))`;
-  if (flags.dryRun) {
-    output.write(`would store for pipeline '${config.name}' (${flags.sink ?? "every sink"}): the position at ${at}, resume token ${position.resumeToken._data}\n`);
-    return;
-  }
-  const { storeStartPosition } = await import("../runtime/start-at.js");
-  const stored = await storeStartPosition(config, position, createLogger(config.log), { baseDir: process.cwd(), sinkName: flags.sink });
-  output.write(`stored for pipeline '${config.name}' (${stored.join(", ")}): the position at ${at}; the next sync streams from there\n`);
-}
-
-/** Asks the pipeline's MongoDB for the position of the tool's start point (refused when the oplog no longer reaches it). */
-async function resolveImported(config: TributaryConfig, fromFile: WatchStart | undefined, flags: ImportFlags): Promise<Position> {
   const { connectMongo } = await import("../source/mongo-connection.js");
-  const { resolveStartPosition } = await import("../source/start-position.js");
-  const { scopeForIncludes } = await import("../source/watch-scope.js");
-  const timeout = { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs };
-  const deployment = await connectMongo(config.source.uri, timeout);
+  const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
   try {
-    const start = fromFile ?? (await readMongowatch(flags, flags.uri === undefined ? deployment.client : undefined, timeout));
-    return await resolveStartPosition(deployment, scopeForIncludes(config.source.include), start);
+    const position = await resolveImported(config, deployment, fromFile, flags);
+    const at = `${positionDate(position).toISOString()} (Timestamp(${position.clusterTime.t}, ${position.clusterTime.i}))`;
+    if (flags.dryRun) {
+      output.write(`would store for pipeline '${config.name}' (${flags.sink ?? "every sink"}): the position at ${at}, resume token ${position.resumeToken._data}\n`);
+      return;
+    }
+    const { storeStartPosition } = await import("../runtime/start-at.js");
+    const { MongoSnapshotSource } = await import("../source/mongo-snapshot-source.js");
+    const logger = createLogger(config.log);
+    // The other tool's copy is the copy: its collections are recorded as copied, so the next sync does not copy them again.
+    const otherToolsCopy = (filter: NamespaceFilter, include: readonly string[]) => new MongoSnapshotSource(deployment, { filter, include, logger, retry: config.retry });
+    const stored = await storeStartPosition(config, position, logger, { baseDir: process.cwd(), sinkName: flags.sink, otherToolsCopy });
+    output.write(`stored for pipeline '${config.name}' (${stored.join(", ")}): the position at ${at}; the next sync streams from there\n`);
   } finally {
     await deployment.client.close();
   }
+}
+
+/** Asks the pipeline's MongoDB for the position of the tool's start point (refused when the oplog no longer reaches it). */
+async function resolveImported(config: TributaryConfig, deployment: MongoDeployment, fromFile: WatchStart | undefined, flags: ImportFlags): Promise<Position> {
+  const { resolveStartPosition } = await import("../source/start-position.js");
+  const { scopeForIncludes } = await import("../source/watch-scope.js");
+  const timeout = { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs };
+  const start = fromFile ?? (await readMongowatch(flags, flags.uri === undefined ? deployment.client : undefined, timeout));
+  return resolveStartPosition(deployment, scopeForIncludes(config.source.include), start);
 }
 
 async function readMongowatch(flags: ImportFlags, sourceClient: MongoClient | undefined, timeout: { serverSelectionTimeoutMs: number }): Promise<WatchStart> {

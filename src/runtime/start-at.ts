@@ -6,6 +6,7 @@ import type { Sink } from "../core/sink.js";
 import type { SnapshotSource } from "../core/snapshot-contract.js";
 import { isStartPointFile, parseStartPoint } from "../core/start-point.js";
 import { TributaryError } from "../core/tributary-error.js";
+import { NamespaceFilter } from "../core/namespace-filter.js";
 import { mongoConnectorStart, readMongoConnectorProgress } from "../checkpoint/mongo-connector-progress.js";
 import type { Logger } from "../core/logger.js";
 import { buildPipelineSinks } from "./pipeline-sinks.js";
@@ -58,14 +59,27 @@ export interface SinkPosition {
   readonly position: Position | undefined;
 }
 
+/** Where `storeStartPosition` reads and writes. */
+export interface StoreStartOptions {
+  readonly baseDir: string;
+  /** Only this sink of the pipeline. */
+  readonly sinkName?: string;
+  /**
+   * The collections the other tool copied, read with the pipeline's own filter: recorded as
+   * copied (`recordOtherToolsCopy`), so that the next sync does not copy them again.
+   */
+  readonly otherToolsCopy?: (filter: NamespaceFilter, include: readonly string[]) => SnapshotSource;
+}
+
 /**
  * Stores `position` as where the pipeline's sinks (or only `sinkName`) stream from, as a
  * snapshot's hand-over is stored: with the sink's data when it keeps its position atomically
  * (PostgreSQL: its `positions` row), else as a batch of no events saved to its resume point
- * store. Every sink is opened first, and nothing is written when one of them (or the chosen
- * one) has a position already. Returns the names of the sinks written.
+ * store; then records the other tool's copy when given. Every sink is opened first, and nothing
+ * is written when one of them (or the chosen one) has a position already. Returns the names of
+ * the sinks written.
  */
-export async function storeStartPosition(config: TributaryConfig, position: Position, logger: Logger, options: { readonly baseDir: string; readonly sinkName?: string }): Promise<string[]> {
+export async function storeStartPosition(config: TributaryConfig, position: Position, logger: Logger, options: StoreStartOptions): Promise<string[]> {
   const { sinks } = await buildPipelineSinks(config, logger, options.baseDir);
   const fanOut = new SinkFanOut(sinks, logger);
   try {
@@ -81,10 +95,25 @@ export async function storeStartPosition(config: TributaryConfig, position: Posi
       if (atomic) await atomic.startStreamAt(position);
       else await sink.apply({ events: [], position });
     }
+    if (options.otherToolsCopy) {
+      const { filter, include } = pipelineNamespaces(config, sinks);
+      await recordOtherToolsCopy(chosen.map(({ sink }) => sink), options.otherToolsCopy(filter, include), position, config.snapshot.parallelism);
+    }
     return chosen.map(({ sink }) => sink.name);
   } finally {
     await fanOut.close();
   }
+}
+
+/**
+ * The collections a pipeline reads: `source.include`, or when it is empty and a sink takes only
+ * some collections (a mapping file), those; less `source.exclude`.
+ */
+export function pipelineNamespaces(config: TributaryConfig, sinks: readonly Sink[]): { filter: NamespaceFilter; include: readonly string[] } {
+  const taken = sinks.flatMap((sink) => (sink.capabilities?.collections ? [sink.capabilities.collections] : []));
+  const mapped = taken.length > 0 ? new Set(taken.flatMap((collections) => [...collections])) : undefined;
+  const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
+  return { filter: new NamespaceFilter(include, config.source.exclude, mapped), include };
 }
 
 /**

@@ -12,6 +12,7 @@ import { postgresUrl } from "../../support/requirements.js";
 import { doubleIdToken } from "../../support/resume-tokens.js";
 import { runCli } from "../../support/run-cli.js";
 import { storedPosition } from "../../support/sync-harness.js";
+import { SyntheticSnapshotSource } from "../../support/synthetic-snapshot-source.js";
 
 // Nothing listens there: whatever reaches MongoDB fails, so a usage error must come first.
 const NO_MONGODB = "mongodb://127.0.0.1:1/?replicaSet=rs0&serverSelectionTimeoutMS=500";
@@ -77,8 +78,16 @@ describe("a stored position and a start point", () => {
 
   it("positions import stores the position where sync reads it, once", async () => {
     const config = validateConfig({ source: { uri: NO_MONGODB }, target: { url } });
-    expect(await storeStartPosition(config, position, silentLogger(), { baseDir: dir })).toEqual(["postgres"]);
+    // The other tool's copy is recorded as this pipeline's, so that the next sync (snapshot mode initial) does not copy it again.
+    const otherToolsCopy = (): SyntheticSnapshotSource => new SyntheticSnapshotSource({ "shop.orders": [{ _id: 1 }], "shop.users": [{ _id: 2 }] });
+    expect(await storeStartPosition(config, position, silentLogger(), { baseDir: dir, otherToolsCopy })).toEqual(["postgres"]);
     expect(await storedPosition(url)).toBe(position.key);
+    const copies = await query<{ namespace: string; status: string; started_token: string }>(url, "SELECT namespace, status, started_token FROM tributary.snapshots WHERE pipeline = 'default' ORDER BY namespace");
+    expect(copies.map(({ namespace, status }) => [namespace, status])).toEqual([
+      ["shop.orders", "done"],
+      ["shop.users", "done"],
+    ]);
+    expect(copies[0]!.started_token).toContain(position.resumeToken._data);
     const rows = await query<{ token: string; cluster_time: Date }>(url, "SELECT token, cluster_time FROM tributary.positions WHERE pipeline = 'default'");
     // The whole token, _typeBits included, as the sink itself writes it.
     expect(JSON.parse(rows[0]!.token)).toEqual({ _data: position.resumeToken._data, _typeBits: { $binary: { base64: "QA==", subType: "00" } } });
