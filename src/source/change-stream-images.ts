@@ -62,7 +62,7 @@ export async function enableRecordPreImages(client: MongoClient, namespace: stri
 
 /**
  * What the deployment can keep ({@link imagesSupport}), from its `buildInfo` (else the wire
- * version of `hello`) and featureCompatibilityVersion (when readable).
+ * version of `hello`), whether it is a mongos (`hello`) and featureCompatibilityVersion (when readable).
  * @internal
  */
 export async function deploymentImagesSupport(client: MongoClient): Promise<ImagesSupport> {
@@ -75,8 +75,12 @@ export async function deploymentImagesSupport(client: MongoClient): Promise<Imag
     if (error instanceof MongoServerSelectionError || error instanceof MongoNetworkError) unreachable(error);
     return undefined;
   });
-  // hello came with 4.4.2 (and 4.2.10, 4.0.21); an older server answers only isMaster.
-  const hello = buildInfo ? undefined : await admin.command({ hello: 1 }).catch(() => admin.command({ isMaster: 1 })).catch(unreachable);
+  // hello came with 4.4.2 (and 4.2.10, 4.0.21); an older server answers only isMaster. Asked even
+  // when buildInfo answered: a mongos (msg isdbgrid) has no recordPreImages before 6.0.
+  const hello = await admin
+    .command({ hello: 1 })
+    .catch(() => admin.command({ isMaster: 1 }))
+    .catch((error: unknown) => (buildInfo ? undefined : unreachable(error)));
   const featureCompatibilityVersion = await readFeatureCompatibilityVersion(admin);
   return imagesSupport({ ...(buildInfo ? { buildInfo } : {}), ...(hello ? { hello } : {}), ...(featureCompatibilityVersion ? { featureCompatibilityVersion } : {}) });
 }

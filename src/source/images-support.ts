@@ -10,7 +10,7 @@ import { atLeast, featureVersion } from "./server-features.js";
  *   `fullDocument: required | whenAvailable`. A 6.0 or 6.1 server still accepts `recordPreImages`,
  *   but its change streams no longer read it, and 6.2 removed it (SERVER-60919; SERVER-73746 is
  *   the upgrade to 6.2 refusing collections that still have it), so it is never used there.
- * - **4.4 and 5.x**, at featureCompatibilityVersion 4.4+: the `recordPreImages` collection option (SERVER-45806, 4.3.4): each update
+ * - **4.4 and 5.x**, at featureCompatibilityVersion 4.4+ and on a replica set (shards refuse it): the `recordPreImages` collection option (SERVER-45806, 4.3.4): each update
  *   and delete writes the document before it to the oplog as a no-op entry, which those
  *   servers' `$changeStream` stage looks up for `fullDocumentBeforeChange`
  *   (document_source_lookup_change_pre_image.cpp). MongoDB documented pre-images only from 6.0.
@@ -51,6 +51,16 @@ export function imagesSupport(replies: ServerReplies): ImagesSupport {
   if (atLeast(release, 6, 0)) {
     if (featureAtLeast(6, 0)) return { kind: "changeStreamPreAndPostImages", version };
     return raiseFeatureVersion("change stream pre- and post-images need MongoDB 6.0 or later with featureCompatibilityVersion 6.0 or later");
+  }
+  if (atLeast(release, 4, 4) && replies.hello?.msg === "isdbgrid") {
+    // The server's test of the option: accepted "only if the node is a member of a replica set that is not a shard/config server".
+    return {
+      kind: "none",
+      version,
+      reason:
+        "change stream pre-images on a sharded cluster need MongoDB 6.0 or later (changeStreamPreAndPostImages): " +
+        "the shards of 4.4 and 5.x refuse the recordPreImages collection option, which only a replica set that is not a shard takes",
+    };
   }
   if (atLeast(release, 4, 4)) {
     // The server takes recordPreImages only at FCV 4.4 or later (its test of the option: "we require the FCV to be 4.4"; at 4.2, InvalidOptions).

@@ -104,6 +104,17 @@ describe("imagesSupport: which images a deployment keeps", () => {
     expect(imagesSupport({ buildInfo: withoutVersion, hello: hello(9) })).toEqual({ kind: "recordPreImages", version: "4.4.29" });
   });
 
+  it("nothing on a sharded cluster before 6.0: its shards refuse recordPreImages", () => {
+    // The server's test of the option: accepted "only if the node is a member of a replica set that is not a shard/config server".
+    const mongos = reply({ ismaster: true, msg: "isdbgrid", maxBsonObjectSize: 16777216, localTime: new Date(), maxWireVersion: 13, minWireVersion: 0, ok: 1 });
+    expect(imagesSupport({ buildInfo: buildInfo("5.0.26"), hello: mongos, featureCompatibilityVersion: "5.0" })).toEqual({
+      kind: "none",
+      version: "5.0.26, featureCompatibilityVersion 5.0",
+      reason:
+        "change stream pre-images on a sharded cluster need MongoDB 6.0 or later (changeStreamPreAndPostImages): the shards of 4.4 and 5.x refuse the recordPreImages collection option, which only a replica set that is not a shard takes",
+    });
+  });
+
   it("reads a mongos's hello the same way", () => {
     const mongos = reply({ isWritablePrimary: true, msg: "isdbgrid", maxBsonObjectSize: 16777216, localTime: new Date(), maxWireVersion: 17, minWireVersion: 0, ok: 1 });
     expect(imagesSupport({ hello: mongos, featureCompatibilityVersion: "6.0" })).toMatchObject({ kind: "changeStreamPreAndPostImages" });
