@@ -107,13 +107,14 @@ export async function storeStartPosition(config: TributaryConfig, position: Posi
 
 /**
  * The collections a pipeline reads: `source.include`, or when it is empty and a sink takes only
- * some collections (a mapping file), those; less `source.exclude`.
+ * some collections (a mapping file), those (`mapped`: the collections the sinks say they take,
+ * when any says so); less `source.exclude`.
  */
-export function pipelineNamespaces(config: TributaryConfig, sinks: readonly Sink[]): { filter: NamespaceFilter; include: readonly string[] } {
+export function pipelineNamespaces(config: TributaryConfig, sinks: readonly Sink[]): { filter: NamespaceFilter; include: readonly string[]; mapped: ReadonlySet<string> | undefined } {
   const taken = sinks.flatMap((sink) => (sink.capabilities?.collections ? [sink.capabilities.collections] : []));
   const mapped = taken.length > 0 ? new Set(taken.flatMap((collections) => [...collections])) : undefined;
   const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
-  return { filter: new NamespaceFilter(include, config.source.exclude, mapped), include };
+  return { filter: new NamespaceFilter(include, config.source.exclude, mapped), include, mapped };
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { TributaryConfig } from "../config/config-schema.js";
 import type { Logger } from "../core/logger.js";
 import { redactingLogger } from "../core/redacting-logger.js";
-import { NamespaceFilter } from "../core/namespace-filter.js";
+import type { NamespaceFilter } from "../core/namespace-filter.js";
 import { positionDate } from "../core/position.js";
 import type { ChangeEvent } from "../core/change-event.js";
 import type { Sink, StreamBatch } from "../core/sink.js";
@@ -13,7 +13,7 @@ import { connectMongo, mongoClientFor, type MongoDeployment } from "../source/mo
 import { MongoSnapshotSource } from "../source/mongo-snapshot-source.js";
 import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
 import { describeStartPoint, namingStartPoint, resolveStartPosition } from "../source/start-position.js";
-import { recordOtherToolsCopy, refuseWhenStored, startPointOfConfig } from "./start-at.js";
+import { pipelineNamespaces, recordOtherToolsCopy, refuseWhenStored, startPointOfConfig } from "./start-at.js";
 import { streamMatchStages } from "../source/stream-match.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
 import { checkStreamOptions } from "../source/server-features.js";
@@ -43,8 +43,7 @@ export async function runSync(config: TributaryConfig, given: Logger, signal: Ab
   // A cutover's start point (--start-at), its progress file read now: it applies only when nothing is stored.
   const startAt = await startPointOfConfig(config, options.baseDir ?? process.cwd());
   const { sinks } = await buildPipelineSinks(config, logger, options.baseDir ?? process.cwd());
-  const mapped = collectionsTaken(sinks);
-  const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
+  const { filter, include, mapped } = pipelineNamespaces(config, sinks);
   const fanOut = new SinkFanOut(sinks, logger);
   const stats = new PipelineStats();
   phase("opening sinks");
@@ -58,7 +57,6 @@ export async function runSync(config: TributaryConfig, given: Logger, signal: Ab
     const deployment = await waitAtStartup("MongoDB", () => connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs }), startup);
     try {
       checkStreamOptions(deployment, { fullDocument: config.source.fullDocument, fullDocumentBeforeChange: config.source.fullDocumentBeforeChange ?? "off" }, logger);
-      const filter = new NamespaceFilter(include, config.source.exclude, mapped);
       await prepareSchemas(sinks, deployment, filter, config, logger);
       phase("snapshot");
       let complete = true;
@@ -146,12 +144,6 @@ export interface RunSyncOptions {
 
 /** The phases of a sync, in order. @public */
 export type SyncPhase = "checking" | "opening sinks" | "connecting to MongoDB" | "snapshot" | "streaming";
-
-/** The collections the sinks say they take (a relational mapping lists its collections), when any says so. */
-function collectionsTaken(sinks: readonly Sink[]): ReadonlySet<string> | undefined {
-  const taken = sinks.flatMap((sink) => (sink.capabilities?.collections ? [sink.capabilities.collections] : []));
-  return taken.length > 0 ? new Set(taken.flatMap((collections) => [...collections])) : undefined;
-}
 
 /** Samples the included collections whose schema a sink prepares from samples and has not prepared yet. */
 async function prepareSchemas(sinks: readonly Sink[], deployment: MongoDeployment, filter: NamespaceFilter, config: TributaryConfig, logger: Logger): Promise<void> {
