@@ -7,10 +7,11 @@ const UNREACHABLE_CODES = new Set<string>([ErrorCode.PostgresUnreachable, ErrorC
 
 /**
  * The classifier of errors that have already crossed a boundary (each boundary mapped its
- * driver's errors to a `TributaryError` code): `transient` when a server cannot be reached for
- * now, `permanent` for everything else (credentials rejected, a missing database or privilege, a
- * bad option, a refused write).
+ * driver's errors to a `TributaryError` code): `unreachable` when a server cannot be reached for
+ * now (so the wait is polled about every second, and work resumes soon after the server is back,
+ * however long the outage), `permanent` for everything else (credentials rejected, a missing
+ * database or privilege, a bad option, a refused write).
  */
 export function classifyTributaryError(error: unknown): ErrorKind {
-  return error instanceof TributaryError && UNREACHABLE_CODES.has(error.code) ? "transient" : "permanent";
+  return error instanceof TributaryError && UNREACHABLE_CODES.has(error.code) ? "unreachable" : "permanent";
 }

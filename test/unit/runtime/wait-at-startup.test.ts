@@ -8,8 +8,8 @@ const failure = (code: ErrorCode): TributaryError => new TributaryError(code, `f
 
 describe("classifyStartupError", () => {
   it.each([
-    [ErrorCode.PostgresUnreachable, "transient"],
-    [ErrorCode.MongoUnreachable, "transient"],
+    [ErrorCode.PostgresUnreachable, "unreachable"],
+    [ErrorCode.MongoUnreachable, "unreachable"],
     [ErrorCode.PostgresAuthFailed, "permanent"],
     [ErrorCode.PostgresDatabaseMissing, "permanent"],
     [ErrorCode.PostgresConnectFailed, "permanent"],
@@ -46,6 +46,16 @@ describe("waitAtStartup", () => {
     const connect = vi.fn().mockRejectedValueOnce(failure(ErrorCode.MongoUnreachable)).mockResolvedValue("open");
     await waitAtStartup("MongoDB", connect, { retry, logger, onWait: (notice) => notices.push({ ...notice, retryInMs: typeof notice.retryInMs }) });
     expect(notices).toEqual([{ waitingFor: "MongoDB", attempt: 1, code: ErrorCode.MongoUnreachable, retryInMs: "number" }]);
+  });
+
+  it("polls an unreachable server about every second, whatever the back-off says", async () => {
+    const { logger } = capturingLogger();
+    const waits: number[] = [];
+    const connect = vi.fn().mockRejectedValueOnce(failure(ErrorCode.PostgresUnreachable)).mockResolvedValue("open");
+    const slowBackoff = { initialDelayMs: 20_000, maxDelayMs: 60_000 };
+    await waitAtStartup("PostgreSQL", connect, { retry: slowBackoff, logger, onWait: (notice) => waits.push(notice.retryInMs) });
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeLessThanOrEqual(1_000);
   });
 
   it("fails at once on misconfiguration", async () => {
