@@ -3,6 +3,14 @@ import { pipeline } from "node:stream/promises";
 import type { ClientBase } from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 
+/**
+ * Rows of one table in a streaming batch from which they go through COPY instead of
+ * jsonb_to_recordset: below it, the COPY's extra round trips (and the staging table's) cost more
+ * than PostgreSQL's parsing of the JSON saves. Measured with the bench's orders (mapping file) at
+ * batches of 100, 200, 500 and 2000: COPY was level at 200 and ahead from 500 (docs/benchmarks.md).
+ */
+export const COPY_FROM_ROWS = 200;
+
 /** Rows are sent in pieces of about this many characters: fewer, larger writes to the socket. */
 const PIECE_CHARS = 64 * 1024;
 const COPY_ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };

@@ -17,7 +17,7 @@ import { postgresRetry } from "./postgres-retry.js";
 import { RawLayout } from "./raw-layout.js";
 import { InferredLayout } from "./relational/inferred-layout.js";
 import { RelationalLayout } from "./relational/relational-layout.js";
-import { COPY_FROM_ROWS } from "./relational/relational-row-writer.js";
+import { COPY_FROM_ROWS } from "./copy-text.js";
 import { PostgresSnapshotTarget } from "./snapshot/postgres-snapshot-target.js";
 import { SnapshotTables } from "./snapshot/snapshot-tables.js";
 import { inTransaction, withPooledClient } from "./pooled-client.js";

@@ -1,13 +1,8 @@
 import pg from "pg";
 import type { Statements } from "../statement-queue.js";
 import { copiesExactly, copyExtractedRows, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
+import { COPY_FROM_ROWS } from "../copy-text.js";
 
-/**
- * Rows of one table in a batch from which they go through COPY instead of jsonb_to_recordset:
- * below it, the COPY's extra round trips (and the staging table's) cost more than PostgreSQL's
- * parsing of the JSON saves (measured with `npm run bench -- --only sink-apply --batch N`).
- */
-export const COPY_FROM_ROWS = 200;
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { coerceValue } from "../mapping/value-coercion.js";
 import type { RowChange } from "../coalesce.js";
