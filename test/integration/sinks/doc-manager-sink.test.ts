@@ -11,6 +11,7 @@ import { docManagerSink } from "../../../src/sinks/docmanager/doc-manager-sink.j
 import type { DocManager } from "../../../src/sinks/docmanager/doc-manager.js";
 import { buildSink } from "../../../src/runtime/sink-resolver.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
+import type { Sink } from "../../../src/core/sink.js";
 import { capturingLogger } from "../../support/capturing-logger.js";
 import { makeEvent } from "../../support/events.js";
 import { MemoryResumePointStore } from "../../support/memory-resume-point-store.js";
@@ -112,6 +113,19 @@ describe("the example DocManager (examples/docmanager-sink)", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** Runs `work` on an opened example sink writing to a fresh directory, removed afterwards. */
+  async function withExampleSink(options: Document, work: (sink: Sink, out: string) => Promise<void>): Promise<void> {
+    const out = await mkdtemp(join(tmpdir(), "tributary-docmanager-example-"));
+    try {
+      const context = { pipeline: "p", sinkName: "files", logger: silentLogger(), baseDir: resolve("."), positions: new MemoryResumePointStore() };
+      const sink = await buildSink("./examples/docmanager-sink", { dir: out, values: "plain", ...options }, context, "sinks.files");
+      await sink.open();
+      await work(sink, out);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }
+
   it("applies updates as $set/$unset (a shrunk array set whole), removes, renames and drops, and resumes from its saved position", async () => {
     const positions = new MemoryResumePointStore();
     const context = { pipeline: "p", sinkName: "files", logger: silentLogger(), baseDir: resolve("."), positions };
@@ -148,11 +162,7 @@ describe("the example DocManager (examples/docmanager-sink)", () => {
     await expect(readFile(join(dir, "app.people.json"), "utf8")).rejects.toMatchObject({ code: "ENOENT" });
   });
   it("writes the values of a driver-decoded document as correct JSON", async () => {
-    const out = await mkdtemp(join(tmpdir(), "tributary-docmanager-values-"));
-    try {
-      const context = { pipeline: "p", sinkName: "files", logger: silentLogger(), baseDir: resolve("."), positions: new MemoryResumePointStore() };
-      const sink = await buildSink("./examples/docmanager-sink", { dir: out, values: "plain" }, context, "sinks.files");
-      await sink.open();
+    await withExampleSink({}, async (sink, out) => {
       const id = new ObjectId("65f1c0ffee00000000abcdef");
       const doc = BSON.deserialize(
         BSON.serialize({
@@ -187,18 +197,12 @@ describe("the example DocManager (examples/docmanager-sink)", () => {
           pattern: "/^a/i",
           tags: [1, { n: 2 }],
         },
-      });
-    } finally {
-      await rm(out, { recursive: true, force: true });
-    }
+    });
+    });
   });
 
   it("keys documents whose _id is a Long beyond 2^53 - 1 (a bigint in plain values) by its digits, and removes them by it", async () => {
-    const out = await mkdtemp(join(tmpdir(), "tributary-docmanager-bigid-"));
-    try {
-      const context = { pipeline: "p", sinkName: "files", logger: silentLogger(), baseDir: resolve("."), positions: new MemoryResumePointStore() };
-      const sink = await buildSink("./examples/docmanager-sink", { dir: out, values: "plain" }, context, "sinks.files");
-      await sink.open();
+    await withExampleSink({}, async (sink, out) => {
       // A snowflake-style id, as the driver decodes it with Tributary's options (a Long).
       const snowflake = Long.fromString("1790000000000000001");
       const other = Long.fromString("1790000000000000002");
@@ -207,17 +211,11 @@ describe("the example DocManager (examples/docmanager-sink)", () => {
       await sink.apply({ events: [...inserts, removal], position: removal.position });
       await sink.close();
       expect(JSON.parse(await readFile(join(out, "app.posts.json"), "utf8"))).toEqual({ '"1790000000000000001"': { _id: "1790000000000000001", text: "hi" } });
-    } finally {
-      await rm(out, { recursive: true, force: true });
-    }
+    });
   });
 
   it("writes mapped collections under their target names and drops them by the source's commands", async () => {
-    const out = await mkdtemp(join(tmpdir(), "tributary-docmanager-ns-"));
-    try {
-      const context = { pipeline: "p", sinkName: "files", logger: silentLogger(), baseDir: resolve("."), positions: new MemoryResumePointStore() };
-      const sink = await buildSink("./examples/docmanager-sink", { dir: out, values: "plain", namespaces: { "app.*": "copy.app_*" } }, context, "sinks.files");
-      await sink.open();
+    await withExampleSink({ namespaces: { "app.*": "copy.app_*" } }, async (sink, out) => {
       const events = [makeEvent({ op: "insert", ns: "app.users", id: "ann", doc: { _id: "ann" } }), makeEvent({ op: "insert", ns: "app.orders", id: 1, doc: { _id: 1 } })];
       await sink.apply({ events, position: events[1]!.position });
       expect(JSON.parse(await readFile(join(out, "copy.app_users.json"), "utf8"))).toEqual({ '"ann"': { _id: "ann" } });
@@ -226,9 +224,7 @@ describe("the example DocManager (examples/docmanager-sink)", () => {
       await sink.close();
       await expect(readFile(join(out, "copy.app_users.json"), "utf8")).rejects.toMatchObject({ code: "ENOENT" });
       expect(JSON.parse(await readFile(join(out, "copy.app_orders.json"), "utf8"))).toEqual({ "1": { _id: 1 } });
-    } finally {
-      await rm(out, { recursive: true, force: true });
-    }
+    });
   });
 
   it("refuses to start without plain values, and the adapter refuses a bad option by its path", async () => {
