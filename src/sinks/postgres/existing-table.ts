@@ -9,6 +9,8 @@ export interface ExistingColumn {
   readonly notNull: boolean;
   /** It has a default or is an identity column: an INSERT that leaves it out gets a value. */
   readonly filled: boolean;
+  /** A generated column or a `GENERATED ALWAYS` identity: an INSERT that names it fails. */
+  readonly generated: boolean;
 }
 
 /** A table that is already there, read from the catalog. */
@@ -29,9 +31,9 @@ export async function readExistingTable(client: ClientBase, schema: string, tabl
   const found = await client.query<{ oid: number }>("SELECT to_regclass($1)::oid AS oid", [name]);
   const oid = found.rows[0]?.oid;
   if (oid === null || oid === undefined) return undefined;
-  const columns = await client.query<{ name: string; type: string; not_null: boolean; filled: boolean }>(
+  const columns = await client.query<{ name: string; type: string; not_null: boolean; filled: boolean; generated: boolean }>(
     `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull AS not_null,
-            (a.atthasdef OR a.attidentity <> '') AS filled
+            (a.atthasdef OR a.attidentity <> '') AS filled, (a.attgenerated <> '' OR a.attidentity = 'a') AS generated
        FROM pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     [oid],
   );
@@ -54,7 +56,7 @@ export async function readExistingTable(client: ClientBase, schema: string, tabl
   );
   const rows = await client.query(`SELECT 1 FROM ${name} LIMIT 1`);
   return {
-    columns: new Map(columns.rows.map((row) => [row.name, { name: row.name, type: row.type, notNull: row.not_null, filled: row.filled }])),
+    columns: new Map(columns.rows.map((row) => [row.name, { name: row.name, type: row.type, notNull: row.not_null, filled: row.filled, generated: row.generated }])),
     uniqueColumns: new Set(indexes.rows.flatMap((index) => (index.columns.length === 1 ? index.columns : []))),
     primaryKey: indexes.rows.find((index) => index.primary)?.columns,
     references: new Map(foreignKeys.rows.map((row) => [row.column, { schema: row.schema, table: row.table, column: row.target_column, cascades: row.cascades }])),
