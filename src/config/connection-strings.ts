@@ -16,7 +16,8 @@ export function postgresUrlProblem(url: string): string | undefined {
   if (UNINTERPOLATED.test(url)) return `${shown} holds ${UNINTERPOLATED.exec(url)?.[0]}, an environment variable that was never filled in (config files fill \${NAME}; on the command line the shell does)`;
   if (isKeywordValue(url)) {
     const parsed = parseKeywordValue(url);
-    return parsed.ok ? undefined : `${shown} is not a valid keyword/value connection string: ${parsed.problem}`;
+    if (parsed.ok) return undefined;
+    return parsed.afterSecret ? `a keyword/value connection string with a password is not valid: ${parsed.problem}` : `${shown} is not a valid keyword/value connection string: ${parsed.problem}`;
   }
   const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined) return `${shown} is not a URL; write one such as postgres://app@db.example:5432/analytics`;

@@ -61,14 +61,22 @@ const UNSUPPORTED_KEYWORDS: ReadonlySet<string> = new Set([
 
 const SSL_MODES: ReadonlySet<string> = new Set(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]);
 const SECRET_KEYWORDS: ReadonlySet<string> = new Set(["password"]);
+/** libpq's `isspace` (conninfo_parse): ASCII blanks only; a no-break space is part of a value. */
+const BLANK = /[ \t\n\v\f\r]/;
 
 /** Whether a connection string is in keyword/value form rather than a URL: it starts with `keyword =`. */
 export function isKeywordValue(text: string): boolean {
   return /^\s*[a-z_]+\s*=/i.test(text);
 }
 
-/** The settings of a keyword/value string, or what is wrong with it (never showing a password). */
-export type KeywordValueParse = { readonly ok: true; readonly settings: Readonly<Record<string, string>> } | { readonly ok: false; readonly problem: string };
+/**
+ * The settings of a keyword/value string, or what is wrong with it (never showing a password).
+ * `afterSecret`: the text went wrong right after an unquoted password, so what follows it is
+ * probably the rest of a password holding a blank, and the string must not be shown at all.
+ */
+export type KeywordValueParse =
+  | { readonly ok: true; readonly settings: Readonly<Record<string, string>> }
+  | { readonly ok: false; readonly problem: string; readonly afterSecret?: true };
 
 /**
  * Reads a keyword/value connection string and checks what can be checked without connecting:
@@ -79,15 +87,22 @@ export type KeywordValueParse = { readonly ok: true; readonly settings: Readonly
 export function parseKeywordValue(text: string): KeywordValueParse {
   const settings: Record<string, string> = {};
   let at = 0;
+  /** The unquoted secret whose value ended at the blank before `at`, if any. */
+  let bareSecret: string | undefined;
   const skipBlanks = (): void => {
-    while (at < text.length && /\s/.test(text.charAt(at))) at++;
+    while (at < text.length && BLANK.test(text.charAt(at))) at++;
   };
+  // A word without "=" after an unquoted password is likely the rest of a password holding a blank: not echoed. (`word=` reads as a setting, as the redaction shows it.)
+  const notASetting = (problem: string): KeywordValueParse =>
+    bareSecret === undefined
+      ? fail(problem)
+      : { ok: false, problem: `the value of "${bareSecret}" is followed by text that is not a setting: a value holding blanks must be quoted (${bareSecret}='…') or its blanks escaped (\\ )`, afterSecret: true };
   for (skipBlanks(); at < text.length; skipBlanks()) {
     const keyword = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(at))?.[0];
-    if (!keyword) return fail(`expected a keyword at character ${at + 1}`);
+    if (!keyword) return notASetting(`expected a keyword at character ${at + 1}`);
     at += keyword.length;
     skipBlanks();
-    if (text.charAt(at) !== "=") return fail(`missing "=" after "${keyword}"`);
+    if (text.charAt(at) !== "=") return notASetting(`missing "=" after "${keyword}"`);
     at++;
     skipBlanks();
     const value = readValue(text, at);
@@ -96,6 +111,7 @@ export function parseKeywordValue(text: string): KeywordValueParse {
     const problem = keywordProblem(keyword, value.text, settings);
     if (problem) return fail(problem);
     settings[keyword] = value.text;
+    bareSecret = SECRET_KEYWORDS.has(keyword) && !value.quoted ? keyword : undefined;
   }
   return { ok: true, settings };
 }
@@ -104,7 +120,7 @@ function fail(problem: string): KeywordValueParse {
   return { ok: false, problem };
 }
 
-function readValue(text: string, start: number): { ok: true; text: string; end: number } | { ok: false; problem: string } {
+function readValue(text: string, start: number): { ok: true; text: string; end: number; quoted: boolean } | { ok: false; problem: string } {
   const quoted = text.charAt(start) === "'";
   let at = quoted ? start + 1 : start;
   let value = "";
@@ -115,7 +131,7 @@ function readValue(text: string, start: number): { ok: true; text: string; end: 
       at += 2;
       continue;
     }
-    if (quoted ? char === "'" : /\s/.test(char)) break;
+    if (quoted ? char === "'" : BLANK.test(char)) break;
     value += char;
     at++;
   }
@@ -123,7 +139,7 @@ function readValue(text: string, start: number): { ok: true; text: string; end: 
     if (text.charAt(at) !== "'") return { ok: false, problem: "an unterminated quoted string" };
     at++;
   }
-  return { ok: true, text: value, end: at };
+  return { ok: true, text: value, end: at, quoted };
 }
 
 function keywordProblem(keyword: string, value: string, settings: Readonly<Record<string, string>>): string | undefined {

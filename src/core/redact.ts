@@ -32,10 +32,11 @@ const SECRET_QUERY_PARAM = new RegExp(`([?&;](?:${SECRET_OPTION_NAMES})=)[^&#\\s
 /**
  * libpq keyword/value strings, `host=db password='p w' sslpassword=x`: values are bare words or
  * single-quoted, a backslash taking the next character in both (`a\ b` is one value), with
- * optional blanks around `=`; an unterminated quote hides the rest of the text
+ * optional blanks around `=` (a bare value ends at an ASCII blank only, as libpq's `isspace`
+ * reads it: a no-break space is part of the password); an unterminated quote hides the rest of the text
  * (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-KEYWORD-VALUE).
  */
-const SECRET_KEYWORD_VALUE = new RegExp(`((?:^|[\\s,(])(?:${SECRET_OPTION_NAMES})\\s*=\\s*)('(?:[^'\\\\]|\\\\.?)*'?|(?:\\\\.?|[^\\s'&\\\\])(?:\\\\.?|[^\\s\\\\])*)`, "gi");
+const SECRET_KEYWORD_VALUE = new RegExp(`((?:^|[\\s,(])(?:${SECRET_OPTION_NAMES})\\s*=\\s*)('(?:[^'\\\\]|\\\\.?)*'?|(?:\\\\.?|[^ \\t\\n\\v\\f\\r'&\\\\])(?:\\\\.?|[^ \\t\\n\\v\\f\\r\\\\])*)`, "gi");
 
 /**
  * `authMechanismProperties=AWS_SESSION_TOKEN:…` (MongoDB's MONGODB-AWS mechanism): the session

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { postgresUrlProblem } from "../../../src/config/connection-strings.js";
 import { isKeywordValue, parseKeywordValue } from "../../../src/core/libpq-keyword-value.js";
 import { connectionSettings } from "../../../src/sinks/postgres/connection-config.js";
 
@@ -31,6 +32,8 @@ describe("libpq keyword/value connection strings", () => {
     });
     expect(settingsOf("password=a\\ b options='-c search_path=x' application_name=''")).toEqual({ password: "a b", options: "-c search_path=x", application_name: "" });
     expect(settingsOf("   ")).toEqual({});
+    // libpq's isspace: only ASCII blanks separate settings; a no-break space is part of a value.
+    expect(settingsOf("host=db password=hun\u00a0ter2\tdbname=x")).toEqual({ host: "db", password: "hun\u00a0ter2", dbname: "x" });
   });
 
   it("are refused with what is wrong, never showing the password", () => {
@@ -44,6 +47,17 @@ describe("libpq keyword/value connection strings", () => {
     expect(problemOf("host=db password='hunter2")).toBe('an unterminated quoted string in the value of "password"');
     expect(problemOf("host=db dbname")).toBe('missing "=" after "dbname"');
     expect(problemOf("host=db =x")).toBe("expected a keyword at character 9");
+  });
+
+  it("refused after an unquoted password holding a blank, never show what follows it (the password's tail)", () => {
+    for (const text of ["host=db password=my secret", "host=db password=hunter2 hunter3 dbname=x", "password=ab 'cd' host=db"]) {
+      const problem = problemOf(text);
+      expect(problem).toBe(`the value of "password" is followed by text that is not a setting: a value holding blanks must be quoted (password='…') or its blanks escaped (\\ )`);
+    }
+    expect(postgresUrlProblem("host=db password=hunter2 hunter3 dbname=x")).toBe(
+      `a keyword/value connection string with a password is not valid: the value of "password" is followed by text that is not a setting: a value holding blanks must be quoted (password='…') or its blanks escaped (\\ )`,
+    );
+    expect(postgresUrlProblem("host=db user=app password=pw dbnmae=x")).toContain('host=db user=app password=*** dbnmae=x is not a valid keyword/value connection string: unknown setting "dbnmae"');
   });
 });
 
