@@ -1,4 +1,5 @@
 import type { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, Document, Double, Int32, Long, ObjectId, Timestamp } from "../core/bson.js";
+import { bsonClassType } from "./bson-class.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
 
@@ -153,8 +154,8 @@ class Encoder {
   }
 
   private objectValue(value: Document, path: string[]): JsonValue {
-    const tag: unknown = value._bsontype;
-    if (typeof tag === "string") return this.bsonValue(tag, value, path);
+    const tag = bsonClassType(value);
+    if (tag !== undefined) return this.bsonValue(tag, value, path);
     if (Array.isArray(value)) {
       const out: JsonValue[] = new Array<JsonValue>(value.length);
       for (let i = 0; i < value.length; i++) {

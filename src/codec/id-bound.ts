@@ -1,4 +1,5 @@
 import { BSON } from "../core/bson.js";
+import { bsonClassType } from "./bson-class.js";
 
 const { EJSON } = BSON;
 
@@ -54,7 +55,7 @@ export function isFaithfulIdValue(value: unknown): boolean {
   if (value instanceof Date) return !Number.isNaN(value.getTime());
   if (Array.isArray(value)) return value.every(isFaithfulIdValue);
   if (typeof value !== "object" || value === null) return true;
-  const bsonType = (value as { _bsontype?: unknown })._bsontype;
+  const bsonType = bsonClassType(value);
   if (bsonType === "DBRef") return false;
   if (bsonType !== undefined) return true;
   const keys = Object.keys(value);

@@ -1,4 +1,5 @@
 import type { Decimal128, Document, Long, ObjectId } from "bson";
+import { bsonClassType } from "./bson-class.js";
 import { encodeValue } from "./document-codec.js";
 
 /**
@@ -61,7 +62,7 @@ export function keyText(id: unknown): string {
 }
 
 function bsonKeyText(id: Document): string | undefined {
-  switch (id._bsontype) {
+  switch (bsonClassType(id)) {
     case "ObjectId":
       return (id as ObjectId).toHexString();
     case "Int32":

@@ -1,4 +1,5 @@
 import type { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, Double, Int32, Long, ObjectId, Timestamp } from "../core/bson.js";
+import { bsonClassType } from "./bson-class.js";
 
 /**
  * How values reach code that receives documents: `"bson"` (the default) as the `mongodb` driver
@@ -75,8 +76,8 @@ class PlainConverter {
   value(value: unknown): unknown {
     if (typeof value === "bigint") return this.integer(value);
     if (typeof value !== "object" || value === null) return value;
-    const tag: unknown = (value as { _bsontype?: unknown })._bsontype;
-    if (typeof tag === "string" && isBsonClass(value)) return this.bsonValue(tag, value);
+    const tag = bsonClassType(value);
+    if (tag !== undefined) return this.bsonValue(tag, value);
     if (Array.isArray(value)) return value.map((item) => this.value(item));
     if (value instanceof Date) return new Date(value.getTime());
     if (value instanceof Uint8Array) return Buffer.from(value);
@@ -139,14 +140,6 @@ class PlainConverter {
     for (const key of Object.keys(fields)) setField(out, key, this.value(fields[key]));
     return out;
   }
-}
-
-/** Set on the prototype of every bson (5+) class, whichever copy of bson made it. */
-const BSON_VERSION = Symbol.for("@@mdb.bson.version");
-
-/** A value of a bson class, not a document that has a field named `_bsontype` (another driver may store one). */
-function isBsonClass(value: object): boolean {
-  return (value as { [BSON_VERSION]?: unknown })[BSON_VERSION] !== undefined;
 }
 
 function binaryValue(binary: Binary): string | Buffer {

@@ -358,3 +358,13 @@ describe("round trip", () => {
     expect(BSON.serialize({ r: decoded.ref })).toStrictEqual(BSON.serialize({ r: doc.ref }));
   });
 });
+
+describe("a sub-document with a field named _bsontype", () => {
+  it("is encoded as the document it is (another driver may store such a field; only the driver's classes are BSON values)", () => {
+    // Written as another driver would store it: the bytes of { a: { Xbsontype: "Long", n: Long(7) } } with X made "_".
+    const bytes = Buffer.from(BSON.serialize({ _id: 1, a: { Xbsontype: "Long", n: Long.fromNumber(7) } }));
+    bytes.set(Buffer.from("_bsontype"), bytes.indexOf("Xbsontype"));
+    const doc = BSON.deserialize(bytes, { useBigInt64: false, promoteLongs: false, promoteValues: false, bsonRegExp: true });
+    expect(encodeDocument(doc)).toEqual({ _id: 1, a: { _bsontype: "Long", n: { $numberLong: "7" } } });
+  });
+});

@@ -1,4 +1,5 @@
 import {
+  BSON,
   Binary,
   BSONRegExp,
   Decimal128,
@@ -167,5 +168,15 @@ describe("keyText", () => {
     ];
     const texts = ids.map(keyText);
     expect(new Set(texts).size).toBe(ids.length);
+  });
+});
+
+describe("keyText of an _id document with a field named _bsontype", () => {
+  it("spells it as the document it is (another driver may store such a field)", () => {
+    // Written as another driver would store it: the bytes of { _id: { Xbsontype: "ObjectId", n: 1 } } with X made "_".
+    const bytes = Buffer.from(BSON.serialize({ _id: { Xbsontype: "ObjectId", n: 1 } }));
+    bytes.set(Buffer.from("_bsontype"), bytes.indexOf("Xbsontype"));
+    const { _id } = BSON.deserialize(bytes, { promoteValues: false });
+    expect(keyText(_id)).toBe('{"_bsontype":"ObjectId","n":1}');
   });
 });
