@@ -13,11 +13,11 @@
  * | numeric | a string in decimal or exponent notation with blanks around (`"12.50"`, `"1e3"`), or `NaN` | `numeric_in` |
  * | real, double precision | the same, and `Infinity`, `-Infinity`, `inf` (any case) | `float8in` |
  * | boolean | `t`/`true`/`y`/`yes`/`on`/`1` and `f`/`false`/`n`/`no`/`off`/`0`, any case, blanks around, unique prefixes (`tr`, `of`) | `boolin` |
- * | timestamptz | an ISO 8601 date or date-time string (`2024-05-01`, `2024-05-01 12:00`, `2024-05-01T12:00:00.5+02:00`); no zone means UTC | `timestamptz_in` (PostgreSQL takes the session's time zone) |
+ * | timestamptz | an ISO 8601 date or date-time string (`2024-05-01`, `2024-05-01 12:00`, `2024-05-01T12:00:00.5+02:00`, a zone within ±15:59); no zone means UTC | `timestamptz_in` (PostgreSQL takes the session's time zone) |
  * | timestamp | the same; a zone is ignored, the wall-clock time kept | `timestamp_in` |
  * | date | the same; the date as written | `date_in` |
  * | text, varchar, char | a date as PostgreSQL writes a `timestamp`: `2024-05-01 12:00:00.5` (UTC) | the `timestamp` → `text` cast |
- * | uuid | upper case, without hyphens, in braces (`{A0EEBC99…}`) | `uuid_in` |
+ * | uuid | upper case, without hyphens, in braces (`{A0EEBC99…}`); no blanks around | `uuid_in` |
  *
  * Everything else converts as the strict default does (value-coercion.ts): numbers and booleans
  * to text already, and a string a rule above does not read is rejected as before.
@@ -32,7 +32,7 @@ export function castLeniently(sorted: Sorted, type: ColumnType): Sorted {
     case "smallint":
     case "integer":
     case "bigint":
-      if (sorted.kind === "string") return /^[+-]?\d+$/.test(sorted.value.trim()) ? numberOf(sorted.value.trim()) : sorted;
+      if (sorted.kind === "string") return /^[+-]?\d+$/.test(trimBlanks(sorted.value)) ? numberOf(trimBlanks(sorted.value)) : sorted;
       return sorted.kind === "number" ? roundedToWhole(sorted) : sorted;
     case "numeric":
       return sorted.kind === "string" ? (decimalText(sorted.value) ?? sorted) : sorted;
@@ -54,6 +54,14 @@ export function castLeniently(sorted: Sorted, type: ColumnType): Sorted {
   }
 }
 
+/**
+ * Blanks around a value, as PostgreSQL's input functions skip them (`isspace`): ASCII ones only.
+ * JavaScript's `trim` also drops a no-break space and the like, which PostgreSQL refuses.
+ */
+function trimBlanks(text: string): string {
+  return text.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, "");
+}
+
 function numberOf(text: string): Sorted {
   return { kind: "number", value: Number(text), text };
 }
@@ -69,13 +77,13 @@ function roundedToWhole(sorted: Extract<Sorted, { kind: "number" }>): Sorted {
 }
 
 function decimalText(text: string): Sorted | undefined {
-  const trimmed = text.trim();
+  const trimmed = trimBlanks(text);
   if (/^nan$/i.test(trimmed)) return numberOf("NaN");
   return /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i.test(trimmed) && parseDecimal(trimmed) !== undefined ? numberOf(trimmed) : undefined;
 }
 
 function infinity(text: string): Sorted | undefined {
-  const match = /^([+-]?)inf(?:inity)?$/i.exec(text.trim());
+  const match = /^([+-]?)inf(?:inity)?$/i.exec(trimBlanks(text));
   if (!match) return undefined;
   const negative = match[1] === "-";
   return { kind: "number", value: negative ? -Infinity : Infinity, text: negative ? "-Infinity" : "Infinity" };
@@ -83,7 +91,7 @@ function infinity(text: string): Sorted | undefined {
 
 /** PostgreSQL's `parse_bool`: the words, or a unique prefix of them (`o` alone is neither on nor off). */
 function booleanOf(text: string): Sorted | undefined {
-  const word = text.trim().toLowerCase();
+  const word = trimBlanks(text).toLowerCase();
   if (word === "") return undefined;
   const isPrefix = (of: string, min = 1): boolean => word.length >= min && of.startsWith(word);
   if (isPrefix("true") || isPrefix("yes") || isPrefix("on", 2) || word === "1") return { kind: "boolean", value: true };
@@ -91,11 +99,13 @@ function booleanOf(text: string): Sorted | undefined {
   return undefined;
 }
 
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?[ \t\n\v\f\r]*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+/** PostgreSQL's limit on a zone's offset (`MAX_TZDISP_HOUR`); minutes are below 60. */
+const LARGEST_OFFSET_HOURS = 15;
 
 /** An ISO 8601 date or date-time; with `zoned`, at the instant its zone says (UTC without one), else at its wall-clock time. */
 function dateOf(text: string, zoned: boolean): Sorted | undefined {
-  const match = ISO_DATE_TIME.exec(text.trim());
+  const match = ISO_DATE_TIME.exec(trimBlanks(text));
   if (!match) return undefined;
   const [, year = "", month = "", day = "", hour = "0", minute = "0", second = "0", fraction = "", zone] = match;
   const fields = [Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)] as const;
@@ -104,8 +114,15 @@ function dateOf(text: string, zoned: boolean): Sorted | undefined {
   date.setUTCHours(fields[3], fields[4], fields[5], Math.round(Number(`0.${fraction || "0"}`) * 1000));
   // setUTCFullYear rolls 2024-02-30 over into March: a date that does not exist is not read.
   const exists = fields[0] >= 1 && date.getUTCMonth() === fields[1] % 12 && fields[1] < 12 && date.getUTCDate() === fields[2];
-  if (!exists || fields[3] > 23 || fields[4] > 59 || fields[5] > 59) return undefined;
+  if (!exists || fields[3] > 23 || fields[4] > 59 || fields[5] > 59 || (zone !== undefined && !offsetInRange(zone))) return undefined;
   return { kind: "date", value: new Date(zoned && zone ? date.getTime() - offsetMs(zone) : date.getTime()) };
+}
+
+/** PostgreSQL refuses `+16:00` and `+05:60` (`time zone displacement out of range`), for `timestamp` and `date` too. */
+function offsetInRange(zone: string): boolean {
+  if (zone.toUpperCase() === "Z") return true;
+  const digits = zone.slice(1).replace(":", "");
+  return Number(digits.slice(0, 2)) <= LARGEST_OFFSET_HOURS && Number(digits.slice(2) || "0") < 60;
 }
 
 function offsetMs(zone: string): number {
@@ -129,8 +146,8 @@ function timestampText(date: Date): string {
 }
 
 function uuidOf(text: string): Sorted | undefined {
-  const trimmed = text.trim();
-  const inner = trimmed.startsWith("{") && trimmed.endsWith("}") ? trimmed.slice(1, -1) : trimmed;
+  // uuid_in skips no blanks.
+  const inner = text.startsWith("{") && text.endsWith("}") ? text.slice(1, -1) : text;
   if (!/^[0-9a-f]{4}(?:-?[0-9a-f]{4}){7}$/i.test(inner)) return undefined;
   const hex = inner.replaceAll("-", "").toLowerCase();
   return { kind: "string", value: `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` };
