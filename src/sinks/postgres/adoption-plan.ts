@@ -153,6 +153,10 @@ function bookkeepingStatements(add: string, column: string, table: ExpectedTable
 /** Upserts say `ON CONFLICT (key)`: the key needs a unique index of its own. */
 async function planKey(client: ClientBase, context: PlanContext): Promise<void> {
   const { name, sql, table, existing, steps, blockers } = context;
+  if (existing.deferredUniqueColumns.has(table.key)) {
+    blockers.push(`column ${name}.${table.key} is Tributary's key but its unique constraint is DEFERRABLE, which INSERT … ON CONFLICT cannot use: drop it, or recreate it NOT DEFERRABLE`);
+    return;
+  }
   if (existing.uniqueColumns.has(table.key)) return;
   const key = quoteIdent(table.key);
   const duplicates = await client.query<{ key: string; n: string }>(

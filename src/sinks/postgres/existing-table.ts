@@ -16,8 +16,13 @@ export interface ExistingColumn {
 /** A table that is already there, read from the catalog. */
 export interface ExistingTable {
   readonly columns: ReadonlyMap<string, ExistingColumn>;
-  /** Columns that are alone in a unique, non-partial index (a primary key or a unique constraint). */
+  /**
+   * Columns that are alone in a unique, non-partial index (a primary key or a unique constraint)
+   * that is checked at once: `ON CONFLICT` cannot use a deferrable one.
+   */
   readonly uniqueColumns: ReadonlySet<string>;
+  /** Columns alone in a deferrable unique index: `ON CONFLICT` on such a column fails, whatever other index it has. */
+  readonly deferredUniqueColumns: ReadonlySet<string>;
   /** The columns of its primary key, when it has one. */
   readonly primaryKey: readonly string[] | undefined;
   /** Its foreign keys of one column: column → the referenced table, its column, and whether deletes cascade. */
@@ -37,12 +42,12 @@ export async function readExistingTable(client: ClientBase, schema: string, tabl
        FROM pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     [oid],
   );
-  const indexes = await client.query<{ primary: boolean; columns: string[] }>(
-    `SELECT i.indisprimary AS primary, array_agg(a.attname ORDER BY k.ordinality)::text[] AS columns
+  const indexes = await client.query<{ primary: boolean; immediate: boolean; columns: string[] }>(
+    `SELECT i.indisprimary AS primary, i.indimmediate AS immediate, array_agg(a.attname ORDER BY k.ordinality)::text[] AS columns
        FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ordinality)
        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
       WHERE i.indrelid = $1 AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND k.ordinality <= i.indnkeyatts
-      GROUP BY i.indexrelid, i.indisprimary`,
+      GROUP BY i.indexrelid, i.indisprimary, i.indimmediate`,
     [oid],
   );
   const foreignKeys = await client.query<{ column: string; schema: string; table: string; target_column: string; cascades: boolean }>(
@@ -57,7 +62,8 @@ export async function readExistingTable(client: ClientBase, schema: string, tabl
   const rows = await client.query(`SELECT 1 FROM ${name} LIMIT 1`);
   return {
     columns: new Map(columns.rows.map((row) => [row.name, { name: row.name, type: row.type, notNull: row.not_null, filled: row.filled, generated: row.generated }])),
-    uniqueColumns: new Set(indexes.rows.flatMap((index) => (index.columns.length === 1 ? index.columns : []))),
+    uniqueColumns: new Set(indexes.rows.flatMap((index) => (index.columns.length === 1 && index.immediate ? index.columns : []))),
+    deferredUniqueColumns: new Set(indexes.rows.flatMap((index) => (index.columns.length === 1 && !index.immediate ? index.columns : []))),
     primaryKey: indexes.rows.find((index) => index.primary)?.columns,
     references: new Map(foreignKeys.rows.map((row) => [row.column, { schema: row.schema, table: row.table, column: row.target_column, cascades: row.cascades }])),
     hasRows: rows.rowCount !== null && rows.rowCount > 0,
