@@ -1,6 +1,7 @@
 import type { ClientBase } from "pg";
 import { parseColumnType } from "./mapping/column-type.js";
 import { foldedTwin, readExistingTable, type ExistingColumn, type ExistingTable } from "./existing-table.js";
+import { SYNCED_AT_COLUMN } from "./relational/relational-ddl.js";
 import { qualifiedName, quoteIdent } from "./sql.js";
 import type { ExpectedColumn, ExpectedTable } from "./table-shape.js";
 
@@ -57,8 +58,13 @@ export async function planAdoption(client: ClientBase, table: ExpectedTable): Pr
   const expectedNames = new Set(table.columns.map((column) => column.name));
   for (const column of table.columns) {
     const actual = existing.columns.get(column.name);
-    if (actual) checkColumn(name, column, actual, blockers);
-    else planMissingColumn({ name, sql, table, existing, column, steps, blockers });
+    if (actual) {
+      checkColumn(name, column, actual, blockers);
+      if (column.name === SYNCED_AT_COLUMN && !actual.filled) {
+        // Tributary's INSERT leaves _synced_at to the table's default.
+        steps.push({ what: `set the default of ${column.name} to now()`, statements: [`ALTER TABLE ${sql} ALTER COLUMN ${quoteIdent(column.name)} SET DEFAULT now()`] });
+      }
+    } else planMissingColumn({ name, sql, table, existing, column, steps, blockers });
   }
   for (const column of existing.columns.values()) {
     if (!expectedNames.has(column.name) && column.notNull && !column.filled) {
@@ -141,7 +147,7 @@ function planMissingColumn(context: PlanContext & { readonly column: ExpectedCol
 function bookkeepingStatements(add: string, column: string, table: ExpectedTable): string[] {
   const sql = qualifiedName(table.schema, table.table);
   const name = quoteIdent(column);
-  if (column === "_synced_at") return [`${add} timestamptz NOT NULL DEFAULT now()`];
+  if (column === SYNCED_AT_COLUMN) return [`${add} timestamptz NOT NULL DEFAULT now()`];
   if (column === "_ordinal" && table.parent) {
     // Array elements were inserted in order, so the key numbers them in order within each parent.
     const rank = `SELECT ctid, row_number() OVER (PARTITION BY ${quoteIdent(table.parent.column)} ORDER BY ${quoteIdent(table.key)}) - 1 AS n FROM ${sql}`;

@@ -57,4 +57,13 @@ describe("existing tables whose columns Tributary writes", () => {
     expect(error?.message).toContain("column public.posts.id is Tributary's key but its unique constraint is DEFERRABLE");
     expect(await query(url, "SELECT id, title, views FROM posts")).toEqual([{ id: "p1", title: "first", views: 3 }]);
   });
+
+  it("get _synced_at's default when it has none (Tributary's INSERT leaves it to the table)", async () => {
+    await query(url, "CREATE TABLE posts (id text PRIMARY KEY, title text, views integer, _extra jsonb, _cluster_time timestamptz NOT NULL, _synced_at timestamptz NOT NULL)");
+    const sink = makeSink(url, { mapping: parseMapping("mappings.json", posts, { defaultSchema: "public" }) });
+    open.push(sink);
+    await expect(sink.open()).rejects.toMatchObject({ code: ErrorCode.TableMismatch, message: expect.stringContaining("public.posts: set the default of _synced_at to now()") });
+    expect(await firstFailure()).toBeUndefined();
+    expect(await query(url, "SELECT id, _synced_at IS NOT NULL AS synced FROM posts")).toEqual([{ id: "p2", synced: true }]);
+  });
 });
