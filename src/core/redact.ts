@@ -36,7 +36,7 @@ const SECRET_QUERY_PARAM = new RegExp(`([?&;](?:${SECRET_OPTION_NAMES})=)[^&#\\s
  * reads it: a no-break space is part of the password); an unterminated quote hides the rest of the text
  * (https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING-KEYWORD-VALUE).
  */
-const SECRET_KEYWORD_VALUE = new RegExp(`((?:^|[\\s,(])(?:${SECRET_OPTION_NAMES})\\s*=\\s*)('(?:[^'\\\\]|\\\\.?)*'?|(?:\\\\.?|[^ \\t\\n\\v\\f\\r'&\\\\])(?:\\\\.?|[^ \\t\\n\\v\\f\\r\\\\])*)`, "gi");
+const SECRET_KEYWORD_VALUE = new RegExp(`((?:^|[\\s,(])(?:${SECRET_OPTION_NAMES})\\s*=\\s*)('(?:[^'\\\\]|\\\\.?)*'?|(?:\\\\.?|[^ \\t\\n\\v\\f\\r'\\\\])(?:\\\\.?|[^ \\t\\n\\v\\f\\r\\\\])*)`, "gi");
 
 /**
  * `authMechanismProperties=AWS_SESSION_TOKEN:…` (MongoDB's MONGODB-AWS mechanism): the session

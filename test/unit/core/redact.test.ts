@@ -29,6 +29,7 @@ const CASES: ReadonlyArray<readonly [string, string, string]> = [
   ["libpq empty quoted value", "password='' host=db", "password=*** host=db"],
   ["libpq unterminated quote", "host=db password='hun ter2 dbname=x", "host=db password=***"],
   // libpq's blanks are ASCII ones (isspace): a no-break space is part of the value, as libpq reads it.
+  ["libpq bare value starting with &", "host=db password=&secret dbname=x", "host=db password=*** dbname=x"],
   ["libpq no-break space in a bare value", "host=db password=hun\u00a0ter2 dbname=x", "host=db password=*** dbname=x"],
   ["webhook token in the query", "POST https://hooks.example.com/in?token=abc123&x=1", "POST https://hooks.example.com/in?token=***&x=1"],
   ["webhook credentials", "https://user:pw@hooks.example.com/in", "https://user:***@hooks.example.com/in"],
