@@ -174,3 +174,63 @@ describe("PostgresSnapshotTarget with an inferred mapping", () => {
     expect([...sink.inferredMappings().keys()]).toEqual(["shop.orders"]);
   });
 });
+
+describe("PostgresSnapshotTarget with an inferred mapping: bulk load", () => {
+  const namespace = "shop.orders";
+
+  /** Logs the first word of every statement that inserts into public.orders (COPY or INSERT); rolled back with it. */
+  async function logInserts(): Promise<void> {
+    await query(
+      url,
+      `CREATE TABLE public.inserts_log (seq serial, statement text);
+       CREATE FUNCTION public.log_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.inserts_log (statement) VALUES (split_part(ltrim(current_query()), ' ', 1)); RETURN NULL; END $$;
+       CREATE TRIGGER log_insert AFTER INSERT ON public.orders FOR EACH STATEMENT EXECUTE FUNCTION public.log_insert()`,
+    );
+  }
+
+  async function loggedInserts(): Promise<string[]> {
+    return (await query<{ statement: string }>(url, "SELECT statement FROM public.inserts_log ORDER BY seq")).map((row) => row.statement);
+  }
+
+  async function start(ranges: number): Promise<(rangeNo: number, documents: Document[]) => Promise<void>> {
+    const sink = await openSink({ inferMapping: true });
+    const target = sink.snapshotTarget(1);
+    targets.push(target);
+    await target.startSnapshot({ namespace, startedAt, estimated: 4, ranges: Array.from({ length: ranges }, () => ({})) });
+    return (rangeNo, documents) => target.writeChunk({ namespace, rangeNo, events: snapshotEvents(namespace, documents, startedAt), last: false, startedAt });
+  }
+
+  it("copies into tables missing at the start; a chunk that meets a row already there merges instead, children replaced", async () => {
+    const write = await start(3);
+    await write(0, [{ _id: "o1", n: new Int32(1), items: [{ sku: "A" }, { sku: "B" }] }]);
+    await logInserts();
+    await write(1, [{ _id: "o2", n: new Int32(2), items: [{ sku: "C" }] }]);
+    // As a chunk redone after a lost COMMIT would: o1 is there already.
+    await write(2, [{ _id: "o3", n: new Int32(3) }, { _id: "o1", n: new Int32(10), items: [{ sku: "D" }] }]);
+    expect(await loggedInserts()).toEqual(["COPY", "INSERT"]);
+    expect(await query(url, "SELECT _id, n FROM public.orders ORDER BY _id")).toEqual([
+      { _id: "o1", n: "10" },
+      { _id: "o2", n: "2" },
+      { _id: "o3", n: "3" },
+    ]);
+    expect(await query(url, "SELECT _parent_id, _ordinal, sku FROM public.orders_items ORDER BY _parent_id, _ordinal")).toEqual([
+      { _parent_id: "o1", _ordinal: 0, sku: "D" },
+      { _parent_id: "o2", _ordinal: 0, sku: "C" },
+    ]);
+  });
+
+  it("merges into inferred tables that held rows when the snapshot started", async () => {
+    const first = await start(1);
+    await first(0, [{ _id: "o1", n: new Int32(1) }]);
+    await Promise.all(targets.splice(0).map((target) => target.close()));
+    await Promise.all(sinks.splice(0).map((sink) => sink.close()));
+    await logInserts();
+    const again = await start(1);
+    await again(0, [{ _id: "o2", n: new Int32(2) }]);
+    expect(await loggedInserts()).toEqual(["INSERT"]);
+    expect(await query(url, "SELECT _id, n FROM public.orders ORDER BY _id")).toEqual([
+      { _id: "o1", n: "1" },
+      { _id: "o2", n: "2" },
+    ]);
+  });
+});

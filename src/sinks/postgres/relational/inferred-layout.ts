@@ -15,7 +15,7 @@ import type { TableLayout, TableRef } from "../table-layout.js";
 import { StagedMap } from "../staged-map.js";
 import { InferredMappingStore } from "./inferred-mapping-store.js";
 import { createStatements, dropStatements, evolveStatements, truncateStatements } from "./relational-ddl.js";
-import { extractChanges, writeExtractedRows, type ExtractedChanges } from "./relational-row-writer.js";
+import { bulkLoadExtractedRows, extractChanges, writeExtractedRows, type ExtractedChanges } from "./relational-row-writer.js";
 import type { Misfit } from "./row-extractor.js";
 
 export interface InferredLayoutOptions {
@@ -124,7 +124,13 @@ export class InferredLayout implements TableLayout {
 
   async write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
     const mapping = this.mappingOf(ref.namespace);
-    await writeExtractedRows(client, mapping, this.extracted.get(changes) ?? extractChanges(mapping, changes), this.options.onReject);
+    await writeExtractedRows(client, mapping, this.extractedFor(mapping, changes), this.options.onReject);
+  }
+
+  /** Snapshot documents into tables that held none of them (see `TableLayout.bulkLoad`). */
+  async bulkLoad(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+    const mapping = this.mappingOf(ref.namespace);
+    await bulkLoadExtractedRows(client, mapping, this.extractedFor(mapping, changes), this.options.onReject);
   }
 
   async forget(client: PoolClient, namespace: string): Promise<void> {
@@ -153,6 +159,11 @@ export class InferredLayout implements TableLayout {
 
   private current(namespace: string): Inferred | undefined {
     return this.inferred.get(namespace);
+  }
+
+  /** The rows `prepare` extracted from these changes (extracted again only if it was not given them). */
+  private extractedFor(mapping: TableMapping, changes: readonly RowChange[]): ExtractedChanges {
+    return this.extracted.get(changes) ?? extractChanges(mapping, changes);
   }
 
   private mappingOf(namespace: string): TableMapping {

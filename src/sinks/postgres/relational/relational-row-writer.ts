@@ -119,7 +119,11 @@ async function insertRecordset(client: Statements, table: string, columns: reado
  * plain `json` column are written as streaming writes them instead.
  */
 export async function bulkLoadRelationalRows(client: pg.ClientBase, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
-  const extracted = extractChanges(mapping, changes);
+  await bulkLoadExtractedRows(client, mapping, extractChanges(mapping, changes), onReject);
+}
+
+/** {@link bulkLoadRelationalRows} for changes already extracted. */
+export async function bulkLoadExtractedRows(client: pg.ClientBase, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
   if (!copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)])) return writeExtractedRows(client, mapping, extracted, onReject);
   for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
   await copyExtractedRows(client, mapping, [...extracted.upserts.values()]);

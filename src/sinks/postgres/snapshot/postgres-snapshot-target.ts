@@ -37,7 +37,8 @@ export interface PostgresSnapshotTargetOptions {
 /**
  * The PostgreSQL side of the initial snapshot: each chunk's rows and its range's progress in
  * one transaction, on a pool of `parallelism` connections. Raw tables are bulk-loaded with
- * `COPY`, chunks of different ranges in parallel. A layout that keeps state per transaction
+ * `COPY`, chunks of different ranges in parallel; relational tables (mapping file or inferred)
+ * with `COPY` too when they were empty or missing at the start. A layout that keeps state per transaction
  * (the inferred mapping evolves with the documents) gets its chunks one at a time, as does the
  * first chunk of a collection whose tables this process has not seen committed yet.
  */
@@ -75,8 +76,9 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
       this.exclusively(() =>
         this.transaction(true, async (client) => {
           await this.tables.start(client, plan);
-          // An inferred layout needs documents to know its tables: the first chunk creates them.
-          if (layout.prepare) return false;
+          // An inferred layout needs documents to know its tables: the first chunk creates them,
+          // so only a table of that name that exists already can hold rows.
+          if (layout.prepare) return layout.bulkLoad !== undefined && (await isMissingOrEmpty(client, registry.lookup(plan.namespace) ?? layout.nameOf(plan.namespace)));
           const ref = await registry.ensure(client, plan.namespace);
           return (this.copier !== undefined || layout.bulkLoad !== undefined) && (await isEmpty(client, ref));
         }),
@@ -193,8 +195,14 @@ async function bulkLoadOrWrite(client: pg.PoolClient, layout: TableLayout, ref: 
   }
 }
 
+/** Whether a table does not exist yet or holds no row. */
+async function isMissingOrEmpty(client: pg.PoolClient, name: { readonly schema: string; readonly table: string }): Promise<boolean> {
+  const result = await client.query<{ missing: boolean }>("SELECT to_regclass($1) IS NULL AS missing", [qualifiedName(name.schema, name.table)]);
+  return result.rows[0]?.missing === true || (await isEmpty(client, name));
+}
+
 /** Whether a table holds no row (a snapshot into it cannot meet an existing one). */
-async function isEmpty(client: pg.PoolClient, ref: TableRef): Promise<boolean> {
+async function isEmpty(client: pg.PoolClient, ref: { readonly schema: string; readonly table: string }): Promise<boolean> {
   const result = await client.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${qualifiedName(ref.schema, ref.table)}) AS empty`);
   return result.rows[0]?.empty === true;
 }
