@@ -5,8 +5,8 @@ export interface GeneratedSet {
   readonly distinct: number;
 }
 
-/** How Tributary writes in a run: raw (`_id`, `doc jsonb`) or relational with the bench's mapping file. */
-export type WriteMode = "raw" | "mapping";
+/** How Tributary writes in a run: raw (`_id`, `doc jsonb`), relational with the bench's mapping file, or relational with an inferred mapping. */
+export type WriteMode = "raw" | "mapping" | "inferred";
 
 /** One measured run, done in a child process of its own so that its peak RSS is its own. */
 export type Scenario =

@@ -4,7 +4,7 @@ import pg from "pg";
 import { validateConfig } from "../src/config/load-config.js";
 import { silentLogger } from "../src/core/logger.js";
 import { NamespaceFilter } from "../src/core/namespace-filter.js";
-import { PostgresSink } from "../src/sinks/postgres/postgres-sink.js";
+import { PostgresSink, type PostgresSinkOptions } from "../src/sinks/postgres/postgres-sink.js";
 import { defaultTableName } from "../src/sinks/postgres/table-naming.js";
 import { MongoSnapshotSource } from "../src/source/mongo-snapshot-source.js";
 import type { SnapshotSettings } from "../src/snapshot/snapshot-runner.js";
@@ -17,7 +17,6 @@ import { DocumentGenerator } from "./generated-documents.js";
 import { GeneratedSnapshotSource } from "./generated-snapshot-source.js";
 import type { GeneratedSet, WriteMode } from "./scenario.js";
 import { benchMapping, tableOf } from "./relational-tables.js";
-import type { RelationalMapping } from "../src/sinks/postgres/mapping/table-mapping.js";
 
 /** The namespace of the generated collection. */
 export const GENERATED_NAMESPACE = "bench.orders";
@@ -58,8 +57,10 @@ export function snapshotGenerated(url: string, set: GeneratedSet, parallelism: n
   const generator = new DocumentGenerator(set.size, set.distinct);
   const source = new GeneratedSnapshotSource(GENERATED_NAMESPACE, set.docs, generator);
   if (mode === "raw") return tributarySnapshot(url, source, GENERATED_NAMESPACE, parallelism);
+  // The sink infers the mapping from the first chunk's documents; its table takes the collection's name.
+  if (mode === "inferred") return tributarySnapshot(url, source, GENERATED_NAMESPACE, parallelism, { options: { inferMapping: true }, table: splitNamespace(GENERATED_NAMESPACE).coll });
   const mapping = benchMapping(GENERATED_NAMESPACE, generator.documents(0, set.docs));
-  return tributarySnapshot(url, source, GENERATED_NAMESPACE, parallelism, { mapping, table: tableOf(mapping, GENERATED_NAMESPACE).table });
+  return tributarySnapshot(url, source, GENERATED_NAMESPACE, parallelism, { options: { mapping }, table: tableOf(mapping, GENERATED_NAMESPACE).table });
 }
 
 /** The bare MongoDB baseline: one `find()` cursor, default BSON options, batches of 1000 → bare COPY. */
@@ -87,12 +88,12 @@ export async function snapshotFromMongo(url: string, mongoUri: string, namespace
 }
 
 /**
- * Tributary's snapshot as the sync runs it: a raw-mode PostgreSQL sink (or one with a mapping file), its snapshot target with
+ * Tributary's snapshot as the sync runs it: a raw-mode PostgreSQL sink (or one with a mapping file or an inferred mapping), its snapshot target with
  * `parallelism` connections, `runSnapshot` with the product's chunk and range sizes. Timed
  * from the first step of the snapshot (planning) to its end (every range done, the collection
  * marked complete); the sink's own setup is not counted. The rows are counted afterwards.
  */
-async function tributarySnapshot(url: string, source: SnapshotSource, namespace: string, parallelism: number, relational?: { mapping: RelationalMapping; table: string }): Promise<Measured> {
+async function tributarySnapshot(url: string, source: SnapshotSource, namespace: string, parallelism: number, relational?: { options: Partial<PostgresSinkOptions>; table: string }): Promise<Measured> {
   const sink = new PostgresSink({
     url,
     schema: "public",
@@ -101,7 +102,7 @@ async function tributarySnapshot(url: string, source: SnapshotSource, namespace:
     pipeline: "bench",
     retry: { initialDelayMs: 100, maxDelayMs: 1_000 },
     logger: silentLogger(),
-    ...(relational ? { mapping: relational.mapping } : {}),
+    ...relational?.options,
   });
   await sink.open();
   const target = sink.snapshotTarget(parallelism);

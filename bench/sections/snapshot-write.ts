@@ -3,13 +3,17 @@ import type { BenchResult, SectionOutcome } from "../report.js";
 import type { GeneratedSet, WriteMode } from "../scenario.js";
 import { measureScenario, progress, resultOf, type BenchContext } from "./context.js";
 
+const TAG_LETTER: Record<WriteMode, string> = { raw: "", mapping: "R", inferred: "I" };
+const MODE_NAME: Record<WriteMode, string> = { raw: "raw", mapping: "mapping file", inferred: "inferred mapping" };
+
 /**
  * The snapshot's write path without MongoDB: generated documents (made as they are read) into
  * PostgreSQL. `src` is the generator alone (a ceiling: nothing can be faster); `p'` the
  * peer-equivalent dump (row-at-a-time upserts into the mapped tables, a commit every 1000);
  * `a'` the bare raw baseline (EJSON → one COPY) and `a'R` the bare relational one (pre-encoded
  * parent and child rows → one COPY per table); `b'1`/`b'P` Tributary's snapshot in raw mode at
- * parallelism 1 and P against `a'`, `b'R1`/`b'RP` with the mapping file against `a'R`; every
+ * parallelism 1 and P against `a'`, `b'R1`/`b'RP` with the mapping file and `b'I1` with an
+ * inferred mapping against `a'R` (the bench's mapping file is inferred the same way); every
  * Tributary run also against `p'`.
  */
 export async function snapshotWriteSection(context: BenchContext): Promise<SectionOutcome> {
@@ -28,7 +32,7 @@ export async function snapshotWriteSection(context: BenchContext): Promise<Secti
     { bytes },
   );
   results.push(peer);
-  const baselines: Record<WriteMode, BenchResult> = {
+  const baselines: Record<Exclude<WriteMode, "inferred">, BenchResult> = {
     raw: resultOf(
       "snapshot-write",
       "a'",
@@ -45,14 +49,15 @@ export async function snapshotWriteSection(context: BenchContext): Promise<Secti
     ),
   };
   results.push(baselines.raw, baselines.mapping);
-  for (const mode of ["raw", "mapping"] as const) {
-    for (const p of new Set([1, parallelism])) {
-      const tag = mode === "raw" ? `b'${p}` : `b'R${p}`;
+  for (const mode of ["raw", "mapping", "inferred"] as const) {
+    // An inferred mapping's chunks are written one at a time (the mapping evolves with them): parallelism 1 only.
+    for (const p of mode === "inferred" ? [1] : new Set([1, parallelism])) {
+      const tag = `b'${TAG_LETTER[mode]}${p}`;
       const child = await measureScenario(context, `snapshot-write-tributary-${mode}-p${p}`, docs, `write_${mode}_p${p}`, (url) => ({ kind: "generated-snapshot", url, parallelism: p, mode, ...set }));
       const rows = child.detail.rows;
       const note = rows === docs ? undefined : `expected ${docs} rows, the table holds ${rows}`;
-      const name = `tributary snapshot, ${mode === "raw" ? "raw" : "mapping file"}, parallelism ${p}`;
-      results.push(resultOf("snapshot-write", tag, name, child, { bytes, baseline: baselines[mode], peer, ...(note ? { note } : {}) }));
+      const name = `tributary snapshot, ${MODE_NAME[mode]}, parallelism ${p}`;
+      results.push(resultOf("snapshot-write", tag, name, child, { bytes, baseline: baselines[mode === "raw" ? "raw" : "mapping"], peer, ...(note ? { note } : {}) }));
     }
   }
   return { name: "snapshot-write", status: "ok", results };
