@@ -10,7 +10,7 @@ import { tributaryCommand, withSharedBehaviour } from "./command-options.js";
 import type { CommandOutput } from "./images-command.js";
 import { configFromFlags } from "./sync-options.js";
 import { checkBeforeConnecting } from "./pipeline-command.js";
-import { mongoClientFor, type MongoDeployment } from "../source/mongo-connection.js";
+import { connectMongo, mongoClientFor, type MongoDeployment } from "../source/mongo-connection.js";
 import type { NamespaceFilter } from "../core/namespace-filter.js";
 
 const TOOLS = ["mongo-connector", "mongowatch"] as const;
@@ -81,7 +81,6 @@ async function importPositions(file: string | undefined, flags: ImportFlags, out
   const { readMongoConnectorProgress, mongoConnectorStart } = await import("../checkpoint/mongo-connector-progress.js");
   // The file is read before anything connects: a missing or malformed one touches nothing.
   const fromFile = file === undefined ? undefined : mongoConnectorStart(await readMongoConnectorProgress(file));
-  const { connectMongo } = await import("../source/mongo-connection.js");
   const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
   try {
     const position = await resolveImported(config, deployment, fromFile, flags);
@@ -115,7 +114,6 @@ async function readMongowatch(flags: ImportFlags, sourceClient: MongoClient | un
   const { readMongowatchResumePoint } = await import("../checkpoint/mongowatch-resume-point.js");
   const namespace = flags.collection ?? "";
   if (sourceClient) return readMongowatchResumePoint(sourceClient, namespace, "the pipeline's source");
-  const { connectMongo } = await import("../source/mongo-connection.js");
   const uri = flags.uri ?? "";
   const deployment = await connectMongo(uri, timeout);
   try {
