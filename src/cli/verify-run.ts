@@ -3,7 +3,7 @@ import { splitNamespace } from "../core/change-event.js";
 import { NamespaceFilter } from "../core/namespace-filter.js";
 import type { Logger } from "../core/logger.js";
 import type { Sink } from "../core/sink.js";
-import { buildPipelineSinks } from "../runtime/pipeline-sinks.js";
+import { buildPipelineSinks, pipelineNamespaces } from "../runtime/pipeline-sinks.js";
 import { connectMongo } from "../source/mongo-connection.js";
 import { MongoVerifySource } from "../source/mongo-verify-source.js";
 import { runVerify, type VerifyOutcome, type VerifyRun } from "../verify/run-verify.js";
@@ -31,11 +31,11 @@ export async function verifyPipeline(config: TributaryConfig, logger: Logger, op
       await sink.open(options.signal);
       opened.push(sink);
     }
-    const mapped = sinks.every((sink) => sink.capabilities?.collections) ? new Set(sinks.flatMap((sink) => [...(sink.capabilities?.collections ?? [])])) : undefined;
-    const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
+    // The collections the sync reads, read the same way: verify compares what the sync was given.
+    const { filter, include } = pipelineNamespaces(config, sinks);
     const deployment = await connectMongo(config.source.uri, { serverSelectionTimeoutMs: config.source.serverSelectionTimeoutMs });
     try {
-      const source = new MongoVerifySource(deployment, { filter: new NamespaceFilter(include, config.source.exclude, mapped), include });
+      const source = new MongoVerifySource(deployment, { filter, include });
       const wanted = options.collections && options.collections.length > 0 ? new NamespaceFilter(options.collections, []) : undefined;
       return await runVerify({
         source,

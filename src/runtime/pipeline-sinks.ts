@@ -1,6 +1,7 @@
 import type { PositionsConfig, SinkConfig, TributaryConfig } from "../config/config-schema.js";
 import type { Logger } from "../core/logger.js";
 import type { Sink } from "../core/sink.js";
+import { NamespaceFilter } from "../core/namespace-filter.js";
 import { buildSink } from "./sink-resolver.js";
 import { openResumePointStore } from "./open-resume-point-store.js";
 
@@ -49,4 +50,16 @@ function defaultPositions(config: TributaryConfig): PositionsConfig {
   const target = config.target;
   const defaults = { schema: target?.checkpointSchema ?? "tributary", database: "tributary", collection: "positions" };
   return target ? { ...defaults, postgres: target.url } : defaults;
+}
+
+/**
+ * The collections a pipeline reads: `source.include`, or when it is empty and a sink takes only
+ * some collections (a mapping file), those (`mapped`: the collections the sinks say they take,
+ * when any says so); less `source.exclude`.
+ */
+export function pipelineNamespaces(config: TributaryConfig, sinks: readonly Sink[]): { filter: NamespaceFilter; include: readonly string[]; mapped: ReadonlySet<string> | undefined } {
+  const taken = sinks.flatMap((sink) => (sink.capabilities?.collections ? [sink.capabilities.collections] : []));
+  const mapped = taken.length > 0 ? new Set(taken.flatMap((collections) => [...collections])) : undefined;
+  const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
+  return { filter: new NamespaceFilter(include, config.source.exclude, mapped), include, mapped };
 }

@@ -6,10 +6,10 @@ import type { Sink } from "../core/sink.js";
 import type { SnapshotSource } from "../core/snapshot-contract.js";
 import { isStartPointFile, parseStartPoint } from "../core/start-point.js";
 import { TributaryError } from "../core/tributary-error.js";
-import { NamespaceFilter } from "../core/namespace-filter.js";
+import type { NamespaceFilter } from "../core/namespace-filter.js";
 import { mongoConnectorStart, readMongoConnectorProgress } from "../checkpoint/mongo-connector-progress.js";
 import type { Logger } from "../core/logger.js";
-import { buildPipelineSinks } from "./pipeline-sinks.js";
+import { buildPipelineSinks, pipelineNamespaces } from "./pipeline-sinks.js";
 import { SinkFanOut } from "./sink-fanout.js";
 
 /**
@@ -103,18 +103,6 @@ export async function storeStartPosition(config: TributaryConfig, position: Posi
   } finally {
     await fanOut.close();
   }
-}
-
-/**
- * The collections a pipeline reads: `source.include`, or when it is empty and a sink takes only
- * some collections (a mapping file), those (`mapped`: the collections the sinks say they take,
- * when any says so); less `source.exclude`.
- */
-export function pipelineNamespaces(config: TributaryConfig, sinks: readonly Sink[]): { filter: NamespaceFilter; include: readonly string[]; mapped: ReadonlySet<string> | undefined } {
-  const taken = sinks.flatMap((sink) => (sink.capabilities?.collections ? [sink.capabilities.collections] : []));
-  const mapped = taken.length > 0 ? new Set(taken.flatMap((collections) => [...collections])) : undefined;
-  const include = config.source.include.length > 0 || !mapped ? config.source.include : [...mapped];
-  return { filter: new NamespaceFilter(include, config.source.exclude, mapped), include, mapped };
 }
 
 /**

@@ -13,11 +13,11 @@ import { connectMongo, mongoClientFor, type MongoDeployment } from "../source/mo
 import { MongoSnapshotSource } from "../source/mongo-snapshot-source.js";
 import { listIncludedCollections, sampleCollections } from "../source/sample-collections.js";
 import { describeStartPoint, namingStartPoint, resolveStartPosition } from "../source/start-position.js";
-import { pipelineNamespaces, recordOtherToolsCopy, refuseWhenStored, startPointOfConfig } from "./start-at.js";
+import { recordOtherToolsCopy, refuseWhenStored, startPointOfConfig } from "./start-at.js";
 import { streamMatchStages } from "../source/stream-match.js";
 import { scopeForIncludes } from "../source/watch-scope.js";
 import { checkStreamOptions } from "../source/server-features.js";
-import { buildPipelineSinks } from "./pipeline-sinks.js";
+import { buildPipelineSinks, pipelineNamespaces } from "./pipeline-sinks.js";
 import { pumpChanges } from "./pump-changes.js";
 import { RenameInRecopy } from "./rename-in-recopy.js";
 import { runSnapshotPhase, type SnapshotObserver } from "./snapshot-phase.js";
