@@ -1,8 +1,10 @@
 // Proves that parameters written in as literals (StatementQueue, the one-round-trip path of
-// the sink) reach PostgreSQL as the same values as when node-postgres sends them as parameters.
+// the sink) reach PostgreSQL as the same values as when node-postgres sends them as parameters,
+// and that its prepared statements survive what a connection can do to them.
 
-import { describe, expect, it } from "vitest";
-import { inlineParameters } from "../../../src/sinks/postgres/statement-queue.js";
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { inlineParameters, StatementQueue } from "../../../src/sinks/postgres/statement-queue.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { postgresUrl } from "../../support/requirements.js";
 
@@ -21,5 +23,84 @@ describe("inlineParameters against PostgreSQL", () => {
     const sql = `SELECT ($1::${type})::text AS value`;
     const inlined = await query<{ value: string | null }>(postgresUrl(), inlineParameters(sql, [value]));
     expect(inlined).toEqual(await query(postgresUrl(), sql, [value]));
+  });
+});
+
+describe("StatementQueue on one connection", () => {
+  let client: pg.Client;
+  let table: string;
+  let next = 0;
+
+  beforeEach(async () => {
+    table = `public.queue_${Date.now()}_${next++}`;
+    client = new pg.Client({ connectionString: postgresUrl() });
+    await client.connect();
+    await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, doc jsonb NOT NULL)`);
+  });
+
+  afterEach(async () => {
+    await client.query(`DROP TABLE IF EXISTS ${table}`);
+    await client.end();
+  });
+
+  /** Queues BEGIN, one upsert per id, COMMIT, and sends them. */
+  async function upsert(ids: readonly number[]): Promise<void> {
+    const queue = new StatementQueue();
+    queue.add("BEGIN");
+    for (const id of ids) queue.add(`INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, [id, { id, tab: "a\tb", quote: "it's" }]);
+    queue.add("COMMIT");
+    await queue.send(client);
+  }
+
+  async function prepared(): Promise<string[]> {
+    return (await client.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements ORDER BY name")).rows.map((row) => row.statement);
+  }
+
+  async function ids(): Promise<number[]> {
+    return (await client.query<{ id: number; doc: { quote: string } }>(`SELECT id, doc FROM ${table} ORDER BY id`)).rows.map((row) => (row.doc.quote === "it's" ? row.id : -1));
+  }
+
+  it("prepares a statement with parameters once, then executes it", async () => {
+    await upsert([1]);
+    await upsert([2, 3]);
+    expect(await prepared()).toEqual([expect.stringContaining(`PREPARE tributary_1 AS INSERT INTO ${table}`)]);
+    expect(await ids()).toEqual([1, 2, 3]);
+  });
+
+  it("writes the literals in when the server lost its prepared statements (a pooler gave it another connection)", async () => {
+    await upsert([1]);
+    await client.query("DEALLOCATE ALL");
+    await upsert([2]);
+    await upsert([3]);
+    expect(await ids()).toEqual([1, 2, 3]);
+    expect(await prepared()).toEqual([]);
+  });
+
+  it("writes the literals in when the server already has a statement of that name", async () => {
+    await client.query("PREPARE tributary_1 AS SELECT 1");
+    await upsert([1]);
+    expect(await ids()).toEqual([1]);
+  });
+
+  it("writes the literals in for a statement whose parameter has no type PostgreSQL can tell", async () => {
+    const queue = new StatementQueue();
+    queue.add("BEGIN");
+    queue.add(`INSERT INTO ${table} (id, doc) SELECT 7, '{"quote": "it''s"}' WHERE $1 IS NOT NULL`, ["untyped"]);
+    queue.add("COMMIT");
+    await queue.send(client);
+    expect(await ids()).toEqual([7]);
+  });
+
+  it("starts over after a send that failed part-way, whose PREPAREs outlived its ROLLBACK", async () => {
+    const failing = new StatementQueue();
+    failing.add("BEGIN");
+    failing.add(`INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, [1, {}]);
+    failing.add("SELECT 1 / $1::int", [0]);
+    failing.add("COMMIT");
+    await expect(failing.send(client)).rejects.toMatchObject({ code: "22012" });
+    await client.query("ROLLBACK");
+    await upsert([4]);
+    await upsert([5]);
+    expect(await ids()).toEqual([4, 5]);
   });
 });
