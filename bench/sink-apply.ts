@@ -1,11 +1,14 @@
 // Sink apply: the same insert events applied by the PostgreSQL sink in raw mode, with a mapping
 // file and with an inferred mapping, against a bare baseline (one jsonb_to_recordset INSERT of
 // Extended JSON per batch, in a transaction, nothing else) and the peer-equivalent baseline
-// (peer-baseline.ts). The streaming write path without MongoDB. Each variant runs in a child process of its own (see run-child.ts).
+// (peer-baseline.ts); then replace events of documents the tables already hold, against the bare
+// statement over rows it already wrote. The streaming write path without MongoDB. Each variant
+// runs in a child process of its own (see run-child.ts).
 
 import { performance } from "node:perf_hooks";
 import { BSON, type Document } from "mongodb";
 import pg from "pg";
+import type { ChangeEvent } from "../src/core/change-event.js";
 import { silentLogger } from "../src/core/logger.js";
 import { PostgresSink, type PostgresSinkOptions } from "../src/sinks/postgres/postgres-sink.js";
 import { makeEvent } from "../test/support/events.js";
@@ -19,15 +22,20 @@ const NS = "shop.orders";
 
 /**
  * The variants in the order they run and are reported: the bare baseline, the peer-equivalent
- * baseline (one change per transaction), then the sink in batches of `--batch`, then the sink with
- * one change per transaction (`single`, on fewer documents: see {@link SINGLE_CHANGE_DOCS}).
+ * baseline (one change per transaction), then the sink in batches of `--batch`; then the same
+ * over tables that hold every document already (`replaces`: the bare statement again, the sink
+ * with replace events); then the sink with one change per transaction (`single`, on fewer
+ * documents: see {@link SINGLE_CHANGE_DOCS}).
  */
-export const SINK_APPLY_VARIANTS: readonly { readonly variant: SinkApplyVariant; readonly name: string; readonly single?: boolean }[] = [
+export const SINK_APPLY_VARIANTS: readonly { readonly variant: SinkApplyVariant; readonly name: string; readonly single?: boolean; readonly replaces?: boolean }[] = [
   { variant: "baseline", name: "bare: jsonb_to_recordset INSERT per batch" },
   { variant: "peer", name: "peer: row-at-a-time upserts, 1 change/transaction", single: true },
   { variant: "raw", name: "tributary sink, raw mode" },
   { variant: "mapping", name: "tributary sink, mapping file (+ child table)" },
   { variant: "inferred", name: "tributary sink, inferred mapping" },
+  { variant: "baseline-replace", name: "bare: the same over existing rows", replaces: true },
+  { variant: "raw-replace", name: "tributary sink, raw, replace events", replaces: true },
+  { variant: "mapping-replace", name: "tributary sink, mapping file, replace events", replaces: true },
   { variant: "raw-single", name: "tributary sink, raw, 1 change/transaction", single: true },
   { variant: "mapping-single", name: "tributary sink, mapping file, 1 change/transaction", single: true },
 ];
@@ -37,56 +45,74 @@ export const SINGLE_CHANGE_DOCS = 5_000;
 
 /**
  * Applies `docs` insert events (realistic documents of about `size` bytes, held in memory and
- * made before the clock starts) in batches of `batch`, the way `variant` says. Timed from the
- * first batch to the last commit.
+ * made before the clock starts) in batches of `batch`, the way `variant` says; a `-replace`
+ * variant applies them once untimed, then again as replace events. Timed from the first batch to
+ * the last commit.
  */
 export async function applyInserts(url: string, variant: SinkApplyVariant, docs: number, size: number, batch: number): Promise<Measured> {
   const documents = realisticDocuments(docs, size);
   let seconds: number;
-  if (variant === "baseline") seconds = await baseline(url, documents, batch);
+  if (variant === "baseline" || variant === "baseline-replace") seconds = await baseline(url, documents, batch, variant === "baseline-replace");
   else if (variant === "peer") seconds = await peerStream(url, tableOf(benchMapping(NS, documents), NS), documents, Math.floor(Date.now() / 1000));
-  else seconds = await throughSink(url, documents, batch, sinkOptions(variant, documents));
+  else seconds = await throughSink(url, documents, batch, sinkOptions(variant, documents), variant.endsWith("-replace"));
   return { seconds, items: documents.length };
 }
 
-function sinkOptions(variant: Exclude<SinkApplyVariant, "baseline" | "peer">, documents: readonly Document[]): Partial<PostgresSinkOptions> {
-  if (variant === "raw" || variant === "raw-single") return {};
+function sinkOptions(variant: Exclude<SinkApplyVariant, "baseline" | "baseline-replace" | "peer">, documents: readonly Document[]): Partial<PostgresSinkOptions> {
+  if (variant === "raw" || variant === "raw-single" || variant === "raw-replace") return {};
   if (variant === "inferred") return { inferMapping: true };
   return { mapping: benchMapping(NS, documents) };
 }
 
-async function baseline(url: string, documents: readonly Document[], batchSize: number): Promise<number> {
+async function baseline(url: string, documents: readonly Document[], batchSize: number, again: boolean): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query("CREATE TABLE orders (_id text PRIMARY KEY, doc jsonb NOT NULL)");
-    const started = performance.now();
-    for (let i = 0; i < documents.length; i += batchSize) {
-      const rows = documents.slice(i, i + batchSize).map((doc) => ({ id: String(doc._id), doc: BSON.EJSON.serialize(doc) }));
-      await client.query("BEGIN");
-      await client.query("INSERT INTO orders (_id, doc) SELECT r.id, r.doc FROM jsonb_to_recordset($1::jsonb) AS r(id text, doc jsonb) ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc", [
-        JSON.stringify(rows),
-      ]);
-      await client.query("COMMIT");
-    }
-    return (performance.now() - started) / 1000;
+    if (again) await baselineBatches(client, documents, batchSize);
+    return await baselineBatches(client, documents, batchSize);
   } finally {
     await client.end();
   }
 }
 
-async function throughSink(url: string, documents: readonly Document[], batchSize: number, options: Partial<PostgresSinkOptions>): Promise<number> {
+async function baselineBatches(client: pg.Client, documents: readonly Document[], batchSize: number): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < documents.length; i += batchSize) {
+    const rows = documents.slice(i, i + batchSize).map((doc) => ({ id: String(doc._id), doc: BSON.EJSON.serialize(doc) }));
+    await client.query("BEGIN");
+    await client.query("INSERT INTO orders (_id, doc) SELECT r.id, r.doc FROM jsonb_to_recordset($1::jsonb) AS r(id text, doc jsonb) ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc", [
+      JSON.stringify(rows),
+    ]);
+    await client.query("COMMIT");
+  }
+  return (performance.now() - started) / 1000;
+}
+
+async function throughSink(url: string, documents: readonly Document[], batchSize: number, options: Partial<PostgresSinkOptions>, replaces: boolean): Promise<number> {
   const sink = new PostgresSink({ url, schema: "public", checkpointSchema: "tributary", tables: {}, pipeline: "bench", retry: { initialDelayMs: 100, maxDelayMs: 1000 }, logger: silentLogger(), ...options });
   await sink.open();
   try {
     const events = documents.map((doc) => makeEvent({ op: "insert", ns: NS, id: doc._id, doc }));
-    const started = performance.now();
-    for (let i = 0; i < events.length; i += batchSize) {
-      const batch = events.slice(i, i + batchSize);
-      await sink.apply({ events: batch, position: batch.at(-1)!.position });
+    if (replaces) {
+      await applyBatches(sink, events, batchSize);
+      return await applyBatches(
+        sink,
+        documents.map((doc) => makeEvent({ op: "replace", ns: NS, id: doc._id, doc })),
+        batchSize,
+      );
     }
-    return (performance.now() - started) / 1000;
+    return await applyBatches(sink, events, batchSize);
   } finally {
     await sink.close();
   }
+}
+
+async function applyBatches(sink: PostgresSink, events: readonly ChangeEvent[], batchSize: number): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < events.length; i += batchSize) {
+    const batch = events.slice(i, i + batchSize);
+    await sink.apply({ events: batch, position: batch.at(-1)!.position });
+  }
+  return (performance.now() - started) / 1000;
 }

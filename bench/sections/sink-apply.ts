@@ -8,7 +8,9 @@ import { measureScenario, resultOf, type BenchContext } from "./context.js";
  * The streaming write path without MongoDB: `--apply-docs` insert events in batches of
  * `--batch` through the PostgreSQL sink (raw, mapping file, inferred mapping), against a bare
  * `jsonb_to_recordset` insert per batch (`s0`) and the peer-equivalent baseline (`p`: one change
- * per transaction, row at a time); then one change per transaction through the sink, against `p`. The documents are held in memory (made before the
+ * per transaction, row at a time); then replace events of documents the tables hold, against the
+ * bare statement over rows it wrote before (`s0r`); then one change per transaction through the
+ * sink, against `p`. The documents are held in memory (made before the
  * clock starts), so RSS here is mostly theirs.
  */
 export async function sinkApplySection(context: BenchContext): Promise<SectionOutcome> {
@@ -19,12 +21,14 @@ export async function sinkApplySection(context: BenchContext): Promise<SectionOu
   const results: BenchResult[] = [];
   let baseline: BenchResult | undefined;
   let peer: BenchResult | undefined;
-  for (const { variant, name, single } of SINK_APPLY_VARIANTS) {
+  let replaceBaseline: BenchResult | undefined;
+  for (const { variant, name, single, replaces } of SINK_APPLY_VARIANTS) {
     const count = single ? singleDocs : docs;
     const child = await measureScenario(context, `sink-apply-${variant}`, count, `apply_${variant}`, (url) => ({ kind: "sink-apply", url, variant, docs: count, size, batch: single ? 1 : batch }));
-    const tag = variant === "baseline" ? "s0" : variant === "peer" ? "p" : variant;
-    const result = resultOf("sink-apply", tag, name, child, { bytes: single ? singleBytes : bytes, baseline: single ? undefined : baseline, peer });
+    const tag = variant === "baseline" ? "s0" : variant === "baseline-replace" ? "s0r" : variant === "peer" ? "p" : variant;
+    const result = resultOf("sink-apply", tag, name, child, { bytes: single ? singleBytes : bytes, baseline: single ? undefined : replaces ? replaceBaseline : baseline, peer });
     baseline ??= result;
+    if (variant === "baseline-replace") replaceBaseline = result;
     if (variant === "peer") peer = result;
     results.push(result);
   }

@@ -10,7 +10,7 @@ import type { Position } from "../../core/position.js";
 import type { Batch, Sink, SinkCapabilities } from "../../core/sink.js";
 import type { RelationalMapping } from "./mapping/table-mapping.js";
 import { CheckpointTable } from "./checkpoint-table.js";
-import { DeadLetterTable, type RejectionHandler } from "./dead-letters.js";
+import { DeadLetterTable } from "./dead-letters.js";
 import { applyCommand, DEFAULT_COMMAND_POLICY, type CommandPolicy } from "./command-applier.js";
 import { mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
 import { postgresRetry } from "./postgres-retry.js";
@@ -18,6 +18,8 @@ import { RawLayout } from "./raw-layout.js";
 import { InferredLayout } from "./relational/inferred-layout.js";
 import { RelationalLayout } from "./relational/relational-layout.js";
 import { COPY_FROM_ROWS } from "./copy-text.js";
+import { bulkLoadOrWrite } from "./bulk-load.js";
+import type { RowChange } from "./coalesce.js";
 import { PostgresSnapshotTarget } from "./snapshot/postgres-snapshot-target.js";
 import { SnapshotTables } from "./snapshot/snapshot-tables.js";
 import { inTransaction, withPooledClient } from "./pooled-client.js";
@@ -107,7 +109,6 @@ export class PostgresSink implements Sink {
   private readonly layout: TableLayout;
   private readonly inferredLayout: InferredLayout | undefined;
   private readonly deadLetters: DeadLetterTable;
-  private readonly onReject: RejectionHandler;
   private readonly verifiable: PostgresVerifiable;
   private pool: pg.Pool | undefined;
   private committed: Position | undefined;
@@ -119,7 +120,6 @@ export class PostgresSink implements Sink {
     this.checkpoint = new CheckpointTable(options.checkpointSchema, options.pipeline);
     this.deadLetters = new DeadLetterTable(options.checkpointSchema, options.pipeline);
     const onReject = this.deadLetters.handler(options.strict ?? false);
-    this.onReject = onReject;
     this.inferredLayout = options.inferMapping
       ? new InferredLayout({ schema: options.schema, checkpointSchema: options.checkpointSchema, pipeline: options.pipeline, onReject, logger: options.logger })
       : undefined;
@@ -244,7 +244,7 @@ export class PostgresSink implements Sink {
   snapshotTarget(parallelism: number): PostgresSnapshotTarget {
     if (!this.pool) throw new Error("PostgresSink.snapshotTarget called before open()");
     const { url, checkpointSchema, pipeline, retry, queryTimeoutMs, logger } = this.options;
-    return new PostgresSnapshotTarget({ url, checkpointSchema, pipeline, parallelism, layout: this.layout, registry: this.registry, onReject: this.onReject, retry, queryTimeoutMs, logger });
+    return new PostgresSnapshotTarget({ url, checkpointSchema, pipeline, parallelism, layout: this.layout, registry: this.registry, retry, queryTimeoutMs, logger });
   }
 
   /** The position stored for the pipeline (read by `open()`, then as batches commit). */
@@ -321,7 +321,9 @@ export class PostgresSink implements Sink {
             }
             await this.layout.prepare?.(client, step.namespace, step.changes, this.registry.lookup(step.namespace) !== undefined);
             const ref = await this.registry.ensure(client, step.namespace);
-            await this.layout.write(client, ref, step.changes);
+            // Many new documents (a bulk insert, a backfill) go in by COPY, as a snapshot's do.
+            if (isBulkInsert(step.changes)) await bulkLoadOrWrite(client, this.layout, ref, step.changes);
+            else await this.layout.write(client, ref, step.changes);
           }
           if (batch.position) await this.checkpoint.advance(client, this.committed, batch.position);
         },
@@ -362,4 +364,9 @@ export class PostgresSink implements Sink {
       for (const each of staged) each.commit?.();
     });
   }
+}
+
+/** At least {@link COPY_FROM_ROWS} changes, each an insert event: keys the tables should not hold yet. */
+function isBulkInsert(changes: readonly RowChange[]): boolean {
+  return changes.length >= COPY_FROM_ROWS && changes.every((change) => change.kind === "upsert" && change.event.op === "insert");
 }

@@ -2,6 +2,8 @@ import type { Statements } from "./statement-queue.js";
 import type { RowChange } from "./coalesce.js";
 import { splitNamespace } from "../../core/change-event.js";
 import type { RejectionHandler } from "./dead-letters.js";
+import type { PoolClient } from "pg";
+import { copyRawRows, type UpsertChange } from "./raw-copy.js";
 import { writeRawRows } from "./raw-row-writer.js";
 import { qualifiedName, quoteIdent } from "./sql.js";
 import type { TableLayout, TableRef } from "./table-layout.js";
@@ -48,5 +50,9 @@ export class RawLayout implements TableLayout {
 
   write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
     return writeRawRows(client, ref, changes, this.onReject);
+  }
+
+  bulkLoad(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+    return copyRawRows(client, ref, changes as readonly UpsertChange[], this.onReject);
   }
 }

@@ -29,9 +29,10 @@ export interface TableLayout {
   readonly keepsTablesOnRename: boolean;
   write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void>;
   /**
-   * Writes snapshot documents (upserts only) into tables that held none of them, by bulk load
+   * Writes documents (upserts only) whose keys the tables are not expected to hold, by bulk load
    * and without any merge: a key that exists fails with a unique violation (PostgreSQL's 23505),
-   * and the caller then rolls back to a savepoint and uses `write`. Absent: `write` always.
+   * and the caller then rolls back to a savepoint and uses `write` (`bulkLoadOrWrite`). Absent:
+   * `write` always.
    */
   bulkLoad?(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void>;
   /** Creates and loads what the layout itself keeps in the target; once, when the sink opens. */

@@ -5,18 +5,15 @@ import type { Logger } from "../../../core/logger.js";
 import type { CollectionSnapshotPlan, CollectionSnapshotState, SnapshotChunk, SnapshotTarget } from "../../../core/snapshot-contract.js";
 import { encodeIdBound } from "../../../codec/id-bound.js";
 import { retryWithProbe, type BackoffOptions, type RetryWithProbeOptions } from "../../../core/retry.js";
-import type { RejectionHandler } from "../dead-letters.js";
 import { postgresRetry } from "../postgres-retry.js";
-import { RawLayout } from "../raw-layout.js";
 import { inTransaction, withPooledClient } from "../pooled-client.js";
 import { qualifiedName } from "../sql.js";
-import type { TableLayout, TableRef } from "../table-layout.js";
+import type { TableLayout } from "../table-layout.js";
 import type { TableRegistry } from "../table-registry.js";
-import { RawRowCopier, type UpsertChange } from "./copy-raw-rows.js";
+import type { UpsertChange } from "../raw-copy.js";
+import { bulkLoadOrWrite } from "../bulk-load.js";
 import { SnapshotTables, type ChunkProgress } from "./snapshot-tables.js";
 import { postgresPoolConfig } from "../pool-config.js";
-
-const UNIQUE_VIOLATION = "23505";
 
 /** What the target shares with the sink it belongs to. */
 export interface PostgresSnapshotTargetOptions {
@@ -27,7 +24,6 @@ export interface PostgresSnapshotTargetOptions {
   readonly parallelism: number;
   readonly layout: TableLayout;
   readonly registry: TableRegistry;
-  readonly onReject: RejectionHandler;
   readonly retry: BackoffOptions;
   /** See {@link postgresPoolConfig}. */
   readonly queryTimeoutMs?: number;
@@ -46,7 +42,6 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
   private readonly options: PostgresSnapshotTargetOptions;
   private readonly pool: pg.Pool;
   private readonly tables: SnapshotTables;
-  private readonly copier: RawRowCopier | undefined;
   /** Whether chunks may be written concurrently once the tables exist: the layout stages nothing per transaction. */
   private readonly stateless: boolean;
   /** Collections whose tables are known to be committed: their chunks need no registry or layout state. */
@@ -62,7 +57,6 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
     this.pool = new pg.Pool(postgresPoolConfig({ url: options.url, max: Math.max(1, options.parallelism), applicationName: "tributary snapshot", queryTimeoutMs: options.queryTimeoutMs }));
     this.pool.on("error", (error) => options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection of the snapshot lost"));
     this.tables = new SnapshotTables(options.checkpointSchema, options.pipeline);
-    this.copier = options.layout instanceof RawLayout ? new RawRowCopier(options.onReject) : undefined;
     this.stateless = !options.layout.prepare && !options.layout.commit && !options.layout.rollback;
   }
 
@@ -80,7 +74,7 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
           // so only a table of that name that exists already can hold rows.
           if (layout.prepare) return layout.bulkLoad !== undefined && (await isMissingOrEmpty(client, registry.lookup(plan.namespace) ?? layout.nameOf(plan.namespace)));
           const ref = await registry.ensure(client, plan.namespace);
-          return (this.copier !== undefined || layout.bulkLoad !== undefined) && (await isEmpty(client, ref));
+          return layout.bulkLoad !== undefined && (await isEmpty(client, ref));
         }),
       ),
     );
@@ -128,8 +122,7 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
     if (changes.length > 0) {
       await layout.prepare?.(client, chunk.namespace, changes, registry.lookup(chunk.namespace) !== undefined);
       const ref = await registry.ensure(client, chunk.namespace);
-      if (this.copier) await this.copier.write(client, ref, changes, chunk.startedAt.clusterTime, this.emptyAtStart.has(chunk.namespace));
-      else if (this.emptyAtStart.has(chunk.namespace)) await bulkLoadOrWrite(client, layout, ref, changes);
+      if (this.emptyAtStart.has(chunk.namespace)) await bulkLoadOrWrite(client, layout, ref, changes);
       else await layout.write(client, ref, changes);
     }
     await this.tables.recordChunk(client, progress);
@@ -140,11 +133,7 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
    * layout's staged state is committed or rolled back with it (the caller holds the queue).
    */
   private transaction<T>(staged: boolean, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.withClient(async (client, discard) => {
-      // The staging table is created outside any transaction, so that a rollback cannot take it away.
-      await this.copier?.prepare(client);
-      return inTransaction(client, discard, () => work(client), staged ? [this.options.registry, this.options.layout] : []);
-    });
+    return this.withClient((client, discard) => inTransaction(client, discard, () => work(client), staged ? [this.options.registry, this.options.layout] : []));
   }
 
   private withClient<T>(work: (client: pg.PoolClient, discard: (error: Error) => void) => Promise<T>): Promise<T> {
@@ -175,24 +164,6 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
 /** The chunk's events as row changes: each upserts its document. */
 function upsertsOf(chunk: SnapshotChunk): UpsertChange[] {
   return chunk.events.flatMap((event) => (event.doc ? [{ kind: "upsert" as const, key: keyText(event.doc._id), doc: event.doc, event }] : []));
-}
-
-/**
- * Bulk-loads the chunk into tables that were empty when the snapshot started; a key found there
- * after all (a chunk redone after a lost COMMIT) makes it merge instead, so the fast path is only
- * ever faster, never wrong.
- */
-async function bulkLoadOrWrite(client: pg.PoolClient, layout: TableLayout, ref: TableRef, changes: readonly UpsertChange[]): Promise<void> {
-  if (!layout.bulkLoad) return layout.write(client, ref, changes);
-  await client.query("SAVEPOINT tributary_bulk_load");
-  try {
-    await layout.bulkLoad(client, ref, changes);
-    await client.query("RELEASE SAVEPOINT tributary_bulk_load");
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
-    await client.query("ROLLBACK TO SAVEPOINT tributary_bulk_load");
-    await layout.write(client, ref, changes);
-  }
 }
 
 /** Whether a table does not exist yet or holds no row. */

@@ -1,0 +1,94 @@
+import type { Timestamp } from "bson";
+import type { ClientBase } from "pg";
+import { encodeDocument } from "../../codec/document-codec.js";
+import { copyLines, copyText } from "./copy-text.js";
+import type { RowChange } from "./coalesce.js";
+import { encodingRejection, type Rejection, type RejectionHandler } from "./dead-letters.js";
+import { qualifiedName } from "./sql.js";
+import type { TableRef } from "./table-layout.js";
+
+/** A row change that writes a document. */
+export type UpsertChange = Extract<RowChange, { kind: "upsert" }>;
+
+/** The session's staging table: rows land here by `COPY`, then merge into the raw table in one statement. */
+const STAGE = "pg_temp.tributary_raw_stage";
+const COLUMNS = "(_id, doc, _cluster_time)";
+
+/**
+ * Copies documents straight into a raw table (`_id`, `doc`, `_cluster_time`), as plain inserts,
+ * encoding them while COPY sends them so that encoding overlaps with PostgreSQL's work. For keys
+ * the table does not hold: one it holds fails the COPY with a unique violation (PostgreSQL's
+ * 23505). A document jsonb cannot hold goes to `onReject` instead.
+ */
+export async function copyRawRows(client: ClientBase, ref: TableRef, changes: readonly UpsertChange[], onReject: RejectionHandler): Promise<void> {
+  const rows = new RawCopyRows(ref.namespace, changes);
+  await copyLines(client, `${qualifiedName(ref.schema, ref.table)} ${COLUMNS}`, rows.lines());
+  await rejectAll(client, ref, rows, onReject);
+}
+
+/**
+ * Upserts documents into a raw table through `COPY` into a temporary staging table and one
+ * `INSERT … SELECT … ON CONFLICT`, in the caller's transaction; as {@link copyRawRows} otherwise.
+ */
+export async function mergeRawRows(client: ClientBase, ref: TableRef, changes: readonly UpsertChange[], onReject: RejectionHandler): Promise<void> {
+  const rows = new RawCopyRows(ref.namespace, changes);
+  // Created in the caller's transaction when missing (a rollback takes it away again), and emptied after each merge.
+  await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${STAGE.slice("pg_temp.".length)} (_id text NOT NULL, doc jsonb NOT NULL, _cluster_time timestamptz NOT NULL)`);
+  await copyLines(client, `${STAGE} ${COLUMNS}`, rows.lines());
+  if (rows.count > 0) {
+    await client.query(
+      `INSERT INTO ${qualifiedName(ref.schema, ref.table)} ${COLUMNS} SELECT _id, doc, _cluster_time FROM ${STAGE}
+       ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc, _cluster_time = EXCLUDED._cluster_time, _synced_at = now()`,
+    );
+    await client.query(`DELETE FROM ${STAGE}`);
+  }
+  await rejectAll(client, ref, rows, onReject);
+}
+
+/** Documents that could not be encoded, handled once the COPY is over (the connection was busy with it). */
+async function rejectAll(client: ClientBase, ref: TableRef, rows: RawCopyRows, onReject: RejectionHandler): Promise<void> {
+  for (const { change, rejection } of rows.rejected) await onReject(client, ref.namespace, change, rejection);
+}
+
+/** The COPY text of the documents, encoded as it is read; documents that cannot be encoded are set aside. */
+class RawCopyRows {
+  readonly rejected: { change: UpsertChange; rejection: Rejection }[] = [];
+  count = 0;
+  private readonly namespace: string;
+  private readonly changes: readonly UpsertChange[];
+
+  constructor(namespace: string, changes: readonly UpsertChange[]) {
+    this.namespace = namespace;
+    this.changes = changes;
+  }
+
+  /** One line per document, encoded as it is read. */
+  *lines(): Generator<string> {
+    // By key: MongoDB's `_id`s are unique, but a merge must never meet one key twice.
+    const keys = new Set<string>();
+    for (const change of this.changes) {
+      if (keys.has(change.key)) continue;
+      keys.add(change.key);
+      const json = this.encode(change);
+      if (json === undefined) continue;
+      this.count += 1;
+      yield `${copyText(change.key)}\t${copyText(json)}\t${isoTime(change.event.clusterTime)}\n`;
+    }
+  }
+
+  private encode(change: UpsertChange): string | undefined {
+    try {
+      return JSON.stringify(encodeDocument(change.doc, { namespace: this.namespace, key: change.key }));
+    } catch (error) {
+      const rejection = encodingRejection(error);
+      if (!rejection) throw error;
+      this.rejected.push({ change, rejection });
+      return undefined;
+    }
+  }
+}
+
+/** A cluster time as `_cluster_time` holds it: its seconds, as `to_timestamp` makes of them. */
+function isoTime(clusterTime: Timestamp): string {
+  return new Date(clusterTime.t * 1000).toISOString();
+}
