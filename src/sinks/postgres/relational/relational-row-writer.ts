@@ -119,7 +119,29 @@ async function insertRecordset(client: Statements, table: string, columns: reado
  * plain `json` column are written as streaming writes them instead.
  */
 export async function bulkLoadRelationalRows(client: pg.ClientBase, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
-  await bulkLoadExtractedRows(client, mapping, extractChanges(mapping, changes), onReject);
+  if (!copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)])) return writeRelationalRows(client, mapping, changes, onReject);
+  // Extracted while the parent rows' COPY is sent: PostgreSQL reads those rows as the next are made.
+  const rejected: { change: RowChange; rejection: Rejection }[] = [];
+  const children = new Map<TableMapping, Row[]>(mapping.children.map((child) => [child.table, []]));
+  function* parentRows(): Generator<Row> {
+    for (const change of changes) {
+      if (change.kind === "delete") throw new Error("a bulk load is given upserts only");
+      const extracted = extractRows(mapping, change.doc);
+      if (isRejection(extracted)) {
+        rejected.push({ change, rejection: extracted });
+        continue;
+      }
+      extracted.row[CLUSTER_TIME_COLUMN] = change.event.clusterTime.t;
+      for (const child of extracted.children) children.get(child.table)?.push(...child.rows);
+      yield extracted.row;
+    }
+  }
+  await copyRows(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), parentRows());
+  for (const child of mapping.children) {
+    const rows = children.get(child.table) ?? [];
+    if (rows.length > 0) await copyRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), rows);
+  }
+  for (const { change, rejection } of rejected) await onReject(client, mapping.source, change, rejection);
 }
 
 /** {@link bulkLoadRelationalRows} for changes already extracted. */
