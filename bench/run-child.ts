@@ -79,5 +79,5 @@ export function runChild(scenario: Scenario, options: ChildOptions): Promise<Chi
 
 /** Whether the child measures its live heap (collecting garbage every second to see it). */
 function wantsLiveHeap(scenario: Scenario): boolean {
-  return scenario.kind === "generated-snapshot" && scenario.liveHeap === true;
+  return (scenario.kind === "generated-snapshot" || scenario.kind === "generated-apply") && scenario.liveHeap === true;
 }

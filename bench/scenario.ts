@@ -30,6 +30,8 @@ export type Scenario =
   | { readonly kind: "change-reader"; readonly mongoUri: string; readonly namespace: string; readonly events: number }
   /** `runSync` (no snapshot) into PostgreSQL until told to stop. */
   | { readonly kind: "tributary-sync"; readonly url: string; readonly mongoUri: string; readonly namespace: string; readonly pipeline: string }
+  /** Generated documents as insert events, made batch by batch (none held) → the PostgreSQL sink's streaming apply in batches of `batch`: its memory over a long stream. */
+  | ({ readonly kind: "generated-apply"; readonly url: string; readonly mode: WriteMode; readonly batch: number; readonly liveHeap?: boolean } & GeneratedSet)
   /** The sink-apply bench: the same insert events through one way of applying them. */
   | { readonly kind: "sink-apply"; readonly url: string; readonly variant: SinkApplyVariant; readonly docs: number; readonly size: number; readonly batch: number };
 

@@ -13,7 +13,9 @@ import { silentLogger } from "../src/core/logger.js";
 import { PostgresSink, type PostgresSinkOptions } from "../src/sinks/postgres/postgres-sink.js";
 import { makeEvent } from "../test/support/events.js";
 import { realisticDocuments } from "../test/support/realistic-documents.js";
-import type { SinkApplyVariant } from "./scenario.js";
+import type { GeneratedSet, SinkApplyVariant, WriteMode } from "./scenario.js";
+import { DocumentGenerator } from "./generated-documents.js";
+import { GENERATED_NAMESPACE } from "./snapshot-scenarios.js";
 import type { Measured } from "./snapshot-scenarios.js";
 import { peerStream } from "./peer-baseline.js";
 import { benchMapping, tableOf } from "./relational-tables.js";
@@ -107,6 +109,31 @@ async function throughSink(url: string, documents: readonly Document[], batchSiz
     await sink.close();
   }
 }
+
+/**
+ * Generated documents (see `DocumentGenerator`) applied as insert events in batches of `batch`,
+ * each batch made just before it is applied, so that the process holds one batch at a time: what
+ * a long stream costs in memory, in raw mode or with the bench's mapping file.
+ */
+export async function applyGenerated(url: string, set: GeneratedSet, mode: WriteMode, batch: number): Promise<Measured> {
+  const generator = new DocumentGenerator(set.size, set.distinct);
+  const options = mode === "raw" ? {} : mode === "inferred" ? { inferMapping: true } : { mapping: benchMapping(GENERATED_NAMESPACE, generator.documents(0, set.docs)) };
+  const sink = new PostgresSink({ url, schema: "public", checkpointSchema: "tributary", tables: {}, pipeline: "bench", retry: { initialDelayMs: 100, maxDelayMs: 1000 }, logger: silentLogger(), ...options });
+  await sink.open();
+  try {
+    const started = performance.now();
+    for (let from = 0; from < set.docs; from += batch) {
+      const events = [...generator.documents(from, Math.min(from + batch, set.docs))].map((doc, i) => makeEvent({ op: "insert", ns: GENERATED_NAMESPACE, id: doc._id, doc, t: EVENTS_FROM + from + i }));
+      await sink.apply({ events, position: events.at(-1)!.position });
+    }
+    return { seconds: (performance.now() - started) / 1000, items: set.docs };
+  } finally {
+    await sink.close();
+  }
+}
+
+/** Cluster time (seconds) of the first generated event: each next one a second later, so that every position is new. */
+const EVENTS_FROM = 1_700_000_000;
 
 async function applyBatches(sink: PostgresSink, events: readonly ChangeEvent[], batchSize: number): Promise<number> {
   const started = performance.now();

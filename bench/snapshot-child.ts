@@ -3,7 +3,7 @@
 // With an IPC channel (run-child.ts forks it so) the result goes back as a message, and the
 // parent may send "stop"; without one, the result is printed on stdout as one JSON line.
 
-import { applyInserts } from "./sink-apply.js";
+import { applyGenerated, applyInserts } from "./sink-apply.js";
 import type { ChildMessage, ChildResult, ParentMessage, Scenario } from "./scenario.js";
 import { copyFromMongo, copyGenerated, readGenerated, snapshotFromMongo, snapshotGenerated, type Measured } from "./snapshot-scenarios.js";
 import { readChanges, syncChanges } from "./stream-scenarios.js";
@@ -39,6 +39,8 @@ function run(scenario: Scenario): Promise<Measured> {
       return readChanges(scenario.mongoUri, scenario.namespace, scenario.events, () => send({ type: "ready" }));
     case "tributary-sync":
       return syncChanges(scenario.url, scenario.mongoUri, scenario.namespace, scenario.pipeline, stop.signal);
+    case "generated-apply":
+      return applyGenerated(scenario.url, scenario, scenario.mode, scenario.batch);
     case "sink-apply":
       return applyInserts(scenario.url, scenario.variant, scenario.docs, scenario.size, scenario.batch);
   }

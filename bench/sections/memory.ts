@@ -8,21 +8,24 @@ const FLAT = 0.1;
 
 /**
  * Bounded memory: Tributary's snapshot (generated documents, raw mode and with the mapping
- * file, `--parallelism`) at `--docs` and at `--large` documents. The ratio is of peak RSS (large / small); the rates are
- * there to show the larger run was not slowed down to stay small.
+ * file, `--parallelism`) and its streaming apply (the same documents as insert events in batches
+ * of `--batch`, raw mode and with the mapping file) at `--docs` and at `--large` documents. The
+ * ratio is of peak RSS (large / small); the rates are there to show the larger run was not
+ * slowed down to stay small.
  */
 export async function memorySection(context: BenchContext): Promise<SectionOutcome> {
   if (context.options.large === 0) return { name: "memory", status: "skipped", reason: "--large 0", results: [] };
   const results: BenchResult[] = [];
-  for (const mode of ["raw", "mapping"] as const) results.push(...(await memoryPair(context, mode)));
+  for (const path of ["snapshot", "apply"] as const) for (const mode of ["raw", "mapping"] as const) results.push(...(await memoryPair(context, path, mode)));
   return { name: "memory", status: "ok", results };
 }
 
-/** The snapshot in one mode at `--docs` (m1) and at `--large` (m2) documents, m2 against m1. */
-async function memoryPair(context: BenchContext, mode: WriteMode): Promise<BenchResult[]> {
-  const { docs, large, size, distinct, parallelism } = context.options;
+/** The snapshot or the streaming apply in one mode at `--docs` (m1) and at `--large` (m2) documents, m2 against m1. */
+async function memoryPair(context: BenchContext, path: "snapshot" | "apply", mode: WriteMode): Promise<BenchResult[]> {
+  const { docs, large, size, distinct, parallelism, batch } = context.options;
   const generator = new DocumentGenerator(size, distinct);
-  const suffix = mode === "raw" ? "" : "R";
+  const suffix = `${path === "apply" ? "S" : ""}${mode === "raw" ? "" : "R"}`;
+  const what = `${path === "apply" ? `streaming apply, batches of ${batch}` : "snapshot"}, ${mode === "raw" ? "raw" : "mapping file"}`;
   const results: BenchResult[] = [];
   let small: BenchResult | undefined;
   let smallChild: Repeated | undefined;
@@ -30,9 +33,13 @@ async function memoryPair(context: BenchContext, mode: WriteMode): Promise<Bench
     [`m1${suffix}`, docs],
     [`m2${suffix}`, large],
   ] as const) {
-    progress(`memory: ${mode}, ${count} documents`);
-    const child = await measureScenario(context, `memory-${mode}-${count}`, count, `memory_${mode}_${count}`, (url) => ({ kind: "generated-snapshot", url, parallelism, mode, docs: count, size, distinct, liveHeap: true }));
-    const result = resultOf("memory", tag, `tributary snapshot, ${mode === "raw" ? "raw" : "mapping file"}, ${count} docs`, child, { bytes: generator.totalBytes(count) });
+    progress(`memory: ${what}, ${count} documents`);
+    const set = { docs: count, size, distinct };
+    const name = `${path === "apply" ? "apply-" : ""}${mode}-${count}`;
+    const child = await measureScenario(context, `memory-${name}`, count, `memory_${name.replace(/-/g, "_")}`, (url) =>
+      path === "apply" ? { kind: "generated-apply", url, mode, batch, liveHeap: true, ...set } : { kind: "generated-snapshot", url, parallelism, mode, liveHeap: true, ...set },
+    );
+    const result = resultOf("memory", tag, `tributary ${what}, ${count} docs`, child, { bytes: generator.totalBytes(count) });
     if (!small) {
       small = result;
       smallChild = child;
