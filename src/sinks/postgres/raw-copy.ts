@@ -1,4 +1,3 @@
-import type { Timestamp } from "bson";
 import type { ClientBase } from "pg";
 import { encodeDocument } from "../../codec/document-codec.js";
 import { copyLines, copyText } from "./copy-text.js";
@@ -66,13 +65,20 @@ class RawCopyRows {
   *lines(): Generator<string> {
     // By key: MongoDB's `_id`s are unique, but a merge must never meet one key twice.
     const keys = new Set<string>();
+    // Consecutive changes mostly share their cluster time's second (a snapshot's chunk all of them): its text is made once.
+    let seconds: number | undefined;
+    let time = "";
     for (const change of this.changes) {
       if (keys.has(change.key)) continue;
       keys.add(change.key);
       const json = this.encode(change);
       if (json === undefined) continue;
       this.count += 1;
-      yield `${copyText(change.key)}\t${copyText(json)}\t${isoTime(change.event.clusterTime)}\n`;
+      if (change.event.clusterTime.t !== seconds) {
+        seconds = change.event.clusterTime.t;
+        time = new Date(seconds * 1000).toISOString();
+      }
+      yield `${copyText(change.key)}\t${copyText(json)}\t${time}\n`;
     }
   }
 
@@ -86,9 +92,4 @@ class RawCopyRows {
       return undefined;
     }
   }
-}
-
-/** A cluster time as `_cluster_time` holds it: its seconds, as `to_timestamp` makes of them. */
-function isoTime(clusterTime: Timestamp): string {
-  return new Date(clusterTime.t * 1000).toISOString();
 }
