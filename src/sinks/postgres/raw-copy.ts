@@ -31,8 +31,10 @@ export async function copyRawRows(client: ClientBase, ref: TableRef, changes: re
  */
 export async function mergeRawRows(client: ClientBase, ref: TableRef, changes: readonly UpsertChange[], onReject: RejectionHandler): Promise<void> {
   const rows = new RawCopyRows(ref.namespace, changes);
-  // Created in the caller's transaction when missing (a rollback takes it away again), and emptied after each merge.
-  await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${STAGE.slice("pg_temp.".length)} (_id text NOT NULL, doc jsonb NOT NULL, _cluster_time timestamptz NOT NULL)`);
+  // Created in the caller's transaction when missing (a rollback takes it away again). Emptied after
+  // each merge for the next table of the same transaction, and truncated at commit: a temporary
+  // table is never vacuumed, so deleted rows alone would grow its files with every merge.
+  await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${STAGE.slice("pg_temp.".length)} (_id text NOT NULL, doc jsonb NOT NULL, _cluster_time timestamptz NOT NULL) ON COMMIT DELETE ROWS`);
   await copyLines(client, `${STAGE} ${COLUMNS}`, rows.lines());
   if (rows.count > 0) {
     await client.query(

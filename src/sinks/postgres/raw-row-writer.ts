@@ -2,6 +2,7 @@ import pg from "pg";
 import type { Statements } from "./statement-queue.js";
 import { COPY_FROM_ROWS } from "./copy-text.js";
 import { mergeRawRows, type UpsertChange } from "./raw-copy.js";
+import { mayCreateTempTables } from "./temp-tables.js";
 import { encodeDocument, type JsonValue } from "../../codec/document-codec.js";
 import type { RowChange } from "./coalesce.js";
 import { encodingRejection, type RejectionHandler } from "./dead-letters.js";
@@ -11,13 +12,14 @@ import type { TableRef } from "./table-layout.js";
 /**
  * Writes coalesced row changes into a raw table (`_id`, `doc`, `_cluster_time`) with one
  * statement per kind: all deletes through `= ANY($1)`, all upserts through `jsonb_to_recordset`
- * of a single parameter, or, from {@link COPY_FROM_ROWS} of them on a connection, through COPY
- * into a staging table and one merge ({@link mergeRawRows}). No round trip per row. A document jsonb cannot hold goes to `onReject` instead.
+ * of a single parameter, or, from {@link COPY_FROM_ROWS} of them on a connection whose role may
+ * create temporary tables, through COPY into a staging table and one merge ({@link mergeRawRows}).
+ * No round trip per row. A document jsonb cannot hold goes to `onReject` instead.
  */
 export async function writeRawRows(client: Statements, ref: TableRef, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
   const table = qualifiedName(ref.schema, ref.table);
   const upsertChanges = changes.filter((change): change is UpsertChange => change.kind === "upsert");
-  if (client instanceof pg.Client && upsertChanges.length >= COPY_FROM_ROWS) {
+  if (client instanceof pg.Client && upsertChanges.length >= COPY_FROM_ROWS && (await mayCreateTempTables(client))) {
     const deletes = changes.filter((change) => change.kind === "delete").map((change) => change.key);
     if (deletes.length > 0) await client.query(`DELETE FROM ${table} WHERE _id = ANY($1::text[])`, [deletes]);
     await mergeRawRows(client, ref, upsertChanges, onReject);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ClientBase } from "pg";
 
 /**
@@ -64,7 +65,7 @@ export class StatementQueue implements Statements {
       }
       let name = prepared.get(text);
       if (name === undefined) {
-        name = `tributary_${prepared.size + 1}`;
+        name = statementName(text);
         prepared.set(text, name);
         texts.push(`PREPARE ${name} AS ${text}`);
       }
@@ -88,6 +89,16 @@ export class StatementQueue implements Statements {
   private inlined(): string {
     return this.items.map(({ text, values }) => inlineParameters(text, values)).join(";\n");
   }
+}
+
+/**
+ * A prepared statement's name, from its text: a name means the same statement on every server
+ * connection, so that behind a pooler, where another client (or an earlier connection of this one)
+ * may have prepared names on the server connection a transaction lands on, an `EXECUTE` can
+ * never run some other statement.
+ */
+function statementName(text: string): string {
+  return `tributary_${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
 }
 
 /**

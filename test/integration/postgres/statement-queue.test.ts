@@ -63,7 +63,7 @@ describe("StatementQueue on one connection", () => {
   it("prepares a statement with parameters once, then executes it", async () => {
     await upsert([1]);
     await upsert([2, 3]);
-    expect(await prepared()).toEqual([expect.stringContaining(`PREPARE tributary_1 AS INSERT INTO ${table}`)]);
+    expect(await prepared()).toEqual([expect.stringMatching(new RegExp(`PREPARE tributary_[0-9a-f]{24} AS INSERT INTO ${table} `))]);
     expect(await ids()).toEqual([1, 2, 3]);
   });
 
@@ -77,9 +77,50 @@ describe("StatementQueue on one connection", () => {
   });
 
   it("writes the literals in when the server already has a statement of that name", async () => {
-    await client.query("PREPARE tributary_1 AS SELECT 1");
     await upsert([1]);
-    expect(await ids()).toEqual([1]);
+    const [name] = (await client.query<{ name: string }>("SELECT name FROM pg_prepared_statements")).rows.map((row) => row.name);
+    const other = new pg.Client({ connectionString: postgresUrl() });
+    await other.connect();
+    try {
+      await other.query(`PREPARE ${name} AS SELECT 1`);
+      const queue = new StatementQueue();
+      queue.add("BEGIN");
+      queue.add(`INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, [2, { quote: "it's" }]);
+      queue.add("COMMIT");
+      await queue.send(other);
+    } finally {
+      await other.end();
+    }
+    expect(await ids()).toEqual([1, 2]);
+  });
+
+  it("never executes a statement another client prepared on the server connection a pooler gave it", async () => {
+    const second = new pg.Client({ connectionString: postgresUrl() });
+    await second.connect();
+    const others = `${table}_other`;
+    await client.query(`CREATE TABLE ${others} (id int PRIMARY KEY, doc jsonb NOT NULL)`);
+    try {
+      // Two sessions of a transaction-mode pooler: each transaction goes to whichever server connection is free.
+      let server: pg.Client = client;
+      const session = (): pg.ClientBase => ({ query: (text: string) => server.query(text) }) as unknown as pg.ClientBase;
+      const [x, y] = [session(), session()];
+      const send = async (on: pg.ClientBase, into: string, id: number): Promise<void> => {
+        const queue = new StatementQueue();
+        queue.add("BEGIN");
+        queue.add(`INSERT INTO ${into} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, [id, { quote: "it's" }]);
+        queue.add("COMMIT");
+        await queue.send(on);
+      };
+      await send(x, table, 1);
+      server = second;
+      await send(y, others, 2);
+      await send(x, table, 3);
+      expect(await ids()).toEqual([1, 3]);
+      expect((await client.query(`SELECT id FROM ${others}`)).rows).toEqual([{ id: 2 }]);
+    } finally {
+      await client.query(`DROP TABLE ${others}`);
+      await second.end();
+    }
   });
 
   it("writes the literals in for a statement whose parameter has no type PostgreSQL can tell", async () => {

@@ -2,6 +2,7 @@ import pg from "pg";
 import type { Statements } from "../statement-queue.js";
 import { copiesExactly, copyExtractedRows, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
 import { COPY_FROM_ROWS } from "../copy-text.js";
+import { mayCreateTempTables } from "../temp-tables.js";
 
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { coerceValue } from "../mapping/value-coercion.js";
@@ -61,7 +62,7 @@ export async function writeExtractedRows(client: Statements, mapping: TableMappi
   const touchedKeys = [...upserts.values()].map((rows) => rows.row[mapping.pk.column]);
   const childRows = new Map<TableMapping, Row[]>(mapping.children.map((child) => [child.table, []]));
   for (const rows of upserts.values()) {
-    for (const child of rows.children) childRows.get(child.table)?.push(...child.rows);
+    for (const child of rows.children) appendRows(childRows.get(child.table), child.rows);
   }
   const table = qualifiedName(mapping.schema, mapping.table);
   if (deletedKeys.length > 0) {
@@ -85,11 +86,12 @@ export async function writeExtractedRows(client: Statements, mapping: TableMappi
  * Inserts rows through `COPY` when there are enough of them to be worth it and the statements
  * run on a connection (a {@link StatementQueue} cannot carry a COPY), else through
  * `jsonb_to_recordset`. Into a staging table and merged with `suffix` (ON CONFLICT …) when there
- * is one, straight into the table when there is none.
+ * is one (and the role may create temporary tables), straight into the table when there is none.
  */
 async function insertRows(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
   if (!(client instanceof pg.Client) || rows.length < COPY_FROM_ROWS || !copiesExactly(columns)) return insertRecordset(client, table, columns, rows, suffix);
   if (suffix === "") return copyRows(client, table, columns, rows);
+  if (!(await mayCreateTempTables(client))) return insertRecordset(client, table, columns, rows, suffix);
   await mergeThroughStage(client, table, columns, rows, suffix);
 }
 
@@ -132,7 +134,7 @@ export async function bulkLoadRelationalRows(client: pg.ClientBase, mapping: Tab
         continue;
       }
       extracted.row[CLUSTER_TIME_COLUMN] = change.event.clusterTime.t;
-      for (const child of extracted.children) children.get(child.table)?.push(...child.rows);
+      for (const child of extracted.children) appendRows(children.get(child.table), child.rows);
       yield extracted.row;
     }
   }
@@ -149,4 +151,9 @@ export async function bulkLoadExtractedRows(client: pg.ClientBase, mapping: Tabl
   if (!copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)])) return writeExtractedRows(client, mapping, extracted, onReject);
   for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
   await copyExtractedRows(client, mapping, [...extracted.upserts.values()]);
+}
+
+/** Appends one by one: a document's array may have more elements than `push(...rows)` can take as arguments (the call stack overflows past about 100k). */
+function appendRows(list: Row[] | undefined, rows: readonly Row[]): void {
+  if (list) for (const row of rows) list.push(row);
 }
