@@ -2,6 +2,7 @@ import { Decimal128, Int32, ObjectId } from "mongodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../src/core/error-codes.js";
 import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
+import { COPY_FROM_ROWS } from "../../../src/sinks/postgres/copy-text.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
 import { makeEvent } from "../../support/events.js";
 import { leadMonitoringExample, postsExample } from "../../support/mapping-examples.js";
@@ -131,6 +132,27 @@ describe("PostgresSink (relational mode, mongo-connector-postgresql mappings)", 
       { post_id: "5", user: "b" },
       { post_id: "5", user: "c" },
     ]);
+  });
+
+  it.each([
+    ["all inserts (COPY straight in, then the merge)", "insert"],
+    ["with replaces (the merge through a staging table)", "replace"],
+  ] as const)("writes one row when two ids map to the same key in a batch large enough for COPY: %s", async (_label, op) => {
+    const sink = await relationalSink(postsExample);
+    const ns = "my_mongo_database.posts";
+    const others = Array.from({ length: COPY_FROM_ROWS }, (_, i) => makeEvent({ op, ns, id: `other-${i}`, doc: { _id: `other-${i}`, content: "other", comments: [{ user: "o" }] } }));
+    await apply(
+      sink,
+      makeEvent({ op: "insert", ns, id: new Int32(5), doc: { _id: new Int32(5), content: "int", comments: [{ user: "a" }] } }),
+      ...others,
+      makeEvent({ op: "insert", ns, id: "5", doc: { _id: "5", content: "string", comments: [{ user: "b" }, { user: "c" }] } }),
+    );
+    expect(await query(url, "SELECT id, description FROM public.posts WHERE id = '5'")).toEqual([{ id: "5", description: "string" }]);
+    expect(await query(url, `SELECT post_id, "user" FROM public.comments WHERE post_id = '5' ORDER BY _ordinal`)).toEqual([
+      { post_id: "5", user: "b" },
+      { post_id: "5", user: "c" },
+    ]);
+    expect(await query(url, "SELECT count(*)::int AS n FROM public.comments")).toEqual([{ n: COPY_FROM_ROWS + 2 }]);
   });
 
   it("sets a document whose value does not fit aside in dead_letters and writes the others", async () => {

@@ -11,7 +11,7 @@ import { inferMapping } from "../../../src/sinks/postgres/mapping/infer/infer-ma
 import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
 import { mergeRawRows, type UpsertChange } from "../../../src/sinks/postgres/raw-copy.js";
-import { bulkLoadRelationalRows } from "../../../src/sinks/postgres/relational/relational-row-writer.js";
+import { bulkLoadRelationalRows } from "../../../src/sinks/postgres/relational/streamed-relational-rows.js";
 import { COPY_FROM_ROWS } from "../../../src/sinks/postgres/copy-text.js";
 import { makeEvent } from "../../support/events.js";
 import { createDatabase } from "../../support/postgres-server.js";

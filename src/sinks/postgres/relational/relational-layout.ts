@@ -1,11 +1,12 @@
-import type { PoolClient } from "pg";
+import pg, { type PoolClient } from "pg";
 import type { Statements } from "../statement-queue.js";
 import type { RelationalMapping, TableMapping } from "../mapping/table-mapping.js";
 import type { RowChange } from "../coalesce.js";
 import type { TableLayout, TableRef } from "../table-layout.js";
 import { createStatements, dropStatements, truncateStatements } from "./relational-ddl.js";
 import type { RejectionHandler } from "../dead-letters.js";
-import { bulkLoadRelationalRows, writeRelationalRows } from "./relational-row-writer.js";
+import { writeRelationalRows } from "./relational-row-writer.js";
+import { bulkLoadRelationalRows, mergeRelationalRows, mergesWhileExtracting } from "./streamed-relational-rows.js";
 
 /** Typed tables (and child tables) as a mapping file describes them. */
 export class RelationalLayout implements TableLayout {
@@ -36,8 +37,11 @@ export class RelationalLayout implements TableLayout {
     return truncateStatements(this.tableMapping(ref.namespace), ref.table);
   }
 
-  write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
-    return writeRelationalRows(client, this.tableMapping(ref.namespace), changes, this.onReject);
+  async write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+    const mapping = this.tableMapping(ref.namespace);
+    // A large batch on a connection: its rows are extracted while COPY sends them.
+    if (client instanceof pg.Client && (await mergesWhileExtracting(client, mapping, changes))) return mergeRelationalRows(client, mapping, changes, this.onReject);
+    return writeRelationalRows(client, mapping, changes, this.onReject);
   }
 
   bulkLoad(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {

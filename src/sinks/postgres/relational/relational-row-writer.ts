@@ -69,11 +69,7 @@ export async function writeExtractedRows(client: Statements, mapping: TableMappi
     // Child rows go with their parent (ON DELETE CASCADE).
     await client.query(`DELETE FROM ${table} WHERE ${quoteIdent(mapping.pk.column)} = ANY($1::${mapping.pk.type.sql}[])`, [deletedKeys]);
   }
-  for (const child of mapping.children) {
-    if (touchedKeys.length === 0) break;
-    const childTable = qualifiedName(child.table.schema, child.table.table);
-    await client.query(`DELETE FROM ${childTable} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [touchedKeys]);
-  }
+  await deleteChildRows(client, mapping, touchedKeys);
   if (upserts.size > 0) await upsert(client, mapping, [...upserts.values()].map((rows) => rows.row));
   for (const child of mapping.children) {
     const rows = childRows.get(child.table) ?? [];
@@ -88,7 +84,7 @@ export async function writeExtractedRows(client: Statements, mapping: TableMappi
  * `jsonb_to_recordset`. Into a staging table and merged with `suffix` (ON CONFLICT …) when there
  * is one (and the role may create temporary tables), straight into the table when there is none.
  */
-async function insertRows(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
+export async function insertRows(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
   if (!(client instanceof pg.Client) || rows.length < COPY_FROM_ROWS || !copiesExactly(columns)) return insertRecordset(client, table, columns, rows, suffix);
   if (suffix === "") return copyRows(client, table, columns, rows);
   if (!(await mayCreateTempTables(client))) return insertRecordset(client, table, columns, rows, suffix);
@@ -96,13 +92,24 @@ async function insertRows(client: Statements, table: string, columns: readonly R
 }
 
 async function upsert(client: Statements, mapping: TableMapping, rows: readonly Row[]): Promise<void> {
-  const columns = parentColumns(mapping);
-  const updates = columns
+  await insertRows(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), rows, upsertClause(mapping));
+}
+
+/** ` ON CONFLICT (pk) DO UPDATE SET …` of the parent table: every column but the key, and the sync time. */
+export function upsertClause(mapping: TableMapping): string {
+  const updates = parentColumns(mapping)
     .filter((column) => column.name !== mapping.pk.column)
     .map((column) => `${quoteIdent(column.name)} = EXCLUDED.${quoteIdent(column.name)}`)
     .concat(`${quoteIdent(SYNCED_AT_COLUMN)} = now()`);
-  const conflict = ` ON CONFLICT (${quoteIdent(mapping.pk.column)}) DO UPDATE SET ${updates.join(", ")}`;
-  await insertRows(client, qualifiedName(mapping.schema, mapping.table), columns, rows, conflict);
+  return ` ON CONFLICT (${quoteIdent(mapping.pk.column)}) DO UPDATE SET ${updates.join(", ")}`;
+}
+
+/** `DELETE` of the child rows of these parents, in every child table. */
+export async function deleteChildRows(client: Statements, mapping: TableMapping, parentKeys: readonly unknown[]): Promise<void> {
+  if (parentKeys.length === 0) return;
+  for (const child of mapping.children) {
+    await client.query(`DELETE FROM ${qualifiedName(child.table.schema, child.table.table)} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [parentKeys]);
+  }
 }
 
 /** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)`, one parameter for all rows. */
@@ -115,37 +122,6 @@ async function insertRecordset(client: Statements, table: string, columns: reado
   ]);
 }
 
-/**
- * Snapshot documents into a collection's tables that held none of them: rows extracted, those
- * that do not fit set aside, the rest bulk-loaded ({@link copyExtractedRows}); tables with a
- * plain `json` column are written as streaming writes them instead.
- */
-export async function bulkLoadRelationalRows(client: pg.ClientBase, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
-  if (!copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)])) return writeRelationalRows(client, mapping, changes, onReject);
-  // Extracted while the parent rows' COPY is sent: PostgreSQL reads those rows as the next are made.
-  const rejected: { change: RowChange; rejection: Rejection }[] = [];
-  const children = new Map<TableMapping, Row[]>(mapping.children.map((child) => [child.table, []]));
-  function* parentRows(): Generator<Row> {
-    for (const change of changes) {
-      if (change.kind === "delete") throw new Error("a bulk load is given upserts only");
-      const extracted = extractRows(mapping, change.doc);
-      if (isRejection(extracted)) {
-        rejected.push({ change, rejection: extracted });
-        continue;
-      }
-      extracted.row[CLUSTER_TIME_COLUMN] = change.event.clusterTime.t;
-      for (const child of extracted.children) appendRows(children.get(child.table), child.rows);
-      yield extracted.row;
-    }
-  }
-  await copyRows(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), parentRows());
-  for (const child of mapping.children) {
-    const rows = children.get(child.table) ?? [];
-    if (rows.length > 0) await copyRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), rows);
-  }
-  for (const { change, rejection } of rejected) await onReject(client, mapping.source, change, rejection);
-}
-
 /** {@link bulkLoadRelationalRows} for changes already extracted. */
 export async function bulkLoadExtractedRows(client: pg.ClientBase, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
   if (!copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)])) return writeExtractedRows(client, mapping, extracted, onReject);
@@ -154,6 +130,6 @@ export async function bulkLoadExtractedRows(client: pg.ClientBase, mapping: Tabl
 }
 
 /** Appends one by one: a document's array may have more elements than `push(...rows)` can take as arguments (the call stack overflows past about 100k). */
-function appendRows(list: Row[] | undefined, rows: readonly Row[]): void {
+export function appendRows(list: Row[] | undefined, rows: readonly Row[]): void {
   if (list) for (const row of rows) list.push(row);
 }

@@ -1,0 +1,130 @@
+import type { ClientBase } from "pg";
+import type { JsonValue } from "../../../codec/document-codec.js";
+import type { RowChange } from "../coalesce.js";
+import { COPY_FROM_ROWS } from "../copy-text.js";
+import type { Rejection, RejectionHandler } from "../dead-letters.js";
+import type { TableMapping } from "../mapping/table-mapping.js";
+import { coerceValue } from "../mapping/value-coercion.js";
+import type { UpsertChange } from "../raw-copy.js";
+import { qualifiedName, quoteIdent } from "../sql.js";
+import { mayCreateTempTables } from "../temp-tables.js";
+import { copiesExactly, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
+import { childColumns, parentColumns } from "./relational-columns.js";
+import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
+import { appendRows, deleteChildRows, insertRows, upsertClause, writeRelationalRows } from "./relational-row-writer.js";
+import { extractRows, isRejection, type Row } from "./row-extractor.js";
+
+/**
+ * The rows of documents, extracted as they are read: the parent rows are read once, by the COPY
+ * that sends them, so that PostgreSQL takes in each row while the next are made. Child rows, the
+ * parents' keys and the documents that do not fit are collected on the way, for the statements
+ * that follow.
+ */
+class StreamedRows {
+  readonly rejected: { change: RowChange; rejection: Rejection }[] = [];
+  /** The key of every parent row read so far. */
+  readonly keys: JsonValue[] = [];
+  private readonly mapping: TableMapping;
+  private readonly changes: Iterable<UpsertChange>;
+  private readonly children: Map<TableMapping, Row[]>;
+
+  constructor(mapping: TableMapping, changes: Iterable<UpsertChange>) {
+    this.mapping = mapping;
+    this.changes = changes;
+    this.children = new Map(mapping.children.map((child) => [child.table, []]));
+  }
+
+  *parents(): Generator<Row> {
+    for (const change of this.changes) {
+      const extracted = extractRows(this.mapping, change.doc);
+      if (isRejection(extracted)) {
+        this.rejected.push({ change, rejection: extracted });
+        continue;
+      }
+      extracted.row[CLUSTER_TIME_COLUMN] = change.event.clusterTime.t;
+      this.keys.push(extracted.row[this.mapping.pk.column] ?? null);
+      for (const child of extracted.children) appendRows(this.children.get(child.table), child.rows);
+      yield extracted.row;
+    }
+  }
+
+  /** The rows of one child table, once {@link StreamedRows.parents} was read to its end. */
+  childRows(table: TableMapping): Row[] {
+    return this.children.get(table) ?? [];
+  }
+
+  async reject(client: ClientBase, onReject: RejectionHandler): Promise<void> {
+    for (const { change, rejection } of this.rejected) await onReject(client, this.mapping.source, change, rejection);
+  }
+}
+
+/** Whether every column of the parent and child tables loads by COPY exactly as by the set-based statements. */
+function copiesAll(mapping: TableMapping): boolean {
+  return copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)]);
+}
+
+/**
+ * Documents whose keys the tables do not hold (see `TableLayout.bulkLoad`), loaded with one `COPY`
+ * per table: the parent rows as they are extracted, then the child rows. Tables with a plain
+ * `json` column are written as streaming writes them instead.
+ */
+export async function bulkLoadRelationalRows(client: ClientBase, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
+  if (!copiesAll(mapping)) return writeRelationalRows(client, mapping, changes, onReject);
+  const rows = new StreamedRows(mapping, upsertsOnly(changes));
+  await copyRows(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), rows.parents());
+  for (const child of mapping.children) {
+    const childRows = rows.childRows(child.table);
+    if (childRows.length > 0) await copyRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), childRows);
+  }
+  await rows.reject(client, onReject);
+}
+
+/** Whether a batch's changes of one collection are written by {@link mergeRelationalRows}: many upserts, tables COPY loads exactly, a role that may stage. */
+export async function mergesWhileExtracting(client: ClientBase, mapping: TableMapping, changes: readonly RowChange[]): Promise<boolean> {
+  return changes.filter((change) => change.kind === "upsert").length >= COPY_FROM_ROWS && copiesAll(mapping) && (await mayCreateTempTables(client));
+}
+
+/**
+ * `writeRelationalRows` of a large batch on a connection, with the rows extracted while they are
+ * sent: the deleted documents' rows go (their child rows with them), the parent rows are merged
+ * through COPY into a staging table as they are extracted, then the child rows of every written
+ * parent are replaced.
+ */
+export async function mergeRelationalRows(client: ClientBase, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
+  const deletedKeys: unknown[] = [];
+  const deletesRejected: { change: RowChange; rejection: Rejection }[] = [];
+  // Two `_id`s that map to one key (5 and "5" in a text column) must not reach one merge twice: the later one wins, children included.
+  const byKey = new Map<string, UpsertChange>();
+  for (const change of changes) {
+    // The pk column is mapped from `_id`; a delete carries only the document key.
+    const key = coerceValue(change.kind === "delete" ? change.event.key?._id : change.doc._id, mapping.pk.type);
+    if (change.kind === "delete") {
+      if (key.ok) deletedKeys.push(key.value);
+      else deletesRejected.push({ change, rejection: { field: "_id", reason: key.reason } });
+      continue;
+    }
+    // A key that does not fit is rejected by the extraction: by the change's own key, it stays apart.
+    const slot = key.ok ? JSON.stringify(key.value) : `\u0000${change.key}`;
+    byKey.delete(slot);
+    byKey.set(slot, change);
+  }
+  const table = qualifiedName(mapping.schema, mapping.table);
+  if (deletedKeys.length > 0) await client.query(`DELETE FROM ${table} WHERE ${quoteIdent(mapping.pk.column)} = ANY($1::${mapping.pk.type.sql}[])`, [deletedKeys]);
+  const rows = new StreamedRows(mapping, byKey.values());
+  await mergeThroughStage(client, table, parentColumns(mapping), rows.parents(), upsertClause(mapping));
+  await deleteChildRows(client, mapping, rows.keys);
+  for (const child of mapping.children) {
+    const childRows = rows.childRows(child.table);
+    if (childRows.length > 0) await insertRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), childRows, "");
+  }
+  for (const { change, rejection } of deletesRejected) await onReject(client, mapping.source, change, rejection);
+  await rows.reject(client, onReject);
+}
+
+/** A bulk load's changes: upserts only (the caller sends no deletes). */
+function upsertsOnly(changes: readonly RowChange[]): UpsertChange[] {
+  return changes.map((change) => {
+    if (change.kind === "delete") throw new Error("a bulk load is given upserts only");
+    return change;
+  });
+}
