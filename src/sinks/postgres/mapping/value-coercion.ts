@@ -100,6 +100,9 @@ const COERCERS: Readonly<Record<ColumnFamily, Coercer>> = {
   bytea: (sorted, type) => (sorted.kind === "binary" ? ok(`\\x${sorted.hex}`) : mismatch(sorted, type)),
 };
 
+/** Decimal text in plain notation without leading zeros (`0.5`, `-12.30`, `7`). */
+const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
+const NEGATIVE_ZERO = /^-0(?:\.0+)?$/;
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** 4714-11-24 00:00 UTC BC (year -4713): the earliest `timestamp`, `timestamptz` and `date`. */
 const EARLIEST_DATE_MS = Date.UTC(-4713, 10, 24);
@@ -107,6 +110,8 @@ const EARLIEST_DATE_MS = Date.UTC(-4713, 10, 24);
 const QUOTE_LENGTH = 40;
 
 function coerceScalar(value: unknown, type: ColumnType): Coerced {
+  // The most common case, without sorting the value first (as `textOf` would take it).
+  if (typeof value === "string" && type.family === "text" && type.cast !== "lenient") return checkText(value, type);
   const sorted = type.cast === "lenient" ? castLeniently(sortValue(value), type) : sortValue(value);
   if (sorted.kind === "other" && !sorted.bson) return fail(`${sorted.description} is not a BSON value`);
   if (sorted.kind === "date" && Number.isNaN(sorted.value.getTime())) {
@@ -284,8 +289,11 @@ function checkText(text: string, type: ColumnType): Coerced {
 }
 
 function wholeNumber(min: bigint, max: bigint, output: (value: bigint) => JsonValue): Coercer {
+  const [least, most] = [Number(min), Number(max)];
   return (sorted, type) => {
     if (sorted.kind !== "number") return mismatch(sorted, type);
+    // The usual case, a whole number written as one (what parseDecimal would read the same way).
+    if (Number.isSafeInteger(sorted.value) && sorted.text === String(sorted.value) && sorted.value >= least && sorted.value <= most) return ok(output(BigInt(sorted.value)));
     const decimal = parseDecimal(sorted.text);
     if (decimal === undefined) {
       return fail(sorted.text === "NaN" ? `NaN is not a whole number (${type.sql})` : `${sorted.text} is out of range for ${type.sql}`);
@@ -311,6 +319,8 @@ function wholeNumber(min: bigint, max: bigint, output: (value: bigint) => JsonVa
  */
 function numeric(text: string, type: ColumnType): Coerced {
   if (text === "NaN") return ok("NaN");
+  // Plain notation without leading zeros or a negative zero, for a column of any precision: already what the rest makes of it.
+  if (PLAIN_DECIMAL.test(text) && !NEGATIVE_ZERO.test(text) && !type.sql.endsWith(")")) return ok(text);
   const decimal = parseDecimal(text);
   if (decimal === undefined) return fail(`${text} is out of range for ${type.sql}`);
   const { first: precision, second: scale = 0 } = typeModifiers(type.sql);
@@ -331,6 +341,9 @@ function numeric(text: string, type: ColumnType): Coerced {
 
 /** `round` gives the value the column would hold; it must stay finite, and non-zero when the value is. */
 function float(sorted: Extract<Sorted, { kind: "number" }>, type: ColumnType, round: (x: number) => number): Coerced {
+  // The usual case: a finite non-zero double that stays so (the decimal text is then non-zero too).
+  const rounded = round(sorted.value);
+  if (Number.isFinite(rounded) && rounded !== 0 && sorted.value !== 0) return ok(sorted.value);
   const decimal = parseDecimal(sorted.text);
   if (decimal === undefined) return ok(sorted.text);
   const stored = round(sorted.value);
@@ -351,6 +364,8 @@ function dateTime(sorted: Sorted, type: ColumnType, dateOnly: boolean): Coerced 
   }
   const year = date.getUTCFullYear();
   const iso = date.toISOString();
+  // Years 1 to 9999: ISO-8601 as toISOString writes it is what PostgreSQL reads.
+  if (year >= 1 && year <= 9999) return ok(dateOnly ? iso.slice(0, 10) : iso);
   const day = `${String(year > 0 ? year : 1 - year).padStart(4, "0")}-${iso.slice(iso.indexOf("T") - 5, iso.indexOf("T"))}`;
   const text = dateOnly ? day : `${day}${iso.slice(iso.indexOf("T"))}`;
   return ok(year > 0 ? text : `${text} BC`);
