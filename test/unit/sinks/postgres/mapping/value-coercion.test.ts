@@ -108,6 +108,7 @@ describe("coerceValue", () => {
       ["the largest bigint", Long.MAX_VALUE, "bigint", "9223372036854775807"],
       ["the smallest bigint", Long.MIN_VALUE, "bigint", "-9223372036854775808"],
       ["an Int32 in bigint", new Int32(1), "bigint", "1"],
+      ["a whole Decimal128 written with a point", Decimal128.fromString("5.0"), "bigint", "5"],
       ["a Decimal128 in bigint", Decimal128.fromString("-9223372036854775808"), "bigint", "-9223372036854775808"],
       ["a bigint in bigint", 9007199254740993n, "bigint", "9007199254740993"],
     ])("accepts %s", (...row) => expectAccepted(row));
@@ -146,6 +147,7 @@ describe("coerceValue", () => {
       ["a Decimal128 with a positive exponent", Decimal128.fromString("1.50E+3"), "numeric", "1500"],
       ["a Decimal128 with a negative exponent", Decimal128.fromString("-12E-5"), "numeric", "-0.00012"],
       ["a zero Decimal128 with a scale", Decimal128.fromString("0E-3"), "numeric", "0.000"],
+      ["a negative zero Decimal128 with a scale", Decimal128.fromString("-0.00"), "numeric", "0.00"],
       ["34 digits", Decimal128.fromString("1234567890.123456789012345678901234"), "numeric", "1234567890.123456789012345678901234"],
       ["a bigint", 2n ** 64n, "numeric", "18446744073709551616"],
       ["a number that fits numeric(4,1)", 999.94, "numeric(4,1)", "999.94"],
