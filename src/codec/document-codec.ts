@@ -1,5 +1,6 @@
 import type { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, Document, Double, Int32, Long, ObjectId, Timestamp } from "../core/bson.js";
 import { bsonClassType } from "./bson-class.js";
+import { longText } from "./long-text.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
 
@@ -185,7 +186,7 @@ class Encoder {
         return encodeDouble((value as Double).value);
       case "Long": {
         const long = value as Long;
-        return { $numberLong: (long.unsigned ? long.toSigned() : long).toString() };
+        return { $numberLong: longText(long) };
       }
       case "Decimal128":
         return { $numberDecimal: (value as Decimal128).toString() };

@@ -1,5 +1,6 @@
 import type { Decimal128, Document, Long, ObjectId } from "bson";
 import { bsonClassType } from "./bson-class.js";
+import { longText } from "./long-text.js";
 import { encodeValue } from "./document-codec.js";
 
 /**
@@ -70,7 +71,7 @@ function bsonKeyText(id: Document): string | undefined {
       return doubleText(id.value as number);
     case "Long": {
       const long = id as Long;
-      return guardObjectIdShape((long.unsigned ? long.toSigned() : long).toString());
+      return guardObjectIdShape(longText(long));
     }
     case "Decimal128":
       return decimalText((id as Decimal128).toString());

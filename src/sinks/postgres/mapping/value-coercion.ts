@@ -1,5 +1,6 @@
 import type { Binary, Decimal128, DBRef, Double, Int32, Long, ObjectId, Timestamp, BSONRegExp, BSONSymbol } from "bson";
 import { encodeValue, type JsonValue } from "../../../codec/document-codec.js";
+import { longText } from "../../../codec/long-text.js";
 import type { ColumnFamily, ColumnType } from "./column-type.js";
 import { fitsPrecision, parseDecimal } from "./decimal-text.js";
 import { castLeniently } from "./lenient-cast.js";
@@ -163,7 +164,7 @@ function sortObject(value: object): Sorted {
     }
     case "Long": {
       const long = value as Long;
-      const text = (long.unsigned ? long.toSigned() : long).toString();
+      const text = longText(long);
       return { kind: "number", value: Number(text), text };
     }
     case "Decimal128": {
