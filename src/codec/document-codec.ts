@@ -1,6 +1,7 @@
 import type { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, Document, Double, Int32, Long, ObjectId, Timestamp } from "../core/bson.js";
 import { bsonClassType } from "./bson-class.js";
 import { longText } from "./long-text.js";
+import { decimal128Text } from "./decimal128-text.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
 
@@ -189,7 +190,7 @@ class Encoder {
         return { $numberLong: longText(long) };
       }
       case "Decimal128":
-        return { $numberDecimal: (value as Decimal128).toString() };
+        return { $numberDecimal: decimal128Text(value as Decimal128) };
       case "ObjectId":
         return { $oid: (value as ObjectId).toHexString() };
       case "Binary": {

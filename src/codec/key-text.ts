@@ -1,6 +1,7 @@
 import type { Decimal128, Document, Long, ObjectId } from "bson";
 import { bsonClassType } from "./bson-class.js";
 import { longText } from "./long-text.js";
+import { decimal128Text } from "./decimal128-text.js";
 import { encodeValue } from "./document-codec.js";
 
 /**
@@ -74,7 +75,7 @@ function bsonKeyText(id: Document): string | undefined {
       return guardObjectIdShape(longText(long));
     }
     case "Decimal128":
-      return decimalText((id as Decimal128).toString());
+      return decimalText(decimal128Text(id as Decimal128));
     default:
       return undefined;
   }

@@ -1,5 +1,6 @@
 import type { Binary, BSONRegExp, BSONSymbol, Code, DBRef, Decimal128, Double, Int32, Long, ObjectId, Timestamp } from "../core/bson.js";
 import { bsonClassType } from "./bson-class.js";
+import { decimal128Text } from "./decimal128-text.js";
 
 /**
  * How values reach code that receives documents: `"bson"` (the default) as the `mongodb` driver
@@ -99,7 +100,7 @@ class PlainConverter {
       case "Long":
         return this.integer((value as Long).toBigInt());
       case "Decimal128":
-        return (value as Decimal128).toString();
+        return decimal128Text(value as Decimal128);
       case "ObjectId":
         return (value as ObjectId).toHexString();
       case "Binary":

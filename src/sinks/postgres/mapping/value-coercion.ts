@@ -1,6 +1,7 @@
 import type { Binary, Decimal128, DBRef, Double, Int32, Long, ObjectId, Timestamp, BSONRegExp, BSONSymbol } from "bson";
 import { encodeValue, type JsonValue } from "../../../codec/document-codec.js";
 import { longText } from "../../../codec/long-text.js";
+import { decimal128Text } from "../../../codec/decimal128-text.js";
 import type { ColumnFamily, ColumnType } from "./column-type.js";
 import { fitsPrecision, parseDecimal } from "./decimal-text.js";
 import { castLeniently } from "./lenient-cast.js";
@@ -168,7 +169,7 @@ function sortObject(value: object): Sorted {
       return { kind: "number", value: Number(text), text };
     }
     case "Decimal128": {
-      const text = (value as Decimal128).toString();
+      const text = decimal128Text(value as Decimal128);
       return { kind: "number", value: Number(text), text };
     }
     case "ObjectId":
