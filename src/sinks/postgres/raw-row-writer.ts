@@ -18,20 +18,15 @@ import type { TableRef } from "./table-layout.js";
  */
 export async function writeRawRows(client: Statements, ref: TableRef, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
   const table = qualifiedName(ref.schema, ref.table);
+  const deletes = changes.filter((change) => change.kind === "delete").map((change) => change.key);
+  if (deletes.length > 0) await client.query(`DELETE FROM ${table} WHERE _id = ANY($1::text[])`, [deletes]);
   const upsertChanges = changes.filter((change): change is UpsertChange => change.kind === "upsert");
   if (client instanceof pg.Client && upsertChanges.length >= COPY_FROM_ROWS && (await mayCreateTempTables(client))) {
-    const deletes = changes.filter((change) => change.kind === "delete").map((change) => change.key);
-    if (deletes.length > 0) await client.query(`DELETE FROM ${table} WHERE _id = ANY($1::text[])`, [deletes]);
     await mergeRawRows(client, ref, upsertChanges, onReject);
     return;
   }
   const upserts: { id: string; doc: JsonValue; ts: number }[] = [];
-  const deletes: string[] = [];
-  for (const change of changes) {
-    if (change.kind === "delete") {
-      deletes.push(change.key);
-      continue;
-    }
+  for (const change of upsertChanges) {
     let doc: JsonValue;
     try {
       doc = encodeDocument(change.doc, { namespace: ref.namespace, key: change.key });
@@ -42,9 +37,6 @@ export async function writeRawRows(client: Statements, ref: TableRef, changes: r
       continue;
     }
     upserts.push({ id: change.key, doc, ts: change.event.clusterTime.t });
-  }
-  if (deletes.length > 0) {
-    await client.query(`DELETE FROM ${table} WHERE _id = ANY($1::text[])`, [deletes]);
   }
   if (upserts.length > 0) {
     await client.query(

@@ -1,6 +1,7 @@
 import { Double, Int32, Long, ObjectId } from "mongodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
+import { COPY_FROM_ROWS } from "../../../src/sinks/postgres/copy-text.js";
 import { capturingLogger } from "../../support/capturing-logger.js";
 import { makeEvent } from "../../support/events.js";
 import { createDatabase } from "../../support/postgres-server.js";
@@ -89,6 +90,19 @@ describe("PostgresSink with an inferred mapping", () => {
     // A new field inside the elements of a known array: a new column of the child table.
     await apply(sink, makeEvent({ op: "replace", ns, id: "b", doc: { _id: "b", name: "second", lines: [{ n: new Int32(3), label: "x" }] } }));
     expect(await query(url, "SELECT _parent_id, _ordinal, n, extra, label FROM orders_lines")).toEqual([{ _parent_id: "b", _ordinal: 0, n: "3", extra: null, label: "x" }]);
+  });
+
+  it.each([
+    ["in small batches", 0],
+    ["in batches large enough for COPY", COPY_FROM_ROWS],
+  ])("replaces and deletes child rows of _ids of mixed types (a jsonb key) %s", async (_label, others) => {
+    const sink = await inferredSink();
+    const more = Array.from({ length: others }, (_, i) => insert(`other-${i}`, { items: [{ a: i }] }));
+    await apply(sink, insert(1, { items: [{ a: 1 }] }), insert("x", { items: [{ a: 2 }, { a: 3 }] }), ...more);
+    const replaced = (id: unknown, a: number): ReturnType<typeof makeEvent> => makeEvent({ op: "replace", ns, id, doc: { _id: id, items: [{ a }] } });
+    await apply(sink, replaced(1, 10), replaced("x", 20), ...more.map((_, i) => replaced(`other-${i}`, i)));
+    await apply(sink, makeEvent({ op: "delete", ns, id: "x" }), ...more.map((_, i) => makeEvent({ op: "delete", ns, id: `other-${i}` })));
+    expect(await query(url, "SELECT _parent_id, a FROM public.orders_items ORDER BY _ordinal")).toEqual([{ _parent_id: 1, a: "10" }]);
   });
 
   it("widens a numeric column to numeric when a number does not fit, keeping every value exact", async () => {

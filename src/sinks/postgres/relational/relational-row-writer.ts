@@ -64,11 +64,7 @@ export async function writeExtractedRows(client: Statements, mapping: TableMappi
   for (const rows of upserts.values()) {
     for (const child of rows.children) appendRows(childRows.get(child.table), child.rows);
   }
-  const table = qualifiedName(mapping.schema, mapping.table);
-  if (deletedKeys.length > 0) {
-    // Child rows go with their parent (ON DELETE CASCADE).
-    await client.query(`DELETE FROM ${table} WHERE ${quoteIdent(mapping.pk.column)} = ANY($1::${mapping.pk.type.sql}[])`, [deletedKeys]);
-  }
+  await deleteParentRows(client, mapping, deletedKeys);
   await deleteChildRows(client, mapping, touchedKeys);
   if (upserts.size > 0) await upsert(client, mapping, [...upserts.values()].map((rows) => rows.row));
   for (const child of mapping.children) {
@@ -104,12 +100,29 @@ export function upsertClause(mapping: TableMapping): string {
   return ` ON CONFLICT (${quoteIdent(mapping.pk.column)}) DO UPDATE SET ${updates.join(", ")}`;
 }
 
+/** `DELETE` of these documents' parent rows; their child rows go with them (ON DELETE CASCADE). */
+export async function deleteParentRows(client: Statements, mapping: TableMapping, keys: readonly unknown[]): Promise<void> {
+  if (keys.length === 0) return;
+  const table = qualifiedName(mapping.schema, mapping.table);
+  await client.query(`DELETE FROM ${table} WHERE ${quoteIdent(mapping.pk.column)} = ANY($1::${mapping.pk.type.sql}[])`, [keysParameter(keys, mapping.pk.type.sql)]);
+}
+
 /** `DELETE` of the child rows of these parents, in every child table. */
 export async function deleteChildRows(client: Statements, mapping: TableMapping, parentKeys: readonly unknown[]): Promise<void> {
   if (parentKeys.length === 0) return;
   for (const child of mapping.children) {
-    await client.query(`DELETE FROM ${qualifiedName(child.table.schema, child.table.table)} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [parentKeys]);
+    const table = qualifiedName(child.table.schema, child.table.table);
+    await client.query(`DELETE FROM ${table} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [keysParameter(parentKeys, child.fkType.sql)]);
   }
+}
+
+/**
+ * Keys as the elements of an array parameter of `type`: a key column of `json`/`jsonb` (an
+ * inferred mapping's `_id` of mixed types) reads each element as JSON text, so the key `"x"` must
+ * be sent as `"\"x\""`, not as the bare text `x`.
+ */
+function keysParameter(keys: readonly unknown[], type: string): readonly unknown[] {
+  return /^jsonb?$/.test(type) ? keys.map((key) => JSON.stringify(key)) : keys;
 }
 
 /** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)`, one parameter for all rows. */

@@ -6,12 +6,12 @@ import type { Rejection, RejectionHandler } from "../dead-letters.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { coerceValue } from "../mapping/value-coercion.js";
 import type { UpsertChange } from "../raw-copy.js";
-import { qualifiedName, quoteIdent } from "../sql.js";
+import { qualifiedName } from "../sql.js";
 import { mayCreateTempTables } from "../temp-tables.js";
 import { copiesExactly, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
 import { childColumns, parentColumns } from "./relational-columns.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
-import { appendRows, deleteChildRows, insertRows, upsertClause, writeRelationalRows } from "./relational-row-writer.js";
+import { appendRows, deleteChildRows, deleteParentRows, insertRows, upsertClause, writeRelationalRows } from "./relational-row-writer.js";
 import { extractRows, isRejection, type Row } from "./row-extractor.js";
 
 /**
@@ -108,10 +108,9 @@ export async function mergeRelationalRows(client: ClientBase, mapping: TableMapp
     byKey.delete(slot);
     byKey.set(slot, change);
   }
-  const table = qualifiedName(mapping.schema, mapping.table);
-  if (deletedKeys.length > 0) await client.query(`DELETE FROM ${table} WHERE ${quoteIdent(mapping.pk.column)} = ANY($1::${mapping.pk.type.sql}[])`, [deletedKeys]);
+  await deleteParentRows(client, mapping, deletedKeys);
   const rows = new StreamedRows(mapping, byKey.values());
-  await mergeThroughStage(client, table, parentColumns(mapping), rows.parents(), upsertClause(mapping));
+  await mergeThroughStage(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), rows.parents(), upsertClause(mapping));
   await deleteChildRows(client, mapping, rows.keys);
   for (const child of mapping.children) {
     const childRows = rows.childRows(child.table);
