@@ -6,7 +6,7 @@ import type { DatabaseEntries } from "./mapping/infer/collection-entries.js";
 import { compileMapping } from "./mapping/compile-mapping.js";
 import type { RelationalMapping, TableMapping } from "./mapping/table-mapping.js";
 import { coerceValue } from "./mapping/value-coercion.js";
-import { qualifiedName, quoteIdent } from "./sql.js";
+import { arrayParameter, qualifiedName, quoteIdent } from "./sql.js";
 import type { TableRef } from "./table-layout.js";
 
 /** A row read back, as the sink stores it: raw mode's `doc` decoded back to the document. @public */
@@ -64,7 +64,7 @@ export async function readBackRows(client: PoolClient, target: ReadBackTarget, i
   const result = await client.query<Record<string, unknown>>(
     `SELECT k.ord AS ${quoteIdent(ORDINAL)}, t.* FROM unnest($1::${pkType}[]) WITH ORDINALITY AS k(id, ord)
      JOIN ${qualifiedName(target.ref.schema, target.ref.table)} AS t ON t.${pkColumn} = k.id`,
-    [keys],
+    [arrayParameter(keys, pkType)],
   );
   for (const { [ORDINAL]: ordinal, ...row } of result.rows) {
     const text = texts[Number(ordinal) - 1];

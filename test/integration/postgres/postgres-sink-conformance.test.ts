@@ -53,14 +53,14 @@ describe("PostgresSink and the sink conformance suite", () => {
     expect(await query(url, "SELECT pipeline FROM tributary.positions")).toEqual([{ pipeline: "default" }]);
   });
 
-  // A bug this suite found, outside it: with an inferred mapping, `_id`s of mixed types (numbers
-  // and strings) get a JSONB key column, and the rows of child tables are deleted with
-  // `fk = ANY($1::jsonb[])` over keys not encoded as JSON (relational-row-writer.ts), which
-  // PostgreSQL refuses. Once fixed, expect every rule passed but read-back-content (skipped: the
-  // rows are mapped columns, not a `doc`).
-  it("finds the inferred mapping's failure on a collection whose keys mix numbers and strings", async () => {
-    const error = await checkSinkConformance(() => asPlainSink(sink({ inferMapping: true }))).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ rule: "snapshot-batch", message: expect.stringMatching(/invalid input syntax for type json/) });
+  // With an inferred mapping, `_id`s of mixed types (numbers and strings) get a JSONB key column,
+  // whose keys the deletes of parent and child rows send as JSON (this suite found them sent as
+  // bare text, which PostgreSQL refused). The rows are mapped columns, not a `doc`: the content
+  // read-back does not apply.
+  it("keeps the contract with an inferred mapping, on a collection whose keys mix numbers and strings", async () => {
+    const report = await checkSinkConformance(() => asPlainSink(sink({ inferMapping: true })));
+    expect(report.skipped.map((skip) => skip.rule)).toEqual(["read-back-content"]);
+    expect(report.passed.length).toBeGreaterThan(0);
   });
 });
 

@@ -7,7 +7,7 @@ import { mayCreateTempTables } from "../temp-tables.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { coerceValue } from "../mapping/value-coercion.js";
 import type { RowChange } from "../coalesce.js";
-import { qualifiedName, quoteIdent } from "../sql.js";
+import { arrayParameter, qualifiedName, quoteIdent } from "../sql.js";
 import { CLUSTER_TIME_COLUMN, SYNCED_AT_COLUMN } from "./relational-ddl.js";
 import { childColumns, parentColumns, type RowColumn } from "./relational-columns.js";
 import type { Rejection, RejectionHandler } from "../dead-letters.js";
@@ -104,7 +104,7 @@ export function upsertClause(mapping: TableMapping): string {
 export async function deleteParentRows(client: Statements, mapping: TableMapping, keys: readonly unknown[]): Promise<void> {
   if (keys.length === 0) return;
   const table = qualifiedName(mapping.schema, mapping.table);
-  await client.query(`DELETE FROM ${table} WHERE ${quoteIdent(mapping.pk.column)} = ANY($1::${mapping.pk.type.sql}[])`, [keysParameter(keys, mapping.pk.type.sql)]);
+  await client.query(`DELETE FROM ${table} WHERE ${quoteIdent(mapping.pk.column)} = ANY($1::${mapping.pk.type.sql}[])`, [arrayParameter(keys, mapping.pk.type.sql)]);
 }
 
 /** `DELETE` of the child rows of these parents, in every child table. */
@@ -112,18 +112,10 @@ export async function deleteChildRows(client: Statements, mapping: TableMapping,
   if (parentKeys.length === 0) return;
   for (const child of mapping.children) {
     const table = qualifiedName(child.table.schema, child.table.table);
-    await client.query(`DELETE FROM ${table} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [keysParameter(parentKeys, child.fkType.sql)]);
+    await client.query(`DELETE FROM ${table} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [arrayParameter(parentKeys, child.fkType.sql)]);
   }
 }
 
-/**
- * Keys as the elements of an array parameter of `type`: a key column of `json`/`jsonb` (an
- * inferred mapping's `_id` of mixed types) reads each element as JSON text, so the key `"x"` must
- * be sent as `"\"x\""`, not as the bare text `x`.
- */
-function keysParameter(keys: readonly unknown[], type: string): readonly unknown[] {
-  return /^jsonb?$/.test(type) ? keys.map((key) => JSON.stringify(key)) : keys;
-}
 
 /** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)`, one parameter for all rows. */
 async function insertRecordset(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
