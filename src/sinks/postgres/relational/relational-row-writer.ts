@@ -116,7 +116,6 @@ export async function deleteChildRows(client: Statements, mapping: TableMapping,
   }
 }
 
-
 /** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)`, one parameter for all rows. */
 async function insertRecordset(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
   const names = columns.map((column) => quoteIdent(column.name));
@@ -127,7 +126,11 @@ async function insertRecordset(client: Statements, table: string, columns: reado
   ]);
 }
 
-/** {@link bulkLoadRelationalRows} for changes already extracted. */
+/**
+ * Documents whose keys the tables do not hold (see `TableLayout.bulkLoad`), already extracted (an
+ * inferred mapping extracts them to check its columns first): one `COPY` per table; tables with a
+ * plain `json` column are written as streaming writes them instead.
+ */
 export async function bulkLoadExtractedRows(client: pg.ClientBase, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
   if (!copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)])) return writeExtractedRows(client, mapping, extracted, onReject);
   for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
