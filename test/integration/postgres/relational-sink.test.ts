@@ -155,6 +155,21 @@ describe("PostgresSink (relational mode, mongo-connector-postgresql mappings)", 
     expect(await query(url, "SELECT count(*)::int AS n FROM public.comments")).toEqual([{ n: COPY_FROM_ROWS + 2 }]);
   });
 
+  it("keeps the last of two ids of one key that fits, in a batch large enough for COPY", async () => {
+    const sink = await relationalSink(postsExample);
+    const ns = "my_mongo_database.posts";
+    const others = Array.from({ length: COPY_FROM_ROWS }, (_, i) => makeEvent({ op: "replace", ns, id: `other-${i}`, doc: { _id: `other-${i}`, content: "other" } }));
+    await apply(
+      sink,
+      ...others,
+      makeEvent({ op: "replace", ns, id: new Int32(5), doc: { _id: new Int32(5), content: "fits", comments: [{ user: "a" }] } }),
+      makeEvent({ op: "replace", ns, id: "5", doc: { _id: "5", content: { not: "text" }, comments: [{ user: "b" }] } }),
+    );
+    expect(await query(url, "SELECT id, description FROM public.posts WHERE id = '5'")).toEqual([{ id: "5", description: "fits" }]);
+    expect(await query(url, `SELECT "user" FROM public.comments WHERE post_id = '5'`)).toEqual([{ user: "a" }]);
+    expect(await query(url, "SELECT key FROM tributary.dead_letters")).toEqual([{ key: '"5"' }]);
+  });
+
   it("sets a document whose value does not fit aside in dead_letters and writes the others", async () => {
     const sink = await relationalSink(leadMonitoringExample);
     const ns = "my_mongo_database.my_mongo_collection";

@@ -93,23 +93,27 @@ export async function mergesWhileExtracting(client: ClientBase, mapping: TableMa
 export async function mergeRelationalRows(client: ClientBase, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
   const deletedKeys: unknown[] = [];
   const deletesRejected: { change: RowChange; rejection: Rejection }[] = [];
-  // Two `_id`s that map to one key (5 and "5" in a text column) must not reach one merge twice: the later one wins, children included.
-  const byKey = new Map<string, UpsertChange>();
+  const upserts: UpsertChange[] = [];
+  const keys = new Set<string>();
   for (const change of changes) {
-    // The pk column is mapped from `_id`; a delete carries only the document key.
-    const key = coerceValue(change.kind === "delete" ? change.event.key?._id : change.doc._id, mapping.pk.type);
     if (change.kind === "delete") {
+      // The pk column is mapped from `_id`; a delete carries only the document key.
+      const key = coerceValue(change.event.key?._id, mapping.pk.type);
       if (key.ok) deletedKeys.push(key.value);
       else deletesRejected.push({ change, rejection: { field: "_id", reason: key.reason } });
       continue;
     }
-    // A key that does not fit is rejected by the extraction: by the change's own key, it stays apart.
-    const slot = key.ok ? JSON.stringify(key.value) : `\u0000${change.key}`;
-    byKey.delete(slot);
-    byKey.set(slot, change);
+    // Two `_id`s that map to one key (5 and "5" in a text column): the last of them that fits wins,
+    // which only extracting them all first can tell; so can the column's default for a missing
+    // `_id`. Such a batch is written the way small ones are.
+    const key = change.doc._id === undefined || change.doc._id === null ? undefined : coerceValue(change.doc._id, mapping.pk.type);
+    const slot = key === undefined ? undefined : key.ok ? JSON.stringify(key.value) : `\u0000${change.key}`;
+    if (slot === undefined || keys.has(slot)) return writeRelationalRows(client, mapping, changes, onReject);
+    keys.add(slot);
+    upserts.push(change);
   }
   await deleteParentRows(client, mapping, deletedKeys);
-  const rows = new StreamedRows(mapping, byKey.values());
+  const rows = new StreamedRows(mapping, upserts);
   await mergeThroughStage(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), rows.parents(), upsertClause(mapping));
   await deleteChildRows(client, mapping, rows.keys);
   for (const child of mapping.children) {
