@@ -28,10 +28,7 @@ export function extractChanges(mapping: TableMapping, changes: readonly RowChang
   const rejected: { change: RowChange; rejection: Rejection }[] = [];
   for (const change of changes) {
     if (change.kind === "delete") {
-      // A delete carries only the document key; the pk column is mapped from `_id`.
-      const key = coerceValue(change.event.key?._id, mapping.pk.type);
-      if (key.ok) deletedKeys.push(key.value);
-      else rejected.push({ change, rejection: { field: "_id", reason: key.reason } });
+      sortDelete(mapping, change, deletedKeys, rejected);
       continue;
     }
     const extracted = extractRows(mapping, change.doc);
@@ -43,6 +40,14 @@ export function extractChanges(mapping: TableMapping, changes: readonly RowChang
     upserts.set(JSON.stringify(extracted.row[mapping.pk.column]), extracted);
   }
   return { upserts, deletedKeys, rejected };
+}
+
+/** A delete's key, in the pk column's type, into `keys`; or, when it cannot be one, the delete into `rejected`. */
+export function sortDelete(mapping: TableMapping, change: RowChange, keys: unknown[], rejected: { change: RowChange; rejection: Rejection }[]): void {
+  // A delete carries only the document key; the pk column is mapped from `_id`.
+  const key = coerceValue(change.event.key?._id, mapping.pk.type);
+  if (key.ok) keys.push(key.value);
+  else rejected.push({ change, rejection: { field: "_id", reason: key.reason } });
 }
 
 /**

@@ -11,7 +11,7 @@ import { mayCreateTempTables } from "../temp-tables.js";
 import { copiesExactly, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
 import { childColumns, parentColumns } from "./relational-columns.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
-import { appendRows, deleteChildRows, deleteParentRows, insertRows, upsertClause, writeRelationalRows } from "./relational-row-writer.js";
+import { appendRows, deleteChildRows, deleteParentRows, insertRows, sortDelete, upsertClause, writeRelationalRows } from "./relational-row-writer.js";
 import { extractRows, isRejection, type Row } from "./row-extractor.js";
 
 /**
@@ -97,10 +97,7 @@ export async function mergeRelationalRows(client: ClientBase, mapping: TableMapp
   const keys = new Set<string>();
   for (const change of changes) {
     if (change.kind === "delete") {
-      // The pk column is mapped from `_id`; a delete carries only the document key.
-      const key = coerceValue(change.event.key?._id, mapping.pk.type);
-      if (key.ok) deletedKeys.push(key.value);
-      else deletesRejected.push({ change, rejection: { field: "_id", reason: key.reason } });
+      sortDelete(mapping, change, deletedKeys, deletesRejected);
       continue;
     }
     // Two `_id`s that map to one key (5 and "5" in a text column): the last of them that fits wins,
