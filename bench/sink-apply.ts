@@ -5,12 +5,12 @@
 // statement over rows it already wrote. The streaming write path without MongoDB. Each variant
 // runs in a child process of its own (see run-child.ts).
 
+import { benchSink } from "./bench-sink.js";
 import { performance } from "node:perf_hooks";
 import { BSON, type Document } from "mongodb";
 import pg from "pg";
 import type { ChangeEvent } from "../src/core/change-event.js";
-import { silentLogger } from "../src/core/logger.js";
-import { PostgresSink, type PostgresSinkOptions } from "../src/sinks/postgres/postgres-sink.js";
+import type { PostgresSink, PostgresSinkOptions } from "../src/sinks/postgres/postgres-sink.js";
 import { makeEvent } from "../test/support/events.js";
 import { realisticDocuments } from "../test/support/realistic-documents.js";
 import type { GeneratedSet, SinkApplyVariant, WriteMode } from "./scenario.js";
@@ -92,7 +92,7 @@ async function baselineBatches(client: pg.Client, documents: readonly Document[]
 }
 
 async function throughSink(url: string, documents: readonly Document[], batchSize: number, options: Partial<PostgresSinkOptions>, replaces: boolean): Promise<number> {
-  const sink = new PostgresSink({ url, schema: "public", checkpointSchema: "tributary", tables: {}, pipeline: "bench", retry: { initialDelayMs: 100, maxDelayMs: 1000 }, logger: silentLogger(), ...options });
+  const sink = benchSink(url, options);
   await sink.open();
   try {
     const events = documents.map((doc) => makeEvent({ op: "insert", ns: NS, id: doc._id, doc }));
@@ -118,7 +118,7 @@ async function throughSink(url: string, documents: readonly Document[], batchSiz
 export async function applyGenerated(url: string, set: GeneratedSet, mode: WriteMode, batch: number): Promise<Measured> {
   const generator = new DocumentGenerator(set.size, set.distinct);
   const options = mode === "raw" ? {} : mode === "inferred" ? { inferMapping: true } : { mapping: benchMapping(GENERATED_NAMESPACE, generator.documents(0, set.docs)) };
-  const sink = new PostgresSink({ url, schema: "public", checkpointSchema: "tributary", tables: {}, pipeline: "bench", retry: { initialDelayMs: 100, maxDelayMs: 1000 }, logger: silentLogger(), ...options });
+  const sink = benchSink(url, options);
   await sink.open();
   try {
     const started = performance.now();

@@ -1,10 +1,11 @@
+import { benchSink } from "./bench-sink.js";
 import { performance } from "node:perf_hooks";
 import { MongoClient } from "mongodb";
 import pg from "pg";
 import { validateConfig } from "../src/config/load-config.js";
 import { silentLogger } from "../src/core/logger.js";
 import { NamespaceFilter } from "../src/core/namespace-filter.js";
-import { PostgresSink, type PostgresSinkOptions } from "../src/sinks/postgres/postgres-sink.js";
+import type { PostgresSinkOptions } from "../src/sinks/postgres/postgres-sink.js";
 import { defaultTableName } from "../src/sinks/postgres/table-naming.js";
 import { MongoSnapshotSource } from "../src/source/mongo-snapshot-source.js";
 import type { SnapshotSettings } from "../src/snapshot/snapshot-runner.js";
@@ -94,16 +95,7 @@ export async function snapshotFromMongo(url: string, mongoUri: string, namespace
  * marked complete); the sink's own setup is not counted. The rows are counted afterwards.
  */
 async function tributarySnapshot(url: string, source: SnapshotSource, namespace: string, parallelism: number, relational?: { options: Partial<PostgresSinkOptions>; table: string }): Promise<Measured> {
-  const sink = new PostgresSink({
-    url,
-    schema: "public",
-    checkpointSchema: "tributary",
-    tables: {},
-    pipeline: "bench",
-    retry: { initialDelayMs: 100, maxDelayMs: 1_000 },
-    logger: silentLogger(),
-    ...relational?.options,
-  });
+  const sink = benchSink(url, relational?.options);
   await sink.open();
   const target = sink.snapshotTarget(parallelism);
   let seconds: number;

@@ -1,8 +1,9 @@
+import { benchSink } from "./bench-sink.js";
 import { performance } from "node:perf_hooks";
 import { ObjectId, type Document } from "mongodb";
 import { silentLogger } from "../src/core/logger.js";
 import type { Verifiable } from "../src/core/sink.js";
-import { PostgresSink } from "../src/sinks/postgres/postgres-sink.js";
+import type { PostgresSink } from "../src/sinks/postgres/postgres-sink.js";
 import { verifyCollection } from "../src/verify/verify-collection.js";
 import type { VerifySource } from "../src/verify/verify-source.js";
 import { DocumentGenerator, indexOfObjectId } from "./generated-documents.js";
@@ -34,7 +35,7 @@ class GeneratedVerifySource extends GeneratedSnapshotSource implements VerifySou
  */
 export async function verifyGenerated(url: string, set: GeneratedSet, parallelism: number): Promise<Measured> {
   await snapshotGenerated(url, set, parallelism);
-  const sink = new PostgresSink({ url, schema: "public", checkpointSchema: "tributary", tables: {}, pipeline: "bench", retry: { initialDelayMs: 100, maxDelayMs: 1_000 }, logger: silentLogger() });
+  const sink = benchSink(url);
   await sink.open();
   try {
     const source = new GeneratedVerifySource(set.docs, new DocumentGenerator(set.size, set.distinct));
