@@ -1,5 +1,6 @@
 import { createDatabase, dropDatabase } from "../../test/support/postgres-server.js";
 import type { MongoAvailability } from "../mongo-setup.js";
+import { percentile } from "../percentile.js";
 import type { BenchOptions, SectionName } from "../options.js";
 import type { BenchResult } from "../report.js";
 import { startChild, type RunningChild } from "../run-child.js";
@@ -47,27 +48,55 @@ export function runScenario(context: BenchContext, name: string, scenario: Scena
 
 /** A scenario measured `--repeat` times: the median run, with the highest peak RSS of all and every run's rate. */
 export interface Repeated extends ChildResult {
-  /** Items per second of each run, in the order they ran. */
+  /** Items per second of each run, in the order they ran: run `i` of every scenario of one call to {@link measureScenarios} ran in round `i`. */
   readonly rates: readonly number[];
 }
 
-/**
- * Runs a scenario `--repeat` times, each in a fresh process (and on a fresh database named
- * `database`, when it writes to one), and keeps the median run by time (of two middle runs, the
- * faster). Peak RSS is the highest of all runs: memory is a bound, not an average.
- */
-export async function measureScenario(context: BenchContext, name: string, items: number, database: string | undefined, scenario: (url: string) => Scenario): Promise<Repeated> {
-  const runs: ChildResult[] = [];
-  const repeat = context.options.repeat;
-  for (let attempt = 1; attempt <= repeat; attempt += 1) {
-    const label = repeat > 1 ? `${name}-${attempt}` : name;
-    runs.push(database === undefined ? await runScenario(context, label, scenario(""), items) : await withDatabase(context, database, (url) => runScenario(context, label, scenario(url), items)));
-  }
-  const median = [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor((runs.length - 1) / 2)] as ChildResult;
-  return { ...median, peakRssKb: Math.max(...runs.map((run) => run.peakRssKb)), rates: runs.map((run) => run.items / run.seconds) };
+/** A scenario to measure: named `name` (and its CPU profile), run on a fresh database named `database` when it writes to one. */
+export interface Planned {
+  readonly name: string;
+  readonly items: number;
+  readonly database: string | undefined;
+  readonly scenario: (url: string) => Scenario;
 }
 
-/** A row of the report from a child's result: rates over its own measured seconds. */
+/**
+ * Runs each scenario `--repeat` times in rounds: every scenario once per round, in the order
+ * given, so that a machine that slows down or speeds up during the run moves a scenario and the
+ * baseline it is compared with together (see {@link resultOf}). Each run is a fresh process, on a
+ * fresh database when it writes to one. A scenario's median run by time is kept (of two middle
+ * runs, the faster), with the highest peak RSS of all its runs: memory is a bound, not an average.
+ */
+export async function measureScenarios(context: BenchContext, planned: readonly Planned[]): Promise<Repeated[]> {
+  const runs: ChildResult[][] = planned.map(() => []);
+  const repeat = context.options.repeat;
+  for (let round = 1; round <= repeat; round += 1) {
+    for (const [index, { name, items, database, scenario }] of planned.entries()) {
+      const label = repeat > 1 ? `${name}-${round}` : name;
+      runs[index]?.push(database === undefined ? await runScenario(context, label, scenario(""), items) : await withDatabase(context, database, (url) => runScenario(context, label, scenario(url), items)));
+    }
+  }
+  return runs.map((each) => {
+    const median = [...each].sort((a, b) => a.seconds - b.seconds)[Math.floor((each.length - 1) / 2)] as ChildResult;
+    return { ...median, peakRssKb: Math.max(...each.map((run) => run.peakRssKb)), rates: each.map((run) => run.items / run.seconds) };
+  });
+}
+
+/**
+ * The rate of `rates` against `baseline`'s. When both ran in the same rounds, the median of the
+ * ratios within each round (runs a minute apart on a shared machine can differ by more than the
+ * scenarios do); otherwise the ratio of the reported rates.
+ */
+function ratioOf(perSecond: number, rates: readonly number[], baseline: BenchResult): number {
+  const runs = baseline.runs;
+  if (rates.length < 2 || runs?.length !== rates.length) return perSecond / baseline.perSecond;
+  return percentile(
+    rates.map((rate, round) => rate / (runs[round] as number)).sort((a, b) => a - b),
+    0.5,
+  );
+}
+
+/** A row of the report from a child's result: rates over its own measured seconds, ratios as {@link ratioOf} takes them. */
 export function resultOf(
   section: SectionName,
   tag: string,
@@ -76,6 +105,7 @@ export function resultOf(
   extra: { readonly unit?: "docs" | "events"; readonly bytes?: number; readonly baseline?: BenchResult | undefined; readonly peer?: BenchResult | undefined; readonly note?: string } = {},
 ): BenchResult {
   const perSecond = child.items / child.seconds;
+  const rates = "rates" in child ? child.rates : [];
   return {
     section,
     tag,
@@ -87,9 +117,9 @@ export function resultOf(
     ...(extra.bytes === undefined ? {} : { mbPerSecond: extra.bytes / MB / child.seconds }),
     peakRssMb: child.peakRssKb / 1024,
     startRssMb: child.startRssKb / 1024,
-    ...(extra.baseline && extra.baseline.perSecond > 0 ? { ratio: perSecond / extra.baseline.perSecond, ratioTo: extra.baseline.tag } : {}),
-    ...(extra.peer && extra.peer.perSecond > 0 ? { peerRatio: perSecond / extra.peer.perSecond, peerTo: extra.peer.tag } : {}),
+    ...(extra.baseline && extra.baseline.perSecond > 0 ? { ratio: ratioOf(perSecond, rates, extra.baseline), ratioTo: extra.baseline.tag } : {}),
+    ...(extra.peer && extra.peer.perSecond > 0 ? { peerRatio: ratioOf(perSecond, rates, extra.peer), peerTo: extra.peer.tag } : {}),
     ...(extra.note === undefined ? {} : { note: extra.note }),
-    ...("rates" in child && child.rates.length > 1 ? { runs: child.rates } : {}),
+    ...(rates.length > 1 ? { runs: rates } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import { DocumentGenerator } from "../generated-documents.js";
 import type { BenchResult, SectionOutcome } from "../report.js";
-import type { WriteMode } from "../scenario.js";
-import { measureScenario, progress, resultOf, type BenchContext, type Repeated } from "./context.js";
+import type { Scenario, WriteMode } from "../scenario.js";
+import { measureScenarios, progress, resultOf, type BenchContext, type Repeated } from "./context.js";
 
 /** Peak RSS of the larger run within this fraction of the smaller one's: memory does not grow with the data. */
 const FLAT = 0.1;
@@ -26,36 +26,32 @@ async function memoryPair(context: BenchContext, path: "snapshot" | "apply", mod
   const generator = new DocumentGenerator(size, distinct);
   const suffix = `${path === "apply" ? "S" : ""}${mode === "raw" ? "" : "R"}`;
   const what = `${path === "apply" ? `streaming apply, batches of ${batch}` : "snapshot"}, ${mode === "raw" ? "raw" : "mapping file"}`;
-  const results: BenchResult[] = [];
-  let small: BenchResult | undefined;
-  let smallChild: Repeated | undefined;
-  for (const [tag, count] of [
-    [`m1${suffix}`, docs],
-    [`m2${suffix}`, large],
-  ] as const) {
-    progress(`memory: ${what}, ${count} documents`);
-    const set = { docs: count, size, distinct };
-    const name = `${path === "apply" ? "apply-" : ""}${mode}-${count}`;
-    const child = await measureScenario(context, `memory-${name}`, count, `memory_${name.replace(/-/g, "_")}`, (url) =>
-      path === "apply" ? { kind: "generated-apply", url, mode, batch, liveHeap: true, ...set } : { kind: "generated-snapshot", url, parallelism, mode, liveHeap: true, ...set },
-    );
-    const result = resultOf("memory", tag, `tributary ${what}, ${count} docs`, child, { bytes: generator.totalBytes(count) });
-    if (!small) {
-      small = result;
-      smallChild = child;
-      results.push(result);
-      continue;
-    }
-    const ratio = (result.peakRssMb ?? 0) / (small.peakRssMb ?? 1);
-    const flat = Math.abs(ratio - 1) <= FLAT;
-    // The floor (Node, tsx and the modules, before any work) is the same in both: the growth above it is the working set.
-    const above = (each: BenchResult): string => `${((each.peakRssMb ?? 0) - (each.startRssMb ?? 0)).toFixed(0)} MB`;
-    const live = (each: Repeated): number => each.detail.liveHeapMaxMb ?? 0;
-    const liveRatio = live(child) / (live(smallChild ?? child) || 1);
-    const note =
-      `peak RSS ${count} vs ${docs} documents: ${(ratio * 100 - 100).toFixed(1)}% (${flat ? "within" : "outside"} ±${FLAT * 100}%); above the process's floor: ${above(result)} vs ${above(small)}; ` +
-      `live heap after GC: ${live(child).toFixed(0)} MB vs ${live(smallChild ?? child).toFixed(0)} MB (${(liveRatio * 100 - 100).toFixed(1)}%)`;
-    results.push({ ...result, ratio, ratioTo: small.tag, note });
-  }
-  return results;
+  const counts = [docs, large] as const;
+  progress(`memory: ${what}, ${docs} and ${large} documents`);
+  const [smallChild, largeChild] = (await measureScenarios(
+    context,
+    counts.map((count) => {
+      const set = { docs: count, size, distinct };
+      const name = `${path === "apply" ? "apply-" : ""}${mode}-${count}`;
+      return {
+        name: `memory-${name}`,
+        items: count,
+        database: `memory_${name.replace(/-/g, "_")}`,
+        scenario: (url: string): Scenario =>
+          path === "apply" ? { kind: "generated-apply", url, mode, batch, liveHeap: true, ...set } : { kind: "generated-snapshot", url, parallelism, mode, liveHeap: true, ...set },
+      };
+    }),
+  )) as [Repeated, Repeated];
+  const small = resultOf("memory", `m1${suffix}`, `tributary ${what}, ${docs} docs`, smallChild, { bytes: generator.totalBytes(docs) });
+  const result = resultOf("memory", `m2${suffix}`, `tributary ${what}, ${large} docs`, largeChild, { bytes: generator.totalBytes(large) });
+  const ratio = (result.peakRssMb ?? 0) / (small.peakRssMb ?? 1);
+  const flat = Math.abs(ratio - 1) <= FLAT;
+  // The floor (Node, tsx and the modules, before any work) is the same in both: the growth above it is the working set.
+  const above = (each: BenchResult): string => `${((each.peakRssMb ?? 0) - (each.startRssMb ?? 0)).toFixed(0)} MB`;
+  const live = (each: Repeated): number => each.detail.liveHeapMaxMb ?? 0;
+  const liveRatio = live(largeChild) / (live(smallChild) || 1);
+  const note =
+    `peak RSS ${large} vs ${docs} documents: ${(ratio * 100 - 100).toFixed(1)}% (${flat ? "within" : "outside"} ±${FLAT * 100}%); above the process's floor: ${above(result)} vs ${above(small)}; ` +
+    `live heap after GC: ${live(largeChild).toFixed(0)} MB vs ${live(smallChild).toFixed(0)} MB (${(liveRatio * 100 - 100).toFixed(1)}%)`;
+  return [small, { ...result, ratio, ratioTo: small.tag, note }];
 }

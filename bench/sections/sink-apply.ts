@@ -2,7 +2,7 @@ import { BSON } from "mongodb";
 import { realisticDocuments } from "../../test/support/realistic-documents.js";
 import type { BenchResult, SectionOutcome } from "../report.js";
 import { SINGLE_CHANGE_DOCS, SINK_APPLY_VARIANTS } from "../sink-apply.js";
-import { measureScenario, resultOf, type BenchContext } from "./context.js";
+import { measureScenarios, resultOf, type BenchContext, type Repeated } from "./context.js";
 
 /**
  * The streaming write path without MongoDB: `--apply-docs` insert events in batches of
@@ -10,23 +10,28 @@ import { measureScenario, resultOf, type BenchContext } from "./context.js";
  * `jsonb_to_recordset` insert per batch (`s0`) and the peer-equivalent baseline (`p`: one change
  * per transaction, row at a time); then replace events of documents the tables hold, against the
  * bare statement over rows it wrote before (`s0r`); then one change per transaction through the
- * sink, against `p`. The documents are held in memory (made before the
- * clock starts), so RSS here is mostly theirs.
+ * sink, against `p`. The variants run in rounds (see `measureScenarios`). The documents are held
+ * in memory (made before the clock starts), so RSS here is mostly theirs.
  */
 export async function sinkApplySection(context: BenchContext): Promise<SectionOutcome> {
   const { applyDocs: docs, size, batch } = context.options;
   const bytes = realisticDocuments(docs, size).reduce((sum, doc) => sum + BSON.calculateObjectSize(doc), 0);
   const singleDocs = Math.min(docs, SINGLE_CHANGE_DOCS);
   const singleBytes = realisticDocuments(singleDocs, size).reduce((sum, doc) => sum + BSON.calculateObjectSize(doc), 0);
+  const measured = await measureScenarios(
+    context,
+    SINK_APPLY_VARIANTS.map(({ variant, single }) => {
+      const count = single ? singleDocs : docs;
+      return { name: `sink-apply-${variant}`, items: count, database: `apply_${variant}`, scenario: (url) => ({ kind: "sink-apply", url, variant, docs: count, size, batch: single ? 1 : batch }) };
+    }),
+  );
   const results: BenchResult[] = [];
   let baseline: BenchResult | undefined;
   let peer: BenchResult | undefined;
   let replaceBaseline: BenchResult | undefined;
-  for (const { variant, name, single, replaces } of SINK_APPLY_VARIANTS) {
-    const count = single ? singleDocs : docs;
-    const child = await measureScenario(context, `sink-apply-${variant}`, count, `apply_${variant}`, (url) => ({ kind: "sink-apply", url, variant, docs: count, size, batch: single ? 1 : batch }));
+  for (const [index, { variant, name, single, replaces }] of SINK_APPLY_VARIANTS.entries()) {
     const tag = variant === "baseline" ? "s0" : variant === "baseline-replace" ? "s0r" : variant === "peer" ? "p" : variant;
-    const result = resultOf("sink-apply", tag, name, child, { bytes: single ? singleBytes : bytes, baseline: single ? undefined : replaces ? replaceBaseline : baseline, peer });
+    const result = resultOf("sink-apply", tag, name, measured[index] as Repeated, { bytes: single ? singleBytes : bytes, baseline: single ? undefined : replaces ? replaceBaseline : baseline, peer });
     baseline ??= result;
     if (variant === "baseline-replace") replaceBaseline = result;
     if (variant === "peer") peer = result;

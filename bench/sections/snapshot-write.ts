@@ -1,7 +1,7 @@
 import { DocumentGenerator } from "../generated-documents.js";
 import type { BenchResult, SectionOutcome } from "../report.js";
-import type { GeneratedSet, WriteMode } from "../scenario.js";
-import { measureScenario, progress, resultOf, type BenchContext } from "./context.js";
+import type { GeneratedSet, Scenario, WriteMode } from "../scenario.js";
+import { measureScenarios, progress, resultOf, type BenchContext, type Repeated } from "./context.js";
 
 const TAG_LETTER: Record<WriteMode, string> = { raw: "", mapping: "R", inferred: "I" };
 const MODE_NAME: Record<WriteMode, string> = { raw: "raw", mapping: "mapping file", inferred: "inferred mapping" };
@@ -14,51 +14,40 @@ const MODE_NAME: Record<WriteMode, string> = { raw: "raw", mapping: "mapping fil
  * parent and child rows → one COPY per table); `b'1`/`b'P` Tributary's snapshot in raw mode at
  * parallelism 1 and P against `a'`, `b'R1`/`b'RP` with the mapping file and `b'I1` with an
  * inferred mapping against `a'R` (the bench's mapping file is inferred the same way); every
- * Tributary run also against `p'`.
+ * Tributary run also against `p'`. The runs go in rounds (see `measureScenarios`).
  */
 export async function snapshotWriteSection(context: BenchContext): Promise<SectionOutcome> {
   const { docs, size, distinct, parallelism } = context.options;
   const set: GeneratedSet = { docs, size, distinct };
   const bytes = new DocumentGenerator(size, distinct).totalBytes(docs);
   progress(`snapshot-write: ${docs} generated documents, ${(bytes / 1_000_000).toFixed(1)} MB of BSON`);
-  const results: BenchResult[] = [];
-  const source = await measureScenario(context, "snapshot-write-source", docs, undefined, () => ({ kind: "generated-read", ...set }));
-  results.push(resultOf("snapshot-write", "src", "generated source alone, no writes", source, { bytes }));
-  const peer = resultOf(
-    "snapshot-write",
-    "p'",
-    "peer: row-at-a-time upserts, mapped tables, commit/1000",
-    await measureScenario(context, "snapshot-write-peer", docs, "write_peer", (url) => ({ kind: "generated-peer-dump", url, ...set })),
-    { bytes },
-  );
-  results.push(peer);
+  const runs: { mode: WriteMode; p: number }[] = [];
+  // An inferred mapping's chunks are written one at a time (the mapping evolves with them): parallelism 1 only.
+  for (const mode of ["raw", "mapping", "inferred"] as const) for (const p of mode === "inferred" ? [1] : new Set([1, parallelism])) runs.push({ mode, p });
+  const [source, peerRun, bare, bareRelational, ...tributary] = await measureScenarios(context, [
+    { name: "snapshot-write-source", items: docs, database: undefined, scenario: () => ({ kind: "generated-read", ...set }) },
+    { name: "snapshot-write-peer", items: docs, database: "write_peer", scenario: (url) => ({ kind: "generated-peer-dump", url, ...set }) },
+    { name: "snapshot-write-bare", items: docs, database: "write_bare", scenario: (url) => ({ kind: "generated-copy", url, ...set }) },
+    { name: "snapshot-write-bare-relational", items: docs, database: "write_bare_relational", scenario: (url) => ({ kind: "generated-relational-copy", url, ...set }) },
+    ...runs.map(({ mode, p }) => ({
+      name: `snapshot-write-tributary-${mode}-p${p}`,
+      items: docs,
+      database: `write_${mode}_p${p}`,
+      scenario: (url: string): Scenario => ({ kind: "generated-snapshot", url, parallelism: p, mode, ...set }),
+    })),
+  ]);
+  const peer = resultOf("snapshot-write", "p'", "peer: row-at-a-time upserts, mapped tables, commit/1000", peerRun as Repeated, { bytes });
   const baselines: Record<Exclude<WriteMode, "inferred">, BenchResult> = {
-    raw: resultOf(
-      "snapshot-write",
-      "a'",
-      "bare: EJSON → one COPY, 1 transaction",
-      await measureScenario(context, "snapshot-write-bare", docs, "write_bare", (url) => ({ kind: "generated-copy", url, ...set })),
-      { bytes },
-    ),
-    mapping: resultOf(
-      "snapshot-write",
-      "a'R",
-      "bare: pre-encoded rows → COPY per table, 1 transaction",
-      await measureScenario(context, "snapshot-write-bare-relational", docs, "write_bare_relational", (url) => ({ kind: "generated-relational-copy", url, ...set })),
-      { bytes },
-    ),
+    raw: resultOf("snapshot-write", "a'", "bare: EJSON → one COPY, 1 transaction", bare as Repeated, { bytes }),
+    mapping: resultOf("snapshot-write", "a'R", "bare: pre-encoded rows → COPY per table, 1 transaction", bareRelational as Repeated, { bytes }),
   };
-  results.push(baselines.raw, baselines.mapping);
-  for (const mode of ["raw", "mapping", "inferred"] as const) {
-    // An inferred mapping's chunks are written one at a time (the mapping evolves with them): parallelism 1 only.
-    for (const p of mode === "inferred" ? [1] : new Set([1, parallelism])) {
-      const tag = `b'${TAG_LETTER[mode]}${p}`;
-      const child = await measureScenario(context, `snapshot-write-tributary-${mode}-p${p}`, docs, `write_${mode}_p${p}`, (url) => ({ kind: "generated-snapshot", url, parallelism: p, mode, ...set }));
-      const rows = child.detail.rows;
-      const note = rows === docs ? undefined : `expected ${docs} rows, the table holds ${rows}`;
-      const name = `tributary snapshot, ${MODE_NAME[mode]}, parallelism ${p}`;
-      results.push(resultOf("snapshot-write", tag, name, child, { bytes, baseline: baselines[mode === "raw" ? "raw" : "mapping"], peer, ...(note ? { note } : {}) }));
-    }
+  const results: BenchResult[] = [resultOf("snapshot-write", "src", "generated source alone, no writes", source as Repeated, { bytes }), peer, baselines.raw, baselines.mapping];
+  for (const [index, { mode, p }] of runs.entries()) {
+    const child = tributary[index] as Repeated;
+    const rows = child.detail.rows;
+    const note = rows === docs ? undefined : `expected ${docs} rows, the table holds ${rows}`;
+    const name = `tributary snapshot, ${MODE_NAME[mode]}, parallelism ${p}`;
+    results.push(resultOf("snapshot-write", `b'${TAG_LETTER[mode]}${p}`, name, child, { bytes, baseline: baselines[mode === "raw" ? "raw" : "mapping"], peer, ...(note ? { note } : {}) }));
   }
   return { name: "snapshot-write", status: "ok", results };
 }

@@ -1,6 +1,6 @@
 import type { BenchResult, SectionOutcome } from "../report.js";
 import type { GeneratedSet } from "../scenario.js";
-import { measureScenario, progress, resultOf, type BenchContext } from "./context.js";
+import { measureScenarios, progress, resultOf, type BenchContext, type Repeated } from "./context.js";
 
 /**
  * `tributary verify` against the snapshot on the same data: generated documents copied into
@@ -12,15 +12,11 @@ export async function verifySection(context: BenchContext): Promise<SectionOutco
   const { docs, size, distinct, parallelism } = context.options;
   const set: GeneratedSet = { docs, size, distinct };
   progress(`verify: ${docs} generated documents, parallelism ${parallelism}`);
-  const results: BenchResult[] = [];
-  const snapshot = resultOf(
-    "verify",
-    `b'${parallelism}`,
-    `tributary snapshot, raw, parallelism ${parallelism}`,
-    await measureScenario(context, `verify-snapshot-p${parallelism}`, docs, `verify_snapshot_p${parallelism}`, (url) => ({ kind: "generated-snapshot", url, parallelism, ...set })),
-  );
-  results.push(snapshot);
-  const verify = await measureScenario(context, `verify-p${parallelism}`, docs, `verify_p${parallelism}`, (url) => ({ kind: "generated-verify", url, parallelism, ...set }));
-  results.push(resultOf("verify", `v'${parallelism}`, `tributary verify of that copy, raw, parallelism ${parallelism}`, verify, { baseline: snapshot }));
+  const [copied, verified] = await measureScenarios(context, [
+    { name: `verify-snapshot-p${parallelism}`, items: docs, database: `verify_snapshot_p${parallelism}`, scenario: (url) => ({ kind: "generated-snapshot", url, parallelism, ...set }) },
+    { name: `verify-p${parallelism}`, items: docs, database: `verify_p${parallelism}`, scenario: (url) => ({ kind: "generated-verify", url, parallelism, ...set }) },
+  ]);
+  const snapshot = resultOf("verify", `b'${parallelism}`, `tributary snapshot, raw, parallelism ${parallelism}`, copied as Repeated);
+  const results: BenchResult[] = [snapshot, resultOf("verify", `v'${parallelism}`, `tributary verify of that copy, raw, parallelism ${parallelism}`, verified as Repeated, { baseline: snapshot })];
   return { name: "verify", status: "ok", results };
 }
