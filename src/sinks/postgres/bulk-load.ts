@@ -6,10 +6,18 @@ import type { TableLayout, TableRef } from "./table-layout.js";
 const UNIQUE_VIOLATION = "23505";
 
 /**
+ * Thrown by a layout's `bulkLoad` that finds, while loading, that the changes must be written
+ * the usual way after all (an inferred mapping that these documents make evolve): the caller
+ * rolls back to its savepoint and calls `write`, as for a key the tables held.
+ */
+export class BulkLoadDeclined extends Error {}
+
+/**
  * Bulk-loads documents whose keys the tables are not expected to hold (a snapshot into tables
  * empty at its start; a streaming batch of insert events) by the layout's plain COPY; a key found
- * there after all (a chunk redone after a lost COMMIT, a change replayed after a restart) rolls
- * back to a savepoint and merges instead, so the fast path is only ever faster, never wrong.
+ * there after all (a chunk redone after a lost COMMIT, a change replayed after a restart), or a
+ * load the layout declines ({@link BulkLoadDeclined}), rolls back to a savepoint and merges
+ * instead, so the fast path is only ever faster, never wrong.
  * Layouts without a bulk load write as usual.
  */
 export async function bulkLoadOrWrite(client: PoolClient, layout: TableLayout, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
@@ -19,7 +27,7 @@ export async function bulkLoadOrWrite(client: PoolClient, layout: TableLayout, r
     await layout.bulkLoad(client, ref, changes);
     await client.query("RELEASE SAVEPOINT tributary_bulk_load");
   } catch (error) {
-    if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+    if (!(error instanceof BulkLoadDeclined) && (error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
     await client.query("ROLLBACK TO SAVEPOINT tributary_bulk_load");
     await layout.write(client, ref, changes);
   }

@@ -105,6 +105,20 @@ describe("PostgresSink with an inferred mapping", () => {
     expect(await query(url, "SELECT _parent_id, a FROM public.orders_items ORDER BY _ordinal")).toEqual([{ _parent_id: 1, a: "10" }]);
   });
 
+  it("evolves the tables for a batch of insert events large enough for COPY, and keeps values of another type in _extra", async () => {
+    const { logger, lines } = capturingLogger();
+    const sink = await inferredSink({ logger });
+    await apply(sink, insert("a", { name: "first", placed: new Date("2024-05-01T00:00:00Z") }));
+    const batch = (prefix: string, doc: (i: number) => object): ReturnType<typeof makeEvent>[] => Array.from({ length: COPY_FROM_ROWS }, (_, i) => insert(`${prefix}${i}`, doc(i)));
+    await apply(sink, ...batch("m", (i) => ({ name: `m${i}`, placed: "soon" })));
+    await apply(sink, ...batch("k", (i) => ({ name: "k", added: new Int32(i), lines: [{ n: new Int32(i) }] })));
+    expect(await columns("orders")).toMatchObject({ name: "text", placed: "timestamp with time zone", added: "bigint" });
+    expect(await query(url, "SELECT count(*)::int AS n FROM orders WHERE _extra = '{\"placed\": \"soon\"}' AND placed IS NULL AND name LIKE 'm%'")).toEqual([{ n: COPY_FROM_ROWS }]);
+    expect(await query(url, "SELECT count(added)::int AS n, sum(added)::int AS total FROM orders")).toEqual([{ n: COPY_FROM_ROWS, total: (COPY_FROM_ROWS * (COPY_FROM_ROWS - 1)) / 2 }]);
+    expect(await query(url, "SELECT count(*)::int AS n FROM orders_lines")).toEqual([{ n: COPY_FROM_ROWS }]);
+    expect(lines.filter((line) => String(line.msg).startsWith("a value does not fit its inferred column")).map((line) => line.field)).toEqual(["placed"]);
+  });
+
   it("widens a numeric column to numeric when a number does not fit, keeping every value exact", async () => {
     const sink = await inferredSink();
     await apply(sink, insert("a", { qty: new Int32(7), sizes: [new Int32(1), new Int32(2)] }));

@@ -219,6 +219,39 @@ describe("PostgresSnapshotTarget with an inferred mapping: bulk load", () => {
     ]);
   });
 
+  it("copies a later chunk while extracting its rows; one that makes the mapping evolve is rolled back and merged once the tables have evolved", async () => {
+    const write = await start(3);
+    await write(0, [{ _id: "o1", n: new Int32(1), items: [{ sku: "A" }] }]);
+    await logInserts();
+    await write(1, [{ _id: "o2", n: new Int32(2), items: [{ sku: "B" }] }]);
+    // A new field, a new array of documents, a new field in a known array's elements, a number its column cannot hold.
+    await write(2, [{ _id: "o3", n: new Double(2.5), note: "new", items: [{ sku: "C", qty: new Int32(3) }], lines: [{ x: new Int32(1) }] }]);
+    expect(await loggedInserts()).toEqual(["COPY", "INSERT"]);
+    expect(await query(url, "SELECT _id, n::text, note, _extra FROM public.orders ORDER BY _id")).toEqual([
+      { _id: "o1", n: "1", note: null, _extra: null },
+      { _id: "o2", n: "2", note: null, _extra: null },
+      { _id: "o3", n: "2.5", note: "new", _extra: null },
+    ]);
+    expect(await query(url, "SELECT _parent_id, sku, qty FROM public.orders_items ORDER BY _parent_id")).toEqual([
+      { _parent_id: "o1", sku: "A", qty: null },
+      { _parent_id: "o2", sku: "B", qty: null },
+      { _parent_id: "o3", sku: "C", qty: "3" },
+    ]);
+    expect(await query(url, "SELECT _parent_id, x FROM public.orders_lines")).toEqual([{ _parent_id: "o3", x: "1" }]);
+  });
+
+  it("copies a later chunk whose values of another type, or fields no column can take, stay in _extra: nothing to evolve", async () => {
+    const write = await start(2);
+    await write(0, [{ _id: "o1", address: { city: "Paris" }, placed: new Date("2024-05-01T00:00:00Z") }]);
+    await logInserts();
+    await write(1, [{ _id: "o2", address: "unknown", placed: "yesterday" }]);
+    expect(await loggedInserts()).toEqual(["COPY"]);
+    expect(await query(url, "SELECT _id, address_city, placed, _extra FROM public.orders ORDER BY _id")).toEqual([
+      { _id: "o1", address_city: "Paris", placed: new Date("2024-05-01T00:00:00Z"), _extra: null },
+      { _id: "o2", address_city: null, placed: null, _extra: { address: "unknown", placed: "yesterday" } },
+    ]);
+  });
+
   it("merges into inferred tables that held rows when the snapshot started", async () => {
     const first = await start(1);
     await first(0, [{ _id: "o1", n: new Int32(1) }]);

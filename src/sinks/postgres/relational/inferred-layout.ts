@@ -16,7 +16,9 @@ import { StagedMap } from "../staged-map.js";
 import { InferredMappingStore } from "./inferred-mapping-store.js";
 import { createStatements, dropStatements, evolveStatements, truncateStatements } from "./relational-ddl.js";
 import { bulkLoadExtractedRows, extractChanges, writeExtractedRows, type ExtractedChanges } from "./relational-row-writer.js";
-import type { Misfit } from "./row-extractor.js";
+import type { ExtractedRows, Misfit } from "./row-extractor.js";
+import { bulkLoadRelationalRows, copiesAll } from "./streamed-relational-rows.js";
+import { BulkLoadDeclined } from "../bulk-load.js";
 
 export interface InferredLayoutOptions {
   /** Schema of the synced tables. */
@@ -51,6 +53,8 @@ export class InferredLayout implements TableLayout {
   private readonly seeds = new Map<string, DatabaseEntries>();
   /** Extraction done by `prepare`, reused by `write` for the same changes. */
   private readonly extracted = new WeakMap<readonly RowChange[], ExtractedChanges>();
+  /** Batches `prepare` left to be extracted (and the mapping evolved) when they are written. */
+  private readonly deferred = new WeakSet<readonly RowChange[]>();
   private readonly reported = new Set<string>();
 
   constructor(options: InferredLayoutOptions) {
@@ -101,12 +105,55 @@ export class InferredLayout implements TableLayout {
     return inferred ? truncateStatements(inferred.mapping, ref.table) : [];
   }
 
+  /**
+   * A collection whose mapping is known and whose tables exist: its rows are extracted when they
+   * are written, a bulk load's while COPY sends them (PostgreSQL takes in each row while the next
+   * are made), and a batch that makes the mapping evolve does so then. Otherwise the mapping is
+   * inferred or evolved now, before the tables are ensured.
+   */
   async prepare(client: Statements, namespace: string, changes: readonly RowChange[], tablesExist: boolean): Promise<void> {
+    if (tablesExist && this.current(namespace)) this.deferred.add(changes);
+    else await this.evolveFor(client, namespace, changes, tablesExist);
+  }
+
+  async write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+    if (this.deferred.delete(changes)) await this.evolveFor(client, ref.namespace, changes, true);
+    const mapping = this.mappingOf(ref.namespace);
+    await writeExtractedRows(client, mapping, this.extractedFor(mapping, changes), this.options.onReject);
+  }
+
+  /**
+   * Documents into tables that held none of them (see `TableLayout.bulkLoad`). Rows extracted by
+   * `prepare` are copied; the rows of a deferred batch are extracted as COPY sends them, and
+   * when one of them brings a field the mapping can take as a new column or child table, or a
+   * number its column must widen for, the load is declined before it ends: the caller rolls back
+   * and `write` evolves the mapping first.
+   */
+  async bulkLoad(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+    const inferred = this.current(ref.namespace);
+    if (!inferred) throw new Error(`no inferred mapping for ${ref.namespace}`);
+    if (!this.deferred.has(changes)) return bulkLoadExtractedRows(client, inferred.mapping, this.extractedFor(inferred.mapping, changes), this.options.onReject);
+    if (!copiesAll(inferred.mapping)) throw new BulkLoadDeclined();
+    const mayEvolve: ExtractedRows[] = [];
+    await bulkLoadRelationalRows(client, inferred.mapping, changes, this.options.onReject, {
+      row: (rows) => {
+        if (rows.unmapped || rows.misfits.some(isWidenable)) mayEvolve.push(rows);
+        this.reportMisfits(ref.namespace, rows);
+      },
+      end: () => {
+        if (mayEvolve.length > 0 && this.evolve(ref.namespace, inferred.entries, mayEvolve)) throw new BulkLoadDeclined();
+      },
+    });
+    this.deferred.delete(changes);
+  }
+
+  /** Infers or evolves the namespace's mapping for these changes (altering existing tables), and extracts their rows. */
+  private async evolveFor(client: Statements, namespace: string, changes: readonly RowChange[], tablesExist: boolean): Promise<void> {
     const known = this.current(namespace);
     const entries = known?.entries ?? this.seeds.get(namespace) ?? this.inferFrom(namespace, changes);
     let inferred = known ?? this.compile(namespace, entries);
     let extracted = extractChanges(inferred.mapping, changes);
-    const evolved = this.evolve(namespace, inferred.entries, extracted);
+    const evolved = this.evolve(namespace, inferred.entries, [...extracted.upserts.values()]);
     if (evolved) {
       const next = this.compile(namespace, evolved);
       if (tablesExist) for (const statement of evolveStatements(inferred.mapping, next.mapping)) await client.query(statement);
@@ -118,19 +165,8 @@ export class InferredLayout implements TableLayout {
       await this.store.save(client, namespace, inferred.entries);
       this.inferred.set(namespace, inferred);
     }
-    this.reportMisfits(namespace, extracted);
+    for (const rows of extracted.upserts.values()) this.reportMisfits(namespace, rows);
     this.extracted.set(changes, extracted);
-  }
-
-  async write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
-    const mapping = this.mappingOf(ref.namespace);
-    await writeExtractedRows(client, mapping, this.extractedFor(mapping, changes), this.options.onReject);
-  }
-
-  /** Snapshot documents into tables that held none of them (see `TableLayout.bulkLoad`). */
-  async bulkLoad(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
-    const mapping = this.mappingOf(ref.namespace);
-    await bulkLoadExtractedRows(client, mapping, this.extractedFor(mapping, changes), this.options.onReject);
   }
 
   async forget(client: PoolClient, namespace: string): Promise<void> {
@@ -181,9 +217,8 @@ export class InferredLayout implements TableLayout {
     return inferCollectionEntries(coll, tableNameFor(db, coll, tables), profileDocuments(documents), tables);
   }
 
-  /** The evolved entries when the changes bring new fields or numbers too wide; else undefined. */
-  private evolve(namespace: string, entries: DatabaseEntries, extracted: ExtractedChanges): DatabaseEntries | undefined {
-    const rows = [...extracted.upserts.values()];
+  /** The evolved entries when these rows bring new fields or numbers too wide; else undefined. */
+  private evolve(namespace: string, entries: DatabaseEntries, rows: readonly ExtractedRows[]): DatabaseEntries | undefined {
     const unmapped = rows.flatMap((row) => (row.unmapped ? [row.unmapped] : []));
     const widen = rows.flatMap((row) => row.misfits.filter(isWidenable)).map((misfit) => ({ entry: this.entryName(namespace, misfit.table), path: misfit.column.path }));
     if (unmapped.length === 0 && widen.length === 0) return undefined;
@@ -196,17 +231,15 @@ export class InferredLayout implements TableLayout {
     return table.source === namespace ? splitNamespace(namespace).coll : table.table;
   }
 
-  private reportMisfits(namespace: string, extracted: ExtractedChanges): void {
-    for (const rows of extracted.upserts.values()) {
-      for (const misfit of rows.misfits) {
-        const id = `${misfit.table.source}:${misfit.column.path}`;
-        if (this.reported.has(id)) continue;
-        this.reported.add(id);
-        this.options.logger.warn(
-          { namespace, table: misfit.table.table, field: misfit.column.path, column: misfit.column.column, type: misfit.column.type.sql, kind: bsonKind(misfit.value) },
-          "a value does not fit its inferred column: the column is left NULL and the value kept in _extra (reported once per field)",
-        );
-      }
+  private reportMisfits(namespace: string, rows: ExtractedRows): void {
+    for (const misfit of rows.misfits) {
+      const id = `${misfit.table.source}:${misfit.column.path}`;
+      if (this.reported.has(id)) continue;
+      this.reported.add(id);
+      this.options.logger.warn(
+        { namespace, table: misfit.table.table, field: misfit.column.path, column: misfit.column.column, type: misfit.column.type.sql, kind: bsonKind(misfit.value) },
+        "a value does not fit its inferred column: the column is left NULL and the value kept in _extra (reported once per field)",
+      );
     }
   }
 

@@ -12,7 +12,16 @@ import { copiesExactly, copyRows, mergeThroughStage } from "./copy-relational-ro
 import { childColumns, parentColumns } from "./relational-columns.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
 import { appendRows, deleteChildRows, deleteParentRows, insertRows, sortDelete, upsertClause, writeRelationalRows } from "./relational-row-writer.js";
-import { extractRows, isRejection, type Row } from "./row-extractor.js";
+import { extractRows, isRejection, type ExtractedRows, type Row } from "./row-extractor.js";
+
+/**
+ * Sees every document's rows as they are extracted (`row`), then once after the last (`end`).
+ * Either may throw: the COPY that reads the rows then fails, and nothing of it is written.
+ */
+export interface RowObserver {
+  row(extracted: ExtractedRows): void;
+  end(): void;
+}
 
 /**
  * The rows of documents, extracted as they are read: the parent rows are read once, by the COPY
@@ -27,11 +36,13 @@ class StreamedRows {
   private readonly mapping: TableMapping;
   private readonly changes: Iterable<UpsertChange>;
   private readonly children: Map<TableMapping, Row[]>;
+  private readonly observer: RowObserver | undefined;
 
-  constructor(mapping: TableMapping, changes: Iterable<UpsertChange>) {
+  constructor(mapping: TableMapping, changes: Iterable<UpsertChange>, observer?: RowObserver) {
     this.mapping = mapping;
     this.changes = changes;
     this.children = new Map(mapping.children.map((child) => [child.table, []]));
+    this.observer = observer;
   }
 
   *parents(): Generator<Row> {
@@ -42,10 +53,12 @@ class StreamedRows {
         continue;
       }
       extracted.row[CLUSTER_TIME_COLUMN] = change.event.clusterTime.t;
+      this.observer?.row(extracted);
       this.keys.push(extracted.row[this.mapping.pk.column] ?? null);
       for (const child of extracted.children) appendRows(this.children.get(child.table), child.rows);
       yield extracted.row;
     }
+    this.observer?.end();
   }
 
   /** The rows of one child table, once {@link StreamedRows.parents} was read to its end. */
@@ -59,18 +72,18 @@ class StreamedRows {
 }
 
 /** Whether every column of the parent and child tables loads by COPY exactly as by the set-based statements. */
-function copiesAll(mapping: TableMapping): boolean {
+export function copiesAll(mapping: TableMapping): boolean {
   return copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)]);
 }
 
 /**
  * Documents whose keys the tables do not hold (see `TableLayout.bulkLoad`), loaded with one `COPY`
- * per table: the parent rows as they are extracted, then the child rows. Tables with a plain
- * `json` column are written as streaming writes them instead.
+ * per table: the parent rows as they are extracted (each shown to `observer`), then the child
+ * rows. Tables with a plain `json` column are written as streaming writes them instead.
  */
-export async function bulkLoadRelationalRows(client: ClientBase, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
+export async function bulkLoadRelationalRows(client: ClientBase, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler, observer?: RowObserver): Promise<void> {
   if (!copiesAll(mapping)) return writeRelationalRows(client, mapping, changes, onReject);
-  const rows = new StreamedRows(mapping, upsertsOnly(changes));
+  const rows = new StreamedRows(mapping, upsertsOnly(changes), observer);
   await copyRows(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), rows.parents());
   for (const child of mapping.children) {
     const childRows = rows.childRows(child.table);
