@@ -1,6 +1,6 @@
 import type { ClientBase } from "pg";
 import { encodeDocument } from "../../codec/document-codec.js";
-import { copyLines, copyText } from "./copy-text.js";
+import { copyJsonText, copyLines, copyText } from "./copy-text.js";
 import type { RowChange } from "./coalesce.js";
 import { encodingRejection, type Rejection, type RejectionHandler } from "./dead-letters.js";
 import { qualifiedName } from "./sql.js";
@@ -80,7 +80,7 @@ class RawCopyRows {
         seconds = change.event.clusterTime.t;
         time = new Date(seconds * 1000).toISOString();
       }
-      yield `${copyText(change.key)}\t${copyText(json)}\t${time}\n`;
+      yield `${copyText(change.key)}\t${copyJsonText(json)}\t${time}\n`;
     }
   }
 

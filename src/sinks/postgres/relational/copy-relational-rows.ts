@@ -1,6 +1,6 @@
 import type { ClientBase } from "pg";
 import type { JsonValue } from "../../../codec/document-codec.js";
-import { COPY_NULL, copyLines, copyText } from "../copy-text.js";
+import { COPY_NULL, copyJsonText, copyLines, copyText } from "../copy-text.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
@@ -26,7 +26,7 @@ export function copiesExactly(columns: readonly RowColumn[]): boolean {
 export function copyField(value: JsonValue | undefined, column: RowColumn): string {
   if (value === null || value === undefined) return COPY_NULL;
   if (column.name === CLUSTER_TIME_COLUMN && typeof value === "number") return new Date(value * 1000).toISOString();
-  if (JSON_TYPE.test(column.sql)) return copyText(JSON.stringify(value));
+  if (JSON_TYPE.test(column.sql)) return copyJsonText(JSON.stringify(value));
   if (Array.isArray(value)) return copyText(arrayLiteral(value, JSON_ARRAY_TYPE.test(column.sql)));
   return copyText(typeof value === "string" ? value : JSON.stringify(value));
 }
