@@ -31,15 +31,17 @@ export interface TableLayout {
   /**
    * Writes documents (upserts only) whose keys the tables are not expected to hold, by bulk load
    * and without any merge: a key that exists fails with a unique violation (PostgreSQL's 23505),
-   * and the caller then rolls back to a savepoint and uses `write` (`bulkLoadOrWrite`). Absent:
-   * `write` always.
+   * or the layout declines the load (`BulkLoadDeclined`: an inferred mapping these documents make
+   * evolve), and the caller then rolls back to a savepoint and uses `write` (`bulkLoadOrWrite`).
+   * Absent: `write` always.
    */
   bulkLoad?(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void>;
   /** Creates and loads what the layout itself keeps in the target; once, when the sink opens. */
   open?(client: PoolClient): Promise<void>;
   /**
    * Called inside the batch's transaction before a namespace's changes are written and before
-   * its tables are ensured: an inferred layout infers or evolves the mapping here. Like `write`,
+   * its tables are ensured: an inferred layout infers the mapping of a collection without tables
+   * here (a known one evolves as its changes are written). Like `write`,
    * it may be given a {@link StatementQueue}: it must not read the results of its statements.
    */
   prepare?(client: Statements, namespace: string, changes: readonly RowChange[], tablesExist: boolean): Promise<void>;

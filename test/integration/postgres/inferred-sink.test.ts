@@ -119,6 +119,22 @@ describe("PostgresSink with an inferred mapping", () => {
     expect(lines.filter((line) => String(line.msg).startsWith("a value does not fit its inferred column")).map((line) => line.field)).toEqual(["placed"]);
   });
 
+  it.each([
+    ["a small batch", 2],
+    ["a batch large enough for COPY (the load is declined, then merged)", COPY_FROM_ROWS],
+  ])("widening a column through %s warns of no misfit, and a later real misfit of the field is warned", async (_label, size) => {
+    const { logger, lines } = capturingLogger();
+    const sink = await inferredSink({ logger });
+    const misfits = (): unknown[] => lines.filter((line) => String(line.msg).startsWith("a value does not fit its inferred column")).map((line) => line.field);
+    await apply(sink, insert("a", { qty: new Int32(1) }));
+    await apply(sink, ...Array.from({ length: size }, (_, i) => insert(`w${i}`, { qty: new Double(i + 0.5) })));
+    expect(await columns("orders")).toMatchObject({ qty: "numeric" });
+    expect(await query(url, "SELECT count(*)::int AS n FROM orders WHERE qty IS NULL")).toEqual([{ n: 0 }]);
+    expect(misfits()).toEqual([]);
+    await apply(sink, insert("t", { qty: "many" }));
+    expect(misfits()).toEqual(["qty"]);
+  });
+
   it("widens a numeric column to numeric when a number does not fit, keeping every value exact", async () => {
     const sink = await inferredSink();
     await apply(sink, insert("a", { qty: new Int32(7), sizes: [new Int32(1), new Int32(2)] }));

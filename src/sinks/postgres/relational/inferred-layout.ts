@@ -51,7 +51,7 @@ export class InferredLayout implements TableLayout {
   private readonly store: InferredMappingStore;
   private readonly inferred = new StagedMap<string, Inferred>();
   private readonly seeds = new Map<string, DatabaseEntries>();
-  /** Extraction done by `prepare`, reused by `write` for the same changes. */
+  /** Extraction done with the mapping's inference or evolution (`evolveFor`), reused by `write` or `bulkLoad` for the same changes. */
   private readonly extracted = new WeakMap<readonly RowChange[], ExtractedChanges>();
   /** Batches `prepare` left to be extracted (and the mapping evolved) when they are written. */
   private readonly deferred = new WeakSet<readonly RowChange[]>();
@@ -135,16 +135,19 @@ export class InferredLayout implements TableLayout {
     if (!this.deferred.has(changes)) return bulkLoadExtractedRows(client, inferred.mapping, this.extractedFor(inferred.mapping, changes), this.options.onReject);
     if (!copiesAll(inferred.mapping)) throw new BulkLoadDeclined();
     const mayEvolve: ExtractedRows[] = [];
+    const misfitting: ExtractedRows[] = [];
     await bulkLoadRelationalRows(client, inferred.mapping, changes, this.options.onReject, {
       row: (rows) => {
         if (rows.unmapped || rows.misfits.some(isWidenable)) mayEvolve.push(rows);
-        this.reportMisfits(ref.namespace, rows);
+        if (rows.misfits.length > 0) misfitting.push(rows);
       },
       end: () => {
         if (mayEvolve.length > 0 && this.evolve(ref.namespace, inferred.entries, mayEvolve)) throw new BulkLoadDeclined();
       },
     });
     this.deferred.delete(changes);
+    // Only now: a number its column widens for, in a load declined above, is no misfit once `write` has evolved the mapping.
+    for (const rows of misfitting) this.reportMisfits(ref.namespace, rows);
   }
 
   /** Infers or evolves the namespace's mapping for these changes (altering existing tables), and extracts their rows. */
