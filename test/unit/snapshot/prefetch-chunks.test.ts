@@ -73,6 +73,17 @@ describe("prefetchChunks", () => {
     expect(seen).toEqual([6]);
   });
 
+  it("gives way to other work while it reads ahead from a source that never waits", async () => {
+    const source = countingSource(3000);
+    const chunks = prefetchChunks(source.items, 1000);
+    await chunks.next();
+    // The caller starts writing the first chunk: its next turn comes before the whole second chunk is read.
+    const pulledAtNextTurn = await new Promise<number>((resolve) => setImmediate(() => resolve(source.pulled())));
+    expect(pulledAtNextTurn).toBeGreaterThan(1000);
+    expect(pulledAtNextTurn).toBeLessThan(2000);
+    await chunks.return(undefined);
+  });
+
   it("closes the source when the caller breaks out of the loop", async () => {
     const source = countingSource(100);
     for await (const chunk of prefetchChunks(source.items, 10)) {
