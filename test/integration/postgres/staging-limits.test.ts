@@ -11,7 +11,7 @@ import { inferMapping } from "../../../src/sinks/postgres/mapping/infer/infer-ma
 import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
 import { mergeRawRows, type UpsertChange } from "../../../src/sinks/postgres/raw-copy.js";
-import { bulkLoadRelationalRows } from "../../../src/sinks/postgres/relational/streamed-relational-rows.js";
+import { bulkLoadRelationalRows, mergeRelationalRows } from "../../../src/sinks/postgres/relational/streamed-relational-rows.js";
 import { COPY_FROM_ROWS } from "../../../src/sinks/postgres/copy-text.js";
 import { makeEvent } from "../../support/events.js";
 import { createDatabase } from "../../support/postgres-server.js";
@@ -60,6 +60,45 @@ describe("the raw staging table", () => {
       // Deleted rows alone would leave every merge's rows in its files: megabytes by now.
       expect(await size()).toBeLessThan(256 * 1024);
       expect((await client.query("SELECT DISTINCT (doc->>'round')::int AS round FROM public.shop_orders")).rows).toEqual([{ round: 19 }]);
+    } finally {
+      await client.end();
+    }
+  });
+});
+
+describe("the relational staging table", () => {
+  it("is the connection's: made once for a table's columns, kept across merges, and kept small", async () => {
+    const documents = realisticDocuments(COPY_FROM_ROWS, 2048);
+    const mapping = parseMapping("mappings.json", inferMapping(new Map([[NS, documents]])), { defaultSchema: "public" });
+    const table = mapping.collections.get(NS);
+    if (!table) throw new Error("no mapping");
+    const sink = makeSink(url, { mapping });
+    sinks.push(sink);
+    await sink.open();
+    await sink.apply({ events: documents.map((doc) => makeEvent({ op: "insert", ns: NS, id: doc._id, doc })) });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const stages = async (): Promise<{ relname: string; bytes: number }[]> =>
+        (
+          await client.query<{ relname: string; bytes: string }>(
+            "SELECT relname, pg_total_relation_size(c.oid) AS bytes FROM pg_class c WHERE c.relnamespace = pg_my_temp_schema() AND relname LIKE 'tributary_merge_%'",
+          )
+        ).rows.map((row) => ({ relname: row.relname, bytes: Number(row.bytes) }));
+      const oids = new Set<unknown>();
+      for (let round = 0; round < 20; round += 1) {
+        await client.query("BEGIN");
+        await mergeRelationalRows(client, table, upserts(documents.map((doc) => ({ ...doc, notes: `round ${round}` })), "replace"), () => Promise.resolve());
+        await client.query("COMMIT");
+        for (const row of (await client.query("SELECT oid FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relname LIKE 'tributary_merge_%'")).rows) oids.add(row.oid);
+      }
+      // One table, the same one every time (not made and dropped again by each merge), truncated at each commit.
+      const [stage, ...others] = await stages();
+      expect(stage).toBeDefined();
+      expect(others).toEqual([]);
+      expect(oids.size).toBe(1);
+      expect(stage?.bytes).toBeLessThan(256 * 1024);
+      expect(await query(url, "SELECT notes, count(*)::int AS n FROM public.orders GROUP BY 1")).toEqual([{ notes: "round 19", n: documents.length }]);
     } finally {
       await client.end();
     }

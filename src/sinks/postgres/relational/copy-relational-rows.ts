@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ClientBase } from "pg";
 import type { JsonValue } from "../../../codec/document-codec.js";
 import { COPY_NULL, copyJsonText, copyLines, copyText } from "../copy-text.js";
@@ -69,18 +70,21 @@ export async function copyExtractedRows(client: ClientBase, mapping: TableMappin
   }
 }
 
-/** The session's staging table of a merge; dropped again in the same transaction. */
-const STAGE = "pg_temp.tributary_merge_stage";
-
 /**
  * `INSERT INTO table … ON CONFLICT …` (`conflict`) of many rows through `COPY` into a temporary
  * staging table of the same columns, in the caller's transaction.
+ *
+ * The staging table is the session's, one per set of column definitions (a mapping that evolves
+ * gets another): created when missing, emptied after each merge for the next table of the same
+ * transaction and truncated at commit. Creating and dropping one per merge cost two catalog
+ * writes a batch, and temporary tables are never vacuumed.
  */
 export async function mergeThroughStage(client: ClientBase, table: string, columns: readonly RowColumn[], rows: Iterable<Row>, conflict: string): Promise<void> {
-  const definitions = columns.map((column) => `${quoteIdent(column.name)} ${column.name === CLUSTER_TIME_COLUMN ? "timestamptz" : column.sql}`);
+  const definitions = columns.map((column) => `${quoteIdent(column.name)} ${column.name === CLUSTER_TIME_COLUMN ? "timestamptz" : column.sql}`).join(", ");
+  const stage = `tributary_merge_${createHash("sha256").update(definitions).digest("hex").slice(0, 24)}`;
   const names = columns.map((column) => quoteIdent(column.name)).join(", ");
-  await client.query(`CREATE TEMP TABLE ${STAGE.slice("pg_temp.".length)} (${definitions.join(", ")}) ON COMMIT DROP`);
-  await copyRows(client, STAGE, columns, rows);
-  await client.query(`INSERT INTO ${table} (${names}) SELECT ${names} FROM ${STAGE}${conflict}`);
-  await client.query(`DROP TABLE ${STAGE}`);
+  await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (${definitions}) ON COMMIT DELETE ROWS`);
+  await copyRows(client, `pg_temp.${stage}`, columns, rows);
+  await client.query(`INSERT INTO ${table} (${names}) SELECT ${names} FROM pg_temp.${stage}${conflict}`);
+  await client.query(`DELETE FROM pg_temp.${stage}`);
 }
