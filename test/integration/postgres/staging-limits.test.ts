@@ -10,6 +10,7 @@ import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { inferMapping } from "../../../src/sinks/postgres/mapping/infer/infer-mapping.js";
 import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
+import type { TableMapping } from "../../../src/sinks/postgres/mapping/table-mapping.js";
 import { mergeRawRows, type UpsertChange } from "../../../src/sinks/postgres/raw-copy.js";
 import { bulkLoadRelationalRows, mergeRelationalRows } from "../../../src/sinks/postgres/relational/streamed-relational-rows.js";
 import { COPY_FROM_ROWS } from "../../../src/sinks/postgres/copy-text.js";
@@ -42,6 +43,18 @@ function upserts(documents: readonly Document[], op: ChangeEvent["op"]): UpsertC
   return documents.map((doc) => ({ kind: "upsert", key: String(doc._id), doc, event: makeEvent({ op, ns: NS, id: doc._id, doc }) }));
 }
 
+/** The documents written by a sink with the mapping `tributary mapping infer` makes of them; the collection's table mapping. */
+async function loadedWithInferredMapping(documents: readonly Document[]): Promise<TableMapping> {
+  const mapping = parseMapping("mappings.json", inferMapping(new Map([[NS, documents]])), { defaultSchema: "public" });
+  const table = mapping.collections.get(NS);
+  if (!table) throw new Error("no mapping");
+  const sink = makeSink(url, { mapping });
+  sinks.push(sink);
+  await sink.open();
+  await sink.apply({ events: documents.map((doc) => makeEvent({ op: "insert", ns: NS, id: doc._id, doc })) });
+  return table;
+}
+
 describe("the raw staging table", () => {
   it("keeps its size across merges on one connection", async () => {
     const client = new pg.Client({ connectionString: url });
@@ -69,13 +82,7 @@ describe("the raw staging table", () => {
 describe("the relational staging table", () => {
   it("is the connection's: made once for a table's columns, kept across merges, and kept small", async () => {
     const documents = realisticDocuments(COPY_FROM_ROWS, 2048);
-    const mapping = parseMapping("mappings.json", inferMapping(new Map([[NS, documents]])), { defaultSchema: "public" });
-    const table = mapping.collections.get(NS);
-    if (!table) throw new Error("no mapping");
-    const sink = makeSink(url, { mapping });
-    sinks.push(sink);
-    await sink.open();
-    await sink.apply({ events: documents.map((doc) => makeEvent({ op: "insert", ns: NS, id: doc._id, doc })) });
+    const table = await loadedWithInferredMapping(documents);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
@@ -133,14 +140,7 @@ describe("a role without the TEMPORARY privilege", () => {
 
 describe("a document with a very long array mapped to a child table", () => {
   it("is bulk-loaded with all its child rows", async () => {
-    const sample = [{ _id: 1, items: [{ sku: "a", quantity: 1 }] }];
-    const mapping = parseMapping("mappings.json", inferMapping(new Map([[NS, sample]])), { defaultSchema: "public" });
-    const table = mapping.collections.get(NS);
-    if (!table) throw new Error("no mapping");
-    const sink = makeSink(url, { mapping });
-    sinks.push(sink);
-    await sink.open();
-    await sink.apply({ events: [makeEvent({ op: "insert", ns: NS, id: 1, doc: sample[0] })] });
+    const table = await loadedWithInferredMapping([{ _id: 1, items: [{ sku: "a", quantity: 1 }] }]);
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
