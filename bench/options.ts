@@ -29,7 +29,7 @@ export interface BenchOptions {
   readonly applyDocs: number;
   /** Events per batch of the sink-apply section (`--batch`). */
   readonly batch: number;
-  /** Runs of each snapshot and sink-apply scenario; the median is reported (`--repeat`). */
+  /** Rounds: every scenario of a section runs once per round; the median run is reported, a ratio is the median of its per-round ratios (`--repeat`). */
   readonly repeat: number;
   readonly only: readonly SectionName[];
   /** Where the JSON results go (`--out`). */
@@ -51,7 +51,8 @@ const USAGE = `npm run bench -- [options]
   --parallelism P    ranges copied at once by the parallel snapshot runs (default 4)
   --apply-docs N     documents of the sink-apply section (default 20000)
   --batch N          events per batch in the sink-apply section (default 2000)
-  --repeat N         runs of each snapshot and sink-apply scenario, median reported (default 1)
+  --repeat N         rounds: each scenario of a section once per round; median run reported,
+                     ratios are medians of the ratios within each round (default 1)
   --only LIST        sections to run, comma-separated: ${SECTIONS.join(",")}
   --out FILE         JSON results (default bench-results/results.json)
   --mongodb-uri URI  an existing replica set (default: TRIBUTARY_TEST_MONGODB_URI, else as the tests start one)
