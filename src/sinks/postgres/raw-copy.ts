@@ -1,6 +1,7 @@
 import type { ClientBase } from "pg";
 import { encodeDocument } from "../../codec/document-codec.js";
 import { copyJsonText, copyLines, copyText } from "./copy-text.js";
+import { mergeLinesThroughStage, type Stage } from "./staging-merge.js";
 import type { RowChange } from "./coalesce.js";
 import { encodingRejection, type Rejection, type RejectionHandler } from "./dead-letters.js";
 import { qualifiedName } from "./sql.js";
@@ -10,8 +11,9 @@ import type { TableRef } from "./table-layout.js";
 export type UpsertChange = Extract<RowChange, { kind: "upsert" }>;
 
 /** The session's staging table: rows land here by `COPY`, then merge into the raw table in one statement. */
-const STAGE = "pg_temp.tributary_raw_stage";
-const COLUMNS = "(_id, doc, _cluster_time)";
+const STAGE: Stage = { name: "tributary_raw_stage", definitions: "_id text NOT NULL, doc jsonb NOT NULL, _cluster_time timestamptz NOT NULL" };
+const COLUMNS = "_id, doc, _cluster_time";
+const UPSERT = " ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc, _cluster_time = EXCLUDED._cluster_time, _synced_at = now()";
 
 /**
  * Copies documents straight into a raw table (`_id`, `doc`, `_cluster_time`), as plain inserts,
@@ -21,7 +23,7 @@ const COLUMNS = "(_id, doc, _cluster_time)";
  */
 export async function copyRawRows(client: ClientBase, ref: TableRef, changes: readonly UpsertChange[], onReject: RejectionHandler): Promise<void> {
   const rows = new RawCopyRows(ref.namespace, changes);
-  await copyLines(client, `${qualifiedName(ref.schema, ref.table)} ${COLUMNS}`, rows.lines());
+  await copyLines(client, `${qualifiedName(ref.schema, ref.table)} (${COLUMNS})`, rows.lines());
   await rejectAll(client, ref, rows, onReject);
 }
 
@@ -31,18 +33,7 @@ export async function copyRawRows(client: ClientBase, ref: TableRef, changes: re
  */
 export async function mergeRawRows(client: ClientBase, ref: TableRef, changes: readonly UpsertChange[], onReject: RejectionHandler): Promise<void> {
   const rows = new RawCopyRows(ref.namespace, changes);
-  // Created in the caller's transaction when missing (a rollback takes it away again). Emptied after
-  // each merge for the next table of the same transaction, and truncated at commit: a temporary
-  // table is never vacuumed, so deleted rows alone would grow its files with every merge.
-  await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${STAGE.slice("pg_temp.".length)} (_id text NOT NULL, doc jsonb NOT NULL, _cluster_time timestamptz NOT NULL) ON COMMIT DELETE ROWS`);
-  await copyLines(client, `${STAGE} ${COLUMNS}`, rows.lines());
-  if (rows.count > 0) {
-    await client.query(
-      `INSERT INTO ${qualifiedName(ref.schema, ref.table)} ${COLUMNS} SELECT _id, doc, _cluster_time FROM ${STAGE}
-       ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc, _cluster_time = EXCLUDED._cluster_time, _synced_at = now()`,
-    );
-    await client.query(`DELETE FROM ${STAGE}`);
-  }
+  await mergeLinesThroughStage(client, STAGE, qualifiedName(ref.schema, ref.table), COLUMNS, rows.lines(), UPSERT);
   await rejectAll(client, ref, rows, onReject);
 }
 
@@ -54,7 +45,6 @@ async function rejectAll(client: ClientBase, ref: TableRef, rows: RawCopyRows, o
 /** The COPY text of the documents, encoded as it is read; documents that cannot be encoded are set aside. */
 class RawCopyRows {
   readonly rejected: { change: UpsertChange; rejection: Rejection }[] = [];
-  count = 0;
   private readonly namespace: string;
   private readonly changes: readonly UpsertChange[];
 
@@ -75,7 +65,6 @@ class RawCopyRows {
       keys.add(change.key);
       const json = this.encode(change);
       if (json === undefined) continue;
-      this.count += 1;
       if (change.event.clusterTime.t !== seconds) {
         seconds = change.event.clusterTime.t;
         time = new Date(seconds * 1000).toISOString();

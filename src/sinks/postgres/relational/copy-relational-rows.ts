@@ -4,6 +4,7 @@ import type { JsonValue } from "../../../codec/document-codec.js";
 import { COPY_NULL, copyJsonText, copyLines, copyText } from "../copy-text.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
+import { mergeLinesThroughStage } from "../staging-merge.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
 import { childColumns, parentColumns, type RowColumn } from "./relational-columns.js";
 import type { ExtractedRows, Row } from "./row-extractor.js";
@@ -16,6 +17,11 @@ const PLAIN_JSON_TYPE = /^json(\[\])?$/;
 /** Whether COPY of {@link copyField}'s text loads exactly what jsonb_to_recordset loads into these columns. */
 export function copiesExactly(columns: readonly RowColumn[]): boolean {
   return columns.every((column) => !PLAIN_JSON_TYPE.test(column.sql));
+}
+
+/** Whether every column of a collection's parent and child tables loads by COPY exactly as by the set-based statements. */
+export function copiesAll(mapping: TableMapping): boolean {
+  return copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)]);
 }
 
 /**
@@ -53,7 +59,11 @@ function* lines(rows: Iterable<Row>, columns: readonly RowColumn[]): Generator<s
 
 /** `COPY table (columns) FROM STDIN` of the rows. */
 export function copyRows(client: ClientBase, table: string, columns: readonly RowColumn[], rows: Iterable<Row>): Promise<void> {
-  return copyLines(client, `${table} (${columns.map((column) => quoteIdent(column.name)).join(", ")})`, lines(rows, columns));
+  return copyLines(client, `${table} (${columnList(columns)})`, lines(rows, columns));
+}
+
+function columnList(columns: readonly RowColumn[]): string {
+  return columns.map((column) => quoteIdent(column.name)).join(", ");
 }
 
 /**
@@ -72,19 +82,11 @@ export async function copyExtractedRows(client: ClientBase, mapping: TableMappin
 
 /**
  * `INSERT INTO table … ON CONFLICT …` (`conflict`) of many rows through `COPY` into a temporary
- * staging table of the same columns, in the caller's transaction.
- *
- * The staging table is the session's, one per set of column definitions (a mapping that evolves
- * gets another): created when missing, emptied after each merge for the next table of the same
- * transaction and truncated at commit. Creating and dropping one per merge cost two catalog
- * writes a batch, and temporary tables are never vacuumed.
+ * staging table of the same columns, in the caller's transaction: the session's, one per set of
+ * column definitions (a mapping that evolves gets another; see {@link mergeLinesThroughStage}).
  */
 export async function mergeThroughStage(client: ClientBase, table: string, columns: readonly RowColumn[], rows: Iterable<Row>, conflict: string): Promise<void> {
   const definitions = columns.map((column) => `${quoteIdent(column.name)} ${column.name === CLUSTER_TIME_COLUMN ? "timestamptz" : column.sql}`).join(", ");
-  const stage = `tributary_merge_${createHash("sha256").update(definitions).digest("hex").slice(0, 24)}`;
-  const names = columns.map((column) => quoteIdent(column.name)).join(", ");
-  await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (${definitions}) ON COMMIT DELETE ROWS`);
-  await copyRows(client, `pg_temp.${stage}`, columns, rows);
-  await client.query(`INSERT INTO ${table} (${names}) SELECT ${names} FROM pg_temp.${stage}${conflict}`);
-  await client.query(`DELETE FROM pg_temp.${stage}`);
+  const stage = { name: `tributary_merge_${createHash("sha256").update(definitions).digest("hex").slice(0, 24)}`, definitions };
+  await mergeLinesThroughStage(client, stage, table, columnList(columns), lines(rows, columns), conflict);
 }
