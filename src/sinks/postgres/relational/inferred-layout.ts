@@ -17,7 +17,8 @@ import { InferredMappingStore } from "./inferred-mapping-store.js";
 import { createStatements, dropStatements, evolveStatements, truncateStatements } from "./relational-ddl.js";
 import { bulkLoadExtractedRows, extractChanges, writeExtractedRows, type ExtractedChanges } from "./relational-row-writer.js";
 import type { ExtractedRows, Misfit } from "./row-extractor.js";
-import { bulkLoadRelationalRows, copiesAll } from "./streamed-relational-rows.js";
+import { bulkLoadRelationalRows } from "./streamed-relational-rows.js";
+import { copiesAll } from "./copy-relational-rows.js";
 import { BulkLoadDeclined } from "../bulk-load.js";
 
 export interface InferredLayoutOptions {
@@ -92,7 +93,7 @@ export class InferredLayout implements TableLayout {
   }
 
   createStatements(ref: TableRef): { required: string[]; optional: string[] } {
-    return createStatements(this.mappingOf(ref.namespace));
+    return createStatements(this.inferredOf(ref.namespace).mapping);
   }
 
   dropStatements(ref: TableRef): string[] {
@@ -118,7 +119,7 @@ export class InferredLayout implements TableLayout {
 
   async write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
     if (this.deferred.delete(changes)) await this.evolveFor(client, ref.namespace, changes, true);
-    const mapping = this.mappingOf(ref.namespace);
+    const mapping = this.inferredOf(ref.namespace).mapping;
     await writeExtractedRows(client, mapping, this.extractedFor(mapping, changes), this.options.onReject);
   }
 
@@ -130,8 +131,7 @@ export class InferredLayout implements TableLayout {
    * and `write` evolves the mapping first.
    */
   async bulkLoad(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
-    const inferred = this.current(ref.namespace);
-    if (!inferred) throw new Error(`no inferred mapping for ${ref.namespace}`);
+    const inferred = this.inferredOf(ref.namespace);
     if (!this.deferred.has(changes)) return bulkLoadExtractedRows(client, inferred.mapping, this.extractedFor(inferred.mapping, changes), this.options.onReject);
     if (!copiesAll(inferred.mapping)) throw new BulkLoadDeclined();
     const mayEvolve: ExtractedRows[] = [];
@@ -205,11 +205,11 @@ export class InferredLayout implements TableLayout {
     return this.extracted.get(changes) ?? extractChanges(mapping, changes);
   }
 
-  private mappingOf(namespace: string): TableMapping {
+  private inferredOf(namespace: string): Inferred {
     const inferred = this.current(namespace);
     // `prepare` runs first for every namespace written; reaching here without it is a bug.
     if (!inferred) throw new Error(`no inferred mapping for ${namespace}`);
-    return inferred.mapping;
+    return inferred;
   }
 
   /** A first mapping from the changes themselves: their documents, and the keys of deletes. */

@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { Statements } from "../statement-queue.js";
-import { copiesExactly, copyExtractedRows, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
+import { copiesAll, copiesExactly, copyExtractedRows, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
 import { COPY_FROM_ROWS } from "../copy-text.js";
 import { mayCreateTempTables } from "../temp-tables.js";
 
@@ -137,7 +137,7 @@ async function insertRecordset(client: Statements, table: string, columns: reado
  * plain `json` column are written as streaming writes them instead.
  */
 export async function bulkLoadExtractedRows(client: pg.ClientBase, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
-  if (!copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)])) return writeExtractedRows(client, mapping, extracted, onReject);
+  if (!copiesAll(mapping)) return writeExtractedRows(client, mapping, extracted, onReject);
   for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
   await copyExtractedRows(client, mapping, [...extracted.upserts.values()]);
 }

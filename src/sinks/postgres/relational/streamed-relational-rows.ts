@@ -8,7 +8,7 @@ import { coerceValue } from "../mapping/value-coercion.js";
 import type { UpsertChange } from "../raw-copy.js";
 import { qualifiedName } from "../sql.js";
 import { mayCreateTempTables } from "../temp-tables.js";
-import { copiesExactly, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
+import { copiesAll, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
 import { childColumns, parentColumns } from "./relational-columns.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
 import { appendRows, deleteChildRows, deleteParentRows, insertRows, sortDelete, upsertClause, writeRelationalRows } from "./relational-row-writer.js";
@@ -69,11 +69,6 @@ class StreamedRows {
   async reject(client: ClientBase, onReject: RejectionHandler): Promise<void> {
     for (const { change, rejection } of this.rejected) await onReject(client, this.mapping.source, change, rejection);
   }
-}
-
-/** Whether every column of the parent and child tables loads by COPY exactly as by the set-based statements. */
-export function copiesAll(mapping: TableMapping): boolean {
-  return copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)]);
 }
 
 /**
