@@ -5,7 +5,7 @@ import type { Document } from "mongodb";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { copyPieces } from "../src/sinks/postgres/copy-text.js";
-import { copyLine } from "../src/sinks/postgres/relational/copy-relational-rows.js";
+import { lineWriter } from "../src/sinks/postgres/relational/copy-relational-rows.js";
 import { childColumns, parentColumns } from "../src/sinks/postgres/relational/relational-columns.js";
 import { qualifiedName, quoteIdent } from "../src/sinks/postgres/sql.js";
 import { inferMapping } from "../src/sinks/postgres/mapping/infer/infer-mapping.js";
@@ -61,13 +61,13 @@ export async function copyPreEncoded(url: string, table: TableMapping, documents
   const targets = [
     { name: qualifiedName(table.schema, table.table), columns: parentColumns(table), lines: [] as string[] },
     ...table.children.map((child) => ({ name: qualifiedName(child.table.schema, child.table.table), columns: childColumns(child), lines: [] as string[], child: child.table })),
-  ];
+  ].map((target) => ({ ...target, line: lineWriter(target.columns) }));
   let items = 0;
   for (const doc of documents) {
     const rows = rowsOf(table, doc, clusterSeconds);
-    targets[0]?.lines.push(copyLine(rows.row, targets[0].columns));
+    targets[0]?.lines.push(targets[0].line(rows.row));
     for (const target of targets.slice(1)) {
-      for (const children of rows.children) if ("child" in target && children.table === target.child) for (const row of children.rows) target.lines.push(copyLine(row, target.columns));
+      for (const children of rows.children) if ("child" in target && children.table === target.child) for (const row of children.rows) target.lines.push(target.line(row));
     }
     items += 1;
   }

@@ -1,4 +1,4 @@
-// Proves that COPY reads the text copyField makes of a coerced value exactly as
+// Proves that COPY reads the text lineWriter makes of a coerced value exactly as
 // jsonb_to_recordset reads the JSON value itself (value-coercion.test.ts): the same cases, the
 // same text back from PostgreSQL. The relational snapshot bulk-loads rows this way.
 
@@ -42,7 +42,7 @@ async function copied(columns: readonly RowColumn[], rows: readonly Record<strin
   }
 }
 
-describe("copyField with COPY", () => {
+describe("COPY lines of coerced values", () => {
   const named = COERCION_CASES.map(([label, value, sql, text]) => ({ label, value, sql, text })).filter(({ sql }) => copiesExactly([{ name: "c0", sql }]));
 
   it.each(named)("loads $label into $sql as jsonb_to_recordset does", async ({ value, sql, text }) => {
@@ -68,5 +68,13 @@ describe("copyField with COPY", () => {
 
   it("loads the cluster time (seconds) as the timestamp to_timestamp makes of it", async () => {
     expect(await copied([{ name: CLUSTER_TIME_COLUMN, sql: "timestamptz" }], [{ [CLUSTER_TIME_COLUMN]: 1_700_000_000 }])).toEqual([{ [CLUSTER_TIME_COLUMN]: "2023-11-14 22:13:20+00" }]);
+  });
+
+  it("writes each row's own cluster time, though its text is made once for rows that share it", async () => {
+    const seconds = [1_700_000_000, 1_700_000_000, 1_700_000_001, 1_700_000_000];
+    const rows = seconds.map((time, index) => ({ [CLUSTER_TIME_COLUMN]: time, c0: index }));
+    expect(await copied([{ name: CLUSTER_TIME_COLUMN, sql: "timestamptz" }, { name: "c0", sql: "integer" }], rows)).toEqual(
+      ["22:13:20", "22:13:20", "22:13:21", "22:13:20"].map((time, index) => ({ [CLUSTER_TIME_COLUMN]: `2023-11-14 ${time}+00`, c0: String(index) })),
+    );
   });
 });

@@ -48,7 +48,7 @@ export function coerceValue(value: unknown, type: ColumnType): Coerced {
   if (value === null || value === undefined) return ok(null);
   if (!type.array) return coerceScalar(value, type);
   if (!Array.isArray(value)) return mismatch(sortValue(value), type);
-  const element: ColumnType = { ...type, sql: type.sql.replace(/\[\]$/, ""), array: false };
+  const element = elementType(type);
   const out: JsonValue[] = [];
   for (let i = 0; i < value.length; i++) {
     const item: unknown = value[i];
@@ -59,6 +59,15 @@ export function coerceValue(value: unknown, type: ColumnType): Coerced {
     out.push(coerced.value);
   }
   return ok(out);
+}
+
+const elementTypes = new WeakMap<ColumnType, ColumnType>();
+
+/** The type of an array column's elements: made once per column type, not per value. */
+function elementType(type: ColumnType): ColumnType {
+  let element = elementTypes.get(type);
+  if (!element) elementTypes.set(type, (element = { ...type, sql: type.sql.replace(/\[\]$/, ""), array: false }));
+  return element;
 }
 
 /** A value sorted by what it is, with what the conversions need. @internal */
@@ -243,11 +252,17 @@ function uuidText(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The `(n)` or `(p,s)` numbers at the end of a normalized SQL type, if any. */
+const modifiers = new Map<string, { first?: number; second?: number }>();
+
+/** The `(n)` or `(p,s)` numbers at the end of a normalized SQL type, if any; read once per type. */
 function typeModifiers(sql: string): { first?: number; second?: number } {
-  const match = /\((\d+)(?:,(\d+))?\)$/.exec(sql);
-  if (match === null) return {};
-  return { first: Number(match[1]), ...(match[2] !== undefined ? { second: Number(match[2]) } : {}) };
+  let found = modifiers.get(sql);
+  if (!found) {
+    const match = /\((\d+)(?:,(\d+))?\)$/.exec(sql);
+    found = match === null ? {} : { first: Number(match[1]), ...(match[2] !== undefined ? { second: Number(match[2]) } : {}) };
+    modifiers.set(sql, found);
+  }
+  return found;
 }
 
 function textOf(sorted: Sorted, type: ColumnType, value: unknown): Coerced {

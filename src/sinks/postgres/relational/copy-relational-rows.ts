@@ -24,18 +24,41 @@ export function copiesAll(mapping: TableMapping): boolean {
   return copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)]);
 }
 
+/** The text of a row value that is not null, for one column (see {@link fieldWriter}). */
+type FieldWriter = (value: JsonValue) => string;
+
 /**
- * A row value as `COPY … FROM STDIN` (text format) reads it into the column: what
- * `jsonb_to_recordset` would make of the same JSON value (see `coerceValue`). Strings are the
- * column's input text, numbers and booleans their text; json columns take the value's JSON; an
- * array becomes an array literal; the cluster time (seconds) a timestamp.
+ * How a column's values are written for `COPY … FROM STDIN` (text format) so that COPY reads
+ * them as `jsonb_to_recordset` would read the same JSON values (see `coerceValue`). Strings are
+ * the column's input text, numbers and booleans their text; json columns take the value's JSON;
+ * an array becomes an array literal; the cluster time (seconds) a timestamp. Decided once per
+ * column, not per value.
  */
-export function copyField(value: JsonValue | undefined, column: RowColumn): string {
-  if (value === null || value === undefined) return COPY_NULL;
-  if (column.name === CLUSTER_TIME_COLUMN && typeof value === "number") return new Date(value * 1000).toISOString();
-  if (JSON_TYPE.test(column.sql)) return copyJsonText(JSON.stringify(value));
-  if (Array.isArray(value)) return copyText(arrayLiteral(value, JSON_ARRAY_TYPE.test(column.sql)));
-  return copyText(typeof value === "string" ? value : JSON.stringify(value));
+function fieldWriter(column: RowColumn): FieldWriter {
+  const scalar = scalarWriter(JSON_ARRAY_TYPE.test(column.sql));
+  if (JSON_TYPE.test(column.sql)) return (value) => copyJsonText(JSON.stringify(value));
+  if (column.name !== CLUSTER_TIME_COLUMN) return scalar;
+  // A COPY's rows mostly share their cluster time's second (a snapshot chunk all of them): its text is made once.
+  let seconds: number | undefined;
+  let time = "";
+  return (value) => {
+    if (typeof value !== "number") return scalar(value);
+    if (value !== seconds) {
+      seconds = value;
+      time = new Date(value * 1000).toISOString();
+    }
+    return time;
+  };
+}
+
+function scalarWriter(jsonArray: boolean): FieldWriter {
+  return (value) => {
+    if (typeof value === "string") return copyText(value);
+    // Finite numbers and booleans have nothing to escape (coercion writes NaN and infinities as text).
+    if (typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))) return String(value);
+    if (Array.isArray(value)) return copyText(arrayLiteral(value, jsonArray));
+    return copyText(JSON.stringify(value));
+  };
 }
 
 /** `{"a","b",NULL}`: every element quoted (backslash and quote escaped), so no element text needs more care. */
@@ -48,13 +71,24 @@ function arrayLiteral(elements: readonly JsonValue[], json: boolean): string {
   return `{${items.join(",")}}`;
 }
 
-/** A row as one line of `COPY … FROM STDIN` (text format), newline included. */
-export function copyLine(row: Row, columns: readonly RowColumn[]): string {
-  return `${columns.map((column) => copyField(row[column.name], column)).join("\t")}\n`;
+/** Writes rows of these columns as lines of `COPY … FROM STDIN` (text format), newline included. */
+export function lineWriter(columns: readonly RowColumn[]): (row: Row) => string {
+  const names = columns.map((column) => column.name);
+  const writers = columns.map(fieldWriter);
+  return (row) => {
+    let line = "";
+    for (let index = 0; index < names.length; index += 1) {
+      const value = row[names[index] as string];
+      if (index > 0) line += "\t";
+      line += value === null || value === undefined ? COPY_NULL : (writers[index] as FieldWriter)(value);
+    }
+    return `${line}\n`;
+  };
 }
 
 function* lines(rows: Iterable<Row>, columns: readonly RowColumn[]): Generator<string> {
-  for (const row of rows) yield copyLine(row, columns);
+  const line = lineWriter(columns);
+  for (const row of rows) yield line(row);
 }
 
 /** `COPY table (columns) FROM STDIN` of the rows. */

@@ -89,13 +89,11 @@ interface ExtractedRow {
 
 /** The row of a document (`index` absent) or of the element `index` of the array at `path`. */
 function extractRow(mapping: TableMapping, source: unknown, path: string, index?: number): ExtractedRow | Rejection {
-  // Only messages need the element's path: built when one is.
-  const prefix = (): string => (index === undefined ? path : `${path}.${index}`);
   const row: Row = {};
   const misfits: Misfit[] = [];
-  const isElementMapping = mapping.columns.some((column) => column.path === ELEMENT_PATH);
+  const isElementMapping = mapsElements(mapping);
   if (!isElementMapping && (typeof source !== "object" || source === null || Array.isArray(source))) {
-    return { field: prefix(), reason: `${describe(source)} where a document was mapped` };
+    return { field: elementPath(path, index), reason: `${describe(source)} where a document was mapped` };
   }
   const keepMisfits = mapping.keepMisfits === true && mapping.extraColumn !== undefined && !isElementMapping;
   for (const column of mapping.columns) {
@@ -106,18 +104,32 @@ function extractRow(mapping: TableMapping, source: unknown, path: string, index?
     else if (keepMisfits && column.column !== mapping.pk.column) {
       row[column.column] = null;
       misfits.push({ table: mapping, column, value });
-    } else return { field: joinPath(prefix(), column.path), reason: coerced.reason };
+    } else return { field: joinPath(elementPath(path, index), column.path), reason: coerced.reason };
   }
   if (!mapping.extraColumn || isElementMapping) return { row, misfits };
   const rest = leftoverFields(mapping, source as Document, misfits.length === 0 ? NOTHING : new Set(misfits.map((misfit) => misfit.column.path)));
   try {
     row[mapping.extraColumn] = rest ? encodeDocument(rest) : null;
   } catch (error) {
-    const rejection = encodingRejection(error, prefix());
+    const rejection = encodingRejection(error, elementPath(path, index));
     if (rejection) return rejection;
     throw error;
   }
   return rest ? { row, rest, misfits } : { row, misfits };
+}
+
+const elementMappings = new WeakMap<TableMapping, boolean>();
+
+/** Whether a table's rows are the elements of an array of scalars (a column of the element itself): once per mapping. */
+function mapsElements(mapping: TableMapping): boolean {
+  let elements = elementMappings.get(mapping);
+  if (elements === undefined) elementMappings.set(mapping, (elements = mapping.columns.some((column) => column.path === ELEMENT_PATH)));
+  return elements;
+}
+
+/** The path of a document (`index` absent) or of the element `index` of the array at `path`, for messages. */
+function elementPath(path: string, index: number | undefined): string {
+  return index === undefined ? path : `${path}.${index}`;
 }
 
 function pathOfColumn(mapping: TableMapping, column: string): string {
