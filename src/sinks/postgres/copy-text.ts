@@ -13,7 +13,6 @@ export const COPY_FROM_ROWS = 200;
 
 /** Rows are sent in pieces of about this many characters: fewer, larger writes to the socket. */
 const PIECE_CHARS = 64 * 1024;
-const NEEDS_ESCAPE = /[\\\t\n\r]/;
 const COPY_ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 
 /** The NULL marker of `COPY … FROM STDIN` in text format. */
@@ -25,8 +24,10 @@ export const COPY_NULL = "\\N";
  * marker `\N` or the end-of-data line `\.`.
  */
 export function copyText(value: string): string {
-  // Most text has nothing to escape, and a test for it takes half the time of a replace that finds nothing.
-  return NEEDS_ESCAPE.test(value) ? value.replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char] ?? char) : value;
+  // Most text has nothing to escape. Four scans for one character each take a quarter of the
+  // time of a replace that finds nothing, and half that of a test of the same expression.
+  const plain = !value.includes("\\") && !value.includes("\t") && !value.includes("\n") && !value.includes("\r");
+  return plain ? value : value.replace(/[\\\t\n\r]/g, (char) => COPY_ESCAPES[char] ?? char);
 }
 
 /**

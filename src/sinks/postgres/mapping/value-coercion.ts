@@ -91,9 +91,9 @@ const COERCERS: Readonly<Record<ColumnFamily, Coercer>> = {
     const text = textOf(sorted, type, value);
     return text.ok && typeof text.value === "string" ? checkText(text.value, type) : text;
   },
-  smallint: wholeNumber(-(2n ** 15n), 2n ** 15n - 1n, Number),
-  integer: wholeNumber(-(2n ** 31n), 2n ** 31n - 1n, Number),
-  bigint: wholeNumber(-(2n ** 63n), 2n ** 63n - 1n, String),
+  smallint: wholeNumber(-(2n ** 15n), 2n ** 15n - 1n, Number, zeroUnsigned),
+  integer: wholeNumber(-(2n ** 31n), 2n ** 31n - 1n, Number, zeroUnsigned),
+  bigint: wholeNumber(-(2n ** 63n), 2n ** 63n - 1n, String, String),
   numeric: (sorted, type) => (sorted.kind === "number" ? numeric(sorted.text, type) : mismatch(sorted, type)),
   real: (sorted, type) => (sorted.kind === "number" ? float(sorted, type, Math.fround) : mismatch(sorted, type)),
   double: (sorted, type) => (sorted.kind === "number" ? float(sorted, type, (x) => x) : mismatch(sorted, type)),
@@ -117,12 +117,22 @@ const NEGATIVE_ZERO = /^-0(?:\.0+)?$/;
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** 4714-11-24 00:00 UTC BC (year -4713): the earliest `timestamp`, `timestamptz` and `date`. */
 const EARLIEST_DATE_MS = Date.UTC(-4713, 10, 24);
+/** 0001-01-01 and 10000-01-01 00:00 UTC: the dates `toISOString` writes with a four-digit year. */
+const YEAR_1_MS = new Date(0).setUTCFullYear(1, 0, 1);
+const YEAR_10000_MS = Date.UTC(10000, 0, 1);
 /** Strings in reasons are cut to this many characters. */
 const QUOTE_LENGTH = 40;
 
 function coerceScalar(value: unknown, type: ColumnType): Coerced {
-  // The most common case, without sorting the value first (as `textOf` would take it).
-  if (typeof value === "string" && type.family === "text" && type.cast !== "lenient") return checkText(value, type);
+  // The most common cases, without sorting the value first: a string into text (as `textOf`
+  // takes it), a date of years 1 to 9999 into a timestamp (as `dateTime` writes it).
+  if (type.cast !== "lenient") {
+    if (typeof value === "string" && type.family === "text") return checkText(value, type);
+    if (value instanceof Date && (type.family === "timestamptz" || type.family === "timestamp")) {
+      const time = value.getTime();
+      if (time >= YEAR_1_MS && time < YEAR_10000_MS) return ok(value.toISOString());
+    }
+  }
   const sorted = type.cast === "lenient" ? castLeniently(sortValue(value), type) : sortValue(value);
   if (sorted.kind === "other" && !sorted.bson) return fail(`${sorted.description} is not a BSON value`);
   if (sorted.kind === "date" && Number.isNaN(sorted.value.getTime())) {
@@ -305,12 +315,18 @@ function checkText(text: string, type: ColumnType): Coerced {
   return ok(text);
 }
 
-function wholeNumber(min: bigint, max: bigint, output: (value: bigint) => JsonValue): Coercer {
+/** A safe integer as an integer column holds it: -0 is 0. */
+function zeroUnsigned(value: number): number {
+  return value === 0 ? 0 : value;
+}
+
+/** `output` of a whole number; `outputSafe` the same of one that is a safe integer, without a bigint. */
+function wholeNumber(min: bigint, max: bigint, output: (value: bigint) => JsonValue, outputSafe: (value: number) => JsonValue): Coercer {
   const [least, most] = [Number(min), Number(max)];
   return (sorted, type) => {
     if (sorted.kind !== "number") return mismatch(sorted, type);
     // The usual case, a whole number written as one (what parseDecimal would read the same way).
-    if (Number.isSafeInteger(sorted.value) && sorted.text === String(sorted.value) && sorted.value >= least && sorted.value <= most) return ok(output(BigInt(sorted.value)));
+    if (Number.isSafeInteger(sorted.value) && sorted.text === String(sorted.value) && sorted.value >= least && sorted.value <= most) return ok(outputSafe(sorted.value));
     const decimal = parseDecimal(sorted.text);
     if (decimal === undefined) {
       return fail(sorted.text === "NaN" ? `NaN is not a whole number (${type.sql})` : `${sorted.text} is out of range for ${type.sql}`);

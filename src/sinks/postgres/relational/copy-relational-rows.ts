@@ -76,13 +76,12 @@ export function lineWriter(columns: readonly RowColumn[]): (row: Row) => string 
   const names = columns.map((column) => column.name);
   const writers = columns.map(fieldWriter);
   return (row) => {
-    let line = "";
+    const fields = new Array<string>(names.length);
     for (let index = 0; index < names.length; index += 1) {
       const value = row[names[index] as string];
-      if (index > 0) line += "\t";
-      line += value === null || value === undefined ? COPY_NULL : (writers[index] as FieldWriter)(value);
+      fields[index] = value === null || value === undefined ? COPY_NULL : (writers[index] as FieldWriter)(value);
     }
-    return `${line}\n`;
+    return `${fields.join("\t")}\n`;
   };
 }
 
