@@ -117,7 +117,11 @@ const NEGATIVE_ZERO = /^-0(?:\.0+)?$/;
 const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** 4714-11-24 00:00 UTC BC (year -4713): the earliest `timestamp`, `timestamptz` and `date`. */
 const EARLIEST_DATE_MS = Date.UTC(-4713, 10, 24);
-/** 0001-01-01 and 10000-01-01 00:00 UTC: the dates `toISOString` writes with a four-digit year. */
+/**
+ * 0001-01-01 and 10000-01-01 00:00 UTC: between them `toISOString` writes a four-digit year, the
+ * text PostgreSQL reads (`coerceScalar`'s fast path; `dateTime` writes the other years). Year 1
+ * is set with `setUTCFullYear`, since `Date.UTC` reads years 0 to 99 as 1900 to 1999.
+ */
 const YEAR_1_MS = new Date(0).setUTCFullYear(1, 0, 1);
 const YEAR_10000_MS = Date.UTC(10000, 0, 1);
 /** Strings in reasons are cut to this many characters. */
@@ -262,10 +266,10 @@ function uuidText(hex: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-const modifiers = new Map<string, { first?: number; second?: number }>();
+const modifiers = new Map<string, Readonly<{ first?: number; second?: number }>>();
 
 /** The `(n)` or `(p,s)` numbers at the end of a normalized SQL type, if any; read once per type. */
-function typeModifiers(sql: string): { first?: number; second?: number } {
+function typeModifiers(sql: string): Readonly<{ first?: number; second?: number }> {
   let found = modifiers.get(sql);
   if (!found) {
     const match = /\((\d+)(?:,(\d+))?\)$/.exec(sql);
@@ -397,7 +401,7 @@ function dateTime(sorted: Sorted, type: ColumnType, dateOnly: boolean): Coerced 
   }
   const year = date.getUTCFullYear();
   const iso = date.toISOString();
-  // Years 1 to 9999: ISO-8601 as toISOString writes it is what PostgreSQL reads.
+  // Years 1 to 9999: ISO-8601 as toISOString writes it is what PostgreSQL reads (a date of these years takes `coerceScalar`'s fast path to the same text).
   if (year >= 1 && year <= 9999) return ok(dateOnly ? iso.slice(0, 10) : iso);
   const day = `${String(year > 0 ? year : 1 - year).padStart(4, "0")}-${iso.slice(iso.indexOf("T") - 5, iso.indexOf("T"))}`;
   const text = dateOnly ? day : `${day}${iso.slice(iso.indexOf("T"))}`;

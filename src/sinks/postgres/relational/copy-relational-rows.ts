@@ -14,7 +14,7 @@ const JSON_ARRAY_TYPE = /^jsonb?\[\]$/;
 /** `json` keeps its input text, and jsonb_to_recordset gives it jsonb's (`{"a": 1}`): COPY of JSON.stringify's would differ. */
 const PLAIN_JSON_TYPE = /^json(\[\])?$/;
 
-/** Whether COPY of {@link copyField}'s text loads exactly what jsonb_to_recordset loads into these columns. */
+/** Whether COPY of {@link lineWriter}'s text loads exactly what jsonb_to_recordset loads into these columns. */
 export function copiesExactly(columns: readonly RowColumn[]): boolean {
   return columns.every((column) => !PLAIN_JSON_TYPE.test(column.sql));
 }
@@ -24,7 +24,7 @@ export function copiesAll(mapping: TableMapping): boolean {
   return copiesExactly([...parentColumns(mapping), ...mapping.children.flatMap(childColumns)]);
 }
 
-/** The text of a row value that is not null, for one column (see {@link fieldWriter}). */
+/** The text of a row value that is not null, for one column (see {@link lineWriter}). */
 type FieldWriter = (value: JsonValue) => string;
 
 /**
@@ -35,14 +35,18 @@ type FieldWriter = (value: JsonValue) => string;
  * column, not per value.
  */
 function fieldWriter(column: RowColumn): FieldWriter {
-  const scalar = scalarWriter(JSON_ARRAY_TYPE.test(column.sql));
+  if (column.name === CLUSTER_TIME_COLUMN) return clusterTimeWriter(scalarWriter(false));
   if (JSON_TYPE.test(column.sql)) return (value) => copyJsonText(JSON.stringify(value));
-  if (column.name !== CLUSTER_TIME_COLUMN) return scalar;
+  return scalarWriter(JSON_ARRAY_TYPE.test(column.sql));
+}
+
+/** The cluster time (seconds) as a timestamp; anything else as `other` writes it. */
+function clusterTimeWriter(other: FieldWriter): FieldWriter {
   // A COPY's rows mostly share their cluster time's second (a snapshot chunk all of them): its text is made once.
   let seconds: number | undefined;
   let time = "";
   return (value) => {
-    if (typeof value !== "number") return scalar(value);
+    if (typeof value !== "number") return other(value);
     if (value !== seconds) {
       seconds = value;
       time = new Date(value * 1000).toISOString();
