@@ -24,9 +24,13 @@ export interface BenchResult {
   readonly ratio?: number;
   /** Tag of the run the ratio is taken against. */
   readonly ratioTo?: string;
+  /** With `--repeat`: the ratio within each round, in round order (`ratio` is their median). */
+  readonly ratioRounds?: readonly number[];
   /** This run's rate against the peer-equivalent baseline's (`peerTo`): above 1 is faster. */
   readonly peerRatio?: number;
   readonly peerTo?: string;
+  /** With `--repeat`: the ratio to the peer within each round, in round order. */
+  readonly peerRatioRounds?: readonly number[];
   /** End-to-end lag (source write → applied), milliseconds. */
   readonly lagMs?: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly note?: string;
@@ -89,10 +93,20 @@ export function formatTable(report: BenchReport): string {
           result.lagMs === undefined ? "" : `${result.lagMs.p50.toFixed(0)}/${result.lagMs.p99.toFixed(0)}`,
         ]),
       );
+      const spread = roundSpread(result);
+      if (spread) lines.push(`${"".padEnd(COLUMNS[0].width)}     ${spread}`);
       if (result.note) lines.push(`${"".padEnd(COLUMNS[0].width)}     ${result.note}`);
     }
   }
   return lines.join("\n");
+}
+
+/** The lowest and highest ratio of the rounds, so that a reader sees how far one round can be from the median. */
+function roundSpread(result: BenchResult): string | undefined {
+  const range = (rounds: readonly number[] | undefined, to: string | undefined): string | undefined =>
+    rounds && rounds.length > 1 ? `${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)}×${to ?? ""}` : undefined;
+  const parts = [range(result.ratioRounds, result.ratioTo), range(result.peerRatioRounds, result.peerTo)].filter((part) => part !== undefined);
+  return parts.length > 0 ? `by round: ${parts.join(", ")}` : undefined;
 }
 
 /** A heading with the machine and the options, above the table. */

@@ -83,17 +83,22 @@ export async function measureScenarios(context: BenchContext, planned: readonly 
 }
 
 /**
- * The rate of `rates` against `baseline`'s. When both ran in the same rounds, the median of the
+ * The rate of `rates` against `baseline`'s: when both ran in the same rounds, the median of the
  * ratios within each round (runs a minute apart on a shared machine can differ by more than the
- * scenarios do); otherwise the ratio of the reported rates.
+ * scenarios do), with those ratios in round order; otherwise the ratio of the reported rates.
  */
-function ratioOf(perSecond: number, rates: readonly number[], baseline: BenchResult): number {
+function ratioOf(perSecond: number, rates: readonly number[], baseline: BenchResult): { readonly ratio: number; readonly byRound?: readonly number[] } {
   const runs = baseline.runs;
-  if (rates.length < 2 || runs?.length !== rates.length) return perSecond / baseline.perSecond;
-  return percentile(
-    rates.map((rate, round) => rate / (runs[round] as number)).sort((a, b) => a - b),
-    0.5,
-  );
+  if (rates.length < 2 || runs?.length !== rates.length) return { ratio: perSecond / baseline.perSecond };
+  const byRound = rates.map((rate, round) => rate / (runs[round] as number));
+  return { ratio: percentile([...byRound].sort((a, b) => a - b), 0.5), byRound };
+}
+
+/** `ratio` and `ratioTo` (or the peer's fields) of a row, with the ratio of every round when there were rounds. */
+function ratioFields(perSecond: number, rates: readonly number[], baseline: BenchResult, prefix: "ratio" | "peerRatio"): Partial<BenchResult> {
+  const { ratio, byRound } = ratioOf(perSecond, rates, baseline);
+  const to = prefix === "ratio" ? "ratioTo" : "peerTo";
+  return { [prefix]: ratio, [to]: baseline.tag, ...(byRound ? { [`${prefix}Rounds`]: byRound } : {}) };
 }
 
 /** A row of the report from a child's result: rates over its own measured seconds, ratios as {@link ratioOf} takes them. */
@@ -117,8 +122,8 @@ export function resultOf(
     ...(extra.bytes === undefined ? {} : { mbPerSecond: extra.bytes / MB / child.seconds }),
     peakRssMb: child.peakRssKb / 1024,
     startRssMb: child.startRssKb / 1024,
-    ...(extra.baseline && extra.baseline.perSecond > 0 ? { ratio: ratioOf(perSecond, rates, extra.baseline), ratioTo: extra.baseline.tag } : {}),
-    ...(extra.peer && extra.peer.perSecond > 0 ? { peerRatio: ratioOf(perSecond, rates, extra.peer), peerTo: extra.peer.tag } : {}),
+    ...(extra.baseline && extra.baseline.perSecond > 0 ? ratioFields(perSecond, rates, extra.baseline, "ratio") : {}),
+    ...(extra.peer && extra.peer.perSecond > 0 ? ratioFields(perSecond, rates, extra.peer, "peerRatio") : {}),
     ...(extra.note === undefined ? {} : { note: extra.note }),
     ...(rates.length > 1 ? { runs: rates } : {}),
   };
