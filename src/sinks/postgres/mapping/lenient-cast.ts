@@ -24,7 +24,7 @@
  */
 import type { ColumnType } from "./column-type.js";
 import { parseDecimal } from "./decimal-text.js";
-import type { Sorted } from "./value-coercion.js";
+import type { Sorted } from "./sorted-value.js";
 
 /** The value as the column's strict conversion should see it, or the value itself when no lenient rule applies. */
 export function castLeniently(sorted: Sorted, type: ColumnType): Sorted {

@@ -1,10 +1,8 @@
-import type { Binary, Decimal128, DBRef, Double, Int32, Long, ObjectId, Timestamp, BSONRegExp, BSONSymbol } from "bson";
 import { encodeValue, type JsonValue } from "../../../codec/document-codec.js";
-import { longText } from "../../../codec/long-text.js";
-import { decimal128Text } from "../../../codec/decimal128-text.js";
 import type { ColumnFamily, ColumnType } from "./column-type.js";
 import { fitsPrecision, parseDecimal } from "./decimal-text.js";
 import { castLeniently } from "./lenient-cast.js";
+import { describe, isUuid, quote, sortValue, uuidText, type Sorted } from "./sorted-value.js";
 
 /** The JSON value for a column, or why the value does not fit the column. @internal */
 export type Coerced = { readonly ok: true; readonly value: JsonValue } | { readonly ok: false; readonly reason: string };
@@ -70,20 +68,6 @@ function elementType(type: ColumnType): ColumnType {
   return element;
 }
 
-/** A value sorted by what it is, with what the conversions need. @internal */
-export type Sorted =
-  | { readonly kind: "string"; readonly value: string }
-  | { readonly kind: "boolean"; readonly value: boolean }
-  /** Any number; `text` is its exact decimal text, `value` the nearest double. */
-  | { readonly kind: "number"; readonly value: number; readonly text: string }
-  | { readonly kind: "date"; readonly value: Date }
-  | { readonly kind: "objectId"; readonly hex: string }
-  | { readonly kind: "binary"; readonly hex: string; readonly subtype: number }
-  | { readonly kind: "timestamp"; readonly t: number; readonly i: number }
-  | { readonly kind: "document" }
-  | { readonly kind: "array" }
-  | { readonly kind: "other"; readonly description: string; readonly bson: boolean };
-
 type Coercer = (sorted: Sorted, type: ColumnType, value: unknown) => Coerced;
 
 const COERCERS: Readonly<Record<ColumnFamily, Coercer>> = {
@@ -124,8 +108,6 @@ const EARLIEST_DATE_MS = Date.UTC(-4713, 10, 24);
  */
 const YEAR_1_MS = new Date(0).setUTCFullYear(1, 0, 1);
 const YEAR_10000_MS = Date.UTC(10000, 0, 1);
-/** Strings in reasons are cut to this many characters. */
-const QUOTE_LENGTH = 40;
 
 function coerceScalar(value: unknown, type: ColumnType): Coerced {
   // The most common cases, without sorting the value first: a string into text (as `textOf`
@@ -155,115 +137,6 @@ function fail(reason: string): Coerced {
 
 function mismatch(sorted: Sorted, type: ColumnType): Coerced {
   return fail(`${describe(sorted)} where ${type.sql} was mapped`);
-}
-
-function sortValue(value: unknown): Sorted {
-  switch (typeof value) {
-    case "string":
-      return { kind: "string", value };
-    case "boolean":
-      return { kind: "boolean", value };
-    case "number":
-      return { kind: "number", value, text: String(value) };
-    case "bigint":
-      return { kind: "number", value: Number(value), text: value.toString() };
-    case "object":
-      if (value !== null) return sortObject(value);
-  }
-  return { kind: "other", description: `a ${value === null ? "null" : typeof value}`, bson: false };
-}
-
-function sortObject(value: object): Sorted {
-  if (Array.isArray(value)) return { kind: "array" };
-  if (value instanceof Date) return { kind: "date", value };
-  if (value instanceof Uint8Array) {
-    return { kind: "binary", hex: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex"), subtype: 0 };
-  }
-  const tag: unknown = (value as { _bsontype?: unknown })._bsontype;
-  switch (tag) {
-    case "Int32":
-    case "Double": {
-      const number = (value as Int32 | Double).value;
-      return { kind: "number", value: number, text: String(number) };
-    }
-    case "Long": {
-      const long = value as Long;
-      const text = longText(long);
-      return { kind: "number", value: Number(text), text };
-    }
-    case "Decimal128": {
-      const text = decimal128Text(value as Decimal128);
-      return { kind: "number", value: Number(text), text };
-    }
-    case "ObjectId":
-      return { kind: "objectId", hex: (value as ObjectId).toHexString() };
-    case "Binary":
-      return { kind: "binary", hex: (value as Binary).toString("hex"), subtype: (value as Binary).sub_type };
-    case "Timestamp":
-      return { kind: "timestamp", t: (value as Timestamp).t, i: (value as Timestamp).i };
-    case "BSONRegExp": {
-      const regexp = value as BSONRegExp;
-      return other(`a regular expression (${quote(`/${regexp.pattern}/${regexp.options}`)})`);
-    }
-    case "BSONSymbol":
-      return other(`a symbol (${quote((value as BSONSymbol).valueOf())})`);
-    case "MinKey":
-    case "MaxKey":
-      return other(`a ${tag}`);
-    case "Code":
-      return other("JavaScript code");
-    case "DBRef":
-      return other(`a DBRef (${quote((value as DBRef).collection)})`);
-  }
-  if (typeof tag === "string") return { kind: "other", description: `a BSON ${tag}`, bson: false };
-  if (value instanceof RegExp) return other(`a regular expression (${quote(String(value))})`);
-  return { kind: "document" };
-}
-
-function other(description: string): Sorted {
-  return { kind: "other", description, bson: true };
-}
-
-/** How a value is named in reasons: `a string ("abc")`, `a number (2.5)`, `a document`. */
-function describe(sorted: Sorted): string {
-  switch (sorted.kind) {
-    case "string":
-      return `a string (${quote(sorted.value)})`;
-    case "boolean":
-      return `a boolean (${sorted.value})`;
-    case "number":
-      return `a number (${sorted.text})`;
-    case "date":
-      return `a date (${sorted.value.toISOString()})`;
-    case "objectId":
-      return `an ObjectId (${sorted.hex})`;
-    case "binary":
-      return isUuid(sorted)
-        ? `a UUID (${uuidText(sorted.hex)})`
-        : `binary data (subtype ${sorted.subtype}, ${sorted.hex.length / 2} bytes)`;
-    case "timestamp":
-      return `a BSON timestamp (t=${sorted.t}, i=${sorted.i})`;
-    case "document":
-      return "a document";
-    case "array":
-      return "an array";
-    case "other":
-      return sorted.description;
-  }
-}
-
-/** `"text"`, cut to {@link QUOTE_LENGTH} characters, with control characters escaped. */
-function quote(text: string): string {
-  const chars = Array.from(text);
-  return JSON.stringify(chars.length > QUOTE_LENGTH ? `${chars.slice(0, QUOTE_LENGTH).join("")}...` : text);
-}
-
-function isUuid(sorted: Extract<Sorted, { kind: "binary" }>): boolean {
-  return sorted.subtype === 4 && sorted.hex.length === 32;
-}
-
-function uuidText(hex: string): string {
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const modifiers = new Map<string, Readonly<{ first?: number; second?: number }>>();
@@ -401,7 +274,8 @@ function dateTime(sorted: Sorted, type: ColumnType, dateOnly: boolean): Coerced 
   }
   const year = date.getUTCFullYear();
   const iso = date.toISOString();
-  // Years 1 to 9999: ISO-8601 as toISOString writes it is what PostgreSQL reads (a date of these years takes `coerceScalar`'s fast path to the same text).
+  // Years 1 to 9999: ISO-8601 as toISOString writes it is what PostgreSQL reads (a timestamp
+  // column's date of these years takes `coerceScalar`'s fast path to the same text).
   if (year >= 1 && year <= 9999) return ok(dateOnly ? iso.slice(0, 10) : iso);
   const day = `${String(year > 0 ? year : 1 - year).padStart(4, "0")}-${iso.slice(iso.indexOf("T") - 5, iso.indexOf("T"))}`;
   const text = dateOnly ? day : `${day}${iso.slice(iso.indexOf("T"))}`;
