@@ -97,8 +97,8 @@ function ratioOf(perSecond: number, rates: readonly number[], baseline: BenchRes
 /** `ratio` and `ratioTo` (or the peer's fields) of a row, with the ratio of every round when there were rounds. */
 function ratioFields(perSecond: number, rates: readonly number[], baseline: BenchResult, prefix: "ratio" | "peerRatio"): Partial<BenchResult> {
   const { ratio, byRound } = ratioOf(perSecond, rates, baseline);
-  const to = prefix === "ratio" ? "ratioTo" : "peerTo";
-  return { [prefix]: ratio, [to]: baseline.tag, ...(byRound ? { [`${prefix}Rounds`]: byRound } : {}) };
+  if (prefix === "ratio") return { ratio, ratioTo: baseline.tag, ...(byRound ? { ratioRounds: byRound } : {}) };
+  return { peerRatio: ratio, peerTo: baseline.tag, ...(byRound ? { peerRatioRounds: byRound } : {}) };
 }
 
 /** A row of the report from a child's result: rates over its own measured seconds, ratios as {@link ratioOf} takes them. */

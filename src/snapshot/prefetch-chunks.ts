@@ -1,14 +1,4 @@
 /**
- * Groups `items` into chunks of at most `chunkSize`, reading the next chunk while the caller
- * works on the one it holds: one chunk of look-ahead and never more, so a fast reader and a slow
- * writer overlap without the reader running ahead (memory stays bounded).
- *
- * - An error of `items` is thrown at the caller's next pull (the chunks before it are delivered).
- * - When the caller leaves early (`break`, `return`, a throw) the read under way finishes its
- *   current item and `items` is closed (`return()`), which closes a driver cursor.
- * - Once `signal` is aborted nothing more is read or delivered, and `items` is closed.
- */
-/**
  * Items read ahead between two turns of the event loop. A source can deliver many items without
  * I/O (a driver cursor takes each document of a batch it already holds; the bench's generated
  * source never waits), and the read ahead of a whole chunk then holds the thread in one piece,
@@ -18,6 +8,16 @@
  */
 const YIELD_EVERY = 100;
 
+/**
+ * Groups `items` into chunks of at most `chunkSize`, reading the next chunk while the caller
+ * works on the one it holds: one chunk of look-ahead and never more, so a fast reader and a slow
+ * writer overlap without the reader running ahead (memory stays bounded).
+ *
+ * - An error of `items` is thrown at the caller's next pull (the chunks before it are delivered).
+ * - When the caller leaves early (`break`, `return`, a throw) the read under way finishes its
+ *   current item and `items` is closed (`return()`), which closes a driver cursor.
+ * - Once `signal` is aborted nothing more is read or delivered, and `items` is closed.
+ */
 export async function* prefetchChunks<T>(items: AsyncIterable<T>, chunkSize: number, signal?: AbortSignal): AsyncGenerator<T[]> {
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`prefetchChunks: chunk size must be a positive integer, not ${chunkSize}`);
   const iterator = items[Symbol.asyncIterator]();

@@ -39,6 +39,22 @@ export function copyJsonText(json: string): string {
   return json.includes("\\") ? json.replaceAll("\\", "\\\\") : json;
 }
 
+/**
+ * Writes cluster times (whole seconds) as the timestamp text COPY reads. Consecutive rows mostly
+ * share their cluster time's second (a snapshot chunk's rows all of it): its text is made once.
+ */
+export function clusterTimeText(): (seconds: number) => string {
+  let last: number | undefined;
+  let text = "";
+  return (seconds) => {
+    if (seconds !== last) {
+      last = seconds;
+      text = new Date(seconds * 1000).toISOString();
+    }
+    return text;
+  };
+}
+
 /** Lines (each ending in a newline) joined into pieces of about {@link PIECE_CHARS}. */
 export function* copyPieces(lines: Iterable<string>): Generator<string> {
   let piece = "";

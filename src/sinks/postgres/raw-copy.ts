@@ -1,6 +1,6 @@
 import type { ClientBase } from "pg";
 import { encodeDocument } from "../../codec/document-codec.js";
-import { copyJsonText, copyLines, copyText } from "./copy-text.js";
+import { clusterTimeText, copyJsonText, copyLines, copyText } from "./copy-text.js";
 import { mergeLinesThroughStage, type Stage } from "./staging-merge.js";
 import type { RowChange } from "./coalesce.js";
 import { encodingRejection, type Rejection, type RejectionHandler } from "./dead-letters.js";
@@ -57,19 +57,13 @@ class RawCopyRows {
   *lines(): Generator<string> {
     // By key: MongoDB's `_id`s are unique, but a merge must never meet one key twice.
     const keys = new Set<string>();
-    // Consecutive changes mostly share their cluster time's second (a snapshot's chunk all of them): its text is made once.
-    let seconds: number | undefined;
-    let time = "";
+    const time = clusterTimeText();
     for (const change of this.changes) {
       if (keys.has(change.key)) continue;
       keys.add(change.key);
       const json = this.encode(change);
       if (json === undefined) continue;
-      if (change.event.clusterTime.t !== seconds) {
-        seconds = change.event.clusterTime.t;
-        time = new Date(seconds * 1000).toISOString();
-      }
-      yield `${copyText(change.key)}\t${copyJsonText(json)}\t${time}\n`;
+      yield `${copyText(change.key)}\t${copyJsonText(json)}\t${time(change.event.clusterTime.t)}\n`;
     }
   }
 

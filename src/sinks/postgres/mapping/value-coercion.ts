@@ -103,11 +103,17 @@ const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 const EARLIEST_DATE_MS = Date.UTC(-4713, 10, 24);
 /**
  * 0001-01-01 and 10000-01-01 00:00 UTC: between them `toISOString` writes a four-digit year, the
- * text PostgreSQL reads (`coerceScalar`'s fast path; `dateTime` writes the other years). Year 1
- * is set with `setUTCFullYear`, since `Date.UTC` reads years 0 to 99 as 1900 to 1999.
+ * text PostgreSQL reads ({@link hasFourDigitYear}). Year 1 is set with `setUTCFullYear`, since
+ * `Date.UTC` reads years 0 to 99 as 1900 to 1999.
  */
 const YEAR_1_MS = new Date(0).setUTCFullYear(1, 0, 1);
 const YEAR_10000_MS = Date.UTC(10000, 0, 1);
+
+/** Whether a date's year is 1 to 9999 (UTC): the dates `toISOString` writes as PostgreSQL reads them. */
+function hasFourDigitYear(date: Date): boolean {
+  const time = date.getTime();
+  return time >= YEAR_1_MS && time < YEAR_10000_MS;
+}
 
 function coerceScalar(value: unknown, type: ColumnType): Coerced {
   // The most common cases, without sorting the value first: a string into text (as `textOf`
@@ -115,8 +121,7 @@ function coerceScalar(value: unknown, type: ColumnType): Coerced {
   if (type.cast !== "lenient") {
     if (typeof value === "string" && type.family === "text") return checkText(value, type);
     if (value instanceof Date && (type.family === "timestamptz" || type.family === "timestamp")) {
-      const time = value.getTime();
-      if (time >= YEAR_1_MS && time < YEAR_10000_MS) return ok(value.toISOString());
+      if (hasFourDigitYear(value)) return ok(value.toISOString());
     }
   }
   const sorted = type.cast === "lenient" ? castLeniently(sortValue(value), type) : sortValue(value);
@@ -272,11 +277,11 @@ function dateTime(sorted: Sorted, type: ColumnType, dateOnly: boolean): Coerced 
   if (date.getTime() < EARLIEST_DATE_MS) {
     return fail(`${describe(sorted)} is out of range for ${type.sql} (earliest 4714-11-24 BC)`);
   }
-  const year = date.getUTCFullYear();
   const iso = date.toISOString();
   // Years 1 to 9999: ISO-8601 as toISOString writes it is what PostgreSQL reads (a timestamp
   // column's date of these years takes `coerceScalar`'s fast path to the same text).
-  if (year >= 1 && year <= 9999) return ok(dateOnly ? iso.slice(0, 10) : iso);
+  if (hasFourDigitYear(date)) return ok(dateOnly ? iso.slice(0, 10) : iso);
+  const year = date.getUTCFullYear();
   const day = `${String(year > 0 ? year : 1 - year).padStart(4, "0")}-${iso.slice(iso.indexOf("T") - 5, iso.indexOf("T"))}`;
   const text = dateOnly ? day : `${day}${iso.slice(iso.indexOf("T"))}`;
   return ok(year > 0 ? text : `${text} BC`);

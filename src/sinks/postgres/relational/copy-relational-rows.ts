@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ClientBase } from "pg";
 import type { JsonValue } from "../../../codec/document-codec.js";
-import { COPY_NULL, copyJsonText, copyLines, copyText } from "../copy-text.js";
+import { clusterTimeText, COPY_NULL, copyJsonText, copyLines, copyText } from "../copy-text.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import { mergeLinesThroughStage } from "../staging-merge.js";
@@ -42,17 +42,8 @@ function fieldWriter(column: RowColumn): FieldWriter {
 
 /** The cluster time (seconds) as a timestamp; anything else as `other` writes it. */
 function clusterTimeWriter(other: FieldWriter): FieldWriter {
-  // A COPY's rows mostly share their cluster time's second (a snapshot chunk all of them): its text is made once.
-  let seconds: number | undefined;
-  let time = "";
-  return (value) => {
-    if (typeof value !== "number") return other(value);
-    if (value !== seconds) {
-      seconds = value;
-      time = new Date(value * 1000).toISOString();
-    }
-    return time;
-  };
+  const time = clusterTimeText();
+  return (value) => (typeof value === "number" ? time(value) : other(value));
 }
 
 function scalarWriter(jsonArray: boolean): FieldWriter {
