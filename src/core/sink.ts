@@ -18,6 +18,14 @@ import type { SnapshotTarget } from "./snapshot-contract.js";
 export interface Batch {
   readonly events: readonly ChangeEvent[];
   readonly position?: Position;
+  /**
+   * Set on a copy made beside a running sync (`verify --repair`, `dead-letters retry`): its
+   * documents were read at or after their events' cluster time, and the sync may have written a
+   * later change of them since. Keep what the target holds from a change of that cluster time or
+   * later rather than write these events over it (or delete it); a sink that keeps no time per
+   * record writes them as any snapshot batch.
+   */
+  readonly keepNewer?: boolean;
 }
 
 /** A batch read from the change stream: it always leads to a position. @public */

@@ -12,7 +12,7 @@ import { snapshotDeletes, snapshotEvents } from "../snapshot/snapshot-events.js"
 export interface CurrentDocuments {
   /** The cluster time now, as a position: the retried rows are written as of it. */
   startPosition(): Promise<Position>;
-  /** The documents that have these `_id`s now; ids no document has are left out. */
+  /** The documents that have these `_id`s now, no older than the last `startPosition()`; ids no document has are left out. */
   readIds(namespace: string, ids: readonly unknown[]): Promise<Document[]>;
 }
 
@@ -42,7 +42,8 @@ export type SettleRetried<L extends RetriedLetter> = (namespace: string, letters
  * stored copy (a later change may have been applied since it was set aside): one batch per
  * collection, as `verify --repair` does it (inserts marked `source: "snapshot"` at a position
  * fixed before reading, so applying them is idempotent by key; deletes of keys MongoDB no
- * longer holds), with no position, so the stream's stored position does not move. A document
+ * longer holds), with no position, so the stream's stored position does not move, and marked
+ * `keepNewer`: a row the running sync wrote from a later change stays as it is. A document
  * that still does not fit is set aside again by the sink itself, in a new row.
  */
 export async function retryDeadLetters<L extends RetriedLetter>(letters: readonly L[], source: CurrentDocuments, sink: Sink, settle: SettleRetried<L>, signal?: AbortSignal): Promise<RetryOutcome> {
@@ -53,7 +54,7 @@ export async function retryDeadLetters<L extends RetriedLetter>(letters: readonl
     const docs = await source.readIds(namespace, keys.map(idFromKeyText));
     const present = new Set(docs.map((doc) => keyText(doc._id)));
     const gone = snapshotDeletes(namespace, keys.filter((key) => !present.has(key)).map(idFromKeyText), at);
-    await sink.apply({ events: [...snapshotEvents(namespace, docs, at), ...gone] }, signal);
+    await sink.apply({ events: [...snapshotEvents(namespace, docs, at), ...gone], keepNewer: true }, signal);
     const again = await settle(namespace, ofCollection);
     totals.documents += keys.length;
     totals.gone += gone.length;

@@ -95,7 +95,7 @@ export class SinkFanOut implements Sink {
     if (batch.position === undefined) return lane.sink.apply(batch, signal);
     if (from && comparePositions(batch.position, from) <= 0) return;
     const events = from ? batch.events.filter((event) => comparePositions(event.position, from) > 0) : batch.events;
-    await lane.sink.apply(events.length === batch.events.length ? batch : { events, position: batch.position }, signal);
+    await lane.sink.apply(events.length === batch.events.length ? batch : { ...batch, events }, signal);
     lane.position = batch.position;
   }
 }

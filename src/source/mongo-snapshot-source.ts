@@ -9,7 +9,7 @@ import { TributaryError } from "../core/tributary-error.js";
 import type { NamespaceFilter } from "../core/namespace-filter.js";
 import { splitNamespace } from "../core/change-event.js";
 import type { MongoDeployment } from "./mongo-connection.js";
-import { clusterTimeOfToken, type Position } from "../core/position.js";
+import type { Position } from "../core/position.js";
 import { READ_OPTIONS } from "./read-options.js";
 import { isFaithfulIdValue } from "../codec/id-bound.js";
 import { listIncludedCollections } from "./sample-collections.js";
@@ -18,7 +18,7 @@ import { resolveStartPosition } from "./start-position.js";
 import { prefetchChunks } from "../snapshot/prefetch-chunks.js";
 import type { IdRange, SnapshotSource } from "../core/snapshot-contract.js";
 import { chooseSplitPoints, rangesFromSplitPoints } from "../snapshot/split-points.js";
-import { backOff, ID_INDEX, IDLE_REOPEN_MS, isTransientSnapshotError, ReadPlace, retrySnapshotStep, SNAPSHOT_READ, type SnapshotRetry } from "./snapshot-reads.js";
+import { backOff, ID_INDEX, IDLE_REOPEN_MS, isTransientSnapshotError, ReadPlace, retrySnapshotStep, sessionReadingAfter, SNAPSHOT_READ, type SnapshotRetry } from "./snapshot-reads.js";
 
 /** How many `_id`s to sample to plan a collection's ranges: a number, or one per number of ranges. */
 export type SampleSize = number | ((rangeCount: number) => number);
@@ -141,7 +141,7 @@ export class MongoSnapshotSource implements SnapshotSource {
   private async *documents(namespace: string, range: IdRange, batchSize: number, signal: AbortSignal, startedAt: Position | undefined): AsyncGenerator<Document> {
     const collection = this.collection(namespace);
     const retry = this.retryOf(signal);
-    const session = this.readSession(startedAt);
+    const session = sessionReadingAfter(this.deployment.client, startedAt);
     const place = new ReadPlace();
     try {
       for (let failures = 0; ; place.reopened()) {
@@ -191,18 +191,6 @@ export class MongoSnapshotSource implements SnapshotSource {
     if (range.lower !== undefined) options.min = { _id: range.lower };
     if (range.upper !== undefined) options.max = { _id: range.upper };
     return options;
-  }
-
-  /**
-   * A causally consistent session whose reads wait for the snapshot's start: with
-   * `afterClusterTime` the server answers only once its majority-committed data reaches that
-   * time (and writes a no-op to get there on an idle primary).
-   */
-  private readSession(startedAt: Position | undefined): ClientSession {
-    const session = this.deployment.client.startSession({ causalConsistency: true });
-    const time = startedAt === undefined ? undefined : clusterTimeOfToken(startedAt.resumeToken) ?? startedAt.clusterTime;
-    if (time !== undefined && time.t > 0) session.advanceOperationTime(time);
-    return session;
   }
 
   private retryOf(signal: AbortSignal): SnapshotRetry {

@@ -5,6 +5,7 @@ import { splitNamespace } from "../core/change-event.js";
 import type { MongoDeployment } from "./mongo-connection.js";
 import { READ_OPTIONS } from "./read-options.js";
 import { MongoSnapshotSource, snapshotError, type MongoSnapshotSourceOptions } from "./mongo-snapshot-source.js";
+import { sessionReadingAfter, SNAPSHOT_READ } from "./snapshot-reads.js";
 
 const IDS_PER_QUERY = 1_000;
 
@@ -16,6 +17,7 @@ const IDS_PER_QUERY = 1_000;
 export class MongoVerifySource implements SnapshotSource {
   private readonly deployment: MongoDeployment;
   private readonly snapshot: MongoSnapshotSource;
+  private started: Position | undefined;
 
   constructor(deployment: MongoDeployment, options: MongoSnapshotSourceOptions) {
     this.deployment = deployment;
@@ -26,9 +28,13 @@ export class MongoVerifySource implements SnapshotSource {
     return this.snapshot.listCollections();
   }
 
-  /** The cluster time now, as a position: verify compares it with the sink's position to know when the sync has caught up. */
-  startPosition(): Promise<Position> {
-    return this.snapshot.startPosition();
+  /**
+   * The cluster time now, as a position: verify compares it with the sink's position to know when
+   * the sync has caught up, and a re-copy writes the documents it then reads as of it.
+   */
+  async startPosition(): Promise<Position> {
+    this.started = await this.snapshot.startPosition();
+    return this.started;
   }
 
   estimateCount(namespace: string): Promise<number> {
@@ -47,16 +53,25 @@ export class MongoVerifySource implements SnapshotSource {
    * The documents with these `_id`s now, `$in` a thousand at a time. `$in` matches numbers by
    * value whatever their type, as the `_id` index keys them.
    */
+  /**
+   * The documents with these `_id`s, read as the snapshot reads (the primary, majority-committed)
+   * and no older than the last {@link startPosition}: a re-copy writes them as of that position,
+   * so that only a row written from a change of that second or later may be newer than them
+   * (`Batch.keepNewer`), whatever read preference the connection string asks for.
+   */
   async readIds(namespace: string, ids: readonly unknown[]): Promise<Document[]> {
     const { db, coll } = splitNamespace(namespace);
     const collection = this.deployment.client.db(db).collection(coll);
     const found: Document[] = [];
+    const session = sessionReadingAfter(this.deployment.client, this.started);
     try {
       for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
-        found.push(...(await collection.find({ _id: { $in: ids.slice(start, start + IDS_PER_QUERY) } } as Document, READ_OPTIONS).toArray()));
+        found.push(...(await collection.find({ _id: { $in: ids.slice(start, start + IDS_PER_QUERY) } } as Document, { ...READ_OPTIONS, ...SNAPSHOT_READ, session }).toArray()));
       }
     } catch (error) {
       throw snapshotError(error, this.deployment.where, namespace, "while reading documents by _id for verify");
+    } finally {
+      await session.endSession().catch(() => undefined);
     }
     return found;
   }

@@ -1,4 +1,5 @@
-import { MongoServerError } from "mongodb";
+import { MongoServerError, type ClientSession, type MongoClient } from "mongodb";
+import { clusterTimeOfToken, type Position } from "../core/position.js";
 import { BSON } from "../core/bson.js";
 import { isFaithfulIdValue } from "../codec/id-bound.js";
 import type { IdRange } from "../core/snapshot-contract.js";
@@ -18,6 +19,19 @@ import { MongoErrorCode } from "./mongo-error-codes.js";
  * everything after the start. docs/snapshot.md explains why this leaves no gap.
  */
 export const SNAPSHOT_READ = Object.freeze({ readPreference: "primary", readConcern: { level: "majority" } } as const);
+
+/**
+ * A causally consistent session whose reads wait for `after` (the snapshot's start, a re-copy's
+ * position): with `afterClusterTime` the server answers only once its majority-committed data
+ * reaches that time (and writes a no-op to get there on an idle primary). Read through it with
+ * {@link SNAPSHOT_READ}; end it after.
+ */
+export function sessionReadingAfter(client: MongoClient, after: Position | undefined): ClientSession {
+  const session = client.startSession({ causalConsistency: true });
+  const time = after === undefined ? undefined : clusterTimeOfToken(after.resumeToken) ?? after.clusterTime;
+  if (time !== undefined && time.t > 0) session.advanceOperationTime(time);
+  return session;
+}
 
 /** The `_id` index by name: every collection has it under this name, whatever its collation. */
 export const ID_INDEX = "_id_";

@@ -176,7 +176,8 @@ async function waitForSync(verifiable: Verifiable, mark: Position, settings: Ver
 /**
  * Copies differing keys again as the snapshot copies documents (inserts at a position fixed
  * before reading, upserts by key, so repeating it is harmless), and deletes what the source no
- * longer has.
+ * longer has; a row the running sync wrote from a change of that position's second or later
+ * stays as it is (`keepNewer`).
  */
 async function repairKeys(namespace: string, differences: readonly KeyDifference[], context: VerifyContext): Promise<void> {
   const at = await context.source.startPosition();
@@ -187,7 +188,7 @@ async function repairKeys(namespace: string, differences: readonly KeyDifference
     differences.filter((difference) => difference.kind === "extra" && !present.has(keyText(difference.id))).map((difference) => difference.id),
     at,
   );
-  await context.sink.apply({ events: [...snapshotEvents(namespace, docs, at), ...gone] }, context.signal);
+  await context.sink.apply({ events: [...snapshotEvents(namespace, docs, at), ...gone], keepNewer: true }, context.signal);
   context.logger.info({ collection: namespace, copied: docs.length, deleted: gone.length }, "differing keys repaired");
 }
 

@@ -307,7 +307,7 @@ export class PostgresSink implements Sink {
   private applyOnce(batch: Batch): Promise<void> {
     const steps = planBatch(batch.events);
     // Large batches keep a connection for their statements: a COPY cannot be queued.
-    const queueable = batch.events.length < COPY_FROM_ROWS && steps.every((step) => step.kind === "rows" && this.registry.lookup(step.namespace) !== undefined);
+    const queueable = !batch.keepNewer && batch.events.length < COPY_FROM_ROWS && steps.every((step) => step.kind === "rows" && this.registry.lookup(step.namespace) !== undefined);
     if (queueable) return this.applyQueued(steps as RowChanges[], batch.position);
     return withPooledClient(this.connect, (client, discard) =>
       inTransaction(
@@ -321,8 +321,10 @@ export class PostgresSink implements Sink {
             }
             await this.layout.prepare?.(client, step.namespace, step.changes, this.registry.lookup(step.namespace) !== undefined);
             const ref = await this.registry.ensure(client, step.namespace);
+            // A copy beside the running sync keeps what the sync wrote since it read (see Batch.keepNewer).
+            if (batch.keepNewer) await this.layout.writeKeepingNewer(client, ref, step.changes);
             // Many new documents (a bulk insert, a backfill) go in by COPY, as a snapshot's do.
-            if (isBulkInsert(step.changes)) await bulkLoadOrWrite(client, this.layout, ref, step.changes);
+            else if (isBulkInsert(step.changes)) await bulkLoadOrWrite(client, this.layout, ref, step.changes);
             else await this.layout.write(client, ref, step.changes);
           }
           if (batch.position) await this.checkpoint.advance(client, this.committed, batch.position);

@@ -52,6 +52,10 @@ export class RawLayout implements TableLayout {
     return writeRawRows(client, ref, changes, this.onReject);
   }
 
+  writeKeepingNewer(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+    return writeRawRows(client, ref, changes, this.onReject, { keepNewer: true });
+  }
+
   bulkLoad(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
     return copyRawRows(client, ref, changes as readonly UpsertChange[], this.onReject);
   }

@@ -7,6 +7,7 @@ import { encodeDocument, type JsonValue } from "../../codec/document-codec.js";
 import type { RowChange } from "./coalesce.js";
 import { encodingRejection, type RejectionHandler } from "./dead-letters.js";
 import { qualifiedName } from "./sql.js";
+import { deleteOlderStatement, ONLY_OVER_OLDER } from "./keep-newer.js";
 import type { TableRef } from "./table-layout.js";
 
 /**
@@ -14,14 +15,20 @@ import type { TableRef } from "./table-layout.js";
  * statement per kind: all deletes through `= ANY($1)`, all upserts through `jsonb_to_recordset`
  * of a single parameter, or, from {@link COPY_FROM_ROWS} of them on a connection whose role may
  * create temporary tables, through COPY into a staging table and one merge ({@link mergeRawRows}).
- * No round trip per row. A document jsonb cannot hold goes to `onReject` instead.
+ * No round trip per row. A document jsonb cannot hold goes to `onReject` instead. With
+ * `keepNewer`, a row of the same second as its change or later is neither overwritten nor deleted
+ * (`TableLayout.writeKeepingNewer`).
  */
-export async function writeRawRows(client: Statements, ref: TableRef, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
+export async function writeRawRows(client: Statements, ref: TableRef, changes: readonly RowChange[], onReject: RejectionHandler, { keepNewer = false }: { readonly keepNewer?: boolean } = {}): Promise<void> {
   const table = qualifiedName(ref.schema, ref.table);
-  const deletes = changes.filter((change) => change.kind === "delete").map((change) => change.key);
-  if (deletes.length > 0) await client.query(`DELETE FROM ${table} WHERE _id = ANY($1::text[])`, [deletes]);
+  const deletes = changes.filter((change) => change.kind === "delete");
+  if (deletes.length > 0) {
+    const keys = deletes.map((change) => change.key);
+    if (keepNewer) await client.query(deleteOlderStatement(table, "_id", "text"), [keys, deletes.map((change) => change.event.clusterTime.t)]);
+    else await client.query(`DELETE FROM ${table} WHERE _id = ANY($1::text[])`, [keys]);
+  }
   const upsertChanges = changes.filter((change): change is UpsertChange => change.kind === "upsert");
-  if (client instanceof pg.Client && upsertChanges.length >= COPY_FROM_ROWS && (await mayCreateTempTables(client))) {
+  if (!keepNewer && client instanceof pg.Client && upsertChanges.length >= COPY_FROM_ROWS && (await mayCreateTempTables(client))) {
     await mergeRawRows(client, ref, upsertChanges, onReject);
     return;
   }
@@ -40,9 +47,9 @@ export async function writeRawRows(client: Statements, ref: TableRef, changes: r
   }
   if (upserts.length > 0) {
     await client.query(
-      `INSERT INTO ${table} (_id, doc, _cluster_time)
+      `INSERT INTO ${table} AS t (_id, doc, _cluster_time)
        SELECT r.id, r.doc, to_timestamp(r.ts) FROM jsonb_to_recordset($1::jsonb) AS r(id text, doc jsonb, ts double precision)
-       ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc, _cluster_time = EXCLUDED._cluster_time, _synced_at = now()`,
+       ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc, _cluster_time = EXCLUDED._cluster_time, _synced_at = now()${keepNewer ? ONLY_OVER_OLDER : ""}`,
       [JSON.stringify(upserts)],
     );
   }

@@ -29,6 +29,13 @@ export interface TableLayout {
   readonly keepsTablesOnRename: boolean;
   write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void>;
   /**
+   * Writes the changes of a copy made beside a running sync (`Batch.keepNewer`): a key whose row
+   * was written from a change of the same second as the copy's change or later (`_cluster_time`
+   * holds whole seconds) keeps that row, child rows included, and is neither overwritten nor
+   * deleted. On a connection: it may read what its statements did.
+   */
+  writeKeepingNewer(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void>;
+  /**
    * Writes documents (upserts only) whose keys the tables are not expected to hold, by bulk load
    * and without any merge: a key that exists fails with a unique violation (PostgreSQL's 23505),
    * or the layout declines the load (`BulkLoadDeclined`: an inferred mapping these documents make

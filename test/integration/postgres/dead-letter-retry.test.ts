@@ -77,6 +77,20 @@ describe("retrying dead letters through the PostgreSQL sink", () => {
     expect(await query(url, "SELECT position FROM tributary.positions")).toEqual(positionBefore);
   });
 
+  it("keeps a row the sync wrote after the retry read its document, and settles its dead letter", async () => {
+    const late = [makeEvent({ op: "insert", ns: "shop.late", id: 5, doc: { _id: 5, note: "a\u0000b" } })];
+    await sink.apply({ events: late, position: late[0]!.position });
+    // The document's next change, written by the sync from a change after the retry's read (its position is at 1_800_000_000).
+    const next = [makeEvent({ op: "replace", ns: "shop.late", id: 5, doc: { _id: 5, note: "by the sync" }, t: 1_800_000_001 })];
+    await sink.apply({ events: next, position: next[0]!.position });
+    const letters = await selectDeadLetters(url, "tributary", { pipeline: "test", collection: "shop.late" });
+    expect(letters.map((letter) => letter.key)).toEqual(["5"]);
+    const settle = (namespace: string, retried: readonly (typeof letters)[number][]): Promise<number> => settleRetriedDeadLetters(url, "tributary", "test", namespace, retried);
+    await retryDeadLetters(letters, documentsNow([{ _id: 5, note: "as the retry read it" }]), sink, settle);
+    expect(await query(url, "SELECT doc->>'note' AS note FROM public.shop_late")).toEqual([{ note: "by the sync" }]);
+    expect(await selectDeadLetters(url, "tributary", { pipeline: "test", collection: "shop.late" })).toEqual([]);
+  });
+
   it("retries nothing and deletes nothing when the filters select nothing", async () => {
     const before = await query(url, "SELECT count(*)::int AS n FROM tributary.dead_letters");
     const letters = await selectDeadLetters(url, "tributary", { pipeline: "test", collection: "shop.none" });

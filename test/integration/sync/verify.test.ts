@@ -47,7 +47,8 @@ describeWithMongo("tributary verify against a replica set", () => {
     const table = "public.verify_cli_orders";
     await query(url, `DELETE FROM ${table} WHERE _id = $1`, ["000000000000000000000005"]);
     await query(url, `UPDATE ${table} SET doc = jsonb_set(doc, '{customer,name}', '"someone else"') WHERE _id = $1`, ["0000000000000000000007d0"]);
-    await query(url, `INSERT INTO ${table} (_id, doc, _cluster_time) VALUES ('stray', '{"_id": "stray"}', now())`);
+    // A row written long ago (repair leaves a row of its read's second or later to the sync).
+    await query(url, `INSERT INTO ${table} (_id, doc, _cluster_time) VALUES ('stray', '{"_id": "stray"}', now() - interval '1 day')`);
     // No sync runs: the re-check waits one second for it, then leaves the differences as they are.
     const dirty = await runCli(["verify", ...common, "--json", "--settle-timeout", "1"]);
     expect(dirty.code).toBe(1);

@@ -89,12 +89,25 @@ describe("verify against PostgreSQL, raw mode", () => {
     const source = new SyntheticSnapshotSource({ [NS]: orders(250) });
     const sink = await copied(source);
     await query(url, `DELETE FROM ${TABLE} WHERE _id = $1`, [oid(1).toHexString()]);
-    await query(url, `INSERT INTO ${TABLE} (_id, doc, _cluster_time) VALUES ('gone', '{"_id": "gone"}', now())`);
+    // Written as of the copy (a repair leaves a row written after its read to the sync).
+    await query(url, `INSERT INTO ${TABLE} (_id, doc, _cluster_time) VALUES ('gone', '{"_id": "gone"}', to_timestamp($1))`, [T]);
     await query(url, `UPDATE ${TABLE} SET doc = doc - 'tags' WHERE _id = $1`, [oid(250).toHexString()]);
     const result = await verify(source, sink, { repair: true });
     expect(result.repair).toEqual({ keys: 3, remaining: 0 });
     expect(result.equal).toBe(true);
     expect(summary(await verify(source, sink))).toEqual({ equal: true, differences: [], expectedMissing: [] });
+  });
+
+  it("repairs a key the sync wrote after the repair read it no further: the sync's row stays, and the key still differs", async () => {
+    const source = new SyntheticSnapshotSource({ [NS]: orders(250) });
+    const sink = await copied(source);
+    // An older row, and a row the sync wrote from a change later than anything the repair reads.
+    await query(url, `UPDATE ${TABLE} SET doc = doc - 'tags' WHERE _id = $1`, [oid(7).toHexString()]);
+    await query(url, `UPDATE ${TABLE} SET doc = doc || '{"by": "the sync"}', _cluster_time = to_timestamp($2) WHERE _id = $1`, [oid(8).toHexString(), T + 86_400]);
+    const result = await verify(source, sink, { repair: true });
+    expect(result.repair).toEqual({ keys: 2, remaining: 1 });
+    expect(result.differences.map((difference) => difference.key)).toEqual([oid(8).toHexString()]);
+    expect(await query(url, `SELECT doc->>'by' AS by FROM ${TABLE} WHERE _id = $1`, [oid(8).toHexString()])).toEqual([{ by: "the sync" }]);
   });
 });
 

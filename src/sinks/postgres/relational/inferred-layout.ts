@@ -15,7 +15,7 @@ import type { TableLayout, TableRef } from "../table-layout.js";
 import { StagedMap } from "../staged-map.js";
 import { InferredMappingStore } from "./inferred-mapping-store.js";
 import { createStatements, dropStatements, evolveStatements, truncateStatements } from "./relational-ddl.js";
-import { bulkLoadExtractedRows, extractChanges, writeExtractedRows, type ExtractedChanges } from "./relational-row-writer.js";
+import { bulkLoadExtractedRows, extractChanges, writeExtractedRows, writeExtractedRowsKeepingNewer, type ExtractedChanges } from "./relational-row-writer.js";
 import type { ExtractedRows, Misfit } from "./row-extractor.js";
 import { bulkLoadRelationalRows } from "./streamed-relational-rows.js";
 import { copiesAll } from "./copy-relational-rows.js";
@@ -118,9 +118,20 @@ export class InferredLayout implements TableLayout {
   }
 
   async write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+    const { mapping, extracted } = await this.evolvedAndExtracted(client, ref, changes);
+    await writeExtractedRows(client, mapping, extracted, this.options.onReject);
+  }
+
+  async writeKeepingNewer(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+    const { mapping, extracted } = await this.evolvedAndExtracted(client, ref, changes);
+    await writeExtractedRowsKeepingNewer(client, mapping, extracted, this.options.onReject);
+  }
+
+  /** The mapping a deferred batch makes evolve, evolved now; the batch's rows under it. */
+  private async evolvedAndExtracted(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<{ mapping: TableMapping; extracted: ExtractedChanges }> {
     if (this.deferred.delete(changes)) await this.evolveFor(client, ref.namespace, changes, true);
     const mapping = this.inferredOf(ref.namespace).mapping;
-    await writeExtractedRows(client, mapping, this.extractedFor(mapping, changes), this.options.onReject);
+    return { mapping, extracted: this.extractedFor(mapping, changes) };
   }
 
   /**

@@ -5,7 +5,7 @@ import type { RowChange } from "../coalesce.js";
 import type { TableLayout, TableRef } from "../table-layout.js";
 import { createStatements, dropStatements, truncateStatements } from "./relational-ddl.js";
 import type { RejectionHandler } from "../dead-letters.js";
-import { writeRelationalRows } from "./relational-row-writer.js";
+import { extractChanges, writeExtractedRowsKeepingNewer, writeRelationalRows } from "./relational-row-writer.js";
 import { bulkLoadRelationalRows, mergeRelationalRows, mergesWhileExtracting } from "./streamed-relational-rows.js";
 
 /** Typed tables (and child tables) as a mapping file describes them. */
@@ -42,6 +42,11 @@ export class RelationalLayout implements TableLayout {
     // A large batch on a connection: its rows are extracted while COPY sends them.
     if (client instanceof pg.Client && (await mergesWhileExtracting(client, mapping, changes))) return mergeRelationalRows(client, mapping, changes, this.onReject);
     return writeRelationalRows(client, mapping, changes, this.onReject);
+  }
+
+  writeKeepingNewer(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
+    const mapping = this.tableMapping(ref.namespace);
+    return writeExtractedRowsKeepingNewer(client, mapping, extractChanges(mapping, changes), this.onReject);
   }
 
   bulkLoad(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {

@@ -8,6 +8,7 @@ import type { TableMapping } from "../mapping/table-mapping.js";
 import { coerceValue } from "../mapping/value-coercion.js";
 import type { RowChange } from "../coalesce.js";
 import { arrayParameter, qualifiedName, quoteIdent } from "../sql.js";
+import { deleteOlderStatement, ONLY_OVER_OLDER } from "../keep-newer.js";
 import { CLUSTER_TIME_COLUMN, SYNCED_AT_COLUMN } from "./relational-ddl.js";
 import { childColumns, parentColumns, type RowColumn } from "./relational-columns.js";
 import type { Rejection, RejectionHandler } from "../dead-letters.js";
@@ -17,18 +18,21 @@ import { extractRows, isRejection, type ExtractedRows, type Row } from "./row-ex
 export interface ExtractedChanges {
   /** Keyed by the pk value: two `_id`s that map to one key (5 and "5" in a text column) must not reach one INSERT … ON CONFLICT twice; the later one wins, children included. */
   readonly upserts: ReadonlyMap<string, ExtractedRows>;
-  readonly deletedKeys: readonly unknown[];
+  /** Each delete's key in the pk column's type, and its change's cluster time (seconds). */
+  readonly deletes: readonly { readonly key: unknown; readonly seconds: number }[];
   readonly rejected: readonly { readonly change: RowChange; readonly rejection: Rejection }[];
 }
 
 /** Extracts the rows of every change (no database work). */
 export function extractChanges(mapping: TableMapping, changes: readonly RowChange[]): ExtractedChanges {
   const upserts = new Map<string, ExtractedRows>();
-  const deletedKeys: unknown[] = [];
+  const deletes: { key: unknown; seconds: number }[] = [];
   const rejected: { change: RowChange; rejection: Rejection }[] = [];
   for (const change of changes) {
     if (change.kind === "delete") {
-      sortDelete(mapping, change, deletedKeys, rejected);
+      const key = deleteKey(mapping, change);
+      if (key.ok) deletes.push({ key: key.value, seconds: change.event.clusterTime.t });
+      else rejected.push({ change, rejection: key.rejection });
       continue;
     }
     const extracted = extractRows(mapping, change.doc);
@@ -39,15 +43,20 @@ export function extractChanges(mapping: TableMapping, changes: readonly RowChang
     extracted.row[CLUSTER_TIME_COLUMN] = change.event.clusterTime.t;
     upserts.set(JSON.stringify(extracted.row[mapping.pk.column]), extracted);
   }
-  return { upserts, deletedKeys, rejected };
+  return { upserts, deletes, rejected };
 }
 
 /** A delete's key, in the pk column's type, into `keys`; or, when it cannot be one, the delete into `rejected`. */
 export function sortDelete(mapping: TableMapping, change: RowChange, keys: unknown[], rejected: { change: RowChange; rejection: Rejection }[]): void {
+  const key = deleteKey(mapping, change);
+  if (key.ok) keys.push(key.value);
+  else rejected.push({ change, rejection: key.rejection });
+}
+
+function deleteKey(mapping: TableMapping, change: RowChange): { ok: true; value: unknown } | { ok: false; rejection: Rejection } {
   // A delete carries only the document key; the pk column is mapped from `_id`.
   const key = coerceValue(change.event.key?._id, mapping.pk.type);
-  if (key.ok) keys.push(key.value);
-  else rejected.push({ change, rejection: { field: "_id", reason: key.reason } });
+  return key.ok ? key : { ok: false, rejection: { field: "_id", reason: key.reason } };
 }
 
 /**
@@ -63,15 +72,62 @@ export async function writeRelationalRows(client: Statements, mapping: TableMapp
 /** {@link writeRelationalRows} for changes already extracted. */
 export async function writeExtractedRows(client: Statements, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
   for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
-  const { upserts, deletedKeys } = extracted;
-  const touchedKeys = [...upserts.values()].map((rows) => rows.row[mapping.pk.column]);
+  const upserts = [...extracted.upserts.values()];
+  await deleteParentRows(client, mapping, extracted.deletes.map((each) => each.key));
+  await deleteChildRows(client, mapping, upserts.map((rows) => rows.row[mapping.pk.column]));
+  if (upserts.length > 0) await upsert(client, mapping, upserts.map((rows) => rows.row));
+  await insertChildRows(client, mapping, upserts);
+}
+
+/**
+ * {@link writeExtractedRows} for a copy made beside a running sync (`TableLayout.writeKeepingNewer`):
+ * a parent row strictly older than its change is deleted or overwritten, and only the documents
+ * whose parent row was written get their child rows replaced; a newer row keeps its own. The
+ * upsert locks every row it meets, written or not, so the sync cannot slip in between.
+ */
+export async function writeExtractedRowsKeepingNewer(client: pg.ClientBase, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
+  for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
+  const { deletes } = extracted;
+  if (deletes.length > 0) {
+    const keys = deletes.map((each) => each.key);
+    await client.query(deleteOlderStatement(qualifiedName(mapping.schema, mapping.table), mapping.pk.column, mapping.pk.type.sql), [arrayParameter(keys, mapping.pk.type.sql), deletes.map((each) => each.seconds)]);
+  }
+  const upserts = [...extracted.upserts.values()];
+  if (upserts.length === 0) return;
+  const written = await upsertOverOlder(client, mapping, upserts.map((rows) => rows.row));
+  const writtenRows = upserts.filter((_, index) => written.has(index));
+  await deleteChildRows(client, mapping, writtenRows.map((rows) => rows.row[mapping.pk.column]));
+  await insertChildRows(client, mapping, writtenRows);
+}
+
+/**
+ * The parent rows upserted unless the table holds their key from a change of the same second or
+ * later; the indexes in `rows` of those written. The rows come back by their key, which
+ * PostgreSQL compares in the key's own type (a uuid or a numeric key has more than one text).
+ */
+async function upsertOverOlder(client: pg.ClientBase, mapping: TableMapping, rows: readonly Row[]): Promise<Set<number>> {
+  const columns = parentColumns(mapping);
+  const names = columns.map((column) => quoteIdent(column.name));
+  // Positional names for the recordset's columns, and one for its ordinality: any mapped column name may be taken.
+  const aliases = columns.map((_, index) => `c${index}`);
+  const selected = columns.map((column, index) => (column.name === CLUSTER_TIME_COLUMN ? `to_timestamp(r.c${index})` : `r.c${index}`));
+  const definition = columns.map((column) => `${quoteIdent(column.name)} ${column.sql}`);
+  const key = `c${columns.findIndex((column) => column.name === mapping.pk.column)}`;
+  const result = await client.query<{ n: string }>(
+    `WITH r AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (${definition.join(", ")})) WITH ORDINALITY AS r(${aliases.join(", ")}, n)),
+     written AS (INSERT INTO ${qualifiedName(mapping.schema, mapping.table)} AS t (${names.join(", ")}) SELECT ${selected.join(", ")} FROM r${upsertClause(mapping)}${ONLY_OVER_OLDER} RETURNING t.${quoteIdent(mapping.pk.column)} AS key)
+     SELECT r.n FROM r JOIN written ON written.key = r.${key}`,
+    [JSON.stringify(rows)],
+  );
+  return new Set(result.rows.map((row) => Number(row.n) - 1));
+}
+
+/** The child rows of these documents, inserted into each child table. */
+async function insertChildRows(client: Statements, mapping: TableMapping, upserts: readonly ExtractedRows[]): Promise<void> {
   const childRows = new Map<TableMapping, Row[]>(mapping.children.map((child) => [child.table, []]));
-  for (const rows of upserts.values()) {
+  for (const rows of upserts) {
     for (const child of rows.children) appendRows(childRows.get(child.table), child.rows);
   }
-  await deleteParentRows(client, mapping, deletedKeys);
-  await deleteChildRows(client, mapping, touchedKeys);
-  if (upserts.size > 0) await upsert(client, mapping, [...upserts.values()].map((rows) => rows.row));
   for (const child of mapping.children) {
     const rows = childRows.get(child.table) ?? [];
     if (rows.length === 0) continue;

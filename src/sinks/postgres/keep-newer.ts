@@ -1,0 +1,19 @@
+import { quoteIdent } from "./sql.js";
+
+// A copy made beside a running sync (`Batch.keepNewer`: `verify --repair`, `dead-letters retry`)
+// read its documents at or after its events' cluster time; the sync may have written a later
+// change since. Every Tributary table keeps the cluster time of the change that wrote a row, in
+// whole seconds (`_cluster_time`): a row of the same second or later may be newer than the copy,
+// so only a strictly older row is overwritten or deleted. A row of that very second is kept,
+// which the copy's own check reports as still differing; never is an older version put back.
+
+/** The `WHERE` of an `ON CONFLICT … DO UPDATE` into a table aliased `t`: only a row strictly older than the new one. */
+export const ONLY_OVER_OLDER = " WHERE t._cluster_time < EXCLUDED._cluster_time";
+
+/**
+ * `DELETE` of the rows of keys (`$1`, of `keyType`) each strictly older than its delete's cluster
+ * time (`$2`, seconds).
+ */
+export function deleteOlderStatement(table: string, keyColumn: string, keyType: string): string {
+  return `DELETE FROM ${table} AS t USING unnest($1::${keyType}[], $2::double precision[]) AS d(key, seconds) WHERE t.${quoteIdent(keyColumn)} = d.key AND t._cluster_time < to_timestamp(d.seconds)`;
+}
