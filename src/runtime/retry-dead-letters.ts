@@ -12,8 +12,8 @@ import { snapshotDeletes, snapshotEvents } from "../snapshot/snapshot-events.js"
 export interface CurrentDocuments {
   /** The cluster time now, as a position: the retried rows are written as of it. */
   startPosition(): Promise<Position>;
-  /** The documents that have these `_id`s now, no older than the last `startPosition()`; ids no document has are left out. */
-  readIds(namespace: string, ids: readonly unknown[]): Promise<Document[]>;
+  /** The documents that have these `_id`s now, no older than `after`; ids no document has are left out. */
+  readIds(namespace: string, ids: readonly unknown[], after: Position): Promise<Document[]>;
 }
 
 /** A dead letter to retry: its collection and the `keyText` of its document's `_id`. */
@@ -51,7 +51,7 @@ export async function retryDeadLetters<L extends RetriedLetter>(letters: readonl
   for (const [namespace, ofCollection] of byCollection(letters)) {
     const keys = [...new Set(ofCollection.map((letter) => letter.key))];
     const at = await source.startPosition();
-    const docs = await source.readIds(namespace, keys.map(idFromKeyText));
+    const docs = await source.readIds(namespace, keys.map(idFromKeyText), at);
     const present = new Set(docs.map((doc) => keyText(doc._id)));
     const gone = snapshotDeletes(namespace, keys.filter((key) => !present.has(key)).map(idFromKeyText), at);
     await sink.apply({ events: [...snapshotEvents(namespace, docs, at), ...gone], keepNewer: true }, signal);

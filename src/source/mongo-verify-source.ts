@@ -17,7 +17,6 @@ const IDS_PER_QUERY = 1_000;
 export class MongoVerifySource implements SnapshotSource {
   private readonly deployment: MongoDeployment;
   private readonly snapshot: MongoSnapshotSource;
-  private started: Position | undefined;
 
   constructor(deployment: MongoDeployment, options: MongoSnapshotSourceOptions) {
     this.deployment = deployment;
@@ -28,13 +27,9 @@ export class MongoVerifySource implements SnapshotSource {
     return this.snapshot.listCollections();
   }
 
-  /**
-   * The cluster time now, as a position: verify compares it with the sink's position to know when
-   * the sync has caught up, and a re-copy writes the documents it then reads as of it.
-   */
-  async startPosition(): Promise<Position> {
-    this.started = await this.snapshot.startPosition();
-    return this.started;
+  /** The cluster time now, as a position: verify compares it with the sink's position to know when the sync has caught up. */
+  startPosition(): Promise<Position> {
+    return this.snapshot.startPosition();
   }
 
   estimateCount(namespace: string): Promise<number> {
@@ -50,20 +45,17 @@ export class MongoVerifySource implements SnapshotSource {
   }
 
   /**
-   * The documents with these `_id`s now, `$in` a thousand at a time. `$in` matches numbers by
-   * value whatever their type, as the `_id` index keys them.
+   * The documents with these `_id`s now, `$in` a thousand at a time (`$in` matches numbers by
+   * value whatever their type, as the `_id` index keys them). Read as the snapshot reads, from the
+   * primary and majority-committed whatever the connection string asks for, and no older than
+   * `after`: a re-copy writes them as of that position, so only a row written from a change of
+   * that second or later may be newer than them (`Batch.keepNewer`).
    */
-  /**
-   * The documents with these `_id`s, read as the snapshot reads (the primary, majority-committed)
-   * and no older than the last {@link startPosition}: a re-copy writes them as of that position,
-   * so that only a row written from a change of that second or later may be newer than them
-   * (`Batch.keepNewer`), whatever read preference the connection string asks for.
-   */
-  async readIds(namespace: string, ids: readonly unknown[]): Promise<Document[]> {
+  async readIds(namespace: string, ids: readonly unknown[], after?: Position): Promise<Document[]> {
     const { db, coll } = splitNamespace(namespace);
     const collection = this.deployment.client.db(db).collection(coll);
     const found: Document[] = [];
-    const session = sessionReadingAfter(this.deployment.client, this.started);
+    const session = sessionReadingAfter(this.deployment.client, after);
     try {
       for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
         found.push(...(await collection.find({ _id: { $in: ids.slice(start, start + IDS_PER_QUERY) } } as Document, { ...READ_OPTIONS, ...SNAPSHOT_READ, session }).toArray()));

@@ -181,7 +181,7 @@ async function waitForSync(verifiable: Verifiable, mark: Position, settings: Ver
  */
 async function repairKeys(namespace: string, differences: readonly KeyDifference[], context: VerifyContext): Promise<void> {
   const at = await context.source.startPosition();
-  const docs = await context.source.readIds(namespace, differences.map((difference) => difference.id));
+  const docs = await context.source.readIds(namespace, differences.map((difference) => difference.id), at);
   const present = new Set(docs.map((doc) => keyText(doc._id)));
   const gone = snapshotDeletes(
     namespace,

@@ -1,4 +1,6 @@
-import { quoteIdent } from "./sql.js";
+import type { ClientBase } from "pg";
+import type { RowChange } from "./coalesce.js";
+import { arrayParameter, quoteIdent } from "./sql.js";
 
 // A copy made beside a running sync (`Batch.keepNewer`: `verify --repair`, `dead-letters retry`)
 // read its documents at or after its events' cluster time; the sync may have written a later
@@ -16,4 +18,24 @@ export const ONLY_OVER_OLDER = " WHERE t._cluster_time < EXCLUDED._cluster_time"
  */
 export function deleteOlderStatement(table: string, keyColumn: string, keyType: string): string {
   return `DELETE FROM ${table} AS t USING unnest($1::${keyType}[], $2::double precision[]) AS d(key, seconds) WHERE t.${quoteIdent(keyColumn)} = d.key AND t._cluster_time < to_timestamp(d.seconds)`;
+}
+
+/**
+ * The rejected changes (documents the tables cannot hold) whose key has no row of the change's
+ * second or later: a document the running sync has written since, from a later change, is not set
+ * aside for the older copy. `keyOf` gives a change's key in the key column's type, or undefined
+ * when it cannot be one (no row can have it then).
+ */
+export async function rejectedUnlessNewer<R extends { readonly change: RowChange }>(client: ClientBase, table: string, key: { readonly column: string; readonly type: string }, rejected: readonly R[], keyOf: (change: RowChange) => unknown): Promise<R[]> {
+  const keyed = rejected.flatMap((each) => {
+    const value = keyOf(each.change);
+    return value === undefined ? [] : [{ each, value }];
+  });
+  if (keyed.length === 0) return [...rejected];
+  const newer = await client.query<{ n: string }>(
+    `SELECT d.n FROM unnest($1::${key.type}[], $2::double precision[]) WITH ORDINALITY AS d(key, seconds, n) JOIN ${table} AS t ON t.${quoteIdent(key.column)} = d.key WHERE t._cluster_time >= to_timestamp(d.seconds)`,
+    [arrayParameter(keyed.map(({ value }) => value), key.type), keyed.map(({ each }) => each.change.event.clusterTime.t)],
+  );
+  const kept = new Set(newer.rows.map((row) => keyed[Number(row.n) - 1]?.each));
+  return rejected.filter((each) => !kept.has(each));
 }

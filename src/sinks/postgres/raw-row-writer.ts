@@ -5,9 +5,9 @@ import { mergeRawRows, type UpsertChange } from "./raw-copy.js";
 import { mayCreateTempTables } from "./temp-tables.js";
 import { encodeDocument, type JsonValue } from "../../codec/document-codec.js";
 import type { RowChange } from "./coalesce.js";
-import { encodingRejection, type RejectionHandler } from "./dead-letters.js";
+import { encodingRejection, type Rejection, type RejectionHandler } from "./dead-letters.js";
 import { qualifiedName } from "./sql.js";
-import { deleteOlderStatement, ONLY_OVER_OLDER } from "./keep-newer.js";
+import { deleteOlderStatement, ONLY_OVER_OLDER, rejectedUnlessNewer } from "./keep-newer.js";
 import type { TableRef } from "./table-layout.js";
 
 /**
@@ -16,8 +16,8 @@ import type { TableRef } from "./table-layout.js";
  * of a single parameter, or, from {@link COPY_FROM_ROWS} of them on a connection whose role may
  * create temporary tables, through COPY into a staging table and one merge ({@link mergeRawRows}).
  * No round trip per row. A document jsonb cannot hold goes to `onReject` instead. With
- * `keepNewer`, a row of the same second as its change or later is neither overwritten nor deleted
- * (`TableLayout.writeKeepingNewer`).
+ * `keepNewer`, a row of the same second as its change or later is neither overwritten nor deleted,
+ * nor is its document set aside (`TableLayout.writeKeepingNewer`).
  */
 export async function writeRawRows(client: Statements, ref: TableRef, changes: readonly RowChange[], onReject: RejectionHandler, { keepNewer = false }: { readonly keepNewer?: boolean } = {}): Promise<void> {
   const table = qualifiedName(ref.schema, ref.table);
@@ -33,18 +33,19 @@ export async function writeRawRows(client: Statements, ref: TableRef, changes: r
     return;
   }
   const upserts: { id: string; doc: JsonValue; ts: number }[] = [];
+  const rejected: { change: UpsertChange; rejection: Rejection }[] = [];
   for (const change of upsertChanges) {
-    let doc: JsonValue;
     try {
-      doc = encodeDocument(change.doc, { namespace: ref.namespace, key: change.key });
+      upserts.push({ id: change.key, doc: encodeDocument(change.doc, { namespace: ref.namespace, key: change.key }), ts: change.event.clusterTime.t });
     } catch (error) {
       const rejection = encodingRejection(error);
       if (!rejection) throw error;
-      await onReject(client, ref.namespace, change, rejection);
-      continue;
+      rejected.push({ change, rejection });
     }
-    upserts.push({ id: change.key, doc, ts: change.event.clusterTime.t });
   }
+  // A copy beside the sync sets aside no document whose row the sync has written since.
+  const setAside = keepNewer && client instanceof pg.Client ? await rejectedUnlessNewer(client, table, { column: "_id", type: "text" }, rejected, (change) => change.key) : rejected;
+  for (const { change, rejection } of setAside) await onReject(client, ref.namespace, change, rejection);
   if (upserts.length > 0) {
     await client.query(
       `INSERT INTO ${table} AS t (_id, doc, _cluster_time)

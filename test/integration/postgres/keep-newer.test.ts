@@ -1,7 +1,11 @@
 import type { Document } from "mongodb";
+import pg from "pg";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { makePosition } from "../../../src/core/position.js";
+import { planBatch, type RowChanges } from "../../../src/sinks/postgres/coalesce.js";
 import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
+import { extractChanges, writeExtractedRows, writeExtractedRowsKeepingNewer } from "../../../src/sinks/postgres/relational/relational-row-writer.js";
 import type { PostgresSink, PostgresSinkOptions } from "../../../src/sinks/postgres/postgres-sink.js";
 import { snapshotDeletes, snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
 import { makeEvent, tokenAt } from "../../support/events.js";
@@ -9,6 +13,7 @@ import { postsExample } from "../../support/mapping-examples.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { makeSink, query } from "../../support/postgres-sink-fixture.js";
 import { postgresUrl } from "../../support/requirements.js";
+import { waitFor } from "../../support/wait-for.js";
 
 // `verify --repair` and `dead-letters retry` copy documents again beside a running sync: they
 // read a document at or after a cluster time (their position), and the sync may write a later
@@ -116,6 +121,19 @@ describe("a batch that keeps newer rows (keepNewer: verify --repair, dead-letter
     expect(children).toEqual(ids.flatMap((id) => ["a", "b"].map((suffix) => ({ order_id: String(id), sku: `${id % 2 === 1 ? "synced" : "copied"}-${id}-${suffix}` }))));
   });
 
+  for (const [layout, options] of [
+    ["raw tables", {}],
+    ["a mapping file", { mapping: parseMapping("mappings.json", postsExample, { defaultSchema: "public" }) }],
+  ] as const) {
+    it(`${layout}: a copied document that does not fit is set aside only when its row is older`, async () => {
+      const sink = await sinkWith(options);
+      await syncWrites(sink);
+      const unfit = (id: string): Document => ({ _id: id, content: "a\u0000b" });
+      await sink.apply({ events: snapshotEvents(NS, [unfit("a"), unfit("b"), unfit("c")], makePosition(tokenAt(AT, 1))), keepNewer: true });
+      expect(await query(url, "SELECT key FROM tributary.dead_letters ORDER BY key")).toEqual([{ key: "c" }]);
+    });
+  }
+
   it("a plain snapshot batch (no keepNewer) still overwrites whatever the tables hold: the initial snapshot's stream replay converges", async () => {
     const sink = await sinkWith({});
     await syncWrites(sink);
@@ -123,4 +141,39 @@ describe("a batch that keeps newer rows (keepNewer: verify --repair, dead-letter
     await sink.apply({ events: snapshotEvents(NS, [post("a", "re-copied")], at) });
     expect(await query(url, "SELECT doc->>'content' AS content FROM public.my_mongo_database_posts WHERE _id = 'a'")).toEqual([{ content: "re-copied" }]);
   });
+});
+
+describe("a repair and the sync writing one document at the same time", () => {
+  const mapping = parseMapping("mappings.json", postsExample, { defaultSchema: "public" });
+  const posts = mapping.collections.get(NS)!;
+  const changesOf = (events: readonly ChangeEvent[]) => (planBatch(events)[0] as RowChanges).changes;
+  const noRejection = (): Promise<void> => Promise.reject(new Error("nothing here is rejected"));
+
+  for (const held of ["an older row", "no row"]) {
+    it(`the sync's change waits for the repair and replaces its child rows (the target held ${held})`, async () => {
+      const sink = await sinkWith({ mapping });
+      await sink.apply({ events: [makeEvent({ op: "insert", ns: NS, id: held === "no row" ? "other" : "x", doc: post(held === "no row" ? "other" : "x", "older"), t: AT - 100 })], position: makePosition(tokenAt(AT - 100, 9)) });
+      const [repair, sync, watcher] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+      await Promise.all([repair.connect(), sync.connect(), watcher.connect()]);
+      try {
+        await repair.query("BEGIN");
+        const recopied = snapshotEvents(NS, [post("x", "re-copied")], makePosition(tokenAt(AT, 1)));
+        await writeExtractedRowsKeepingNewer(repair, posts, extractChanges(posts, changesOf(recopied)), noRejection);
+        const syncPid = (await sync.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
+        const synced = (async () => {
+          await sync.query("BEGIN");
+          await writeExtractedRows(sync, posts, extractChanges(posts, changesOf([makeEvent({ op: "replace", ns: NS, id: "x", doc: post("x", "newer"), t: AT + 100 })])), noRejection);
+          await sync.query("COMMIT");
+        })();
+        // The sync's transaction waits on the repair's lock before the repair commits.
+        await waitFor(async () => (await watcher.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [syncPid])).rowCount === 1, "the sync's transaction waiting on the repair's lock", 10_000);
+        await repair.query("COMMIT");
+        await synced;
+      } finally {
+        await Promise.all([repair.end(), sync.end(), watcher.end()]);
+      }
+      expect(await query(url, "SELECT description FROM public.posts WHERE id = 'x'")).toEqual([{ description: "newer" }]);
+      expect(await query(url, "SELECT comment FROM public.comments WHERE post_id = 'x' ORDER BY comment")).toEqual([{ comment: "newer 1" }, { comment: "newer 2" }]);
+    });
+  }
 });

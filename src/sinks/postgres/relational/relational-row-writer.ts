@@ -8,7 +8,7 @@ import type { TableMapping } from "../mapping/table-mapping.js";
 import { coerceValue } from "../mapping/value-coercion.js";
 import type { RowChange } from "../coalesce.js";
 import { arrayParameter, qualifiedName, quoteIdent } from "../sql.js";
-import { deleteOlderStatement, ONLY_OVER_OLDER } from "../keep-newer.js";
+import { deleteOlderStatement, ONLY_OVER_OLDER, rejectedUnlessNewer } from "../keep-newer.js";
 import { CLUSTER_TIME_COLUMN, SYNCED_AT_COLUMN } from "./relational-ddl.js";
 import { childColumns, parentColumns, type RowColumn } from "./relational-columns.js";
 import type { Rejection, RejectionHandler } from "../dead-letters.js";
@@ -69,28 +69,41 @@ export async function writeRelationalRows(client: Statements, mapping: TableMapp
   await writeExtractedRows(client, mapping, extractChanges(mapping, changes), onReject);
 }
 
-/** {@link writeRelationalRows} for changes already extracted. */
+/**
+ * {@link writeRelationalRows} for changes already extracted. The parent rows are written before
+ * the child rows are replaced, as every writer of these tables does: the upsert locks the parent
+ * row (an insert, its key), so a second writer of the same document (a repair beside the sync)
+ * waits there, and its child rows' delete then sees what the first one committed. Deleting the
+ * child rows first would see only what was committed when it began, and leave both writers' rows.
+ */
 export async function writeExtractedRows(client: Statements, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
   for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
   const upserts = [...extracted.upserts.values()];
   await deleteParentRows(client, mapping, extracted.deletes.map((each) => each.key));
-  await deleteChildRows(client, mapping, upserts.map((rows) => rows.row[mapping.pk.column]));
   if (upserts.length > 0) await upsert(client, mapping, upserts.map((rows) => rows.row));
+  await deleteChildRows(client, mapping, upserts.map((rows) => rows.row[mapping.pk.column]));
   await insertChildRows(client, mapping, upserts);
 }
 
 /**
  * {@link writeExtractedRows} for a copy made beside a running sync (`TableLayout.writeKeepingNewer`):
  * a parent row strictly older than its change is deleted or overwritten, and only the documents
- * whose parent row was written get their child rows replaced; a newer row keeps its own. The
- * upsert locks every row it meets, written or not, so the sync cannot slip in between.
+ * whose parent row was written get their child rows replaced; a newer row keeps its own, and a
+ * document that does not fit is not set aside when its row is newer. The upsert locks every
+ * parent row it meets, written or not, and the sync writes parent rows before child rows too
+ * ({@link writeExtractedRows}), so it waits for this transaction before it touches the children.
  */
 export async function writeExtractedRowsKeepingNewer(client: pg.ClientBase, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
-  for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
+  const table = qualifiedName(mapping.schema, mapping.table);
+  const key = { column: mapping.pk.column, type: mapping.pk.type.sql };
+  const keyOf = (change: RowChange): unknown => {
+    const value = coerceValue(change.event.key?._id ?? (change.kind === "upsert" ? change.doc._id : undefined), mapping.pk.type);
+    return value.ok ? value.value : undefined;
+  };
+  for (const { change, rejection } of await rejectedUnlessNewer(client, table, key, extracted.rejected, keyOf)) await onReject(client, mapping.source, change, rejection);
   const { deletes } = extracted;
   if (deletes.length > 0) {
-    const keys = deletes.map((each) => each.key);
-    await client.query(deleteOlderStatement(qualifiedName(mapping.schema, mapping.table), mapping.pk.column, mapping.pk.type.sql), [arrayParameter(keys, mapping.pk.type.sql), deletes.map((each) => each.seconds)]);
+    await client.query(deleteOlderStatement(table, key.column, key.type), [arrayParameter(deletes.map((each) => each.key), key.type), deletes.map((each) => each.seconds)]);
   }
   const upserts = [...extracted.upserts.values()];
   if (upserts.length === 0) return;
@@ -107,15 +120,13 @@ export async function writeExtractedRowsKeepingNewer(client: pg.ClientBase, mapp
  */
 async function upsertOverOlder(client: pg.ClientBase, mapping: TableMapping, rows: readonly Row[]): Promise<Set<number>> {
   const columns = parentColumns(mapping);
-  const names = columns.map((column) => quoteIdent(column.name));
   // Positional names for the recordset's columns, and one for its ordinality: any mapped column name may be taken.
-  const aliases = columns.map((_, index) => `c${index}`);
-  const selected = columns.map((column, index) => (column.name === CLUSTER_TIME_COLUMN ? `to_timestamp(r.c${index})` : `r.c${index}`));
-  const definition = columns.map((column) => `${quoteIdent(column.name)} ${column.sql}`);
-  const key = `c${columns.findIndex((column) => column.name === mapping.pk.column)}`;
+  const alias = (index: number): string => `c${index}`;
+  const { names, selected, definition } = recordsetParts(columns, (_, index) => alias(index));
+  const key = alias(columns.findIndex((column) => column.name === mapping.pk.column));
   const result = await client.query<{ n: string }>(
-    `WITH r AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (${definition.join(", ")})) WITH ORDINALITY AS r(${aliases.join(", ")}, n)),
-     written AS (INSERT INTO ${qualifiedName(mapping.schema, mapping.table)} AS t (${names.join(", ")}) SELECT ${selected.join(", ")} FROM r${upsertClause(mapping)}${ONLY_OVER_OLDER} RETURNING t.${quoteIdent(mapping.pk.column)} AS key)
+    `WITH r AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (${definition})) WITH ORDINALITY AS r(${columns.map((_, index) => alias(index)).join(", ")}, n)),
+     written AS (INSERT INTO ${qualifiedName(mapping.schema, mapping.table)} AS t (${names}) SELECT ${selected} FROM r${upsertClause(mapping)}${ONLY_OVER_OLDER} RETURNING t.${quoteIdent(mapping.pk.column)} AS key)
      SELECT r.n FROM r JOIN written ON written.key = r.${key}`,
     [JSON.stringify(rows)],
   );
@@ -179,12 +190,21 @@ export async function deleteChildRows(client: Statements, mapping: TableMapping,
 
 /** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)`, one parameter for all rows. */
 async function insertRecordset(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
-  const names = columns.map((column) => quoteIdent(column.name));
-  const selected = columns.map((column) => (column.name === CLUSTER_TIME_COLUMN ? `to_timestamp(r.${quoteIdent(column.name)})` : `r.${quoteIdent(column.name)}`));
-  const definition = columns.map((column) => `${quoteIdent(column.name)} ${column.sql}`);
-  await client.query(`INSERT INTO ${table} (${names.join(", ")}) SELECT ${selected.join(", ")} FROM jsonb_to_recordset($1::jsonb) AS r(${definition.join(", ")})${suffix}`, [
-    JSON.stringify(rows),
-  ]);
+  const { names, selected, definition } = recordsetParts(columns, (column) => quoteIdent(column.name));
+  await client.query(`INSERT INTO ${table} (${names}) SELECT ${selected} FROM jsonb_to_recordset($1::jsonb) AS r(${definition})${suffix}`, [JSON.stringify(rows)]);
+}
+
+/**
+ * The parts of an `INSERT … SELECT` from `jsonb_to_recordset` aliased `r`: the table's column
+ * names, what is selected for each (`r.<field>`; the cluster time's seconds as a timestamp), and
+ * the recordset's column definitions.
+ */
+function recordsetParts(columns: readonly RowColumn[], field: (column: RowColumn, index: number) => string): { names: string; selected: string; definition: string } {
+  return {
+    names: columns.map((column) => quoteIdent(column.name)).join(", "),
+    selected: columns.map((column, index) => (column.name === CLUSTER_TIME_COLUMN ? `to_timestamp(r.${field(column, index)})` : `r.${field(column, index)}`)).join(", "),
+    definition: columns.map((column) => `${quoteIdent(column.name)} ${column.sql}`).join(", "),
+  };
 }
 
 /**
