@@ -167,6 +167,10 @@ describeWithMongo("tributary verify against a replica set", () => {
       const source = new MongoVerifySource(deployment, { filter: new NamespaceFilter(["verify_ids.*"], []), include: ["verify_ids.*"] });
       const found = await source.readIds("verify_ids.mixed", [new Int32(5), 7, "x", "absent"]);
       expect(found.map((doc) => BSON.EJSON.stringify(doc._id, { relaxed: false })).sort()).toEqual(['"x"', '{"$numberDouble":"7.0"}', '{"$numberLong":"5"}']);
+      // As a repair reads: majority-committed, after a position fixed just before (afterClusterTime).
+      await client.db("verify_ids").collection("mixed").insertOne({ _id: "y" as unknown as ObjectId });
+      const after = await source.startPosition();
+      expect((await source.readIds("verify_ids.mixed", ["y"], after)).map((doc) => doc._id as unknown)).toEqual(["y"]);
     } finally {
       await deployment.client.close();
     }
