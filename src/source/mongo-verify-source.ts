@@ -27,7 +27,10 @@ export class MongoVerifySource implements SnapshotSource {
     return this.snapshot.listCollections();
   }
 
-  /** The cluster time now, as a position: verify compares it with the sink's position to know when the sync has caught up. */
+  /**
+   * The cluster time now, as a position: verify compares it with the sink's position to know when
+   * the sync has caught up, and a re-copy reads documents after it ({@link readIds}) and writes them as of it.
+   */
   startPosition(): Promise<Position> {
     return this.snapshot.startPosition();
   }
@@ -47,9 +50,9 @@ export class MongoVerifySource implements SnapshotSource {
   /**
    * The documents with these `_id`s now, `$in` a thousand at a time (`$in` matches numbers by
    * value whatever their type, as the `_id` index keys them). Read as the snapshot reads, from the
-   * primary and majority-committed whatever the connection string asks for, and no older than
-   * `after`: a re-copy writes them as of that position, so only a row written from a change of
-   * that second or later may be newer than them (`Batch.keepNewer`).
+   * primary and majority-committed whatever the connection string asks for, and, when `after` is
+   * given, no older than it: a re-copy writes them as of that position, so only a row written from
+   * a change of that second or later may be newer than them (`Batch.keepNewer`).
    */
   async readIds(namespace: string, ids: readonly unknown[], after?: Position): Promise<Document[]> {
     const { db, coll } = splitNamespace(namespace);

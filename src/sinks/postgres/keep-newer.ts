@@ -24,7 +24,9 @@ export function deleteOlderStatement(table: string, keyColumn: string, keyType: 
  * The rejected changes (documents the tables cannot hold) whose key has no row of the change's
  * second or later: a document the running sync has written since, from a later change, is not set
  * aside for the older copy. `keyOf` gives a change's key in the key column's type, or undefined
- * when it cannot be one (no row can have it then).
+ * when it cannot be one (no row can have it then). A row the sync is updating is waited for and
+ * judged as it commits (`FOR SHARE`); a row it is inserting is not seen yet, and the document is
+ * set aside as before: the safe side.
  */
 export async function rejectedUnlessNewer<R extends { readonly change: RowChange }>(client: ClientBase, table: string, key: { readonly column: string; readonly type: string }, rejected: readonly R[], keyOf: (change: RowChange) => unknown): Promise<R[]> {
   const keyed = rejected.flatMap((each) => {
@@ -33,7 +35,7 @@ export async function rejectedUnlessNewer<R extends { readonly change: RowChange
   });
   if (keyed.length === 0) return [...rejected];
   const newer = await client.query<{ n: string }>(
-    `SELECT d.n FROM unnest($1::${key.type}[], $2::double precision[]) WITH ORDINALITY AS d(key, seconds, n) JOIN ${table} AS t ON t.${quoteIdent(key.column)} = d.key WHERE t._cluster_time >= to_timestamp(d.seconds)`,
+    `SELECT d.n FROM unnest($1::${key.type}[], $2::double precision[]) WITH ORDINALITY AS d(key, seconds, n) JOIN ${table} AS t ON t.${quoteIdent(key.column)} = d.key WHERE t._cluster_time >= to_timestamp(d.seconds) FOR SHARE OF t`,
     [arrayParameter(keyed.map(({ value }) => value), key.type), keyed.map(({ each }) => each.change.event.clusterTime.t)],
   );
   const kept = new Set(newer.rows.map((row) => keyed[Number(row.n) - 1]?.each));

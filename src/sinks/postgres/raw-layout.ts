@@ -4,7 +4,7 @@ import { splitNamespace } from "../../core/change-event.js";
 import type { RejectionHandler } from "./dead-letters.js";
 import type { PoolClient } from "pg";
 import { copyRawRows, type UpsertChange } from "./raw-copy.js";
-import { writeRawRows } from "./raw-row-writer.js";
+import { writeRawRows, writeRawRowsKeepingNewer } from "./raw-row-writer.js";
 import { qualifiedName, quoteIdent } from "./sql.js";
 import type { TableLayout, TableRef } from "./table-layout.js";
 import { defaultTableName } from "./table-naming.js";
@@ -53,7 +53,7 @@ export class RawLayout implements TableLayout {
   }
 
   writeKeepingNewer(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
-    return writeRawRows(client, ref, changes, this.onReject, { keepNewer: true });
+    return writeRawRowsKeepingNewer(client, ref, changes, this.onReject);
   }
 
   bulkLoad(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {

@@ -1,4 +1,4 @@
-import pg from "pg";
+import pg, { type ClientBase } from "pg";
 import type { Statements } from "./statement-queue.js";
 import { COPY_FROM_ROWS } from "./copy-text.js";
 import { mergeRawRows, type UpsertChange } from "./raw-copy.js";
@@ -15,11 +15,24 @@ import type { TableRef } from "./table-layout.js";
  * statement per kind: all deletes through `= ANY($1)`, all upserts through `jsonb_to_recordset`
  * of a single parameter, or, from {@link COPY_FROM_ROWS} of them on a connection whose role may
  * create temporary tables, through COPY into a staging table and one merge ({@link mergeRawRows}).
- * No round trip per row. A document jsonb cannot hold goes to `onReject` instead. With
- * `keepNewer`, a row of the same second as its change or later is neither overwritten nor deleted,
- * nor is its document set aside (`TableLayout.writeKeepingNewer`).
+ * No round trip per row. A document jsonb cannot hold goes to `onReject` instead.
  */
-export async function writeRawRows(client: Statements, ref: TableRef, changes: readonly RowChange[], onReject: RejectionHandler, { keepNewer = false }: { readonly keepNewer?: boolean } = {}): Promise<void> {
+export function writeRawRows(client: Statements, ref: TableRef, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
+  return writeRaw(client, ref, changes, onReject);
+}
+
+/**
+ * {@link writeRawRows} for a copy made beside a running sync (`TableLayout.writeKeepingNewer`): a
+ * row of the same second as its change or later is neither overwritten nor deleted, nor is its
+ * document set aside. Always by `jsonb_to_recordset`, on a connection: it reads which rows are newer.
+ */
+export function writeRawRowsKeepingNewer(client: ClientBase, ref: TableRef, changes: readonly RowChange[], onReject: RejectionHandler): Promise<void> {
+  return writeRaw(client, ref, changes, onReject, client);
+}
+
+/** Both of the above: `keepNewerOn` is the connection of a copy beside the sync. */
+async function writeRaw(client: Statements, ref: TableRef, changes: readonly RowChange[], onReject: RejectionHandler, keepNewerOn?: ClientBase): Promise<void> {
+  const keepNewer = keepNewerOn !== undefined;
   const table = qualifiedName(ref.schema, ref.table);
   const deletes = changes.filter((change) => change.kind === "delete");
   if (deletes.length > 0) {
@@ -44,7 +57,7 @@ export async function writeRawRows(client: Statements, ref: TableRef, changes: r
     }
   }
   // A copy beside the sync sets aside no document whose row the sync has written since.
-  const setAside = keepNewer && client instanceof pg.Client ? await rejectedUnlessNewer(client, table, { column: "_id", type: "text" }, rejected, (change) => change.key) : rejected;
+  const setAside = keepNewerOn ? await rejectedUnlessNewer(keepNewerOn, table, { column: "_id", type: "text" }, rejected, (change) => change.key) : rejected;
   for (const { change, rejection } of setAside) await onReject(client, ref.namespace, change, rejection);
   if (upserts.length > 0) {
     await client.query(

@@ -31,8 +31,9 @@ export interface TableLayout {
   /**
    * Writes the changes of a copy made beside a running sync (`Batch.keepNewer`): a key whose row
    * was written from a change of the same second as the copy's change or later (`_cluster_time`
-   * holds whole seconds) keeps that row, child rows included, and is neither overwritten nor
-   * deleted. On a connection: it may read what its statements did.
+   * holds whole seconds) keeps that row, child rows included: it is neither overwritten nor
+   * deleted, and its document is not set aside when it does not fit. On a connection: it may read
+   * what its statements did.
    */
   writeKeepingNewer(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void>;
   /**

@@ -5,7 +5,7 @@ import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { makePosition } from "../../../src/core/position.js";
 import { planBatch, type RowChanges } from "../../../src/sinks/postgres/coalesce.js";
 import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
-import { extractChanges, writeExtractedRows, writeExtractedRowsKeepingNewer } from "../../../src/sinks/postgres/relational/relational-row-writer.js";
+import { extractChanges, writeExtractedRowsKeepingNewer } from "../../../src/sinks/postgres/relational/relational-row-writer.js";
 import type { PostgresSink, PostgresSinkOptions } from "../../../src/sinks/postgres/postgres-sink.js";
 import { snapshotDeletes, snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
 import { makeEvent, tokenAt } from "../../support/events.js";
@@ -144,36 +144,52 @@ describe("a batch that keeps newer rows (keepNewer: verify --repair, dead-letter
 });
 
 describe("a repair and the sync writing one document at the same time", () => {
-  const mapping = parseMapping("mappings.json", postsExample, { defaultSchema: "public" });
-  const posts = mapping.collections.get(NS)!;
   const changesOf = (events: readonly ChangeEvent[]) => (planBatch(events)[0] as RowChanges).changes;
   const noRejection = (): Promise<void> => Promise.reject(new Error("nothing here is rejected"));
+  // Child rows with a generated key (the posts example), and child rows keyed by an element's own field.
+  const keyedComments = {
+    my_mongo_database: {
+      posts: { ...postsExample.my_mongo_database.posts },
+      comments: { pk: "cid", cid: { dest: "cid", type: "TEXT" }, post_id: { dest: "post_id", type: "TEXT" }, user: { dest: "user", type: "TEXT" }, comment: { dest: "comment", type: "TEXT" } },
+    },
+  };
+  const keyed = (doc: Document): Document => ({ ...doc, comments: (doc.comments as Document[]).map((comment, index) => ({ ...comment, cid: `${String(doc._id)}-${index}` })) });
 
-  for (const held of ["an older row", "no row"]) {
-    it(`the sync's change waits for the repair and replaces its child rows (the target held ${held})`, async () => {
-      const sink = await sinkWith({ mapping });
-      await sink.apply({ events: [makeEvent({ op: "insert", ns: NS, id: held === "no row" ? "other" : "x", doc: post(held === "no row" ? "other" : "x", "older"), t: AT - 100 })], position: makePosition(tokenAt(AT - 100, 9)) });
-      const [repair, sync, watcher] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
-      await Promise.all([repair.connect(), sync.connect(), watcher.connect()]);
-      try {
-        await repair.query("BEGIN");
-        const recopied = snapshotEvents(NS, [post("x", "re-copied")], makePosition(tokenAt(AT, 1)));
-        await writeExtractedRowsKeepingNewer(repair, posts, extractChanges(posts, changesOf(recopied)), noRejection);
-        const syncPid = (await sync.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
-        const synced = (async () => {
-          await sync.query("BEGIN");
-          await writeExtractedRows(sync, posts, extractChanges(posts, changesOf([makeEvent({ op: "replace", ns: NS, id: "x", doc: post("x", "newer"), t: AT + 100 })])), noRejection);
-          await sync.query("COMMIT");
-        })();
-        // The sync's transaction waits on the repair's lock before the repair commits.
-        await waitFor(async () => (await watcher.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [syncPid])).rowCount === 1, "the sync's transaction waiting on the repair's lock", 10_000);
-        await repair.query("COMMIT");
-        await synced;
-      } finally {
-        await Promise.all([repair.end(), sync.end(), watcher.end()]);
-      }
-      expect(await query(url, "SELECT description FROM public.posts WHERE id = 'x'")).toEqual([{ description: "newer" }]);
-      expect(await query(url, "SELECT comment FROM public.comments WHERE post_id = 'x' ORDER BY comment")).toEqual([{ comment: "newer 1" }, { comment: "newer 2" }]);
-    });
+  for (const [children, mappingFile, shape] of [
+    ["a generated key", postsExample, (doc: Document) => doc],
+    ["a key of their own", keyedComments, keyed],
+  ] as const) {
+    for (const held of ["an older row", "no row"]) {
+      it(`child rows with ${children}: the sync's change waits for the repair, then replaces its child rows (the target held ${held})`, async () => {
+        const mapping = parseMapping("mappings.json", mappingFile, { defaultSchema: "public" });
+        const posts = mapping.collections.get(NS)!;
+        const sink = await sinkWith({ mapping });
+        const first = held === "no row" ? "other" : "x";
+        await sink.apply({ events: [makeEvent({ op: "insert", ns: NS, id: first, doc: shape(post(first, "older")), t: AT - 100 })], position: makePosition(tokenAt(AT - 100, 9)) });
+        const [repair, watcher] = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+        await Promise.all([repair.connect(), watcher.connect()]);
+        let synced: Promise<void> | undefined;
+        try {
+          await repair.query("BEGIN");
+          const recopied = snapshotEvents(NS, [shape(post("x", "re-copied"))], makePosition(tokenAt(AT, 1)));
+          await writeExtractedRowsKeepingNewer(repair, posts, extractChanges(posts, changesOf(recopied)), noRejection);
+          // The sync's change, through the sink as the sync applies one (one round trip).
+          const change = makeEvent({ op: "replace", ns: NS, id: "x", doc: shape(post("x", "newer")), t: AT + 100 });
+          synced = sink.apply({ events: [change], position: change.position });
+          const waiting = async () => (await watcher.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rowCount === 1;
+          await Promise.race([
+            waitFor(waiting, "the sync's transaction waiting on the repair's lock", 10_000),
+            synced.then(() => Promise.reject(new Error("the sync's change did not wait for the repair"))),
+          ]);
+          await repair.query("COMMIT");
+          await synced;
+        } finally {
+          await Promise.all([repair.end(), watcher.end()]);
+          await synced?.catch(() => undefined);
+        }
+        expect(await query(url, "SELECT description FROM public.posts WHERE id = 'x'")).toEqual([{ description: "newer" }]);
+        expect(await query(url, "SELECT comment FROM public.comments WHERE post_id = 'x' ORDER BY comment")).toEqual([{ comment: "newer 1" }, { comment: "newer 2" }]);
+      });
+    }
   }
 });
