@@ -93,6 +93,41 @@ describeWithMongo("tributary verify against a replica set", () => {
     }
   });
 
+  it("repairs while the sync runs and documents keep changing, and the copy then converges with nothing older put back", async () => {
+    const client = mongo.client();
+    const url = await createDatabase(postgresUrl(), "verify_live_repair");
+    await client.db("verify_live_repair").dropDatabase();
+    const coll = client.db("verify_live_repair").collection<{ _id: ObjectId | string; n: Int32 | number }>("orders");
+    await coll.insertMany(orders(3_000) as { _id: ObjectId; n: Int32 }[]);
+    const sync = startSync({ source: { uri: mongo.uri(), include: ["verify_live_repair.orders"] }, target: { url } });
+    const table = "public.verify_live_repair_orders";
+    const id = (n: number): ObjectId => new ObjectId(n.toString(16).padStart(24, "0"));
+    try {
+      await waitForConvergence(client, url, { db: "verify_live_repair", coll: "orders" }, table);
+      // Rows the repair must fix: keys the writer below never touches.
+      await query(url, `DELETE FROM ${table} WHERE _id = $1`, [id(2_000).toHexString()]);
+      await query(url, `UPDATE ${table} SET doc = jsonb_set(doc, '{customer,name}', '"someone else"') WHERE _id = $1`, [id(2_001).toHexString()]);
+      let writing = true;
+      const writer = (async () => {
+        for (let round = 0; writing; round += 1) {
+          await coll.updateOne({ _id: id(round % 1_000) }, { $inc: { n: 1 } });
+          // No deletes: one deleted after repair read it could come back (docs/verify.md says so).
+          await coll.insertOne({ _id: `live-${round}`, n: round });
+        }
+      })();
+      const repaired = await runCli(["verify", "--from", mongo.uri(), "--to", url, "--include", "verify_live_repair.orders", "--repair", "--json", "--settle-timeout", "60", "--log-level", "warn"]);
+      writing = false;
+      await writer;
+      const report = BSON.EJSON.parse(repaired.stdout, { relaxed: true }) as Report;
+      expect(report.collections[0]?.repair?.keys).toBeGreaterThanOrEqual(2);
+      // Once the writes stop, the sync's changes and the repair's copies leave the copy equal to MongoDB.
+      await waitForConvergence(client, url, { db: "verify_live_repair", coll: "orders" }, table);
+      expect((await runCli(["verify", "--from", mongo.uri(), "--to", url, "--include", "verify_live_repair.orders", "--settle-timeout", "60", "--log-level", "warn"])).code).toBe(0);
+    } finally {
+      await sync.stop();
+    }
+  });
+
   it("sync verifies every verify.interval while it streams, reports in /status and /metrics, and repairs nothing", async () => {
     const client = mongo.client();
     const url = await createDatabase(postgresUrl(), "verify_periodic");
