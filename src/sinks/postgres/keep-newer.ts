@@ -7,7 +7,8 @@ import { arrayParameter, quoteIdent } from "./sql.js";
 // change since. Every Tributary table keeps the cluster time of the change that wrote a row, in
 // whole seconds (`_cluster_time`): a row of the same second or later may be newer than the copy,
 // so only a strictly older row is overwritten or deleted. A row of that very second is kept,
-// which the copy's own check reports as still differing; never is an older version put back.
+// which the copy's own check reports as still differing. A delete leaves no row behind: a
+// document deleted after the copy read it can come back (docs/verify.md says so).
 
 /** The `WHERE` of an `ON CONFLICT … DO UPDATE` into a table aliased `t`: only a row strictly older than the new one. */
 export const ONLY_OVER_OLDER = " WHERE t._cluster_time < EXCLUDED._cluster_time";
