@@ -30,7 +30,7 @@ export function extractChanges(mapping: TableMapping, changes: readonly RowChang
   const rejected: { change: RowChange; rejection: Rejection }[] = [];
   for (const change of changes) {
     if (change.kind === "delete") {
-      const key = deleteKey(mapping, change);
+      const key = changeKey(mapping, change);
       if (key.ok) deletes.push({ key: key.value, seconds: change.event.clusterTime.t });
       else rejected.push({ change, rejection: key.rejection });
       continue;
@@ -48,14 +48,15 @@ export function extractChanges(mapping: TableMapping, changes: readonly RowChang
 
 /** A delete's key, in the pk column's type, into `keys`; or, when it cannot be one, the delete into `rejected`. */
 export function sortDelete(mapping: TableMapping, change: RowChange, keys: unknown[], rejected: { change: RowChange; rejection: Rejection }[]): void {
-  const key = deleteKey(mapping, change);
+  const key = changeKey(mapping, change);
   if (key.ok) keys.push(key.value);
   else rejected.push({ change, rejection: key.rejection });
 }
 
-function deleteKey(mapping: TableMapping, change: RowChange): { ok: true; value: unknown } | { ok: false; rejection: Rejection } {
-  // A delete carries only the document key; the pk column is mapped from `_id`.
-  const key = coerceValue(change.event.key?._id, mapping.pk.type);
+/** A change's key in the pk column's type (mapped from `_id`), or why it cannot be one. */
+function changeKey(mapping: TableMapping, change: RowChange): { ok: true; value: unknown } | { ok: false; rejection: Rejection } {
+  // A delete carries only the document key.
+  const key = coerceValue(change.event.key?._id ?? (change.kind === "upsert" ? change.doc._id : undefined), mapping.pk.type);
   return key.ok ? key : { ok: false, rejection: { field: "_id", reason: key.reason } };
 }
 
@@ -97,7 +98,7 @@ export async function writeExtractedRowsKeepingNewer(client: pg.ClientBase, mapp
   const table = qualifiedName(mapping.schema, mapping.table);
   const key = { column: mapping.pk.column, type: mapping.pk.type.sql };
   const keyOf = (change: RowChange): unknown => {
-    const value = coerceValue(change.event.key?._id ?? (change.kind === "upsert" ? change.doc._id : undefined), mapping.pk.type);
+    const value = changeKey(mapping, change);
     return value.ok ? value.value : undefined;
   };
   for (const { change, rejection } of await rejectedUnlessNewer(client, table, key, extracted.rejected, keyOf)) await onReject(client, mapping.source, change, rejection);
