@@ -35,7 +35,19 @@ export type Scenario =
   /** The sink-apply bench: the same insert events through one way of applying them. */
   | { readonly kind: "sink-apply"; readonly url: string; readonly variant: SinkApplyVariant; readonly docs: number; readonly size: number; readonly batch: number };
 
-export type SinkApplyVariant = "baseline" | "peer" | "raw" | "mapping" | "inferred" | "baseline-replace" | "raw-replace" | "mapping-replace" | "raw-single" | "mapping-single";
+export type SinkApplyVariant =
+  | "baseline"
+  | "baseline-relational"
+  | "peer"
+  | "raw"
+  | "mapping"
+  | "inferred"
+  | "baseline-replace"
+  | "baseline-relational-replace"
+  | "raw-replace"
+  | "mapping-replace"
+  | "raw-single"
+  | "mapping-single";
 
 /** What a child reports when its work is done. */
 export interface ChildResult {

@@ -1,8 +1,8 @@
 // Sink apply: the same insert events applied by the PostgreSQL sink in raw mode, with a mapping
-// file and with an inferred mapping, against a bare baseline (one jsonb_to_recordset INSERT of
-// Extended JSON per batch, in a transaction, nothing else) and the peer-equivalent baseline
-// (peer-baseline.ts); then replace events of documents the tables already hold, against the bare
-// statement over rows it already wrote. The streaming write path without MongoDB. Each variant
+// file and with an inferred mapping, against the bare baseline of the same tables (raw: one
+// jsonb_to_recordset INSERT of Extended JSON per batch, in a transaction, nothing else; mapped:
+// relational-baseline.ts) and the peer-equivalent baseline (peer-baseline.ts); then replace events
+// of documents the tables already hold, against the bare statements over rows they already wrote. The streaming write path without MongoDB. Each variant
 // runs in a child process of its own (see run-child.ts).
 
 import { benchSink } from "./bench-sink.js";
@@ -18,28 +18,40 @@ import { DocumentGenerator } from "./generated-documents.js";
 import { GENERATED_NAMESPACE } from "./snapshot-scenarios.js";
 import type { Measured } from "./snapshot-scenarios.js";
 import { peerStream } from "./peer-baseline.js";
+import { relationalBaseline } from "./relational-baseline.js";
 import { benchMapping, tableOf } from "./relational-tables.js";
 
 const NS = "shop.orders";
 
 /**
- * The variants in the order they run and are reported: the bare baseline, the peer-equivalent
- * baseline (one change per transaction), then the sink in batches of `--batch`; then the same
- * over tables that hold every document already (`replaces`: the bare statement again, the sink
- * with replace events); then the sink with one change per transaction (`single`, on fewer
- * documents: see {@link SINGLE_CHANGE_DOCS}).
+ * The variants in the order they run and are reported, each with its tag and the tag of the
+ * baseline its ratio is taken against: the bare baselines of the raw table (`s0`) and of the
+ * mapping file's tables (`s0R`, relational-baseline.ts), the peer-equivalent baseline (one change
+ * per transaction), then the sink in batches of `--batch`; then the same over tables that hold
+ * every document already (`replaces`: the bare statements again, the sink with replace events);
+ * then the sink with one change per transaction (`single`, on fewer documents: see
+ * {@link SINGLE_CHANGE_DOCS}), against the peer only.
  */
-export const SINK_APPLY_VARIANTS: readonly { readonly variant: SinkApplyVariant; readonly name: string; readonly single?: boolean; readonly replaces?: boolean }[] = [
-  { variant: "baseline", name: "bare: jsonb_to_recordset INSERT per batch" },
-  { variant: "peer", name: "peer: row-at-a-time upserts, 1 change/transaction", single: true },
-  { variant: "raw", name: "tributary sink, raw mode" },
-  { variant: "mapping", name: "tributary sink, mapping file (+ child table)" },
-  { variant: "inferred", name: "tributary sink, inferred mapping" },
-  { variant: "baseline-replace", name: "bare: the same over existing rows", replaces: true },
-  { variant: "raw-replace", name: "tributary sink, raw, replace events", replaces: true },
-  { variant: "mapping-replace", name: "tributary sink, mapping file, replace events", replaces: true },
-  { variant: "raw-single", name: "tributary sink, raw, 1 change/transaction", single: true },
-  { variant: "mapping-single", name: "tributary sink, mapping file, 1 change/transaction", single: true },
+export const SINK_APPLY_VARIANTS: readonly {
+  readonly variant: SinkApplyVariant;
+  readonly tag: string;
+  readonly name: string;
+  readonly against?: string;
+  readonly single?: boolean;
+  readonly replaces?: boolean;
+}[] = [
+  { variant: "baseline", tag: "s0", name: "bare: jsonb_to_recordset INSERT per batch" },
+  { variant: "baseline-relational", tag: "s0R", name: "bare: the same into the mapped tables", against: "s0" },
+  { variant: "peer", tag: "p", name: "peer: row-at-a-time upserts, 1 change/transaction", single: true },
+  { variant: "raw", tag: "raw", name: "tributary sink, raw mode", against: "s0" },
+  { variant: "mapping", tag: "mapping", name: "tributary sink, mapping file (+ child table)", against: "s0R" },
+  { variant: "inferred", tag: "inferred", name: "tributary sink, inferred mapping", against: "s0R" },
+  { variant: "baseline-replace", tag: "s0r", name: "bare: the same over existing rows", replaces: true },
+  { variant: "baseline-relational-replace", tag: "s0Rr", name: "bare: the same into the mapped tables over existing rows", against: "s0r", replaces: true },
+  { variant: "raw-replace", tag: "raw-replace", name: "tributary sink, raw, replace events", against: "s0r", replaces: true },
+  { variant: "mapping-replace", tag: "mapping-replace", name: "tributary sink, mapping file, replace events", against: "s0Rr", replaces: true },
+  { variant: "raw-single", tag: "raw-single", name: "tributary sink, raw, 1 change/transaction", single: true },
+  { variant: "mapping-single", tag: "mapping-single", name: "tributary sink, mapping file, 1 change/transaction", single: true },
 ];
 
 /** One change per transaction runs at about a thousandth of a second each: these many documents at most. */
@@ -55,12 +67,14 @@ export async function applyInserts(url: string, variant: SinkApplyVariant, docs:
   const documents = realisticDocuments(docs, size);
   let seconds: number;
   if (variant === "baseline" || variant === "baseline-replace") seconds = await baseline(url, documents, batch, variant === "baseline-replace");
-  else if (variant === "peer") seconds = await peerStream(url, tableOf(benchMapping(NS, documents), NS), documents, Math.floor(Date.now() / 1000));
+  else if (variant === "baseline-relational" || variant === "baseline-relational-replace") {
+    seconds = await relationalBaseline(url, tableOf(benchMapping(NS, documents), NS), documents, batch, variant === "baseline-relational-replace");
+  } else if (variant === "peer") seconds = await peerStream(url, tableOf(benchMapping(NS, documents), NS), documents, Math.floor(Date.now() / 1000));
   else seconds = await throughSink(url, documents, batch, sinkOptions(variant, documents), variant.endsWith("-replace"));
   return { seconds, items: documents.length };
 }
 
-function sinkOptions(variant: Exclude<SinkApplyVariant, "baseline" | "baseline-replace" | "peer">, documents: readonly Document[]): Partial<PostgresSinkOptions> {
+function sinkOptions(variant: Exclude<SinkApplyVariant, "baseline" | "baseline-replace" | "baseline-relational" | "baseline-relational-replace" | "peer">, documents: readonly Document[]): Partial<PostgresSinkOptions> {
   if (variant === "raw" || variant === "raw-single" || variant === "raw-replace") return {};
   if (variant === "inferred") return { inferMapping: true };
   return { mapping: benchMapping(NS, documents) };

@@ -87,7 +87,7 @@ export async function measureScenarios(context: BenchContext, planned: readonly 
  * ratios within each round (runs a minute apart on a shared machine can differ by more than the
  * scenarios do), with those ratios in round order; otherwise the ratio of the reported rates.
  */
-function ratioOf(perSecond: number, rates: readonly number[], baseline: BenchResult): { readonly ratio: number; readonly byRound?: readonly number[] } {
+export function ratioOf(perSecond: number, rates: readonly number[], baseline: BenchResult): { readonly ratio: number; readonly byRound?: readonly number[] } {
   const runs = baseline.runs;
   if (rates.length < 2 || runs?.length !== rates.length) return { ratio: perSecond / baseline.perSecond };
   const byRound = rates.map((rate, round) => rate / (runs[round] as number));
