@@ -8,6 +8,10 @@ export interface GeneratedSet {
 /** How Tributary writes in a run: raw (`_id`, `doc jsonb`), relational with the bench's mapping file, or relational with an inferred mapping. */
 export type WriteMode = "raw" | "mapping" | "inferred";
 
+/** The letter a write mode adds to a row's tag (`b'R1`, `m2SI`), and its name in a row's description. */
+export const WRITE_MODE_TAG: Record<WriteMode, string> = { raw: "", mapping: "R", inferred: "I" };
+export const WRITE_MODE_NAME: Record<WriteMode, string> = { raw: "raw", mapping: "mapping file", inferred: "inferred mapping" };
+
 /** One measured run, done in a child process of its own so that its peak RSS is its own. */
 export type Scenario =
   /** Generated documents read through the snapshot source, written nowhere: the source's own cost. */

@@ -1,10 +1,8 @@
 import { DocumentGenerator } from "../generated-documents.js";
 import type { BenchResult, SectionOutcome } from "../report.js";
-import type { GeneratedSet, Scenario, WriteMode } from "../scenario.js";
+import { WRITE_MODE_NAME, WRITE_MODE_TAG, type GeneratedSet, type Scenario, type WriteMode } from "../scenario.js";
 import { measureScenarios, progress, resultOf, type BenchContext, type Repeated } from "./context.js";
 
-const TAG_LETTER: Record<WriteMode, string> = { raw: "", mapping: "R", inferred: "I" };
-const MODE_NAME: Record<WriteMode, string> = { raw: "raw", mapping: "mapping file", inferred: "inferred mapping" };
 
 /**
  * The snapshot's write path without MongoDB: generated documents (made as they are read) into
@@ -46,8 +44,8 @@ export async function snapshotWriteSection(context: BenchContext): Promise<Secti
     const child = tributary[index] as Repeated;
     const rows = child.detail.rows;
     const note = rows === docs ? undefined : `expected ${docs} rows, the table holds ${rows}`;
-    const name = `tributary snapshot, ${MODE_NAME[mode]}, parallelism ${p}`;
-    results.push(resultOf("snapshot-write", `b'${TAG_LETTER[mode]}${p}`, name, child, { bytes, baseline: baselines[mode === "raw" ? "raw" : "mapping"], peer, ...(note ? { note } : {}) }));
+    const name = `tributary snapshot, ${WRITE_MODE_NAME[mode]}, parallelism ${p}`;
+    results.push(resultOf("snapshot-write", `b'${WRITE_MODE_TAG[mode]}${p}`, name, child, { bytes, baseline: baselines[mode === "raw" ? "raw" : "mapping"], peer, ...(note ? { note } : {}) }));
   }
   return { name: "snapshot-write", status: "ok", results };
 }
