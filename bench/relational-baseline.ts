@@ -2,16 +2,16 @@
 // baseline (`s0`, one jsonb_to_recordset INSERT per batch) is to raw mode, for the mapping
 // file's tables. Per batch, in one transaction, one statement at a time: the parent rows upserted
 // from one jsonb_to_recordset, the batch's child rows deleted, the new child rows inserted from
-// one jsonb_to_recordset. The rows are made by Tributary's own extraction, inside the clock, as
-// `s0` encodes its Extended JSON inside the clock. Nothing else: no staging, no COPY, no position.
+// one jsonb_to_recordset (the statements the sink sends for a small batch). The rows are made by
+// Tributary's own extraction, inside the clock, as `s0` encodes its Extended JSON inside the clock.
+// Nothing else: no staging, no COPY, no position, no prepared statements, one round trip each.
 
 import { performance } from "node:perf_hooks";
 import type { Document } from "mongodb";
 import pg from "pg";
 import type { TableMapping } from "../src/sinks/postgres/mapping/table-mapping.js";
-import { childColumns, parentColumns, type RowColumn } from "../src/sinks/postgres/relational/relational-columns.js";
-import { CLUSTER_TIME_COLUMN } from "../src/sinks/postgres/relational/relational-ddl.js";
-import { upsertClause } from "../src/sinks/postgres/relational/relational-row-writer.js";
+import { childColumns, parentColumns } from "../src/sinks/postgres/relational/relational-columns.js";
+import { recordsetInsert, upsertClause } from "../src/sinks/postgres/relational/relational-row-writer.js";
 import type { Row } from "../src/sinks/postgres/relational/row-extractor.js";
 import { arrayParameter, qualifiedName, quoteIdent } from "../src/sinks/postgres/sql.js";
 import { createMappedTables, rowsOf } from "./relational-tables.js";
@@ -39,24 +39,16 @@ async function writeBatches(client: pg.Client, table: TableMapping, documents: r
   for (let i = 0; i < documents.length; i += batchSize) {
     const extracted = documents.slice(i, i + batchSize).map((doc) => rowsOf(table, doc, Math.floor(Date.now() / 1000)));
     await client.query("BEGIN");
-    await client.query(insertFromRecordset(parentTable, parentColumns(table), upsertClause(table)), [JSON.stringify(extracted.map((rows) => rows.row))]);
+    await client.query(recordsetInsert(parentTable, parentColumns(table), upsertClause(table)), [JSON.stringify(extracted.map((rows) => rows.row))]);
     for (const child of table.children) {
       const childTable = qualifiedName(child.table.schema, child.table.table);
       const keys = extracted.map((rows) => rows.row[table.pk.column]);
       await client.query(`DELETE FROM ${childTable} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [arrayParameter(keys, child.fkType.sql)]);
       const rows: Row[] = [];
       for (const each of extracted) for (const children of each.children) if (children.table === child.table) for (const row of children.rows) rows.push(row);
-      if (rows.length > 0) await client.query(insertFromRecordset(childTable, childColumns(child), ""), [JSON.stringify(rows)]);
+      if (rows.length > 0) await client.query(recordsetInsert(childTable, childColumns(child), ""), [JSON.stringify(rows)]);
     }
     await client.query("COMMIT");
   }
   return (performance.now() - started) / 1000;
-}
-
-/** `INSERT INTO table (columns) SELECT … FROM jsonb_to_recordset($1)`, then `suffix`; the cluster time's seconds as a timestamp. */
-function insertFromRecordset(table: string, columns: readonly RowColumn[], suffix: string): string {
-  const names = columns.map((column) => quoteIdent(column.name)).join(", ");
-  const selected = columns.map((column) => (column.name === CLUSTER_TIME_COLUMN ? `to_timestamp(r.${quoteIdent(column.name)})` : `r.${quoteIdent(column.name)}`)).join(", ");
-  const definition = columns.map((column) => `${quoteIdent(column.name)} ${column.sql}`).join(", ");
-  return `INSERT INTO ${table} (${names}) SELECT ${selected} FROM jsonb_to_recordset($1::jsonb) AS r(${definition})${suffix}`;
 }

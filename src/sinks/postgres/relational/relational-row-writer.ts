@@ -189,10 +189,14 @@ export async function deleteChildRows(client: Statements, mapping: TableMapping,
   }
 }
 
-/** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)`, one parameter for all rows. */
 async function insertRecordset(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
+  await client.query(recordsetInsert(table, columns, suffix), [JSON.stringify(rows)]);
+}
+
+/** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)` and `suffix`: one parameter, the rows' JSON, for all rows. */
+export function recordsetInsert(table: string, columns: readonly RowColumn[], suffix: string): string {
   const { names, selected, definition } = recordsetParts(columns, (column) => quoteIdent(column.name));
-  await client.query(`INSERT INTO ${table} (${names}) SELECT ${selected} FROM jsonb_to_recordset($1::jsonb) AS r(${definition})${suffix}`, [JSON.stringify(rows)]);
+  return `INSERT INTO ${table} (${names}) SELECT ${selected} FROM jsonb_to_recordset($1::jsonb) AS r(${definition})${suffix}`;
 }
 
 /**
