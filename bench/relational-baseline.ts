@@ -2,7 +2,7 @@
 // baseline (`s0`, one jsonb_to_recordset INSERT per batch) is to raw mode, for the mapping
 // file's tables. Per batch, in one transaction, one statement at a time: the parent rows upserted
 // from one jsonb_to_recordset, the batch's child rows deleted, the new child rows inserted from
-// one jsonb_to_recordset (the statements the sink sends for a small batch). The rows are made by
+// one jsonb_to_recordset (the statements, and their order, the sink sends for a small batch). The rows are made by
 // Tributary's own extraction, inside the clock, as `s0` encodes its Extended JSON inside the clock.
 // Nothing else: no staging, no COPY, no position, no prepared statements, one round trip each.
 
@@ -37,16 +37,18 @@ async function writeBatches(client: pg.Client, table: TableMapping, documents: r
   const parentTable = qualifiedName(table.schema, table.table);
   const started = performance.now();
   for (let i = 0; i < documents.length; i += batchSize) {
-    const extracted = documents.slice(i, i + batchSize).map((doc) => rowsOf(table, doc, Math.floor(Date.now() / 1000)));
+    const seconds = Math.floor(Date.now() / 1000);
+    const extracted = documents.slice(i, i + batchSize).map((doc) => rowsOf(table, doc, seconds));
+    const keys = extracted.map((rows) => rows.row[table.pk.column]);
     await client.query("BEGIN");
     await client.query(recordsetInsert(parentTable, parentColumns(table), upsertClause(table)), [JSON.stringify(extracted.map((rows) => rows.row))]);
     for (const child of table.children) {
-      const childTable = qualifiedName(child.table.schema, child.table.table);
-      const keys = extracted.map((rows) => rows.row[table.pk.column]);
-      await client.query(`DELETE FROM ${childTable} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [arrayParameter(keys, child.fkType.sql)]);
+      await client.query(`DELETE FROM ${qualifiedName(child.table.schema, child.table.table)} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [arrayParameter(keys, child.fkType.sql)]);
+    }
+    for (const child of table.children) {
       const rows: Row[] = [];
       for (const each of extracted) for (const children of each.children) if (children.table === child.table) for (const row of children.rows) rows.push(row);
-      if (rows.length > 0) await client.query(recordsetInsert(childTable, childColumns(child), ""), [JSON.stringify(rows)]);
+      if (rows.length > 0) await client.query(recordsetInsert(qualifiedName(child.table.schema, child.table.table), childColumns(child), ""), [JSON.stringify(rows)]);
     }
     await client.query("COMMIT");
   }

@@ -4,18 +4,21 @@ import type { BenchResult, SectionOutcome } from "../report.js";
 import { SINGLE_CHANGE_DOCS, SINK_APPLY_VARIANTS } from "../sink-apply.js";
 import { measureScenarios, ratioOf, resultOf, type BenchContext, type Repeated } from "./context.js";
 
-/** The bare baselines of the mapping file's tables, whose own ratios are taken against the raw table's. */
-const RELATIONAL_BASELINES = new Set(["s0R", "s0Rr"]);
+// Every row's baseline runs before it: a typo or a reordering of the table would drop its ratio silently.
+for (const [index, { tag, against }] of SINK_APPLY_VARIANTS.entries()) {
+  if (against !== undefined && !SINK_APPLY_VARIANTS.slice(0, index).some((earlier) => earlier.tag === against)) throw new Error(`sink-apply: ${tag} is measured against ${against}, which does not run before it`);
+}
 
 /**
  * The streaming write path without MongoDB: `--apply-docs` insert events in batches of
- * `--batch` through the PostgreSQL sink (raw, mapping file, inferred mapping), each against the
- * bare set-based baseline of its tables (`s0`: one `jsonb_to_recordset` insert per batch into the
- * raw table; `s0R`: the same per mapped table, see relational-baseline.ts) and the
- * peer-equivalent baseline (`p`: one change per transaction, row at a time); then replace events
- * of documents the tables hold, against the bare statements over rows they wrote before (`s0r`,
- * `s0Rr`); then one change per transaction through the sink, against `p`. The variants run in rounds (see `measureScenarios`). The documents are held
- * in memory (made before the clock starts), so RSS here is mostly theirs.
+ * `--batch` through the PostgreSQL sink (raw, mapping file, inferred mapping), each against a
+ * bare set-based baseline (`s0`: one `jsonb_to_recordset` upsert per batch into the raw table;
+ * `s0R`: the mapping file's tables, a parent upsert and a child delete and insert per batch, see
+ * relational-baseline.ts) and the peer-equivalent baseline (`p`: one change per transaction, row
+ * at a time); then replace events of documents the tables hold, against the bare statements over
+ * rows they wrote before (`s0r`, `s0Rr`); then one change per transaction through the sink,
+ * against `p`. The variants run in rounds (see `measureScenarios`). The documents are held in
+ * memory (made before the clock starts), so RSS here is mostly theirs.
  */
 export async function sinkApplySection(context: BenchContext): Promise<SectionOutcome> {
   const { applyDocs: docs, size, batch } = context.options;
@@ -33,8 +36,8 @@ export async function sinkApplySection(context: BenchContext): Promise<SectionOu
   for (const [index, { tag, name, against, single }] of SINK_APPLY_VARIANTS.entries()) {
     const repeated = measured[index] as Repeated;
     const baseline = against === undefined ? undefined : results.get(against);
-    const raw = baseline && RELATIONAL_BASELINES.has(baseline.tag) ? results.get(baseline.ratioTo ?? "") : undefined;
-    // A relational row's ratio is against the bare baseline of the same tables; the note keeps its ratio to the raw table's.
+    // A relational row's ratio is against the bare baseline of the mapped tables, which is itself measured against the raw table's: the note keeps the row's ratio to that one.
+    const raw = baseline?.ratioTo === undefined ? undefined : results.get(baseline.ratioTo);
     const note = raw ? `against the raw table's bare baseline: ${ratioOf(repeated.items / repeated.seconds, repeated.rates, raw).ratio.toFixed(2)}×${raw.tag}` : undefined;
     results.set(tag, resultOf("sink-apply", tag, name, repeated, { bytes: single ? singleBytes : bytes, baseline, peer: results.get("p"), ...(note ? { note } : {}) }));
   }

@@ -3,7 +3,6 @@ import type { BenchResult, SectionOutcome } from "../report.js";
 import { WRITE_MODE_NAME, WRITE_MODE_TAG, type GeneratedSet, type Scenario, type WriteMode } from "../scenario.js";
 import { measureScenarios, progress, resultOf, type BenchContext, type Repeated } from "./context.js";
 
-
 /**
  * The snapshot's write path without MongoDB: generated documents (made as they are read) into
  * PostgreSQL. `src` is the generator alone (a ceiling: nothing can be faster); `p'` the
