@@ -1,3 +1,4 @@
+import type { TributaryConfig } from "../config/config-schema.js";
 import { NamespaceFilter } from "../core/namespace-filter.js";
 import { ErrorCode } from "../core/error-codes.js";
 import { TributaryError } from "../core/tributary-error.js";
@@ -25,7 +26,7 @@ export interface RetryFlags extends Pick<SyncFlags, "from" | "to" | "name" | "sc
 export async function retryDeadLetterAction(flags: RetryFlags, output: CommandOutput): Promise<void> {
   const { from, to, name, schema, mapping, inferMapping, config: configFile, logLevel, verbose, prettyLogs } = flags;
   // The sync's own config, so that the sink writes the same tables, in the same mode, as the sync.
-  const config = await configFromFlags({ from, to, name, schema, mapping, inferMapping, config: configFile, logLevel, verbose, prettyLogs });
+  const config = retryConfig(await configFromFlags({ from, to, name, schema, mapping, inferMapping, config: configFile, logLevel, verbose, prettyLogs }));
   const target = config.target;
   if (!target) throw new TributaryError(ErrorCode.ConfigInvalid, "Invalid configuration: dead-letters retry writes to the PostgreSQL target: target.url is required (set it with --to or in a --config file)", { context: { configPath: "target.url" } });
   const logger = createLogger(config.log);
@@ -62,6 +63,15 @@ export async function retryDeadLetterAction(flags: RetryFlags, output: CommandOu
   } finally {
     await sink.close();
   }
+}
+
+/**
+ * The sync's config as the retry writes with it: a document that still does not fit is set aside
+ * again whatever `target.strict` says. Strict, the sink would stop on it instead, and the batch
+ * would roll back with it every other document of the batch that now fits.
+ */
+export function retryConfig(config: TributaryConfig): TributaryConfig {
+  return config.target ? { ...config, target: { ...config.target, strict: false } } : config;
 }
 
 function describe(letters: readonly { namespace: string; key: string }[]): string {

@@ -1,7 +1,14 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { retryConfig } from "../../../src/cli/dead-letters-retry.js";
+import { configFromFlags } from "../../../src/cli/sync-options.js";
 import { keyText } from "../../../src/codec/key-text.js";
+import { silentLogger } from "../../../src/core/logger.js";
 import { makePosition } from "../../../src/core/position.js";
+import { buildPipelineSinks } from "../../../src/runtime/pipeline-sinks.js";
 import { retryDeadLetters, type CurrentDocuments } from "../../../src/runtime/retry-dead-letters.js";
 import { selectDeadLetters, settleRetriedDeadLetters } from "../../../src/sinks/postgres/dead-letter-admin.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
@@ -99,3 +106,33 @@ describe("retrying dead letters through the PostgreSQL sink", () => {
     expect(await query(url, "SELECT count(*)::int AS n FROM tributary.dead_letters")).toEqual(before);
   });
 });
+
+describe("dead-letters retry with target.strict in the sync's config", () => {
+  it("sets a document that still does not fit aside again, and writes the others of its batch", async () => {
+    const strictUrl = await createDatabase(postgresUrl(), "dead_letter_retry_strict");
+    const writer = makeSink(strictUrl);
+    await writer.open();
+    const events = [makeEvent({ op: "insert", ns: "shop.orders", id: 1, doc: { _id: 1, note: "a\u0000b" } }), makeEvent({ op: "insert", ns: "shop.orders", id: 2, doc: { _id: 2, note: "a\u0000b" } })];
+    await writer.apply({ events, position: events[1]!.position });
+    await writer.close();
+    const file = join(await mkdtemp(join(tmpdir(), "tributary-retry-strict-")), "tributary.yml");
+    // JSON is YAML. The pipeline is "test", as the fixture's sink wrote the dead letters.
+    await writeFile(file, JSON.stringify({ name: "test", source: { uri: "mongodb://127.0.0.1:1/?replicaSet=rs0" }, target: { url: strictUrl, strict: true } }));
+    const config = retryConfig(await configFromFlags({ config: file }));
+    const { sinks } = await buildPipelineSinks(config, silentLogger(), process.cwd());
+    const strictSink = sinks[0]!;
+    await strictSink.open();
+    try {
+      const letters = await selectDeadLetters(strictUrl, "tributary", { pipeline: "test" });
+      const settle = (namespace: string, retried: readonly (typeof letters)[number][]): Promise<number> => settleRetriedDeadLetters(strictUrl, "tributary", "test", namespace, retried);
+      // Now: 1 fixed, 2 still holding a NUL.
+      const outcome = await retryDeadLetters(letters, documentsNow([{ _id: 1, note: "fixed" }, { _id: 2, note: "still a\u0000b" }]), strictSink, settle);
+      expect(outcome).toEqual({ letters: 2, documents: 2, written: 1, setAsideAgain: 1, gone: 0 });
+      expect(await query(strictUrl, "SELECT _id, doc->>'note' AS note FROM public.shop_orders")).toEqual([{ _id: "1", note: "fixed" }]);
+      expect((await selectDeadLetters(strictUrl, "tributary", { pipeline: "test" })).map((letter) => letter.key)).toEqual(["2"]);
+    } finally {
+      await strictSink.close();
+    }
+  });
+});
+

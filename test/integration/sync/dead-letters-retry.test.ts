@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, it } from "vitest";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
@@ -45,6 +48,14 @@ describeWithMongo("tributary dead-letters retry against a replica set", () => {
       { _id: "1", note: "fine" },
       { _id: "2", note: "fixed" },
     ]);
+
+    // The sync's config may be strict (stop on such a document): the retry still sets it aside again.
+    const strictConfig = join(await mkdtemp(join(tmpdir(), "tributary-retry-strict-")), "tributary.yml");
+    await writeFile(strictConfig, JSON.stringify({ target: { url, strict: true } }));
+    const strict = await runCli(["dead-letters", "retry", ...common, "--config", strictConfig, "--yes"]);
+    expect(strict.stdout).toBe("retried 1 dead letter(s), 1 document(s): written 0, set aside again 1, gone from MongoDB 0\n");
+    expect(strict.code).toBe(1);
+    expect(await keys()).toEqual(["4"]);
 
     await orders.updateOne({ _id: 4 }, { $set: { note: "fixed too" } });
     const second = await runCli(["dead-letters", "retry", ...common, "--yes"]);
