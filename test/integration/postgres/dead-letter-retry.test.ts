@@ -135,4 +135,3 @@ describe("dead-letters retry with target.strict in the sync's config", () => {
     }
   });
 });
-
