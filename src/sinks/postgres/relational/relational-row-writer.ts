@@ -140,28 +140,67 @@ async function insertChildRows(client: Statements, mapping: TableMapping, upsert
   for (const rows of upserts) {
     for (const child of rows.children) appendRows(childRows.get(child.table), child.rows);
   }
-  for (const child of mapping.children) {
+  for (const child of statementsOf(mapping).children) {
     const rows = childRows.get(child.table) ?? [];
     if (rows.length === 0) continue;
-    await insertRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), rows, "");
+    await insertRows(client, child.name, child.columns, rows, "", child.insert);
   }
 }
 
 /**
  * Inserts rows through `COPY` when there are enough of them to be worth it and the statements
  * run on a connection (a {@link StatementQueue} cannot carry a COPY), else through
- * `jsonb_to_recordset`. Into a staging table and merged with `suffix` (ON CONFLICT …) when there
- * is one (and the role may create temporary tables), straight into the table when there is none.
+ * `jsonb_to_recordset` (`recordset`: the {@link recordsetInsert} of these arguments, when the
+ * caller keeps it). Into a staging table and merged with `suffix` (ON CONFLICT …) when there is
+ * one (and the role may create temporary tables), straight into the table when there is none.
  */
-export async function insertRows(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
-  if (!(client instanceof pg.Client) || rows.length < COPY_FROM_ROWS || !copiesExactly(columns)) return insertRecordset(client, table, columns, rows, suffix);
+export async function insertRows(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string, recordset = recordsetInsert(table, columns, suffix)): Promise<void> {
+  if (!(client instanceof pg.Client) || rows.length < COPY_FROM_ROWS || !copiesExactly(columns)) return insertRecordset(client, recordset, rows);
   if (suffix === "") return copyRows(client, table, columns, rows);
-  if (!(await mayCreateTempTables(client))) return insertRecordset(client, table, columns, rows, suffix);
+  if (!(await mayCreateTempTables(client))) return insertRecordset(client, recordset, rows);
   await mergeThroughStage(client, table, columns, rows, suffix);
 }
 
 async function upsert(client: Statements, mapping: TableMapping, rows: readonly Row[]): Promise<void> {
-  await insertRows(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), rows, upsertClause(mapping));
+  const { parent } = statementsOf(mapping);
+  await insertRows(client, parent.name, parent.columns, rows, parent.upsertClause, parent.upsert);
+}
+
+/** A table's quoted name and the columns its rows carry. */
+interface TableStatements {
+  readonly name: string;
+  readonly columns: readonly RowColumn[];
+}
+
+/** What a batch's statements need of a collection's tables: the parent table's upsert through `jsonb_to_recordset`, each child table's delete by parent key and insert. */
+interface MappingStatements {
+  readonly parent: TableStatements & { readonly upsertClause: string; readonly upsert: string };
+  readonly children: readonly (TableStatements & { readonly table: TableMapping; readonly fkType: string; readonly deleteByParents: string; readonly insert: string })[];
+}
+
+const mappingStatements = new WeakMap<TableMapping, MappingStatements>();
+
+/**
+ * A mapping's statement texts, made once: a mapping is never changed in place (an inferred
+ * mapping that evolves is a new object), and making them again for every batch took a third of
+ * Node's time for a change sent alone (docs/benchmarks.md, seventh pass). The same text each time
+ * is also what the statement queue finds its prepared statement by.
+ */
+function statementsOf(mapping: TableMapping): MappingStatements {
+  let statements = mappingStatements.get(mapping);
+  if (statements) return statements;
+  const parent = { name: qualifiedName(mapping.schema, mapping.table), columns: parentColumns(mapping), upsertClause: upsertClause(mapping) };
+  statements = {
+    parent: { ...parent, upsert: recordsetInsert(parent.name, parent.columns, parent.upsertClause) },
+    children: mapping.children.map((child) => {
+      const name = qualifiedName(child.table.schema, child.table.table);
+      const columns = childColumns(child);
+      const deleteByParents = `DELETE FROM ${name} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`;
+      return { table: child.table, name, columns, deleteByParents, insert: recordsetInsert(name, columns, ""), fkType: child.fkType.sql };
+    }),
+  };
+  mappingStatements.set(mapping, statements);
+  return statements;
 }
 
 /** ` ON CONFLICT (pk) DO UPDATE SET …` of the parent table: every column but the key, and the sync time. */
@@ -183,14 +222,12 @@ export async function deleteParentRows(client: Statements, mapping: TableMapping
 /** `DELETE` of the child rows of these parents, in every child table. */
 export async function deleteChildRows(client: Statements, mapping: TableMapping, parentKeys: readonly unknown[]): Promise<void> {
   if (parentKeys.length === 0) return;
-  for (const child of mapping.children) {
-    const table = qualifiedName(child.table.schema, child.table.table);
-    await client.query(`DELETE FROM ${table} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [arrayParameter(parentKeys, child.fkType.sql)]);
-  }
+  for (const child of statementsOf(mapping).children) await client.query(child.deleteByParents, [arrayParameter(parentKeys, child.fkType)]);
 }
 
-async function insertRecordset(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
-  await client.query(recordsetInsert(table, columns, suffix), [JSON.stringify(rows)]);
+/** `recordset` (a {@link recordsetInsert}) of these rows: one parameter, their JSON. */
+async function insertRecordset(client: Statements, recordset: string, rows: readonly Row[]): Promise<void> {
+  await client.query(recordset, [JSON.stringify(rows)]);
 }
 
 /** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)` and `suffix`: one parameter, the rows' JSON, for all rows. */
