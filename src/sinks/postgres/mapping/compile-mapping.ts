@@ -49,7 +49,15 @@ export function compileMapping(file: string, raw: MappingFile, options: CompileO
   if (collections.size === 0 && problems.length === 0) {
     problems.push(`it maps no collection: add one, e.g. { "shop": { "orders": { "pk": "id", "_id": { "dest": "id", "type": "TEXT" } } } }`);
   }
+  // Frozen whole: the writers keep what they make from a table mapping (its statements, its path tree) by the object.
+  for (const table of collections.values()) deepFreeze(table);
   return { mapping: { file, collections }, problems };
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const inner of Object.values(value)) deepFreeze(inner);
 }
 
 function arrayFields(entry: CollectionEntry): [string, FieldEntry][] {

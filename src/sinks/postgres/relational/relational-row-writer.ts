@@ -143,60 +143,66 @@ async function insertChildRows(client: Statements, mapping: TableMapping, upsert
   for (const child of statementsOf(mapping).children) {
     const rows = childRows.get(child.table) ?? [];
     if (rows.length === 0) continue;
-    await insertRows(client, child.name, child.columns, rows, "", child.insert);
+    await insertInto(client, child, rows, "");
   }
 }
 
 /**
  * Inserts rows through `COPY` when there are enough of them to be worth it and the statements
  * run on a connection (a {@link StatementQueue} cannot carry a COPY), else through
- * `jsonb_to_recordset` (`recordset`: the {@link recordsetInsert} of these arguments, when the
- * caller keeps it). Into a staging table and merged with `suffix` (ON CONFLICT …) when there is
- * one (and the role may create temporary tables), straight into the table when there is none.
+ * `jsonb_to_recordset`. Into a staging table and merged with `suffix` (ON CONFLICT …) when there
+ * is one (and the role may create temporary tables), straight into the table when there is none.
  */
-export async function insertRows(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string, recordset = recordsetInsert(table, columns, suffix)): Promise<void> {
+export function insertRows(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
+  return insertInto(client, { name: table, columns, recordset: recordsetInsert(table, columns, suffix) }, rows, suffix);
+}
+
+/** {@link insertRows} into a table whose `jsonb_to_recordset` statement (with `suffix`) was made beforehand. */
+async function insertInto(client: Statements, table: TableStatements, rows: readonly Row[], suffix: string): Promise<void> {
+  const { name, columns, recordset } = table;
   if (!(client instanceof pg.Client) || rows.length < COPY_FROM_ROWS || !copiesExactly(columns)) return insertRecordset(client, recordset, rows);
-  if (suffix === "") return copyRows(client, table, columns, rows);
+  if (suffix === "") return copyRows(client, name, columns, rows);
   if (!(await mayCreateTempTables(client))) return insertRecordset(client, recordset, rows);
-  await mergeThroughStage(client, table, columns, rows, suffix);
+  await mergeThroughStage(client, name, columns, rows, suffix);
 }
 
 async function upsert(client: Statements, mapping: TableMapping, rows: readonly Row[]): Promise<void> {
   const { parent } = statementsOf(mapping);
-  await insertRows(client, parent.name, parent.columns, rows, parent.upsertClause, parent.upsert);
+  await insertInto(client, parent, rows, parent.upsertClause);
 }
 
-/** A table's quoted name and the columns its rows carry. */
+/** A table's quoted name, the columns its rows carry, and its {@link recordsetInsert}. */
 interface TableStatements {
   readonly name: string;
   readonly columns: readonly RowColumn[];
+  readonly recordset: string;
 }
 
 /** What a batch's statements need of a collection's tables: the parent table's upsert through `jsonb_to_recordset`, each child table's delete by parent key and insert. */
 interface MappingStatements {
-  readonly parent: TableStatements & { readonly upsertClause: string; readonly upsert: string };
-  readonly children: readonly (TableStatements & { readonly table: TableMapping; readonly fkType: string; readonly deleteByParents: string; readonly insert: string })[];
+  readonly parent: TableStatements & { readonly upsertClause: string };
+  readonly children: readonly (TableStatements & { readonly table: TableMapping; readonly fkType: string; readonly deleteByParents: string })[];
 }
 
 const mappingStatements = new WeakMap<TableMapping, MappingStatements>();
 
 /**
- * A mapping's statement texts, made once: a mapping is never changed in place (an inferred
- * mapping that evolves is a new object), and making them again for every batch took a third of
- * Node's time for a change sent alone (docs/benchmarks.md, seventh pass). The same text each time
- * is also what the statement queue finds its prepared statement by.
+ * A mapping's statement texts, made once: a compiled mapping never changes (`compileMapping`
+ * freezes it; an inferred mapping that evolves is a new object), and making them again for
+ * every batch took a third of Node's time for a change sent alone (docs/benchmarks.md, seventh
+ * pass).
  */
 function statementsOf(mapping: TableMapping): MappingStatements {
   let statements = mappingStatements.get(mapping);
   if (statements) return statements;
   const parent = { name: qualifiedName(mapping.schema, mapping.table), columns: parentColumns(mapping), upsertClause: upsertClause(mapping) };
   statements = {
-    parent: { ...parent, upsert: recordsetInsert(parent.name, parent.columns, parent.upsertClause) },
+    parent: { ...parent, recordset: recordsetInsert(parent.name, parent.columns, parent.upsertClause) },
     children: mapping.children.map((child) => {
       const name = qualifiedName(child.table.schema, child.table.table);
       const columns = childColumns(child);
       const deleteByParents = `DELETE FROM ${name} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`;
-      return { table: child.table, name, columns, deleteByParents, insert: recordsetInsert(name, columns, ""), fkType: child.fkType.sql };
+      return { table: child.table, name, columns, recordset: recordsetInsert(name, columns, ""), fkType: child.fkType.sql, deleteByParents };
     }),
   };
   mappingStatements.set(mapping, statements);
