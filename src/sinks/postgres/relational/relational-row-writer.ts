@@ -95,7 +95,7 @@ export async function writeExtractedRows(client: Statements, mapping: TableMappi
  * ({@link writeExtractedRows}), so it waits for this transaction before it touches the children.
  */
 export async function writeExtractedRowsKeepingNewer(client: pg.ClientBase, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
-  const table = qualifiedName(mapping.schema, mapping.table);
+  const table = statementsOf(mapping).parent.name;
   const key = { column: mapping.pk.column, type: mapping.pk.type.sql };
   const keyOf = (change: RowChange): unknown => {
     const value = changeKey(mapping, change);
@@ -120,14 +120,14 @@ export async function writeExtractedRowsKeepingNewer(client: pg.ClientBase, mapp
  * PostgreSQL compares in the key's own type (a uuid or a numeric key has more than one text).
  */
 async function upsertOverOlder(client: pg.ClientBase, mapping: TableMapping, rows: readonly Row[]): Promise<Set<number>> {
-  const columns = parentColumns(mapping);
+  const { name, columns, upsertClause: conflict } = statementsOf(mapping).parent;
   // Positional names for the recordset's columns, and one for its ordinality: any mapped column name may be taken.
   const alias = (index: number): string => `c${index}`;
   const { names, selected, definition } = recordsetParts(columns, (_, index) => alias(index));
   const key = alias(columns.findIndex((column) => column.name === mapping.pk.column));
   const result = await client.query<{ n: string }>(
     `WITH r AS (SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (${definition})) WITH ORDINALITY AS r(${columns.map((_, index) => alias(index)).join(", ")}, n)),
-     written AS (INSERT INTO ${qualifiedName(mapping.schema, mapping.table)} AS t (${names}) SELECT ${selected} FROM r${upsertClause(mapping)}${ONLY_OVER_OLDER} RETURNING t.${quoteIdent(mapping.pk.column)} AS key)
+     written AS (INSERT INTO ${name} AS t (${names}) SELECT ${selected} FROM r${conflict}${ONLY_OVER_OLDER} RETURNING t.${quoteIdent(mapping.pk.column)} AS key)
      SELECT r.n FROM r JOIN written ON written.key = r.${key}`,
     [JSON.stringify(rows)],
   );
@@ -148,17 +148,13 @@ async function insertChildRows(client: Statements, mapping: TableMapping, upsert
 }
 
 /**
- * Inserts rows through `COPY` when there are enough of them to be worth it and the statements
- * run on a connection (a {@link StatementQueue} cannot carry a COPY), else through
- * `jsonb_to_recordset`. Into a staging table and merged with `suffix` (ON CONFLICT …) when there
- * is one (and the role may create temporary tables), straight into the table when there is none.
+ * Inserts rows into `table` through `COPY` when there are enough of them to be worth it and the
+ * statements run on a connection (a {@link StatementQueue} cannot carry a COPY), else through its
+ * `jsonb_to_recordset` statement (made with `suffix`). Into a staging table and merged with
+ * `suffix` (ON CONFLICT …) when there is one (and the role may create temporary tables), straight
+ * into the table when there is none.
  */
-export function insertRows(client: Statements, table: string, columns: readonly RowColumn[], rows: readonly Row[], suffix: string): Promise<void> {
-  return insertInto(client, { name: table, columns, recordset: recordsetInsert(table, columns, suffix) }, rows, suffix);
-}
-
-/** {@link insertRows} into a table whose `jsonb_to_recordset` statement (with `suffix`) was made beforehand. */
-async function insertInto(client: Statements, table: TableStatements, rows: readonly Row[], suffix: string): Promise<void> {
+export async function insertInto(client: Statements, table: TableStatements, rows: readonly Row[], suffix: string): Promise<void> {
   const { name, columns, recordset } = table;
   if (!(client instanceof pg.Client) || rows.length < COPY_FROM_ROWS || !copiesExactly(columns)) return insertRecordset(client, recordset, rows);
   if (suffix === "") return copyRows(client, name, columns, rows);
@@ -172,14 +168,14 @@ async function upsert(client: Statements, mapping: TableMapping, rows: readonly 
 }
 
 /** A table's quoted name, the columns its rows carry, and its {@link recordsetInsert}. */
-interface TableStatements {
+export interface TableStatements {
   readonly name: string;
   readonly columns: readonly RowColumn[];
   readonly recordset: string;
 }
 
 /** What a batch's statements need of a collection's tables: the parent table's upsert through `jsonb_to_recordset`, each child table's delete by parent key and insert. */
-interface MappingStatements {
+export interface MappingStatements {
   readonly parent: TableStatements & { readonly upsertClause: string };
   readonly children: readonly (TableStatements & { readonly table: TableMapping; readonly fkType: string; readonly deleteByParents: string })[];
 }
@@ -192,7 +188,7 @@ const mappingStatements = new WeakMap<TableMapping, MappingStatements>();
  * every batch took a third of Node's time for a change sent alone (docs/benchmarks.md, seventh
  * pass).
  */
-function statementsOf(mapping: TableMapping): MappingStatements {
+export function statementsOf(mapping: TableMapping): MappingStatements {
   let statements = mappingStatements.get(mapping);
   if (statements) return statements;
   const parent = { name: qualifiedName(mapping.schema, mapping.table), columns: parentColumns(mapping), upsertClause: upsertClause(mapping) };

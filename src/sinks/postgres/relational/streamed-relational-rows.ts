@@ -6,12 +6,10 @@ import type { Rejection, RejectionHandler } from "../dead-letters.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { coerceValue } from "../mapping/value-coercion.js";
 import type { UpsertChange } from "../raw-copy.js";
-import { qualifiedName } from "../sql.js";
 import { mayCreateTempTables } from "../temp-tables.js";
 import { copiesAll, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
-import { childColumns, parentColumns } from "./relational-columns.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
-import { appendRows, deleteChildRows, deleteParentRows, insertRows, sortDelete, upsertClause, writeRelationalRows } from "./relational-row-writer.js";
+import { appendRows, deleteChildRows, deleteParentRows, insertInto, sortDelete, statementsOf, writeRelationalRows } from "./relational-row-writer.js";
 import { extractRows, isRejection, type ExtractedRows, type Row } from "./row-extractor.js";
 
 /**
@@ -79,10 +77,11 @@ class StreamedRows {
 export async function bulkLoadRelationalRows(client: ClientBase, mapping: TableMapping, changes: readonly RowChange[], onReject: RejectionHandler, observer?: RowObserver): Promise<void> {
   if (!copiesAll(mapping)) return writeRelationalRows(client, mapping, changes, onReject);
   const rows = new StreamedRows(mapping, upsertsOnly(changes), observer);
-  await copyRows(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), rows.parents());
-  for (const child of mapping.children) {
+  const { parent, children } = statementsOf(mapping);
+  await copyRows(client, parent.name, parent.columns, rows.parents());
+  for (const child of children) {
     const childRows = rows.childRows(child.table);
-    if (childRows.length > 0) await copyRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), childRows);
+    if (childRows.length > 0) await copyRows(client, child.name, child.columns, childRows);
   }
   await rows.reject(client, onReject);
 }
@@ -119,11 +118,12 @@ export async function mergeRelationalRows(client: ClientBase, mapping: TableMapp
   }
   await deleteParentRows(client, mapping, deletedKeys);
   const rows = new StreamedRows(mapping, upserts);
-  await mergeThroughStage(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), rows.parents(), upsertClause(mapping));
+  const { parent, children } = statementsOf(mapping);
+  await mergeThroughStage(client, parent.name, parent.columns, rows.parents(), parent.upsertClause);
   await deleteChildRows(client, mapping, rows.keys);
-  for (const child of mapping.children) {
+  for (const child of children) {
     const childRows = rows.childRows(child.table);
-    if (childRows.length > 0) await insertRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), childRows, "");
+    if (childRows.length > 0) await insertInto(client, child, childRows, "");
   }
   for (const { change, rejection } of deletesRejected) await onReject(client, mapping.source, change, rejection);
   await rows.reject(client, onReject);
