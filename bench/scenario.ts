@@ -51,7 +51,8 @@ export type SinkApplyVariant =
   | "raw-replace"
   | "mapping-replace"
   | "raw-single"
-  | "mapping-single";
+  | "mapping-single"
+  | "mapping-single-burst";
 
 /** What a child reports when its work is done. */
 export interface ChildResult {

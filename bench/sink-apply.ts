@@ -31,7 +31,8 @@ const NS = "shop.orders";
  * peer-equivalent baseline (one change per transaction), then the sink in batches of `--batch`;
  * then the same over tables that hold every document already (the bare statements again, the
  * sink with replace events); then the sink with one change per transaction (`single`, on fewer
- * documents: see {@link SINGLE_CHANGE_DOCS}), against the peer only.
+ * documents: see {@link SINGLE_CHANGE_DOCS}), against the peer only; the last of them after a
+ * first batch of {@link BURST} changes, as a stream that starts on a backlog and then trickles.
  */
 export const SINK_APPLY_VARIANTS: readonly {
   readonly variant: SinkApplyVariant;
@@ -52,10 +53,17 @@ export const SINK_APPLY_VARIANTS: readonly {
   { variant: "mapping-replace", tag: "mapping-replace", name: "tributary sink, mapping file, replace events", against: "s0Rr" },
   { variant: "raw-single", tag: "raw-single", name: "tributary sink, raw, 1 change/transaction", single: true },
   { variant: "mapping-single", tag: "mapping-single", name: "tributary sink, mapping file, 1 change/transaction", single: true },
+  { variant: "mapping-single-burst", tag: "mapping-single-burst", name: "the same, after a first batch of 150 changes", single: true },
 ];
 
 /** One change per transaction runs at about a thousandth of a second each: these many documents at most. */
 export const SINGLE_CHANGE_DOCS = 5_000;
+
+/**
+ * The untimed first batch of `mapping-single-burst`: fewer changes than go by COPY, so that it is
+ * sent the way single changes are, in one round trip with the statements it prepares.
+ */
+const BURST = 150;
 
 /**
  * Applies `docs` insert events (realistic documents of about `size` bytes, held in memory and
@@ -70,7 +78,7 @@ export async function applyInserts(url: string, variant: SinkApplyVariant, docs:
   else if (variant === "baseline-relational" || variant === "baseline-relational-replace") {
     seconds = await relationalBaseline(url, tableOf(benchMapping(NS, documents), NS), documents, batch, variant === "baseline-relational-replace");
   } else if (variant === "peer") seconds = await peerStream(url, tableOf(benchMapping(NS, documents), NS), documents, Math.floor(Date.now() / 1000));
-  else seconds = await throughSink(url, documents, batch, sinkOptions(variant, documents), variant.endsWith("-replace"));
+  else seconds = await throughSink(url, documents, batch, sinkOptions(variant, documents), variant.endsWith("-replace"), variant.endsWith("-burst") ? BURST : 0);
   return { seconds, items: documents.length };
 }
 
@@ -105,10 +113,11 @@ async function baselineBatches(client: pg.Client, documents: readonly Document[]
   return (performance.now() - started) / 1000;
 }
 
-async function throughSink(url: string, documents: readonly Document[], batchSize: number, options: Partial<PostgresSinkOptions>, replaces: boolean): Promise<number> {
+async function throughSink(url: string, documents: readonly Document[], batchSize: number, options: Partial<PostgresSinkOptions>, replaces: boolean, burst: number): Promise<number> {
   const sink = benchSink(url, options);
   await sink.open();
   try {
+    if (burst > 0) await applyBurst(sink, documents.slice(0, burst + 1));
     const events = documents.map((doc) => makeEvent({ op: "insert", ns: NS, id: doc._id, doc }));
     if (replaces) {
       await applyBatches(sink, events, batchSize);
@@ -122,6 +131,16 @@ async function throughSink(url: string, documents: readonly Document[], batchSiz
   } finally {
     await sink.close();
   }
+}
+
+/**
+ * Copies of `documents` under other keys, untimed: the first alone (it creates the tables), then
+ * the rest as one batch, which goes in one round trip (the tables exist) and prepares the
+ * statements every later change executes.
+ */
+async function applyBurst(sink: PostgresSink, documents: readonly Document[]): Promise<void> {
+  const events = documents.map((doc, i) => makeEvent({ op: "insert", ns: NS, id: `burst-${i}`, doc: { ...doc, _id: `burst-${i}` } }));
+  for (const batch of [events.slice(0, 1), events.slice(1)]) await sink.apply({ events: batch, position: batch.at(-1)!.position });
 }
 
 /**

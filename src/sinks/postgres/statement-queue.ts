@@ -12,8 +12,8 @@ export interface Statements {
 /**
  * Statement texts a connection has prepared (`PREPARE name AS …`), by text; `"inline"` for a
  * connection that cannot keep them (a pooler in transaction mode hands each transaction another
- * server connection); `"reset"` after a send failed part-way, when which of its PREPAREs ran is
- * unknown (a PREPARE outlives the ROLLBACK of its transaction).
+ * server connection); `"reset"` after a message of PREPAREs failed part-way, when which of them
+ * ran is unknown (each one that ran stays: a PREPARE outlives the rollback of its transaction).
  */
 type PreparedState = Map<string, string> | "inline" | "reset";
 const preparedOn = new WeakMap<ClientBase, PreparedState>();
@@ -21,19 +21,30 @@ const preparedOn = new WeakMap<ClientBase, PreparedState>();
 /** Prepared statements one connection keeps at most; then it deallocates them all and starts over (an inferred mapping's tables change shape). */
 const MAX_PREPARED = 64;
 
-/** A prepared statement the server no longer has (26000) or already has (42P05): a pooler moved the session. */
-const POOLED_SESSION = new Set(["26000", "42P05"]);
+/** An EXECUTE of a statement the server connection does not have (26000): a pooler moved the session. */
+const STATEMENT_MISSING = "26000";
+/** A PREPARE of a name the server connection already has (42P05): a pooler moved the session. */
+const STATEMENT_EXISTS = "42P05";
 /** A parameter whose type the statement does not say (42P18): such a statement is sent with its literals written in. */
 const INDETERMINATE_TYPE = "42P18";
 const unpreparable = new Set<string>();
 
 /**
  * Statements kept in order, to be sent in one round trip as one simple-protocol query, instead of
- * one round trip each. A statement with parameters is prepared on the connection the first time
- * (`PREPARE`, in the same round trip) and run as `EXECUTE name(literals)` from then on: PostgreSQL
- * then skips parsing and planning it, which measured 40% of the server's time for a batch of one
- * change (docs/benchmarks.md). Sending fails as a whole on the first statement PostgreSQL refuses,
- * with that error; a connection behind a transaction-mode pooler falls back to literals written in.
+ * one round trip each. A statement with parameters is run as `EXECUTE name(literals)`, prepared
+ * on the connection the first time: PostgreSQL then skips parsing and planning it, which measured
+ * 40% of the server's time for a batch of one change (docs/benchmarks.md).
+ *
+ * The first time costs one more round trip: new statements are prepared in a message of their
+ * own, of nothing but their PREPAREs. PostgreSQL keeps the whole message a PREPARE came in as the
+ * statement's source text and copies it on every EXECUTE (src/backend/commands/prepare.c:
+ * PrepareQuery keeps `p_sourcetext`, ExecuteQuery copies `plansource->query_string` into each
+ * portal); prepared inside a batch, a statement carried that batch's literals for the life of the
+ * connection, and every later change paid to copy them (a first batch of 150 changes made each
+ * later change of one 2.7 times slower, docs/benchmarks.md, eighth pass).
+ *
+ * Sending fails as a whole on the first statement PostgreSQL refuses, with that error; a
+ * connection behind a transaction-mode pooler falls back to literals written in.
  */
 export class StatementQueue implements Statements {
   private readonly items: { readonly text: string; readonly values: readonly unknown[] }[] = [];
@@ -48,42 +59,77 @@ export class StatementQueue implements Statements {
     this.items.push({ text, values });
   }
 
-  /** Sends every queued statement in one round trip. */
+  /** Sends every queued statement in one round trip (two when some are new to the connection). */
   async send(client: ClientBase): Promise<void> {
     if (this.items.length === 0) return;
-    const state = preparedOn.get(client);
-    if (state === "inline") {
+    const prepared = await this.prepare(client);
+    if (prepared === "inline") {
       await client.query(this.inlined());
       return;
     }
-    const prepared = state instanceof Map && state.size < MAX_PREPARED ? state : new Map<string, string>();
-    const texts = state === undefined || prepared === state ? [] : ["DEALLOCATE ALL"];
-    for (const { text, values } of this.items) {
-      if (values.length === 0 || unpreparable.has(text)) {
-        texts.push(inlineParameters(text, values));
-        continue;
-      }
-      let name = prepared.get(text);
-      if (name === undefined) {
-        name = statementName(text);
-        prepared.set(text, name);
-        texts.push(`PREPARE ${name} AS ${text}`);
-      }
-      texts.push(`EXECUTE ${name}(${values.map(sqlLiteral).join(", ")})`);
-    }
+    const texts = this.items.map(({ text, values }) => {
+      const name = values.length === 0 ? undefined : prepared.get(text);
+      return name === undefined ? inlineParameters(text, values) : `EXECUTE ${name}(${values.map(sqlLiteral).join(", ")})`;
+    });
     try {
       await client.query(texts.join(";\n"));
-      preparedOn.set(client, prepared);
     } catch (error) {
-      const code = (error as { code?: unknown } | undefined)?.code;
-      preparedOn.set(client, "reset");
-      if (code !== INDETERMINATE_TYPE && !(typeof code === "string" && POOLED_SESSION.has(code))) throw error;
-      if (code === INDETERMINATE_TYPE) for (const { text } of this.items) unpreparable.add(text);
-      else preparedOn.set(client, "inline");
+      if ((error as { code?: unknown } | undefined)?.code !== STATEMENT_MISSING) throw error;
+      // The server connection has none of this connection's statements: a pooler moved the session.
       // The statements ran in a transaction the failure aborted (or none ran): again, with their literals written in.
+      preparedOn.set(client, "inline");
       await client.query("ROLLBACK");
       await client.query(this.inlined());
     }
+  }
+
+  /** Prepares the queued statements the connection has not prepared yet, in one message of their own; returns what it has prepared. */
+  private async prepare(client: ClientBase): Promise<Map<string, string> | "inline"> {
+    const state = preparedOn.get(client);
+    if (state === "inline") return state;
+    const fresh = this.unprepared(state instanceof Map ? state : undefined);
+    if (state instanceof Map && fresh.size === 0) return state;
+    const start = !(state instanceof Map) || state.size + fresh.size > MAX_PREPARED;
+    const prepared = start ? new Map<string, string>() : state;
+    const names = [...fresh].map((text) => [text, statementName(text)] as const);
+    const texts = [...(state === undefined || !start ? [] : ["DEALLOCATE ALL"]), ...names.map(([text, name]) => `PREPARE ${name} AS ${text}`)];
+    try {
+      if (texts.length > 0) await client.query(texts.join(";\n"));
+    } catch (error) {
+      const code = (error as { code?: unknown } | undefined)?.code;
+      preparedOn.set(client, "reset");
+      if (code === INDETERMINATE_TYPE) {
+        for (const text of fresh) unpreparable.add(text);
+        return this.prepare(client);
+      }
+      if (code === STATEMENT_EXISTS) {
+        preparedOn.set(client, "inline");
+        return "inline";
+      }
+      throw error;
+    }
+    for (const [text, name] of names) prepared.set(text, name);
+    preparedOn.set(client, prepared);
+    return prepared;
+  }
+
+  /**
+   * The queued statements with parameters that `prepared` lacks and that can be prepared before
+   * the send: those queued before any statement without parameters but BEGIN. Such a statement may
+   * change the tables (an inferred mapping's ALTER TABLE) that later ones name, so that those could
+   * not be prepared before it runs; they go with their literals written in, and are prepared by
+   * the next send that has them.
+   */
+  private unprepared(prepared: Map<string, string> | undefined): Set<string> {
+    const texts = new Set<string>();
+    for (const { text, values } of this.items) {
+      if (values.length === 0) {
+        if (text === "BEGIN") continue;
+        break;
+      }
+      if (!unpreparable.has(text) && !prepared?.has(text)) texts.add(text);
+    }
+    return texts;
   }
 
   private inlined(): string {

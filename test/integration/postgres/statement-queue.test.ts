@@ -67,6 +67,35 @@ describe("StatementQueue on one connection", () => {
     expect(await ids()).toEqual([1, 2, 3]);
   });
 
+  it("prepares a statement from its own text, so that each EXECUTE does not copy the values of the send that prepared it", async () => {
+    // PostgreSQL keeps the whole query message a PREPARE came in as the statement's source and
+    // copies it on every EXECUTE (prepare.c: PrepareQuery, ExecuteQuery): a first send of 100
+    // changes made every later change pay for copying its literals.
+    await upsert(Array.from({ length: 100 }, (_, i) => i + 1));
+    const [source] = await prepared();
+    expect(source).toMatch(new RegExp(`^PREPARE tributary_[0-9a-f]{24} AS INSERT INTO ${table} \\(id, doc\\) SELECT \\$1::int, \\$2::jsonb ON CONFLICT \\(id\\) DO UPDATE SET doc = EXCLUDED.doc$`));
+    await upsert([101]);
+    expect(await prepared()).toEqual([source]);
+    expect(await ids()).toHaveLength(101);
+  });
+
+  it("prepares a statement that names a column added in the same send by the next send that has it", async () => {
+    const insert = `INSERT INTO ${table} (id, doc, note) SELECT $1::int, $2::jsonb, $3::text`;
+    const queue = new StatementQueue();
+    queue.add("BEGIN");
+    queue.add(`INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb`, [1, { quote: "it's" }]);
+    queue.add(`ALTER TABLE ${table} ADD COLUMN note text`);
+    queue.add(insert, [2, { quote: "it's" }, "added"]);
+    queue.add("COMMIT");
+    await queue.send(client);
+    expect(await prepared()).toHaveLength(1);
+    const next = new StatementQueue();
+    next.add(insert, [3, { quote: "it's" }, "again"]);
+    await next.send(client);
+    expect(await prepared()).toEqual(expect.arrayContaining([expect.stringContaining(insert)]));
+    expect(await ids()).toEqual([1, 2, 3]);
+  });
+
   it("writes the literals in when the server lost its prepared statements (a pooler gave it another connection)", async () => {
     await upsert([1]);
     await client.query("DEALLOCATE ALL");
@@ -132,7 +161,7 @@ describe("StatementQueue on one connection", () => {
     expect(await ids()).toEqual([7]);
   });
 
-  it("starts over after a send that failed part-way, whose PREPAREs outlived its ROLLBACK", async () => {
+  it("keeps its prepared statements after a send that failed part-way", async () => {
     const failing = new StatementQueue();
     failing.add("BEGIN");
     failing.add(`INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, [1, {}]);
@@ -140,8 +169,25 @@ describe("StatementQueue on one connection", () => {
     failing.add("COMMIT");
     await expect(failing.send(client)).rejects.toMatchObject({ code: "22012" });
     await client.query("ROLLBACK");
+    const before = await prepared();
+    expect(before).toHaveLength(2);
     await upsert([4]);
     await upsert([5]);
     expect(await ids()).toEqual([4, 5]);
+    expect(await prepared()).toEqual(before);
+  });
+
+  it("starts over after a message of PREPAREs that failed part-way", async () => {
+    const failing = new StatementQueue();
+    failing.add("BEGIN");
+    failing.add(`INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, [1, {}]);
+    failing.add(`SELECT * FROM ${table}_missing WHERE id = $1::int`, [0]);
+    failing.add("COMMIT");
+    await expect(failing.send(client)).rejects.toMatchObject({ code: "42P01" });
+    expect(await prepared()).toHaveLength(1);
+    await upsert([4]);
+    await upsert([5]);
+    expect(await ids()).toEqual([4, 5]);
+    expect(await prepared()).toHaveLength(1);
   });
 });
