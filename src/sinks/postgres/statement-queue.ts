@@ -40,8 +40,8 @@ const unpreparable = new Set<string>();
  * statement's source text and copies it on every EXECUTE (src/backend/commands/prepare.c:
  * PrepareQuery keeps `p_sourcetext`, ExecuteQuery copies `plansource->query_string` into each
  * portal); prepared inside a batch, a statement carried that batch's literals for the life of the
- * connection, and every later change paid to copy them (a first batch of 150 changes made each
- * later change of one 2.7 times slower, docs/benchmarks.md, eighth pass).
+ * connection, and every later change paid to copy them (after a first batch of 150 changes, each
+ * later change took twice as long or more: docs/benchmarks.md, eighth pass).
  *
  * Sending fails as a whole on the first statement PostgreSQL refuses, with that error; a
  * connection behind a transaction-mode pooler falls back to literals written in.
