@@ -12,14 +12,16 @@ export interface Statements {
 /**
  * Statement texts a connection has prepared (`PREPARE name AS …`), by text; `"inline"` for a
  * connection that cannot keep them (a pooler in transaction mode hands each transaction another
- * server connection); `"reset"` after a message of PREPAREs failed part-way, when which of them
- * ran is unknown (each one that ran stays: a PREPARE outlives the rollback of its transaction).
+ * server connection).
  */
-type PreparedState = Map<string, string> | "inline" | "reset";
+type PreparedState = Map<string, string> | "inline";
 const preparedOn = new WeakMap<ClientBase, PreparedState>();
 
-/** Prepared statements one connection keeps at most; then it deallocates them all and starts over (an inferred mapping's tables change shape). */
-const MAX_PREPARED = 64;
+/**
+ * Prepared statements one connection keeps at most; then it deallocates them all and starts over
+ * (an inferred mapping's tables change shape). @internal
+ */
+export const MAX_PREPARED = 64;
 
 /** An EXECUTE of a statement the server connection does not have (26000): a pooler moved the session. */
 const STATEMENT_MISSING = "26000";
@@ -35,8 +37,8 @@ const unpreparable = new Set<string>();
  * on the connection the first time: PostgreSQL then skips parsing and planning it, which measured
  * 40% of the server's time for a batch of one change (docs/benchmarks.md).
  *
- * The first time costs one more round trip: new statements are prepared in a message of their
- * own, of nothing but their PREPAREs. PostgreSQL keeps the whole message a PREPARE came in as the
+ * The first time costs a round trip per new statement: each is prepared in a message of its own,
+ * of nothing but its PREPARE. PostgreSQL keeps the whole message a PREPARE came in as the
  * statement's source text and copies it on every EXECUTE (src/backend/commands/prepare.c:
  * PrepareQuery keeps `p_sourcetext`, ExecuteQuery copies `plansource->query_string` into each
  * portal); prepared inside a batch, a statement carried that batch's literals for the life of the
@@ -59,7 +61,7 @@ export class StatementQueue implements Statements {
     this.items.push({ text, values });
   }
 
-  /** Sends every queued statement in one round trip (two when some are new to the connection). */
+  /** Sends every queued statement in one round trip, after preparing those new to the connection. */
   async send(client: ClientBase): Promise<void> {
     if (this.items.length === 0) return;
     const prepared = await this.prepare(client);
@@ -83,33 +85,33 @@ export class StatementQueue implements Statements {
     }
   }
 
-  /** Prepares the queued statements the connection has not prepared yet, in one message of their own; returns what it has prepared. */
-  private async prepare(client: ClientBase): Promise<Map<string, string> | "inline"> {
-    const state = preparedOn.get(client);
-    if (state === "inline") return state;
-    const fresh = this.unprepared(state instanceof Map ? state : undefined);
-    if (state instanceof Map && fresh.size === 0) return state;
-    const start = !(state instanceof Map) || state.size + fresh.size > MAX_PREPARED;
-    const prepared = start ? new Map<string, string>() : state;
-    const names = [...fresh].map((text) => [text, statementName(text)] as const);
-    const texts = [...(state === undefined || !start ? [] : ["DEALLOCATE ALL"]), ...names.map(([text, name]) => `PREPARE ${name} AS ${text}`)];
-    try {
-      if (texts.length > 0) await client.query(texts.join(";\n"));
-    } catch (error) {
-      const code = (error as { code?: unknown } | undefined)?.code;
-      preparedOn.set(client, "reset");
-      if (code === INDETERMINATE_TYPE) {
-        for (const text of fresh) unpreparable.add(text);
-        return this.prepare(client);
-      }
-      if (code === STATEMENT_EXISTS) {
+  /** Prepares the queued statements the connection has not prepared yet, each in a message of its own; returns what it has prepared. */
+  private async prepare(client: ClientBase): Promise<PreparedState> {
+    let prepared = preparedOn.get(client);
+    if (prepared === "inline") return prepared;
+    const fresh = this.unprepared(prepared);
+    if (prepared === undefined) preparedOn.set(client, (prepared = new Map()));
+    else if (fresh.length > 0 && prepared.size + fresh.length > MAX_PREPARED) {
+      // Forgotten first: should the DEALLOCATE fail, a PREPARE of a name still there falls back to literals.
+      prepared.clear();
+      await client.query("DEALLOCATE ALL");
+    }
+    for (const text of fresh) {
+      const name = statementName(text);
+      try {
+        await client.query(`PREPARE ${name} AS ${text}`);
+      } catch (error) {
+        const code = (error as { code?: unknown } | undefined)?.code;
+        if (code === INDETERMINATE_TYPE) {
+          unpreparable.add(text);
+          continue;
+        }
+        if (code !== STATEMENT_EXISTS) throw error;
         preparedOn.set(client, "inline");
         return "inline";
       }
-      throw error;
+      prepared.set(text, name);
     }
-    for (const [text, name] of names) prepared.set(text, name);
-    preparedOn.set(client, prepared);
     return prepared;
   }
 
@@ -120,7 +122,7 @@ export class StatementQueue implements Statements {
    * not be prepared before it runs; they go with their literals written in, and are prepared by
    * the next send that has them.
    */
-  private unprepared(prepared: Map<string, string> | undefined): Set<string> {
+  private unprepared(prepared: Map<string, string> | undefined): string[] {
     const texts = new Set<string>();
     for (const { text, values } of this.items) {
       if (values.length === 0) {
@@ -129,7 +131,7 @@ export class StatementQueue implements Statements {
       }
       if (!unpreparable.has(text) && !prepared?.has(text)) texts.add(text);
     }
-    return texts;
+    return [...texts];
   }
 
   private inlined(): string {

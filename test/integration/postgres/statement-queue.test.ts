@@ -3,8 +3,8 @@
 // and that its prepared statements survive what a connection can do to them.
 
 import pg from "pg";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { inlineParameters, StatementQueue } from "../../../src/sinks/postgres/statement-queue.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { inlineParameters, MAX_PREPARED, StatementQueue } from "../../../src/sinks/postgres/statement-queue.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { postgresUrl } from "../../support/requirements.js";
 
@@ -43,40 +43,69 @@ describe("StatementQueue on one connection", () => {
     await client.end();
   });
 
+  /** The statement every test upserts with. */
+  const upsertText = (): string => `INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`;
+
   /** Queues BEGIN, one upsert per id, COMMIT, and sends them. */
   async function upsert(ids: readonly number[]): Promise<void> {
     const queue = new StatementQueue();
     queue.add("BEGIN");
-    for (const id of ids) queue.add(`INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, [id, { id, tab: "a\tb", quote: "it's" }]);
+    for (const id of ids) queue.add(upsertText(), [id, { id, tab: "a\tb", quote: "it's" }]);
     queue.add("COMMIT");
     await queue.send(client);
   }
 
+  /** Every message `work` sends through the connection. */
+  async function messagesOf(work: () => Promise<void>): Promise<string[]> {
+    const sent: string[] = [];
+    const query = client.query.bind(client) as (text: string) => Promise<unknown>;
+    const spy = vi.spyOn(client, "query").mockImplementation(((text: string) => (sent.push(text), query(text))) as never);
+    try {
+      await work();
+    } finally {
+      spy.mockRestore();
+    }
+    return sent;
+  }
+
   async function prepared(): Promise<string[]> {
-    return (await client.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements ORDER BY name")).rows.map((row) => row.statement);
+    return (await client.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements ORDER BY regexp_replace(statement, '^PREPARE \\S+ AS ', '')")).rows.map((row) => row.statement);
   }
 
   async function ids(): Promise<number[]> {
     return (await client.query<{ id: number; doc: { quote: string } }>(`SELECT id, doc FROM ${table} ORDER BY id`)).rows.map((row) => (row.doc.quote === "it's" ? row.id : -1));
   }
 
-  it("prepares a statement with parameters once, then executes it", async () => {
-    await upsert([1]);
-    await upsert([2, 3]);
-    expect(await prepared()).toEqual([expect.stringMatching(new RegExp(`PREPARE tributary_[0-9a-f]{24} AS INSERT INTO ${table} `))]);
+  it("prepares a statement with parameters once, in a message of its own, then executes it by name", async () => {
+    const sent = await messagesOf(async () => {
+      await upsert([1]);
+      await upsert([2, 3]);
+    });
+    const [prepare, first, second, ...more] = sent;
+    const name = /^PREPARE (tributary_[0-9a-f]{24}) AS /.exec(prepare ?? "")?.[1];
+    expect(prepare).toBe(`PREPARE ${name} AS ${upsertText()}`);
+    expect(first?.split(";\n").map((statement) => statement.split("(")[0])).toEqual(["BEGIN", `EXECUTE ${name}`, "COMMIT"]);
+    expect(second?.split(";\n").map((statement) => statement.split("(")[0])).toEqual(["BEGIN", `EXECUTE ${name}`, `EXECUTE ${name}`, "COMMIT"]);
+    expect(more).toEqual([]);
+    expect(await prepared()).toEqual([prepare]);
     expect(await ids()).toEqual([1, 2, 3]);
   });
 
-  it("prepares a statement from its own text, so that each EXECUTE does not copy the values of the send that prepared it", async () => {
+  it("prepares each statement from its own text, so that an EXECUTE does not copy the values of the send that prepared it", async () => {
     // PostgreSQL keeps the whole query message a PREPARE came in as the statement's source and
     // copies it on every EXECUTE (prepare.c: PrepareQuery, ExecuteQuery): a first send of 100
     // changes made every later change pay for copying its literals.
-    await upsert(Array.from({ length: 100 }, (_, i) => i + 1));
-    const [source] = await prepared();
-    expect(source).toMatch(new RegExp(`^PREPARE tributary_[0-9a-f]{24} AS INSERT INTO ${table} \\(id, doc\\) SELECT \\$1::int, \\$2::jsonb ON CONFLICT \\(id\\) DO UPDATE SET doc = EXCLUDED.doc$`));
-    await upsert([101]);
-    expect(await prepared()).toEqual([source]);
-    expect(await ids()).toHaveLength(101);
+    const queue = new StatementQueue();
+    queue.add("BEGIN");
+    for (let id = 1; id <= 100; id += 1) queue.add(upsertText(), [id, { id, quote: "it's" }]);
+    queue.add(`DELETE FROM ${table} WHERE id = ANY($1::int[])`, [[100]]);
+    queue.add("COMMIT");
+    await queue.send(client);
+    expect(await prepared()).toEqual([
+      expect.stringMatching(new RegExp(`^PREPARE tributary_[0-9a-f]{24} AS DELETE FROM ${table} WHERE id = ANY\\(\\$1::int\\[\\]\\)$`)),
+      expect.stringMatching(new RegExp(`^PREPARE tributary_[0-9a-f]{24} AS INSERT INTO ${table} \\(id, doc\\) SELECT \\$1::int, \\$2::jsonb ON CONFLICT \\(id\\) DO UPDATE SET doc = EXCLUDED.doc$`)),
+    ]);
+    expect(await ids()).toHaveLength(99);
   });
 
   it("prepares a statement that names a column added in the same send by the next send that has it", async () => {
@@ -92,15 +121,25 @@ describe("StatementQueue on one connection", () => {
     const next = new StatementQueue();
     next.add(insert, [3, { quote: "it's" }, "again"]);
     await next.send(client);
-    expect(await prepared()).toEqual(expect.arrayContaining([expect.stringContaining(insert)]));
+    expect(await prepared()).toEqual(expect.arrayContaining([`PREPARE ${/tributary_[0-9a-f]{24}/.exec((await prepared()).find((text) => text.endsWith(insert)) ?? "")?.[0]} AS ${insert}`]));
     expect(await ids()).toEqual([1, 2, 3]);
   });
 
-  it("writes the literals in when the server lost its prepared statements (a pooler gave it another connection)", async () => {
+  it("deallocates its statements and starts over when it would keep more than it may", async () => {
+    const queue = new StatementQueue();
+    for (let k = 0; k < MAX_PREPARED; k += 1) queue.add(`SELECT $1::int + ${k}`, [k]);
+    await queue.send(client);
+    expect(await prepared()).toHaveLength(MAX_PREPARED);
+    await upsert([1]);
+    expect(await prepared()).toEqual([`PREPARE ${/tributary_[0-9a-f]{24}/.exec((await prepared())[0] ?? "")?.[0]} AS ${upsertText()}`]);
+    expect(await ids()).toEqual([1]);
+  });
+
+  it("writes the literals in, from then on, when the server lost its prepared statements (a pooler gave it another connection)", async () => {
     await upsert([1]);
     await client.query("DEALLOCATE ALL");
     await upsert([2]);
-    await upsert([3]);
+    expect(await messagesOf(() => upsert([3]))).toEqual([expect.stringMatching(/^BEGIN;\nINSERT INTO .* SELECT '3'::int, /)]);
     expect(await ids()).toEqual([1, 2, 3]);
     expect(await prepared()).toEqual([]);
   });
@@ -114,7 +153,7 @@ describe("StatementQueue on one connection", () => {
       await other.query(`PREPARE ${name} AS SELECT 1`);
       const queue = new StatementQueue();
       queue.add("BEGIN");
-      queue.add(`INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, [2, { quote: "it's" }]);
+      queue.add(upsertText(), [2, { quote: "it's" }]);
       queue.add("COMMIT");
       await queue.send(other);
     } finally {
@@ -152,42 +191,47 @@ describe("StatementQueue on one connection", () => {
     }
   });
 
-  it("writes the literals in for a statement whose parameter has no type PostgreSQL can tell", async () => {
+  it("writes the literals in for a statement whose parameter has no type PostgreSQL can tell, and prepares the others", async () => {
     const queue = new StatementQueue();
     queue.add("BEGIN");
     queue.add(`INSERT INTO ${table} (id, doc) SELECT 7, '{"quote": "it''s"}' WHERE $1 IS NOT NULL`, ["untyped"]);
+    queue.add(upsertText(), [8, { quote: "it's" }]);
     queue.add("COMMIT");
     await queue.send(client);
-    expect(await ids()).toEqual([7]);
+    expect(await ids()).toEqual([7, 8]);
+    expect(await prepared()).toEqual([expect.stringContaining(upsertText())]);
   });
 
-  it("keeps its prepared statements after a send that failed part-way", async () => {
+  it("keeps its prepared statements after a send that failed", async () => {
     const failing = new StatementQueue();
     failing.add("BEGIN");
-    failing.add(`INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, [1, {}]);
+    failing.add(upsertText(), [1, {}]);
     failing.add("SELECT 1 / $1::int", [0]);
     failing.add("COMMIT");
     await expect(failing.send(client)).rejects.toMatchObject({ code: "22012" });
     await client.query("ROLLBACK");
     const before = await prepared();
     expect(before).toHaveLength(2);
-    await upsert([4]);
-    await upsert([5]);
+    const sent = await messagesOf(async () => {
+      await upsert([4]);
+      await upsert([5]);
+    });
+    expect(sent).toEqual([expect.stringMatching(/^BEGIN;\nEXECUTE /), expect.stringMatching(/^BEGIN;\nEXECUTE /)]);
     expect(await ids()).toEqual([4, 5]);
     expect(await prepared()).toEqual(before);
   });
 
-  it("starts over after a message of PREPAREs that failed part-way", async () => {
+  it("keeps the statements it prepared before one that PostgreSQL refused", async () => {
     const failing = new StatementQueue();
     failing.add("BEGIN");
-    failing.add(`INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, [1, {}]);
+    failing.add(upsertText(), [1, {}]);
     failing.add(`SELECT * FROM ${table}_missing WHERE id = $1::int`, [0]);
     failing.add("COMMIT");
     await expect(failing.send(client)).rejects.toMatchObject({ code: "42P01" });
-    expect(await prepared()).toHaveLength(1);
-    await upsert([4]);
-    await upsert([5]);
-    expect(await ids()).toEqual([4, 5]);
-    expect(await prepared()).toHaveLength(1);
+    const before = await prepared();
+    expect(before).toEqual([expect.stringContaining(upsertText())]);
+    expect(await messagesOf(() => upsert([4]))).toEqual([expect.stringMatching(/^BEGIN;\nEXECUTE /)]);
+    expect(await ids()).toEqual([4]);
+    expect(await prepared()).toEqual(before);
   });
 });
