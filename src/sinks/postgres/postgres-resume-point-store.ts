@@ -99,7 +99,7 @@ export class PostgresResumePointStore implements ResumePointStore {
 
   private async connect(): Promise<pg.PoolClient> {
     if (!this.pool) {
-      this.pool = new pg.Pool(postgresPoolConfig({ url: this.url, max: 1, applicationName: "tributary", connectionTimeoutMillis: CONNECT_TIMEOUT_MS }));
+      this.pool = new pg.Pool(postgresPoolConfig({ url: this.url, max: 1, min: 1, applicationName: "tributary", connectionTimeoutMillis: CONNECT_TIMEOUT_MS }));
       // An idle connection that dies must not crash the process; the next call reconnects.
       this.pool.on("error", () => undefined);
     }

@@ -160,7 +160,7 @@ export class PostgresSink implements Sink {
   }
 
   async open(): Promise<Position | undefined> {
-    const pool = new pg.Pool(postgresPoolConfig({ url: this.options.url, max: 1, applicationName: "tributary", queryTimeoutMs: this.options.queryTimeoutMs }));
+    const pool = new pg.Pool(postgresPoolConfig({ url: this.options.url, max: 1, min: 1, applicationName: "tributary", queryTimeoutMs: this.options.queryTimeoutMs }));
     // An idle connection that dies must not crash the process; the next query reconnects.
     pool.on("error", (error) => this.options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection lost"));
     let client: pg.PoolClient;

@@ -255,3 +255,21 @@ describe("PostgresSink when its connection dies", () => {
     expect(await query(url, "SELECT position FROM tributary.positions WHERE pipeline = 'reconnect'")).toEqual([{ position: second.position.key }]);
   });
 });
+
+describe("PostgresSink between changes", () => {
+  it("keeps its connection open through a pause longer than the pool's idle timeout (10 s)", async () => {
+    const sink = await openSink();
+    const backends = async (): Promise<number[]> =>
+      (await query<{ pid: number }>(url, "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tributary' ORDER BY pid")).map((row) => row.pid);
+    const first = makeEvent({ op: "insert", ns: "shop.orders", id: 1, doc: { _id: 1 } });
+    await sink.apply({ events: [first], position: first.position });
+    const before = await backends();
+    expect(before).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 11_000));
+    expect(await backends()).toEqual(before);
+    const second = makeEvent({ op: "insert", ns: "shop.orders", id: 2, doc: { _id: 2 } });
+    await sink.apply({ events: [second], position: second.position });
+    expect(await backends()).toEqual(before);
+    expect(await rows()).toHaveLength(2);
+  }, 30_000);
+});
