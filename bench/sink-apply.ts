@@ -53,7 +53,7 @@ export const SINK_APPLY_VARIANTS: readonly {
   { variant: "mapping-replace", tag: "mapping-replace", name: "tributary sink, mapping file, replace events", against: "s0Rr" },
   { variant: "raw-single", tag: "raw-single", name: "tributary sink, raw, 1 change/transaction", single: true },
   { variant: "mapping-single", tag: "mapping-single", name: "tributary sink, mapping file, 1 change/transaction", single: true },
-  { variant: "mapping-single-burst", tag: "mapping-single-burst", name: "the same, after a first batch of 150 changes", single: true },
+  { variant: "mapping-single-burst", tag: "mapping-single-burst", name: "tributary sink, mapping file, 1 change/transaction after a first batch of 150", single: true },
 ];
 
 /** One change per transaction runs at about a thousandth of a second each: these many documents at most. */
@@ -61,7 +61,7 @@ export const SINGLE_CHANGE_DOCS = 5_000;
 
 /**
  * The untimed first batch of `mapping-single-burst`: fewer changes than go by COPY, so that it is
- * sent the way single changes are, in one round trip with the statements it prepares.
+ * queued the way single changes are, and its statements are the ones the connection prepares.
  */
 const BURST = 150;
 
@@ -135,8 +135,8 @@ async function throughSink(url: string, documents: readonly Document[], batchSiz
 
 /**
  * Copies of `documents` under other keys, untimed: the first alone (it creates the tables), then
- * the rest as one batch, which goes in one round trip (the tables exist) and prepares the
- * statements every later change executes.
+ * the rest as one queued batch (the tables exist), which prepares the statements every later
+ * change executes.
  */
 async function applyBurst(sink: PostgresSink, documents: readonly Document[]): Promise<void> {
   const events = documents.map((doc, i) => makeEvent({ op: "insert", ns: NS, id: `burst-${i}`, doc: { ...doc, _id: `burst-${i}` } }));

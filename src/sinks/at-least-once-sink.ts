@@ -54,7 +54,14 @@ export function atLeastOnceSink(name: string, writer: EventWriter, positions: Re
     transactional: false,
     async open(signal?: AbortSignal): Promise<Position | undefined> {
       const stored = await positions.load();
-      await writer.open?.(signal, stored);
+      try {
+        await writer.open?.(signal, stored);
+      } catch (error) {
+        // A sink that did not open keeps nothing open: the store's connection (PostgreSQL's stays
+        // open however long it sits idle) would keep the process from exiting on the error.
+        await positions.close().catch(() => undefined);
+        throw error;
+      }
       return stored;
     },
     async apply(batch: Batch, signal?: AbortSignal): Promise<void> {

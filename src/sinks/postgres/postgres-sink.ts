@@ -172,26 +172,36 @@ export class PostgresSink implements Sink {
     }
     this.pool = pool;
     try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.options.checkpointSchema)}`);
-      await client.query(this.checkpoint.createStatement());
-      await client.query(this.registry.createStatement());
-      await client.query(this.deadLetters.createStatement());
-      for (const statement of new SnapshotTables(this.options.checkpointSchema, this.options.pipeline).createStatements()) await client.query(statement);
-      await this.layout.open?.(client);
-      await this.registry.load(client);
-      // The tables of a mapping file (or named in raw mode's `tables`) are known now: one that does not fit stops the sync before any data moves.
-      const known = this.options.mapping ? [...this.options.mapping.collections.keys()] : this.inferredLayout ? [] : Object.keys(this.options.tables);
-      const unrecorded = known.filter((namespace) => !this.registry.lookup(namespace)).map((namespace) => this.registry.plannedRef(namespace));
-      await this.adoption.prepareAtStart(client, unrecorded);
-      await this.registry.recordExisting(client, unrecorded);
-      this.committed = await this.checkpoint.read(client);
-      this.options.logger.debug({ postgres: this.where, mode: this.describeMode(), schema: this.options.schema }, "PostgreSQL target ready");
-      return this.committed;
-    } catch (error) {
-      throw mapPostgresApplyError(error, `the setup of Tributary's tables in schema ${this.options.checkpointSchema}`);
-    } finally {
+      const committed = await this.setUp(client);
       client.release();
+      return committed;
+    } catch (error) {
+      // A sink that did not open keeps nothing open: its pool keeps a connection however long it
+      // sits idle, which would keep the process from exiting on the error.
+      client.release();
+      this.pool = undefined;
+      await pool.end().catch(() => undefined);
+      throw mapPostgresApplyError(error, `the setup of Tributary's tables in schema ${this.options.checkpointSchema}`);
     }
+  }
+
+  /** Creates Tributary's tables, loads what they record and checks the known collections' tables; returns the stored position. */
+  private async setUp(client: pg.PoolClient): Promise<Position | undefined> {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.options.checkpointSchema)}`);
+    await client.query(this.checkpoint.createStatement());
+    await client.query(this.registry.createStatement());
+    await client.query(this.deadLetters.createStatement());
+    for (const statement of new SnapshotTables(this.options.checkpointSchema, this.options.pipeline).createStatements()) await client.query(statement);
+    await this.layout.open?.(client);
+    await this.registry.load(client);
+    // The tables of a mapping file (or named in raw mode's `tables`) are known now: one that does not fit stops the sync before any data moves.
+    const known = this.options.mapping ? [...this.options.mapping.collections.keys()] : this.inferredLayout ? [] : Object.keys(this.options.tables);
+    const unrecorded = known.filter((namespace) => !this.registry.lookup(namespace)).map((namespace) => this.registry.plannedRef(namespace));
+    await this.adoption.prepareAtStart(client, unrecorded);
+    await this.registry.recordExisting(client, unrecorded);
+    this.committed = await this.checkpoint.read(client);
+    this.options.logger.debug({ postgres: this.where, mode: this.describeMode(), schema: this.options.schema }, "PostgreSQL target ready");
+    return this.committed;
   }
 
   /** `raw`, `relational (<mapping file>)` or `relational (inferred mapping)`: for the start-up log line. */

@@ -10,9 +10,9 @@ export interface Statements {
 }
 
 /**
- * Statement texts a connection has prepared (`PREPARE name AS …`), by text; `"inline"` for a
- * connection that cannot keep them (a pooler in transaction mode hands each transaction another
- * server connection).
+ * Statement texts a connection has prepared (`PREPARE name AS …`), by text; `"inline"`, for the
+ * rest of its life, for a connection that cannot keep them (a pooler in transaction mode hands
+ * each transaction another server connection).
  */
 type PreparedState = Map<string, string> | "inline";
 const preparedOn = new WeakMap<ClientBase, PreparedState>();
@@ -21,8 +21,8 @@ const preparedOn = new WeakMap<ClientBase, PreparedState>();
  * Prepared statements one connection keeps at most; then it deallocates them all and starts over
  * (an inferred mapping's tables change shape, and leave statements no batch will run again).
  * Each costs the server about 20 KB (measured with raw-mode statements), 10 MB at most; each
- * new one costs a round trip, so the limit is far above the two to four statements per
- * collection a stream over a hundred collections keeps running. @internal
+ * new one costs a round trip, so the limit holds what a stream keeps running over about 250
+ * raw-mode collections (2 statements each) or 100 mapped ones (2, and 2 per child table). @internal
  */
 export const MAX_PREPARED = 512;
 
@@ -80,7 +80,7 @@ export class StatementQueue implements Statements {
       await client.query(texts.join(";\n"));
     } catch (error) {
       if ((error as { code?: unknown } | undefined)?.code !== STATEMENT_MISSING) throw error;
-      // The server connection has none of this connection's statements: a pooler moved the session.
+      // The server connection lacks one of this connection's statements: a pooler moved the session.
       // The statements ran in a transaction the failure aborted (or none ran): again, with their literals written in.
       preparedOn.set(client, "inline");
       await client.query("ROLLBACK");

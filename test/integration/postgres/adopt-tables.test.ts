@@ -201,5 +201,7 @@ describe("other existing tables", () => {
     const sink = makeSink(url, { tables: { "shop.orders": "orders" } });
     open.push(sink);
     await expect(sink.open()).rejects.toMatchObject({ code: ErrorCode.TableMismatch, message: expect.stringContaining("public.orders has no column _id") });
+    // Nothing left open: the sink's connection, kept however long it sits idle, would keep the process alive.
+    expect(await query(url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tributary'")).toEqual([{ n: 0 }]);
   });
 });

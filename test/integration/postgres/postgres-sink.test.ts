@@ -246,7 +246,7 @@ describe("PostgresSink when its connection dies", () => {
     await sink.apply({ events: [first], position: first.position });
     const killed = await query<{ killed: boolean }>(
       url,
-      "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = 'tributary' AND pid <> pg_backend_pid()",
+      "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tributary' AND pid <> pg_backend_pid()",
     );
     expect(killed).toEqual([{ killed: true }]);
     const second = makeEvent({ op: "insert", ns: "shop.orders", id: 2, doc: { _id: 2 } });

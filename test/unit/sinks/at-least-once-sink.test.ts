@@ -39,3 +39,13 @@ describe("atLeastOnceSink saving its position", () => {
     expect(save).toHaveBeenCalledTimes(1);
   });
 });
+
+describe("atLeastOnceSink opening", () => {
+  it("closes its store when the writer cannot open, so that nothing it opened keeps the process alive", async () => {
+    const refused = new Error("cannot open the file");
+    const close = vi.fn(() => Promise.resolve());
+    const sink = atLeastOnceSink("file", { write: () => Promise.resolve(), open: () => Promise.reject(refused) }, { ...store(() => Promise.resolve()), close });
+    await expect(sink.open()).rejects.toBe(refused);
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+});
