@@ -21,13 +21,19 @@ const BROKEN_NODE_CODES = new Set(["ECONNRESET", "ECONNABORTED", "EPIPE", "ETIME
 /** `cannot_connect_now`: the server refuses sessions while it starts up, shuts down or recovers. */
 const STARTING_OR_STOPPING = "57P03";
 /**
+ * `idle_session_timeout` (PostgreSQL 14+) ended a session that sat idle: the sink keeps its
+ * connection through quiet spells, so this is expected where a DBA sets it.
+ */
+export const IDLE_SESSION_ENDED = "57P05";
+/**
  * SQLSTATEs after which the same transaction can simply be tried again: the session was ended
- * (57P01 admin_shutdown, 57P02 crash_shutdown), the transaction lost a race (40001
+ * (57P01 admin_shutdown, 57P02 crash_shutdown, 57P05 idle_session_timeout: a batch can meet the
+ * end of a kept connection before its pool saw it), the transaction lost a race (40001
  * serialization_failure, 40P01 deadlock_detected, 55P03 lock_not_available), a statement timed
  * out (57014 query_canceled). Whole classes: 08 connection exception, 53 insufficient resources
  * (53300 too_many_connections, 53100 disk_full, 53200 out_of_memory).
  */
-const TRANSIENT_SQLSTATES = new Set(["57P01", "57P02", "40001", "40P01", "55P03", "57014"]);
+const TRANSIENT_SQLSTATES = new Set(["57P01", "57P02", IDLE_SESSION_ENDED, "40001", "40P01", "55P03", "57014"]);
 const TRANSIENT_SQLSTATE_CLASSES = new Set(["08", "53"]);
 
 /**

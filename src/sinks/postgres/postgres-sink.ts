@@ -12,7 +12,7 @@ import type { RelationalMapping } from "./mapping/table-mapping.js";
 import { CheckpointTable } from "./checkpoint-table.js";
 import { DeadLetterTable } from "./dead-letters.js";
 import { applyCommand, DEFAULT_COMMAND_POLICY, type CommandPolicy } from "./command-applier.js";
-import { mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
+import { IDLE_SESSION_ENDED, mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
 import { postgresRetry } from "./postgres-retry.js";
 import { RawLayout } from "./raw-layout.js";
 import { InferredLayout } from "./relational/inferred-layout.js";
@@ -162,7 +162,10 @@ export class PostgresSink implements Sink {
   async open(): Promise<Position | undefined> {
     const pool = new pg.Pool(postgresPoolConfig({ url: this.options.url, max: 1, min: 1, applicationName: "tributary", queryTimeoutMs: this.options.queryTimeoutMs }));
     // An idle connection that dies must not crash the process; the next query reconnects.
-    pool.on("error", (error) => this.options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection lost"));
+    pool.on("error", (error: Error & { code?: unknown }) => {
+      if (error.code === IDLE_SESSION_ENDED) this.options.logger.info("PostgreSQL ended the idle connection (idle_session_timeout); the next batch opens another");
+      else this.options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection lost");
+    });
     let client: pg.PoolClient;
     try {
       client = await pool.connect();

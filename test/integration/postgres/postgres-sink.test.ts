@@ -4,6 +4,7 @@ import { decodeDocument, encodeDocument } from "../../../src/codec/document-code
 import { ErrorCode } from "../../../src/core/error-codes.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
 import { makePosition } from "../../../src/core/position.js";
+import { capturingLogger } from "../../support/capturing-logger.js";
 import { makeEvent, tokenAt } from "../../support/events.js";
 import { makeSink, query } from "../../support/postgres-sink-fixture.js";
 import { createDatabase } from "../../support/postgres-server.js";
@@ -272,4 +273,24 @@ describe("PostgresSink between changes", () => {
     expect(await backends()).toEqual(before);
     expect(await rows()).toHaveLength(2);
   }, 30_000);
+
+  it("says at info that PostgreSQL ended the kept connection for idle_session_timeout, and opens another for the next batch", async (context) => {
+    const [server] = await query<{ version: number }>(url, "SELECT current_setting('server_version_num')::int AS version");
+    if ((server?.version ?? 0) < 140_000) context.skip(); // idle_session_timeout is PostgreSQL 14+
+    const { logger, lines } = capturingLogger();
+    await query(url, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET idle_session_timeout = 300', current_database()); END $$");
+    try {
+      const sink = await openSink({ logger });
+      const first = makeEvent({ op: "insert", ns: "shop.orders", id: 1, doc: { _id: 1 } });
+      await sink.apply({ events: [first], position: first.position });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const second = makeEvent({ op: "insert", ns: "shop.orders", id: 2, doc: { _id: 2 } });
+      await sink.apply({ events: [second], position: second.position });
+      expect(await rows()).toHaveLength(2);
+      expect(lines.map(({ level, msg }) => ({ level, msg }))).toContainEqual({ level: 30, msg: "PostgreSQL ended the idle connection (idle_session_timeout); the next batch opens another" });
+      expect(lines.filter(({ level }) => (level as number) >= 40)).toEqual([]);
+    } finally {
+      await query(url, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET idle_session_timeout', current_database()); END $$");
+    }
+  });
 });

@@ -29,6 +29,7 @@ describe("classifyPostgresError", () => {
     ["08006 connection_failure", serverError("08006"), "transient"],
     ["08001 unable to establish", serverError("08001"), "transient"],
     ["57P01 admin_shutdown", serverError("57P01"), "transient"],
+    ["57P05 idle_session_timeout", serverError("57P05"), "transient"],
     ["57P02 crash_shutdown", serverError("57P02"), "transient"],
     ["40001 serialization_failure", serverError("40001"), "transient"],
     ["40P01 deadlock_detected", serverError("40P01"), "transient"],
