@@ -16,7 +16,8 @@ export interface PoolSettings {
    * Connections kept open however long they sit idle (the others close after pg-pool's 10 s).
    * A writer that streams keeps its one connection: a new one costs PostgreSQL a process, its
    * catalog caches and the statements it prepared (29–34 ms for the next change after 11 s idle
-   * with the mapping file, against 4.7–6.5 ms on the connection kept: docs/benchmarks.md, eighth pass).
+   * with the mapping file, against 4.7–6.5 ms on the connection kept: docs/benchmarks.md, eighth
+   * pass).
    */
   readonly min?: number;
   readonly applicationName: string;
