@@ -2,18 +2,18 @@
 // baseline (`s0`, one jsonb_to_recordset INSERT per batch) is to raw mode, for the mapping
 // file's tables. Per batch, in one transaction, one statement at a time: the parent rows upserted
 // from one jsonb_to_recordset, the batch's child rows deleted, the new child rows inserted from
-// one jsonb_to_recordset (the statements, and their order, the sink sends for a small batch). The rows are made by
-// Tributary's own extraction, inside the clock, as `s0` encodes its Extended JSON inside the clock.
+// one jsonb_to_recordset (the sink's own statement texts, `statementsOf`, in the order it sends
+// them for a small batch). The rows are made by Tributary's own extraction, inside the clock, as
+// `s0` encodes its Extended JSON inside the clock.
 // Nothing else: no staging, no COPY, no position, no prepared statements, one round trip each.
 
 import { performance } from "node:perf_hooks";
 import type { Document } from "mongodb";
 import pg from "pg";
 import type { TableMapping } from "../src/sinks/postgres/mapping/table-mapping.js";
-import { childColumns, parentColumns } from "../src/sinks/postgres/relational/relational-columns.js";
-import { recordsetInsert, upsertClause } from "../src/sinks/postgres/relational/relational-row-writer.js";
+import { statementsOf } from "../src/sinks/postgres/relational/relational-row-writer.js";
 import type { Row } from "../src/sinks/postgres/relational/row-extractor.js";
-import { arrayParameter, qualifiedName, quoteIdent } from "../src/sinks/postgres/sql.js";
+import { arrayParameter } from "../src/sinks/postgres/sql.js";
 import { createMappedTables, rowsOf } from "./relational-tables.js";
 
 /**
@@ -34,21 +34,19 @@ export async function relationalBaseline(url: string, table: TableMapping, docum
 }
 
 async function writeBatches(client: pg.Client, table: TableMapping, documents: readonly Document[], batchSize: number): Promise<number> {
-  const parentTable = qualifiedName(table.schema, table.table);
+  const { parent, children } = statementsOf(table);
   const started = performance.now();
   for (let i = 0; i < documents.length; i += batchSize) {
     const seconds = Math.floor(Date.now() / 1000);
     const extracted = documents.slice(i, i + batchSize).map((doc) => rowsOf(table, doc, seconds));
     const keys = extracted.map((rows) => rows.row[table.pk.column]);
     await client.query("BEGIN");
-    await client.query(recordsetInsert(parentTable, parentColumns(table), upsertClause(table)), [JSON.stringify(extracted.map((rows) => rows.row))]);
-    for (const child of table.children) {
-      await client.query(`DELETE FROM ${qualifiedName(child.table.schema, child.table.table)} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`, [arrayParameter(keys, child.fkType.sql)]);
-    }
-    for (const child of table.children) {
+    await client.query(parent.recordset, [JSON.stringify(extracted.map((rows) => rows.row))]);
+    for (const child of children) await client.query(child.deleteByParents, [arrayParameter(keys, child.fkType)]);
+    for (const child of children) {
       const rows: Row[] = [];
-      for (const each of extracted) for (const children of each.children) if (children.table === child.table) for (const row of children.rows) rows.push(row);
-      if (rows.length > 0) await client.query(recordsetInsert(qualifiedName(child.table.schema, child.table.table), childColumns(child), ""), [JSON.stringify(rows)]);
+      for (const each of extracted) for (const own of each.children) if (own.table === child.table) for (const row of own.rows) rows.push(row);
+      if (rows.length > 0) await client.query(child.recordset, [JSON.stringify(rows)]);
     }
     await client.query("COMMIT");
   }

@@ -206,7 +206,7 @@ export function statementsOf(mapping: TableMapping): MappingStatements {
 }
 
 /** ` ON CONFLICT (pk) DO UPDATE SET …` of the parent table: every column but the key, and the sync time. */
-export function upsertClause(mapping: TableMapping): string {
+function upsertClause(mapping: TableMapping): string {
   const updates = parentColumns(mapping)
     .filter((column) => column.name !== mapping.pk.column)
     .map((column) => `${quoteIdent(column.name)} = EXCLUDED.${quoteIdent(column.name)}`)
@@ -233,7 +233,7 @@ async function insertRecordset(client: Statements, recordset: string, rows: read
 }
 
 /** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)` and `suffix`: one parameter, the rows' JSON, for all rows. */
-export function recordsetInsert(table: string, columns: readonly RowColumn[], suffix: string): string {
+function recordsetInsert(table: string, columns: readonly RowColumn[], suffix: string): string {
   const { names, selected, definition } = recordsetParts(columns, (column) => quoteIdent(column.name));
   return `INSERT INTO ${table} (${names}) SELECT ${selected} FROM jsonb_to_recordset($1::jsonb) AS r(${definition})${suffix}`;
 }
