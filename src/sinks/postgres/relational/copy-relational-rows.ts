@@ -5,6 +5,7 @@ import { clusterTimeText, COPY_NULL, copyJsonText, copyLines, copyText } from ".
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import { mergeLinesThroughStage } from "../staging-merge.js";
+import { withoutChildKeyChecks } from "./child-key-checks.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
 import { childColumns, parentColumns, type RowColumn } from "./relational-columns.js";
 import type { ExtractedRows, Row } from "./row-extractor.js";
@@ -102,10 +103,15 @@ function columnList(columns: readonly RowColumn[]): string {
 export async function copyExtractedRows(client: ClientBase, mapping: TableMapping, upserts: readonly ExtractedRows[]): Promise<void> {
   if (upserts.length === 0) return;
   await copyRows(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), upserts.map((rows) => rows.row));
-  for (const child of mapping.children) {
-    const rows = upserts.flatMap((each) => each.children.filter((children) => children.table === child.table).flatMap((children) => children.rows));
-    if (rows.length > 0) await copyRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), rows);
-  }
+  const children = mapping.children.map((child) => ({
+    child,
+    rows: upserts.flatMap((each) => each.children.filter((children) => children.table === child.table).flatMap((children) => children.rows)),
+  }));
+  await withoutChildKeyChecks(client, mapping, children.reduce((count, { rows }) => count + rows.length, 0), async () => {
+    for (const { child, rows } of children) {
+      if (rows.length > 0) await copyRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), rows);
+    }
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import { coerceValue } from "../mapping/value-coercion.js";
 import type { RowChange } from "../coalesce.js";
 import { arrayParameter, qualifiedName, quoteIdent } from "../sql.js";
 import { deleteOlderStatement, ONLY_OVER_OLDER, rejectedUnlessNewer } from "../keep-newer.js";
+import { withoutChildKeyChecks } from "./child-key-checks.js";
 import { CLUSTER_TIME_COLUMN, SYNCED_AT_COLUMN } from "./relational-ddl.js";
 import { childColumns, parentColumns, type RowColumn } from "./relational-columns.js";
 import type { Rejection, RejectionHandler } from "../dead-letters.js";
@@ -140,11 +141,14 @@ async function insertChildRows(client: Statements, mapping: TableMapping, upsert
   for (const rows of upserts) {
     for (const child of rows.children) appendRows(childRows.get(child.table), child.rows);
   }
-  for (const child of statementsOf(mapping).children) {
-    const rows = childRows.get(child.table) ?? [];
-    if (rows.length === 0) continue;
-    await insertInto(client, child, rows, "");
-  }
+  let count = 0;
+  for (const rows of childRows.values()) count += rows.length;
+  await withoutChildKeyChecks(client, mapping, count, async () => {
+    for (const child of statementsOf(mapping).children) {
+      const rows = childRows.get(child.table) ?? [];
+      if (rows.length > 0) await insertInto(client, child, rows, "");
+    }
+  });
 }
 
 /**

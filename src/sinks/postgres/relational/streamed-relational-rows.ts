@@ -8,6 +8,7 @@ import { coerceValue } from "../mapping/value-coercion.js";
 import type { UpsertChange } from "../raw-copy.js";
 import { mayCreateTempTables } from "../temp-tables.js";
 import { copiesAll, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
+import { withoutChildKeyChecks } from "./child-key-checks.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
 import { appendRows, deleteChildRows, deleteParentRows, insertInto, sortDelete, statementsOf, writeRelationalRows } from "./relational-row-writer.js";
 import { extractRows, isRejection, type ExtractedRows, type Row } from "./row-extractor.js";
@@ -64,6 +65,13 @@ class StreamedRows {
     return this.children.get(table) ?? [];
   }
 
+  /** How many child rows there are in all, once {@link StreamedRows.parents} was read to its end. */
+  childCount(): number {
+    let count = 0;
+    for (const rows of this.children.values()) count += rows.length;
+    return count;
+  }
+
   async reject(client: ClientBase, onReject: RejectionHandler): Promise<void> {
     for (const { change, rejection } of this.rejected) await onReject(client, this.mapping.source, change, rejection);
   }
@@ -79,10 +87,12 @@ export async function bulkLoadRelationalRows(client: ClientBase, mapping: TableM
   const rows = new StreamedRows(mapping, upsertsOnly(changes), observer);
   const { parent, children } = statementsOf(mapping);
   await copyRows(client, parent.name, parent.columns, rows.parents());
-  for (const child of children) {
-    const childRows = rows.childRows(child.table);
-    if (childRows.length > 0) await copyRows(client, child.name, child.columns, childRows);
-  }
+  await withoutChildKeyChecks(client, mapping, rows.childCount(), async () => {
+    for (const child of children) {
+      const childRows = rows.childRows(child.table);
+      if (childRows.length > 0) await copyRows(client, child.name, child.columns, childRows);
+    }
+  });
   await rows.reject(client, onReject);
 }
 
@@ -121,10 +131,12 @@ export async function mergeRelationalRows(client: ClientBase, mapping: TableMapp
   const { parent, children } = statementsOf(mapping);
   await mergeThroughStage(client, parent.name, parent.columns, rows.parents(), parent.upsertClause);
   await deleteChildRows(client, mapping, rows.keys);
-  for (const child of children) {
-    const childRows = rows.childRows(child.table);
-    if (childRows.length > 0) await insertInto(client, child, childRows, "");
-  }
+  await withoutChildKeyChecks(client, mapping, rows.childCount(), async () => {
+    for (const child of children) {
+      const childRows = rows.childRows(child.table);
+      if (childRows.length > 0) await insertInto(client, child, childRows, "");
+    }
+  });
   for (const { change, rejection } of deletesRejected) await onReject(client, mapping.source, change, rejection);
   await rows.reject(client, onReject);
 }

@@ -1,0 +1,69 @@
+import pg, { type ClientBase } from "pg";
+import type { Statements } from "../statement-queue.js";
+import { COPY_FROM_ROWS } from "../copy-text.js";
+import type { TableMapping } from "../mapping/table-mapping.js";
+import { qualifiedName } from "../sql.js";
+
+/** Per connection: whether its role may set `session_replication_role` (asked once). */
+const allowedOn = new WeakMap<ClientBase, boolean>();
+
+/**
+ * Runs `write`, which inserts `rows` child rows of a collection's child tables, with PostgreSQL's
+ * per-row foreign key checks left out where that is safe and worth it.
+ *
+ * Child rows are written in the transaction that writes (and so locks) their parent rows, with
+ * their parent's key: their foreign key holds by construction. PostgreSQL still checks it row by
+ * row (a lookup and a row lock in the parent table), which is 40% of a child row's insert. Its
+ * own logical replication applies changes with `session_replication_role = replica`, which
+ * leaves out those checks (`src/backend/replication/logical/worker.c`). This does the same, for
+ * the child rows of a large write only, and only when:
+ * - the role may set it (a superuser, or PostgreSQL 15+ with `GRANT SET ON PARAMETER`);
+ * - the child tables have no triggers or rules of their own, which `replica` would silence too
+ *   (checked under a lock that keeps any from being added until the transaction ends).
+ *
+ * The setting is set back after the write; if the write fails, the transaction or savepoint
+ * that is rolled back takes it back.
+ * Each change of the setting empties the session's plan cache (`assign_session_replication_role`,
+ * `src/backend/commands/trigger.c`), which costs the next statements a new plan: hence large
+ * writes only.
+ */
+export async function withoutChildKeyChecks(client: Statements | ClientBase, mapping: TableMapping, rows: number, write: () => Promise<void>): Promise<void> {
+  if (rows < COPY_FROM_ROWS || mapping.children.length === 0 || !(client instanceof pg.Client) || !(await mayOmitKeyChecks(client))) return write();
+  const tables = mapping.children.map((child) => qualifiedName(child.table.schema, child.table.table));
+  await client.query(`LOCK TABLE ${tables.join(", ")} IN ROW EXCLUSIVE MODE`);
+  // The setting before is read in a subquery that is not flattened (OFFSET 0), so before it is set.
+  const set = await client.query<{ previous: string }>(
+    `SELECT previous, set_config('session_replication_role', 'replica', true)
+     FROM (SELECT current_setting('session_replication_role') AS previous OFFSET 0) AS before
+     WHERE NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = ANY ($1::regclass[]) AND NOT tgisinternal)
+       AND NOT EXISTS (SELECT FROM pg_rewrite WHERE ev_class = ANY ($1::regclass[]))`,
+    [tables],
+  );
+  await write();
+  const previous = set.rows[0]?.previous;
+  if (previous !== undefined) await client.query(RESTORE_ROLE, [previous]);
+}
+
+/** Sets `session_replication_role` back, for the rest of the transaction, to what it was. */
+const RESTORE_ROLE = "SELECT set_config('session_replication_role', $1, true)";
+
+/**
+ * Whether this connection's role may set `session_replication_role`: a superuser, or on
+ * PostgreSQL 15+ a role granted `SET` on it. Asked once per connection, read-only, so safe in
+ * the batch's transaction.
+ */
+async function mayOmitKeyChecks(client: ClientBase): Promise<boolean> {
+  const known = allowedOn.get(client);
+  if (known !== undefined) return known;
+  const role = await client.query<{ superuser: boolean; grantable: boolean }>(
+    "SELECT rolsuper AS superuser, current_setting('server_version_num')::int >= 150000 AS grantable FROM pg_roles WHERE rolname = current_user",
+  );
+  let allowed = role.rows[0]?.superuser === true;
+  if (!allowed && role.rows[0]?.grantable === true) {
+    // Only named on 15+: an older server would refuse the statement for the unknown function.
+    const granted = await client.query<{ allowed: boolean }>("SELECT has_parameter_privilege('session_replication_role', 'SET') AS allowed");
+    allowed = granted.rows[0]?.allowed === true;
+  }
+  allowedOn.set(client, allowed);
+  return allowed;
+}
