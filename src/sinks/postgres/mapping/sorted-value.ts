@@ -19,6 +19,24 @@ export type Sorted =
   | { readonly kind: "array" }
   | { readonly kind: "other"; readonly description: string; readonly bson: boolean };
 
+/**
+ * A JavaScript number, whose exact decimal text is `String(value)`: made only when a conversion
+ * asks for it. Most do not (a `double precision` column takes the value), and the shortest text of
+ * a double with a fraction costs more than the rest of sorting it.
+ */
+class DoubleNumber {
+  readonly kind = "number";
+  readonly value: number;
+
+  constructor(value: number) {
+    this.value = value;
+  }
+
+  get text(): string {
+    return String(this.value);
+  }
+}
+
 /** Strings in reasons are cut to this many characters. */
 const QUOTE_LENGTH = 40;
 
@@ -29,7 +47,7 @@ export function sortValue(value: unknown): Sorted {
     case "boolean":
       return { kind: "boolean", value };
     case "number":
-      return { kind: "number", value, text: String(value) };
+      return new DoubleNumber(value);
     case "bigint":
       return { kind: "number", value: Number(value), text: value.toString() };
     case "object":
@@ -47,10 +65,8 @@ function sortObject(value: object): Sorted {
   const tag: unknown = (value as { _bsontype?: unknown })._bsontype;
   switch (tag) {
     case "Int32":
-    case "Double": {
-      const number = (value as Int32 | Double).value;
-      return { kind: "number", value: number, text: String(number) };
-    }
+    case "Double":
+      return new DoubleNumber((value as Int32 | Double).value);
     case "Long": {
       const long = value as Long;
       const text = longText(long);
