@@ -18,15 +18,15 @@ import { createMappedTables, rowsOf } from "./relational-tables.js";
 
 /**
  * Writes `documents` into `table`'s tables in batches of `batchSize` the bare set-based way, and
- * returns the seconds it took; with `again`, writes them once untimed first, so that the timed
- * pass replaces rows the tables hold.
+ * returns the seconds it took; writes `before` untimed first (a warm-up batch of other
+ * documents, or the same documents, so that the timed pass replaces rows the tables hold).
  */
-export async function relationalBaseline(url: string, table: TableMapping, documents: readonly Document[], batchSize: number, again: boolean): Promise<number> {
+export async function relationalBaseline(url: string, table: TableMapping, documents: readonly Document[], batchSize: number, before: readonly Document[]): Promise<number> {
   const client = new pg.Client({ connectionString: url, application_name: "tributary bench relational baseline" });
   await client.connect();
   try {
     await createMappedTables(client, table);
-    if (again) await writeBatches(client, table, documents, batchSize);
+    if (before.length > 0) await writeBatches(client, table, before, batchSize);
     return await writeBatches(client, table, documents, batchSize);
   } finally {
     await client.end();

@@ -46,6 +46,7 @@ export type SinkApplyVariant =
   | "raw"
   | "mapping"
   | "inferred"
+  | "mapping-plain-role"
   | "baseline-replace"
   | "baseline-relational-replace"
   | "raw-replace"
