@@ -123,6 +123,8 @@ async function asPlainRole(url: string, work: (plainUrl: string) => Promise<numb
     }
   };
   await admin([
+    // One left by a run that was killed owns nothing: its databases were dropped with it.
+    `DROP ROLE IF EXISTS ${PLAIN_ROLE}`,
     `CREATE ROLE ${PLAIN_ROLE} LOGIN PASSWORD '${PLAIN_ROLE}'`,
     `DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO ${PLAIN_ROLE}', current_database()); END $$`,
     `GRANT ALL ON SCHEMA public TO ${PLAIN_ROLE}`,

@@ -2,6 +2,7 @@ import pg, { type ClientBase } from "pg";
 import type { Statements } from "../statement-queue.js";
 import { COPY_FROM_ROWS } from "../copy-text.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
+import { INSUFFICIENT_PRIVILEGE } from "../postgres-errors.js";
 import { qualifiedName } from "../sql.js";
 
 /** Per connection: whether its role may set `session_replication_role` (asked once). */
@@ -18,31 +19,54 @@ const allowedOn = new WeakMap<ClientBase, boolean>();
  * leaves out those checks (`src/backend/replication/logical/worker.c`). This does the same, for
  * the child rows of a large write only, and only when:
  * - the role may set it (a superuser, or PostgreSQL 15+ with `GRANT SET ON PARAMETER`);
- * - the child tables have no triggers or rules of their own, which `replica` would silence too
- *   (checked under a lock that keeps any from being added until the transaction ends).
+ * - each child table's key column has its parent key's type (a lossy cast, `numeric(10,2)` to
+ *   `numeric`, would make the keys differ);
+ * - the child tables fire nothing on insert but that key's own check: no trigger or rule of a
+ *   user's, no other foreign key, no deferrable unique constraint (whose recheck is a trigger
+ *   too), none of it silenced by the setting; and no partitions or inheriting tables, which have
+ *   triggers of their own. Checked under a lock that keeps any from being added until the
+ *   transaction ends.
  *
  * The setting is set back after the write; if the write fails, the transaction or savepoint
- * that is rolled back takes it back.
- * Each change of the setting empties the session's plan cache (`assign_session_replication_role`,
- * `src/backend/commands/trigger.c`), which costs the next statements a new plan: hence large
- * writes only.
+ * that is rolled back takes it back. Each change of the setting empties the session's plan cache
+ * (`assign_session_replication_role`, `src/backend/commands/trigger.c`), which costs the next
+ * statements a new plan: hence large writes only.
  */
 export async function withoutChildKeyChecks(client: Statements | ClientBase, mapping: TableMapping, rows: number, write: () => Promise<void>): Promise<void> {
-  if (rows < COPY_FROM_ROWS || mapping.children.length === 0 || !(client instanceof pg.Client) || !(await mayOmitKeyChecks(client))) return write();
+  const typed = mapping.children.every((child) => child.fkType.sql === mapping.pk.type.sql);
+  if (rows < COPY_FROM_ROWS || mapping.children.length === 0 || !typed || !(client instanceof pg.Client) || !(await mayOmitKeyChecks(client))) return write();
   const tables = mapping.children.map((child) => qualifiedName(child.table.schema, child.table.table));
   await client.query(`LOCK TABLE ${tables.join(", ")} IN ROW EXCLUSIVE MODE`);
-  // The setting before is read in a subquery that is not flattened (OFFSET 0), so before it is set.
-  const set = await client.query<{ previous: string }>(
-    `SELECT previous, set_config('session_replication_role', 'replica', true)
-     FROM (SELECT current_setting('session_replication_role') AS previous OFFSET 0) AS before
-     WHERE NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = ANY ($1::regclass[]) AND NOT tgisinternal)
-       AND NOT EXISTS (SELECT FROM pg_rewrite WHERE ev_class = ANY ($1::regclass[]))`,
-    [tables],
-  );
+  const set = await client.query<{ previous: string }>(SET_REPLICA, [tables, mapping.children.map((child) => child.fkColumn), qualifiedName(mapping.schema, mapping.table)]).catch((error: unknown) => {
+    // A privilege taken away since it was asked: asked again by the next transaction's write.
+    if ((error as { code?: unknown }).code === INSUFFICIENT_PRIVILEGE) allowedOn.delete(client);
+    throw error;
+  });
   await write();
   const previous = set.rows[0]?.previous;
   if (previous !== undefined) await client.query(RESTORE_ROLE, [previous]);
 }
+
+/**
+ * Sets `session_replication_role` to `replica` for the rest of the transaction, and returns what
+ * it was, unless one of the child tables (`$1`, key columns `$2`, parent table `$3`) has a
+ * trigger that fires on insert other than the check of that key (`tgtype` bit 4: INSERT), a rule,
+ * or tables below it. The setting before is read in a subquery that is not flattened (OFFSET 0),
+ * so before it is set.
+ */
+const SET_REPLICA = `SELECT previous, set_config('session_replication_role', 'replica', true)
+FROM (SELECT current_setting('session_replication_role') AS previous OFFSET 0) AS before
+WHERE NOT EXISTS (
+    SELECT FROM unnest($1::regclass[], $2::text[]) AS child (rel, fk)
+    JOIN pg_trigger AS t ON t.tgrelid = child.rel
+    WHERE t.tgtype & 4 <> 0
+      AND NOT EXISTS (
+        SELECT FROM pg_constraint AS c
+        WHERE c.oid = t.tgconstraint AND t.tgisinternal AND c.contype = 'f' AND c.confrelid = $3::regclass
+          AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute AS a WHERE a.attrelid = child.rel AND a.attname = child.fk)]))
+  AND NOT EXISTS (SELECT FROM pg_rewrite WHERE ev_class = ANY ($1::regclass[]))
+  AND NOT EXISTS (SELECT FROM pg_inherits WHERE inhparent = ANY ($1::regclass[]))
+  AND NOT EXISTS (SELECT FROM pg_class WHERE oid = ANY ($1::regclass[]) AND relkind <> 'r')`;
 
 /** Sets `session_replication_role` back, for the rest of the transaction, to what it was. */
 const RESTORE_ROLE = "SELECT set_config('session_replication_role', $1, true)";
