@@ -25,8 +25,6 @@ const STARTING_OR_STOPPING = "57P03";
  * connection through quiet spells, so this is expected where a DBA sets it.
  */
 export const IDLE_SESSION_ENDED = "57P05";
-/** `insufficient_privilege`: the role may not do what a statement asked. */
-export const INSUFFICIENT_PRIVILEGE = "42501";
 /**
  * SQLSTATEs after which the same transaction can simply be tried again: the session was ended
  * (57P01 admin_shutdown, 57P02 crash_shutdown, 57P05 idle_session_timeout: a batch can meet the

@@ -2,11 +2,13 @@ import pg, { type ClientBase } from "pg";
 import type { Statements } from "../statement-queue.js";
 import { COPY_FROM_ROWS } from "../copy-text.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
-import { INSUFFICIENT_PRIVILEGE } from "../postgres-errors.js";
 import { qualifiedName } from "../sql.js";
 
-/** Per connection: whether its role may set `session_replication_role` (asked once). */
-const allowedOn = new WeakMap<ClientBase, boolean>();
+/**
+ * Per connection: the statement that sets `session_replication_role` for its server's version,
+ * or `undefined` when its role may not (asked once).
+ */
+const setReplicaOn = new WeakMap<ClientBase, string | undefined>();
 
 /**
  * Runs `write`, which inserts `rows` child rows of a collection's child tables, with PostgreSQL's
@@ -34,14 +36,12 @@ const allowedOn = new WeakMap<ClientBase, boolean>();
  */
 export async function withoutChildKeyChecks(client: Statements | ClientBase, mapping: TableMapping, rows: number, write: () => Promise<void>): Promise<void> {
   const typed = mapping.children.every((child) => child.fkType.sql === mapping.pk.type.sql);
-  if (rows < COPY_FROM_ROWS || mapping.children.length === 0 || !typed || !(client instanceof pg.Client) || !(await mayOmitKeyChecks(client))) return write();
+  if (rows < COPY_FROM_ROWS || mapping.children.length === 0 || !typed || !(client instanceof pg.Client)) return write();
+  const setReplica = await setReplicaStatement(client);
+  if (setReplica === undefined) return write();
   const tables = mapping.children.map((child) => qualifiedName(child.table.schema, child.table.table));
   await client.query(`LOCK TABLE ${tables.join(", ")} IN ROW EXCLUSIVE MODE`);
-  const set = await client.query<{ previous: string }>(SET_REPLICA, [tables, mapping.children.map((child) => child.fkColumn), qualifiedName(mapping.schema, mapping.table)]).catch((error: unknown) => {
-    // A privilege taken away since it was asked: asked again by the next transaction's write.
-    if ((error as { code?: unknown }).code === INSUFFICIENT_PRIVILEGE) allowedOn.delete(client);
-    throw error;
-  });
+  const set = await client.query<{ previous: string }>(setReplica, [tables, mapping.children.map((child) => child.fkColumn), qualifiedName(mapping.schema, mapping.table), mapping.pk.column]);
   await write();
   const previous = set.rows[0]?.previous;
   if (previous !== undefined) await client.query(RESTORE_ROLE, [previous]);
@@ -49,36 +49,45 @@ export async function withoutChildKeyChecks(client: Statements | ClientBase, map
 
 /**
  * Sets `session_replication_role` to `replica` for the rest of the transaction, and returns what
- * it was, unless one of the child tables (`$1`, key columns `$2`, parent table `$3`) has a
- * trigger that fires on insert other than the check of that key (`tgtype` bit 4: INSERT), a rule,
- * or tables below it. The setting before is read in a subquery that is not flattened (OFFSET 0),
- * so before it is set.
+ * it was, unless the role may not (asked again here, so that a right taken away during a run
+ * keeps the checks rather than failing the batch), or one of the child tables (`$1`, key columns
+ * `$2`, parent table `$3` and its key column `$4`) has a trigger that fires on insert other than
+ * the check of that key (`tgtype` bit 4: INSERT), a rule, or tables below it. The setting before
+ * is read in a subquery that is not flattened (OFFSET 0), so before it is set.
  */
-const SET_REPLICA = `SELECT previous, set_config('session_replication_role', 'replica', true)
+function setReplicaText(mayItBeSet: string): string {
+  return `SELECT previous, set_config('session_replication_role', 'replica', true)
 FROM (SELECT current_setting('session_replication_role') AS previous OFFSET 0) AS before
-WHERE NOT EXISTS (
+WHERE ${mayItBeSet}
+  AND NOT EXISTS (
     SELECT FROM unnest($1::regclass[], $2::text[]) AS child (rel, fk)
     JOIN pg_trigger AS t ON t.tgrelid = child.rel
     WHERE t.tgtype & 4 <> 0
       AND NOT EXISTS (
         SELECT FROM pg_constraint AS c
         WHERE c.oid = t.tgconstraint AND t.tgisinternal AND c.contype = 'f' AND c.confrelid = $3::regclass
-          AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute AS a WHERE a.attrelid = child.rel AND a.attname = child.fk)]))
+          AND c.conkey = ARRAY[(SELECT a.attnum FROM pg_attribute AS a WHERE a.attrelid = child.rel AND a.attname = child.fk)]
+          AND c.confkey = ARRAY[(SELECT a.attnum FROM pg_attribute AS a WHERE a.attrelid = $3::regclass AND a.attname = $4)]))
   AND NOT EXISTS (SELECT FROM pg_rewrite WHERE ev_class = ANY ($1::regclass[]))
   AND NOT EXISTS (SELECT FROM pg_inherits WHERE inhparent = ANY ($1::regclass[]))
   AND NOT EXISTS (SELECT FROM pg_class WHERE oid = ANY ($1::regclass[]) AND relkind <> 'r')`;
+}
+
+/** PostgreSQL 15+: a superuser, or a role granted `SET` on the parameter. */
+const SET_REPLICA_15 = setReplicaText("has_parameter_privilege('session_replication_role', 'SET')");
+/** Before 15 (no such function, and no such grant): a superuser only. */
+const SET_REPLICA_13 = setReplicaText("(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)");
 
 /** Sets `session_replication_role` back, for the rest of the transaction, to what it was. */
 const RESTORE_ROLE = "SELECT set_config('session_replication_role', $1, true)";
 
 /**
- * Whether this connection's role may set `session_replication_role`: a superuser, or on
- * PostgreSQL 15+ a role granted `SET` on it. Asked once per connection, read-only, so safe in
- * the batch's transaction.
+ * The statement that sets `session_replication_role` on this connection, or `undefined` when its
+ * role may not set it: not a superuser, and on PostgreSQL 15+ not granted `SET` on it. Asked once
+ * per connection, read-only, so safe in the batch's transaction.
  */
-async function mayOmitKeyChecks(client: ClientBase): Promise<boolean> {
-  const known = allowedOn.get(client);
-  if (known !== undefined) return known;
+async function setReplicaStatement(client: ClientBase): Promise<string | undefined> {
+  if (setReplicaOn.has(client)) return setReplicaOn.get(client);
   const role = await client.query<{ superuser: boolean; grantable: boolean }>(
     "SELECT rolsuper AS superuser, current_setting('server_version_num')::int >= 150000 AS grantable FROM pg_roles WHERE rolname = current_user",
   );
@@ -88,6 +97,7 @@ async function mayOmitKeyChecks(client: ClientBase): Promise<boolean> {
     const granted = await client.query<{ allowed: boolean }>("SELECT has_parameter_privilege('session_replication_role', 'SET') AS allowed");
     allowed = granted.rows[0]?.allowed === true;
   }
-  allowedOn.set(client, allowed);
-  return allowed;
+  const statement = !allowed ? undefined : role.rows[0]?.grantable === true ? SET_REPLICA_15 : SET_REPLICA_13;
+  setReplicaOn.set(client, statement);
+  return statement;
 }
