@@ -13,6 +13,7 @@ import pg from "pg";
 import type { ChangeEvent } from "../src/core/change-event.js";
 import type { PostgresSink, PostgresSinkOptions } from "../src/sinks/postgres/postgres-sink.js";
 import { makeEvent } from "../test/support/events.js";
+import { query } from "../test/support/postgres-sink-fixture.js";
 import { realisticDocuments } from "../test/support/realistic-documents.js";
 import type { GeneratedSet, SinkApplyVariant, WriteMode } from "./scenario.js";
 import { DocumentGenerator } from "./generated-documents.js";
@@ -113,29 +114,21 @@ const PLAIN_ROLE = "tributary_bench_plain";
  * (see child-key-checks.ts), as most production roles' are. The role goes afterwards.
  */
 async function asPlainRole(url: string, work: (plainUrl: string) => Promise<number>): Promise<number> {
-  const admin = async (statements: readonly string[]): Promise<void> => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      for (const statement of statements) await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin([
+  await query(
+    url,
     // One left by a run that was killed owns nothing: its databases were dropped with it.
-    `DROP ROLE IF EXISTS ${PLAIN_ROLE}`,
-    `CREATE ROLE ${PLAIN_ROLE} LOGIN PASSWORD '${PLAIN_ROLE}'`,
-    `DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO ${PLAIN_ROLE}', current_database()); END $$`,
-    `GRANT ALL ON SCHEMA public TO ${PLAIN_ROLE}`,
-  ]);
+    `DROP ROLE IF EXISTS ${PLAIN_ROLE};
+     CREATE ROLE ${PLAIN_ROLE} LOGIN PASSWORD '${PLAIN_ROLE}';
+     DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO ${PLAIN_ROLE}', current_database()); END $$;
+     GRANT ALL ON SCHEMA public TO ${PLAIN_ROLE}`,
+  );
   try {
     const plain = new URL(url);
     plain.username = PLAIN_ROLE;
     plain.password = PLAIN_ROLE;
     return await work(plain.toString());
   } finally {
-    await admin([`DROP OWNED BY ${PLAIN_ROLE}`, `DROP ROLE ${PLAIN_ROLE}`]);
+    await query(url, `DROP OWNED BY ${PLAIN_ROLE}; DROP ROLE ${PLAIN_ROLE}`);
   }
 }
 
@@ -176,17 +169,13 @@ async function throughSink(
   await sink.open();
   try {
     if (burst > 0) await applyBurst(sink, documents.slice(0, burst + 1));
-    if (warmUp.length > 0) await applyBatches(sink, warmUp.map((doc) => makeEvent({ op: "insert", ns: NS, id: doc._id, doc })), batchSize);
-    const events = documents.map((doc) => makeEvent({ op: "insert", ns: NS, id: doc._id, doc }));
+    const changes = (op: ChangeEvent["op"], of: readonly Document[]): ChangeEvent[] => of.map((doc) => makeEvent({ op, ns: NS, id: doc._id, doc }));
+    if (warmUp.length > 0) await applyBatches(sink, changes("insert", warmUp), batchSize);
     if (replaces) {
-      await applyBatches(sink, events, batchSize);
-      return await applyBatches(
-        sink,
-        documents.map((doc) => makeEvent({ op: "replace", ns: NS, id: doc._id, doc })),
-        batchSize,
-      );
+      await applyBatches(sink, changes("insert", documents), batchSize);
+      return await applyBatches(sink, changes("replace", documents), batchSize);
     }
-    return await applyBatches(sink, events, batchSize);
+    return await applyBatches(sink, changes("insert", documents), batchSize);
   } finally {
     await sink.close();
   }

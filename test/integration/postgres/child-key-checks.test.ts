@@ -61,13 +61,16 @@ async function role(client: pg.Client): Promise<string> {
   return (await client.query<{ role: string }>("SELECT current_setting('session_replication_role') AS role")).rows[0]?.role ?? "";
 }
 
+/** `count` child rows, as far as their number goes. */
+const rowsOf = (count: number): unknown[] => new Array<unknown>(count).fill(null);
+
 /** In a transaction: the setting during a write of `rows` child rows and after it, and whether an orphan child row got in during the write. */
 async function duringAndAfter(client: pg.Client, rows: number, of: TableMapping = table): Promise<{ during: string; after: string; orphanInserted: boolean }> {
   let during = "";
   let orphanInserted = false;
   await client.query("BEGIN");
   try {
-    await withoutChildKeyChecks(client, of, rows, async () => {
+    await withoutChildKeyChecks(client, of, [rowsOf(rows)], async () => {
       during = await role(client);
       await client.query("SAVEPOINT orphan");
       try {
@@ -91,7 +94,7 @@ describe("withoutChildKeyChecks", () => {
       expect(await duringAndAfter(client, COPY_FROM_ROWS)).toEqual({ during: "replica", after: "origin", orphanInserted: true });
       // The checks are back for what follows in the same transaction.
       await client.query("BEGIN");
-      await withoutChildKeyChecks(client, table, COPY_FROM_ROWS, () => Promise.resolve());
+      await withoutChildKeyChecks(client, table, [rowsOf(COPY_FROM_ROWS)], () => Promise.resolve());
       await expect(client.query(`INSERT INTO ${CHILD} (${child?.fkColumn}, _ordinal) VALUES (999999, 0)`)).rejects.toMatchObject({ code: "23503" });
       await client.query("ROLLBACK");
     } finally {
@@ -103,7 +106,7 @@ describe("withoutChildKeyChecks", () => {
     const client = await connect();
     try {
       await client.query("BEGIN");
-      await withoutChildKeyChecks(client, table, COPY_FROM_ROWS, async () => {
+      await withoutChildKeyChecks(client, table, [rowsOf(COPY_FROM_ROWS)], async () => {
         expect(await role(client)).toBe("replica");
       });
       await client.query("COMMIT");
@@ -187,7 +190,7 @@ describe("withoutChildKeyChecks", () => {
       await client.query("SET session_replication_role = local");
       expect(await duringAndAfter(client, COPY_FROM_ROWS)).toMatchObject({ during: "replica", after: "local" });
       await client.query("BEGIN; SAVEPOINT load");
-      await expect(withoutChildKeyChecks(client, table, COPY_FROM_ROWS, () => client.query("SELECT 1/0").then(() => undefined))).rejects.toMatchObject({ code: "22012" });
+      await expect(withoutChildKeyChecks(client, table, [rowsOf(COPY_FROM_ROWS)], () => client.query("SELECT 1/0").then(() => undefined))).rejects.toMatchObject({ code: "22012" });
       await client.query("ROLLBACK TO SAVEPOINT load");
       expect(await role(client)).toBe("local");
       await client.query("ROLLBACK");

@@ -11,8 +11,8 @@ import { qualifiedName } from "../sql.js";
 const setReplicaOn = new WeakMap<ClientBase, string | undefined>();
 
 /**
- * Runs `write`, which inserts `rows` child rows of a collection's child tables, with PostgreSQL's
- * per-row foreign key checks left out where that is safe and worth it.
+ * Runs `write`, which inserts `childRows` (a list per child table) into a collection's child
+ * tables, with PostgreSQL's per-row foreign key checks left out where that is safe and worth it.
  *
  * Child rows are written in the transaction that writes (and so locks) their parent rows, with
  * their parent's key: their foreign key holds by construction. PostgreSQL still checks it row by
@@ -34,9 +34,11 @@ const setReplicaOn = new WeakMap<ClientBase, string | undefined>();
  * (`assign_session_replication_role`, `src/backend/commands/trigger.c`), which costs the next
  * statements a new plan: hence large writes only.
  */
-export async function withoutChildKeyChecks(client: Statements | ClientBase, mapping: TableMapping, rows: number, write: () => Promise<void>): Promise<void> {
+export async function withoutChildKeyChecks(client: Statements | ClientBase, mapping: TableMapping, childRows: Iterable<readonly unknown[]>, write: () => Promise<void>): Promise<void> {
+  let rows = 0;
+  for (const list of childRows) rows += list.length;
   const typed = mapping.children.every((child) => child.fkType.sql === mapping.pk.type.sql);
-  if (rows < COPY_FROM_ROWS || mapping.children.length === 0 || !typed || !(client instanceof pg.Client)) return write();
+  if (rows < COPY_FROM_ROWS || !typed || !(client instanceof pg.Client)) return write();
   const setReplica = await setReplicaStatement(client);
   if (setReplica === undefined) return write();
   const tables = mapping.children.map((child) => qualifiedName(child.table.schema, child.table.table));
@@ -76,7 +78,7 @@ WHERE ${mayItBeSet}
 /** PostgreSQL 15+: a superuser, or a role granted `SET` on the parameter. */
 const SET_REPLICA_15 = setReplicaText("has_parameter_privilege('session_replication_role', 'SET')");
 /** Before 15 (no such function, and no such grant): a superuser only. */
-const SET_REPLICA_13 = setReplicaText("(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)");
+const SET_REPLICA_BEFORE_15 = setReplicaText("(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)");
 
 /** Sets `session_replication_role` back, for the rest of the transaction, to what it was. */
 const RESTORE_ROLE = "SELECT set_config('session_replication_role', $1, true)";
@@ -97,7 +99,7 @@ async function setReplicaStatement(client: ClientBase): Promise<string | undefin
     const granted = await client.query<{ allowed: boolean }>("SELECT has_parameter_privilege('session_replication_role', 'SET') AS allowed");
     allowed = granted.rows[0]?.allowed === true;
   }
-  const statement = !allowed ? undefined : role.rows[0]?.grantable === true ? SET_REPLICA_15 : SET_REPLICA_13;
+  const statement = !allowed ? undefined : role.rows[0]?.grantable === true ? SET_REPLICA_15 : SET_REPLICA_BEFORE_15;
   setReplicaOn.set(client, statement);
   return statement;
 }

@@ -107,7 +107,7 @@ export async function copyExtractedRows(client: ClientBase, mapping: TableMappin
     child,
     rows: upserts.flatMap((each) => each.children.filter((children) => children.table === child.table).flatMap((children) => children.rows)),
   }));
-  await withoutChildKeyChecks(client, mapping, children.reduce((count, { rows }) => count + rows.length, 0), async () => {
+  await withoutChildKeyChecks(client, mapping, children.map(({ rows }) => rows), async () => {
     for (const { child, rows } of children) {
       if (rows.length > 0) await copyRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), rows);
     }

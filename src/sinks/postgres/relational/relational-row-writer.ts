@@ -141,9 +141,7 @@ async function insertChildRows(client: Statements, mapping: TableMapping, upsert
   for (const rows of upserts) {
     for (const child of rows.children) appendRows(childRows.get(child.table), child.rows);
   }
-  let count = 0;
-  for (const rows of childRows.values()) count += rows.length;
-  await withoutChildKeyChecks(client, mapping, count, async () => {
+  await withoutChildKeyChecks(client, mapping, childRows.values(), async () => {
     for (const child of statementsOf(mapping).children) {
       const rows = childRows.get(child.table) ?? [];
       if (rows.length > 0) await insertInto(client, child, rows, "");

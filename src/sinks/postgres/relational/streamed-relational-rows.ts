@@ -65,13 +65,6 @@ class StreamedRows {
     return this.children.get(table) ?? [];
   }
 
-  /** How many child rows there are in all, once {@link StreamedRows.parents} was read to its end. */
-  childCount(): number {
-    let count = 0;
-    for (const rows of this.children.values()) count += rows.length;
-    return count;
-  }
-
   async reject(client: ClientBase, onReject: RejectionHandler): Promise<void> {
     for (const { change, rejection } of this.rejected) await onReject(client, this.mapping.source, change, rejection);
   }
@@ -87,7 +80,7 @@ export async function bulkLoadRelationalRows(client: ClientBase, mapping: TableM
   const rows = new StreamedRows(mapping, upsertsOnly(changes), observer);
   const { parent, children } = statementsOf(mapping);
   await copyRows(client, parent.name, parent.columns, rows.parents());
-  await withoutChildKeyChecks(client, mapping, rows.childCount(), async () => {
+  await withoutChildKeyChecks(client, mapping, children.map((child) => rows.childRows(child.table)), async () => {
     for (const child of children) {
       const childRows = rows.childRows(child.table);
       if (childRows.length > 0) await copyRows(client, child.name, child.columns, childRows);
@@ -131,7 +124,7 @@ export async function mergeRelationalRows(client: ClientBase, mapping: TableMapp
   const { parent, children } = statementsOf(mapping);
   await mergeThroughStage(client, parent.name, parent.columns, rows.parents(), parent.upsertClause);
   await deleteChildRows(client, mapping, rows.keys);
-  await withoutChildKeyChecks(client, mapping, rows.childCount(), async () => {
+  await withoutChildKeyChecks(client, mapping, children.map((child) => rows.childRows(child.table)), async () => {
     for (const child of children) {
       const childRows = rows.childRows(child.table);
       if (childRows.length > 0) await insertInto(client, child, childRows, "");
