@@ -68,7 +68,15 @@ export function* copyPieces(lines: Iterable<string>): Generator<string> {
   if (piece !== "") yield piece;
 }
 
-/** `COPY <destination> FROM STDIN` (text format) of the lines, read as they are sent. */
-export async function copyLines(client: ClientBase, destination: string, lines: Iterable<string>): Promise<void> {
-  await pipeline(Readable.from(copyPieces(lines)), client.query(copyFrom(`COPY ${destination} FROM STDIN`)));
+/** `COPY <destination> FROM STDIN` (text format) of the lines, read as they are sent; returns how many there were. */
+export async function copyLines(client: ClientBase, destination: string, lines: Iterable<string>): Promise<number> {
+  let count = 0;
+  function* counted(): Generator<string> {
+    for (const line of lines) {
+      count += 1;
+      yield line;
+    }
+  }
+  await pipeline(Readable.from(copyPieces(counted())), client.query(copyFrom(`COPY ${destination} FROM STDIN`)));
+  return count;
 }

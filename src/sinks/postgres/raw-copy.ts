@@ -1,7 +1,7 @@
 import type { ClientBase } from "pg";
 import { encodeDocument } from "../../codec/document-codec.js";
-import { clusterTimeText, copyJsonText, copyLines, copyText } from "./copy-text.js";
-import { mergeLinesThroughStage, type Stage } from "./staging-merge.js";
+import { BinaryCopyWriter, copyBinary } from "./copy-binary.js";
+import { mergeCopiedThroughStage, type Stage } from "./staging-merge.js";
 import type { RowChange } from "./coalesce.js";
 import { encodingRejection, type Rejection, type RejectionHandler } from "./dead-letters.js";
 import { qualifiedName } from "./sql.js";
@@ -23,7 +23,7 @@ const UPSERT = " ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc, _cluster_ti
  */
 export async function copyRawRows(client: ClientBase, ref: TableRef, changes: readonly UpsertChange[], onReject: RejectionHandler): Promise<void> {
   const rows = new RawCopyRows(ref.namespace, changes);
-  await copyLines(client, `${qualifiedName(ref.schema, ref.table)} (${COLUMNS})`, rows.lines());
+  await copyBinary(client, `${qualifiedName(ref.schema, ref.table)} (${COLUMNS})`, rows.pieces());
   await rejectAll(client, ref, rows, onReject);
 }
 
@@ -33,7 +33,11 @@ export async function copyRawRows(client: ClientBase, ref: TableRef, changes: re
  */
 export async function mergeRawRows(client: ClientBase, ref: TableRef, changes: readonly UpsertChange[], onReject: RejectionHandler): Promise<void> {
   const rows = new RawCopyRows(ref.namespace, changes);
-  await mergeLinesThroughStage(client, STAGE, qualifiedName(ref.schema, ref.table), COLUMNS, rows.lines(), UPSERT);
+  const copy = async (destination: string): Promise<number> => {
+    await copyBinary(client, destination, rows.pieces());
+    return rows.copied;
+  };
+  await mergeCopiedThroughStage(client, STAGE, qualifiedName(ref.schema, ref.table), COLUMNS, copy, UPSERT);
   await rejectAll(client, ref, rows, onReject);
 }
 
@@ -42,9 +46,11 @@ async function rejectAll(client: ClientBase, ref: TableRef, rows: RawCopyRows, o
   for (const { change, rejection } of rows.rejected) await onReject(client, ref.namespace, change, rejection);
 }
 
-/** The COPY text of the documents, encoded as it is read; documents that cannot be encoded are set aside. */
+/** The documents' rows in COPY's binary format, encoded as they are read; documents that cannot be encoded are set aside. */
 class RawCopyRows {
   readonly rejected: { change: UpsertChange; rejection: Rejection }[] = [];
+  /** Rows written into the pieces so far. */
+  copied = 0;
   private readonly namespace: string;
   private readonly changes: readonly UpsertChange[];
 
@@ -53,18 +59,24 @@ class RawCopyRows {
     this.changes = changes;
   }
 
-  /** One line per document, encoded as it is read. */
-  *lines(): Generator<string> {
+  /** One row per document (`_id`, `doc`, `_cluster_time`), encoded as it is read. */
+  *pieces(): Generator<Buffer> {
     // By key: MongoDB's `_id`s are unique, but a merge must never meet one key twice.
     const keys = new Set<string>();
-    const time = clusterTimeText();
+    const out = new BinaryCopyWriter();
     for (const change of this.changes) {
       if (keys.has(change.key)) continue;
       keys.add(change.key);
       const json = this.encode(change);
       if (json === undefined) continue;
-      yield `${copyText(change.key)}\t${copyJsonText(json)}\t${time(change.event.clusterTime.t)}\n`;
+      out.row(3);
+      out.text(change.key);
+      out.jsonb(json);
+      out.timestamp(change.event.clusterTime.t);
+      this.copied += 1;
+      yield* out.filled();
     }
+    yield out.end();
   }
 
   private encode(change: UpsertChange): string | undefined {

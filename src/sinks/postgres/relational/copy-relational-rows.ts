@@ -4,7 +4,7 @@ import type { JsonValue } from "../../../codec/document-codec.js";
 import { clusterTimeText, COPY_NULL, copyJsonText, copyLines, copyText } from "../copy-text.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
-import { mergeLinesThroughStage } from "../staging-merge.js";
+import { mergeCopiedThroughStage } from "../staging-merge.js";
 import { withoutChildKeyChecks } from "./child-key-checks.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
 import { childColumns, parentColumns, type RowColumn } from "./relational-columns.js";
@@ -87,8 +87,8 @@ function* lines(rows: Iterable<Row>, columns: readonly RowColumn[]): Generator<s
 }
 
 /** `COPY table (columns) FROM STDIN` of the rows. */
-export function copyRows(client: ClientBase, table: string, columns: readonly RowColumn[], rows: Iterable<Row>): Promise<void> {
-  return copyLines(client, `${table} (${columnList(columns)})`, lines(rows, columns));
+export async function copyRows(client: ClientBase, table: string, columns: readonly RowColumn[], rows: Iterable<Row>): Promise<void> {
+  await copyLines(client, `${table} (${columnList(columns)})`, lines(rows, columns));
 }
 
 function columnList(columns: readonly RowColumn[]): string {
@@ -117,10 +117,10 @@ export async function copyExtractedRows(client: ClientBase, mapping: TableMappin
 /**
  * `INSERT INTO table … ON CONFLICT …` (`conflict`) of many rows through `COPY` into a temporary
  * staging table of the same columns, in the caller's transaction: the session's, one per set of
- * column definitions (a mapping that evolves gets another; see {@link mergeLinesThroughStage}).
+ * column definitions (a mapping that evolves gets another; see {@link mergeCopiedThroughStage}).
  */
 export async function mergeThroughStage(client: ClientBase, table: string, columns: readonly RowColumn[], rows: Iterable<Row>, conflict: string): Promise<void> {
   const definitions = columns.map((column) => `${quoteIdent(column.name)} ${column.name === CLUSTER_TIME_COLUMN ? "timestamptz" : column.sql}`).join(", ");
   const stage = { name: `tributary_merge_${createHash("sha256").update(definitions).digest("hex").slice(0, 24)}`, definitions };
-  await mergeLinesThroughStage(client, stage, table, columnList(columns), lines(rows, columns), conflict);
+  await mergeCopiedThroughStage(client, stage, table, columnList(columns), (destination) => copyLines(client, destination, lines(rows, columns)), conflict);
 }

@@ -1,0 +1,101 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ClientBase } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+
+/** Pieces of about this many bytes go to the socket: fewer, larger writes. */
+const PIECE_BYTES = 128 * 1024;
+/** The file header of COPY's binary format: signature, flags (none), header extension length (0). */
+const HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
+/** The file trailer: a field count of -1. */
+const TRAILER = Buffer.from([0xff, 0xff]);
+/** jsonb's binary input: a version byte, then the JSON text (src/backend/utils/adt/jsonb.c: jsonb_recv). */
+const JSONB_VERSION = 1;
+/** 2000-01-01T00:00:00Z, where PostgreSQL's timestamps count from, in Unix seconds. */
+const POSTGRES_EPOCH_SECONDS = 946_684_800;
+const TWO_TO_32 = 2 ** 32;
+const NONE: readonly Buffer[] = Object.freeze([]);
+
+/**
+ * Rows in the binary format of `COPY … FROM STDIN (FORMAT binary)` (PostgreSQL's documentation,
+ * "COPY", "Binary Format"), written into pieces of about {@link PIECE_BYTES}. The server reads
+ * each field with its type's binary input instead of parsing text: no scan for tabs, newlines and
+ * escapes, no timestamp text to parse. Measured with raw-mode rows, this costs PostgreSQL about
+ * a sixth less than the same rows as text (docs/benchmarks.md, tenth pass).
+ *
+ * Usage: {@link row}, then each field; after each row, {@link filled} gives the pieces to send
+ * (most often none); {@link end} gives the last one.
+ */
+export class BinaryCopyWriter {
+  private piece = Buffer.allocUnsafe(PIECE_BYTES);
+  private at = HEADER.copy(this.piece, 0);
+  private ready: Buffer[] = [];
+
+  /** Starts a row of `fields` fields. */
+  row(fields: number): void {
+    this.reserve(2);
+    this.at = this.piece.writeInt16BE(fields, this.at);
+  }
+
+  /** A `text` field: its UTF-8 bytes. */
+  text(value: string): void {
+    this.utf8(value, undefined);
+  }
+
+  /** A `jsonb` field from JSON text. */
+  jsonb(json: string): void {
+    this.utf8(json, JSONB_VERSION);
+  }
+
+  /** A `timestamptz` field at a whole number of Unix seconds: microseconds since 2000-01-01, a signed 64-bit integer. */
+  timestamp(unixSeconds: number): void {
+    // Exact: a cluster time's seconds (32 bits) times a million stay below 2^53.
+    const micros = (unixSeconds - POSTGRES_EPOCH_SECONDS) * 1_000_000;
+    const high = Math.floor(micros / TWO_TO_32);
+    this.reserve(12);
+    this.at = this.piece.writeInt32BE(8, this.at);
+    this.at = this.piece.writeInt32BE(high, this.at);
+    this.at = this.piece.writeUInt32BE(micros - high * TWO_TO_32, this.at);
+  }
+
+  /** The pieces filled since the last call, to be sent in order. */
+  filled(): readonly Buffer[] {
+    if (this.ready.length === 0) return NONE;
+    const pieces = this.ready;
+    this.ready = [];
+    return pieces;
+  }
+
+  /** The rest of the rows and the trailer (after the pieces {@link filled} gives). */
+  end(): Buffer {
+    this.reserve(TRAILER.length);
+    this.at += TRAILER.copy(this.piece, this.at);
+    return this.piece.subarray(0, this.at);
+  }
+
+  /** A field of a string's UTF-8 bytes, after a `prefix` byte when there is one. */
+  private utf8(value: string, prefix: number | undefined): void {
+    const extra = prefix === undefined ? 0 : 1;
+    // Three bytes per UTF-16 unit at most: the exact length is counted only when that bound is large.
+    const bound = value.length * 3;
+    this.reserve(4 + extra + (bound <= PIECE_BYTES ? bound : Buffer.byteLength(value)));
+    const start = this.at;
+    if (prefix !== undefined) this.piece[start + 4] = prefix;
+    const bytes = this.piece.write(value, start + 4 + extra);
+    this.piece.writeInt32BE(extra + bytes, start);
+    this.at = start + 4 + extra + bytes;
+  }
+
+  /** Room for `bytes` more: when the piece has not, it is ready to send and a large enough one is started. */
+  private reserve(bytes: number): void {
+    if (this.at + bytes <= this.piece.length) return;
+    if (this.at > 0) this.ready.push(this.piece.subarray(0, this.at));
+    this.piece = Buffer.allocUnsafe(Math.max(PIECE_BYTES, bytes));
+    this.at = 0;
+  }
+}
+
+/** `COPY <destination> FROM STDIN (FORMAT binary)` of the pieces (a {@link BinaryCopyWriter}'s), read as they are sent. */
+export async function copyBinary(client: ClientBase, destination: string, pieces: Iterable<Buffer>): Promise<void> {
+  await pipeline(Readable.from(pieces), client.query(copyFrom(`COPY ${destination} FROM STDIN (FORMAT binary)`)));
+}
