@@ -24,7 +24,7 @@ const NONE: readonly Buffer[] = Object.freeze([]);
  * a sixth less than the same rows as text (docs/benchmarks.md, tenth pass).
  *
  * Usage: {@link row}, then each field; after each row, {@link filled} gives the pieces to send
- * (most often none); {@link end} gives the last one.
+ * (most often none); at the end, {@link end} gives every piece not sent yet, the trailer in the last.
  */
 export class BinaryCopyWriter {
   private piece = Buffer.allocUnsafe(PIECE_BYTES);
@@ -66,24 +66,26 @@ export class BinaryCopyWriter {
     return pieces;
   }
 
-  /** The rest of the rows and the trailer (after the pieces {@link filled} gives). */
-  end(): Buffer {
+  /** Every piece not sent yet, in order, the trailer at the end of the last. */
+  end(): readonly Buffer[] {
     this.reserve(TRAILER.length);
     this.at += TRAILER.copy(this.piece, this.at);
-    return this.piece.subarray(0, this.at);
+    this.ready.push(this.piece.subarray(0, this.at));
+    return this.filled();
   }
 
   /** A field of a string's UTF-8 bytes, after a `prefix` byte when there is one. */
   private utf8(value: string, prefix: number | undefined): void {
-    const extra = prefix === undefined ? 0 : 1;
-    // Three bytes per UTF-16 unit at most: the exact length is counted only when that bound is large.
+    const head = prefix === undefined ? 4 : 5;
+    // Three bytes per UTF-16 unit at most (a lone surrogate too: it is written as U+FFFD). The
+    // exact length is counted only when that bound does not fit in what is left of the piece.
     const bound = value.length * 3;
-    this.reserve(4 + extra + (bound <= PIECE_BYTES ? bound : Buffer.byteLength(value)));
+    if (this.at + head + bound > this.piece.length) this.reserve(head + Buffer.byteLength(value));
     const start = this.at;
     if (prefix !== undefined) this.piece[start + 4] = prefix;
-    const bytes = this.piece.write(value, start + 4 + extra);
-    this.piece.writeInt32BE(extra + bytes, start);
-    this.at = start + 4 + extra + bytes;
+    const bytes = this.piece.write(value, start + head);
+    this.piece.writeInt32BE(head - 4 + bytes, start);
+    this.at = start + head + bytes;
   }
 
   /** Room for `bytes` more: when the piece has not, it is ready to send and a large enough one is started. */
@@ -95,7 +97,12 @@ export class BinaryCopyWriter {
   }
 }
 
-/** `COPY <destination> FROM STDIN (FORMAT binary)` of the pieces (a {@link BinaryCopyWriter}'s), read as they are sent. */
-export async function copyBinary(client: ClientBase, destination: string, pieces: Iterable<Buffer>): Promise<void> {
-  await pipeline(Readable.from(pieces), client.query(copyFrom(`COPY ${destination} FROM STDIN (FORMAT binary)`)));
+/**
+ * `COPY <destination> FROM STDIN (FORMAT binary)` of the pieces (a {@link BinaryCopyWriter}'s),
+ * read as they are sent; checks that PostgreSQL read the `rows` rows they hold.
+ */
+export async function copyBinary(client: ClientBase, destination: string, pieces: Iterable<Buffer>, rows: () => number): Promise<void> {
+  const copy = client.query(copyFrom(`COPY ${destination} FROM STDIN (FORMAT binary)`));
+  await pipeline(Readable.from(pieces), copy);
+  if (copy.rowCount !== rows()) throw new Error(`COPY into ${destination} read ${copy.rowCount} rows of the ${rows()} sent`);
 }

@@ -68,15 +68,9 @@ export function* copyPieces(lines: Iterable<string>): Generator<string> {
   if (piece !== "") yield piece;
 }
 
-/** `COPY <destination> FROM STDIN` (text format) of the lines, read as they are sent; returns how many there were. */
+/** `COPY <destination> FROM STDIN` (text format) of the lines, read as they are sent; returns the rows PostgreSQL read. */
 export async function copyLines(client: ClientBase, destination: string, lines: Iterable<string>): Promise<number> {
-  let count = 0;
-  function* counted(): Generator<string> {
-    for (const line of lines) {
-      count += 1;
-      yield line;
-    }
-  }
-  await pipeline(Readable.from(copyPieces(counted())), client.query(copyFrom(`COPY ${destination} FROM STDIN`)));
-  return count;
+  const copy = client.query(copyFrom(`COPY ${destination} FROM STDIN`));
+  await pipeline(Readable.from(copyPieces(lines)), copy);
+  return copy.rowCount;
 }

@@ -23,7 +23,7 @@ const UPSERT = " ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc, _cluster_ti
  */
 export async function copyRawRows(client: ClientBase, ref: TableRef, changes: readonly UpsertChange[], onReject: RejectionHandler): Promise<void> {
   const rows = new RawCopyRows(ref.namespace, changes);
-  await copyBinary(client, `${qualifiedName(ref.schema, ref.table)} (${COLUMNS})`, rows.pieces());
+  await copyBinary(client, `${qualifiedName(ref.schema, ref.table)} (${COLUMNS})`, rows.pieces(), () => rows.copied);
   await rejectAll(client, ref, rows, onReject);
 }
 
@@ -34,7 +34,7 @@ export async function copyRawRows(client: ClientBase, ref: TableRef, changes: re
 export async function mergeRawRows(client: ClientBase, ref: TableRef, changes: readonly UpsertChange[], onReject: RejectionHandler): Promise<void> {
   const rows = new RawCopyRows(ref.namespace, changes);
   const copy = async (destination: string): Promise<number> => {
-    await copyBinary(client, destination, rows.pieces());
+    await copyBinary(client, destination, rows.pieces(), () => rows.copied);
     return rows.copied;
   };
   await mergeCopiedThroughStage(client, STAGE, qualifiedName(ref.schema, ref.table), COLUMNS, copy, UPSERT);
@@ -76,7 +76,7 @@ class RawCopyRows {
       this.copied += 1;
       yield* out.filled();
     }
-    yield out.end();
+    yield* out.end();
   }
 
   private encode(change: UpsertChange): string | undefined {
