@@ -28,3 +28,10 @@ export function requireMongo(): { uri: string; version: string } {
 export function postgresUrl(): string {
   return inject("postgresUrl");
 }
+
+/** {@link postgresUrl} with sessions in UTC, so that timestamptz text read back does not depend on the server. */
+export function postgresUrlInUtc(): string {
+  const target = new URL(postgresUrl());
+  target.searchParams.set("options", "-c TimeZone=UTC");
+  return target.toString();
+}

@@ -14,15 +14,12 @@ import { writeRawRows } from "../../../src/sinks/postgres/raw-row-writer.js";
 import type { RejectionHandler } from "../../../src/sinks/postgres/dead-letters.js";
 import type { TableRef } from "../../../src/sinks/postgres/table-layout.js";
 import { makeEvent } from "../../support/events.js";
-import { postgresUrl } from "../../support/requirements.js";
+import { postgresUrlInUtc } from "../../support/requirements.js";
 
 let pool: pg.Pool;
 
 beforeAll(() => {
-  const target = new URL(postgresUrl());
-  // Sessions in UTC, so that timestamptz text does not depend on the server.
-  target.searchParams.set("options", "-c TimeZone=UTC");
-  pool = new pg.Pool({ connectionString: target.toString(), max: 1 });
+  pool = new pg.Pool({ connectionString: postgresUrlInUtc(), max: 1 });
 });
 
 afterAll(async () => {

@@ -11,15 +11,12 @@ import { copiesExactly, copyRows } from "../../../src/sinks/postgres/relational/
 import { CLUSTER_TIME_COLUMN } from "../../../src/sinks/postgres/relational/relational-ddl.js";
 import type { RowColumn } from "../../../src/sinks/postgres/relational/relational-columns.js";
 import { COERCION_CASES } from "../../support/coercion-cases.js";
-import { postgresUrl } from "../../support/requirements.js";
+import { postgresUrlInUtc } from "../../support/requirements.js";
 
 let pool: pg.Pool;
 
 beforeAll(() => {
-  const target = new URL(postgresUrl());
-  // Sessions in UTC, so that timestamptz text does not depend on the server.
-  target.searchParams.set("options", "-c TimeZone=UTC");
-  pool = new pg.Pool({ connectionString: target.toString(), max: 1 });
+  pool = new pg.Pool({ connectionString: postgresUrlInUtc(), max: 1 });
 });
 
 afterAll(async () => {

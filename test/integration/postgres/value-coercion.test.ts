@@ -8,16 +8,14 @@ import { parseColumnType, type ColumnType } from "../../../src/sinks/postgres/ma
 import { coerceValue } from "../../../src/sinks/postgres/mapping/value-coercion.js";
 import { COERCION_CASES, UUID_TEXT } from "../../support/coercion-cases.js";
 import { query } from "../../support/postgres-sink-fixture.js";
-import { postgresUrl } from "../../support/requirements.js";
+import { postgresUrlInUtc } from "../../support/requirements.js";
 
 
 /** The shared database, with sessions in UTC so timestamptz text does not depend on the server. */
 let url: string;
 
 beforeAll(() => {
-  const target = new URL(postgresUrl());
-  target.searchParams.set("options", "-c TimeZone=UTC");
-  url = target.toString();
+  url = postgresUrlInUtc();
 });
 
 function type(text: string): ColumnType {
