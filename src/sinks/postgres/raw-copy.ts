@@ -1,5 +1,6 @@
 import type { ClientBase } from "pg";
 import { encodeDocument } from "../../codec/document-codec.js";
+import { BulkLoadDeclined } from "./bulk-load.js";
 import { BinaryCopyWriter, copyBinary } from "./copy-binary.js";
 import { mergeCopiedThroughStage, type Stage } from "./staging-merge.js";
 import type { RowChange } from "./coalesce.js";
@@ -19,11 +20,15 @@ const UPSERT = " ON CONFLICT (_id) DO UPDATE SET doc = EXCLUDED.doc, _cluster_ti
  * Copies documents straight into a raw table (`_id`, `doc`, `_cluster_time`), as plain inserts,
  * encoding them while COPY sends them so that encoding overlaps with PostgreSQL's work. For keys
  * the table does not hold: one it holds fails the COPY with a unique violation (PostgreSQL's
- * 23505). A document jsonb cannot hold goes to `onReject` instead.
+ * 23505). A document jsonb cannot hold goes to `onReject` instead. When PostgreSQL inserted fewer
+ * rows than were sent, the load is declined ({@link BulkLoadDeclined}) and the caller writes the
+ * changes the set-based way: a user's `BEFORE INSERT` trigger that keeps rows out fires there too,
+ * and rows a fault of the writer had lost are written after all.
  */
 export async function copyRawRows(client: ClientBase, ref: TableRef, changes: readonly UpsertChange[], onReject: RejectionHandler): Promise<void> {
   const rows = new RawCopyRows(ref.namespace, changes);
-  await copyBinary(client, `${qualifiedName(ref.schema, ref.table)} (${COLUMNS})`, rows.pieces(), () => rows.copied);
+  const inserted = await copyBinary(client, `${qualifiedName(ref.schema, ref.table)} (${COLUMNS})`, rows.pieces());
+  if (inserted !== rows.copied) throw new BulkLoadDeclined(`COPY into ${ref.schema}.${ref.table} inserted ${inserted} of ${rows.copied} rows`);
   await rejectAll(client, ref, rows, onReject);
 }
 
@@ -34,8 +39,10 @@ export async function copyRawRows(client: ClientBase, ref: TableRef, changes: re
 export async function mergeRawRows(client: ClientBase, ref: TableRef, changes: readonly UpsertChange[], onReject: RejectionHandler): Promise<void> {
   const rows = new RawCopyRows(ref.namespace, changes);
   const copy = async (destination: string): Promise<number> => {
-    await copyBinary(client, destination, rows.pieces(), () => rows.copied);
-    return rows.copied;
+    const staged = await copyBinary(client, destination, rows.pieces());
+    // The staging table is the session's own, with no trigger: every row sent is a row staged.
+    if (staged !== rows.copied) throw new Error(`COPY into ${destination} staged ${staged} of ${rows.copied} rows`);
+    return staged;
   };
   await mergeCopiedThroughStage(client, STAGE, qualifiedName(ref.schema, ref.table), COLUMNS, copy, UPSERT);
   await rejectAll(client, ref, rows, onReject);

@@ -11,8 +11,9 @@ export interface Stage {
  * `ON CONFLICT …`), of rows that `copy` sends by `COPY` into the destination it is given (the
  * session's staging table and its columns) and counts, in the caller's transaction. The
  * staging table is created when missing (a rollback takes it away again), emptied after each
- * merge for the next table of the same transaction, and truncated at commit: one created and dropped per merge would cost two catalog writes each time, and a
- * temporary table is never vacuumed, so deleted rows alone would grow its files with every merge.
+ * merge for the next table of the same transaction, and truncated at commit: one created and
+ * dropped per merge would cost two catalog writes each time, and a temporary table is never
+ * vacuumed, so deleted rows alone would grow its files with every merge.
  */
 export async function mergeCopiedThroughStage(
   client: ClientBase,

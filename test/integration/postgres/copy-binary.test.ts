@@ -7,7 +7,9 @@ import { Binary, Decimal128, Long, ObjectId, type Document } from "mongodb";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeDocument } from "../../../src/codec/document-codec.js";
+import { PIECE_BYTES } from "../../../src/sinks/postgres/copy-binary.js";
 import { keyText } from "../../../src/codec/key-text.js";
+import { bulkLoadOrWrite } from "../../../src/sinks/postgres/bulk-load.js";
 import { copyRawRows, mergeRawRows, type UpsertChange } from "../../../src/sinks/postgres/raw-copy.js";
 import { RawLayout } from "../../../src/sinks/postgres/raw-layout.js";
 import { writeRawRows } from "../../../src/sinks/postgres/raw-row-writer.js";
@@ -112,11 +114,21 @@ describe("raw rows by COPY's binary format", () => {
     expect(byKey.get("10")).toBe("2106-02-07 06:28:15+00");
   });
 
+  it("writes the set-based way into a table whose BEFORE INSERT trigger keeps rows out, as it fires there too", async () => {
+    const changes = upserts(["keep 1", "skip 1", "keep 2", "skip 2"].map((id, i) => ({ doc: { _id: id, i }, t: 1_700_000_000 + i })));
+    const rows = await written("copy_binary_trigger", async (client, ref) => {
+      await client.query(`CREATE FUNCTION copy_binary_trigger.keep_out() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW._id LIKE 'skip%' THEN RETURN NULL; END IF; RETURN NEW; END $$`);
+      await client.query(`CREATE TRIGGER keep_out BEFORE INSERT ON copy_binary_trigger.orders FOR EACH ROW EXECUTE FUNCTION copy_binary_trigger.keep_out()`);
+      await bulkLoadOrWrite(client, new RawLayout({ schema: ref.schema, tables: {}, onReject }), ref, changes);
+    });
+    expect(rows.map((row) => row._id)).toEqual(["keep 1", "keep 2"]);
+  });
+
   // The writer's pieces are 128 KiB. The last row ending just before, at or just after a piece's
   // end leaves the trailer a piece of its own; a row may also start a piece and fill it exactly.
   // Every row must reach PostgreSQL (each COPY also checks its row count against the server's).
   describe("at the end of a piece", () => {
-    const PIECE = 128 * 1024;
+    const PIECE = PIECE_BYTES;
     /** A document whose row takes `bytes` bytes: field count (2), key (4 + 1), jsonb (4 + 1 + JSON), timestamp (4 + 8). */
     const sized = (key: string, bytes: number): { doc: Document; t: number } => {
       const empty = JSON.stringify(encodeDocument({ _id: key, text: "" }, { namespace: "shop.orders", key })).length;

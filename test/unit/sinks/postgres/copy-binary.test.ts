@@ -1,9 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { BinaryCopyWriter } from "../../../../src/sinks/postgres/copy-binary.js";
+import { BinaryCopyWriter, PIECE_BYTES as PIECE } from "../../../../src/sinks/postgres/copy-binary.js";
 import { seededRandom } from "../../../support/realistic-documents.js";
 
-/** The size of the writer's pieces. */
-const PIECE = 128 * 1024;
 /** Bytes before the first row: the signature (11), the flags (4) and the header extension's length (4). */
 const HEADER = 19;
 
@@ -14,8 +12,8 @@ interface RawRow {
   readonly seconds: number;
 }
 
-/** The writer's output for these rows: every piece, in order. */
-function written(rows: readonly RawRow[]): Buffer[] {
+/** The writer's output for these rows: every piece, in order; `early` of them were handed out before the end. */
+function writtenPieces(rows: readonly RawRow[]): { pieces: Buffer[]; early: number } {
   const out = new BinaryCopyWriter();
   const pieces: Buffer[] = [];
   for (const { key, json, seconds } of rows) {
@@ -25,8 +23,13 @@ function written(rows: readonly RawRow[]): Buffer[] {
     out.timestamp(seconds);
     pieces.push(...out.filled());
   }
+  const early = pieces.length;
   pieces.push(...out.end());
-  return pieces;
+  return { pieces, early };
+}
+
+function written(rows: readonly RawRow[]): Buffer[] {
+  return writtenPieces(rows).pieces;
 }
 
 /**
@@ -66,7 +69,7 @@ function parsed(data: Buffer): RawRow[] {
 
 /** A row whose timestamp ends `offset` bytes after the end of the first piece, when it is the first row. */
 function rowEndingAt(offset: number, key = "k"): RawRow {
-  // header, count (2), key (4 + its bytes), jsonb (4 + 1 + its bytes), timestamp (4 + 8)
+  // header, count (2), key (4 + its bytes), jsonb (4 + 1 + its bytes: the x's and two quotes), timestamp (4 + 8)
   const json = `"${"x".repeat(PIECE + offset - HEADER - 2 - 4 - key.length - 5 - 12 - 2)}"`;
   return { key, json, seconds: 1_700_000_000 };
 }
@@ -106,12 +109,19 @@ describe("BinaryCopyWriter", () => {
 
   it("sizes a field of many-byte characters by its bytes, whether it fits what is left of a piece or not", () => {
     const random = seededRandom(7);
-    const alphabet = ["a", "é", "語", "🦀", "\u2028"];
+    // A lone surrogate is written as U+FFFD, three bytes, as Buffer.byteLength counts it.
+    const alphabet = ["a", "é", "語", "🦀", "\u2028", "\ud800"];
     const text = (length: number): string => Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join("");
     const rows = Array.from({ length: 300 }, (_, i) => ({ key: text(1 + (i % 40)), json: JSON.stringify(text(Math.floor(random() * (i % 10 === 0 ? 150_000 : 3_000)))), seconds: 1_700_000_000 + i }));
-    const pieces = written(rows);
-    expect(parsed(Buffer.concat(pieces))).toEqual(rows);
-    // A piece is larger than the usual size only when one field needs it.
-    expect(pieces.filter((piece) => piece.length > PIECE).every((piece) => piece.length <= 4 + 1 + 150_000 * 4 + 2 + 12)).toBe(true);
+    const { pieces, early } = writtenPieces(rows);
+    const wellFormed = (value: string): string => Buffer.from(value).toString("utf8");
+    expect(parsed(Buffer.concat(pieces))).toEqual(rows.map((row) => ({ ...row, key: wellFormed(row.key) })));
+    // Pieces go as they fill, not all at the end.
+    expect(early).toBeGreaterThan(10);
+    // A piece larger than the usual size holds exactly one field that needed it.
+    const fieldSizes = new Set(rows.flatMap((row) => [4 + Buffer.byteLength(row.key), 5 + Buffer.byteLength(row.json)]));
+    const large = pieces.filter((piece) => piece.length > PIECE);
+    expect(large.length).toBeGreaterThan(0);
+    expect(large.every((piece) => fieldSizes.has(piece.length))).toBe(true);
   });
 });
