@@ -1,7 +1,5 @@
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { ClientBase } from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import { copyFromStdin } from "./copy-text.js";
 
 /** Pieces of about this many bytes go to the socket: fewer, larger writes. @internal */
 export const PIECE_BYTES = 128 * 1024;
@@ -100,11 +98,8 @@ export class BinaryCopyWriter {
 
 /**
  * `COPY <destination> FROM STDIN (FORMAT binary)` of the pieces (a {@link BinaryCopyWriter}'s),
- * read as they are sent; returns the rows PostgreSQL inserted (those a `BEFORE INSERT` trigger
- * kept out of the table are not counted).
+ * read as they are sent; returns the rows PostgreSQL inserted (see {@link copyFromStdin}).
  */
-export async function copyBinary(client: ClientBase, destination: string, pieces: Iterable<Buffer>): Promise<number> {
-  const copy = client.query(copyFrom(`COPY ${destination} FROM STDIN (FORMAT binary)`));
-  await pipeline(Readable.from(pieces), copy);
-  return copy.rowCount;
+export function copyBinary(client: ClientBase, destination: string, pieces: Iterable<Buffer>): Promise<number> {
+  return copyFromStdin(client, destination, " (FORMAT binary)", pieces);
 }

@@ -69,8 +69,16 @@ export function* copyPieces(lines: Iterable<string>): Generator<string> {
 }
 
 /** `COPY <destination> FROM STDIN` (text format) of the lines, read as they are sent; returns the rows PostgreSQL read. */
-export async function copyLines(client: ClientBase, destination: string, lines: Iterable<string>): Promise<number> {
-  const copy = client.query(copyFrom(`COPY ${destination} FROM STDIN`));
-  await pipeline(Readable.from(copyPieces(lines)), copy);
+export function copyLines(client: ClientBase, destination: string, lines: Iterable<string>): Promise<number> {
+  return copyFromStdin(client, destination, "", copyPieces(lines));
+}
+
+/**
+ * `COPY <destination> FROM STDIN<options>` of the chunks, read as they are sent; returns the rows
+ * PostgreSQL inserted (those a `BEFORE INSERT` trigger kept out of the table are not counted).
+ */
+export async function copyFromStdin(client: ClientBase, destination: string, options: string, chunks: Iterable<string | Buffer>): Promise<number> {
+  const copy = client.query(copyFrom(`COPY ${destination} FROM STDIN${options}`));
+  await pipeline(Readable.from(chunks), copy);
   return copy.rowCount;
 }
