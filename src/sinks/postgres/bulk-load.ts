@@ -12,6 +12,11 @@ const UNIQUE_VIOLATION = "23505";
  */
 export class BulkLoadDeclined extends Error {}
 
+/** Whether a bulk load failed in a way that writing the changes the usual way mends: a key the tables held, or {@link BulkLoadDeclined}. */
+export function isDeclinedBulkLoad(error: unknown): boolean {
+  return error instanceof BulkLoadDeclined || (error as { code?: unknown } | undefined)?.code === UNIQUE_VIOLATION;
+}
+
 /**
  * Bulk-loads documents whose keys the tables are not expected to hold (a snapshot into tables
  * empty at its start; a streaming batch of insert events) by the layout's plain COPY; a key found
@@ -27,7 +32,7 @@ export async function bulkLoadOrWrite(client: PoolClient, layout: TableLayout, r
     await layout.bulkLoad(client, ref, changes);
     await client.query("RELEASE SAVEPOINT tributary_bulk_load");
   } catch (error) {
-    if (!(error instanceof BulkLoadDeclined) && (error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+    if (!isDeclinedBulkLoad(error)) throw error;
     await client.query("ROLLBACK TO SAVEPOINT tributary_bulk_load");
     await layout.write(client, ref, changes);
   }

@@ -2,12 +2,11 @@ import type { PoolClient } from "pg";
 import { ErrorCode } from "../../core/error-codes.js";
 import { TributaryError } from "../../core/tributary-error.js";
 import { makePosition, positionDate, resumeTokenOfText, resumeTokenText, type Position } from "../../core/position.js";
+import { isOneRowFailure, oneRowOrFail } from "./one-row-or-fail.js";
 import { qualifiedName } from "./sql.js";
 
 /** What {@link CheckpointTable.advanceOrFailStatement} fails with (inside PostgreSQL's message) when the position did not move. */
 const ADVANCE_FAILED = "tributary: the stored position was not advanced; rows: ";
-/** SQLSTATE of a failed cast from text (22P02). */
-const INVALID_TEXT_REPRESENTATION = "22P02";
 
 /**
  * The stored position of each pipeline, in the target database itself so that it commits in
@@ -68,19 +67,12 @@ export class CheckpointTable {
    * PostgreSQL then skips). Its failure is told apart by {@link CheckpointTable.failedAdvance}.
    */
   advanceOrFailStatement(expected: Position | undefined, next: Position): { text: string; values: unknown[] } {
-    // SQL cannot raise an error without a function; a cast of the marker (and the count: not a
-    // constant, so never folded at planning) to integer fails with it, only when it is evaluated.
-    return {
-      text: `WITH advanced AS (${this.upsertText()} RETURNING 1)
-       SELECT CASE WHEN count(*) = 1 THEN 0 ELSE ($7 || count(*))::integer END FROM advanced`,
-      values: [...this.advanceValues(expected, next), ADVANCE_FAILED],
-    };
+    return { text: oneRowOrFail(this.upsertText(), 7), values: [...this.advanceValues(expected, next), ADVANCE_FAILED] };
   }
 
   /** The mismatch error when `error` is the failure of {@link CheckpointTable.advanceOrFailStatement}, else `error` itself. */
   failedAdvance(error: unknown): unknown {
-    const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-    return code === INVALID_TEXT_REPRESENTATION && typeof message === "string" && message.includes(ADVANCE_FAILED) ? this.mismatch() : error;
+    return isOneRowFailure(error, ADVANCE_FAILED) ? this.mismatch() : error;
   }
 
   private upsertText(): string {

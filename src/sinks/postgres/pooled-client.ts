@@ -40,10 +40,17 @@ export interface TransactionStaged {
 /**
  * Runs `work` in a transaction on `client`: COMMIT and then `staged` commits, or `staged` rolls
  * back and then ROLLBACK (a failed ROLLBACK discards the connection) and the error is thrown.
+ * `begin` starts the transaction: a caller may send its first statements in the same round trip.
  */
-export async function inTransaction<T>(client: pg.PoolClient, discard: (error: Error) => void, work: () => Promise<T>, staged: readonly TransactionStaged[] = []): Promise<T> {
-  await client.query("BEGIN");
+export async function inTransaction<T>(
+  client: pg.PoolClient,
+  discard: (error: Error) => void,
+  work: () => Promise<T>,
+  staged: readonly TransactionStaged[] = [],
+  begin: (client: pg.PoolClient) => Promise<unknown> = (each) => each.query("BEGIN"),
+): Promise<T> {
   try {
+    await begin(client);
     const result = await work();
     await client.query("COMMIT");
     for (const each of staged) each.commit?.();

@@ -2,8 +2,10 @@ import pg from "pg";
 import { BSON, Int32, Long } from "mongodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { makePosition } from "../../../src/core/position.js";
-import { SnapshotTables } from "../../../src/sinks/postgres/snapshot/snapshot-tables.js";
+import { SnapshotTables, type ChunkProgress } from "../../../src/sinks/postgres/snapshot/snapshot-tables.js";
 import { encodeIdBound } from "../../../src/codec/id-bound.js";
+import { ErrorCode } from "../../../src/core/error-codes.js";
+import { TributaryError } from "../../../src/core/tributary-error.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { postgresUrl } from "../../support/requirements.js";
 import { doubleIdToken } from "../../support/resume-tokens.js";
@@ -23,6 +25,19 @@ afterAll(async () => {
 beforeEach(async () => {
   await client.query("DROP SCHEMA IF EXISTS tributary CASCADE; CREATE SCHEMA tributary");
 });
+
+/** Records a chunk's progress as the snapshot target does: the statement in a transaction of its own. */
+async function record(progress: ChunkProgress): Promise<void> {
+  const statement = tables.recordChunkStatement(progress);
+  await client.query("BEGIN");
+  try {
+    await client.query(statement.text, statement.values);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw tables.failedRecord(error, progress);
+  }
+}
 
 const hex = (value: unknown): string => Buffer.from(BSON.serialize({ v: value })).toString("hex");
 
@@ -62,11 +77,29 @@ describe("the snapshot tables", () => {
     await tables.start(pool, { namespace: "shop.orders", startedAt: makePosition(doubleIdToken()), estimated: 10, ranges: [{}] });
     const noBound = encodeIdBound(undefined);
     const chunk = { namespace: "shop.orders", rangeNo: 0, startedToken: doubleIdToken()._data, first: encodeIdBound(new Int32(1)), last: noBound, documents: 2, done: false };
-    await tables.recordChunk(pool, chunk);
+    await record(chunk);
     expect(await tables.isRecorded(pool, chunk)).toBe(false);
     const next = { ...chunk, first: encodeIdBound(new Int32(3)), last: encodeIdBound(new Int32(4)) };
-    await tables.recordChunk(pool, next);
+    await record(next);
     expect(await tables.isRecorded(pool, next)).toBe(true);
     expect((await tables.load(pool)).get("shop.orders")?.ranges[0]?.copied).toBe(4);
+  });
+
+  it("refuse a chunk of a range not in progress, by the statement's own failure, and record nothing", async () => {
+    for (const statement of tables.createStatements()) await client.query(statement);
+    const pool = client as unknown as pg.PoolClient;
+    await tables.start(pool, { namespace: "shop.orders", startedAt: makePosition(doubleIdToken()), estimated: 10, ranges: [{}] });
+    const chunk = { namespace: "shop.orders", rangeNo: 0, startedToken: doubleIdToken()._data, first: encodeIdBound(new Int32(1)), last: encodeIdBound(new Int32(2)), documents: 2, done: false };
+    // Another process started the snapshot again (another start token), or asked for a range that is not there.
+    for (const stale of [{ ...chunk, startedToken: "8265A5F0E4000000012B022C0100296E5A1004" }, { ...chunk, rangeNo: 1 }]) {
+      const refused = await record(stale).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(TributaryError);
+      expect((refused as TributaryError).code).toBe(ErrorCode.SnapshotFailed);
+      expect((refused as Error).message).toContain(`has no range ${stale.rangeNo} in progress any more`);
+    }
+    expect((await tables.load(pool)).get("shop.orders")?.ranges[0]?.copied).toBe(0);
+    // Any other failure is passed on as it is.
+    const other = Object.assign(new Error("connection lost"), { code: "08006" });
+    expect(tables.failedRecord(other, chunk)).toBe(other);
   });
 });

@@ -11,7 +11,8 @@ import { qualifiedName } from "../sql.js";
 import type { TableLayout } from "../table-layout.js";
 import type { TableRegistry } from "../table-registry.js";
 import type { UpsertChange } from "../raw-copy.js";
-import { bulkLoadOrWrite } from "../bulk-load.js";
+import { isDeclinedBulkLoad } from "../bulk-load.js";
+import { StatementQueue } from "../statement-queue.js";
 import { SnapshotTables, type ChunkProgress } from "./snapshot-tables.js";
 import { postgresPoolConfig } from "../pool-config.js";
 
@@ -95,10 +96,23 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
       done: chunk.last,
     };
     const parallel = this.stateless && this.ready.has(chunk.namespace);
-    const write = (): Promise<void> => this.transaction(!parallel, (client) => this.writeRows(client, chunk, changes, progress));
+    const write = (bulkLoad: boolean): Promise<void> => this.transaction(!parallel, (client) => this.writeRows(client, chunk.namespace, changes, bulkLoad), progress);
+    // A bulk load that meets a key the table holds (a chunk redone after a lost COMMIT) or that the
+    // layout declines fails its transaction: the chunk is written again, the usual way. No
+    // savepoint guards the load, which saves two round trips per chunk.
+    const bulkLoad = changes.length > 0 && this.emptyAtStart.has(chunk.namespace);
+    const attempt = async (): Promise<void> => {
+      if (!bulkLoad) return write(false);
+      try {
+        await write(true);
+      } catch (error) {
+        if (!isDeclinedBulkLoad(error)) throw error;
+        await write(false);
+      }
+    };
     await this.retrying(
       `the snapshot of ${chunk.namespace} (range ${chunk.rangeNo})`,
-      () => (parallel ? write() : this.exclusively(write)),
+      () => (parallel ? attempt() : this.exclusively(attempt)),
       // A connection lost while COMMIT was in flight may have committed: ask before redoing.
       () => this.isRecorded(progress),
     );
@@ -117,23 +131,36 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
     await this.pool.end();
   }
 
-  private async writeRows(client: pg.PoolClient, chunk: SnapshotChunk, changes: readonly UpsertChange[], progress: ChunkProgress): Promise<void> {
+  private async writeRows(client: pg.PoolClient, namespace: string, changes: readonly UpsertChange[], bulkLoad: boolean): Promise<void> {
+    if (changes.length === 0) return;
     const { layout, registry } = this.options;
-    if (changes.length > 0) {
-      await layout.prepare?.(client, chunk.namespace, changes, registry.lookup(chunk.namespace) !== undefined);
-      const ref = await registry.ensure(client, chunk.namespace);
-      if (this.emptyAtStart.has(chunk.namespace)) await bulkLoadOrWrite(client, layout, ref, changes);
-      else await layout.write(client, ref, changes);
-    }
-    await this.tables.recordChunk(client, progress);
+    await layout.prepare?.(client, namespace, changes, registry.lookup(namespace) !== undefined);
+    const ref = await registry.ensure(client, namespace);
+    if (bulkLoad && layout.bulkLoad) await layout.bulkLoad(client, ref, changes);
+    else await layout.write(client, ref, changes);
   }
 
   /**
    * Runs `work` in a transaction on a pooled connection. With `staged`, the registry's and the
-   * layout's staged state is committed or rolled back with it (the caller holds the queue).
+   * layout's staged state is committed or rolled back with it (the caller holds the queue). With
+   * `progress`, the chunk's progress is recorded in the round trip of the transaction's BEGIN.
    */
-  private transaction<T>(staged: boolean, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.withClient((client, discard) => inTransaction(client, discard, () => work(client), staged ? [this.options.registry, this.options.layout] : []));
+  private transaction<T>(staged: boolean, work: (client: pg.PoolClient) => Promise<T>, progress?: ChunkProgress): Promise<T> {
+    const begin = progress === undefined ? undefined : (client: pg.PoolClient): Promise<void> => this.beginRecording(client, progress);
+    return this.withClient((client, discard) => inTransaction(client, discard, () => work(client), staged ? [this.options.registry, this.options.layout] : [], begin));
+  }
+
+  /** BEGIN and the chunk's progress, in one round trip. */
+  private async beginRecording(client: pg.PoolClient, progress: ChunkProgress): Promise<void> {
+    const statements = new StatementQueue();
+    statements.add("BEGIN");
+    const record = this.tables.recordChunkStatement(progress);
+    statements.add(record.text, record.values);
+    try {
+      await statements.send(client);
+    } catch (error) {
+      throw this.tables.failedRecord(error, progress);
+    }
   }
 
   private withClient<T>(work: (client: pg.PoolClient, discard: (error: Error) => void) => Promise<T>): Promise<T> {

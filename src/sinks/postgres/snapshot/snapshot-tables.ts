@@ -4,9 +4,13 @@ import { TributaryError } from "../../../core/tributary-error.js";
 import type { CollectionSnapshotPlan, CollectionSnapshotState, IdRange, SnapshotRangeState } from "../../../core/snapshot-contract.js";
 import { decodeIdBound, encodeIdBound, namesBound } from "../../../codec/id-bound.js";
 import { makePosition, resumeTokenOfText, resumeTokenText } from "../../../core/position.js";
+import { isOneRowFailure, oneRowOrFail } from "../one-row-or-fail.js";
 import { qualifiedName } from "../sql.js";
 
-/** A range's progress after one chunk, as {@link SnapshotTables.recordChunk} stores it. */
+/** What {@link SnapshotTables.recordChunkStatement} fails with (inside PostgreSQL's message) when the range is not in progress. */
+const RECORD_FAILED = "tributary: the snapshot range is not in progress; rows: ";
+
+/** A range's progress after one chunk, as {@link SnapshotTables.recordChunkStatement} stores it. */
 export interface ChunkProgress {
   readonly namespace: string;
   readonly rangeNo: number;
@@ -128,13 +132,14 @@ export class SnapshotTables {
   }
 
   /**
-   * Records a chunk's progress in the caller's transaction. Nothing is counted twice: a resumed
-   * range starts again at its last committed document (inclusive), and a chunk ending where the
-   * range already is was recorded before.
+   * The statement that records a chunk's progress in the caller's transaction, failing by itself
+   * when the range is no longer in progress (tell its failure apart with
+   * {@link SnapshotTables.failedRecord}): it goes in one round trip with the transaction's BEGIN.
+   * Nothing is counted twice: a resumed range starts again at its last committed document
+   * (inclusive), and a chunk ending where the range already is was recorded before.
    */
-  async recordChunk(client: PoolClient, progress: ChunkProgress): Promise<void> {
-    const result = await client.query(
-      `UPDATE ${this.ranges} AS r
+  recordChunkStatement(progress: ChunkProgress): { text: string; values: unknown[] } {
+    const update = `UPDATE ${this.ranges} AS r
        SET copied = r.copied + CASE
              WHEN r.resume_from = $7::text THEN 0
              WHEN r.resume_from = $6::text THEN $5::bigint - 1
@@ -145,16 +150,21 @@ export class SnapshotTables {
            updated_at = now()
        FROM ${this.snapshots} AS s
        WHERE r.pipeline = $1 AND r.namespace = $2 AND r.range_no = $3
-         AND s.pipeline = r.pipeline AND s.namespace = r.namespace AND s.started_token = $4 AND s.status = 'copying'`,
-      [this.pipeline, progress.namespace, progress.rangeNo, progress.startedToken, progress.documents, progress.first ?? null, progress.last ?? null, progress.done],
+         AND s.pipeline = r.pipeline AND s.namespace = r.namespace AND s.started_token = $4 AND s.status = 'copying'`;
+    return {
+      text: oneRowOrFail(update, 9),
+      values: [this.pipeline, progress.namespace, progress.rangeNo, progress.startedToken, progress.documents, progress.first ?? null, progress.last ?? null, progress.done, RECORD_FAILED],
+    };
+  }
+
+  /** What to throw for `error`, a failure of {@link SnapshotTables.recordChunkStatement} or not. */
+  failedRecord(error: unknown, progress: ChunkProgress): unknown {
+    if (!isOneRowFailure(error, RECORD_FAILED)) return error;
+    return new TributaryError(
+      ErrorCode.SnapshotFailed,
+      `The snapshot of ${progress.namespace} has no range ${progress.rangeNo} in progress any more: it was started again or completed by another process running pipeline '${this.pipeline}'. Run one process per pipeline.`,
+      { context: { namespace: progress.namespace, rangeNo: progress.rangeNo } },
     );
-    if (result.rowCount !== 1) {
-      throw new TributaryError(
-        ErrorCode.SnapshotFailed,
-        `The snapshot of ${progress.namespace} has no range ${progress.rangeNo} in progress any more: it was started again or completed by another process running pipeline '${this.pipeline}'. Run one process per pipeline.`,
-        { context: { namespace: progress.namespace, rangeNo: progress.rangeNo } },
-      );
-    }
   }
 
   /** Whether a chunk's progress is already stored: after a connection lost during COMMIT, it may be. */
