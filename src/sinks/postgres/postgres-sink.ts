@@ -4,7 +4,7 @@ import type { DatabaseEntries } from "./mapping/infer/collection-entries.js";
 import { redactSecrets } from "../../core/redact.js";
 import { silentLogger, type Logger } from "../../core/logger.js";
 import { planBatch, type RowChanges } from "./coalesce.js";
-import { StatementQueue } from "./statement-queue.js";
+import { beginWith, StatementQueue } from "./statement-queue.js";
 import { DEFAULT_RETRY, retryWithProbe, type BackoffOptions } from "../../core/retry.js";
 import type { Position } from "../../core/position.js";
 import type { Batch, Sink, SinkCapabilities } from "../../core/sink.js";
@@ -18,7 +18,7 @@ import { RawLayout } from "./raw-layout.js";
 import { InferredLayout } from "./relational/inferred-layout.js";
 import { RelationalLayout } from "./relational/relational-layout.js";
 import { COPY_FROM_ROWS } from "./copy-text.js";
-import { bulkLoadOrWrite } from "./bulk-load.js";
+import { isDeclinedBulkLoad } from "./bulk-load.js";
 import type { RowChange } from "./coalesce.js";
 import { PostgresSnapshotTarget } from "./snapshot/postgres-snapshot-target.js";
 import { SnapshotTables } from "./snapshot/snapshot-tables.js";
@@ -317,11 +317,28 @@ export class PostgresSink implements Sink {
     return this.pool.connect();
   };
 
-  private applyOnce(batch: Batch): Promise<void> {
+  private async applyOnce(batch: Batch): Promise<void> {
     const steps = planBatch(batch.events);
     // Large batches keep a connection for their statements: a COPY cannot be queued.
     const queueable = !batch.keepNewer && batch.events.length < COPY_FROM_ROWS && steps.every((step) => step.kind === "rows" && this.registry.lookup(step.namespace) !== undefined);
     if (queueable) return this.applyQueued(steps as RowChanges[], batch.position);
+    const bulkLoads = !batch.keepNewer && steps.some((step) => step.kind === "rows" && isBulkInsert(step.changes));
+    if (!bulkLoads) return this.applyInTransaction(batch, steps, false);
+    // A bulk load that meets a key the tables hold (a restart that replays changes) or that the
+    // layout declines fails the transaction: the batch is written again without bulk loads. No
+    // savepoint guards the loads, which saves two round trips each.
+    try {
+      await this.applyInTransaction(batch, steps, true);
+    } catch (error) {
+      if (!isDeclinedBulkLoad(error)) throw error;
+      await this.applyInTransaction(batch, steps, false);
+    }
+  }
+
+  /** The batch's steps in one transaction, whose BEGIN carries the position's advance; with `bulkLoads`, many new documents go in by the layout's bulk load. */
+  private applyInTransaction(batch: Batch, steps: ReturnType<typeof planBatch>, bulkLoads: boolean): Promise<void> {
+    const position = batch.position;
+    const begin = position === undefined ? undefined : beginWith(this.checkpoint.advanceOrFailStatement(this.committed, position), (error) => this.checkpoint.failedAdvance(error));
     return withPooledClient(this.connect, (client, discard) =>
       inTransaction(
         client,
@@ -337,12 +354,12 @@ export class PostgresSink implements Sink {
             // A copy beside the running sync keeps what the sync wrote since it read (see Batch.keepNewer).
             if (batch.keepNewer) await this.layout.writeKeepingNewer(client, ref, step.changes);
             // Many new documents (a bulk insert, a backfill) go in by COPY, as a snapshot's do.
-            else if (isBulkInsert(step.changes)) await bulkLoadOrWrite(client, this.layout, ref, step.changes);
+            else if (bulkLoads && this.layout.bulkLoad && isBulkInsert(step.changes)) await this.layout.bulkLoad(client, ref, step.changes);
             else await this.layout.write(client, ref, step.changes);
           }
-          if (batch.position) await this.checkpoint.advance(client, this.committed, batch.position);
         },
         [this.registry, this.layout],
+        begin,
       ),
     );
   }

@@ -143,6 +143,24 @@ export class StatementQueue implements Statements {
 }
 
 /**
+ * A transaction's start (for `inTransaction`) that sends `first` in the round trip of its BEGIN: a
+ * statement whose result nobody reads, such as one that fails by itself. Its failure is passed
+ * through `failed`, which says what to throw instead.
+ */
+export function beginWith(first: { readonly text: string; readonly values: readonly unknown[] }, failed: (error: unknown) => unknown): (client: ClientBase) => Promise<void> {
+  return async (client) => {
+    const statements = new StatementQueue();
+    statements.add("BEGIN");
+    statements.add(first.text, first.values);
+    try {
+      await statements.send(client);
+    } catch (error) {
+      throw failed(error);
+    }
+  };
+}
+
+/**
  * A prepared statement's name, from its text: a name means the same statement on every server
  * connection, so that behind a pooler, where another client (or an earlier connection of this one)
  * may have prepared names on the server connection a transaction lands on, an `EXECUTE` can

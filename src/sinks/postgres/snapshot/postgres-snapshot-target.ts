@@ -12,7 +12,7 @@ import type { TableLayout } from "../table-layout.js";
 import type { TableRegistry } from "../table-registry.js";
 import type { UpsertChange } from "../raw-copy.js";
 import { isDeclinedBulkLoad } from "../bulk-load.js";
-import { StatementQueue } from "../statement-queue.js";
+import { beginWith } from "../statement-queue.js";
 import { SnapshotTables, type ChunkProgress } from "./snapshot-tables.js";
 import { postgresPoolConfig } from "../pool-config.js";
 
@@ -146,21 +146,8 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
    * `progress`, the chunk's progress is recorded in the round trip of the transaction's BEGIN.
    */
   private transaction<T>(staged: boolean, work: (client: pg.PoolClient) => Promise<T>, progress?: ChunkProgress): Promise<T> {
-    const begin = progress === undefined ? undefined : (client: pg.PoolClient): Promise<void> => this.beginRecording(client, progress);
+    const begin = progress === undefined ? undefined : beginWith(this.tables.recordChunkStatement(progress), (error) => this.tables.failedRecord(error, progress));
     return this.withClient((client, discard) => inTransaction(client, discard, () => work(client), staged ? [this.options.registry, this.options.layout] : [], begin));
-  }
-
-  /** BEGIN and the chunk's progress, in one round trip. */
-  private async beginRecording(client: pg.PoolClient, progress: ChunkProgress): Promise<void> {
-    const statements = new StatementQueue();
-    statements.add("BEGIN");
-    const record = this.tables.recordChunkStatement(progress);
-    statements.add(record.text, record.values);
-    try {
-      await statements.send(client);
-    } catch (error) {
-      throw this.tables.failedRecord(error, progress);
-    }
   }
 
   private withClient<T>(work: (client: pg.PoolClient, discard: (error: Error) => void) => Promise<T>): Promise<T> {
