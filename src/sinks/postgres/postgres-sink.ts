@@ -3,26 +3,22 @@ import pg from "pg";
 import type { DatabaseEntries } from "./mapping/infer/collection-entries.js";
 import { redactSecrets } from "../../core/redact.js";
 import { silentLogger, type Logger } from "../../core/logger.js";
-import { planBatch, type RowChanges } from "./coalesce.js";
-import { beginWith, StatementQueue } from "./statement-queue.js";
 import { DEFAULT_RETRY, retryWithProbe, type BackoffOptions } from "../../core/retry.js";
 import type { Position } from "../../core/position.js";
 import type { Batch, Sink, SinkCapabilities } from "../../core/sink.js";
 import type { RelationalMapping } from "./mapping/table-mapping.js";
+import { writeBatch, type BatchWriterContext } from "./batch-writer.js";
 import { CheckpointTable } from "./checkpoint-table.js";
 import { DeadLetterTable } from "./dead-letters.js";
-import { applyCommand, DEFAULT_COMMAND_POLICY, type CommandPolicy } from "./command-applier.js";
+import { DEFAULT_COMMAND_POLICY, type CommandPolicy } from "./command-applier.js";
 import { IDLE_SESSION_ENDED, mapPostgresApplyError, mapPostgresConnectError } from "./postgres-errors.js";
 import { postgresRetry } from "./postgres-retry.js";
 import { RawLayout } from "./raw-layout.js";
 import { InferredLayout } from "./relational/inferred-layout.js";
 import { RelationalLayout } from "./relational/relational-layout.js";
-import { COPY_FROM_ROWS } from "./copy-text.js";
-import { isDeclinedBulkLoad } from "./bulk-load.js";
-import type { RowChange } from "./coalesce.js";
 import { PostgresSnapshotTarget } from "./snapshot/postgres-snapshot-target.js";
 import { SnapshotTables } from "./snapshot/snapshot-tables.js";
-import { inTransaction, withPooledClient } from "./pooled-client.js";
+import { withPooledClient } from "./pooled-client.js";
 import { quoteIdent } from "./sql.js";
 import type { TableLayout } from "./table-layout.js";
 import { TableRegistry } from "./table-registry.js";
@@ -110,6 +106,7 @@ export class PostgresSink implements Sink {
   private readonly inferredLayout: InferredLayout | undefined;
   private readonly deadLetters: DeadLetterTable;
   private readonly verifiable: PostgresVerifiable;
+  private readonly batchContext: BatchWriterContext;
   private pool: pg.Pool | undefined;
   private committed: Position | undefined;
 
@@ -137,6 +134,8 @@ export class PostgresSink implements Sink {
       logger: options.logger,
     }));
     this.registry = new TableRegistry({ checkpointSchema: options.checkpointSchema, pipeline: options.pipeline, layout: this.layout, logger: options.logger, adoption });
+    const commands = options.commands ?? DEFAULT_COMMAND_POLICY;
+    this.batchContext = { connect: this.connect, registry: this.registry, layout: this.layout, checkpoint: this.checkpoint, commands, logger: options.logger };
     this.verifiable = new PostgresVerifiable({
       url: options.url,
       queryTimeoutMs: options.queryTimeoutMs,
@@ -292,7 +291,7 @@ export class PostgresSink implements Sink {
     if (batch.events.length === 0 && (position === undefined || position.key === this.committed?.key)) return;
     const { retry, logger } = this.options;
     await retryWithProbe({
-      attempt: () => this.applyOnce(batch),
+      attempt: () => writeBatch(this.batchContext, batch, this.committed),
       // A connection lost while COMMIT was in flight may have committed: ask before redoing.
       // A batch without a position (snapshot events) is redone as it is: upserts by key.
       committed: position === undefined ? undefined : () => this.isStored(position),
@@ -316,89 +315,4 @@ export class PostgresSink implements Sink {
     if (!this.pool) throw new Error("PostgresSink used before open()");
     return this.pool.connect();
   };
-
-  private async applyOnce(batch: Batch): Promise<void> {
-    const steps = planBatch(batch.events);
-    // Large batches keep a connection for their statements: a COPY cannot be queued.
-    const queueable = !batch.keepNewer && batch.events.length < COPY_FROM_ROWS && steps.every((step) => step.kind === "rows" && this.registry.lookup(step.namespace) !== undefined);
-    if (queueable) return this.applyQueued(steps as RowChanges[], batch.position);
-    const bulkLoads = !batch.keepNewer && steps.some((step) => step.kind === "rows" && isBulkInsert(step.changes));
-    if (!bulkLoads) return this.applyInTransaction(batch, steps, false);
-    // A bulk load that meets a key the tables hold (a restart that replays changes) or that the
-    // layout declines fails the transaction: the batch is written again without bulk loads. No
-    // savepoint guards the loads, which saves two round trips each.
-    try {
-      await this.applyInTransaction(batch, steps, true);
-    } catch (error) {
-      if (!isDeclinedBulkLoad(error)) throw error;
-      await this.applyInTransaction(batch, steps, false);
-    }
-  }
-
-  /** The batch's steps in one transaction, whose BEGIN carries the position's advance; with `bulkLoads`, many new documents go in by the layout's bulk load. */
-  private applyInTransaction(batch: Batch, steps: ReturnType<typeof planBatch>, bulkLoads: boolean): Promise<void> {
-    const position = batch.position;
-    const begin = position === undefined ? undefined : beginWith(this.checkpoint.advanceOrFailStatement(this.committed, position), (error) => this.checkpoint.failedAdvance(error));
-    return withPooledClient(this.connect, (client, discard) =>
-      inTransaction(
-        client,
-        discard,
-        async () => {
-          for (const step of steps) {
-            if (step.kind === "command") {
-              await applyCommand(client, step.event, { registry: this.registry, layout: this.layout, policy: this.options.commands ?? DEFAULT_COMMAND_POLICY, logger: this.options.logger });
-              continue;
-            }
-            await this.layout.prepare?.(client, step.namespace, step.changes, this.registry.lookup(step.namespace) !== undefined);
-            const ref = await this.registry.ensure(client, step.namespace);
-            // A copy beside the running sync keeps what the sync wrote since it read (see Batch.keepNewer).
-            if (batch.keepNewer) await this.layout.writeKeepingNewer(client, ref, step.changes);
-            // Many new documents (a bulk insert, a backfill) go in by COPY, as a snapshot's do.
-            else if (bulkLoads && this.layout.bulkLoad && isBulkInsert(step.changes)) await this.layout.bulkLoad(client, ref, step.changes);
-            else await this.layout.write(client, ref, step.changes);
-          }
-        },
-        [this.registry, this.layout],
-        begin,
-      ),
-    );
-  }
-
-  /**
-   * Row changes of collections whose tables exist: no statement depends on an answer from
-   * PostgreSQL, so BEGIN, every write, the position's advance and COMMIT go in one round trip
-   * ({@link StatementQueue}); the advance fails the transaction by itself when the stored position
-   * is not the one this process committed last, and PostgreSQL then skips the COMMIT.
-   */
-  private applyQueued(steps: readonly RowChanges[], position: Position | undefined): Promise<void> {
-    return withPooledClient(this.connect, async (client, discard) => {
-      const staged = [this.registry, this.layout];
-      try {
-        const statements = new StatementQueue();
-        statements.add("BEGIN");
-        for (const step of steps) {
-          await this.layout.prepare?.(statements, step.namespace, step.changes, true);
-          const ref = this.registry.lookup(step.namespace);
-          if (ref) await this.layout.write(statements, ref, step.changes);
-        }
-        if (position) {
-          const advance = this.checkpoint.advanceOrFailStatement(this.committed, position);
-          statements.add(advance.text, advance.values);
-        }
-        statements.add("COMMIT");
-        await statements.send(client);
-      } catch (error) {
-        for (const each of staged) each.rollback?.();
-        // Nothing may have been sent (a strict rejection), or the transaction is aborted: ROLLBACK either way.
-        await client.query("ROLLBACK").catch(discard);
-        throw this.checkpoint.failedAdvance(error);
-      }
-      for (const each of staged) each.commit?.();
-    });
-  }
-}
-
-/** At least {@link COPY_FROM_ROWS} changes, each an insert event: keys the tables should not hold yet. */
-function isBulkInsert(changes: readonly RowChange[]): boolean {
-  return changes.length >= COPY_FROM_ROWS && changes.every((change) => change.kind === "upsert" && change.event.op === "insert");
 }
