@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { Logger } from "../../core/logger.js";
 import type { Position } from "../../core/position.js";
 import type { Batch } from "../../core/sink.js";
-import { isDeclinedBulkLoad } from "./bulk-load.js";
+import { BulkLoadDeclined, declineOnDuplicateKey } from "./bulk-load.js";
 import type { CheckpointTable } from "./checkpoint-table.js";
 import { planBatch, type RowChange, type RowChanges } from "./coalesce.js";
 import { applyCommand, type CommandPolicy } from "./command-applier.js";
@@ -33,15 +33,13 @@ export async function writeBatch(context: BatchWriterContext, batch: Batch, comm
   const steps = planBatch(batch.events);
   const queueable = !batch.keepNewer && batch.events.length < COPY_FROM_ROWS && steps.every((step) => step.kind === "rows" && context.registry.lookup(step.namespace) !== undefined);
   if (queueable) return writeQueued(context, steps as RowChanges[], batch.position, committed);
-  const bulkLoads = !batch.keepNewer && steps.some((step) => step.kind === "rows" && isBulkInsert(step.changes));
+  const bulkLoads = !batch.keepNewer && context.layout.bulkLoad !== undefined && steps.some((step) => step.kind === "rows" && isBulkInsert(step.changes));
   if (!bulkLoads) return writeInTransaction(context, batch, steps, committed, false);
-  // A bulk load that meets a key the tables hold (a restart that replays changes) or that the
-  // layout declines fails the transaction: the batch is written again without bulk loads. No
-  // savepoint guards the loads, which saves two round trips each.
   try {
     await writeInTransaction(context, batch, steps, committed, true);
   } catch (error) {
-    if (!isDeclinedBulkLoad(error)) throw error;
+    // A declined bulk load (a restart that replays changes) rolled the batch back: again, without bulk loads.
+    if (!(error instanceof BulkLoadDeclined)) throw error;
     await writeInTransaction(context, batch, steps, committed, false);
   }
 }
@@ -66,7 +64,7 @@ function writeInTransaction(context: BatchWriterContext, batch: Batch, steps: St
           // A copy beside the running sync keeps what the sync wrote since it read (see Batch.keepNewer).
           if (batch.keepNewer) await layout.writeKeepingNewer(client, ref, step.changes);
           // Many new documents (a bulk insert, a backfill) go in by COPY, as a snapshot's do.
-          else if (bulkLoads && layout.bulkLoad && isBulkInsert(step.changes)) await layout.bulkLoad(client, ref, step.changes);
+          else if (bulkLoads && layout.bulkLoad && isBulkInsert(step.changes)) await layout.bulkLoad(client, ref, step.changes).catch(declineOnDuplicateKey);
           else await layout.write(client, ref, step.changes);
         }
       },

@@ -2,21 +2,25 @@
 const UNIQUE_VIOLATION = "23505";
 
 /**
- * Thrown by a layout's `bulkLoad` that finds, while loading, that the changes must be written
- * the usual way after all (an inferred mapping that these documents make evolve, a raw table
- * whose trigger kept rows out): the caller rolls the transaction back and writes them with
- * `write`, as for a key the tables held.
+ * A bulk load that must give way to the usual writes: the layout found, while loading, that the
+ * changes must be written the usual way after all (an inferred mapping that these documents make
+ * evolve, a raw table whose trigger kept rows out), or the load met a key the tables held
+ * ({@link declineOnDuplicateKey}). Bulk loads are for documents whose keys the tables are not
+ * expected to hold (a snapshot into tables empty at its start, a streaming batch of insert
+ * events); the caller rolls the transaction back and writes it again without them, so the fast
+ * path is only ever faster, never wrong. No savepoint guards a load, which saves two round trips
+ * each.
  */
 export class BulkLoadDeclined extends Error {}
 
 /**
- * Whether a bulk load failed in a way that writing the changes the usual way mends: a key the
- * tables held after all (a snapshot's chunk redone after a lost COMMIT, a change replayed after a
- * restart), or {@link BulkLoadDeclined}. Bulk loads are for documents whose keys the tables are
- * not expected to hold (a snapshot into tables empty at its start, a streaming batch of insert
- * events): the caller then writes the transaction again without them, so the fast path is only
- * ever faster, never wrong.
+ * For the `catch` of a bulk load: a key the tables held after all (a snapshot's chunk redone
+ * after a lost COMMIT, a change replayed after a restart) declines the load; any other error is
+ * thrown as it is. Only the load's own errors decline it: the same error of another statement (a
+ * user's unique index on a mapped column) fails the transaction without a second try.
  */
-export function isDeclinedBulkLoad(error: unknown): boolean {
-  return error instanceof BulkLoadDeclined || (error as { code?: unknown } | undefined)?.code === UNIQUE_VIOLATION;
+export function declineOnDuplicateKey(error: unknown): never {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === UNIQUE_VIOLATION) throw new BulkLoadDeclined(`the bulk load met a key the table holds: ${String(message)}`, { cause: error });
+  throw error;
 }

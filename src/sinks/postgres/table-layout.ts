@@ -40,8 +40,8 @@ export interface TableLayout {
    * Writes documents (upserts only) whose keys the tables are not expected to hold, by bulk load
    * and without any merge: a key that exists fails with a unique violation (PostgreSQL's 23505),
    * or the layout declines the load (`BulkLoadDeclined`: an inferred mapping these documents make
-   * evolve, `isDeclinedBulkLoad`), and the caller then rolls the transaction back and writes it
-   * again with `write`.
+   * evolve), and the caller then rolls the transaction back and writes it again with `write`
+   * (`declineOnDuplicateKey`).
    * Absent: `write` always.
    */
   bulkLoad?(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void>;

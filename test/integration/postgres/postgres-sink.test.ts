@@ -144,6 +144,10 @@ describe("PostgresSink (raw mode)", () => {
     const second = makeEvent({ op: "insert", ns: "shop.orders", id: 2, doc: { _id: 2 } });
     await expect(b.apply({ events: [second], position: second.position })).rejects.toMatchObject({ code: ErrorCode.CheckpointMismatch });
     expect((await rows()).map((row) => row._id)).toEqual(["1"]);
+    // The position went with BEGIN and failed there: b's connection was left clean, and refuses again for the same reason.
+    await expect(b.apply({ events: [second], position: second.position })).rejects.toMatchObject({ code: ErrorCode.CheckpointMismatch });
+    await a.apply({ events: [second], position: second.position });
+    expect((await rows()).map((row) => row._id)).toEqual(["1", "2"]);
   });
 
   it("refuses to apply when another process advanced the same pipeline, also when the batch's statements and COMMIT go in one round trip", async () => {

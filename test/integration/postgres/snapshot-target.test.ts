@@ -169,7 +169,8 @@ describe("PostgresSnapshotTarget: snapshot state", () => {
   });
 
   it("startSnapshot replaces the previous state, and chunks of the replaced snapshot are refused", async () => {
-    const { target } = await openTarget();
+    // One connection: the refused chunk's must be left clean for the next.
+    const { target } = await openTarget({}, 1);
     await target.startSnapshot(plan([{ upper: new Int32(10) }, { lower: new Int32(10), upper: new Int32(20) }, { lower: new Int32(20) }]));
     await target.writeChunk(chunk([{ _id: new Int32(1) }]));
     await target.startSnapshot(plan([{ upper: "m" }, { lower: "m" }], ns, makePosition(tokenAt(T + 50, 1))));
@@ -188,6 +189,10 @@ describe("PostgresSnapshotTarget: snapshot state", () => {
     await expect(stale).rejects.toMatchObject({ code: ErrorCode.SnapshotFailed });
     await expect(stale).rejects.toThrow(/snapshot of shop\.orders has no range 1 in progress/);
     expect((await rawRows()).map((row) => row._id)).toEqual(["1"]);
+
+    await target.writeChunk(chunk([{ _id: "a" }], { rangeNo: 0, startedAt: makePosition(tokenAt(T + 50, 1)) }));
+    expect((await rawRows()).map((row) => row._id)).toEqual(["1", "a"]);
+    expect((await target.loadSnapshots()).get(ns)!.ranges[0]).toMatchObject({ copied: 1 });
   });
 
   it("finishSnapshot marks the collection done; again is harmless; unknown collections and later chunks are refused", async () => {

@@ -11,7 +11,7 @@ import { qualifiedName } from "../sql.js";
 import type { TableLayout } from "../table-layout.js";
 import type { TableRegistry } from "../table-registry.js";
 import type { UpsertChange } from "../raw-copy.js";
-import { isDeclinedBulkLoad } from "../bulk-load.js";
+import { BulkLoadDeclined, declineOnDuplicateKey } from "../bulk-load.js";
 import { beginWith } from "../statement-queue.js";
 import { SnapshotTables, type ChunkProgress } from "./snapshot-tables.js";
 import { postgresPoolConfig } from "../pool-config.js";
@@ -97,16 +97,14 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
     };
     const parallel = this.stateless && this.ready.has(chunk.namespace);
     const write = (bulkLoad: boolean): Promise<void> => this.transaction(!parallel, (client) => this.writeRows(client, chunk.namespace, changes, bulkLoad), progress);
-    // A bulk load that meets a key the table holds (a chunk redone after a lost COMMIT) or that the
-    // layout declines fails its transaction: the chunk is written again, the usual way. No
-    // savepoint guards the load, which saves two round trips per chunk.
     const bulkLoad = changes.length > 0 && this.emptyAtStart.has(chunk.namespace);
     const attempt = async (): Promise<void> => {
       if (!bulkLoad) return write(false);
       try {
         await write(true);
       } catch (error) {
-        if (!isDeclinedBulkLoad(error)) throw error;
+        // A declined bulk load (a chunk redone after a lost COMMIT) rolled the chunk back: again, the usual way.
+        if (!(error instanceof BulkLoadDeclined)) throw error;
         await write(false);
       }
     };
@@ -136,7 +134,7 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
     const { layout, registry } = this.options;
     await layout.prepare?.(client, namespace, changes, registry.lookup(namespace) !== undefined);
     const ref = await registry.ensure(client, namespace);
-    if (bulkLoad && layout.bulkLoad) await layout.bulkLoad(client, ref, changes);
+    if (bulkLoad && layout.bulkLoad) await layout.bulkLoad(client, ref, changes).catch(declineOnDuplicateKey);
     else await layout.write(client, ref, changes);
   }
 
