@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { Logger } from "../../core/logger.js";
 import type { Position } from "../../core/position.js";
 import type { Batch } from "../../core/sink.js";
-import { BulkLoadDeclined, declineOnDuplicateKey } from "./bulk-load.js";
+import { declineOnDuplicateKey, withBulkLoadsOrNot } from "./bulk-load.js";
 import type { CheckpointTable } from "./checkpoint-table.js";
 import { planBatch, type RowChange, type RowChanges } from "./coalesce.js";
 import { applyCommand, type CommandPolicy } from "./command-applier.js";
@@ -35,13 +35,8 @@ export async function writeBatch(context: BatchWriterContext, batch: Batch, comm
   if (queueable) return writeQueued(context, steps as RowChanges[], batch.position, committed);
   const bulkLoads = !batch.keepNewer && context.layout.bulkLoad !== undefined && steps.some((step) => step.kind === "rows" && isBulkInsert(step.changes));
   if (!bulkLoads) return writeInTransaction(context, batch, steps, committed, false);
-  try {
-    await writeInTransaction(context, batch, steps, committed, true);
-  } catch (error) {
-    // A declined bulk load (a restart that replays changes) rolled the batch back: again, without bulk loads.
-    if (!(error instanceof BulkLoadDeclined)) throw error;
-    await writeInTransaction(context, batch, steps, committed, false);
-  }
+  // A declined bulk load (a restart that replays changes) rolls the batch back: again, without bulk loads.
+  await withBulkLoadsOrNot((bulk) => writeInTransaction(context, batch, steps, committed, bulk));
 }
 
 /** The batch's steps in one transaction, whose BEGIN carries the position's advance; with `bulkLoads`, many new documents go in by the layout's bulk load. */

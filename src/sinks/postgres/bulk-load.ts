@@ -24,3 +24,16 @@ export function declineOnDuplicateKey(error: unknown): never {
   if (code === UNIQUE_VIOLATION) throw new BulkLoadDeclined(`the bulk load met a key the table holds: ${String(message)}`, { cause: error });
   throw error;
 }
+
+/**
+ * Runs a transaction with bulk loads (`write(true)`), and once more without them
+ * (`write(false)`) when a load was declined and rolled it back.
+ */
+export async function withBulkLoadsOrNot(write: (bulkLoads: boolean) => Promise<void>): Promise<void> {
+  try {
+    await write(true);
+  } catch (error) {
+    if (!(error instanceof BulkLoadDeclined)) throw error;
+    await write(false);
+  }
+}

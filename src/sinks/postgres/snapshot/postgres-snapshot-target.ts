@@ -11,7 +11,7 @@ import { qualifiedName } from "../sql.js";
 import type { TableLayout } from "../table-layout.js";
 import type { TableRegistry } from "../table-registry.js";
 import type { UpsertChange } from "../raw-copy.js";
-import { BulkLoadDeclined, declineOnDuplicateKey } from "../bulk-load.js";
+import { declineOnDuplicateKey, withBulkLoadsOrNot } from "../bulk-load.js";
 import { beginWith } from "../statement-queue.js";
 import { SnapshotTables, type ChunkProgress } from "./snapshot-tables.js";
 import { postgresPoolConfig } from "../pool-config.js";
@@ -98,16 +98,8 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
     const parallel = this.stateless && this.ready.has(chunk.namespace);
     const write = (bulkLoad: boolean): Promise<void> => this.transaction(!parallel, (client) => this.writeRows(client, chunk.namespace, changes, bulkLoad), progress);
     const bulkLoad = changes.length > 0 && this.emptyAtStart.has(chunk.namespace);
-    const attempt = async (): Promise<void> => {
-      if (!bulkLoad) return write(false);
-      try {
-        await write(true);
-      } catch (error) {
-        // A declined bulk load (a chunk redone after a lost COMMIT) rolled the chunk back: again, the usual way.
-        if (!(error instanceof BulkLoadDeclined)) throw error;
-        await write(false);
-      }
-    };
+    // A declined bulk load (a chunk redone after a lost COMMIT) rolls the chunk back: again, the usual way.
+    const attempt = (): Promise<void> => (bulkLoad ? withBulkLoadsOrNot(write) : write(false));
     await this.retrying(
       `the snapshot of ${chunk.namespace} (range ${chunk.rangeNo})`,
       () => (parallel ? attempt() : this.exclusively(attempt)),
