@@ -13,12 +13,15 @@ const YIELD_EVERY = 100;
  * works on the one it holds: one chunk of look-ahead and never more, so a fast reader and a slow
  * writer overlap without the reader running ahead (memory stays bounded).
  *
+ * - A chunk also ends after an item that `endsChunk` says ends one (a source that knows where
+ *   its bytes add up, such as a cursor at the end of a server batch, bounds a chunk's size so).
+ *
  * - An error of `items` is thrown at the caller's next pull (the chunks before it are delivered).
  * - When the caller leaves early (`break`, `return`, a throw) the read under way finishes its
  *   current item and `items` is closed (`return()`), which closes a driver cursor.
  * - Once `signal` is aborted nothing more is read or delivered, and `items` is closed.
  */
-export async function* prefetchChunks<T>(items: AsyncIterable<T>, chunkSize: number, signal?: AbortSignal): AsyncGenerator<T[]> {
+export async function* prefetchChunks<T>(items: AsyncIterable<T>, chunkSize: number, signal?: AbortSignal, endsChunk?: (item: T) => boolean): AsyncGenerator<T[]> {
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`prefetchChunks: chunk size must be a positive integer, not ${chunkSize}`);
   const iterator = items[Symbol.asyncIterator]();
   let exhausted = false;
@@ -34,6 +37,7 @@ export async function* prefetchChunks<T>(items: AsyncIterable<T>, chunkSize: num
         break;
       }
       chunk.push(next.value);
+      if (endsChunk?.(next.value) === true) break;
     }
     return chunk;
   };

@@ -112,8 +112,17 @@ export class MongoSnapshotSource implements SnapshotSource {
     }
   }
 
+  /**
+   * A range's documents in chunks of at most `chunkSize`, each also ending where the server's
+   * batch ended. The server puts at most 16 MiB of documents in a batch (or a single larger one):
+   * `FindCommon::kMaxBytesToReturnToClientAtOnce` is `BSONObjMaxUserSize`
+   * (src/mongo/db/query/find_common.h), and the cursor asks for `chunkSize` documents a batch. So a
+   * chunk holds at most about 16 MiB of BSON however large the documents are; documents of 1 KB
+   * fill `chunkSize` first, documents of 100 KB make chunks of about 160.
+   */
   readRange(namespace: string, range: IdRange, chunkSize: number, signal: AbortSignal, startedAt?: Position): AsyncIterable<Document[]> {
-    return prefetchChunks(this.documents(namespace, range, chunkSize, signal, startedAt ?? this.started), chunkSize, signal);
+    const reads = this.documents(namespace, range, chunkSize, signal, startedAt ?? this.started);
+    return documentsOf(prefetchChunks(reads, chunkSize, signal, (read) => read.endsServerBatch));
   }
 
   /** The `_id`s of a sample in the server's order; `undefined` when `$sample` keeps failing with 28799. */
@@ -138,7 +147,7 @@ export class MongoSnapshotSource implements SnapshotSource {
    * for longer than the server keeps it, goes on from the last document handed out (`min` at its
    * `_id`, and that document skipped); the cursor is closed when the caller stops early.
    */
-  private async *documents(namespace: string, range: IdRange, batchSize: number, signal: AbortSignal, startedAt: Position | undefined): AsyncGenerator<Document> {
+  private async *documents(namespace: string, range: IdRange, batchSize: number, signal: AbortSignal, startedAt: Position | undefined): AsyncGenerator<ReadDocument> {
     const collection = this.collection(namespace);
     const retry = this.retryOf(signal);
     const session = sessionReadingAfter(this.deployment.client, startedAt);
@@ -157,7 +166,8 @@ export class MongoSnapshotSource implements SnapshotSource {
             if (place.alreadyHandedOut(document._id)) continue;
             place.handOut(document._id);
             const handedOut = Date.now();
-            yield document;
+            // The driver asks for the next batch only once the one it holds is used up.
+            yield { document, endsServerBatch: cursor.bufferedCount() === 0 };
             // The caller kept this document long (PostgreSQL down, writes queued): the server
             // may have dropped the cursor meanwhile, so go on with a new one.
             if (Date.now() - handedOut > (this.options.idleReopenMs ?? IDLE_REOPEN_MS)) throw new IdleCursor();
@@ -177,7 +187,7 @@ export class MongoSnapshotSource implements SnapshotSource {
       // is looked up by itself.
       if (range.lower !== undefined && range.upper === undefined && !signal.aborted) {
         const maxKey = await retrySnapshotStep(`reading ${namespace} at MaxKey`, retry, () => collection.findOne({ _id: new MaxKey() }, { ...READ_OPTIONS, ...SNAPSHOT_READ, session }));
-        if (maxKey) yield maxKey;
+        if (maxKey) yield { document: maxKey, endsServerBatch: true };
       }
     } catch (error) {
       throw snapshotError(error, this.deployment.where, namespace, `while reading _id range ${describeRange(range)}`, { range: describeRange(range) });
@@ -219,6 +229,16 @@ export class MongoSnapshotSource implements SnapshotSource {
 
 /** Thrown inside a range read to reopen a cursor left idle too long. */
 class IdleCursor extends Error {}
+
+/** A document as the cursor handed it out, and whether it was the last of the server's batch. */
+interface ReadDocument {
+  readonly document: Document;
+  readonly endsServerBatch: boolean;
+}
+
+async function* documentsOf(chunks: AsyncIterable<ReadDocument[]>): AsyncGenerator<Document[]> {
+  for await (const chunk of chunks) yield chunk.map((read) => read.document);
+}
 
 function isMaxKey(value: unknown): boolean {
   return typeof value === "object" && value !== null && (value as { _bsontype?: unknown })._bsontype === "MaxKey";

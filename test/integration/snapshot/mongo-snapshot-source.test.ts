@@ -1,4 +1,4 @@
-import { Binary, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, type Document } from "mongodb";
+import { Binary, BSON, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, type Document } from "mongodb";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { keyText } from "../../../src/codec/key-text.js";
 import { ErrorCode } from "../../../src/core/error-codes.js";
@@ -205,6 +205,26 @@ describeWithMongo("MongoSnapshotSource", () => {
       controller.abort();
     }
     expect(chunks).toHaveLength(1);
+  });
+
+  it("ends a chunk where the server's batch of 16 MiB ended, so large documents make small chunks", async () => {
+    // A database of its own: the other tests list this one's collections.
+    const large = deployment.client.db(`${DB}_large`).collection<{ _id: Int32; body: string }>("large");
+    const body = "x".repeat(1_500_000);
+    await large.insertMany(Array.from({ length: 40 }, (_, n) => ({ _id: new Int32(n), body })));
+    try {
+      const chunks: Document[][] = [];
+      for await (const chunk of source.readRange(`${DB}_large.large`, {}, 2_000, never)) chunks.push(chunk);
+      expect(chunks.flat().map((document) => Number(document._id))).toEqual(Array.from({ length: 40 }, (_, n) => n));
+      expect(chunks.length).toBeGreaterThanOrEqual(4);
+      for (const chunk of chunks) expect(chunk.reduce((bytes, document) => bytes + BSON.calculateObjectSize(document), 0)).toBeLessThanOrEqual(16 * 1024 * 1024);
+      // A chunk size below what fits in a batch still counts.
+      const small: number[] = [];
+      for await (const chunk of source.readRange(`${DB}_large.large`, {}, 3, never)) small.push(chunk.length);
+      expect(small).toEqual([...Array.from({ length: 13 }, () => 3), 1]);
+    } finally {
+      await deployment.client.db(`${DB}_large`).dropDatabase();
+    }
   });
 
   it("estimates a collection's size from its metadata", async () => {

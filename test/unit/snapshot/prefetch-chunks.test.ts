@@ -42,6 +42,22 @@ describe("prefetchChunks", () => {
     expect(await chunksOf(prefetchChunks(countingSource(3).items, 1))).toEqual([[0], [1], [2]]);
   });
 
+  it("also ends a chunk after an item that ends one, as a cursor's batch cut short by its bytes", async () => {
+    // Items 2 and 4 end a batch: chunks stop after them, and still at the chunk size in between.
+    const endsBatch = (item: number): boolean => item === 2 || item === 4;
+    expect(await chunksOf(prefetchChunks(countingSource(12).items, 5, undefined, endsBatch))).toEqual([[0, 1, 2], [3, 4], [5, 6, 7, 8, 9], [10, 11]]);
+    expect(await chunksOf(prefetchChunks(countingSource(6).items, 3, undefined, () => true))).toEqual([[0], [1], [2], [3], [4], [5]]);
+  });
+
+  it("reads one chunk ahead, no further, when chunks end early", async () => {
+    const source = countingSource(100);
+    const chunks = prefetchChunks(source.items, 10, undefined, (item) => item % 4 === 3);
+    expect((await chunks.next()).value).toEqual([0, 1, 2, 3]);
+    await settle();
+    expect(source.pulled()).toBe(8);
+    await chunks.return(undefined);
+  });
+
   it("yields nothing for an empty source", async () => {
     expect(await chunksOf(prefetchChunks(countingSource(0).items, 3))).toEqual([]);
   });
