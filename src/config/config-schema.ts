@@ -108,9 +108,13 @@ export const ConfigSchema = z
           .max(10_000_000)
           .default(50_000)
           .describe("Most events of one MongoDB transaction held in one batch; a larger transaction is applied in several batches, with a warning."),
+        maxBytes: positiveInt
+          .min(1_048_576)
+          .default(67_108_864)
+          .describe("About how many bytes of BSON a batch holds at most (estimated from one event in 32): large documents make smaller batches. A MongoDB transaction is not split below maxTransactionEvents."),
       })
       .strict()
-      .default({ maxSize: 2_000, maxLatencyMs: 250, maxTransactionEvents: 50_000 }),
+      .default({ maxSize: 2_000, maxLatencyMs: 250, maxTransactionEvents: 50_000, maxBytes: 67_108_864 }),
     snapshot: z
       .object({
         mode: z

@@ -3,6 +3,7 @@ import type { ChangeEvent, SourceItem } from "../core/change-event.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { Position } from "../core/position.js";
 import { BatchWindow } from "./batch-window.js";
+import { EventBytesEstimate } from "./event-bytes.js";
 import { OpenTransaction } from "./open-transaction.js";
 import { ResumeCadence } from "./resume-cadence.js";
 
@@ -17,14 +18,21 @@ export interface BatchLimits {
    * same (with a warning), so that one huge transaction cannot exhaust memory.
    */
   readonly maxTransactionEvents?: number;
+  /**
+   * About how many bytes of BSON a batch holds at most (estimated, see {@link EventBytesEstimate}):
+   * large documents make batches of fewer than `maxSize` events, so that memory stays bounded.
+   */
+  readonly maxBytes?: number;
 }
 
 /** The default of {@link BatchLimits.maxTransactionEvents}. */
 export const DEFAULT_MAX_TRANSACTION_EVENTS = 50_000;
+/** The default of {@link BatchLimits.maxBytes}: 64 MiB, four of MongoDB's largest batches. */
+export const DEFAULT_MAX_BATCH_BYTES = 64 * 1024 * 1024;
 
 /**
- * Groups source items into batches. A batch closes when it is full or its oldest event has
- * waited long enough, and when the stream is caught up — but never inside a MongoDB
+ * Groups source items into batches. A batch closes when it is full (by events, or by the bytes
+ * they are estimated to hold) or its oldest event has waited long enough, and when the stream is caught up — but never inside a MongoDB
  * transaction (see {@link OpenTransaction} for how that is told), whose events so share one
  * batch and one sink transaction, unless the transaction outgrows `maxTransactionEvents`.
  * A quiet stream still yields position-only batches now and then, so its resume point never
@@ -38,6 +46,8 @@ export class BatchAccumulator {
   private pending: ChangeEvent[] = [];
   private readonly transaction = new OpenTransaction();
   private readonly maxTransactionEvents: number;
+  private readonly maxBytes: number;
+  private readonly bytes = new EventBytesEstimate();
   private readonly logger: Logger;
 
   /**
@@ -47,6 +57,7 @@ export class BatchAccumulator {
   constructor(limits: BatchLimits, accepts: (event: ChangeEvent) => ChangeEvent | undefined, committed?: Position, now: () => number = Date.now, logger: Logger = silentLogger()) {
     this.accepts = accepts;
     this.maxTransactionEvents = limits.maxTransactionEvents ?? DEFAULT_MAX_TRANSACTION_EVENTS;
+    this.maxBytes = limits.maxBytes ?? DEFAULT_MAX_BATCH_BYTES;
     this.logger = logger;
     this.window = new BatchWindow({ size: limits.maxSize, latencyMs: limits.maxLatencyMs }, now);
     // Events are committed by batches, never by count; a position committed before this process
@@ -64,15 +75,20 @@ export class BatchAccumulator {
       return undefined;
     }
     const event = item.event;
-    const batch = this.window.isDue(this.pending.length) && this.mayCutBefore(event) ? this.cut() : undefined;
+    const batch = this.isDue() && this.mayCutBefore(event) ? this.cut() : undefined;
     this.transaction.see(event);
     const accepted = this.accepts(event);
     if (accepted) {
       if (this.pending.length === 0) this.window.open();
       this.pending.push(accepted);
+      this.bytes.observe(accepted);
     }
     this.cadence.complete(event.position, 0);
     return batch;
+  }
+
+  private isDue(): boolean {
+    return this.window.isDue(this.pending.length) || (this.pending.length > 0 && this.bytes.of(this.pending.length) >= this.maxBytes);
   }
 
   private mayCutBefore(event: ChangeEvent): boolean {
