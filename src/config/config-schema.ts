@@ -111,7 +111,7 @@ export const ConfigSchema = z
         maxBytes: positiveInt
           .min(1_048_576)
           .default(67_108_864)
-          .describe("About how many bytes of BSON a batch holds at most (estimated from one event in 32): large documents make smaller batches. A MongoDB transaction is not split below maxTransactionEvents."),
+          .describe("About how many bytes of BSON a batch holds at most (estimated from about one event in 32): large documents make smaller batches. A MongoDB transaction is not split below maxTransactionEvents."),
       })
       .strict()
       .default({ maxSize: 2_000, maxLatencyMs: 250, maxTransactionEvents: 50_000, maxBytes: 67_108_864 }),

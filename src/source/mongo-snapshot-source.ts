@@ -117,8 +117,9 @@ export class MongoSnapshotSource implements SnapshotSource {
    * batch ended. The server puts at most 16 MiB of documents in a batch (or a single larger one):
    * `FindCommon::kMaxBytesToReturnToClientAtOnce` is `BSONObjMaxUserSize`
    * (src/mongo/db/query/find_common.h), and the cursor asks for `chunkSize` documents a batch. So a
-   * chunk holds at most about 16 MiB of BSON however large the documents are; documents of 1 KB
-   * fill `chunkSize` first, documents of 100 KB make chunks of about 160.
+   * chunk holds at most about 16 MiB of BSON however large the documents are (twice that for the
+   * chunk read across a reopened cursor); documents of 1 KB fill `chunkSize` first, documents of
+   * 100 KB make chunks of about 160.
    */
   readRange(namespace: string, range: IdRange, chunkSize: number, signal: AbortSignal, startedAt?: Position): AsyncIterable<Document[]> {
     const reads = this.documents(namespace, range, chunkSize, signal, startedAt ?? this.started);

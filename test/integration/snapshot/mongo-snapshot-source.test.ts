@@ -208,7 +208,8 @@ describeWithMongo("MongoSnapshotSource", () => {
   });
 
   it("ends a chunk where the server's batch of 16 MiB ended, so large documents make small chunks", async () => {
-    // A database of its own: the other tests list this one's collections.
+    // A database of its own, emptied first (a run cut short on a shared server leaves it behind).
+    await deployment.client.db(`${DB}_large`).dropDatabase();
     const large = deployment.client.db(`${DB}_large`).collection<{ _id: Int32; body: string }>("large");
     const body = "x".repeat(1_500_000);
     await large.insertMany(Array.from({ length: 40 }, (_, n) => ({ _id: new Int32(n), body })));

@@ -17,18 +17,31 @@ function token(t: number, i: number, txnOpIndex = 0): { _data: string } {
 const session = { id: new Binary(Buffer.from("00112233445566778899aabbccddeeff", "hex"), 4), uid: new Binary(Buffer.alloc(32)) };
 
 /** An insert as the server emits it, its document `bytes` long or so. */
-function insert(id: number, bytes: number, txn?: { txnNumber: number; opIndex: number }): ChangeEvent {
+function insert(id: number, bytes: number, txn?: { txnNumber: number; opIndex: number }, coll = "orders"): ChangeEvent {
   const raw: Document = {
     _id: token(1_800_000_000, txn ? 1 : id, txn?.opIndex),
     operationType: "insert",
     clusterTime: new Timestamp({ t: 1_800_000_000, i: txn ? 1 : id }),
     wallTime: new Date(1_800_000_000_000),
-    ns: { db: "shop", coll: "orders" },
+    ns: { db: "shop", coll },
     documentKey: { _id: id },
     fullDocument: { _id: id, body: "x".repeat(bytes) },
     ...(txn ? { lsid: session, txnNumber: Long.fromNumber(txn.txnNumber) } : {}),
   };
   return normalizeChange(raw)!;
+}
+
+/** A replace as the server emits it with its pre-image (`fullDocumentBeforeChange`), each document `bytes` long or so. */
+function replaceWithPreImage(id: number, bytes: number): ChangeEvent {
+  return normalizeChange({
+    _id: token(1_800_000_000, id),
+    operationType: "replace",
+    clusterTime: new Timestamp({ t: 1_800_000_000, i: id }),
+    ns: { db: "shop", coll: "orders" },
+    documentKey: { _id: id },
+    fullDocument: { _id: id, body: "n".repeat(bytes) },
+    fullDocumentBeforeChange: { _id: id, body: "o".repeat(bytes) },
+  })!;
 }
 
 /** An update as the server emits it without `fullDocument`: what it holds is its update description. */
@@ -43,17 +56,24 @@ function update(id: number, bytes: number): ChangeEvent {
   })!;
 }
 
-/** The sizes of the batches `events` are cut into (the last one drained). */
-function batchSizes(limits: { maxSize: number; maxBytes: number }, events: readonly ChangeEvent[]): number[] {
-  const acc = new BatchAccumulator({ ...limits, maxLatencyMs: 60_000, idleCommitIntervalMs: 60_000 }, (event) => event, undefined, () => 0);
-  const sizes: number[] = [];
+/** The batches `events` are cut into (the last one drained). */
+function batchesOf(limits: { maxSize: number; maxBytes: number }, events: readonly ChangeEvent[], accepts: (event: ChangeEvent) => ChangeEvent | undefined = (event) => event): Batch[] {
+  const acc = new BatchAccumulator({ ...limits, maxLatencyMs: 60_000, idleCommitIntervalMs: 60_000 }, accepts, undefined, () => 0);
+  const batches: Batch[] = [];
   const take = (batch: Batch | undefined): void => {
-    if (batch) sizes.push(batch.events.length);
+    if (batch) batches.push(batch);
   };
   for (const event of events) take(acc.push({ kind: "event", event }));
   take(acc.drain());
-  return sizes;
+  return batches;
 }
+
+function batchSizes(limits: { maxSize: number; maxBytes: number }, events: readonly ChangeEvent[]): number[] {
+  return batchesOf(limits, events).map((batch) => batch.events.length);
+}
+
+/** How many of a batch's events hold a document of at least `bytes`. */
+const largeIn = (batch: Batch, bytes: number): number => batch.events.filter((event) => (event.doc?.body as string).length >= bytes).length;
 
 describe("BatchAccumulator and the bytes of a batch", () => {
   it("cuts batches of large documents by their bytes, from the first event on", () => {
@@ -71,14 +91,28 @@ describe("BatchAccumulator and the bytes of a batch", () => {
     expect(batchSizes({ maxSize: 2_000, maxBytes: 2 * MiB }, events)).toEqual([2, 2, 2]);
   });
 
-  it("follows a stream whose documents grow, from its next measured event", () => {
-    // 64 small events, then large ones: events 1, 33, 65, 97… are measured.
-    const events = [...Array.from({ length: 64 }, (_, n) => insert(n + 1, 100)), ...Array.from({ length: 40 }, (_, n) => insert(65 + n, MiB))];
-    const sizes = batchSizes({ maxSize: 2_000, maxBytes: 8 * MiB }, events);
-    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(104);
-    // The first batch ends soon after the large documents begin, not at maxSize.
-    expect(sizes[0]).toBeLessThan(64 + 32);
-    expect(sizes.length).toBeGreaterThan(2);
+  it("counts a pre-image", () => {
+    const events = Array.from({ length: 6 }, (_, n) => replaceWithPreImage(n + 1, MiB / 2));
+    expect(batchSizes({ maxSize: 2_000, maxBytes: 2 * MiB }, events)).toEqual([2, 2, 2]);
+  });
+
+  it("follows a stream whose documents grow from the first large one measured", () => {
+    // 2000 small changes, then large ones: as 16 MiB documents would be against the default 64 MiB.
+    const events = [...Array.from({ length: 2_000 }, (_, n) => insert(n + 1, 100)), ...Array.from({ length: 200 }, (_, n) => insert(2_001 + n, MiB / 4))];
+    const batches = batchesOf({ maxSize: 2_000, maxBytes: MiB }, events);
+    expect(batches.reduce((sum, batch) => sum + batch.events.length, 0)).toBe(2_200);
+    const first = batches.findIndex((batch) => largeIn(batch, MiB / 4) > 0);
+    // Until one is measured (at most 63 changes after the switch), large ones join the batch …
+    expect(largeIn(batches[first]!, MiB / 4)).toBeLessThanOrEqual(63);
+    // … and from then on a batch holds what maxBytes allows, not the 12, 8, 6 times as much of a slow mean.
+    for (const batch of batches.slice(first + 1)) expect(largeIn(batch, MiB / 4)).toBeLessThanOrEqual(4);
+  });
+
+  it("measures only the changes a batch takes", () => {
+    // Large changes of a collection left out, small ones kept: batches stay at maxSize.
+    const events = Array.from({ length: 400 }, (_, n) => (n % 2 === 0 ? insert(n + 1, MiB, undefined, "skip") : insert(n + 1, 100)));
+    const batches = batchesOf({ maxSize: 100, maxBytes: 4 * MiB }, events, (event) => (event.ns.coll === "skip" ? undefined : event));
+    expect(batches.map((batch) => batch.events.length)).toEqual([100, 100]);
   });
 
   it("does not cut a MongoDB transaction for its bytes", () => {
