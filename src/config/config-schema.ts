@@ -111,10 +111,14 @@ export const ConfigSchema = z
         maxBytes: positiveInt
           .min(1_048_576)
           .default(67_108_864)
-          .describe("About how many bytes of BSON a batch holds at most (estimated from about one event in 32): large documents make smaller batches. A MongoDB transaction is not split below maxTransactionEvents."),
+          .describe("About how many bytes of BSON a batch holds at most (estimated from about one event in 32): large documents make smaller batches. A MongoDB transaction is not split for this (see maxTransactionBytes)."),
+        maxTransactionBytes: positiveInt
+          .min(1_048_576)
+          .default(1_073_741_824)
+          .describe("About how many bytes of BSON of one MongoDB transaction are held in one batch; a larger transaction is applied in several batches, with a warning."),
       })
       .strict()
-      .default({ maxSize: 2_000, maxLatencyMs: 250, maxTransactionEvents: 50_000, maxBytes: 67_108_864 }),
+      .default({ maxSize: 2_000, maxLatencyMs: 250, maxTransactionEvents: 50_000, maxBytes: 67_108_864, maxTransactionBytes: 1_073_741_824 }),
     snapshot: z
       .object({
         mode: z

@@ -23,18 +23,25 @@ export interface BatchLimits {
    * large documents make batches of fewer than `maxSize` events, so that memory stays bounded.
    */
   readonly maxBytes?: number;
+  /**
+   * About how many bytes of BSON a batch held open by one transaction may hold before it is cut
+   * all the same (with a warning), as {@link maxTransactionEvents} counts its events.
+   */
+  readonly maxTransactionBytes?: number;
 }
 
 /** The default of {@link BatchLimits.maxTransactionEvents}. */
 export const DEFAULT_MAX_TRANSACTION_EVENTS = 50_000;
 /** The default of {@link BatchLimits.maxBytes}: 64 MiB, four of MongoDB's largest batches. */
 export const DEFAULT_MAX_BATCH_BYTES = 64 * 1024 * 1024;
+/** The default of {@link BatchLimits.maxTransactionBytes}: 1 GiB. */
+export const DEFAULT_MAX_TRANSACTION_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Groups source items into batches. A batch closes when it is full (by events, or by the bytes
  * they are estimated to hold) or its oldest event has waited long enough, and when the stream is caught up — but never inside a MongoDB
  * transaction (see {@link OpenTransaction} for how that is told), whose events so share one
- * batch and one sink transaction, unless the transaction outgrows `maxTransactionEvents`.
+ * batch and one sink transaction, unless the transaction outgrows `maxTransactionEvents` or `maxTransactionBytes`.
  * A quiet stream still yields position-only batches now and then, so its resume point never
  * goes stale.
  */
@@ -47,6 +54,7 @@ export class BatchAccumulator {
   private readonly transaction = new OpenTransaction();
   private readonly maxTransactionEvents: number;
   private readonly maxBytes: number;
+  private readonly maxTransactionBytes: number;
   private readonly bytes = new EventBytesEstimate();
   private readonly logger: Logger;
 
@@ -58,6 +66,7 @@ export class BatchAccumulator {
     this.accepts = accepts;
     this.maxTransactionEvents = limits.maxTransactionEvents ?? DEFAULT_MAX_TRANSACTION_EVENTS;
     this.maxBytes = limits.maxBytes ?? DEFAULT_MAX_BATCH_BYTES;
+    this.maxTransactionBytes = limits.maxTransactionBytes ?? DEFAULT_MAX_TRANSACTION_BYTES;
     this.logger = logger;
     this.window = new BatchWindow({ size: limits.maxSize, latencyMs: limits.maxLatencyMs }, now);
     // Events are committed by batches, never by count; a position committed before this process
@@ -93,12 +102,14 @@ export class BatchAccumulator {
 
   private mayCutBefore(event: ChangeEvent): boolean {
     if (this.transaction.mayCutBefore(event)) return true;
-    if (this.pending.length < this.maxTransactionEvents) return false;
+    const bytes = this.bytes.of(this.pending.length);
+    const limit = this.pending.length >= this.maxTransactionEvents ? "maxTransactionEvents" : bytes >= this.maxTransactionBytes ? "maxTransactionBytes" : undefined;
+    if (limit === undefined) return false;
     const txn = this.transaction.firstOversizedCut();
     if (txn) {
       this.logger.warn(
-        { lsid: txn.lsid, txnNumber: txn.txnNumber, events: this.pending.length, maxTransactionEvents: this.maxTransactionEvents },
-        "a MongoDB transaction outgrew batch.maxTransactionEvents: it is applied in several batches, so a sink shows it in parts until its last batch is applied",
+        { lsid: txn.lsid, txnNumber: txn.txnNumber, events: this.pending.length, bytes: Math.round(bytes), maxTransactionEvents: this.maxTransactionEvents, maxTransactionBytes: this.maxTransactionBytes },
+        `a MongoDB transaction outgrew batch.${limit}: it is applied in several batches, so a sink shows it in parts until its last batch is applied`,
       );
     }
     return true;

@@ -94,7 +94,7 @@ export async function runSync(config: TributaryConfig, given: Logger, signal: Ab
       });
       const selector = new EventSelector({ namespaces: filter, renameOutAsDrop: true });
       const accumulator = new BatchAccumulator(
-        { maxSize: config.batch.maxSize, maxLatencyMs: config.batch.maxLatencyMs, idleCommitIntervalMs: config.checkpoint.idleIntervalMs, maxTransactionEvents: config.batch.maxTransactionEvents, maxBytes: config.batch.maxBytes },
+        { ...config.batch, idleCommitIntervalMs: config.checkpoint.idleIntervalMs },
         (event) => selector.select(event),
         startFrom,
         Date.now,

@@ -25,7 +25,7 @@ describe("validateConfig", () => {
       },
       sinks: [],
       snapshot: { mode: "initial", parallelism: 4, chunkSize: 2_000, rangeSize: 25_000, progressIntervalMs: 5_000 },
-      batch: { maxSize: 2_000, maxLatencyMs: 250, maxTransactionEvents: 50_000, maxBytes: 64 * 1024 * 1024 },
+      batch: { maxSize: 2_000, maxLatencyMs: 250, maxTransactionEvents: 50_000, maxBytes: 64 * 1024 * 1024, maxTransactionBytes: 1024 * 1024 * 1024 },
       checkpoint: { idleIntervalMs: 10_000 },
       retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
       http: { readyMaxLagMs: 60_000, oplogRunwayWarnMs: 43_200_000 },

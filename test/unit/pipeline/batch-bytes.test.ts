@@ -4,6 +4,7 @@ import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import type { Batch } from "../../../src/core/sink.js";
 import { normalizeChange } from "../../../src/source/normalize-change.js";
+import { capturingLogger } from "../../support/capturing-logger.js";
 
 const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, "0");
 const MiB = 1024 * 1024;
@@ -115,9 +116,23 @@ describe("BatchAccumulator and the bytes of a batch", () => {
     expect(batches.map((batch) => batch.events.length)).toEqual([100, 100]);
   });
 
-  it("does not cut a MongoDB transaction for its bytes", () => {
+  it("does not cut a MongoDB transaction for maxBytes", () => {
     const txn = Array.from({ length: 6 }, (_, n) => insert(n + 1, MiB, { txnNumber: 3, opIndex: n }));
     const after = insert(100, MiB);
     expect(batchSizes({ maxSize: 2_000, maxBytes: 2 * MiB }, [...txn, after])).toEqual([6, 1]);
+  });
+
+  it("cuts a transaction that outgrows maxTransactionBytes, saying so once", () => {
+    const { logger, lines } = capturingLogger();
+    const acc = new BatchAccumulator({ maxSize: 2_000, maxLatencyMs: 60_000, idleCommitIntervalMs: 60_000, maxBytes: 2 * MiB, maxTransactionBytes: 4 * MiB }, (event) => event, undefined, () => 0, logger);
+    const sizes = Array.from({ length: 10 }, (_, n) => insert(n + 1, MiB, { txnNumber: 3, opIndex: n }))
+      .map((event) => acc.push({ kind: "event", event }))
+      .flatMap((batch) => (batch ? [batch.events.length] : []));
+    // A little over 1 MiB a change: at 4 changes the transaction's batch has reached 4 MiB.
+    expect(sizes).toEqual([4, 4]);
+    expect(acc.drain()?.events).toHaveLength(2);
+    const warnings = lines.filter((line) => String(line.msg).includes("batch.maxTransactionBytes"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ txnNumber: "3", events: 4, maxTransactionBytes: 4 * MiB });
   });
 });
