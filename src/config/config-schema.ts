@@ -102,7 +102,7 @@ export const ConfigSchema = z
     sinks: z.array(sinkSchema).default([]).describe("More places the same stream goes to, each with a position of its own."),
     batch: z
       .object({
-        maxSize: positiveInt.max(100_000).default(2_000).describe("Most events applied in one transaction (a MongoDB transaction is not split, up to maxTransactionEvents)."),
+        maxSize: positiveInt.max(100_000).default(2_000).describe("Most events applied in one transaction (a MongoDB transaction is not split, up to maxTransactionEvents and maxTransactionBytes)."),
         maxLatencyMs: positiveInt.max(60_000).default(250).describe("Longest an event waits before its batch is applied."),
         maxTransactionEvents: positiveInt
           .max(10_000_000)

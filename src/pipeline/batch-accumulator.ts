@@ -3,7 +3,7 @@ import type { ChangeEvent, SourceItem } from "../core/change-event.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { Position } from "../core/position.js";
 import { BatchWindow } from "./batch-window.js";
-import { EventBytesEstimate } from "./event-bytes.js";
+import { EventBytesEstimate, eventBytes } from "./event-bytes.js";
 import { OpenTransaction } from "./open-transaction.js";
 import { ResumeCadence } from "./resume-cadence.js";
 
@@ -56,6 +56,12 @@ export class BatchAccumulator {
   private readonly maxBytes: number;
   private readonly maxTransactionBytes: number;
   private readonly bytes = new EventBytesEstimate();
+  /**
+   * The exact bytes of the pending events, counted once a MongoDB transaction holds a batch that
+   * is due: the estimate prices every event as the recent large ones, which would cut small
+   * transactions, and misses sparse large ones, which a transaction must not.
+   */
+  private heldBytes: number | undefined;
   private readonly logger: Logger;
 
   /**
@@ -91,6 +97,7 @@ export class BatchAccumulator {
       if (this.pending.length === 0) this.window.open();
       this.pending.push(accepted);
       this.bytes.observe(accepted);
+      if (this.heldBytes !== undefined) this.heldBytes += eventBytes(accepted);
     }
     this.cadence.complete(event.position, 0);
     return batch;
@@ -102,13 +109,13 @@ export class BatchAccumulator {
 
   private mayCutBefore(event: ChangeEvent): boolean {
     if (this.transaction.mayCutBefore(event)) return true;
-    const bytes = this.bytes.of(this.pending.length);
+    const bytes = (this.heldBytes ??= this.pending.reduce((sum, each) => sum + eventBytes(each), 0));
     const limit = this.pending.length >= this.maxTransactionEvents ? "maxTransactionEvents" : bytes >= this.maxTransactionBytes ? "maxTransactionBytes" : undefined;
     if (limit === undefined) return false;
     const txn = this.transaction.firstOversizedCut();
     if (txn) {
       this.logger.warn(
-        { lsid: txn.lsid, txnNumber: txn.txnNumber, events: this.pending.length, bytes: Math.round(bytes), maxTransactionEvents: this.maxTransactionEvents, maxTransactionBytes: this.maxTransactionBytes },
+        { lsid: txn.lsid, txnNumber: txn.txnNumber, events: this.pending.length, bytes, maxTransactionEvents: this.maxTransactionEvents, maxTransactionBytes: this.maxTransactionBytes },
         `a MongoDB transaction outgrew batch.${limit}: it is applied in several batches, so a sink shows it in parts until its last batch is applied`,
       );
     }
@@ -131,6 +138,7 @@ export class BatchAccumulator {
     if (!position) return undefined;
     const batch: StreamBatch = { events: this.pending, position };
     this.pending = [];
+    this.heldBytes = undefined;
     return batch;
   }
 }

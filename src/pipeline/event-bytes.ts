@@ -51,7 +51,8 @@ export class EventBytesEstimate {
   }
 }
 
-function eventBytes(event: ChangeEvent): number {
+/** The BSON bytes of an event's document, pre-image and update description. */
+export function eventBytes(event: ChangeEvent): number {
   return sizeOf(event.doc) + sizeOf(event.before) + sizeOf(event.update as Document | undefined);
 }
 

@@ -58,7 +58,7 @@ function update(id: number, bytes: number): ChangeEvent {
 }
 
 /** The batches `events` are cut into (the last one drained). */
-function batchesOf(limits: { maxSize: number; maxBytes: number }, events: readonly ChangeEvent[], accepts: (event: ChangeEvent) => ChangeEvent | undefined = (event) => event): Batch[] {
+function batchesOf(limits: { maxSize: number; maxBytes: number; maxTransactionBytes?: number }, events: readonly ChangeEvent[], accepts: (event: ChangeEvent) => ChangeEvent | undefined = (event) => event): Batch[] {
   const acc = new BatchAccumulator({ ...limits, maxLatencyMs: 60_000, idleCommitIntervalMs: 60_000 }, accepts, undefined, () => 0);
   const batches: Batch[] = [];
   const take = (batch: Batch | undefined): void => {
@@ -69,7 +69,7 @@ function batchesOf(limits: { maxSize: number; maxBytes: number }, events: readon
   return batches;
 }
 
-function batchSizes(limits: { maxSize: number; maxBytes: number }, events: readonly ChangeEvent[]): number[] {
+function batchSizes(limits: { maxSize: number; maxBytes: number; maxTransactionBytes?: number }, events: readonly ChangeEvent[]): number[] {
   return batchesOf(limits, events).map((batch) => batch.events.length);
 }
 
@@ -120,6 +120,19 @@ describe("BatchAccumulator and the bytes of a batch", () => {
     const txn = Array.from({ length: 6 }, (_, n) => insert(n + 1, MiB, { txnNumber: 3, opIndex: n }));
     const after = insert(100, MiB);
     expect(batchSizes({ maxSize: 2_000, maxBytes: 2 * MiB }, [...txn, after])).toEqual([6, 1]);
+  });
+
+  it("counts a transaction's bytes exactly: a large change does not make its small ones count as large", () => {
+    const txn = [insert(1, MiB, { txnNumber: 4, opIndex: 0 }), ...Array.from({ length: 10 }, (_, n) => insert(n + 2, 100, { txnNumber: 4, opIndex: n + 1 }))];
+    expect(batchSizes({ maxSize: 2_000, maxBytes: MiB, maxTransactionBytes: 4 * MiB }, [...txn, insert(100, 100)])).toEqual([11, 1]);
+  });
+
+  it("counts a transaction's bytes exactly: sparse large changes the samples may miss count", () => {
+    // 200 small changes, every 30th from the 60th on a large one: the 4th large one (index 150) reaches 4 MiB.
+    const txn = Array.from({ length: 200 }, (_, n) => insert(n + 1, n >= 60 && n % 30 === 0 ? MiB : 100, { txnNumber: 5, opIndex: n }));
+    const sizes = batchSizes({ maxSize: 10, maxBytes: 64 * MiB, maxTransactionBytes: 4 * MiB }, txn);
+    expect(sizes[0]).toBe(151);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(200);
   });
 
   it("cuts a transaction that outgrows maxTransactionBytes, saying so once", () => {

@@ -19,18 +19,21 @@ function insert(id: number, bytes: number): ChangeEvent {
   })!;
 }
 
-/** A small deterministic generator of numbers in [0, 1). */
+/** A small deterministic generator of numbers in [0, 1) (mulberry32). */
 function seeded(seed: number): () => number {
-  let state = seed;
+  let state = seed >>> 0;
   return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return state / 2_147_483_648;
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), state | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 
 describe("EventBytesEstimate", () => {
-  it("measures the first event exactly, as its BSON", () => {
+  it("measures the first event exactly, as its BSON, and knows nothing before it", () => {
     const estimate = new EventBytesEstimate(() => 0.5);
+    expect(estimate.of(10)).toBe(0);
     const event = insert(1, 1_000);
     estimate.observe(event);
     expect(estimate.of(3)).toBe(3 * BSON.calculateObjectSize(event.doc!));
