@@ -1,60 +1,28 @@
-import { Binary, Long, Timestamp, type Document } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import type { Batch } from "../../../src/core/sink.js";
-import { normalizeChange } from "../../../src/source/normalize-change.js";
 import { capturingLogger } from "../../support/capturing-logger.js";
+import { serverChange } from "../../support/server-changes.js";
 
-const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, "0");
 const MiB = 1024 * 1024;
-
-/** A resume token as mongod writes it (see batch-transactions.test.ts). */
-function token(t: number, i: number, txnOpIndex = 0): { _data: string } {
-  const opIndex = txnOpIndex === 0 ? "29" : `2B${hex(txnOpIndex * 2, 2)}`;
-  return { _data: `82${hex(t, 8)}${hex(i, 8)}2B042C0100${opIndex}6E5A1004` };
-}
-
-const session = { id: new Binary(Buffer.from("00112233445566778899aabbccddeeff", "hex"), 4), uid: new Binary(Buffer.alloc(32)) };
 
 /** An insert as the server emits it, its document `bytes` long or so. */
 function insert(id: number, bytes: number, txn?: { txnNumber: number; opIndex: number }, coll = "orders"): ChangeEvent {
-  const raw: Document = {
-    _id: token(1_800_000_000, txn ? 1 : id, txn?.opIndex),
-    operationType: "insert",
-    clusterTime: new Timestamp({ t: 1_800_000_000, i: txn ? 1 : id }),
-    wallTime: new Date(1_800_000_000_000),
-    ns: { db: "shop", coll },
-    documentKey: { _id: id },
-    fullDocument: { _id: id, body: "x".repeat(bytes) },
-    ...(txn ? { lsid: session, txnNumber: Long.fromNumber(txn.txnNumber) } : {}),
-  };
-  return normalizeChange(raw)!;
+  const at = { t: 1_800_000_000, i: txn ? 1 : id, txnOpIndex: txn?.opIndex };
+  return serverChange({ operationType: "insert", id, at, txnNumber: txn?.txnNumber, coll, fields: { fullDocument: { _id: id, body: "x".repeat(bytes) } } });
 }
 
 /** A replace as the server emits it with its pre-image (`fullDocumentBeforeChange`), each document `bytes` long or so. */
 function replaceWithPreImage(id: number, bytes: number): ChangeEvent {
-  return normalizeChange({
-    _id: token(1_800_000_000, id),
-    operationType: "replace",
-    clusterTime: new Timestamp({ t: 1_800_000_000, i: id }),
-    ns: { db: "shop", coll: "orders" },
-    documentKey: { _id: id },
-    fullDocument: { _id: id, body: "n".repeat(bytes) },
-    fullDocumentBeforeChange: { _id: id, body: "o".repeat(bytes) },
-  })!;
+  const fields = { fullDocument: { _id: id, body: "n".repeat(bytes) }, fullDocumentBeforeChange: { _id: id, body: "o".repeat(bytes) } };
+  return serverChange({ operationType: "replace", id, at: { t: 1_800_000_000, i: id }, fields });
 }
 
 /** An update as the server emits it without `fullDocument`: what it holds is its update description. */
 function update(id: number, bytes: number): ChangeEvent {
-  return normalizeChange({
-    _id: token(1_800_000_000, id),
-    operationType: "update",
-    clusterTime: new Timestamp({ t: 1_800_000_000, i: id }),
-    ns: { db: "shop", coll: "orders" },
-    documentKey: { _id: id },
-    updateDescription: { updatedFields: { body: "y".repeat(bytes) }, removedFields: [], truncatedArrays: [] },
-  })!;
+  const fields = { updateDescription: { updatedFields: { body: "y".repeat(bytes) }, removedFields: [], truncatedArrays: [] } };
+  return serverChange({ operationType: "update", id, at: { t: 1_800_000_000, i: id }, fields });
 }
 
 /** The batches `events` are cut into (the last one drained). */

@@ -1,39 +1,14 @@
-import { Binary, Long, Timestamp, type Document } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import type { Batch } from "../../../src/core/sink.js";
 import { makePosition } from "../../../src/core/position.js";
-import { normalizeChange } from "../../../src/source/normalize-change.js";
 import { capturingLogger } from "../../support/capturing-logger.js";
-
-const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, "0");
-
-/**
- * A resume token as mongod writes it (resume_token.cpp, KeyString): `82` and the cluster time,
- * version 2 (`2B04`), tokenType 128 (`2C0100`), then txnOpIndex (`29` for 0, `2B` and twice the
- * value for a small positive one), fromInvalidate false (`6E`) and the collection UUID prefix.
- */
-function token(t: number, i: number, txnOpIndex = 0): { _data: string } {
-  const opIndex = txnOpIndex === 0 ? "29" : `2B${hex(txnOpIndex * 2, 2)}`;
-  return { _data: `82${hex(t, 8)}${hex(i, 8)}2B042C0100${opIndex}6E5A1004` };
-}
-
-const session = { id: new Binary(Buffer.from("00112233445566778899aabbccddeeff", "hex"), 4), uid: new Binary(Buffer.alloc(32)) };
+import { serverChange, serverToken } from "../../support/server-changes.js";
 
 /** An insert as the server emits it; inside a transaction every event has the commit's cluster time. */
 function insert(id: number, at: { t: number; i: number; txnOpIndex?: number }, txnNumber?: number): ChangeEvent {
-  const raw: Document = {
-    _id: token(at.t, at.i, at.txnOpIndex),
-    operationType: "insert",
-    clusterTime: new Timestamp({ t: at.t, i: at.i }),
-    wallTime: new Date(at.t * 1000),
-    ns: { db: "shop", coll: "orders" },
-    documentKey: { _id: id },
-    fullDocument: { _id: id },
-    ...(txnNumber === undefined ? {} : { lsid: session, txnNumber: Long.fromNumber(txnNumber) }),
-  };
-  return normalizeChange(raw)!;
+  return serverChange({ operationType: "insert", id, at, txnNumber, fields: { fullDocument: { _id: id } } });
 }
 
 /** The events of one transaction committed at (t, i): txnOpIndex 0, 1, … */
@@ -56,9 +31,9 @@ describe("BatchAccumulator and MongoDB transactions", () => {
     const [first, second] = transaction(1, 2, 1_800_000_000, 3, 7);
     acc.push({ kind: "event", event: first! });
     // The post-batch resume token mongos reports while a shard's part is still to come.
-    expect(acc.push({ kind: "caughtUp", position: makePosition(token(1_800_000_000, 3)) })).toBeUndefined();
+    expect(acc.push({ kind: "caughtUp", position: makePosition(serverToken(1_800_000_000, 3)) })).toBeUndefined();
     acc.push({ kind: "event", event: second! });
-    const batch = acc.push({ kind: "caughtUp", position: makePosition(token(1_800_000_000, 5)) });
+    const batch = acc.push({ kind: "caughtUp", position: makePosition(serverToken(1_800_000_000, 5)) });
     expect(ids(batch)).toEqual([1, 2]);
   });
 

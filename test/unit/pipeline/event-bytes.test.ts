@@ -1,22 +1,12 @@
-import { Timestamp } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { BSON } from "../../../src/core/bson.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { EventBytesEstimate } from "../../../src/pipeline/event-bytes.js";
-import { normalizeChange } from "../../../src/source/normalize-change.js";
+import { serverChange } from "../../support/server-changes.js";
 
-const hex = (n: number, width: number): string => n.toString(16).toUpperCase().padStart(width, "0");
-
-/** An insert as the server emits it (resume token as mongod writes it, see batch-transactions.test.ts). */
+/** An insert as the server emits it, its document `bytes` long or so. */
 function insert(id: number, bytes: number): ChangeEvent {
-  return normalizeChange({
-    _id: { _data: `82${hex(1_800_000_000, 8)}${hex(id, 8)}2B042C0100296E5A1004` },
-    operationType: "insert",
-    clusterTime: new Timestamp({ t: 1_800_000_000, i: id }),
-    ns: { db: "shop", coll: "orders" },
-    documentKey: { _id: id },
-    fullDocument: { _id: id, body: "x".repeat(bytes) },
-  })!;
+  return serverChange({ operationType: "insert", id, at: { t: 1_800_000_000, i: id }, fields: { fullDocument: { _id: id, body: "x".repeat(bytes) } } });
 }
 
 /** A small deterministic generator of numbers in [0, 1) (mulberry32). */
