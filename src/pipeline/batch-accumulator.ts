@@ -39,11 +39,11 @@ export const DEFAULT_MAX_TRANSACTION_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Groups source items into batches. A batch closes when it is full (by events, or by the bytes
- * they are estimated to hold) or its oldest event has waited long enough, and when the stream is caught up — but never inside a MongoDB
- * transaction (see {@link OpenTransaction} for how that is told), whose events so share one
- * batch and one sink transaction, unless the transaction outgrows `maxTransactionEvents` or `maxTransactionBytes`.
- * A quiet stream still yields position-only batches now and then, so its resume point never
- * goes stale.
+ * they are estimated to hold) or its oldest event has waited long enough, and when the stream is
+ * caught up — but never inside a MongoDB transaction (see {@link OpenTransaction} for how that is
+ * told), whose events so share one batch and one sink transaction, unless the transaction
+ * outgrows `maxTransactionEvents` or `maxTransactionBytes`. A quiet stream still yields
+ * position-only batches now and then, so its resume point never goes stale.
  */
 export class BatchAccumulator {
   private readonly accepts: (event: ChangeEvent) => ChangeEvent | undefined;
