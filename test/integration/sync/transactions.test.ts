@@ -28,7 +28,8 @@ describeWithMongo("sync: MongoDB transactions and batches", () => {
   }
 
   async function batchesOf(url: string, table: string, count: number): Promise<number> {
-    await waitFor(async () => Number((await query<{ n: string }>(url, `SELECT count(*) AS n FROM ${table}`))[0]?.n) === count, `${count} rows in ${table}`);
+    // The raw table is created with the first batch: until then the count fails, as none.
+    await waitFor(async () => Number((await query<{ n: string }>(url, `SELECT count(*) AS n FROM ${table}`).catch(() => []))[0]?.n ?? 0) === count, `${count} rows in ${table}`);
     const [row] = await query<{ n: string }>(url, `SELECT count(DISTINCT _synced_at) AS n FROM ${table}`);
     return Number(row?.n);
   }
