@@ -58,6 +58,15 @@ export async function tableState(url: string, table: string): Promise<Map<string
   return new Map(rows.map((row) => [row._id, row.doc]));
 }
 
+/**
+ * Waits until a table holds `count` rows. A sync creates a raw table with its first batch: until
+ * then the count fails, and counts as none.
+ */
+export function waitForRowCount(url: string, table: string, count: number): Promise<true> {
+  const rows = async (): Promise<number> => Number((await query<{ n: string }>(url, `SELECT count(*) AS n FROM ${table}`).catch(() => []))[0]?.n ?? 0);
+  return waitFor(async () => (await rows()) === count, `${count} rows in ${table}`);
+}
+
 /** Waits until the table holds exactly the collection's documents, compared one by one. */
 export async function waitForConvergence(client: MongoClient, url: string, ns: { db: string; coll: string }, table: string, timeoutMs = 60_000): Promise<number> {
   let difference = "";

@@ -2,8 +2,7 @@ import { expect, it } from "vitest";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
-import { startSync, useMongoClient, waitForInitialPosition } from "../../support/sync-harness.js";
-import { waitFor } from "../../support/wait-for.js";
+import { startSync, useMongoClient, waitForInitialPosition, waitForRowCount } from "../../support/sync-harness.js";
 
 // A row's _synced_at is now() of the PostgreSQL transaction that wrote it: rows of one batch share it.
 describeWithMongo("sync: batches of large documents", () => {
@@ -28,9 +27,7 @@ describeWithMongo("sync: batches of large documents", () => {
     for (let n = 0; n < 24; n += 1) await db.collection<{ _id: number; body: string }>("docs").insertOne({ _id: n, body });
     const second = startSync(config);
     try {
-      // The raw table is created with the first batch: until then the count fails, as none.
-      const rows = async (): Promise<number> => Number((await query<{ n: string }>(url, "SELECT count(*) AS n FROM public.batch_bytes_docs").catch(() => []))[0]?.n ?? 0);
-      await waitFor(async () => (await rows()) === 24, "24 rows");
+      await waitForRowCount(url, "public.batch_bytes_docs", 24);
       const batches = await query<{ n: string }>(url, "SELECT count(*) AS n FROM public.batch_bytes_docs GROUP BY _synced_at");
       // The first change is measured: 4 MiB at about 1 MB a change is 5 changes a batch, not all 24 in one.
       expect(batches.length).toBeGreaterThanOrEqual(5);

@@ -3,8 +3,7 @@ import { beforeAll, expect, it } from "vitest";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
-import { startSync, useMongoClient, waitForInitialPosition } from "../../support/sync-harness.js";
-import { waitFor } from "../../support/wait-for.js";
+import { startSync, useMongoClient, waitForInitialPosition, waitForRowCount } from "../../support/sync-harness.js";
 
 // A row's _synced_at is now() of the PostgreSQL transaction that wrote it: rows written by one
 // batch share it, so the number of distinct values counts the batches a transaction took.
@@ -28,8 +27,7 @@ describeWithMongo("sync: MongoDB transactions and batches", () => {
   }
 
   async function batchesOf(url: string, table: string, count: number): Promise<number> {
-    // The raw table is created with the first batch: until then the count fails, as none.
-    await waitFor(async () => Number((await query<{ n: string }>(url, `SELECT count(*) AS n FROM ${table}`).catch(() => []))[0]?.n ?? 0) === count, `${count} rows in ${table}`);
+    await waitForRowCount(url, table, count);
     const [row] = await query<{ n: string }>(url, `SELECT count(DISTINCT _synced_at) AS n FROM ${table}`);
     return Number(row?.n);
   }
