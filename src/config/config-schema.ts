@@ -126,12 +126,12 @@ export const ConfigSchema = z
           .default("initial")
           .describe("initial: copy collections not yet copied, then stream; never: stream only; always: copy every collection on each start, then stream; only: copy, then exit."),
         parallelism: positiveInt.max(64).default(4).describe("Ranges copied at once, across all collections."),
-        chunkSize: positiveInt.max(100_000).default(2_000).describe("Documents per chunk: read together, written and committed in one transaction (fewer when they come to more than MongoDB's 16 MiB batch)."),
+        chunkSize: positiveInt.max(100_000).default(5_000).describe("Documents per chunk: read together, written and committed in one transaction (fewer when they come to more than MongoDB's 16 MiB batch)."),
         rangeSize: z.number().int().min(100).default(25_000).describe("About this many documents per _id range (collections are split into estimated / rangeSize ranges)."),
         progressIntervalMs: z.number().int().min(100).default(5_000).describe("When stderr is not a terminal, how often a progress line is logged."),
       })
       .strict()
-      .default({ mode: "initial", parallelism: 4, chunkSize: 2_000, rangeSize: 25_000, progressIntervalMs: 5_000 }),
+      .default({ mode: "initial", parallelism: 4, chunkSize: 5_000, rangeSize: 25_000, progressIntervalMs: 5_000 }),
     checkpoint: z
       .object({
         idleIntervalMs: z

@@ -21,12 +21,12 @@ describe("snapshot flags", () => {
   const base = { from: "mongodb://h/?replicaSet=rs0", to: "postgres://u@h/db" };
 
   it("default to an initial snapshot with the documented settings", async () => {
-    expect((await configFromFlags(base)).snapshot).toEqual({ mode: "initial", parallelism: 4, chunkSize: 2_000, rangeSize: 25_000, progressIntervalMs: 5_000 });
+    expect((await configFromFlags(base)).snapshot).toEqual({ mode: "initial", parallelism: 4, chunkSize: 5_000, rangeSize: 25_000, progressIntervalMs: 5_000 });
   });
 
   it("--snapshot and --snapshot-parallelism set the mode and the parallelism over the config file", async () => {
     const config = await configFromFlags({ ...base, snapshot: "only", snapshotParallelism: 8 });
-    expect(config.snapshot).toMatchObject({ mode: "only", parallelism: 8, chunkSize: 2_000 });
+    expect(config.snapshot).toMatchObject({ mode: "only", parallelism: 8, chunkSize: 5_000 });
   });
 
   it("takes a snapshot into any sink, and refuses settings out of range, naming the path", async () => {

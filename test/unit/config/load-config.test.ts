@@ -24,7 +24,7 @@ describe("validateConfig", () => {
         commands: { create: "create", drop: "drop", rename: "rename", dropDatabase: "drop" },
       },
       sinks: [],
-      snapshot: { mode: "initial", parallelism: 4, chunkSize: 2_000, rangeSize: 25_000, progressIntervalMs: 5_000 },
+      snapshot: { mode: "initial", parallelism: 4, chunkSize: 5_000, rangeSize: 25_000, progressIntervalMs: 5_000 },
       batch: { maxSize: 2_000, maxLatencyMs: 250, maxTransactionEvents: 50_000, maxBytes: 64 * 1024 * 1024, maxTransactionBytes: 1024 * 1024 * 1024 },
       checkpoint: { idleIntervalMs: 10_000 },
       retry: { initialDelayMs: 500, maxDelayMs: 30_000 },
