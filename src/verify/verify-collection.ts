@@ -13,9 +13,20 @@ import type { Segment } from "./segments.js";
 import type { CollectionVerification, KeyDifference, Recheck } from "./verify-report.js";
 import type { VerifySource } from "./verify-source.js";
 
+/**
+ * The most documents per chunk verify reads, whatever the snapshot's `chunkSize`. Verify holds a
+ * chunk's documents, their canonical texts and the copy's rows together, and its time goes more
+ * and more to the garbage collector as chunks grow: 40000 documents at P=4 took 2.9 s in chunks of
+ * 1000, 3.4 s in chunks of 2000, 4.5 s in chunks of 5000, and 3.0–3.1 s in chunks of 250 or 500
+ * (docs/benchmarks.md, thirteenth pass). A snapshot's chunks gain from size instead: each is a
+ * transaction whose round trips PostgreSQL waits for.
+ */
+const MAX_VERIFY_CHUNK = 1_000;
+
 /** @internal */
 export interface VerifySettings {
   readonly parallelism: number;
+  /** The snapshot's documents per chunk; verify reads at most 1000 a chunk (see MAX_VERIFY_CHUNK). */
   readonly chunkSize: number;
   /** About this many documents per `_id` range, as the snapshot plans them. */
   readonly rangeSize: number;
@@ -72,7 +83,7 @@ export async function verifyCollection(namespace: string, context: VerifyContext
     namespace,
     source,
     verifiable,
-    settings,
+    settings: { ...settings, chunkSize: Math.min(settings.chunkSize, MAX_VERIFY_CHUNK) },
     signal: context.signal,
     onRange: (read) => {
       rangesDone += 1;

@@ -41,6 +41,30 @@ describe("verify against PostgreSQL, raw mode", () => {
     expect(result).toMatchObject({ documents: 450, held: 450, ranges: 5, rangesChecked: 5, rangesDiffering: 0 });
   });
 
+  it("reads both sides in chunks of at most 1000 documents, whatever the snapshot's chunk size", async () => {
+    const source = new SyntheticSnapshotSource({ [NS]: orders(2500) });
+    const sink = await copied(source);
+    const asked: string[] = [];
+    const readRange = source.readRange.bind(source);
+    source.readRange = (namespace, range, chunkSize, signal) => {
+      asked.push(`source ${chunkSize}`);
+      return readRange(namespace, range, chunkSize, signal);
+    };
+    const verifiable = sink.capabilities.verifiable;
+    const held = (namespace: string, chunkSize: number, signal?: AbortSignal): ReturnType<typeof verifiable.held> => {
+      asked.push(`held ${chunkSize}`);
+      return verifiable.held(namespace, chunkSize, signal);
+    };
+    const counting: VerifiableSink = Object.create(sink, { capabilities: { value: { ...sink.capabilities, verifiable: Object.create(verifiable, { held: { value: held } }) } } });
+    const result = await verify(source, counting, { chunkSize: 5_000, rangeSize: 25_000 });
+    expect(summary(result)).toEqual({ equal: true, differences: [], expectedMissing: [] });
+    expect(new Set(asked)).toEqual(new Set(["source 1000", "held 1000"]));
+    // A smaller chunk size is kept.
+    asked.length = 0;
+    await verify(source, counting, { chunkSize: 300, rangeSize: 25_000 });
+    expect(new Set(asked)).toEqual(new Set(["source 300", "held 300"]));
+  });
+
   it("narrows missing, extra and changed rows down to their keys and the first differing field", async () => {
     const source = new SyntheticSnapshotSource({ [NS]: orders(450) });
     const sink = await copied(source);
