@@ -167,8 +167,8 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
 
 /**
  * The chunk's events as row changes: each upserts its document. A plain loop: this runs between
- * two chunks' `COPY`s, while PostgreSQL waits, and `flatMap`'s array per event made it take 1.6
- * times as long (docs/benchmarks.md, thirteenth pass).
+ * two chunks' `COPY`s, while PostgreSQL waits, and `flatMap`'s array per event made it take about
+ * 1.5 times as long (docs/benchmarks.md, thirteenth pass).
  */
 function upsertsOf(chunk: SnapshotChunk): UpsertChange[] {
   const changes: UpsertChange[] = [];
