@@ -6,6 +6,8 @@ import type { PostgresSink, PostgresSinkOptions } from "../../../src/sinks/postg
 import { snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import { runVerify } from "../../../src/verify/run-verify.js";
+import type { HeldFingerprint } from "../../../src/core/sink.js";
+import { FIRST_PAGE_ROWS, PAGE_CHARS } from "../../../src/sinks/postgres/verify/held-pages.js";
 import { tokenAt } from "../../support/events.js";
 import { postsExample } from "../../support/mapping-examples.js";
 import { createDatabase } from "../../support/postgres-server.js";
@@ -132,6 +134,31 @@ describe("verify against PostgreSQL, raw mode", () => {
     expect(result.repair).toEqual({ keys: 2, remaining: 1 });
     expect(result.differences.map((difference) => difference.key)).toEqual([oid(8).toHexString()]);
     expect(await query(url, `SELECT doc->>'by' AS by FROM ${TABLE} WHERE _id = $1`, [oid(8).toHexString()])).toEqual([{ by: "the sync" }]);
+  });
+});
+
+describe("the copy read back for verify, in pages", () => {
+  const pagesOf = async (sink: VerifiableSink, chunkSize: number): Promise<HeldFingerprint[][]> => {
+    const pages: HeldFingerprint[][] = [];
+    for await (const page of sink.capabilities.verifiable.held(NS, chunkSize)) pages.push(page);
+    return pages;
+  };
+
+  it("reads documents of a megabyte a few at a time, each page about 16 MiB of text at most", async () => {
+    const docs = orders(30).map((doc, n) => ({ ...doc, blob: `${n}`.padEnd(1_000_000, "x") }));
+    const source = new SyntheticSnapshotSource({ [NS]: docs });
+    const pages = await pagesOf(await copied(source), 1_000);
+    expect(pages[0]).toHaveLength(FIRST_PAGE_ROWS);
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    for (const page of pages) expect(page.reduce((sum, row) => sum + row.canonical.length, 0)).toBeLessThanOrEqual(PAGE_CHARS);
+    expect(pages.flat().map((row) => row.key)).toEqual(docs.map((_, n) => oid(n + 1).toHexString()));
+  });
+
+  it("reads documents of a kilobyte chunkSize at a time after a first small page, every row once", async () => {
+    const source = new SyntheticSnapshotSource({ [NS]: orders(2_500) });
+    const pages = await pagesOf(await copied(source), 1_000);
+    expect(pages.map((page) => page.length)).toEqual([FIRST_PAGE_ROWS, 1_000, 1_000, 2_500 - FIRST_PAGE_ROWS - 2_000]);
+    expect(new Set(pages.flat().map((row) => row.key)).size).toBe(2_500);
   });
 });
 

@@ -7,6 +7,7 @@ import { idFromKeyText } from "../../../codec/key-text-parse.js";
 import { encodingRejection } from "../dead-letters.js";
 import { qualifiedName } from "../sql.js";
 import type { TableRef } from "../table-layout.js";
+import { heldPages } from "./held-pages.js";
 
 interface HeldRow {
   readonly key: string;
@@ -45,29 +46,16 @@ export async function expectedRaw(client: PoolClient, docs: readonly Document[])
   });
 }
 
-/** The rows of a raw table, `chunkSize` at a time in key order (keyset pages: each page one short query). */
-export async function* heldRaw(connect: () => Promise<PoolClient>, ref: TableRef, chunkSize: number, signal?: AbortSignal): AsyncGenerator<HeldFingerprint[]> {
-  const table = qualifiedName(ref.schema, ref.table);
-  let after: string | null = null;
-  while (!signal?.aborted) {
-    const client = await connect();
-    let rows: HeldRow[];
-    try {
-      // Two statements rather than `$1 IS NULL OR _id > $1`, so that each page is an index range scan.
-      const select = `SELECT _id AS key, doc::text AS canonical, _cluster_time AS cluster_time FROM ${table}`;
-      rows = (
-        after === null
-          ? await client.query<HeldRow>(`${select} ORDER BY _id LIMIT $1`, [chunkSize])
-          : await client.query<HeldRow>(`${select} WHERE _id > $1 ORDER BY _id LIMIT $2`, [after, chunkSize])
-      ).rows;
-    } finally {
-      client.release();
-    }
-    if (rows.length === 0) return;
-    yield rows.map(heldOf);
-    after = rows[rows.length - 1]?.key ?? null;
-    if (rows.length < chunkSize) return;
-  }
+/** The rows of a raw table in key order, in pages of at most `chunkSize` (see {@link heldPages}). */
+export function heldRaw(connect: () => Promise<PoolClient>, ref: TableRef, chunkSize: number, signal?: AbortSignal): AsyncGenerator<HeldFingerprint[]> {
+  const select = `SELECT _id AS key, doc::text AS canonical, _cluster_time AS cluster_time FROM ${qualifiedName(ref.schema, ref.table)}`;
+  const readPage = async (client: PoolClient, after: string | null, limit: number): Promise<HeldFingerprint[]> => {
+    // Two statements rather than `$1 IS NULL OR _id > $1`, so that each page is an index range scan.
+    const result =
+      after === null ? await client.query<HeldRow>(`${select} ORDER BY _id LIMIT $1`, [limit]) : await client.query<HeldRow>(`${select} WHERE _id > $1 ORDER BY _id LIMIT $2`, [after, limit]);
+    return result.rows.map(heldOf);
+  };
+  return heldPages(connect, readPage, chunkSize, signal);
 }
 
 /** What a raw table holds for these keys. */

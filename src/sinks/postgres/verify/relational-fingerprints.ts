@@ -8,6 +8,7 @@ import { CLUSTER_TIME_COLUMN, ORDINAL_COLUMN } from "../relational/relational-dd
 import { extractRows, isRejection, type Row } from "../relational/row-extractor.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import type { TableRef } from "../table-layout.js";
+import { heldPages } from "./held-pages.js";
 
 interface Column {
   readonly name: string;
@@ -61,25 +62,15 @@ export async function expectedRelational(client: PoolClient, mapping: TableMappi
   });
 }
 
-/** The documents of a relational collection, `chunkSize` parents at a time in key order, with their child rows. */
-export async function* heldRelational(connect: () => Promise<PoolClient>, ref: TableRef, mapping: TableMapping, chunkSize: number, signal?: AbortSignal): AsyncGenerator<HeldFingerprint[]> {
+/** The documents of a relational collection in key order, with their child rows, in pages of at most `chunkSize` parents (see {@link heldPages}). */
+export function heldRelational(connect: () => Promise<PoolClient>, ref: TableRef, mapping: TableMapping, chunkSize: number, signal?: AbortSignal): AsyncGenerator<HeldFingerprint[]> {
   const pk = quoteIdent(mapping.pk.column);
-  let after: string | null = null;
-  while (!signal?.aborted) {
-    const client = await connect();
-    let chunk: HeldFingerprint[];
-    try {
-      const page = `ORDER BY t.${pk} LIMIT ${Math.max(1, Math.floor(chunkSize))}`;
-      // Two forms rather than `$1 IS NULL OR pk > $1`, so that each page is an index range scan.
-      chunk = after === null ? await heldWhere(client, ref, mapping, `true ${page}`, []) : await heldWhere(client, ref, mapping, `t.${pk} > $1::${mapping.pk.type.sql} ${page}`, [after]);
-    } finally {
-      client.release();
-    }
-    if (chunk.length === 0) return;
-    yield chunk;
-    after = chunk[chunk.length - 1]?.key ?? null;
-    if (chunk.length < chunkSize) return;
-  }
+  const readPage = (client: PoolClient, after: string | null, limit: number): Promise<HeldFingerprint[]> => {
+    const page = `ORDER BY t.${pk} LIMIT ${limit}`;
+    // Two forms rather than `$1 IS NULL OR pk > $1`, so that each page is an index range scan.
+    return after === null ? heldWhere(client, ref, mapping, `true ${page}`, []) : heldWhere(client, ref, mapping, `t.${pk} > $1::${mapping.pk.type.sql} ${page}`, [after]);
+  };
+  return heldPages(connect, readPage, chunkSize, signal);
 }
 
 /** What a relational collection holds for these keys (the primary key's text). */
