@@ -140,7 +140,7 @@ export type ExpectedFingerprint = Fingerprint | { readonly key: string; readonly
 export interface Verifiable {
   /** How the sink would hold each of these source documents of a collection, in the same order. */
   expected(namespace: string, docs: readonly Document[]): Promise<ExpectedFingerprint[]>;
-  /** Everything the sink holds for a collection, in chunks of about `chunkSize`, in any order. */
+  /** Everything the sink holds for a collection, in chunks of at most `chunkSize` (smaller ones for large documents are fine), in any order. */
   held(namespace: string, chunkSize: number, signal?: AbortSignal): AsyncIterable<HeldFingerprint[]>;
   /** What the sink holds for these keys ({@link Fingerprint.key}); keys it does not hold are absent. */
   heldKeys(namespace: string, keys: readonly string[]): Promise<HeldFingerprint[]>;

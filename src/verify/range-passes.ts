@@ -5,7 +5,7 @@ import { rangeIndexOf } from "./range-lookup.js";
 import { RangeTally } from "./range-tally.js";
 import type { VerifySource } from "./verify-source.js";
 
-/** How a collection is read: the snapshot's settings. */
+/** How a collection is read: the snapshot's settings, with verify's own cap on the chunk size (see verifyCollection). */
 export interface PassSettings {
   readonly parallelism: number;
   readonly chunkSize: number;

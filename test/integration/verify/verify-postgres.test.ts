@@ -61,6 +61,13 @@ describe("verify against PostgreSQL, raw mode", () => {
     const result = await verify(source, counting, { chunkSize: 5_000, rangeSize: 25_000 });
     expect(summary(result)).toEqual({ equal: true, differences: [], expectedMissing: [] });
     expect(new Set(asked)).toEqual(new Set(["source 1000", "held 1000"]));
+    // Narrowing a difference down to its key reads with the same cap.
+    asked.length = 0;
+    await query(url, `DELETE FROM ${TABLE} WHERE _id = $1`, [oid(1_234).toHexString()]);
+    const narrowed = await verify(source, counting, { chunkSize: 5_000, rangeSize: 25_000 });
+    expect(summary(narrowed)).toMatchObject({ equal: false, differences: [`missing ${oid(1_234).toHexString()}`] });
+    expect(narrowed.rangesDiffering).toBe(1);
+    expect(new Set(asked)).toEqual(new Set(["source 1000", "held 1000"]));
     // A smaller chunk size is kept.
     asked.length = 0;
     await verify(source, counting, { chunkSize: 300, rangeSize: 25_000 });

@@ -1,5 +1,6 @@
 import type { PoolClient } from "pg";
 import type { HeldFingerprint } from "../../../core/sink.js";
+import { withPooledClient } from "../pooled-client.js";
 
 /** About the most canonical text (in UTF-16 units) of one page: as much as MongoDB puts in a batch, 16 MiB. @internal */
 export const PAGE_CHARS = 16 * 1024 * 1024;
@@ -12,23 +13,19 @@ export type ReadPage = (client: PoolClient, after: string | null, limit: number)
 
 /**
  * What a table holds, in key order, page by page (keyset pages, each one short query on a pooled
- * connection): at most `chunkSize` rows a page, and about {@link PAGE_CHARS} of canonical text.
- * The first page reads {@link FIRST_PAGE_ROWS} rows; each later one as many as that text holds of
- * the previous page's largest row. Documents of a kilobyte are still read `chunkSize` at a time;
- * documents of a megabyte a dozen or so at a time, not a thousand (a gigabyte of text at once).
+ * connection): at most `chunkSize` rows a page, and about {@link PAGE_CHARS} of canonical text
+ * while rows are no larger than those of the page before. The first page reads
+ * {@link FIRST_PAGE_ROWS} rows; each later one as many as that text holds of the previous page's
+ * largest row. Documents of a kilobyte are still read `chunkSize` at a time; documents of a
+ * megabyte 16 at a time, not a thousand (a gigabyte of text at once). Only the page after a
+ * jump from small rows to large ones can hold more: its size was set by the small ones.
  */
 export async function* heldPages(connect: () => Promise<PoolClient>, readPage: ReadPage, chunkSize: number, signal?: AbortSignal): AsyncGenerator<HeldFingerprint[]> {
   const most = Math.max(1, Math.floor(chunkSize));
   let after: string | null = null;
   let limit = Math.min(most, FIRST_PAGE_ROWS);
   while (!signal?.aborted) {
-    const client = await connect();
-    let page: HeldFingerprint[];
-    try {
-      page = await readPage(client, after, limit);
-    } finally {
-      client.release();
-    }
+    const page = await withPooledClient(connect, (client) => readPage(client, after, limit));
     if (page.length === 0) return;
     yield page;
     if (page.length < limit) return;
