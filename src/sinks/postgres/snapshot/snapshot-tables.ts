@@ -4,7 +4,7 @@ import { TributaryError } from "../../../core/tributary-error.js";
 import type { CollectionSnapshotPlan, CollectionSnapshotState, IdRange, SnapshotRangeState } from "../../../core/snapshot-contract.js";
 import { decodeIdBound, encodeIdBound, namesBound } from "../../../codec/id-bound.js";
 import { makePosition, resumeTokenOfText, resumeTokenText } from "../../../core/position.js";
-import { isOneRowFailure, oneRowOrFail } from "../one-row-or-fail.js";
+import { isMarkedFailure, oneRowOrFail } from "../one-row-or-fail.js";
 import { qualifiedName } from "../sql.js";
 
 /** What {@link SnapshotTables.recordChunkStatement} fails with (inside PostgreSQL's message) when the range is not in progress. */
@@ -159,7 +159,7 @@ export class SnapshotTables {
 
   /** What to throw for `error`, a failure of {@link SnapshotTables.recordChunkStatement} or not. */
   failedRecord(error: unknown, progress: ChunkProgress): unknown {
-    if (!isOneRowFailure(error, RECORD_FAILED)) return error;
+    if (!isMarkedFailure(error, RECORD_FAILED)) return error;
     return new TributaryError(
       ErrorCode.SnapshotFailed,
       `The snapshot of ${progress.namespace} has no range ${progress.rangeNo} in progress any more: it was started again or completed by another process running pipeline '${this.pipeline}'. Run one process per pipeline.`,
