@@ -20,11 +20,12 @@ const preparedOn = new WeakMap<ClientBase, PreparedState>();
 /**
  * Prepared statements one connection keeps at most; then it deallocates them all and starts over
  * (an inferred mapping's tables change shape, and leave statements no batch will run again).
- * Each costs the server about 20 KB (measured with raw-mode statements), 10 MB at most; each
- * new one costs a round trip, so the limit holds what a stream keeps running over about 250
- * raw-mode collections (2 statements each) or 100 mapped ones (2, and 2 per child table). @internal
+ * Each costs the server about 20 KB (measured with raw-mode statements) to 65 KB (the bench's
+ * 18-column upsert), 20–65 MB at most; each new one costs a round trip, so the limit holds what
+ * a stream keeps running over about 500 raw-mode collections (2 statements each) or 80 mapped
+ * ones (up to 6 per table: one for each count of rows up to 4, the JSON one and a delete). @internal
  */
-export const MAX_PREPARED = 512;
+export const MAX_PREPARED = 1024;
 
 /** An EXECUTE of a statement the server connection does not have (26000): a pooler moved the session. */
 const STATEMENT_MISSING = "26000";

@@ -1,6 +1,7 @@
 // A batch of many changes (COPY into a staging table and a merge, child rows by COPY), a batch of
-// a few (one round trip of queued statements) and a change per batch must leave the tables
-// exactly alike, raw or mapped: the ways a batch is written differ only in speed.
+// a few (one round trip of queued statements; rows as JSON, or as a parameter per value when
+// there are at most 4) and a change per batch must leave the tables exactly alike, raw or mapped:
+// the ways a batch is written differ only in speed.
 
 import { Decimal128, Double, Int32, Long, type Document } from "mongodb";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -89,6 +90,8 @@ describe("batches, large, small and of one change", () => {
     expect(large).toEqual(small);
     const one = await applyInBatches("mapping", 1);
     expect(one).toEqual(small);
+    // Batches of a few: their parent rows, and child rows up to 4, as a parameter per value; more child rows as JSON.
+    expect(await applyInBatches("mapping", 3)).toEqual(small);
     expect((large as { orders: unknown[] }).orders).toHaveLength(documents.length - Math.ceil(LATER / 10));
     expect((large as { deadLetters: unknown[] }).deadLetters).toEqual([{ key: "misfit", field: "number" }]);
   });

@@ -28,17 +28,31 @@ export function copiesAll(mapping: TableMapping): boolean {
 /** The text of a row value that is not null, for one column (see {@link lineWriter}). */
 type FieldWriter = (value: JsonValue) => string;
 
+/** How a field's text is escaped for where it goes: a line of `COPY`'s text format, or a statement's parameter (not at all). */
+interface FieldEscapes {
+  /** Any text. */
+  readonly text: (value: string) => string;
+  /** JSON as `JSON.stringify` makes it. */
+  readonly json: (json: string) => string;
+}
+
+const FOR_COPY: FieldEscapes = { text: copyText, json: copyJsonText };
+const unescaped = (value: string): string => value;
+const AS_PARAMETER: FieldEscapes = { text: unescaped, json: unescaped };
+
 /**
  * How a column's values are written for `COPY … FROM STDIN` (text format) so that COPY reads
  * them as `jsonb_to_recordset` would read the same JSON values (see `coerceValue`). Strings are
  * the column's input text, numbers and booleans their text; json columns take the value's JSON;
  * an array becomes an array literal; the cluster time (seconds) a timestamp. Decided once per
- * column, not per value.
+ * column, not per value. With {@link AS_PARAMETER}, the same texts unescaped: a parameter of the
+ * column's type is read by the same input function.
  */
-function fieldWriter(column: RowColumn): FieldWriter {
-  if (column.name === CLUSTER_TIME_COLUMN) return clusterTimeWriter(scalarWriter(false));
-  if (JSON_TYPE.test(column.sql)) return (value) => copyJsonText(JSON.stringify(value));
-  return scalarWriter(JSON_ARRAY_TYPE.test(column.sql));
+function fieldWriter(column: RowColumn, escapes: FieldEscapes): FieldWriter {
+  if (column.name === CLUSTER_TIME_COLUMN) return clusterTimeWriter(scalarWriter(false, escapes));
+  const json = escapes.json;
+  if (JSON_TYPE.test(column.sql)) return (value) => json(JSON.stringify(value));
+  return scalarWriter(JSON_ARRAY_TYPE.test(column.sql), escapes);
 }
 
 /** The cluster time (seconds) as a timestamp; anything else as `other` writes it. */
@@ -47,13 +61,14 @@ function clusterTimeWriter(other: FieldWriter): FieldWriter {
   return (value) => (typeof value === "number" ? time(value) : other(value));
 }
 
-function scalarWriter(jsonArray: boolean): FieldWriter {
+function scalarWriter(jsonArray: boolean, escapes: FieldEscapes): FieldWriter {
+  const escape = escapes.text;
   return (value) => {
-    if (typeof value === "string") return copyText(value);
+    if (typeof value === "string") return escape(value);
     // Finite numbers and booleans have nothing to escape (coercion writes NaN and infinities as text).
     if (typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))) return String(value);
-    if (Array.isArray(value)) return copyText(arrayLiteral(value, jsonArray));
-    return copyText(JSON.stringify(value));
+    if (Array.isArray(value)) return escape(arrayLiteral(value, jsonArray));
+    return escape(JSON.stringify(value));
   };
 }
 
@@ -69,15 +84,30 @@ function arrayLiteral(elements: readonly JsonValue[], json: boolean): string {
 
 /** Writes rows of these columns as lines of `COPY … FROM STDIN` (text format), newline included. */
 export function lineWriter(columns: readonly RowColumn[]): (row: Row) => string {
+  const fields = fieldsWriter(columns, FOR_COPY, COPY_NULL);
+  return (row) => `${fields(row).join("\t")}\n`;
+}
+
+/**
+ * Writes rows of these columns as the parameters of a statement that names a parameter for each
+ * (`INSERT … VALUES ($1, …)`, no casts: each parameter takes its column's type, as a `COPY` field
+ * does): PostgreSQL reads them as it reads {@link lineWriter}'s fields, and so as
+ * `jsonb_to_recordset` reads the rows' JSON (for columns that {@link copiesExactly}).
+ */
+export function parameterWriter(columns: readonly RowColumn[]): (row: Row) => (string | null)[] {
+  return fieldsWriter(columns, AS_PARAMETER, null);
+}
+
+function fieldsWriter<Null>(columns: readonly RowColumn[], escapes: FieldEscapes, nullField: Null): (row: Row) => (string | Null)[] {
   const names = columns.map((column) => column.name);
-  const writers = columns.map(fieldWriter);
+  const writers = columns.map((column) => fieldWriter(column, escapes));
   return (row) => {
-    const fields = new Array<string>(names.length);
+    const fields = new Array<string | Null>(names.length);
     for (let index = 0; index < names.length; index += 1) {
       const value = row[names[index] as string];
-      fields[index] = value === null || value === undefined ? COPY_NULL : (writers[index] as FieldWriter)(value);
+      fields[index] = value === null || value === undefined ? nullField : (writers[index] as FieldWriter)(value);
     }
-    return `${fields.join("\t")}\n`;
+    return fields;
   };
 }
 

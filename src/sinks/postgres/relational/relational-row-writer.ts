@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { Statements } from "../statement-queue.js";
-import { copiesAll, copiesExactly, copyExtractedRows, copyRows, mergeThroughStage } from "./copy-relational-rows.js";
+import { copiesAll, copiesExactly, copyExtractedRows, copyRows, mergeThroughStage, parameterWriter } from "./copy-relational-rows.js";
 import { COPY_FROM_ROWS } from "../copy-text.js";
 import { mayCreateTempTables } from "../temp-tables.js";
 
@@ -151,16 +151,17 @@ async function insertChildRows(client: Statements, mapping: TableMapping, upsert
 
 /**
  * Inserts rows into `table` through `COPY` when there are enough of them to be worth it and the
- * statements run on a connection (a {@link StatementQueue} cannot carry a COPY), else through its
- * `jsonb_to_recordset` statement (made with `suffix`). Into a staging table and merged with
- * `suffix` (ON CONFLICT …) when there is one (and the role may create temporary tables), straight
- * into the table when there is none.
+ * statements run on a connection (a {@link StatementQueue} cannot carry a COPY), else through one
+ * statement: a value per parameter for a few rows, their JSON through `jsonb_to_recordset` for
+ * more (each made with `suffix`). Into a staging table and merged with `suffix` (ON CONFLICT …)
+ * when there is one (and the role may create temporary tables), straight into the table when
+ * there is none.
  */
 export async function insertInto(client: Statements, table: TableStatements, rows: readonly Row[], suffix: string): Promise<void> {
-  const { name, columns, recordset } = table;
-  if (!(client instanceof pg.Client) || rows.length < COPY_FROM_ROWS || !copiesExactly(columns)) return insertRecordset(client, recordset, rows);
+  const { name, columns } = table;
+  if (!(client instanceof pg.Client) || rows.length < COPY_FROM_ROWS || !copiesExactly(columns)) return insertStatement(client, table, rows);
   if (suffix === "") return copyRows(client, name, columns, rows);
-  if (!(await mayCreateTempTables(client))) return insertRecordset(client, recordset, rows);
+  if (!(await mayCreateTempTables(client))) return insertStatement(client, table, rows);
   await mergeThroughStage(client, name, columns, rows, suffix);
 }
 
@@ -169,11 +170,26 @@ async function upsert(client: Statements, mapping: TableMapping, rows: readonly 
   await insertInto(client, parent, rows, parent.upsertClause);
 }
 
-/** A table's quoted name, the columns its rows carry, and its {@link recordsetInsert}. */
+/**
+ * Rows up to which an insert names a parameter for each value (`INSERT … VALUES ($1, …), …`)
+ * instead of sending the rows' JSON to `jsonb_to_recordset`: PostgreSQL then reads each value
+ * once, where it parses the JSON and then each value's text. For one change sent alone with the
+ * bench's mapping file (an order and its 1–4 items), about 20 µs less of PostgreSQL's time
+ * (docs/benchmarks.md, fourteenth pass). A statement per row count is prepared on each
+ * connection, so only the first few counts get one.
+ */
+const VALUES_ROWS = 4;
+
+/** A table's quoted name, the columns its rows carry, and the statements that insert rows (made with the table's suffix: the parent's upsert clause). */
 export interface TableStatements {
   readonly name: string;
   readonly columns: readonly RowColumn[];
+  /** {@link recordsetInsert}: any number of rows. */
   readonly recordset: string;
+  /** {@link valuesInsert} of 1 to {@link VALUES_ROWS} rows, by count (`[0]`: one row); none for columns that do not {@link copiesExactly}. */
+  readonly values: readonly string[];
+  /** A row's parameters for {@link TableStatements.values}. */
+  readonly parameters: (row: Row) => (string | null)[];
 }
 
 /** What a batch's statements need of a collection's tables: the parent table's upsert through `jsonb_to_recordset`, each child table's delete by parent key and insert. */
@@ -195,12 +211,12 @@ export function statementsOf(mapping: TableMapping): MappingStatements {
   if (statements) return statements;
   const parent = { name: qualifiedName(mapping.schema, mapping.table), columns: parentColumns(mapping), upsertClause: upsertClause(mapping) };
   statements = {
-    parent: { ...parent, recordset: recordsetInsert(parent.name, parent.columns, parent.upsertClause) },
+    parent: { ...parent, ...insertStatements(parent.name, parent.columns, parent.upsertClause) },
     children: mapping.children.map((child) => {
       const name = qualifiedName(child.table.schema, child.table.table);
       const columns = childColumns(child);
       const deleteByParents = `DELETE FROM ${name} WHERE ${quoteIdent(child.fkColumn)} = ANY($1::${child.fkType.sql}[])`;
-      return { table: child.table, name, columns, recordset: recordsetInsert(name, columns, ""), fkType: child.fkType.sql, deleteByParents };
+      return { table: child.table, name, columns, ...insertStatements(name, columns, ""), fkType: child.fkType.sql, deleteByParents };
     }),
   };
   mappingStatements.set(mapping, statements);
@@ -229,9 +245,36 @@ export async function deleteChildRows(client: Statements, mapping: TableMapping,
   for (const child of statementsOf(mapping).children) await client.query(child.deleteByParents, [arrayParameter(parentKeys, child.fkType)]);
 }
 
-/** `recordset` (a {@link recordsetInsert}) of these rows: one parameter, their JSON. */
-async function insertRecordset(client: Statements, recordset: string, rows: readonly Row[]): Promise<void> {
-  await client.query(recordset, [JSON.stringify(rows)]);
+/** The statements of a table that insert rows, each ending in `suffix`. */
+function insertStatements(table: string, columns: readonly RowColumn[], suffix: string): Pick<TableStatements, "recordset" | "values" | "parameters"> {
+  const values = copiesExactly(columns) ? Array.from({ length: VALUES_ROWS }, (_, index) => valuesInsert(table, columns, index + 1, suffix)) : [];
+  return { recordset: recordsetInsert(table, columns, suffix), values, parameters: parameterWriter(columns) };
+}
+
+/** One statement that inserts these rows: a parameter per value when the table has a statement for so few rows, else their JSON. */
+async function insertStatement(client: Statements, table: TableStatements, rows: readonly Row[]): Promise<void> {
+  const values = table.values[rows.length - 1];
+  if (values === undefined) {
+    await client.query(table.recordset, [JSON.stringify(rows)]);
+    return;
+  }
+  const parameters: (string | null)[] = [];
+  for (const row of rows) for (const parameter of table.parameters(row)) parameters.push(parameter);
+  await client.query(values, parameters);
+}
+
+/**
+ * `INSERT INTO t (cols) VALUES ($1, …), …` of `rows` rows and `suffix`. No parameter has a cast:
+ * each takes its column's type (an INSERT's values are assigned to their columns), and is read by
+ * that type's input function with the column's modifier, as `COPY` reads a field. The text ends
+ * with the columns' types in a comment: a prepared statement keeps the parameter types it was
+ * prepared with, and its name is its text's (statement-queue.ts), so that columns of other types
+ * get a statement of their own.
+ */
+export function valuesInsert(table: string, columns: readonly RowColumn[], rows: number, suffix: string): string {
+  const tuples = Array.from({ length: rows }, (_, row) => `(${columns.map((_, index) => `$${row * columns.length + index + 1}`).join(", ")})`);
+  const types = columns.map((column) => column.sql).join(", ");
+  return `INSERT INTO ${table} (${columns.map((column) => quoteIdent(column.name)).join(", ")}) VALUES ${tuples.join(", ")}${suffix} /* ${types} */`;
 }
 
 /** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)` and `suffix`: one parameter, the rows' JSON, for all rows. */
