@@ -18,9 +18,18 @@ export class CheckpointTable {
   private readonly table: string;
   private readonly pipeline: string;
 
+  /** The statement of {@link CheckpointTable.advanceOrFailStatement}, made once: it is sent with every batch. */
+  private readonly advanceOrFailText: string;
+
   constructor(schema: string, pipeline: string) {
     this.table = qualifiedName(schema, "positions");
     this.pipeline = pipeline;
+    this.advanceOrFailText = `INSERT INTO ${this.table} AS p (pipeline, position, resume_token, token, cluster_time)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (pipeline) DO UPDATE
+         SET position = CASE WHEN p.position = $6 THEN EXCLUDED.position ELSE ${failWith(7, "p.position")}::text END,
+             resume_token = EXCLUDED.resume_token, token = EXCLUDED.token,
+             cluster_time = EXCLUDED.cluster_time, updated_at = now()`;
   }
 
   /** Creates the table, and adds `token` to a table an older version created (one simple-protocol query). */
@@ -73,13 +82,7 @@ export class CheckpointTable {
    * inserted, as {@link CheckpointTable.advance} does.
    */
   advanceOrFailStatement(expected: Position | undefined, next: Position): { text: string; values: unknown[] } {
-    const text = `INSERT INTO ${this.table} AS p (pipeline, position, resume_token, token, cluster_time)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (pipeline) DO UPDATE
-         SET position = CASE WHEN p.position = $6 THEN EXCLUDED.position ELSE ${failWith(7, "p.position")}::text END,
-             resume_token = EXCLUDED.resume_token, token = EXCLUDED.token,
-             cluster_time = EXCLUDED.cluster_time, updated_at = now()`;
-    return { text, values: [...this.advanceValues(expected, next), ADVANCE_FAILED] };
+    return { text: this.advanceOrFailText, values: [...this.advanceValues(expected, next), ADVANCE_FAILED] };
   }
 
   /** The mismatch error when `error` is the failure of {@link CheckpointTable.advanceOrFailStatement}, else `error` itself. */

@@ -1,6 +1,6 @@
-import { Timestamp } from "mongodb";
+import { Binary, BSON, Timestamp } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { clusterTimeOfToken, comparePositions, makePosition } from "../../../src/core/position.js";
+import { clusterTimeOfToken, comparePositions, makePosition, resumeTokenOfText, resumeTokenText } from "../../../src/core/position.js";
 
 // Resume tokens as servers emit them: 0x82, then the 8-byte cluster time, then more KeyString.
 const token = (t: number, i: number, rest = "2B022C0100296E5A1004"): { _data: string } => ({
@@ -38,5 +38,15 @@ describe("Position", () => {
     const position = makePosition({ _data: "zz" }, new Timestamp({ t: 5, i: 6 }));
     expect(position.key).toBe("0000000500000006:zz");
     expect(makePosition({ _data: "zz" }).key).toBe("0000000000000000:zz");
+  });
+
+  it("writes a token as canonical Extended JSON, whether it is its _data alone or has the KeyString's type bits", () => {
+    const plain = token(1_700_000_000, 3);
+    const withTypeBits = { ...plain, _typeBits: new Binary(Buffer.from([0x40]), 0) };
+    for (const each of [plain, withTypeBits, { _data: 'a"b\\c' }]) {
+      expect(resumeTokenText(each)).toBe(BSON.EJSON.stringify(each, { relaxed: false }));
+      expect(resumeTokenOfText(resumeTokenText(each))).toEqual(each);
+    }
+    expect(resumeTokenText(withTypeBits)).toContain('"$binary"');
   });
 });
