@@ -70,5 +70,7 @@ export const COERCION_CASES: CoercionCase[] = [
   ["UUIDs", [new UUID(UUID_TEXT)], "uuid[]", `{${UUID_TEXT}}`],
   ["binaries", [new Binary(Buffer.from([0xab]), 0)], "bytea[]", '{"\\\\xab"}'],
   ["short strings", ["ab"], "varchar(3)[]", "{ab}"],
+  ["strings with trailing spaces past varchar(3)", ["abc  ", "a"], "varchar(3)[]", "{abc,a}"],
+  ["short strings in char(3)", ["ab", "abc  "], "char(3)[]", '{"ab ",abc}'],
   ["null", null, "integer", null],
 ];

@@ -24,12 +24,8 @@ export class CheckpointTable {
   constructor(schema: string, pipeline: string) {
     this.table = qualifiedName(schema, "positions");
     this.pipeline = pipeline;
-    this.advanceOrFailText = `INSERT INTO ${this.table} AS p (pipeline, position, resume_token, token, cluster_time)
-       VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (pipeline) DO UPDATE
-         SET position = CASE WHEN p.position = $6 THEN EXCLUDED.position ELSE ${failWith(7, "p.position")}::text END,
-             resume_token = EXCLUDED.resume_token, token = EXCLUDED.token,
-             cluster_time = EXCLUDED.cluster_time, updated_at = now()`;
+    // COALESCE: should the column ever allow NULL, `$7 || NULL` would be NULL, and pass.
+    this.advanceOrFailText = this.upsertText(`CASE WHEN p.position = $6 THEN EXCLUDED.position ELSE ${failWith(7, "coalesce(p.position, 'NULL')")}::text END`, "");
   }
 
   /** Creates the table, and adds `token` to a table an older version created (one simple-protocol query). */
@@ -66,7 +62,7 @@ export class CheckpointTable {
    * than apply changes twice.
    */
   async advance(client: PoolClient, expected: Position | undefined, next: Position): Promise<void> {
-    const result = await client.query(this.upsertText(), this.advanceValues(expected, next));
+    const result = await client.query(this.upsertText("EXCLUDED.position", " WHERE p.position = $6"), this.advanceValues(expected, next));
     if (result.rowCount !== 1) throw this.mismatch();
   }
 
@@ -90,13 +86,13 @@ export class CheckpointTable {
     return isMarkedFailure(error, ADVANCE_FAILED) ? this.mismatch() : error;
   }
 
-  private upsertText(): string {
+  /** The stored row's upsert from {@link CheckpointTable.advanceValues}: `position` set to `newPosition`, the update made only `where` (`$6` is the expected position). */
+  private upsertText(newPosition: string, where: string): string {
     return `INSERT INTO ${this.table} AS p (pipeline, position, resume_token, token, cluster_time)
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (pipeline) DO UPDATE
-         SET position = EXCLUDED.position, resume_token = EXCLUDED.resume_token, token = EXCLUDED.token,
-             cluster_time = EXCLUDED.cluster_time, updated_at = now()
-         WHERE p.position = $6`;
+         SET position = ${newPosition}, resume_token = EXCLUDED.resume_token, token = EXCLUDED.token,
+             cluster_time = EXCLUDED.cluster_time, updated_at = now()${where}`;
   }
 
   private advanceValues(expected: Position | undefined, next: Position): unknown[] {

@@ -20,10 +20,11 @@ const preparedOn = new WeakMap<ClientBase, PreparedState>();
 /**
  * Prepared statements one connection keeps at most; then it deallocates them all and starts over
  * (an inferred mapping's tables change shape, and leave statements no batch will run again).
- * Each costs the server about 20 KB (measured with raw-mode statements) to 65 KB (the bench's
- * 18-column upsert), 20–65 MB at most; each new one costs a round trip, so the limit holds what
- * a stream keeps running over about 500 raw-mode collections (2 statements each) or 80 mapped
- * ones (up to 6 per table: one for each count of rows up to 4, the JSON one and a delete). @internal
+ * Each costs the server, its generic plan included, about 20 KB (raw-mode statements) to 90 KB
+ * (the bench's 18-column upsert of 2–4 rows): at most 20–90 MB on the sink's connection. Each new
+ * one costs a round trip, so the limit holds what a stream keeps running over about 500 raw-mode
+ * collections (2 statements each) or 80 mapped ones of a parent and a child table (up to 6 per
+ * table: one for each count of rows up to 4, the JSON one and a delete). @internal
  */
 export const MAX_PREPARED = 1024;
 

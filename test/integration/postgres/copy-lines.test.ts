@@ -27,30 +27,25 @@ afterAll(async () => {
   await pool.end();
 });
 
-/** How rows are written into the table: by COPY, or by an INSERT … VALUES with a parameter per value (sent as parameters, or queued as the literals of an EXECUTE). */
-type Way = "copy" | "parameters" | "queued";
+/**
+ * How rows are written into the table: through `jsonb_to_recordset` (what the others must match),
+ * by COPY, or by an INSERT … VALUES with a parameter per value: sent as parameters, queued as the
+ * literals of an EXECUTE, queued with the literals written in (after a statement without
+ * parameters, as after an inferred mapping's ALTER TABLE), or all rows in one statement with an
+ * upsert's ON CONFLICT clause, run twice (the second time, every row takes the update).
+ */
+type Way = "recordset" | "copy" | "parameters" | "queued" | "inlined" | "upserted";
+const WAYS: readonly Way[] = ["recordset", "copy", "parameters", "queued", "inlined", "upserted"];
 
-/** Writes the rows into a temporary table of these columns and reads every value back as text. */
+/** Writes the rows into a temporary table of these columns and reads every value back: as text, and as jsonb (which keeps a char(n)'s padding). */
 async function copied(columns: readonly RowColumn[], rows: readonly Record<string, JsonValue>[], way: Way = "copy"): Promise<Record<string, string | null>[]> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
-    await client.query(`CREATE TEMP TABLE copied (n serial, ${columns.map((column) => `"${column.name}" ${column.sql}`).join(", ")}) ON COMMIT DROP`);
-    if (way === "copy") await copyRows(client, "copied", columns, rows);
-    else {
-      const parameters = parameterWriter(columns);
-      const insert = valuesInsert("copied", columns, 1, "");
-      for (const row of rows) {
-        if (way === "parameters") await client.query(insert, parameters(row));
-        else {
-          const queue = new StatementQueue();
-          await queue.query(insert, parameters(row));
-          await queue.send(client);
-        }
-      }
-    }
+    await client.query(`CREATE TEMP TABLE copied (n serial UNIQUE, ${columns.map((column) => `"${column.name}" ${column.sql}`).join(", ")}) ON COMMIT DROP`);
+    await write(client, columns, rows, way);
     const select = columns.map((column) => `("${column.name}")::text AS "${column.name}"`).join(", ");
-    const result = await client.query<Record<string, string | null>>(`SELECT ${select} FROM copied ORDER BY n`);
+    const result = await client.query<Record<string, string | null>>(`SELECT ${select}, to_jsonb(copied) - 'n' AS jsonb FROM copied ORDER BY n`);
     await client.query("COMMIT");
     return result.rows;
   } finally {
@@ -58,7 +53,41 @@ async function copied(columns: readonly RowColumn[], rows: readonly Record<strin
   }
 }
 
-describe("COPY lines of coerced values", () => {
+async function write(client: pg.PoolClient, columns: readonly RowColumn[], rows: readonly Record<string, JsonValue>[], way: Way): Promise<void> {
+  if (way === "copy") return copyRows(client, "copied", columns, rows);
+  const names = columns.map((column) => `"${column.name}"`).join(", ");
+  if (way === "recordset") {
+    const selected = columns.map((column) => (column.name === CLUSTER_TIME_COLUMN ? `to_timestamp(r."${column.name}")` : `r."${column.name}"`)).join(", ");
+    const definition = columns.map((column) => `"${column.name}" ${column.name === CLUSTER_TIME_COLUMN ? "double precision" : column.sql}`).join(", ");
+    await client.query(`INSERT INTO copied (${names}) SELECT ${selected} FROM jsonb_to_recordset($1::jsonb) AS r(${definition})`, [JSON.stringify(rows)]);
+    return;
+  }
+  const parameters = parameterWriter(columns);
+  if (way === "upserted") {
+    const withKey: RowColumn[] = [{ name: "n", sql: "integer" }, ...columns];
+    const keyed = parameterWriter(withKey);
+    const upsert = valuesInsert("copied", withKey, rows.length, ` ON CONFLICT (n) DO UPDATE SET ${names.split(", ").map((name) => `${name} = EXCLUDED.${name}`).join(", ")}`);
+    for (let time = 0; time < 2; time += 1) {
+      const queue = new StatementQueue();
+      await queue.query(upsert, rows.flatMap((row, index) => keyed({ ...row, n: index + 1 })));
+      await queue.send(client);
+    }
+    return;
+  }
+  const insert = valuesInsert("copied", columns, 1, "");
+  for (const row of rows) {
+    if (way === "parameters") {
+      await client.query(insert, parameters(row));
+      continue;
+    }
+    const queue = new StatementQueue();
+    if (way === "inlined") await queue.query("SELECT 1");
+    await queue.query(insert, parameters(row));
+    await queue.send(client);
+  }
+}
+
+describe("COPY lines and parameters of coerced values", () => {
   const named = COERCION_CASES.map(([label, value, sql, text]) => ({ label, value, sql, text })).filter(({ sql }) => copiesExactly([{ name: "c0", sql }]));
 
   it.each(named)("loads $label into $sql as jsonb_to_recordset does", async ({ value, sql, text }) => {
@@ -66,9 +95,11 @@ describe("COPY lines of coerced values", () => {
     if (type === undefined) throw new Error(`not a column type: ${sql}`);
     const coerced = coerceValue(value, type);
     if (!coerced.ok) throw new Error(coerced.reason);
-    for (const way of ["copy", "parameters", "queued"] as const) {
-      expect({ way, rows: await copied([{ name: "c0", sql: type.sql }], [{ c0: coerced.value }], way) }).toEqual({ way, rows: [{ c0: text }] });
-    }
+    const columns = [{ name: "c0", sql: type.sql }];
+    const rows = [{ c0: coerced.value }, { c0: coerced.value }];
+    const expected = await copied(columns, rows, "recordset");
+    expect(expected.map((row) => row.c0)).toEqual([text, text]);
+    for (const way of WAYS) expect({ way, rows: await copied(columns, rows, way) }).toEqual({ way, rows: expected });
   });
 
   it("leaves plain json columns to jsonb_to_recordset, whose text COPY cannot reproduce", async () => {
@@ -76,24 +107,24 @@ describe("COPY lines of coerced values", () => {
     expect(copiesExactly([{ name: "c0", sql: "json[]" }, { name: "c1", sql: "jsonb" }])).toBe(false);
     expect(copiesExactly([{ name: "c0", sql: "jsonb" }, { name: "c1", sql: "jsonb[]" }])).toBe(true);
     // What COPY of the same JSON text would give instead:
-    expect(await copied([{ name: "c0", sql: "json" }], [{ c0: { a: 1 } }])).toEqual([{ c0: '{"a":1}' }]);
+    expect(await copied([{ name: "c0", sql: "json" }], [{ c0: { a: 1 } }])).toMatchObject([{ c0: '{"a":1}' }]);
   });
 
-  it.each<Way>(["copy", "parameters", "queued"])("loads tabs, newlines, backslashes, quotes and a would-be end-of-data line as they are (%s)", async (way) => {
+  it.each(WAYS)("loads tabs, newlines, backslashes, quotes and a would-be end-of-data line as they are (%s)", async (way) => {
     const text = "a\tb\nc\r\\N\n\\.\nd'e\"f";
     const tags = ["x,y", 'q"', "b\\", "{", "NULL"];
     const rows = await copied([{ name: "c0", sql: "text" }, { name: "c1", sql: "jsonb" }, { name: "c2", sql: "text[]" }], [{ c0: text, c1: { text }, c2: tags }], way);
-    expect(rows).toEqual([{ c0: text, c1: JSON.stringify({ text }).replace(/":"/, '": "'), c2: '{"x,y","q\\"","b\\\\","{","NULL"}' }]);
+    expect(rows).toMatchObject([{ c0: text, c1: JSON.stringify({ text }).replace(/":"/, '": "'), c2: '{"x,y","q\\"","b\\\\","{","NULL"}' }]);
   });
 
-  it.each<Way>(["copy", "parameters", "queued"])("loads the cluster time (seconds) as the timestamp to_timestamp makes of it (%s)", async (way) => {
-    expect(await copied([{ name: CLUSTER_TIME_COLUMN, sql: "timestamptz" }], [{ [CLUSTER_TIME_COLUMN]: 1_700_000_000 }], way)).toEqual([{ [CLUSTER_TIME_COLUMN]: "2023-11-14 22:13:20+00" }]);
+  it.each(WAYS)("loads the cluster time (seconds) as the timestamp to_timestamp makes of it (%s)", async (way) => {
+    expect(await copied([{ name: CLUSTER_TIME_COLUMN, sql: "timestamptz" }], [{ [CLUSTER_TIME_COLUMN]: 1_700_000_000 }], way)).toMatchObject([{ [CLUSTER_TIME_COLUMN]: "2023-11-14 22:13:20+00" }]);
   });
 
   it("writes each row's own cluster time, though its text is made once for rows that share it", async () => {
     const seconds = [1_700_000_000, 1_700_000_000, 1_700_000_001, 1_700_000_000];
     const rows = seconds.map((time, index) => ({ [CLUSTER_TIME_COLUMN]: time, c0: index }));
-    expect(await copied([{ name: CLUSTER_TIME_COLUMN, sql: "timestamptz" }, { name: "c0", sql: "integer" }], rows)).toEqual(
+    expect(await copied([{ name: CLUSTER_TIME_COLUMN, sql: "timestamptz" }, { name: "c0", sql: "integer" }], rows)).toMatchObject(
       ["22:13:20", "22:13:20", "22:13:21", "22:13:20"].map((time, index) => ({ [CLUSTER_TIME_COLUMN]: `2023-11-14 ${time}+00`, c0: String(index) })),
     );
   });

@@ -152,10 +152,10 @@ async function insertChildRows(client: Statements, mapping: TableMapping, upsert
 /**
  * Inserts rows into `table` through `COPY` when there are enough of them to be worth it and the
  * statements run on a connection (a {@link StatementQueue} cannot carry a COPY), else through one
- * statement: a value per parameter for a few rows, their JSON through `jsonb_to_recordset` for
- * more (each made with `suffix`). Into a staging table and merged with `suffix` (ON CONFLICT …)
- * when there is one (and the role may create temporary tables), straight into the table when
- * there is none.
+ * of the table's statements (which end in its suffix already): a parameter per value for a few
+ * rows, their JSON through `jsonb_to_recordset` for more. `suffix` is that of the table's
+ * statements: a COPY goes into a staging table and is merged with it (ON CONFLICT …) when there is
+ * one (and the role may create temporary tables), straight into the table when there is none.
  */
 export async function insertInto(client: Statements, table: TableStatements, rows: readonly Row[], suffix: string): Promise<void> {
   const { name, columns } = table;
@@ -192,7 +192,7 @@ export interface TableStatements {
   readonly parameters: (row: Row) => (string | null)[];
 }
 
-/** What a batch's statements need of a collection's tables: the parent table's upsert through `jsonb_to_recordset`, each child table's delete by parent key and insert. */
+/** What a batch's statements need of a collection's tables: the parent table's upsert, each child table's delete by parent key and insert. */
 export interface MappingStatements {
   readonly parent: TableStatements & { readonly upsertClause: string };
   readonly children: readonly (TableStatements & { readonly table: TableMapping; readonly fkType: string; readonly deleteByParents: string })[];
@@ -264,16 +264,18 @@ async function insertStatement(client: Statements, table: TableStatements, rows:
 }
 
 /**
- * `INSERT INTO t (cols) VALUES ($1, …), …` of `rows` rows and `suffix`. No parameter has a cast:
- * each takes its column's type (an INSERT's values are assigned to their columns), and is read by
- * that type's input function with the column's modifier, as `COPY` reads a field. The text ends
- * with the columns' types in a comment: a prepared statement keeps the parameter types it was
- * prepared with, and its name is its text's (statement-queue.ts), so that columns of other types
- * get a statement of their own.
+ * `INSERT INTO t (cols) VALUES ($1, …), …` of `rowCount` rows and `suffix`. No parameter has a
+ * cast: each takes its column's type (an INSERT's values are assigned to their columns), and is
+ * read by that type's input function, then held to the column's modifier as an assignment is
+ * (`varchar(n)` refuses a longer text, `numeric(p,s)` rounds), as `COPY` reads a field. The text
+ * ends with the columns' types in a comment: a prepared statement keeps the parameter types it
+ * was prepared with, and its name is its text's (statement-queue.ts), so that columns of other
+ * types get a statement of their own. (Type names hold no quote or `$`, which
+ * `inlineParameters` would read as a literal or a parameter.)
  */
-export function valuesInsert(table: string, columns: readonly RowColumn[], rows: number, suffix: string): string {
-  const tuples = Array.from({ length: rows }, (_, row) => `(${columns.map((_, index) => `$${row * columns.length + index + 1}`).join(", ")})`);
-  const types = columns.map((column) => column.sql).join(", ");
+export function valuesInsert(table: string, columns: readonly RowColumn[], rowCount: number, suffix: string): string {
+  const tuples = Array.from({ length: rowCount }, (_, row) => `(${columns.map((_, index) => `$${row * columns.length + index + 1}`).join(", ")})`);
+  const types = columns.map((column) => (column.name === CLUSTER_TIME_COLUMN ? "timestamptz" : column.sql)).join(", ");
   return `INSERT INTO ${table} (${columns.map((column) => quoteIdent(column.name)).join(", ")}) VALUES ${tuples.join(", ")}${suffix} /* ${types} */`;
 }
 
