@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ClientBase } from "pg";
+import { sendExtendedBatch, type BatchStatement } from "./extended-batch.js";
 
 /**
  * What the row writers need of a connection: statements whose results they do not read. A
@@ -37,21 +38,28 @@ const INDETERMINATE_TYPE = "42P18";
 const unpreparable = new Set<string>();
 
 /**
- * Statements kept in order, to be sent in one round trip as one simple-protocol query, instead of
- * one round trip each. A statement with parameters is run as `EXECUTE name(literals)`, prepared
- * on the connection the first time: PostgreSQL then skips parsing and planning it, which measured
- * 40% of the server's time for a batch of one change (docs/benchmarks.md).
+ * Statements kept in order, to be sent in one round trip. A statement with parameters is prepared
+ * on the connection the first time (`PREPARE name AS …`): PostgreSQL then skips parsing and
+ * planning it, which measured 40% of the server's time for a batch of one change
+ * (docs/benchmarks.md). The statements go in PostgreSQL's extended protocol, in one write (see
+ * {@link sendExtendedBatch}): a Bind of each prepared one with its parameters as text, the text
+ * of the others (their literals written in). A queue that begins with BEGIN and ends with COMMIT
+ * is sent without them, as the implicit transaction that the extended protocol makes of the
+ * statements before its Sync: the same all or nothing, for less of PostgreSQL's time (a change
+ * sent alone took 1–16% less time than as `EXECUTE`s with BEGIN and COMMIT as statements of their
+ * own, and 24–37% less without them: docs/benchmarks.md, fourteenth pass).
  *
  * The first time costs a round trip per new statement: each is prepared in a message of its own,
  * of nothing but its PREPARE. PostgreSQL keeps the whole message a PREPARE came in as the
- * statement's source text and copies it on every EXECUTE (src/backend/commands/prepare.c:
- * PrepareQuery keeps `p_sourcetext`, ExecuteQuery copies `plansource->query_string` into each
- * portal); prepared inside a batch, a statement carried that batch's literals for the life of the
- * connection, and every later change paid to copy them (after a first batch of 150 changes, each
- * later change took twice as long or more: docs/benchmarks.md, eighth pass).
+ * statement's source text and copies it on every execution (src/backend/commands/prepare.c:
+ * PrepareQuery keeps `p_sourcetext`; ExecuteQuery, and a Bind, copy `plansource->query_string`
+ * into each portal); prepared inside a batch, a statement carried that batch's literals for the
+ * life of the connection, and every later change paid to copy them (after a first batch of 150
+ * changes, each later change took twice as long or more: docs/benchmarks.md, eighth pass).
  *
  * Sending fails as a whole on the first statement PostgreSQL refuses, with that error; a
- * connection behind a transaction-mode pooler falls back to literals written in.
+ * connection behind a transaction-mode pooler falls back to one simple-protocol query of the
+ * statements with their literals written in.
  */
 export class StatementQueue implements Statements {
   private readonly items: { readonly text: string; readonly values: readonly unknown[] }[] = [];
@@ -74,12 +82,13 @@ export class StatementQueue implements Statements {
       await client.query(this.inlined());
       return;
     }
-    const texts = this.items.map(({ text, values }) => {
+    const implicit = this.items.length > 2 && this.items[0]?.text === "BEGIN" && this.items.at(-1)?.text === "COMMIT";
+    const statements = (implicit ? this.items.slice(1, -1) : this.items).map(({ text, values }): BatchStatement => {
       const name = values.length === 0 ? undefined : prepared.get(text);
-      return name === undefined ? inlineParameters(text, values) : `EXECUTE ${name}(${values.map(sqlLiteral).join(", ")})`;
+      return name === undefined ? { text: inlineParameters(text, values) } : { prepared: name, parameters: values.map(parameterText) };
     });
     try {
-      await client.query(texts.join(";\n"));
+      await sendExtendedBatch(client, statements);
     } catch (error) {
       if ((error as { code?: unknown } | undefined)?.code !== STATEMENT_MISSING) throw error;
       // The server connection lacks one of this connection's statements: a pooler moved the session.
@@ -214,6 +223,11 @@ function closingQuote(text: string, start: number): number {
     } else i += 1;
   }
   return i;
+}
+
+/** A parameter value as the text of a parameter, as {@link sqlLiteral} writes it in (NULL as null). */
+function parameterText(value: unknown): string | null {
+  return value === null || value === undefined ? null : literalText(value);
 }
 
 /**

@@ -2,11 +2,16 @@
 // the sink) reach PostgreSQL as the same values as when node-postgres sends them as parameters,
 // and that its prepared statements survive what a connection can do to them.
 
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ExtendedBatch } from "../../../src/sinks/postgres/extended-batch.js";
 import { inlineParameters, MAX_PREPARED, StatementQueue } from "../../../src/sinks/postgres/statement-queue.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { postgresUrl } from "../../support/requirements.js";
+
+const EXIT_WORKER = fileURLToPath(new URL("../../support/statement-queue-exit-worker.ts", import.meta.url));
 
 const TRICKY = `it's a "quote", a \\ backslash, \\N, a tab\\t, $1 and é 😀`;
 
@@ -55,11 +60,13 @@ describe("StatementQueue on one connection", () => {
     await queue.send(client);
   }
 
-  /** Every message `work` sends through the connection. */
+  /** Every message `work` sends through the connection: a query's text, or a batch's statements as `EXECUTE name` (a prepared one) and texts, joined as a query's. */
   async function messagesOf(work: () => Promise<void>): Promise<string[]> {
     const sent: string[] = [];
-    const query = client.query.bind(client) as (text: string) => Promise<unknown>;
-    const spy = vi.spyOn(client, "query").mockImplementation(((text: string) => (sent.push(text), query(text))) as never);
+    const render = (message: unknown): string =>
+      message instanceof ExtendedBatch ? message.statements.map((statement) => ("text" in statement ? statement.text : `EXECUTE ${statement.prepared}`)).join(";\n") : String(message);
+    const query = client.query.bind(client) as (message: unknown) => unknown;
+    const spy = vi.spyOn(client, "query").mockImplementation(((message: unknown) => (sent.push(render(message)), query(message))) as never);
     try {
       await work();
     } finally {
@@ -76,7 +83,7 @@ describe("StatementQueue on one connection", () => {
     return (await client.query<{ id: number; doc: { quote: string } }>(`SELECT id, doc FROM ${table} ORDER BY id`)).rows.map((row) => (row.doc.quote === "it's" ? row.id : -1));
   }
 
-  it("prepares a statement with parameters once, in a message of its own, then executes it by name", async () => {
+  it("prepares a statement with parameters once, in a message of its own, then executes it by name, BEGIN and COMMIT left to the batch's implicit transaction", async () => {
     const sent = await messagesOf(async () => {
       await upsert([1]);
       await upsert([2, 3]);
@@ -84,8 +91,8 @@ describe("StatementQueue on one connection", () => {
     const [prepare, first, second, ...more] = sent;
     const name = /^PREPARE (tributary_[0-9a-f]{24}) AS /.exec(prepare ?? "")?.[1];
     expect(prepare).toBe(`PREPARE ${name} AS ${upsertText()}`);
-    expect(first?.split(";\n").map((statement) => statement.split("(")[0])).toEqual(["BEGIN", `EXECUTE ${name}`, "COMMIT"]);
-    expect(second?.split(";\n").map((statement) => statement.split("(")[0])).toEqual(["BEGIN", `EXECUTE ${name}`, `EXECUTE ${name}`, "COMMIT"]);
+    expect(first?.split(";\n")).toEqual([`EXECUTE ${name}`]);
+    expect(second?.split(";\n")).toEqual([`EXECUTE ${name}`, `EXECUTE ${name}`]);
     expect(more).toEqual([]);
     expect(await prepared()).toEqual([prepare]);
     expect(await ids()).toEqual([1, 2, 3]);
@@ -216,7 +223,7 @@ describe("StatementQueue on one connection", () => {
       await upsert([4]);
       await upsert([5]);
     });
-    expect(sent).toEqual([expect.stringMatching(/^BEGIN;\nEXECUTE /), expect.stringMatching(/^BEGIN;\nEXECUTE /)]);
+    expect(sent).toEqual([expect.stringMatching(/^EXECUTE tributary_/), expect.stringMatching(/^EXECUTE tributary_/)]);
     expect(await ids()).toEqual([4, 5]);
     expect(await prepared()).toEqual(before);
   });
@@ -230,8 +237,75 @@ describe("StatementQueue on one connection", () => {
     await expect(failing.send(client)).rejects.toMatchObject({ code: "42P01" });
     const before = await prepared();
     expect(before).toEqual([expect.stringContaining(upsertText())]);
-    expect(await messagesOf(() => upsert([4]))).toEqual([expect.stringMatching(/^BEGIN;\nEXECUTE /)]);
+    expect(await messagesOf(() => upsert([4]))).toEqual([expect.stringMatching(/^EXECUTE tributary_/)]);
     expect(await ids()).toEqual([4]);
     expect(await prepared()).toEqual(before);
+  });
+
+  it("commits a batch of BEGIN … COMMIT whole or not at all, and leaves the connection ready for the next query either way", async () => {
+    const failing = new StatementQueue();
+    failing.add("BEGIN");
+    failing.add(upsertText(), [1, { quote: "it's" }]);
+    failing.add("SELECT 1 / $1::int", [0]);
+    failing.add(upsertText(), [2, { quote: "it's" }]);
+    failing.add("COMMIT");
+    await expect(failing.send(client)).rejects.toMatchObject({ code: "22012" });
+    expect(await ids()).toEqual([]);
+    expect((await client.query<{ one: number }>("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+    await upsert([3, 4]);
+    expect(await ids()).toEqual([3, 4]);
+  });
+
+  it("keeps a transaction that BEGIN opened without a COMMIT open after the send, for the statements that follow", async () => {
+    const begin = new StatementQueue();
+    begin.add("BEGIN");
+    begin.add(upsertText(), [5, { quote: "it's" }]);
+    await begin.send(client);
+    const other = new pg.Client({ connectionString: postgresUrl() });
+    await other.connect();
+    try {
+      expect((await other.query(`SELECT id FROM ${table}`)).rows).toEqual([]);
+      await client.query("COMMIT");
+      expect((await other.query(`SELECT id FROM ${table}`)).rows).toEqual([{ id: 5 }]);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it("fails, rather than waits for ever, when the connection ends during a send", async () => {
+    const queue = new StatementQueue();
+    queue.add("BEGIN");
+    queue.add(upsertText(), [6, { quote: "it's" }]);
+    queue.add("SELECT pg_terminate_backend(pg_backend_pid())");
+    queue.add("COMMIT");
+    client.on("error", () => {});
+    await expect(queue.send(client)).rejects.toThrow();
+    client = new pg.Client({ connectionString: postgresUrl() });
+    await client.connect();
+    expect(await ids()).toEqual([]);
+  });
+
+  it("leaves no timer behind on a connection with a query_timeout (the process exits once the connection ends), and fails a send that outlasts it", { timeout: 30_000 }, async () => {
+    // node-postgres sets a timer of query_timeout for each query and clears it when the query
+    // calls back; left, it would keep the process alive until it fires.
+    const worker = spawn(process.execPath, ["--import", "tsx", EXIT_WORKER, postgresUrl()], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    worker.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = await Promise.race([
+      new Promise<number | null>((resolve) => worker.on("close", resolve)),
+      new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), 20_000)),
+    ]);
+    worker.kill("SIGKILL");
+    expect(exited, stderr).toBe(0);
+
+    const timed = new pg.Client({ connectionString: postgresUrl(), query_timeout: 500 });
+    await timed.connect();
+    try {
+      const slow = new StatementQueue();
+      slow.add("SELECT pg_sleep($1::float8)", [2]);
+      await expect(slow.send(timed)).rejects.toThrow("Query read timeout");
+    } finally {
+      await timed.end().catch(() => {});
+    }
   });
 });
