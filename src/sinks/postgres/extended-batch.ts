@@ -1,7 +1,14 @@
 import type { ClientBase, Connection, Submittable } from "pg";
 
-/** A statement of an {@link ExtendedBatch}: a statement prepared on the connection and its parameters as text, or a text run as it is. */
-export type BatchStatement = { readonly prepared: string; readonly parameters: readonly (string | null)[] } | { readonly text: string };
+/**
+ * A statement of an {@link ExtendedBatch}: a statement prepared on the connection and its
+ * parameters as text; a text run as it is (one statement); or a text to prepare under a name,
+ * not run.
+ */
+export type BatchStatement =
+  | { readonly prepared: string; readonly parameters: readonly (string | null)[] }
+  | { readonly text: string }
+  | { readonly prepare: string; readonly text: string };
 
 /**
  * Statements sent in one write, in PostgreSQL's extended query protocol, and answered in one round
@@ -39,6 +46,10 @@ export class ExtendedBatch implements Submittable {
     stream.cork?.();
     try {
       for (const statement of this.statements) {
+        if ("prepare" in statement) {
+          connection.parse({ name: statement.prepare, text: statement.text, types: [] }, true);
+          continue;
+        }
         if ("text" in statement) {
           connection.parse({ name: "", text: statement.text, types: [] }, true);
           connection.bind({ statement: "", portal: "", values: [] }, true);

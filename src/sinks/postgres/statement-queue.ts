@@ -11,7 +11,7 @@ export interface Statements {
 }
 
 /**
- * Statement texts a connection has prepared (`PREPARE name AS …`), by text; `"inline"`, for the
+ * Statement texts a connection has prepared (a Parse of the protocol, named), by text; `"inline"`, for the
  * rest of its life, for a connection that cannot keep them (a pooler in transaction mode hands
  * each transaction another server connection).
  */
@@ -29,9 +29,9 @@ const preparedOn = new WeakMap<ClientBase, PreparedState>();
  */
 export const MAX_PREPARED = 1024;
 
-/** An EXECUTE of a statement the server connection does not have (26000): a pooler moved the session. */
+/** A Bind of a statement the server connection does not have (26000): a pooler moved the session. */
 const STATEMENT_MISSING = "26000";
-/** A PREPARE of a name the server connection already has (42P05): a pooler moved the session. */
+/** A Parse of a name the server connection already has (42P05): a pooler moved the session. */
 const STATEMENT_EXISTS = "42P05";
 /** A parameter whose type the statement does not say (42P18): such a statement is sent with its literals written in. */
 const INDETERMINATE_TYPE = "42P18";
@@ -39,23 +39,25 @@ const unpreparable = new Set<string>();
 
 /**
  * Statements kept in order, to be sent in one round trip. A statement with parameters is prepared
- * on the connection the first time (`PREPARE name AS …`): PostgreSQL then skips parsing and
- * planning it, which measured 40% of the server's time for a batch of one change
+ * on the connection the first time (a named Parse of the protocol): PostgreSQL then skips parsing
+ * and planning it, which measured 40% of the server's time for a batch of one change
  * (docs/benchmarks.md). The statements go in PostgreSQL's extended protocol, in one write (see
  * {@link sendExtendedBatch}): a Bind of each prepared one with its parameters as text, the text
  * of the others (their literals written in). A queue that begins with BEGIN and ends with COMMIT
  * is sent without them, as the implicit transaction that the extended protocol makes of the
  * statements before its Sync: the same all or nothing, for less of PostgreSQL's time (a change
  * sent alone took 1–16% less time than as `EXECUTE`s with BEGIN and COMMIT as statements of their
- * own, and 24–37% less without them: docs/benchmarks.md, fourteenth pass).
+ * own, and 24–37% less without them: docs/benchmarks.md, fourteenth pass). So a queued text must
+ * be one statement, and what it does must be allowed in that implicit transaction: no SAVEPOINT,
+ * LOCK or COPY, nothing that cannot run in a transaction block (the row writers queue none).
  *
  * The first time costs a round trip per new statement: each is prepared in a message of its own,
- * of nothing but its PREPARE. PostgreSQL keeps the whole message a PREPARE came in as the
- * statement's source text and copies it on every execution (src/backend/commands/prepare.c:
- * PrepareQuery keeps `p_sourcetext`; ExecuteQuery, and a Bind, copy `plansource->query_string`
- * into each portal); prepared inside a batch, a statement carried that batch's literals for the
- * life of the connection, and every later change paid to copy them (after a first batch of 150
- * changes, each later change took twice as long or more: docs/benchmarks.md, eighth pass).
+ * of nothing but its Parse. PostgreSQL keeps the text a statement was prepared from and copies it
+ * on every execution (src/backend/commands/prepare.c; a Bind copies `plansource->query_string`
+ * into its portal); prepared by SQL's PREPARE inside a batch, a statement carried that batch's
+ * literals for the life of the connection, and every later change paid to copy them (after a
+ * first batch of 150 changes, each later change took twice as long or more: docs/benchmarks.md,
+ * eighth pass).
  *
  * Sending fails as a whole on the first statement PostgreSQL refuses, with that error; a
  * connection behind a transaction-mode pooler falls back to one simple-protocol query of the
@@ -113,7 +115,10 @@ export class StatementQueue implements Statements {
     for (const text of fresh) {
       const name = statementName(text);
       try {
-        await client.query(`PREPARE ${name} AS ${text}`);
+        // A Parse of the protocol, not SQL's PREPARE: a pooler that keeps prepared statements
+        // (PgBouncer 1.21+, max_prepared_statements) knows only those, and ends a client's
+        // connection when it binds a name it does not know.
+        await sendExtendedBatch(client, [{ prepare: name, text }]);
       } catch (error) {
         const code = (error as { code?: unknown } | undefined)?.code;
         if (code === INDETERMINATE_TYPE) {

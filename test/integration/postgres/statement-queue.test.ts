@@ -64,7 +64,9 @@ describe("StatementQueue on one connection", () => {
   async function messagesOf(work: () => Promise<void>): Promise<string[]> {
     const sent: string[] = [];
     const render = (message: unknown): string =>
-      message instanceof ExtendedBatch ? message.statements.map((statement) => ("text" in statement ? statement.text : `EXECUTE ${statement.prepared}`)).join(";\n") : String(message);
+      message instanceof ExtendedBatch
+        ? message.statements.map((statement) => ("prepare" in statement ? `PREPARE ${statement.prepare} AS ${statement.text}` : "text" in statement ? statement.text : `EXECUTE ${statement.prepared}`)).join(";\n")
+        : String(message);
     const query = client.query.bind(client) as (message: unknown) => unknown;
     const spy = vi.spyOn(client, "query").mockImplementation(((message: unknown) => (sent.push(render(message)), query(message))) as never);
     try {
@@ -76,7 +78,8 @@ describe("StatementQueue on one connection", () => {
   }
 
   async function prepared(): Promise<string[]> {
-    return (await client.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements ORDER BY regexp_replace(statement, '^PREPARE \\S+ AS ', '')")).rows.map((row) => row.statement);
+    // Prepared by a Parse of the protocol, a statement's text is its own: shown here as SQL's PREPARE would show it.
+    return (await client.query<{ name: string; statement: string }>("SELECT name, statement FROM pg_prepared_statements ORDER BY statement")).rows.map((row) => `PREPARE ${row.name} AS ${row.statement}`);
   }
 
   async function ids(): Promise<number[]> {
@@ -95,6 +98,8 @@ describe("StatementQueue on one connection", () => {
     expect(second?.split(";\n")).toEqual([`EXECUTE ${name}`, `EXECUTE ${name}`]);
     expect(more).toEqual([]);
     expect(await prepared()).toEqual([prepare]);
+    // By a Parse of the protocol, not SQL's PREPARE: a pooler that keeps prepared statements (PgBouncer 1.21+) knows only those.
+    expect((await client.query("SELECT bool_or(from_sql) AS sql FROM pg_prepared_statements")).rows).toEqual([{ sql: false }]);
     expect(await ids()).toEqual([1, 2, 3]);
   });
 
