@@ -285,6 +285,15 @@ describe("StatementQueue on one connection", () => {
     queue.add("COMMIT");
     client.on("error", () => {});
     await expect(queue.send(client)).rejects.toThrow();
+    // The socket cut from this side, with no answer from PostgreSQL at all.
+    const cut = new pg.Client({ connectionString: postgresUrl() });
+    await cut.connect();
+    cut.on("error", () => {});
+    const slow = new StatementQueue();
+    slow.add("SELECT pg_sleep($1::float8)", [5]);
+    const sending = slow.send(cut);
+    setTimeout(() => (cut as unknown as { connection: { stream: { destroy: () => void } } }).connection.stream.destroy(), 200);
+    await expect(sending).rejects.toThrow();
     client = new pg.Client({ connectionString: postgresUrl() });
     await client.connect();
     expect(await ids()).toEqual([]);
