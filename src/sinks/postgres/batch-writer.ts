@@ -71,9 +71,9 @@ function writeInTransaction(context: BatchWriterContext, batch: Batch, steps: St
 
 /**
  * Row changes of collections whose tables exist: no statement depends on an answer from
- * PostgreSQL, so BEGIN, every write, the position's advance and COMMIT go in one round trip
+ * PostgreSQL, so every write and the position's advance go in one round trip, one transaction
  * ({@link StatementQueue}); the advance fails the transaction by itself when the stored position
- * is not the one this process committed last, and PostgreSQL then skips the COMMIT.
+ * is not the one this process committed last, and PostgreSQL then commits nothing.
  */
 function writeQueued(context: BatchWriterContext, steps: readonly RowChanges[], position: Position | undefined, committed: Position | undefined): Promise<void> {
   const { registry, layout, checkpoint } = context;

@@ -68,8 +68,8 @@ export class CheckpointTable {
 
   /**
    * {@link CheckpointTable.advance} as one statement that fails by itself when the position does
-   * not move, for a caller that sends it in one round trip with the batch and its COMMIT (which
-   * PostgreSQL then skips). Its failure is told apart by {@link CheckpointTable.failedAdvance}.
+   * not move, for a caller that sends it in one round trip with the batch (whose transaction then
+   * commits nothing). Its failure is told apart by {@link CheckpointTable.failedAdvance}.
    *
    * The check is in the update itself: a stored position other than `expected` makes the new
    * value a failing cast. Wrapped in a CTE that counted the rows it changed (as the snapshot's
