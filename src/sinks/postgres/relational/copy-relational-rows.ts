@@ -72,14 +72,27 @@ function scalarWriter(jsonArray: boolean, escapes: FieldEscapes): FieldWriter {
   };
 }
 
-/** `{"a","b",NULL}`: every element quoted (backslash and quote escaped), so no element text needs more care. */
+/**
+ * `{"a","b",NULL}`: every element quoted (backslash and quote escaped), so no element text needs
+ * more care. Written in one loop: an array column's literal took a tenth of a document's
+ * extraction and encoding with the bench's mapping file (two doubles and an empty array).
+ */
 function arrayLiteral(elements: readonly JsonValue[], json: boolean): string {
-  const items = elements.map((element) => {
-    if (element === null) return "NULL";
-    const text = json || typeof element === "object" ? JSON.stringify(element) : String(element);
-    return `"${text.replace(/[\\"]/g, "\\$&")}"`;
-  });
-  return `{${items.join(",")}}`;
+  let literal = "{";
+  for (let index = 0; index < elements.length; index += 1) {
+    const element = elements[index] as JsonValue;
+    if (index > 0) literal += ",";
+    if (element === null) literal += "NULL";
+    // A finite number's or a boolean's text has no quote or backslash, and JSON writes it as String does.
+    else if (typeof element === "boolean" || (typeof element === "number" && Number.isFinite(element))) literal += `"${element}"`;
+    else literal += `"${quoteEscaped(json || typeof element === "object" ? JSON.stringify(element) : String(element))}"`;
+  }
+  return `${literal}}`;
+}
+
+/** Backslashes and double quotes escaped, for a quoted array element. */
+function quoteEscaped(text: string): string {
+  return text.includes("\\") || text.includes('"') ? text.replace(/[\\"]/g, "\\$&") : text;
 }
 
 /** Writes rows of these columns as lines of `COPY … FROM STDIN` (text format), newline included. */
