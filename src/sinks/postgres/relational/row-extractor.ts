@@ -30,6 +30,7 @@ export interface ExtractedRows {
 
 const ELEMENT_PATH = "$value";
 const NOTHING: ReadonlySet<string> = new Set();
+const NO_MISFITS: readonly Misfit[] = Object.freeze([]);
 
 /**
  * Turns a document into the rows its mapping describes: mapped fields flattened into typed
@@ -43,8 +44,7 @@ export function extractRows(mapping: TableMapping, doc: Document): ExtractedRows
   const own = extracted.row;
   const key = own[mapping.pk.column];
   if (key === null || key === undefined) return { field: pathOfColumn(mapping, mapping.pk.column), reason: "the primary key is missing" };
-  // Fresh objects from extractRow: extended in place rather than copied.
-  const misfits = extracted.misfits as Misfit[];
+  let misfits = extracted.misfits;
   let unmapped = extracted.rest;
   const children: { table: TableMapping; fkColumn: string; rows: Row[] }[] = [];
   for (const child of mapping.children) {
@@ -56,8 +56,8 @@ export function extractRows(mapping: TableMapping, doc: Document): ExtractedRows
       continue;
     }
     const rows: Row[] = [];
-    const leftovers: Document[] = [];
-    let anyLeft = false;
+    // Each element's leftovers, `{}` for those with none; made only once an element has some.
+    let leftovers: Document[] | undefined;
     for (let index = 0; index < value.length; index += 1) {
       const extractedChild = extractRow(child.table, value[index], child.path, index);
       if (isRejection(extractedChild)) return extractedChild;
@@ -65,11 +65,11 @@ export function extractRows(mapping: TableMapping, doc: Document): ExtractedRows
       row[child.fkColumn] = key;
       row[ORDINAL_COLUMN] = index;
       rows.push(row);
-      if (extractedChild.misfits.length > 0) misfits.push(...extractedChild.misfits);
-      leftovers.push(extractedChild.rest ?? {});
-      anyLeft ||= extractedChild.rest !== undefined;
+      if (extractedChild.misfits.length > 0) misfits = [...misfits, ...extractedChild.misfits];
+      if (extractedChild.rest !== undefined) (leftovers ??= Array.from({ length: index }, () => ({}))).push(extractedChild.rest);
+      else leftovers?.push({});
     }
-    if (anyLeft) setPath((unmapped ??= {}), child.path, leftovers);
+    if (leftovers) setPath((unmapped ??= {}), child.path, leftovers);
     children.push({ table: child.table, fkColumn: child.fkColumn, rows });
   }
   return unmapped ? { row: own, children, unmapped, misfits } : { row: own, children, misfits };
@@ -90,7 +90,8 @@ interface ExtractedRow {
 /** The row of a document (`index` absent) or of the element `index` of the array at `path`. */
 function extractRow(mapping: TableMapping, source: unknown, path: string, index?: number): ExtractedRow | Rejection {
   const row: Row = {};
-  const misfits: Misfit[] = [];
+  // Made only for a misfit: most rows have none.
+  let misfits: Misfit[] | undefined;
   const isElementMapping = mapsElements(mapping);
   if (!isElementMapping && (typeof source !== "object" || source === null || Array.isArray(source))) {
     return { field: elementPath(path, index), reason: `${describe(source)} where a document was mapped` };
@@ -103,11 +104,11 @@ function extractRow(mapping: TableMapping, source: unknown, path: string, index?
     if (coerced.ok) row[column.column] = coerced.value;
     else if (keepMisfits && column.column !== mapping.pk.column) {
       row[column.column] = null;
-      misfits.push({ table: mapping, column, value });
+      (misfits ??= []).push({ table: mapping, column, value });
     } else return { field: joinPath(elementPath(path, index), column.path), reason: coerced.reason };
   }
-  if (!mapping.extraColumn || isElementMapping) return { row, misfits };
-  const rest = leftoverFields(mapping, source as Document, misfits.length === 0 ? NOTHING : new Set(misfits.map((misfit) => misfit.column.path)));
+  if (!mapping.extraColumn || isElementMapping) return { row, misfits: misfits ?? NO_MISFITS };
+  const rest = leftoverFields(mapping, source as Document, misfits === undefined ? NOTHING : new Set(misfits.map((misfit) => misfit.column.path)));
   try {
     row[mapping.extraColumn] = rest ? encodeDocument(rest) : null;
   } catch (error) {
@@ -115,7 +116,7 @@ function extractRow(mapping: TableMapping, source: unknown, path: string, index?
     if (rejection) return rejection;
     throw error;
   }
-  return rest ? { row, rest, misfits } : { row, misfits };
+  return rest ? { row, rest, misfits: misfits ?? NO_MISFITS } : { row, misfits: misfits ?? NO_MISFITS };
 }
 
 const elementMappings = new WeakMap<TableMapping, boolean>();
