@@ -97,7 +97,9 @@ function extractRow(mapping: TableMapping, source: unknown, path: string, index?
     return { field: elementPath(path, index), reason: `${describe(source)} where a document was mapped` };
   }
   const keepMisfits = mapping.keepMisfits === true && mapping.extraColumn !== undefined && !isElementMapping;
-  for (const column of mapping.columns) {
+  const columns = mapping.columns;
+  for (let at = 0; at < columns.length; at += 1) {
+    const column = columns[at] as ColumnMapping;
     const raw = column.path === ELEMENT_PATH ? source : valueAt(source as Document, column.path);
     const value = raw === undefined || raw === null ? column.default : raw;
     const coerced = coerceValue(value, column.type);
