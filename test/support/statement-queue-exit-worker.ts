@@ -7,8 +7,6 @@ import { StatementQueue } from "../../src/sinks/postgres/statement-queue.js";
 const client = new pg.Client({ connectionString: process.argv[2], query_timeout: 60_000 });
 await client.connect();
 const queue = new StatementQueue();
-queue.add("BEGIN");
 queue.add("SELECT $1::int", [1]);
-queue.add("COMMIT");
 await queue.send(client);
 await client.end();

@@ -8,7 +8,7 @@ import { planBatch, type RowChange, type RowChanges } from "./coalesce.js";
 import { applyCommand, type CommandPolicy } from "./command-applier.js";
 import { COPY_FROM_ROWS } from "./copy-text.js";
 import { inTransaction, withPooledClient } from "./pooled-client.js";
-import { beginWith, StatementQueue } from "./statement-queue.js";
+import { beginWith, rollbackIfOpen, StatementQueue } from "./statement-queue.js";
 import type { TableLayout } from "./table-layout.js";
 import type { TableRegistry } from "./table-registry.js";
 
@@ -72,8 +72,9 @@ function writeInTransaction(context: BatchWriterContext, batch: Batch, steps: St
 /**
  * Row changes of collections whose tables exist: no statement depends on an answer from
  * PostgreSQL, so every write and the position's advance go in one round trip, one transaction
- * ({@link StatementQueue}); the advance fails the transaction by itself when the stored position
- * is not the one this process committed last, and PostgreSQL then commits nothing.
+ * (a {@link StatementQueue} is sent as one, with no BEGIN or COMMIT of its own); the advance fails
+ * the transaction by itself when the stored position is not the one this process committed last,
+ * and PostgreSQL then commits nothing.
  */
 function writeQueued(context: BatchWriterContext, steps: readonly RowChanges[], position: Position | undefined, committed: Position | undefined): Promise<void> {
   const { registry, layout, checkpoint } = context;
@@ -81,7 +82,6 @@ function writeQueued(context: BatchWriterContext, steps: readonly RowChanges[], 
     const staged = [registry, layout];
     try {
       const statements = new StatementQueue();
-      statements.add("BEGIN");
       for (const step of steps) {
         await layout.prepare?.(statements, step.namespace, step.changes, true);
         const ref = registry.lookup(step.namespace);
@@ -91,12 +91,11 @@ function writeQueued(context: BatchWriterContext, steps: readonly RowChanges[], 
         const advance = checkpoint.advanceOrFailStatement(committed, position);
         statements.add(advance.text, advance.values);
       }
-      statements.add("COMMIT");
       await statements.send(client);
     } catch (error) {
       for (const each of staged) each.rollback?.();
-      // Nothing may have been sent (a strict rejection), or the transaction is aborted: ROLLBACK either way.
-      await client.query("ROLLBACK").catch(discard);
+      // A failed send's implicit transaction is over already, as it is when nothing was sent (a strict rejection).
+      await rollbackIfOpen(client).catch(discard);
       throw checkpoint.failedAdvance(error);
     }
     for (const each of staged) each.commit?.();

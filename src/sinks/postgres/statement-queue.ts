@@ -43,13 +43,17 @@ const unpreparable = new Set<string>();
  * and planning it, which measured 40% of the server's time for a batch of one change
  * (docs/benchmarks.md). The statements go in PostgreSQL's extended protocol, in one write (see
  * {@link sendExtendedBatch}): a Bind of each prepared one with its parameters as text, the text
- * of the others (their literals written in). A queue that begins with BEGIN and ends with COMMIT
- * is sent without them, as the implicit transaction that the extended protocol makes of the
- * statements before its Sync: the same all or nothing, for less of PostgreSQL's time (a change
- * sent alone took 1–16% less time than as `EXECUTE`s with BEGIN and COMMIT as statements of their
- * own, and 24–37% less without them: docs/benchmarks.md, fourteenth pass). So a queued text must
- * be one statement, and what it does must be allowed in that implicit transaction: no SAVEPOINT,
- * LOCK or COPY, nothing that cannot run in a transaction block (the row writers queue none).
+ * of the others (their literals written in).
+ *
+ * A queue is one transaction: the implicit one that PostgreSQL makes of the statements before the
+ * extended protocol's Sync (or of a simple-protocol query's statements, in the fallback below),
+ * all or nothing, with no BEGIN or COMMIT to send (as statements of their own they took back most
+ * of what the extended protocol saved: a change sent alone took 1–16% less time than as
+ * `EXECUTE`s, against 24–37% without them; docs/benchmarks.md, fourteenth pass). A queue that
+ * begins with BEGIN leaves its transaction open after the send, for the statements that follow
+ * ({@link beginWith}). So a queued text must be one statement, and what it does must be allowed in
+ * a transaction block: no SAVEPOINT, LOCK or COPY, nothing that cannot run in one (the row writers
+ * queue none).
  *
  * The first time costs a round trip per new statement: each is prepared in a message of its own,
  * of nothing but its Parse. PostgreSQL keeps the text a statement was prepared from and copies it
@@ -84,8 +88,7 @@ export class StatementQueue implements Statements {
       await client.query(this.inlined());
       return;
     }
-    const implicit = this.items.length > 2 && this.items[0]?.text === "BEGIN" && this.items.at(-1)?.text === "COMMIT";
-    const statements = (implicit ? this.items.slice(1, -1) : this.items).map(({ text, values }): BatchStatement => {
+    const statements = this.items.map(({ text, values }): BatchStatement => {
       const name = values.length === 0 ? undefined : prepared.get(text);
       return name === undefined ? { text: inlineParameters(text, values) } : { prepared: name, parameters: values.map(parameterText) };
     });
@@ -94,9 +97,9 @@ export class StatementQueue implements Statements {
     } catch (error) {
       if ((error as { code?: unknown } | undefined)?.code !== STATEMENT_MISSING) throw error;
       // The server connection lacks one of this connection's statements: a pooler moved the session.
-      // The statements ran in a transaction the failure aborted (or none ran): again, with their literals written in.
+      // The statements ran in a transaction the failure ended (or, after a BEGIN, aborted): again, with their literals written in.
       preparedOn.set(client, "inline");
-      await client.query("ROLLBACK");
+      await rollbackIfOpen(client);
       await client.query(this.inlined());
     }
   }
@@ -156,6 +159,16 @@ export class StatementQueue implements Statements {
   private inlined(): string {
     return this.items.map(({ text, values }) => inlineParameters(text, values)).join(";\n");
   }
+}
+
+/**
+ * ROLLBACK of the connection's transaction, if it is in one: after a failed send of a queue (an
+ * implicit transaction, over by then) it is not, and PostgreSQL would only warn that there is no
+ * transaction in progress. A connection whose state is unknown (lost) is sent the ROLLBACK, which
+ * then fails as the connection does.
+ */
+export async function rollbackIfOpen(client: ClientBase): Promise<void> {
+  if (client.getTransactionStatus() !== "I") await client.query("ROLLBACK");
 }
 
 /**

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../src/core/error-codes.js";
 import { makePosition, type Position } from "../../../src/core/position.js";
 import { CheckpointTable } from "../../../src/sinks/postgres/checkpoint-table.js";
-import { StatementQueue } from "../../../src/sinks/postgres/statement-queue.js";
+import { rollbackIfOpen, StatementQueue } from "../../../src/sinks/postgres/statement-queue.js";
 import { failure } from "../../support/async-helpers.js";
 import { tokenAt } from "../../support/events.js";
 import { createDatabase } from "../../support/postgres-server.js";
@@ -37,17 +37,19 @@ async function connect(settings = ""): Promise<pg.Client> {
 
 const positions = Array.from({ length: 12 }, (_, i) => makePosition(tokenAt(1_700_000_000 + i, 1)));
 
-/** `table`'s advance from `expected` to `next`, prepared and sent with BEGIN and COMMIT in one round trip, as a small batch sends it (without the COMMIT when `commit` is false). */
+/**
+ * `table`'s advance from `expected` to `next`, prepared and sent in one round trip as a small batch
+ * sends it, one transaction; when `commit` is false, after a BEGIN, in a transaction left open.
+ */
 async function advance(client: pg.ClientBase, table: CheckpointTable, expected: Position | undefined, next: Position, commit = true): Promise<void> {
   const statements = new StatementQueue();
-  statements.add("BEGIN");
+  if (!commit) statements.add("BEGIN");
   const { text, values } = table.advanceOrFailStatement(expected, next);
   statements.add(text, values);
-  if (commit) statements.add("COMMIT");
   try {
     await statements.send(client);
   } catch (error) {
-    await client.query("ROLLBACK");
+    await rollbackIfOpen(client);
     throw table.failedAdvance(error);
   }
 }

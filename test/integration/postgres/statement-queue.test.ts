@@ -51,12 +51,10 @@ describe("StatementQueue on one connection", () => {
   /** The statement every test upserts with. */
   const upsertText = (): string => `INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`;
 
-  /** Queues BEGIN, one upsert per id, COMMIT, and sends them. */
+  /** Queues one upsert per id and sends them: one transaction, as a small batch is. */
   async function upsert(ids: readonly number[]): Promise<void> {
     const queue = new StatementQueue();
-    queue.add("BEGIN");
     for (const id of ids) queue.add(upsertText(), [id, { id, tab: "a\tb", quote: "it's" }]);
-    queue.add("COMMIT");
     await queue.send(client);
   }
 
@@ -86,7 +84,7 @@ describe("StatementQueue on one connection", () => {
     return (await client.query<{ id: number; doc: { quote: string } }>(`SELECT id, doc FROM ${table} ORDER BY id`)).rows.map((row) => (row.doc.quote === "it's" ? row.id : -1));
   }
 
-  it("prepares a statement with parameters once, in a message of its own, then executes it by name, BEGIN and COMMIT left to the batch's implicit transaction", async () => {
+  it("prepares a statement with parameters once, in a message of its own, then executes it by name", async () => {
     const sent = await messagesOf(async () => {
       await upsert([1]);
       await upsert([2, 3]);
@@ -108,10 +106,8 @@ describe("StatementQueue on one connection", () => {
     // copies it on every EXECUTE (prepare.c: PrepareQuery, ExecuteQuery): a first send of 100
     // changes made every later change pay for copying its literals.
     const queue = new StatementQueue();
-    queue.add("BEGIN");
     for (let id = 1; id <= 100; id += 1) queue.add(upsertText(), [id, { id, quote: "it's" }]);
     queue.add(`DELETE FROM ${table} WHERE id = ANY($1::int[])`, [[100]]);
-    queue.add("COMMIT");
     await queue.send(client);
     expect(await prepared()).toEqual([
       expect.stringMatching(new RegExp(`^PREPARE tributary_[0-9a-f]{24} AS DELETE FROM ${table} WHERE id = ANY\\(\\$1::int\\[\\]\\)$`)),
@@ -123,11 +119,9 @@ describe("StatementQueue on one connection", () => {
   it("prepares a statement that names a column added in the same send by the next send that has it", async () => {
     const insert = `INSERT INTO ${table} (id, doc, note) SELECT $1::int, $2::jsonb, $3::text`;
     const queue = new StatementQueue();
-    queue.add("BEGIN");
     queue.add(`INSERT INTO ${table} (id, doc) SELECT $1::int, $2::jsonb`, [1, { quote: "it's" }]);
     queue.add(`ALTER TABLE ${table} ADD COLUMN note text`);
     queue.add(insert, [2, { quote: "it's" }, "added"]);
-    queue.add("COMMIT");
     await queue.send(client);
     expect(await prepared()).toHaveLength(1);
     const next = new StatementQueue();
@@ -151,7 +145,8 @@ describe("StatementQueue on one connection", () => {
     await upsert([1]);
     await client.query("DEALLOCATE ALL");
     await upsert([2]);
-    expect(await messagesOf(() => upsert([3]))).toEqual([expect.stringMatching(/^BEGIN;\nINSERT INTO .* SELECT '3'::int, /)]);
+    // One simple-protocol query of the statements: one transaction too, with no BEGIN or COMMIT.
+    expect(await messagesOf(() => upsert([3]))).toEqual([expect.stringMatching(/^INSERT INTO .* SELECT '3'::int, [^;]*$/)]);
     expect(await ids()).toEqual([1, 2, 3]);
     expect(await prepared()).toEqual([]);
   });
@@ -164,9 +159,7 @@ describe("StatementQueue on one connection", () => {
     try {
       await other.query(`PREPARE ${name} AS SELECT 1`);
       const queue = new StatementQueue();
-      queue.add("BEGIN");
       queue.add(upsertText(), [2, { quote: "it's" }]);
-      queue.add("COMMIT");
       await queue.send(other);
     } finally {
       await other.end();
@@ -182,13 +175,11 @@ describe("StatementQueue on one connection", () => {
     try {
       // Two sessions of a transaction-mode pooler: each transaction goes to whichever server connection is free.
       let server: pg.Client = client;
-      const session = (): pg.ClientBase => ({ query: (text: string) => server.query(text) }) as unknown as pg.ClientBase;
+      const session = (): pg.ClientBase => ({ query: (text: string) => server.query(text), getTransactionStatus: () => server.getTransactionStatus() }) as unknown as pg.ClientBase;
       const [x, y] = [session(), session()];
       const send = async (on: pg.ClientBase, into: string, id: number): Promise<void> => {
         const queue = new StatementQueue();
-        queue.add("BEGIN");
         queue.add(`INSERT INTO ${into} (id, doc) SELECT $1::int, $2::jsonb ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc`, [id, { quote: "it's" }]);
-        queue.add("COMMIT");
         await queue.send(on);
       };
       await send(x, table, 1);
@@ -205,10 +196,8 @@ describe("StatementQueue on one connection", () => {
 
   it("writes the literals in for a statement whose parameter has no type PostgreSQL can tell, and prepares the others", async () => {
     const queue = new StatementQueue();
-    queue.add("BEGIN");
     queue.add(`INSERT INTO ${table} (id, doc) SELECT 7, '{"quote": "it''s"}' WHERE $1 IS NOT NULL`, ["untyped"]);
     queue.add(upsertText(), [8, { quote: "it's" }]);
-    queue.add("COMMIT");
     await queue.send(client);
     expect(await ids()).toEqual([7, 8]);
     expect(await prepared()).toEqual([expect.stringContaining(upsertText())]);
@@ -216,12 +205,9 @@ describe("StatementQueue on one connection", () => {
 
   it("keeps its prepared statements after a send that failed", async () => {
     const failing = new StatementQueue();
-    failing.add("BEGIN");
     failing.add(upsertText(), [1, {}]);
     failing.add("SELECT 1 / $1::int", [0]);
-    failing.add("COMMIT");
     await expect(failing.send(client)).rejects.toMatchObject({ code: "22012" });
-    await client.query("ROLLBACK");
     const before = await prepared();
     expect(before).toHaveLength(2);
     const sent = await messagesOf(async () => {
@@ -235,10 +221,8 @@ describe("StatementQueue on one connection", () => {
 
   it("keeps the statements it prepared before one that PostgreSQL refused", async () => {
     const failing = new StatementQueue();
-    failing.add("BEGIN");
     failing.add(upsertText(), [1, {}]);
     failing.add(`SELECT * FROM ${table}_missing WHERE id = $1::int`, [0]);
-    failing.add("COMMIT");
     await expect(failing.send(client)).rejects.toMatchObject({ code: "42P01" });
     const before = await prepared();
     expect(before).toEqual([expect.stringContaining(upsertText())]);
@@ -247,14 +231,13 @@ describe("StatementQueue on one connection", () => {
     expect(await prepared()).toEqual(before);
   });
 
-  it("commits a batch of BEGIN … COMMIT whole or not at all, and leaves the connection ready for the next query either way", async () => {
+  it("commits a queue whole or not at all, and leaves the connection ready for the next query, outside any transaction, either way", async () => {
     const failing = new StatementQueue();
-    failing.add("BEGIN");
     failing.add(upsertText(), [1, { quote: "it's" }]);
     failing.add("SELECT 1 / $1::int", [0]);
     failing.add(upsertText(), [2, { quote: "it's" }]);
-    failing.add("COMMIT");
     await expect(failing.send(client)).rejects.toMatchObject({ code: "22012" });
+    expect(client.getTransactionStatus()).toBe("I");
     expect(await ids()).toEqual([]);
     expect((await client.query<{ one: number }>("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
     await upsert([3, 4]);
@@ -279,10 +262,8 @@ describe("StatementQueue on one connection", () => {
 
   it("fails, rather than waits for ever, when the connection ends during a send", async () => {
     const queue = new StatementQueue();
-    queue.add("BEGIN");
     queue.add(upsertText(), [6, { quote: "it's" }]);
     queue.add("SELECT pg_terminate_backend(pg_backend_pid())");
-    queue.add("COMMIT");
     client.on("error", () => {});
     await expect(queue.send(client)).rejects.toThrow();
     // The socket cut from this side, with no answer from PostgreSQL at all.

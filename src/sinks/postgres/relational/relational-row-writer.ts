@@ -280,7 +280,7 @@ export function valuesInsert(table: string, columns: readonly RowColumn[], rowCo
 }
 
 /** `INSERT INTO t (cols) SELECT cols FROM jsonb_to_recordset($1) AS r(col type, …)` and `suffix`: one parameter, the rows' JSON, for all rows. */
-function recordsetInsert(table: string, columns: readonly RowColumn[], suffix: string): string {
+export function recordsetInsert(table: string, columns: readonly RowColumn[], suffix: string): string {
   const { names, selected, definition } = recordsetParts(columns, (column) => quoteIdent(column.name));
   return `INSERT INTO ${table} (${names}) SELECT ${selected} FROM jsonb_to_recordset($1::jsonb) AS r(${definition})${suffix}`;
 }
