@@ -1,4 +1,4 @@
-import type pg from "pg";
+import pg from "pg";
 import { connectionSettings } from "./connection-config.js";
 import { LossAwareClient } from "./connection-lost.js";
 
@@ -43,8 +43,70 @@ export function postgresPoolConfig(settings: PoolSettings): pg.PoolConfig {
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     query_timeout: queryTimeoutMs,
-    options: `-c idle_in_transaction_session_timeout=${queryTimeoutMs}`,
+    ...(refusingGuard.has(settings.url) ? {} : { options: idleGuard(queryTimeoutMs) }),
     ...(settings.connectionTimeoutMillis === undefined ? {} : { connectionTimeoutMillis: settings.connectionTimeoutMillis }),
   });
   return { ...connection, max: settings.max, ...(settings.min === undefined ? {} : { min: settings.min }), Client: LossAwareClient };
+}
+
+/** A pool of {@link postgresPoolConfig}'s connections: every pool of Tributary's connections to PostgreSQL. */
+export function postgresPool(settings: PoolSettings): pg.Pool {
+  return new PostgresPool(settings.url, postgresPoolConfig(settings));
+}
+
+/** The startup parameter `options` that sets the server's `idle_in_transaction_session_timeout` (see {@link postgresPoolConfig}). */
+function idleGuard(queryTimeoutMs: number): string {
+  return `-c idle_in_transaction_session_timeout=${queryTimeoutMs}`;
+}
+
+/**
+ * Connection strings whose server refused the startup parameter `options`: a pooler (PgBouncer
+ * answers "unsupported startup parameter: options" unless `ignore_startup_parameters` lists it).
+ * Their pools connect without it, so without the server-side idle-in-transaction timeout: behind
+ * a pooler that timeout is the pooler's to keep (PgBouncer's `idle_transaction_timeout`).
+ */
+const refusingGuard = new Set<string>();
+
+const GUARD = /^-c idle_in_transaction_session_timeout=\d+$/;
+
+/** A protocol violation (08P01) that names the startup parameter `options`: how a pooler refuses it. */
+function refusesOptions(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === "08P01" && typeof message === "string" && /\boptions\b/.test(message);
+}
+
+/**
+ * A pool whose connection refused for the idle-in-transaction guard (see {@link refusingGuard})
+ * forgets the guard and connects once more, for this pool and every later one of the same
+ * connection string. Only Tributary's own guard is dropped: `options` that the connection string
+ * sets are the user's, and their refusal is reported as it is.
+ */
+class PostgresPool extends pg.Pool {
+  private readonly url: string;
+
+  constructor(url: string, config: pg.PoolConfig) {
+    super(config);
+    this.url = url;
+  }
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): void;
+  override connect(callback?: (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void): Promise<pg.PoolClient> | void {
+    if (callback === undefined) {
+      return new Promise((resolve, reject) => this.connect((error, client) => (error || client === undefined ? reject(error ?? new Error("no client")) : resolve(client))));
+    }
+    super.connect((error, client, done) => {
+      if (error === undefined || !refusesOptions(error) || !this.dropGuard()) return callback(error, client, done);
+      super.connect(callback);
+    });
+  }
+
+  /** Leaves the guard out of this pool's next connections, if they carried Tributary's own; whether they did. */
+  private dropGuard(): boolean {
+    const options = this.options as { options?: unknown };
+    if (typeof options.options !== "string" || !GUARD.test(options.options)) return false;
+    delete options.options;
+    refusingGuard.add(this.url);
+    return true;
+  }
 }

@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import { ErrorCode } from "../../core/error-codes.js";
 import { redactSecrets } from "../../core/redact.js";
 import { TributaryError } from "../../core/tributary-error.js";
@@ -8,7 +8,7 @@ import { withPooledClient } from "./pooled-client.js";
 import { quoteIdent } from "./sql.js";
 import type { Position } from "../../core/position.js";
 import type { ResumePointStore } from "../../core/resume-point-store.js";
-import { postgresPoolConfig } from "./pool-config.js";
+import { postgresPool } from "./pool-config.js";
 
 /** @public */
 export interface PostgresResumePointStoreOptions {
@@ -99,7 +99,7 @@ export class PostgresResumePointStore implements ResumePointStore {
 
   private async connect(): Promise<pg.PoolClient> {
     if (!this.pool) {
-      this.pool = new pg.Pool(postgresPoolConfig({ url: this.url, max: 1, min: 1, applicationName: "tributary", connectionTimeoutMillis: CONNECT_TIMEOUT_MS }));
+      this.pool = postgresPool({ url: this.url, max: 1, min: 1, applicationName: "tributary", connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
       // An idle connection that dies must not crash the process; the next call reconnects.
       this.pool.on("error", () => undefined);
     }

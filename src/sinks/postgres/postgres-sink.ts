@@ -1,5 +1,5 @@
 import type { Document } from "../../core/bson.js";
-import pg from "pg";
+import type pg from "pg";
 import type { DatabaseEntries } from "./mapping/infer/collection-entries.js";
 import { redactSecrets } from "../../core/redact.js";
 import { silentLogger, type Logger } from "../../core/logger.js";
@@ -27,7 +27,7 @@ import { rawTableShape, relationalTableShapes } from "./table-shape.js";
 import { readBackRows, tableMappingOf, type StoredRow } from "./read-back.js";
 import { keyText } from "../../codec/key-text.js";
 import { PostgresVerifiable } from "./verify/postgres-verifiable.js";
-import { postgresPoolConfig } from "./pool-config.js";
+import { postgresPool } from "./pool-config.js";
 
 /**
  * Options of a {@link PostgresSink}: only `url` is required.
@@ -159,7 +159,7 @@ export class PostgresSink implements Sink {
   }
 
   async open(): Promise<Position | undefined> {
-    const pool = new pg.Pool(postgresPoolConfig({ url: this.options.url, max: 1, min: 1, applicationName: "tributary", queryTimeoutMs: this.options.queryTimeoutMs }));
+    const pool = postgresPool({ url: this.options.url, max: 1, min: 1, applicationName: "tributary", queryTimeoutMs: this.options.queryTimeoutMs });
     // An idle connection that dies must not crash the process; the next query reconnects.
     pool.on("error", (error: Error & { code?: unknown }) => {
       if (error.code === IDLE_SESSION_ENDED) this.options.logger.info("PostgreSQL ended the idle connection (idle_session_timeout); the next batch opens another");

@@ -1,4 +1,4 @@
-import pg from "pg";
+import type pg from "pg";
 import { keyText } from "../../../codec/key-text.js";
 import { redactSecrets } from "../../../core/redact.js";
 import type { Logger } from "../../../core/logger.js";
@@ -14,7 +14,7 @@ import type { UpsertChange } from "../raw-copy.js";
 import { declineOnDuplicateKey, withBulkLoadsOrNot } from "../bulk-load.js";
 import { beginWith } from "../statement-queue.js";
 import { SnapshotTables, type ChunkProgress } from "./snapshot-tables.js";
-import { postgresPoolConfig } from "../pool-config.js";
+import { postgresPool } from "../pool-config.js";
 
 /** What the target shares with the sink it belongs to. */
 export interface PostgresSnapshotTargetOptions {
@@ -26,7 +26,7 @@ export interface PostgresSnapshotTargetOptions {
   readonly layout: TableLayout;
   readonly registry: TableRegistry;
   readonly retry: BackoffOptions;
-  /** See {@link postgresPoolConfig}. */
+  /** See {@link postgresPool}. */
   readonly queryTimeoutMs?: number;
   readonly logger: Logger;
 }
@@ -55,7 +55,7 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
 
   constructor(options: PostgresSnapshotTargetOptions) {
     this.options = options;
-    this.pool = new pg.Pool(postgresPoolConfig({ url: options.url, max: Math.max(1, options.parallelism), applicationName: "tributary snapshot", queryTimeoutMs: options.queryTimeoutMs }));
+    this.pool = postgresPool({ url: options.url, max: Math.max(1, options.parallelism), applicationName: "tributary snapshot", queryTimeoutMs: options.queryTimeoutMs });
     this.pool.on("error", (error) => options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection of the snapshot lost"));
     this.tables = new SnapshotTables(options.checkpointSchema, options.pipeline);
     this.stateless = !options.layout.prepare && !options.layout.commit && !options.layout.rollback;

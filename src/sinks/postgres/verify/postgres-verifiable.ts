@@ -1,7 +1,8 @@
-import pg, { type PoolClient } from "pg";
+import type pg from "pg";
+import { type PoolClient } from "pg";
 import type { Logger } from "../../../core/logger.js";
 import { redactSecrets } from "../../../core/redact.js";
-import { postgresPoolConfig } from "../pool-config.js";
+import { postgresPool } from "../pool-config.js";
 import type { Document } from "../../../core/bson.js";
 import type { Position } from "../../../core/position.js";
 import type { ExpectedFingerprint, HeldFingerprint, Verifiable } from "../../../core/sink.js";
@@ -55,7 +56,7 @@ export class PostgresVerifiable implements Verifiable {
 
   private readonly connect = (): Promise<PoolClient> => {
     if (!this.pool) {
-      const pool = new pg.Pool(postgresPoolConfig({ url: this.options.url, max: MAX_CONNECTIONS, applicationName: "tributary verify", queryTimeoutMs: this.options.queryTimeoutMs }));
+      const pool = postgresPool({ url: this.options.url, max: MAX_CONNECTIONS, applicationName: "tributary verify", queryTimeoutMs: this.options.queryTimeoutMs });
       // An idle connection that dies must not crash the process; the next query reconnects.
       pool.on("error", (error) => this.options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection lost"));
       this.pool = pool;
