@@ -7,7 +7,10 @@ import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import { parseMapping } from "../../../src/sinks/postgres/mapping/load-mapping.js";
+import type { SnapshotChunk } from "../../../src/core/snapshot-contract.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
+import type { PostgresSnapshotTarget } from "../../../src/sinks/postgres/snapshot/postgres-snapshot-target.js";
+import { snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
 import { makeEvent } from "../../support/events.js";
 import { PGBOUNCER, startPgBouncer } from "../../support/pgbouncer.js";
 import { createDatabase } from "../../support/postgres-server.js";
@@ -116,6 +119,40 @@ describe.skipIf(PGBOUNCER === undefined)("the PostgreSQL sink behind PgBouncer i
       await expect(sink.open()).rejects.toThrow(/unsupported startup parameter: options/);
     } finally {
       await sink.close();
+      await bouncer.stop();
+    }
+  });
+
+  it("copies a snapshot, each chunk with its progress, when a chunk's transaction lands on a server connection without the progress statement", async () => {
+    const bouncer = await startPgBouncer(url, 2);
+    const holder = new pg.Client({ connectionString: bouncer.url });
+    await holder.connect();
+    const sink = makeSink(bouncer.url, { pipeline: "bouncer_snapshot", schema: "snap", mapping: parseMapping("mappings.json", ORDERS, { defaultSchema: "snap" }) });
+    const startedAt = order("x", 0, []).position;
+    const chunk = (from: number, last = false): SnapshotChunk => {
+      const documents = last ? [] : Array.from({ length: LARGE }, (_, index) => ({ _id: `s${from + index}`, total: from + index, items: [{ sku: `k${from + index}` }] }));
+      return { namespace: "shop.orders", rangeNo: 0, events: snapshotEvents("shop.orders", documents, startedAt), last, startedAt };
+    };
+    let target: PostgresSnapshotTarget | undefined;
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1");
+      await sink.open();
+      target = sink.snapshotTarget(1);
+      await target.startSnapshot({ namespace: "shop.orders", startedAt, estimated: 2 * LARGE, ranges: [{}] });
+      // The first chunk prepares its progress statement (with its BEGIN) where the sink's work lands.
+      await target.writeChunk(chunk(0));
+      await holder.query("COMMIT");
+      await target.writeChunk(chunk(LARGE));
+      await target.writeChunk(chunk(2 * LARGE, true));
+      await target.finishSnapshot("shop.orders");
+      expect(await query(url, "SELECT count(*)::int AS orders, sum(total)::int AS total FROM snap.orders")).toEqual([{ orders: 2 * LARGE, total: ((2 * LARGE - 1) * 2 * LARGE) / 2 }]);
+      expect(await query(url, "SELECT count(*)::int AS items FROM snap.order_items")).toEqual([{ items: 2 * LARGE }]);
+      expect(await query(url, "SELECT status FROM tributary.snapshots WHERE pipeline = 'bouncer_snapshot'")).toEqual([{ status: "done" }]);
+    } finally {
+      await target?.close();
+      await sink.close();
+      await holder.end();
       await bouncer.stop();
     }
   });
