@@ -52,8 +52,8 @@ const unpreparable = new Set<string>();
  * `EXECUTE`s, against 24–37% without them; docs/benchmarks.md, fourteenth pass). A queue that
  * begins with BEGIN leaves its transaction open after the send, for the statements that follow
  * ({@link beginWith}). So a queued text must be one statement, and what it does must be allowed in
- * a transaction block: no SAVEPOINT, LOCK or COPY, nothing that cannot run in one (the row writers
- * queue none).
+ * that implicit transaction: no SAVEPOINT, LOCK or COPY, nothing that cannot run in a transaction
+ * block (the row writers queue none).
  *
  * The first time costs a round trip per new statement: each is prepared in a message of its own,
  * of nothing but its Parse. PostgreSQL keeps the text a statement was prepared from and copies it

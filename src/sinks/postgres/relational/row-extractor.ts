@@ -44,7 +44,8 @@ export function extractRows(mapping: TableMapping, doc: Document): ExtractedRows
   const own = extracted.row;
   const key = own[mapping.pk.column];
   if (key === null || key === undefined) return { field: pathOfColumn(mapping, mapping.pk.column), reason: "the primary key is missing" };
-  let misfits = extracted.misfits;
+  // The document's misfits and its elements': a copy of its own, made once an element adds some (its own may be the shared empty list).
+  let gathered: Misfit[] | undefined;
   let unmapped = extracted.rest;
   const children: { table: TableMapping; fkColumn: string; rows: Row[] }[] = [];
   for (const child of mapping.children) {
@@ -65,13 +66,14 @@ export function extractRows(mapping: TableMapping, doc: Document): ExtractedRows
       row[child.fkColumn] = key;
       row[ORDINAL_COLUMN] = index;
       rows.push(row);
-      if (extractedChild.misfits.length > 0) misfits = [...misfits, ...extractedChild.misfits];
+      if (extractedChild.misfits.length > 0) (gathered ??= [...extracted.misfits]).push(...extractedChild.misfits);
       if (extractedChild.rest !== undefined) (leftovers ??= Array.from({ length: index }, () => ({}))).push(extractedChild.rest);
       else leftovers?.push({});
     }
     if (leftovers) setPath((unmapped ??= {}), child.path, leftovers);
     children.push({ table: child.table, fkColumn: child.fkColumn, rows });
   }
+  const misfits = gathered ?? extracted.misfits;
   return unmapped ? { row: own, children, unmapped, misfits } : { row: own, children, misfits };
 }
 
