@@ -8,7 +8,7 @@ import { planBatch, type RowChange, type RowChanges } from "./coalesce.js";
 import { applyCommand, type CommandPolicy } from "./command-applier.js";
 import { COPY_FROM_ROWS } from "./copy-text.js";
 import { inTransaction, withPooledClient } from "./pooled-client.js";
-import { beginWith, rollbackIfOpen, StatementQueue } from "./statement-queue.js";
+import { beginWith, StatementQueue } from "./statement-queue.js";
 import type { TableLayout } from "./table-layout.js";
 import type { TableRegistry } from "./table-registry.js";
 
@@ -94,8 +94,10 @@ function writeQueued(context: BatchWriterContext, steps: readonly RowChanges[], 
       await statements.send(client);
     } catch (error) {
       for (const each of staged) each.rollback?.();
-      // A failed send's implicit transaction is over already, as it is when nothing was sent (a strict rejection).
-      await rollbackIfOpen(client).catch(discard);
+      // A failed send's implicit transaction is over already (PostgreSQL then only warns that there
+      // is none in progress), but its error settles before PostgreSQL's ReadyForQuery says so: the
+      // connection's transaction state is not known yet, and a ROLLBACK waits for it.
+      await client.query("ROLLBACK").catch(discard);
       throw checkpoint.failedAdvance(error);
     }
     for (const each of staged) each.commit?.();

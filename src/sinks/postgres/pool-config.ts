@@ -1,4 +1,5 @@
 import pg from "pg";
+import type { Logger } from "../../core/logger.js";
 import { connectionSettings } from "./connection-config.js";
 import { LossAwareClient } from "./connection-lost.js";
 
@@ -24,6 +25,8 @@ export interface PoolSettings {
   /** Cuts a query that has waited this long for its answer; default {@link DEFAULT_QUERY_TIMEOUT_MS}. */
   readonly queryTimeoutMs?: number;
   readonly connectionTimeoutMillis?: number;
+  /** Told once, at `warn`, when a pooler refuses the idle-in-transaction guard (see {@link postgresPool}). */
+  readonly logger?: Logger;
 }
 
 /**
@@ -51,7 +54,7 @@ export function postgresPoolConfig(settings: PoolSettings): pg.PoolConfig {
 
 /** A pool of {@link postgresPoolConfig}'s connections: every pool of Tributary's connections to PostgreSQL. */
 export function postgresPool(settings: PoolSettings): pg.Pool {
-  return new PostgresPool(settings.url, postgresPoolConfig(settings));
+  return new PostgresPool(settings.url, postgresPoolConfig(settings), settings.logger);
 }
 
 /** The startup parameter `options` that sets the server's `idle_in_transaction_session_timeout` (see {@link postgresPoolConfig}). */
@@ -83,10 +86,12 @@ function refusesOptions(error: unknown): boolean {
  */
 class PostgresPool extends pg.Pool {
   private readonly url: string;
+  private readonly logger: Logger | undefined;
 
-  constructor(url: string, config: pg.PoolConfig) {
+  constructor(url: string, config: pg.PoolConfig, logger: Logger | undefined) {
     super(config);
     this.url = url;
+    this.logger = logger;
   }
 
   override connect(): Promise<pg.PoolClient>;
@@ -106,7 +111,12 @@ class PostgresPool extends pg.Pool {
     const options = this.options as { options?: unknown };
     if (typeof options.options !== "string" || !GUARD.test(options.options)) return false;
     delete options.options;
-    refusingGuard.add(this.url);
+    if (!refusingGuard.has(this.url)) {
+      refusingGuard.add(this.url);
+      this.logger?.warn(
+        "PostgreSQL (a pooler in front of it) refused the startup parameter options: Tributary's sessions go without idle_in_transaction_session_timeout; set the pooler's own idle-transaction timeout (PgBouncer: idle_transaction_timeout)",
+      );
+    }
     return true;
   }
 }

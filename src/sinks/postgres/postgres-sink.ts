@@ -159,7 +159,7 @@ export class PostgresSink implements Sink {
   }
 
   async open(): Promise<Position | undefined> {
-    const pool = postgresPool({ url: this.options.url, max: 1, min: 1, applicationName: "tributary", queryTimeoutMs: this.options.queryTimeoutMs });
+    const pool = postgresPool({ url: this.options.url, max: 1, min: 1, applicationName: "tributary", queryTimeoutMs: this.options.queryTimeoutMs, logger: this.options.logger });
     // An idle connection that dies must not crash the process; the next query reconnects.
     pool.on("error", (error: Error & { code?: unknown }) => {
       if (error.code === IDLE_SESSION_ENDED) this.options.logger.info("PostgreSQL ended the idle connection (idle_session_timeout); the next batch opens another");

@@ -99,7 +99,7 @@ export class StatementQueue implements Statements {
       // The server connection lacks one of this connection's statements: a pooler moved the session.
       // The statements ran in a transaction the failure ended (or, after a BEGIN, aborted): again, with their literals written in.
       preparedOn.set(client, "inline");
-      await rollbackIfOpen(client);
+      await client.query("ROLLBACK");
       await client.query(this.inlined());
     }
   }
@@ -159,16 +159,6 @@ export class StatementQueue implements Statements {
   private inlined(): string {
     return this.items.map(({ text, values }) => inlineParameters(text, values)).join(";\n");
   }
-}
-
-/**
- * ROLLBACK of the connection's transaction, if it is in one: after a failed send of a queue (an
- * implicit transaction, over by then) it is not, and PostgreSQL would only warn that there is no
- * transaction in progress. A connection whose state is unknown (lost) is sent the ROLLBACK, which
- * then fails as the connection does.
- */
-export async function rollbackIfOpen(client: ClientBase): Promise<void> {
-  if (client.getTransactionStatus() !== "I") await client.query("ROLLBACK");
 }
 
 /**

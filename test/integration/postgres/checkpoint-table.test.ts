@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../../src/core/error-codes.js";
 import { makePosition, type Position } from "../../../src/core/position.js";
 import { CheckpointTable } from "../../../src/sinks/postgres/checkpoint-table.js";
-import { rollbackIfOpen, StatementQueue } from "../../../src/sinks/postgres/statement-queue.js";
+import { StatementQueue } from "../../../src/sinks/postgres/statement-queue.js";
 import { failure } from "../../support/async-helpers.js";
 import { tokenAt } from "../../support/events.js";
 import { createDatabase } from "../../support/postgres-server.js";
@@ -49,7 +49,7 @@ async function advance(client: pg.ClientBase, table: CheckpointTable, expected: 
   try {
     await statements.send(client);
   } catch (error) {
-    await rollbackIfOpen(client);
+    await client.query("ROLLBACK");
     throw table.failedAdvance(error);
   }
 }

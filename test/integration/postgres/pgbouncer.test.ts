@@ -11,6 +11,7 @@ import type { SnapshotChunk } from "../../../src/core/snapshot-contract.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
 import type { PostgresSnapshotTarget } from "../../../src/sinks/postgres/snapshot/postgres-snapshot-target.js";
 import { snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
+import { capturingLogger } from "../../support/capturing-logger.js";
 import { makeEvent } from "../../support/events.js";
 import { PGBOUNCER, startPgBouncer } from "../../support/pgbouncer.js";
 import { createDatabase } from "../../support/postgres-server.js";
@@ -43,6 +44,13 @@ function order(id: string, total: number, skus: readonly string[]): ChangeEvent 
   return makeEvent({ op: "insert", ns: "shop.orders", id, doc: { _id: id, total, items: skus.map((sku) => ({ sku })) } });
 }
 
+/** The warnings that a pooler refused the idle-in-transaction guard, as `level: what they tell to set`. */
+function guardWarnings(lines: readonly Record<string, unknown>[]): string[] {
+  return lines
+    .filter((line) => String(line.msg).includes("refused the startup parameter options"))
+    .map((line) => `${line.level === 40 ? "warn" : String(line.level)}: ${/idle_transaction_timeout/.exec(String(line.msg))?.[0] ?? "?"}`);
+}
+
 async function apply(sink: PostgresSink, events: readonly ChangeEvent[]): Promise<void> {
   await sink.apply({ events, position: events.at(-1)!.position });
 }
@@ -53,7 +61,8 @@ describe.skipIf(PGBOUNCER === undefined)("the PostgreSQL sink behind PgBouncer i
     const bouncer = await startPgBouncer(url, 2);
     const holder = new pg.Client({ connectionString: bouncer.url });
     await holder.connect();
-    const sink = makeSink(bouncer.url, { pipeline: `bouncer_${mode}`, schema: mode, ...(mode === "mapping" ? { mapping: parseMapping("mappings.json", ORDERS, { defaultSchema: mode }) } : {}) });
+    const { logger, lines } = capturingLogger();
+    const sink = makeSink(bouncer.url, { pipeline: `bouncer_${mode}`, schema: mode, logger, ...(mode === "mapping" ? { mapping: parseMapping("mappings.json", ORDERS, { defaultSchema: mode }) } : {}) });
     try {
       // Another client's transaction holds one server connection: the sink's setup, its tables and
       // its first small batches (prepared there) all land on the other.
@@ -102,6 +111,8 @@ describe.skipIf(PGBOUNCER === undefined)("the PostgreSQL sink behind PgBouncer i
       }
       const last = (await query<{ position: string }>(url, "SELECT position FROM tributary.positions WHERE pipeline = $1", [`bouncer_${mode}`]))[0]?.position;
       expect(last).toContain(positionOfLast.position.resumeToken._data);
+      // Told once that the sessions go without the server-side idle-in-transaction timeout, and what to set instead.
+      expect(guardWarnings(lines)).toEqual(["warn: idle_transaction_timeout"]);
     } finally {
       await sink.close();
       await holder.end();
@@ -127,7 +138,8 @@ describe.skipIf(PGBOUNCER === undefined)("the PostgreSQL sink behind PgBouncer i
     const bouncer = await startPgBouncer(url, 2);
     const holder = new pg.Client({ connectionString: bouncer.url });
     await holder.connect();
-    const sink = makeSink(bouncer.url, { pipeline: "bouncer_snapshot", schema: "snap", mapping: parseMapping("mappings.json", ORDERS, { defaultSchema: "snap" }) });
+    const { logger, lines } = capturingLogger();
+    const sink = makeSink(bouncer.url, { pipeline: "bouncer_snapshot", schema: "snap", logger, mapping: parseMapping("mappings.json", ORDERS, { defaultSchema: "snap" }) });
     const startedAt = order("x", 0, []).position;
     const chunk = (from: number, last = false): SnapshotChunk => {
       const documents = last ? [] : Array.from({ length: LARGE }, (_, index) => ({ _id: `s${from + index}`, total: from + index, items: [{ sku: `k${from + index}` }] }));
@@ -149,6 +161,8 @@ describe.skipIf(PGBOUNCER === undefined)("the PostgreSQL sink behind PgBouncer i
       expect(await query(url, "SELECT count(*)::int AS orders, sum(total)::int AS total FROM snap.orders")).toEqual([{ orders: 2 * LARGE, total: ((2 * LARGE - 1) * 2 * LARGE) / 2 }]);
       expect(await query(url, "SELECT count(*)::int AS items FROM snap.order_items")).toEqual([{ items: 2 * LARGE }]);
       expect(await query(url, "SELECT status FROM tributary.snapshots WHERE pipeline = 'bouncer_snapshot'")).toEqual([{ status: "done" }]);
+      // Once, though the snapshot's pool is another: it started without the setting.
+      expect(guardWarnings(lines)).toEqual(["warn: idle_transaction_timeout"]);
     } finally {
       await target?.close();
       await sink.close();

@@ -55,7 +55,7 @@ export class PostgresSnapshotTarget implements SnapshotTarget {
 
   constructor(options: PostgresSnapshotTargetOptions) {
     this.options = options;
-    this.pool = postgresPool({ url: options.url, max: Math.max(1, options.parallelism), applicationName: "tributary snapshot", queryTimeoutMs: options.queryTimeoutMs });
+    this.pool = postgresPool({ url: options.url, max: Math.max(1, options.parallelism), applicationName: "tributary snapshot", queryTimeoutMs: options.queryTimeoutMs, logger: options.logger });
     this.pool.on("error", (error) => options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection of the snapshot lost"));
     this.tables = new SnapshotTables(options.checkpointSchema, options.pipeline);
     this.stateless = !options.layout.prepare && !options.layout.commit && !options.layout.rollback;

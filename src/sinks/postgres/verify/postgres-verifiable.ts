@@ -56,7 +56,7 @@ export class PostgresVerifiable implements Verifiable {
 
   private readonly connect = (): Promise<PoolClient> => {
     if (!this.pool) {
-      const pool = postgresPool({ url: this.options.url, max: MAX_CONNECTIONS, applicationName: "tributary verify", queryTimeoutMs: this.options.queryTimeoutMs });
+      const pool = postgresPool({ url: this.options.url, max: MAX_CONNECTIONS, applicationName: "tributary verify", queryTimeoutMs: this.options.queryTimeoutMs, logger: this.options.logger });
       // An idle connection that dies must not crash the process; the next query reconnects.
       pool.on("error", (error) => this.options.logger.warn({ err: redactSecrets(error.message) }, "PostgreSQL connection lost"));
       this.pool = pool;
