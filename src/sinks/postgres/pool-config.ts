@@ -39,7 +39,7 @@ export interface PoolSettings {
  *   far side of the cut ends and releases the locks the retry needs.
  * Failed connection attempts are typed by {@link LossAwareClient}.
  */
-export function postgresPoolConfig(settings: PoolSettings): pg.PoolConfig {
+function postgresPoolConfig(settings: PoolSettings): pg.PoolConfig {
   const queryTimeoutMs = settings.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
   const connection = connectionSettings(settings.url, {
     application_name: settings.applicationName,
@@ -69,8 +69,6 @@ function idleGuard(queryTimeoutMs: number): string {
  * a pooler that timeout is the pooler's to keep (PgBouncer's `idle_transaction_timeout`).
  */
 const refusingGuard = new Set<string>();
-
-const GUARD = /^-c idle_in_transaction_session_timeout=\d+$/;
 
 /** A protocol violation (08P01) that names the startup parameter `options`: how a pooler refuses it. */
 function refusesOptions(error: unknown): boolean {
@@ -108,8 +106,8 @@ class PostgresPool extends pg.Pool {
 
   /** Leaves the guard out of this pool's next connections, if they carried Tributary's own; whether they did. */
   private dropGuard(): boolean {
-    const options = this.options as { options?: unknown };
-    if (typeof options.options !== "string" || !GUARD.test(options.options)) return false;
+    const options = this.options as { options?: unknown; query_timeout?: unknown };
+    if (typeof options.query_timeout !== "number" || options.options !== idleGuard(options.query_timeout)) return false;
     delete options.options;
     if (!refusingGuard.has(this.url)) {
       refusingGuard.add(this.url);

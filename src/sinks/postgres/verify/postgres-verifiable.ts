@@ -1,5 +1,4 @@
-import type pg from "pg";
-import { type PoolClient } from "pg";
+import type { Pool, PoolClient } from "pg";
 import type { Logger } from "../../../core/logger.js";
 import { redactSecrets } from "../../../core/redact.js";
 import { postgresPool } from "../pool-config.js";
@@ -41,7 +40,7 @@ const MAX_CONNECTIONS = 16;
  */
 export class PostgresVerifiable implements Verifiable {
   private readonly options: PostgresVerifiableOptions;
-  private pool: pg.Pool | undefined;
+  private pool: Pool | undefined;
 
   constructor(options: PostgresVerifiableOptions) {
     this.options = options;
