@@ -75,5 +75,19 @@ export const COERCION_CASES: CoercionCase[] = [
   ["short strings", ["ab"], "varchar(3)[]", "{ab}"],
   ["strings with trailing spaces past varchar(3)", ["abc  ", "a"], "varchar(3)[]", "{abc,a}"],
   ["short strings in char(3)", ["ab", "abc  "], "char(3)[]", '{"ab ",abc}'],
+  // Values whose binary forms have edges of their own: the base-10000 digits of numeric, days and
+  // microseconds before 2000, text past the byte-by-byte copy.
+  ["an empty string", "", "text", ""],
+  ["a long string", `${"x".repeat(100)}é`, "text", `${"x".repeat(100)}é`],
+  ["a negative Long", Long.fromString("-42"), "bigint", "-42"],
+  ["a negative Decimal128", Decimal128.fromString("-12.5"), "numeric", "-12.5"],
+  ["ten thousand", Decimal128.fromString("10000"), "numeric", "10000"],
+  ["a ten-thousandth", Decimal128.fromString("0.0001"), "numeric", "0.0001"],
+  ["zero with a scale", Decimal128.fromString("0.00"), "numeric", "0.00"],
+  ["NaN", new Double(Number.NaN), "double precision", "NaN"],
+  ["a date before 1970", new Date("1969-07-20T20:17:40.000Z"), "date", "1969-07-20"],
+  ["dates and a NULL", [new Date("2024-02-29T00:00:00.000Z"), null], "date[]", "{2024-02-29,NULL}"],
+  ["timestamps", [new Date("1999-12-31T23:59:59.999Z")], "timestamp[]", '{"1999-12-31 23:59:59.999"}'],
+  ["integers and a NULL", [new Int32(-1), null, new Int32(2)], "smallint[]", "{-1,NULL,2}"],
   ["null", null, "integer", null],
 ];

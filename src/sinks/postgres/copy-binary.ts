@@ -13,6 +13,14 @@ const JSONB_VERSION = 1;
 const POSTGRES_EPOCH_SECONDS = 946_684_800;
 const TWO_TO_32 = 2 ** 32;
 const NONE: readonly Buffer[] = Object.freeze([]);
+/** Strings up to this long are tried as ASCII, byte by byte (see `ascii`). */
+const SHORT_TEXT = 64;
+const MINUS = 0x2d;
+const ZERO = 0x30;
+/** `numeric`'s sign words (src/include/utils/numeric.h). */
+const NUMERIC_POS = 0x0000;
+const NUMERIC_NEG = 0x4000;
+const NUMERIC_NAN = 0xc000;
 
 /**
  * Rows in the binary format of `COPY … FROM STDIN (FORMAT binary)` (PostgreSQL's documentation,
@@ -36,7 +44,13 @@ export class BinaryCopyWriter {
     this.at = this.piece.writeInt16BE(fields, this.at);
   }
 
-  /** A `text` field: its UTF-8 bytes. */
+  /** A NULL field. */
+  null(): void {
+    this.reserve(4);
+    this.at = this.piece.writeInt32BE(-1, this.at);
+  }
+
+  /** A `text` field (`varchar`, `char` too: their receive functions apply the column's length as their input does): its UTF-8 bytes. */
   text(value: string): void {
     this.utf8(value, undefined);
   }
@@ -46,15 +60,152 @@ export class BinaryCopyWriter {
     this.utf8(json, JSONB_VERSION);
   }
 
-  /** A `timestamptz` field at a whole number of Unix seconds: microseconds since 2000-01-01, a signed 64-bit integer. */
-  timestamp(unixSeconds: number): void {
-    // Exact: a cluster time's seconds (32 bits) times a million stay below 2^53.
-    const micros = (unixSeconds - POSTGRES_EPOCH_SECONDS) * 1_000_000;
-    const high = Math.floor(micros / TWO_TO_32);
+  /** A `smallint` field. */
+  int2(value: number): void {
+    this.reserve(6);
+    this.at = this.piece.writeInt32BE(2, this.at);
+    this.at = this.piece.writeInt16BE(value, this.at);
+  }
+
+  /** An `integer` field, or a `date` as days since 2000-01-01. */
+  int4(value: number): void {
+    this.reserve(8);
+    this.at = this.piece.writeInt32BE(4, this.at);
+    this.at = this.piece.writeInt32BE(value, this.at);
+  }
+
+  /** A `bigint` field from decimal text of a value in its range. */
+  int8(text: string): void {
+    // Up to 15 digits a double holds the value exactly; longer ones take a bigint.
+    if (text.length <= 15) this.int8OfSafe(Number(text));
+    else {
+      this.reserve(12);
+      this.at = this.piece.writeInt32BE(8, this.at);
+      this.at = this.piece.writeBigInt64BE(BigInt(text), this.at);
+    }
+  }
+
+  /** A `double precision` field. */
+  float8(value: number): void {
     this.reserve(12);
     this.at = this.piece.writeInt32BE(8, this.at);
-    this.at = this.piece.writeInt32BE(high, this.at);
-    this.at = this.piece.writeUInt32BE(micros - high * TWO_TO_32, this.at);
+    this.at = this.piece.writeDoubleBE(value, this.at);
+  }
+
+  /** A `boolean` field. */
+  bool(value: boolean): void {
+    this.reserve(5);
+    this.at = this.piece.writeInt32BE(1, this.at);
+    this.piece[this.at] = value ? 1 : 0;
+    this.at += 1;
+  }
+
+  /** A field of bytes given in hexadecimal (`bytea`'s, `uuid`'s 16). */
+  hexBytes(hex: string): void {
+    const bytes = hex.length >>> 1;
+    this.reserve(4 + bytes);
+    this.at = this.piece.writeInt32BE(bytes, this.at);
+    this.at += this.piece.write(hex, this.at, bytes, "hex");
+  }
+
+  /** A `timestamptz` field at a whole number of Unix seconds (a cluster time's). */
+  timestamp(unixSeconds: number): void {
+    // Exact: a cluster time's seconds (32 bits) times a million stay below 2^53.
+    this.int8OfSafe((unixSeconds - POSTGRES_EPOCH_SECONDS) * 1_000_000);
+  }
+
+  /**
+   * A `timestamptz` or `timestamp` field: microseconds since 2000-01-01 00:00 (UTC), given as
+   * whole seconds since then and the microseconds after them, so that dates centuries away stay
+   * exact (their microseconds pass 2^53).
+   */
+  timestampOf(seconds: number, micros: number): void {
+    const total = seconds * 1_000_000 + micros;
+    if (Number.isSafeInteger(total)) this.int8OfSafe(total);
+    else {
+      this.reserve(12);
+      this.at = this.piece.writeInt32BE(8, this.at);
+      this.at = this.piece.writeBigInt64BE(BigInt(seconds) * 1_000_000n + BigInt(micros), this.at);
+    }
+  }
+
+  /**
+   * A `numeric` field from plain decimal text (`-12.50`, `0.001`, `NaN`): base-10000 digits, the
+   * weight of the first, the sign and the digits after the point as written (`numeric_recv`, in
+   * PostgreSQL's src/backend/utils/adt/numeric.c, applies the column's `(p,s)` as the input does).
+   */
+  numeric(text: string): void {
+    if (text === "NaN") {
+      this.reserve(12);
+      this.at = this.piece.writeInt32BE(8, this.at);
+      this.at = this.piece.writeUInt16BE(0, this.at);
+      this.at = this.piece.writeInt16BE(0, this.at);
+      this.at = this.piece.writeUInt16BE(NUMERIC_NAN, this.at);
+      this.at = this.piece.writeUInt16BE(0, this.at);
+      return;
+    }
+    const negative = text.charCodeAt(0) === MINUS;
+    const start = negative ? 1 : 0;
+    const point = text.indexOf(".", start);
+    const whole = point < 0 ? text.length : point;
+    const scale = point < 0 ? 0 : text.length - point - 1;
+    // Groups of four digits, aligned on the point: the first may hold fewer before it, the last after it.
+    const lead = (4 - ((whole - start) % 4)) % 4;
+    const groups: number[] = [];
+    let group = 0;
+    let filled = lead;
+    const add = (digit: number): void => {
+      group = group * 10 + digit;
+      filled += 1;
+      if (filled === 4) {
+        groups.push(group);
+        group = 0;
+        filled = 0;
+      }
+    };
+    for (let index = start; index < whole; index += 1) add(text.charCodeAt(index) - ZERO);
+    for (let index = whole + 1; index < text.length; index += 1) add(text.charCodeAt(index) - ZERO);
+    if (filled > 0) groups.push(group * 10 ** (4 - filled));
+    let weight = (whole - start + lead) / 4 - 1;
+    // Zero groups at either end carry nothing (PostgreSQL strips them too); a zero has no digits.
+    let first = 0;
+    while (first < groups.length && groups[first] === 0) {
+      first += 1;
+      weight -= 1;
+    }
+    let end = groups.length;
+    while (end > first && groups[end - 1] === 0) end -= 1;
+    const digits = end - first;
+    this.reserve(12 + 2 * digits);
+    this.at = this.piece.writeInt32BE(8 + 2 * digits, this.at);
+    this.at = this.piece.writeUInt16BE(digits, this.at);
+    this.at = this.piece.writeInt16BE(digits === 0 ? 0 : weight, this.at);
+    this.at = this.piece.writeUInt16BE(negative && digits > 0 ? NUMERIC_NEG : NUMERIC_POS, this.at);
+    this.at = this.piece.writeUInt16BE(scale, this.at);
+    for (let index = first; index < end; index += 1) this.at = this.piece.writeUInt16BE(groups[index] as number, this.at);
+  }
+
+  /**
+   * A one-dimensional array field of `count` elements of the type `elementOid`, each written by
+   * `element` (a field of this writer, NULL included); an empty array has no dimension. At most
+   * `maxBytes` bytes are written for the elements, fields' lengths included: the array is written
+   * in one piece, its length filled in after.
+   */
+  array(elementOid: number, count: number, hasNull: boolean, maxBytes: number, element: (index: number) => void): void {
+    this.reserve(24 + maxBytes);
+    const start = this.at;
+    this.at += 4;
+    this.at = this.piece.writeInt32BE(count === 0 ? 0 : 1, this.at);
+    this.at = this.piece.writeInt32BE(hasNull ? 1 : 0, this.at);
+    this.at = this.piece.writeInt32BE(elementOid, this.at);
+    if (count > 0) {
+      this.at = this.piece.writeInt32BE(count, this.at);
+      this.at = this.piece.writeInt32BE(1, this.at);
+    }
+    const piece = this.piece;
+    for (let index = 0; index < count; index += 1) element(index);
+    if (piece !== this.piece) throw new Error("BinaryCopyWriter: an array's elements took more than the bytes reserved for them");
+    piece.writeInt32BE(this.at - start - 4, start);
   }
 
   /** The pieces filled since the last call, to be sent in order. */
@@ -73,6 +224,15 @@ export class BinaryCopyWriter {
     return this.filled();
   }
 
+  /** An 8-byte integer field of a safe integer: its two halves, without a bigint. */
+  private int8OfSafe(value: number): void {
+    const high = Math.floor(value / TWO_TO_32);
+    this.reserve(12);
+    this.at = this.piece.writeInt32BE(8, this.at);
+    this.at = this.piece.writeInt32BE(high, this.at);
+    this.at = this.piece.writeUInt32BE(value - high * TWO_TO_32, this.at);
+  }
+
   /** A field of a string's UTF-8 bytes, after a `prefix` byte when there is one. */
   private utf8(value: string, prefix: number | undefined): void {
     const head = prefix === undefined ? 4 : 5;
@@ -82,9 +242,25 @@ export class BinaryCopyWriter {
     if (this.at + head + bound > this.piece.length) this.reserve(head + Buffer.byteLength(value));
     const start = this.at;
     if (prefix !== undefined) this.piece[start + 4] = prefix;
-    const bytes = this.piece.write(value, start + head);
-    this.piece.writeInt32BE(head - 4 + bytes, start);
-    this.at = start + head + bytes;
+    const bytes = value.length <= SHORT_TEXT ? this.ascii(value, start + head) : -1;
+    const written = bytes >= 0 ? bytes : this.piece.write(value, start + head);
+    this.piece.writeInt32BE(head - 4 + written, start);
+    this.at = start + head + written;
+  }
+
+  /**
+   * Writes a short string that is all ASCII byte by byte, and returns its length; -1 (nothing
+   * written that counts) at its first other character. A call into Buffer's UTF-8 writer costs
+   * more than the copy of a few dozen characters (docs/benchmarks.md, sixteenth pass).
+   */
+  private ascii(value: string, at: number): number {
+    const piece = this.piece;
+    for (let index = 0; index < value.length; index += 1) {
+      const char = value.charCodeAt(index);
+      if (char >= 0x80) return -1;
+      piece[at + index] = char;
+    }
+    return value.length;
   }
 
   /** Room for `bytes` more: when the piece has not, it is ready to send and a large enough one is started. */

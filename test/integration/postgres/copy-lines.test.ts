@@ -1,6 +1,7 @@
-// Proves that COPY reads the text lineWriter makes of a coerced value exactly as
-// jsonb_to_recordset reads the JSON value itself (value-coercion.test.ts): the same cases, the
-// same text back from PostgreSQL. The relational snapshot bulk-loads rows this way. So does an
+// Proves that COPY reads the binary fields binaryRowWriter makes of a coerced value, and the text
+// lineWriter makes of it, exactly as jsonb_to_recordset reads the JSON value itself
+// (value-coercion.test.ts): the same cases, the same text back from PostgreSQL. The relational
+// snapshot bulk-loads rows this way, and large streaming batches merge them. So does an
 // INSERT … VALUES of parameterWriter's texts, sent as parameters or as the literals of a queued
 // EXECUTE: a change sent alone writes its rows this way.
 
@@ -29,13 +30,13 @@ afterAll(async () => {
 
 /**
  * How rows are written into the table: through `jsonb_to_recordset` (what the others must match),
- * by COPY, or by an INSERT … VALUES with a parameter per value: sent as parameters, queued as the
+ * by COPY (in the columns' own format, binary unless a column has none, and in text), or by an INSERT … VALUES with a parameter per value: sent as parameters, queued as the
  * literals of an EXECUTE, queued with the literals written in (after a statement without
  * parameters, as after an inferred mapping's ALTER TABLE), or all rows in one statement with an
  * upsert's ON CONFLICT clause, run twice (the second time, every row takes the update).
  */
-type Way = "recordset" | "copy" | "parameters" | "queued" | "inlined" | "upserted";
-const WAYS: readonly Way[] = ["recordset", "copy", "parameters", "queued", "inlined", "upserted"];
+type Way = "recordset" | "copy" | "copy-text" | "parameters" | "queued" | "inlined" | "upserted";
+const WAYS: readonly Way[] = ["recordset", "copy", "copy-text", "parameters", "queued", "inlined", "upserted"];
 
 /** Writes the rows into a temporary table of these columns and reads every value back: as text, and as jsonb (which keeps a char(n)'s padding). */
 async function copied(columns: readonly RowColumn[], rows: readonly Record<string, JsonValue>[], way: Way = "copy"): Promise<Record<string, string | null>[]> {
@@ -57,6 +58,8 @@ async function copied(columns: readonly RowColumn[], rows: readonly Record<strin
 
 async function write(client: pg.PoolClient, columns: readonly RowColumn[], rows: readonly Record<string, JsonValue>[], way: Way): Promise<void> {
   if (way === "copy") return copyRows(client, "copied", columns, rows);
+  // The text format, which the columns without a binary form (a real among them) take.
+  if (way === "copy-text") return copyRows(client, "copied", columns, rows, "text");
   if (way === "recordset") {
     await client.query(recordsetInsert("copied", columns, ""), [JSON.stringify(rows)]);
     return;

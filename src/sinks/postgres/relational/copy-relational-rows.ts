@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 import type { ClientBase } from "pg";
 import type { JsonValue } from "../../../codec/document-codec.js";
+import { BinaryCopyWriter, copyBinary } from "../copy-binary.js";
 import { clusterTimeText, COPY_NULL, copyJsonText, copyLines, copyText } from "../copy-text.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import { mergeCopiedThroughStage } from "../staging-merge.js";
+import { binaryRowWriter, copiesInBinary } from "./binary-row-writer.js";
 import { withoutChildKeyChecks } from "./child-key-checks.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
 import { childColumns, parentColumns, type RowColumn } from "./relational-columns.js";
@@ -129,9 +131,31 @@ function* lines(rows: Iterable<Row>, columns: readonly RowColumn[]): Generator<s
   for (const row of rows) yield line(row);
 }
 
-/** `COPY table (columns) FROM STDIN` of the rows. */
-export async function copyRows(client: ClientBase, table: string, columns: readonly RowColumn[], rows: Iterable<Row>): Promise<void> {
-  await copyLines(client, `${table} (${columnList(columns)})`, lines(rows, columns));
+function* binaryPieces(rows: Iterable<Row>, columns: readonly RowColumn[]): Generator<Buffer> {
+  const write = binaryRowWriter(columns);
+  const out = new BinaryCopyWriter();
+  for (const row of rows) {
+    write(row, out);
+    yield* out.filled();
+  }
+  yield* out.end();
+}
+
+/** How rows go through `COPY`: in the binary format where every column has one ({@link copiesInBinary}), as text lines otherwise. */
+export type CopyFormat = "binary" | "text";
+
+function copyFormatOf(columns: readonly RowColumn[]): CopyFormat {
+  return copiesInBinary(columns) ? "binary" : "text";
+}
+
+/** `COPY destination FROM STDIN` of the rows, read as they are sent; returns the rows PostgreSQL read. */
+function copyInto(client: ClientBase, destination: string, columns: readonly RowColumn[], rows: Iterable<Row>, format: CopyFormat): Promise<number> {
+  return format === "binary" ? copyBinary(client, destination, binaryPieces(rows, columns)) : copyLines(client, destination, lines(rows, columns));
+}
+
+/** `COPY table (columns) FROM STDIN` of the rows, in `format` (the columns' own unless a test asks for another). */
+export async function copyRows(client: ClientBase, table: string, columns: readonly RowColumn[], rows: Iterable<Row>, format: CopyFormat = copyFormatOf(columns)): Promise<void> {
+  await copyInto(client, `${table} (${columnList(columns)})`, columns, rows, format);
 }
 
 function columnList(columns: readonly RowColumn[]): string {
@@ -165,5 +189,6 @@ export async function copyExtractedRows(client: ClientBase, mapping: TableMappin
 export async function mergeThroughStage(client: ClientBase, table: string, columns: readonly RowColumn[], rows: Iterable<Row>, conflict: string): Promise<void> {
   const definitions = columns.map((column) => `${quoteIdent(column.name)} ${column.name === CLUSTER_TIME_COLUMN ? "timestamptz" : column.sql}`).join(", ");
   const stage = { name: `tributary_merge_${createHash("sha256").update(definitions).digest("hex").slice(0, 24)}`, definitions };
-  await mergeCopiedThroughStage(client, stage, table, columnList(columns), (destination) => copyLines(client, destination, lines(rows, columns)), conflict);
+  const format = copyFormatOf(columns);
+  await mergeCopiedThroughStage(client, stage, table, columnList(columns), (destination) => copyInto(client, destination, columns, rows, format), conflict);
 }
