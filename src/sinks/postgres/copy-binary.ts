@@ -37,6 +37,7 @@ export class BinaryCopyWriter {
   private piece = Buffer.allocUnsafe(PIECE_BYTES);
   private at = HEADER.copy(this.piece, 0);
   private ready: Buffer[] = [];
+  private groups = new Uint16Array(16);
 
   /** Starts a row of `fields` fields. */
   row(fields: number): void {
@@ -151,29 +152,29 @@ export class BinaryCopyWriter {
     const scale = point < 0 ? 0 : text.length - point - 1;
     // Groups of four digits, aligned on the point: the first may hold fewer before it, the last after it.
     const lead = (4 - ((whole - start) % 4)) % 4;
-    const groups: number[] = [];
+    const groups = this.numericGroups(Math.ceil((lead + whole - start + scale) / 4));
+    let count = 0;
     let group = 0;
     let filled = lead;
-    const add = (digit: number): void => {
-      group = group * 10 + digit;
+    for (let index = start; index < text.length; index += 1) {
+      if (index === whole) continue;
+      group = group * 10 + text.charCodeAt(index) - ZERO;
       filled += 1;
       if (filled === 4) {
-        groups.push(group);
+        groups[count++] = group;
         group = 0;
         filled = 0;
       }
-    };
-    for (let index = start; index < whole; index += 1) add(text.charCodeAt(index) - ZERO);
-    for (let index = whole + 1; index < text.length; index += 1) add(text.charCodeAt(index) - ZERO);
-    if (filled > 0) groups.push(group * 10 ** (4 - filled));
+    }
+    if (filled > 0) groups[count++] = group * 10 ** (4 - filled);
     let weight = (whole - start + lead) / 4 - 1;
     // Zero groups at either end carry nothing (PostgreSQL strips them too); a zero has no digits.
     let first = 0;
-    while (first < groups.length && groups[first] === 0) {
+    while (first < count && groups[first] === 0) {
       first += 1;
       weight -= 1;
     }
-    let end = groups.length;
+    let end = count;
     while (end > first && groups[end - 1] === 0) end -= 1;
     const digits = end - first;
     this.reserve(12 + 2 * digits);
@@ -186,14 +187,15 @@ export class BinaryCopyWriter {
   }
 
   /**
-   * A one-dimensional array field of `count` elements of the type `elementOid`, each written by
-   * `element` (a field of this writer, NULL included); an empty array has no dimension. At most
-   * `maxBytes` bytes are written for the elements, fields' lengths included: the array is written
-   * in one piece, its length filled in after.
+   * A one-dimensional array field of elements of the type `elementOid`, each written by `element`
+   * (a field of this writer), a null one as NULL; an empty array has no dimension. At most
+   * `maxBytes` bytes are written for the elements, their fields' lengths included: the array is
+   * written in one piece, its length filled in after.
    */
-  array(elementOid: number, count: number, hasNull: boolean, maxBytes: number, element: (index: number) => void): void {
+  array<T>(elementOid: number, elements: readonly (T | null)[], hasNull: boolean, maxBytes: number, element: (value: T, out: BinaryCopyWriter) => void): void {
     this.reserve(24 + maxBytes);
     const start = this.at;
+    const count = elements.length;
     this.at += 4;
     this.at = this.piece.writeInt32BE(count === 0 ? 0 : 1, this.at);
     this.at = this.piece.writeInt32BE(hasNull ? 1 : 0, this.at);
@@ -203,7 +205,11 @@ export class BinaryCopyWriter {
       this.at = this.piece.writeInt32BE(1, this.at);
     }
     const piece = this.piece;
-    for (let index = 0; index < count; index += 1) element(index);
+    for (let index = 0; index < count; index += 1) {
+      const value = elements[index] as T | null;
+      if (value === null) this.null();
+      else element(value, this);
+    }
     if (piece !== this.piece) throw new Error("BinaryCopyWriter: an array's elements took more than the bytes reserved for them");
     piece.writeInt32BE(this.at - start - 4, start);
   }
@@ -222,6 +228,12 @@ export class BinaryCopyWriter {
     this.at += TRAILER.copy(this.piece, this.at);
     this.ready.push(this.piece.subarray(0, this.at));
     return this.filled();
+  }
+
+  /** Room for `count` base-10000 digits of a numeric, reused from one value to the next. */
+  private numericGroups(count: number): Uint16Array {
+    if (this.groups.length < count) this.groups = new Uint16Array(Math.max(count, 2 * this.groups.length));
+    return this.groups;
   }
 
   /** An 8-byte integer field of a safe integer: its two halves, without a bigint. */

@@ -134,11 +134,7 @@ function arrayField(element: ElementCodec): BinaryField {
         maxBytes += 4;
       } else maxBytes += element.maxBytes(each);
     }
-    out.array(element.oid, elements.length, hasNull, maxBytes, (index) => {
-      const each = elements[index] as JsonValue;
-      if (each === null) out.null();
-      else element.write(each, out);
-    });
+    out.array(element.oid, elements, hasNull, maxBytes, element.write);
   };
 }
 
