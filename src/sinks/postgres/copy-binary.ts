@@ -288,6 +288,26 @@ export class BinaryCopyWriter {
  * `COPY <destination> FROM STDIN (FORMAT binary)` of the pieces (a {@link BinaryCopyWriter}'s),
  * read as they are sent; returns the rows PostgreSQL inserted (see {@link copyFromStdin}).
  */
-export function copyBinary(client: ClientBase, destination: string, pieces: Iterable<Buffer>): Promise<number> {
-  return copyFromStdin(client, destination, " (FORMAT binary)", pieces);
+export async function copyBinary(client: ClientBase, destination: string, pieces: Iterable<Buffer>): Promise<number> {
+  try {
+    return await copyFromStdin(client, destination, " (FORMAT binary)", pieces);
+  } catch (error) {
+    throw unreadableField(error) ?? error;
+  }
+}
+
+/**
+ * A field PostgreSQL could not read as its column's type: the column's type is not the one
+ * written (a table changed after the sink checked it). PostgreSQL reports a field cut short with
+ * SQLSTATE 08P01, protocol_violation, which reads as a connection problem to be waited out; here
+ * it is the data, and trying again cannot help. Recognised by PostgreSQL's context line, which
+ * names the COPY, the line and the column.
+ */
+function unreadableField(error: unknown): Error | undefined {
+  const { code, message, where } = (error ?? {}) as { code?: unknown; message?: unknown; where?: unknown };
+  if (typeof code !== "string" || !code.startsWith("08") || typeof where !== "string" || !where.startsWith("COPY ")) return undefined;
+  return new Error(
+    `${String(message)} (${where}): that column does not have the type Tributary writes there (SQLSTATE ${code}, not a connection problem); was it altered while the sync ran? The next start checks the tables again and says what to change`,
+    { cause: error },
+  );
 }

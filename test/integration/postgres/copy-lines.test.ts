@@ -13,6 +13,7 @@ import { coerceValue } from "../../../src/sinks/postgres/mapping/value-coercion.
 import { copiesExactly, copyRows, parameterWriter } from "../../../src/sinks/postgres/relational/copy-relational-rows.js";
 import { recordsetInsert, valuesInsert } from "../../../src/sinks/postgres/relational/relational-row-writer.js";
 import { StatementQueue } from "../../../src/sinks/postgres/statement-queue.js";
+import { classifyPostgresError } from "../../../src/sinks/postgres/postgres-errors.js";
 import { CLUSTER_TIME_COLUMN } from "../../../src/sinks/postgres/relational/relational-ddl.js";
 import type { RowColumn } from "../../../src/sinks/postgres/relational/relational-columns.js";
 import { COERCION_CASES } from "../../support/coercion-cases.js";
@@ -103,6 +104,22 @@ describe("COPY lines and parameters of coerced values", () => {
     const expected = await copied(columns, rows, "recordset");
     expect(expected.map((row) => row.c0)).toEqual([text, text]);
     for (const way of WAYS) expect({ way, rows: await copied(columns, rows, way) }).toEqual({ way, rows: expected });
+  });
+
+  it("reports a column of another type than the one written as the data, not as a connection problem to wait out", async () => {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("CREATE TEMP TABLE altered (a bigint) ON COMMIT DROP");
+      // PostgreSQL's own error for the integer field it cannot read as a bigint is 08P01 protocol_violation.
+      const error: unknown = await copyRows(client, "altered", [{ name: "a", sql: "integer" }], [{ a: 5 }]).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/^insufficient data left in message \(COPY altered, line 1, column a\): that column does not have the type Tributary writes there \(SQLSTATE 08P01, not a connection problem\)/);
+      expect(classifyPostgresError(error)).toBe("permanent");
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
   });
 
   it("leaves plain json columns to jsonb_to_recordset, whose text COPY cannot reproduce", async () => {
