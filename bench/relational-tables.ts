@@ -4,15 +4,18 @@ import { pipeline } from "node:stream/promises";
 import type { Document } from "mongodb";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { BinaryCopyWriter } from "../src/sinks/postgres/copy-binary.js";
 import { copyPieces } from "../src/sinks/postgres/copy-text.js";
+import { binaryRowWriter, copiesInBinary } from "../src/sinks/postgres/relational/binary-row-writer.js";
 import { lineWriter } from "../src/sinks/postgres/relational/copy-relational-rows.js";
+import type { RowColumn } from "../src/sinks/postgres/relational/relational-columns.js";
 import { childColumns, parentColumns } from "../src/sinks/postgres/relational/relational-columns.js";
 import { qualifiedName, quoteIdent } from "../src/sinks/postgres/sql.js";
 import { inferMapping } from "../src/sinks/postgres/mapping/infer/infer-mapping.js";
 import { parseMapping } from "../src/sinks/postgres/mapping/load-mapping.js";
 import type { RelationalMapping, TableMapping } from "../src/sinks/postgres/mapping/table-mapping.js";
 import { createStatements } from "../src/sinks/postgres/relational/relational-ddl.js";
-import { extractRows, isRejection, type ExtractedRows } from "../src/sinks/postgres/relational/row-extractor.js";
+import { extractRows, isRejection, type ExtractedRows, type Row } from "../src/sinks/postgres/relational/row-extractor.js";
 import { CLUSTER_TIME_COLUMN } from "../src/sinks/postgres/relational/relational-ddl.js";
 
 /** Documents the bench's mapping file is inferred from (what `tributary mapping infer` samples). */
@@ -43,6 +46,23 @@ export async function createMappedTables(client: pg.ClientBase, table: TableMapp
   for (const statement of createStatements(table).required) await client.query(statement);
 }
 
+/** Rows as the sink's `COPY` sends them: binary pieces where every column has a binary form, text pieces otherwise. */
+function encoded(columns: readonly RowColumn[], rows: readonly Row[]): { pieces: (string | Buffer)[]; options: string } {
+  if (!copiesInBinary(columns)) {
+    const line = lineWriter(columns);
+    return { pieces: [...copyPieces(rows.map(line))], options: "" };
+  }
+  const write = binaryRowWriter(columns);
+  const out = new BinaryCopyWriter();
+  const pieces: Buffer[] = [];
+  for (const row of rows) {
+    write(row, out);
+    pieces.push(...out.filled());
+  }
+  pieces.push(...out.end());
+  return { pieces, options: " (FORMAT binary)" };
+}
+
 /** A document's rows (parent and children) with its cluster time, as the sink's writers make them. */
 export function rowsOf(table: TableMapping, doc: Document, clusterSeconds: number): ExtractedRows {
   const rows = extractRows(table, doc);
@@ -52,26 +72,27 @@ export function rowsOf(table: TableMapping, doc: Document, clusterSeconds: numbe
 }
 
 /**
- * The bare relational baseline: the documents' parent and child rows encoded as COPY text
- * before the clock starts, then one `COPY` per table in one transaction, and nothing else (no
- * staging, no upsert, no progress rows): what PostgreSQL can take in, the floor of any
- * relational snapshot's cost. Holds every row's text in memory.
+ * The bare relational baseline: the documents' parent and child rows encoded before the clock
+ * starts, in the format the sink's `COPY` sends them (binary, or text lines when a column has no
+ * binary form), then one `COPY` per table in one transaction, and nothing else (no staging, no
+ * upsert, no progress rows): what PostgreSQL can take in, the floor of any relational snapshot's
+ * cost. Holds every row's encoding in memory.
  */
 export async function copyPreEncoded(url: string, table: TableMapping, documents: Iterable<Document>, clusterSeconds: number): Promise<{ seconds: number; items: number }> {
   const targets = [
-    { name: qualifiedName(table.schema, table.table), columns: parentColumns(table), lines: [] as string[] },
-    ...table.children.map((child) => ({ name: qualifiedName(child.table.schema, child.table.table), columns: childColumns(child), lines: [] as string[], child: child.table })),
-  ].map((target) => ({ ...target, line: lineWriter(target.columns) }));
+    { name: qualifiedName(table.schema, table.table), columns: parentColumns(table), rows: [] as Row[] },
+    ...table.children.map((child) => ({ name: qualifiedName(child.table.schema, child.table.table), columns: childColumns(child), rows: [] as Row[], child: child.table })),
+  ];
   let items = 0;
   for (const doc of documents) {
     const rows = rowsOf(table, doc, clusterSeconds);
-    targets[0]?.lines.push(targets[0].line(rows.row));
+    targets[0]?.rows.push(rows.row);
     for (const target of targets.slice(1)) {
-      for (const children of rows.children) if ("child" in target && children.table === target.child) for (const row of children.rows) target.lines.push(target.line(row));
+      for (const children of rows.children) if ("child" in target && children.table === target.child) target.rows.push(...children.rows);
     }
     items += 1;
   }
-  const pieces = targets.map((target) => ({ ...target, pieces: [...copyPieces(target.lines)] }));
+  const pieces = targets.map((target) => ({ ...target, ...encoded(target.columns, target.rows) }));
   const client = new pg.Client({ connectionString: url, application_name: "tributary bench baseline" });
   await client.connect();
   try {
@@ -80,7 +101,7 @@ export async function copyPreEncoded(url: string, table: TableMapping, documents
     await client.query("BEGIN");
     for (const target of pieces) {
       const columns = target.columns.map((column) => quoteIdent(column.name)).join(", ");
-      await pipeline(Readable.from(target.pieces), client.query(copyFrom(`COPY ${target.name} (${columns}) FROM STDIN`)));
+      await pipeline(Readable.from(target.pieces), client.query(copyFrom(`COPY ${target.name} (${columns}) FROM STDIN${target.options}`)));
     }
     await client.query("COMMIT");
     return { seconds: (performance.now() - started) / 1000, items };
