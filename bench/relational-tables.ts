@@ -4,11 +4,7 @@ import { pipeline } from "node:stream/promises";
 import type { Document } from "mongodb";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import { BinaryCopyWriter } from "../src/sinks/postgres/copy-binary.js";
-import { copyPieces } from "../src/sinks/postgres/copy-text.js";
-import { binaryRowWriter, copiesInBinary } from "../src/sinks/postgres/relational/binary-row-writer.js";
-import { lineWriter } from "../src/sinks/postgres/relational/copy-relational-rows.js";
-import type { RowColumn } from "../src/sinks/postgres/relational/relational-columns.js";
+import { encodedForCopy } from "../src/sinks/postgres/relational/copy-relational-rows.js";
 import { childColumns, parentColumns } from "../src/sinks/postgres/relational/relational-columns.js";
 import { qualifiedName, quoteIdent } from "../src/sinks/postgres/sql.js";
 import { inferMapping } from "../src/sinks/postgres/mapping/infer/infer-mapping.js";
@@ -46,23 +42,6 @@ export async function createMappedTables(client: pg.ClientBase, table: TableMapp
   for (const statement of createStatements(table).required) await client.query(statement);
 }
 
-/** Rows as the sink's `COPY` sends them: binary pieces where every column has a binary form, text pieces otherwise. */
-function encoded(columns: readonly RowColumn[], rows: readonly Row[]): { pieces: (string | Buffer)[]; options: string } {
-  if (!copiesInBinary(columns)) {
-    const line = lineWriter(columns);
-    return { pieces: [...copyPieces(rows.map(line))], options: "" };
-  }
-  const write = binaryRowWriter(columns);
-  const out = new BinaryCopyWriter();
-  const pieces: Buffer[] = [];
-  for (const row of rows) {
-    write(row, out);
-    pieces.push(...out.filled());
-  }
-  pieces.push(...out.end());
-  return { pieces, options: " (FORMAT binary)" };
-}
-
 /** A document's rows (parent and children) with its cluster time, as the sink's writers make them. */
 export function rowsOf(table: TableMapping, doc: Document, clusterSeconds: number): ExtractedRows {
   const rows = extractRows(table, doc);
@@ -92,7 +71,10 @@ export async function copyPreEncoded(url: string, table: TableMapping, documents
     }
     items += 1;
   }
-  const pieces = targets.map((target) => ({ ...target, ...encoded(target.columns, target.rows) }));
+  const pieces = targets.map((target) => {
+    const { options, pieces: encoded } = encodedForCopy(target.columns, target.rows);
+    return { ...target, options, pieces: [...encoded] };
+  });
   const client = new pg.Client({ connectionString: url, application_name: "tributary bench baseline" });
   await client.connect();
   try {

@@ -1,4 +1,6 @@
 import type { ClientBase } from "pg";
+import { ErrorCode } from "../../core/error-codes.js";
+import { TributaryError } from "../../core/tributary-error.js";
 import { copyFromStdin } from "./copy-text.js";
 
 /** Pieces of about this many bytes go to the socket: fewer, larger writes. @internal */
@@ -21,6 +23,10 @@ const ZERO = 0x30;
 const NUMERIC_POS = 0x0000;
 const NUMERIC_NEG = 0x4000;
 const NUMERIC_NAN = 0xc000;
+/** The options of a `COPY … FROM STDIN` that reads {@link BinaryCopyWriter}'s pieces. */
+export const BINARY_COPY_OPTIONS = " (FORMAT binary)";
+/** What PostgreSQL answers a binary field it cannot read as its column's type with. */
+const PROTOCOL_VIOLATION = "08P01";
 
 /**
  * Rows in the binary format of `COPY … FROM STDIN (FORMAT binary)` (PostgreSQL's documentation,
@@ -190,7 +196,8 @@ export class BinaryCopyWriter {
    * A one-dimensional array field of elements of the type `elementOid`, each written by `element`
    * (a field of this writer), a null one as NULL; an empty array has no dimension. At most
    * `maxBytes` bytes are written for the elements, their fields' lengths included: the array is
-   * written in one piece, its length filled in after.
+   * written in one piece, its length filled in after. The bound is reserved whole (three bytes per
+   * character of text), so a very large array takes a piece up to three times its size.
    */
   array<T>(elementOid: number, elements: readonly (T | null)[], hasNull: boolean, maxBytes: number, element: (value: T, out: BinaryCopyWriter) => void): void {
     this.reserve(24 + maxBytes);
@@ -291,7 +298,7 @@ export class BinaryCopyWriter {
  */
 export async function copyBinary(client: ClientBase, destination: string, pieces: Iterable<Buffer>): Promise<number> {
   try {
-    return await copyFromStdin(client, destination, " (FORMAT binary)", pieces);
+    return await copyFromStdin(client, destination, BINARY_COPY_OPTIONS, pieces);
   } catch (error) {
     throw unreadableField(error) ?? error;
   }
@@ -299,16 +306,19 @@ export async function copyBinary(client: ClientBase, destination: string, pieces
 
 /**
  * A field PostgreSQL could not read as its column's type: the column's type is not the one
- * written (a table changed after the sink checked it). PostgreSQL reports a field cut short with
- * SQLSTATE 08P01, protocol_violation, which reads as a connection problem to be waited out; here
- * it is the data, and trying again cannot help. Recognised by PostgreSQL's context line, which
- * names the COPY, the line and the column.
+ * written (a table changed after the sink checked it), or the writer wrote it wrongly. PostgreSQL
+ * reports a field cut short with SQLSTATE 08P01, protocol_violation, which reads as a connection
+ * problem to be waited out; here it is the data, and trying again cannot help. Recognised by
+ * PostgreSQL's context line, which names the COPY, the line and the column. Only 08P01: another
+ * code of its class with that context line (08001 from a foreign table behind postgres_fdw) is a
+ * connection's after all.
  */
-function unreadableField(error: unknown): Error | undefined {
+function unreadableField(error: unknown): TributaryError | undefined {
   const { code, message, where } = (error ?? {}) as { code?: unknown; message?: unknown; where?: unknown };
-  if (typeof code !== "string" || !code.startsWith("08") || typeof where !== "string" || !where.startsWith("COPY ")) return undefined;
-  return new Error(
-    `${String(message)} (${where}): that column does not have the type Tributary writes there (SQLSTATE ${code}, not a connection problem); was it altered while the sync ran? The next start checks the tables again and says what to change`,
+  if (code !== PROTOCOL_VIOLATION || typeof where !== "string" || !where.startsWith("COPY ")) return undefined;
+  return new TributaryError(
+    ErrorCode.PostgresApplyFailed,
+    `${String(message)} (${where}): that column does not have the type Tributary writes there, or Tributary wrote it wrongly (SQLSTATE ${code}, not a connection problem); was it altered while the sync ran? The next start checks the tables again and says what to change`,
     { cause: error },
   );
 }

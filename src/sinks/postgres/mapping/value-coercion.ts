@@ -22,7 +22,7 @@ export type Coerced = { readonly ok: true; readonly value: JsonValue } | { reado
  * | text (`varchar`, `char`) | string → itself; ObjectId → 24 hex digits; number → its decimal text (Double: JavaScript's shortest form, Long and Decimal128 exact); boolean → `"true"`/`"false"`; date → ISO-8601; UUID (Binary subtype 4) → canonical UUID text; other BSON scalars (Binary, Timestamp, regular expression, MinKey, …) → their Extended JSON as text. Documents and arrays are rejected (map them to jsonb). Text longer than `varchar(n)`/`char(n)` allows (other than trailing spaces, which PostgreSQL drops) is rejected. |
  * | smallint, integer        | whole number in the type's range (Int32, Long, Double, Decimal128, number, bigint) → JSON number |
  * | bigint                   | whole number in the 64-bit range → decimal string (keeps all 64 bits)      |
- * | numeric                  | any number → decimal string in plain notation (NaN → `"NaN"`); ±Infinity and values `numeric(p,s)` cannot hold are rejected |
+ * | numeric                  | any number → decimal string in plain notation (NaN → `"NaN"`); ±Infinity, values `numeric(p,s)` cannot hold and more digits than any numeric holds (131072 before the point, 16383 after) are rejected |
  * | real, double             | any number → JSON number (Long, Decimal128 and bigint rounded to the nearest double); NaN, ±Infinity → `"NaN"`, `"Infinity"`, `"-Infinity"`; -0 → `"-0"`; finite values the type cannot hold are rejected |
  * | boolean                  | boolean → itself                                                           |
  * | timestamptz, timestamp   | date, BSON Timestamp (its seconds) → ISO-8601 UTC text (`timestamp` keeps the UTC wall-clock time); years outside 1..9999 in the form PostgreSQL reads (`10000-01-01T…Z`, `0044-03-15T…Z BC`) |
@@ -273,7 +273,7 @@ function wholeNumber(min: bigint, max: bigint, output: (value: bigint) => JsonVa
 function numeric(text: string, type: ColumnType): Coerced {
   if (text === "NaN") return ok("NaN");
   // Plain notation without leading zeros or a negative zero, for a column of any precision: already what the rest makes of it.
-  if (PLAIN_DECIMAL.test(text) && !NEGATIVE_ZERO.test(text) && !type.sql.endsWith(")")) return ok(text);
+  if (PLAIN_DECIMAL.test(text) && !NEGATIVE_ZERO.test(text) && !type.sql.endsWith(")")) return numericInRange(text, text, type);
   const decimal = parseDecimal(text);
   if (decimal === undefined) return fail(`${text} is out of range for ${type.sql}`);
   const { first: precision, second: scale = 0 } = typeModifiers(type.sql);
@@ -289,7 +289,25 @@ function numeric(text: string, type: ColumnType): Coerced {
     const point = padded.length + decimal.exponent;
     plain = `${padded.slice(0, point)}.${padded.slice(point)}`;
   }
-  return ok(decimal.negative && decimal.coefficient !== 0n ? `-${plain}` : plain);
+  return numericInRange(decimal.negative && decimal.coefficient !== 0n ? `-${plain}` : plain, text, type);
+}
+
+/**
+ * PostgreSQL's `numeric` holds up to 131072 digits before the point and 16383 after (its
+ * documentation, "Arbitrary Precision Numbers"); BSON numbers stay far inside, a string cast
+ * leniently (`1e200000`) need not.
+ */
+const NUMERIC_WHOLE_DIGITS = 131_072;
+const NUMERIC_SCALE = 16_383;
+
+/** The plain decimal `plain` (of the value written `text`), unless it has more digits than a numeric holds. */
+function numericInRange(plain: string, text: string, type: ColumnType): Coerced {
+  const point = plain.indexOf(".");
+  const whole = (point < 0 ? plain.length : point) - (plain.startsWith("-") ? 1 : 0);
+  const scale = point < 0 ? 0 : plain.length - point - 1;
+  if (whole <= NUMERIC_WHOLE_DIGITS && scale <= NUMERIC_SCALE) return ok(plain);
+  const shown = text.length > 40 ? `${text.slice(0, 20)}… (${text.length} characters)` : text;
+  return fail(`${shown} is out of range for ${type.sql} (at most ${NUMERIC_WHOLE_DIGITS} digits before the point and ${NUMERIC_SCALE} after)`);
 }
 
 /** `round` gives the value the column would hold; it must stay finite, and non-zero when the value is. */

@@ -19,7 +19,7 @@ import type { Row } from "./row-extractor.js";
 /** Writes a value that is not null into the writer. */
 type BinaryField = (value: JsonValue, out: BinaryCopyWriter) => void;
 
-/** Writes one element of an array, NULL included, and bounds the bytes that takes. */
+/** Writes a value of a column type, alone or as an array's element (not null: an array writes its NULLs), and bounds the bytes that takes. */
 interface ElementCodec {
   readonly oid: number;
   /** At most this many bytes for the element's field, its length word included. */
@@ -38,7 +38,8 @@ const SECONDS_PER_DAY = 86_400;
  * load as `jsonb_to_recordset` does at all (`copiesExactly`).
  */
 export function copiesInBinary(columns: readonly RowColumn[]): boolean {
-  return columns.every((column) => column.name === CLUSTER_TIME_COLUMN || codecOf(column.sql) !== undefined);
+  // The cluster time's column is carried as double precision, which has a codec.
+  return columns.every((column) => codecOf(column.sql) !== undefined);
 }
 
 /** Writes rows of these columns (for which {@link copiesInBinary}) into a {@link BinaryCopyWriter}. */

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { ClientBase } from "pg";
 import type { JsonValue } from "../../../codec/document-codec.js";
-import { BinaryCopyWriter, copyBinary } from "../copy-binary.js";
-import { clusterTimeText, COPY_NULL, copyJsonText, copyLines, copyText } from "../copy-text.js";
+import { BINARY_COPY_OPTIONS, BinaryCopyWriter, copyBinary } from "../copy-binary.js";
+import { clusterTimeText, COPY_NULL, copyJsonText, copyLines, copyPieces, copyText } from "../copy-text.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import { mergeCopiedThroughStage } from "../staging-merge.js";
@@ -146,6 +146,14 @@ export type CopyFormat = "binary" | "text";
 
 function copyFormatOf(columns: readonly RowColumn[]): CopyFormat {
   return copiesInBinary(columns) ? "binary" : "text";
+}
+
+/**
+ * The rows as the sink's `COPY` sends them, in the columns' format, with the options of the `COPY`
+ * that reads them: for a baseline that encodes the same rows before its clock starts.
+ */
+export function encodedForCopy(columns: readonly RowColumn[], rows: Iterable<Row>): { readonly options: string; readonly pieces: Iterable<string | Buffer> } {
+  return copyFormatOf(columns) === "binary" ? { options: BINARY_COPY_OPTIONS, pieces: binaryPieces(rows, columns) } : { options: "", pieces: copyPieces(lines(rows, columns)) };
 }
 
 /** `COPY destination FROM STDIN` of the rows, read as they are sent; returns the rows PostgreSQL read. */

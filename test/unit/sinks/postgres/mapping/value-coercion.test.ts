@@ -164,7 +164,18 @@ describe("coerceValue", () => {
       ["a number that rounds out of numeric(4,1)", 999.95, "numeric(4,1)", "999.95 is out of range for numeric(4,1)"],
       ["a number too large for numeric(3)", 1000, "numeric(3)", "1000 is out of range for numeric(3)"],
       ["a Long too large for numeric(10,2)", Long.fromString("123456789012"), "numeric(10,2)", "123456789012 is out of range for numeric(10,2)"],
+      ["a number with more digits than numeric holds", 10n ** 131_072n, "numeric", "10000000000000000000… (131073 characters) is out of range for numeric (at most 131072 digits before the point and 16383 after)"],
     ])("rejects %s", (...row) => expectRejected(row));
+
+    it("accepts the most digits numeric holds, before the point and after", () => {
+      const whole = 10n ** 131_071n;
+      expect(coerceValue(whole, parseColumnType("numeric") as ColumnType)).toEqual({ ok: true, value: whole.toString() });
+      expect(coerceValue(-whole, parseColumnType("numeric") as ColumnType)).toEqual({ ok: true, value: `-${whole}` });
+      // Digits after the point come only from a string cast leniently.
+      const lenient: ColumnType = { ...(parseColumnType("numeric") as ColumnType), cast: "lenient" };
+      expect(coerceValue("1e-16383", lenient)).toEqual({ ok: true, value: `0.${"0".repeat(16_382)}1` });
+      expect(coerceValue("1e-16384", lenient)).toEqual({ ok: false, reason: "1e-16384 is out of range for numeric (at most 131072 digits before the point and 16383 after)" });
+    });
   });
 
   describe("real, double precision", () => {
