@@ -69,15 +69,13 @@ export class BinaryCopyWriter {
 
   /** A `smallint` field. */
   int2(value: number): void {
-    this.reserve(6);
-    this.at = this.piece.writeInt32BE(2, this.at);
+    this.fixed(2);
     this.at = this.piece.writeInt16BE(value, this.at);
   }
 
   /** An `integer` field, or a `date` as days since 2000-01-01. */
   int4(value: number): void {
-    this.reserve(8);
-    this.at = this.piece.writeInt32BE(4, this.at);
+    this.fixed(4);
     this.at = this.piece.writeInt32BE(value, this.at);
   }
 
@@ -85,24 +83,18 @@ export class BinaryCopyWriter {
   int8(text: string): void {
     // Up to 15 digits a double holds the value exactly; longer ones take a bigint.
     if (text.length <= 15) this.int8OfSafe(Number(text));
-    else {
-      this.reserve(12);
-      this.at = this.piece.writeInt32BE(8, this.at);
-      this.at = this.piece.writeBigInt64BE(BigInt(text), this.at);
-    }
+    else this.int8OfBig(BigInt(text));
   }
 
   /** A `double precision` field. */
   float8(value: number): void {
-    this.reserve(12);
-    this.at = this.piece.writeInt32BE(8, this.at);
+    this.fixed(8);
     this.at = this.piece.writeDoubleBE(value, this.at);
   }
 
   /** A `boolean` field. */
   bool(value: boolean): void {
-    this.reserve(5);
-    this.at = this.piece.writeInt32BE(1, this.at);
+    this.fixed(1);
     this.piece[this.at] = value ? 1 : 0;
     this.at += 1;
   }
@@ -110,8 +102,7 @@ export class BinaryCopyWriter {
   /** A field of bytes given in hexadecimal (`bytea`'s, `uuid`'s 16). */
   hexBytes(hex: string): void {
     const bytes = hex.length >>> 1;
-    this.reserve(4 + bytes);
-    this.at = this.piece.writeInt32BE(bytes, this.at);
+    this.fixed(bytes);
     this.at += this.piece.write(hex, this.at, bytes, "hex");
   }
 
@@ -129,11 +120,7 @@ export class BinaryCopyWriter {
   timestampOf(seconds: number, micros: number): void {
     const total = seconds * 1_000_000 + micros;
     if (Number.isSafeInteger(total)) this.int8OfSafe(total);
-    else {
-      this.reserve(12);
-      this.at = this.piece.writeInt32BE(8, this.at);
-      this.at = this.piece.writeBigInt64BE(BigInt(seconds) * 1_000_000n + BigInt(micros), this.at);
-    }
+    else this.int8OfBig(BigInt(seconds) * 1_000_000n + BigInt(micros));
   }
 
   /**
@@ -143,8 +130,7 @@ export class BinaryCopyWriter {
    */
   numeric(text: string): void {
     if (text === "NaN") {
-      this.reserve(12);
-      this.at = this.piece.writeInt32BE(8, this.at);
+      this.fixed(8);
       this.at = this.piece.writeUInt16BE(0, this.at);
       this.at = this.piece.writeInt16BE(0, this.at);
       this.at = this.piece.writeUInt16BE(NUMERIC_NAN, this.at);
@@ -183,8 +169,7 @@ export class BinaryCopyWriter {
     let end = count;
     while (end > first && groups[end - 1] === 0) end -= 1;
     const digits = end - first;
-    this.reserve(12 + 2 * digits);
-    this.at = this.piece.writeInt32BE(8 + 2 * digits, this.at);
+    this.fixed(8 + 2 * digits);
     this.at = this.piece.writeUInt16BE(digits, this.at);
     this.at = this.piece.writeInt16BE(digits === 0 ? 0 : weight, this.at);
     this.at = this.piece.writeUInt16BE(negative && digits > 0 ? NUMERIC_NEG : NUMERIC_POS, this.at);
@@ -243,13 +228,24 @@ export class BinaryCopyWriter {
     return this.groups;
   }
 
+  /** Starts a field of `bytes` bytes: room for them, and its length. */
+  private fixed(bytes: number): void {
+    this.reserve(4 + bytes);
+    this.at = this.piece.writeInt32BE(bytes, this.at);
+  }
+
   /** An 8-byte integer field of a safe integer: its two halves, without a bigint. */
   private int8OfSafe(value: number): void {
     const high = Math.floor(value / TWO_TO_32);
-    this.reserve(12);
-    this.at = this.piece.writeInt32BE(8, this.at);
+    this.fixed(8);
     this.at = this.piece.writeInt32BE(high, this.at);
     this.at = this.piece.writeUInt32BE(value - high * TWO_TO_32, this.at);
+  }
+
+  /** An 8-byte integer field of any 64-bit value. */
+  private int8OfBig(value: bigint): void {
+    this.fixed(8);
+    this.at = this.piece.writeBigInt64BE(value, this.at);
   }
 
   /** A field of a string's UTF-8 bytes, after a `prefix` byte when there is one. */
