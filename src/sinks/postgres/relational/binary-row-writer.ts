@@ -22,6 +22,8 @@ type BinaryField = (value: JsonValue, out: BinaryCopyWriter) => void;
 /** Writes a value of a column type, alone or as an array's element (not null: an array writes its NULLs), and bounds the bytes that takes. */
 interface ElementCodec {
   readonly oid: number;
+  /** Turns a value into what `maxBytes` and `write` take, once per value: jsonb's JSON text. */
+  readonly encode?: (value: JsonValue) => JsonValue;
   /** At most this many bytes for the element's field, its length word included. */
   readonly maxBytes: (value: JsonValue) => number;
   readonly write: BinaryField;
@@ -50,7 +52,10 @@ export function binaryRowWriter(columns: readonly RowColumn[]): (row: Row, out: 
     if (column.name === CLUSTER_TIME_COLUMN) return (value, out) => out.timestamp(value as number);
     const codec = codecOf(column.sql);
     if (codec === undefined) throw new Error(`binaryRowWriter: no binary form for ${column.sql}`);
-    return codec.array ? arrayField(codec.element) : codec.element.write;
+    const { element } = codec;
+    if (codec.array) return arrayField(element);
+    const encode = element.encode;
+    return encode === undefined ? element.write : (value, out) => element.write(encode(value), out);
   });
   return (row, out) => {
     out.row(names.length);
@@ -110,7 +115,7 @@ function elementCodec(family: ColumnFamily, sql: string): ElementCodec | undefin
     case "date":
       return fixed(OIDS.date, 4, (value, out) => out.int4(dateTimeOf(value as string).days - POSTGRES_EPOCH_DAYS));
     case "jsonb":
-      return { oid: OIDS.jsonb, maxBytes: (value) => 5 + 3 * JSON.stringify(value).length, write: (value, out) => out.jsonb(JSON.stringify(value)) };
+      return { oid: OIDS.jsonb, encode: (value) => JSON.stringify(value), maxBytes: (json) => 5 + 3 * (json as string).length, write: (json, out) => out.jsonb(json as string) };
     case "uuid":
       return fixed(OIDS.uuid, 16, (value, out) => out.hexBytes((value as string).replaceAll("-", "")));
     case "bytea":
@@ -124,8 +129,10 @@ function elementCodec(family: ColumnFamily, sql: string): ElementCodec | undefin
 
 /** A one-dimensional array of the codec's elements, NULL elements included. */
 function arrayField(element: ElementCodec): BinaryField {
+  const encode = element.encode;
   return (value, out) => {
-    const elements = value as readonly JsonValue[];
+    const given = value as readonly JsonValue[];
+    const elements = encode === undefined ? given : given.map((each) => (each === null ? null : encode(each)));
     let hasNull = false;
     let maxBytes = 0;
     for (let index = 0; index < elements.length; index += 1) {
