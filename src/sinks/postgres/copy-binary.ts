@@ -13,6 +13,7 @@ const TRAILER = Buffer.from([0xff, 0xff]);
 const JSONB_VERSION = 1;
 /** 2000-01-01T00:00:00Z, where PostgreSQL's timestamps count from, in Unix seconds. */
 const POSTGRES_EPOCH_SECONDS = 946_684_800;
+const POSTGRES_EPOCH_DAYS = POSTGRES_EPOCH_SECONDS / 86_400;
 const TWO_TO_32 = 2 ** 32;
 const NONE: readonly Buffer[] = Object.freeze([]);
 /** Strings up to this long are tried as ASCII, byte by byte (see `ascii`). */
@@ -73,7 +74,7 @@ export class BinaryCopyWriter {
     this.at = this.piece.writeInt16BE(value, this.at);
   }
 
-  /** An `integer` field, or a `date` as days since 2000-01-01. */
+  /** An `integer` field. */
   int4(value: number): void {
     this.fixed(4);
     this.at = this.piece.writeInt32BE(value, this.at);
@@ -106,21 +107,21 @@ export class BinaryCopyWriter {
     this.at += this.piece.write(hex, this.at, bytes, "hex");
   }
 
-  /** A `timestamptz` field at a whole number of Unix seconds (a cluster time's). */
-  timestamp(unixSeconds: number): void {
-    // Exact: a cluster time's seconds (32 bits) times a million stay below 2^53.
-    this.int8OfSafe((unixSeconds - POSTGRES_EPOCH_SECONDS) * 1_000_000);
-  }
-
   /**
-   * A `timestamptz` or `timestamp` field: microseconds since 2000-01-01 00:00 (UTC), given as
-   * whole seconds since then and the microseconds after them, so that dates centuries away stay
-   * exact (their microseconds pass 2^53).
+   * A `timestamptz` or `timestamp` field at whole Unix seconds (a cluster time's, a date's) and
+   * the microseconds after them: microseconds since 2000-01-01 00:00 (UTC). Dates centuries from
+   * then pass 2^53 microseconds, and take a bigint.
    */
-  timestampOf(seconds: number, micros: number): void {
+  timestamp(unixSeconds: number, micros = 0): void {
+    const seconds = unixSeconds - POSTGRES_EPOCH_SECONDS;
     const total = seconds * 1_000_000 + micros;
     if (Number.isSafeInteger(total)) this.int8OfSafe(total);
     else this.int8OfBig(BigInt(seconds) * 1_000_000n + BigInt(micros));
+  }
+
+  /** A `date` field at a Unix day (days since 1970-01-01): days since 2000-01-01. */
+  date(unixDays: number): void {
+    this.int4(unixDays - POSTGRES_EPOCH_DAYS);
   }
 
   /**
@@ -286,6 +287,19 @@ export class BinaryCopyWriter {
     this.piece = Buffer.allocUnsafe(Math.max(PIECE_BYTES, bytes));
     this.at = 0;
   }
+}
+
+/**
+ * The pieces of `items`, each written by `write` (which may write nothing for one), handed out as
+ * they fill: what a `COPY … FROM STDIN (FORMAT binary)` of them reads as they are made.
+ */
+export function* binaryPieces<T>(items: Iterable<T>, write: (item: T, out: BinaryCopyWriter) => void): Generator<Buffer> {
+  const out = new BinaryCopyWriter();
+  for (const item of items) {
+    write(item, out);
+    yield* out.filled();
+  }
+  yield* out.end();
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { ClientBase } from "pg";
 import { encodeDocument } from "../../codec/document-codec.js";
 import { BulkLoadDeclined } from "./bulk-load.js";
-import { BinaryCopyWriter, copyBinary } from "./copy-binary.js";
+import { binaryPieces, copyBinary } from "./copy-binary.js";
 import { mergeCopiedThroughStage, type Stage } from "./staging-merge.js";
 import type { RowChange } from "./coalesce.js";
 import { encodingRejection, type Rejection, type RejectionHandler } from "./dead-letters.js";
@@ -67,23 +67,20 @@ class RawCopyRows {
   }
 
   /** One row per document (`_id`, `doc`, `_cluster_time`), encoded as it is read. */
-  *pieces(): Generator<Buffer> {
+  pieces(): Generator<Buffer> {
     // By key: MongoDB's `_id`s are unique, but a merge must never meet one key twice.
     const keys = new Set<string>();
-    const out = new BinaryCopyWriter();
-    for (const change of this.changes) {
-      if (keys.has(change.key)) continue;
+    return binaryPieces(this.changes, (change, out) => {
+      if (keys.has(change.key)) return;
       keys.add(change.key);
       const json = this.encode(change);
-      if (json === undefined) continue;
+      if (json === undefined) return;
       out.row(3);
       out.text(change.key);
       out.jsonb(json);
       out.timestamp(change.event.clusterTime.t);
       this.copied += 1;
-      yield* out.filled();
-    }
-    yield* out.end();
+    });
   }
 
   private encode(change: UpsertChange): string | undefined {

@@ -29,8 +29,6 @@ interface ElementCodec {
   readonly write: BinaryField;
 }
 
-/** 2000-01-01 in days since 1970-01-01: where PostgreSQL's dates and timestamps count from. */
-const POSTGRES_EPOCH_DAYS = 10_957;
 const SECONDS_PER_DAY = 86_400;
 
 /**
@@ -82,7 +80,7 @@ function codecOf(sql: string): { array: boolean; element: ElementCodec } | undef
 /** The element OIDs of `pg_type` (src/include/catalog/pg_type.dat): an array's elements must name their column's. */
 const OIDS = { bool: 16, bytea: 17, int8: 20, int2: 21, int4: 23, text: 25, float8: 701, bpchar: 1042, varchar: 1043, date: 1082, timestamp: 1114, timestamptz: 1184, numeric: 1700, uuid: 2950, jsonb: 3802 };
 
-function fixed(oid: number, bytes: number, write: BinaryField): ElementCodec {
+function fixedSize(oid: number, bytes: number, write: BinaryField): ElementCodec {
   return { oid, maxBytes: () => 4 + bytes, write };
 }
 
@@ -93,31 +91,31 @@ function elementCodec(family: ColumnFamily, sql: string): ElementCodec | undefin
       return { oid, maxBytes: (value) => 4 + 3 * (value as string).length, write: (value, out) => out.text(value as string) };
     }
     case "smallint":
-      return fixed(OIDS.int2, 2, (value, out) => out.int2(value as number));
+      return fixedSize(OIDS.int2, 2, (value, out) => out.int2(value as number));
     case "integer":
-      return fixed(OIDS.int4, 4, (value, out) => out.int4(value as number));
+      return fixedSize(OIDS.int4, 4, (value, out) => out.int4(value as number));
     case "bigint":
-      return fixed(OIDS.int8, 8, (value, out) => out.int8(value as string));
+      return fixedSize(OIDS.int8, 8, (value, out) => out.int8(value as string));
     case "double":
       // A number, or the text of one JSON has no number for: NaN, Infinity, -Infinity, -0.
-      return fixed(OIDS.float8, 8, (value, out) => out.float8(typeof value === "number" ? value : Number(value)));
+      return fixedSize(OIDS.float8, 8, (value, out) => out.float8(typeof value === "number" ? value : Number(value)));
     case "boolean":
-      return fixed(OIDS.bool, 1, (value, out) => out.bool(value as boolean));
+      return fixedSize(OIDS.bool, 1, (value, out) => out.bool(value as boolean));
     case "numeric":
       // Base-10000 digits: at most one per four decimal digits, and one more at either end.
       return { oid: OIDS.numeric, maxBytes: (value) => 12 + 2 * (Math.ceil((value as string).length / 4) + 2), write: (value, out) => out.numeric(value as string) };
     case "timestamptz":
     case "timestamp":
-      return fixed(family === "timestamp" ? OIDS.timestamp : OIDS.timestamptz, 8, (value, out) => {
+      return fixedSize(family === "timestamp" ? OIDS.timestamp : OIDS.timestamptz, 8, (value, out) => {
         const { days, seconds, micros } = dateTimeOf(value as string);
-        out.timestampOf((days - POSTGRES_EPOCH_DAYS) * SECONDS_PER_DAY + seconds, micros);
+        out.timestamp(days * SECONDS_PER_DAY + seconds, micros);
       });
     case "date":
-      return fixed(OIDS.date, 4, (value, out) => out.int4(dateTimeOf(value as string).days - POSTGRES_EPOCH_DAYS));
+      return fixedSize(OIDS.date, 4, (value, out) => out.date(dateTimeOf(value as string).days));
     case "jsonb":
       return { oid: OIDS.jsonb, encode: (value) => JSON.stringify(value), maxBytes: (json) => 5 + 3 * (json as string).length, write: (json, out) => out.jsonb(json as string) };
     case "uuid":
-      return fixed(OIDS.uuid, 16, (value, out) => out.hexBytes((value as string).replaceAll("-", "")));
+      return fixedSize(OIDS.uuid, 16, (value, out) => out.hexBytes((value as string).replaceAll("-", "")));
     case "bytea":
       // `\x` and the bytes in hex.
       return { oid: OIDS.bytea, maxBytes: (value) => 4 + (value as string).length / 2, write: (value, out) => out.hexBytes((value as string).slice(2)) };

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ClientBase } from "pg";
 import type { JsonValue } from "../../../codec/document-codec.js";
-import { BINARY_COPY_OPTIONS, BinaryCopyWriter, copyBinary } from "../copy-binary.js";
+import { BINARY_COPY_OPTIONS, binaryPieces, copyBinary } from "../copy-binary.js";
 import { clusterTimeText, COPY_NULL, copyJsonText, copyLines, copyPieces, copyText } from "../copy-text.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
@@ -131,16 +131,6 @@ function* lines(rows: Iterable<Row>, columns: readonly RowColumn[]): Generator<s
   for (const row of rows) yield line(row);
 }
 
-function* binaryPieces(rows: Iterable<Row>, columns: readonly RowColumn[]): Generator<Buffer> {
-  const write = binaryRowWriter(columns);
-  const out = new BinaryCopyWriter();
-  for (const row of rows) {
-    write(row, out);
-    yield* out.filled();
-  }
-  yield* out.end();
-}
-
 /** How rows go through `COPY`: in the binary format where every column has one ({@link copiesInBinary}), as text lines otherwise. */
 export type CopyFormat = "binary" | "text";
 
@@ -153,12 +143,12 @@ function copyFormatOf(columns: readonly RowColumn[]): CopyFormat {
  * that reads them: for a baseline that encodes the same rows before its clock starts.
  */
 export function encodedForCopy(columns: readonly RowColumn[], rows: Iterable<Row>): { readonly options: string; readonly pieces: Iterable<string | Buffer> } {
-  return copyFormatOf(columns) === "binary" ? { options: BINARY_COPY_OPTIONS, pieces: binaryPieces(rows, columns) } : { options: "", pieces: copyPieces(lines(rows, columns)) };
+  return copyFormatOf(columns) === "binary" ? { options: BINARY_COPY_OPTIONS, pieces: binaryPieces(rows, binaryRowWriter(columns)) } : { options: "", pieces: copyPieces(lines(rows, columns)) };
 }
 
 /** `COPY destination FROM STDIN` of the rows, read as they are sent; returns the rows PostgreSQL read. */
 function copyInto(client: ClientBase, destination: string, columns: readonly RowColumn[], rows: Iterable<Row>, format: CopyFormat): Promise<number> {
-  return format === "binary" ? copyBinary(client, destination, binaryPieces(rows, columns)) : copyLines(client, destination, lines(rows, columns));
+  return format === "binary" ? copyBinary(client, destination, binaryPieces(rows, binaryRowWriter(columns))) : copyLines(client, destination, lines(rows, columns));
 }
 
 /** `COPY table (columns) FROM STDIN` of the rows, in `format` (the columns' own unless a test asks for another). */
