@@ -1,5 +1,6 @@
 import type { Logger } from "../core/logger.js";
 import type { BatchAccumulator } from "../pipeline/batch-accumulator.js";
+import { ReadAhead, type ReadAheadLimits } from "../pipeline/read-ahead.js";
 import type { Sink, StreamBatch } from "../core/sink.js";
 import type { ChangeEvent, SourceItem } from "../core/change-event.js";
 import type { PipelineStats } from "../pipeline/pipeline-stats.js";
@@ -16,17 +17,22 @@ export interface ChangeInterrupt {
 }
 
 /**
- * Moves source items through the accumulator into the sink until the source ends. When the
+ * Moves source items through the accumulator into the sink until the source ends, reading the
+ * next items while a batch is applied (up to `readAhead`, see {@link ReadAhead}). When the
  * source fails, what was already read is applied before the error propagates; when the sink
  * fails, nothing after the failed batch is applied, since that would move the stored position
- * past changes that never reached the target.
+ * past changes that never reached the target, and the source is stopped and closed first.
+ *
+ * @param openItems opens the source; its signal aborts with `context.signal` or when the pump stops.
  */
 export async function pumpChanges(
-  items: AsyncIterable<SourceItem>,
+  openItems: (signal: AbortSignal) => AsyncIterable<SourceItem>,
   accumulator: BatchAccumulator,
   sink: Sink,
   context: {
     readonly signal: AbortSignal;
+    /** What may be read ahead while a batch is applied: {@link readAheadLimits} of the batch limits. */
+    readonly readAhead: ReadAheadLimits;
     readonly stats: PipelineStats;
     readonly logger: Logger;
     readonly interrupt?: ChangeInterrupt;
@@ -52,7 +58,7 @@ export async function pumpChanges(
     context.onApplied?.(batch, performance.now() - startedAt);
   };
   try {
-    for await (const item of items) {
+    for await (const item of new ReadAhead(openItems, context.signal, context.readAhead)) {
       if (item.kind === "event") context.onRead?.(item.event);
       if (item.kind === "event" && context.interrupt?.matches(item.event)) {
         await apply(accumulator.drain());

@@ -3,11 +3,12 @@ import type { Logger } from "../core/logger.js";
 import { redactingLogger } from "../core/redacting-logger.js";
 import type { NamespaceFilter } from "../core/namespace-filter.js";
 import { positionDate } from "../core/position.js";
-import type { ChangeEvent } from "../core/change-event.js";
+import type { ChangeEvent, SourceItem } from "../core/change-event.js";
 import type { Sink, StreamBatch } from "../core/sink.js";
 import { BatchAccumulator } from "../pipeline/batch-accumulator.js";
 import { EventSelector } from "../pipeline/event-selector.js";
 import { PipelineStats } from "../pipeline/pipeline-stats.js";
+import { readAheadLimits } from "../pipeline/read-ahead.js";
 import { ChangeStreamSource } from "../source/change-stream-source.js";
 import { connectMongo, mongoClientFor, type MongoDeployment } from "../source/mongo-connection.js";
 import { MongoSnapshotSource } from "../source/mongo-snapshot-source.js";
@@ -107,8 +108,8 @@ export async function runSync(config: TributaryConfig, given: Logger, signal: Ab
         errors.healthy();
         options.onBatchApplied?.(batch, applyMs);
       };
-      const items = startAt === undefined ? source.items(signal) : namingStartPoint(source.items(signal), deployment.where, startAt);
-      await pumpChanges(items, accumulator, fanOut, { signal, stats, logger, interrupt, onApplied, onRead: options.onEventRead });
+      const items = (reading: AbortSignal): AsyncIterable<SourceItem> => (startAt === undefined ? source.items(reading) : namingStartPoint(source.items(reading), deployment.where, startAt));
+      await pumpChanges(items, accumulator, fanOut, { signal, readAhead: readAheadLimits(config.batch), stats, logger, interrupt, onApplied, onRead: options.onEventRead });
     } finally {
       await deployment.client.close();
     }

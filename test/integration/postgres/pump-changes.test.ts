@@ -3,18 +3,32 @@ import { ErrorCode } from "../../../src/core/error-codes.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
 import { pumpChanges } from "../../../src/runtime/pump-changes.js";
+import { readAheadLimits } from "../../../src/pipeline/read-ahead.js";
 import { PipelineStats } from "../../../src/pipeline/pipeline-stats.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import type { SourceItem } from "../../../src/core/change-event.js";
+import type { Sink } from "../../../src/core/sink.js";
 import { makeEvent } from "../../support/events.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { makeSink, query } from "../../support/postgres-sink-fixture.js";
 import { postgresUrl } from "../../support/requirements.js";
 
+/** What a source did: how many events were pulled from it, and whether it was closed. */
+const seen = { pulled: 0, closed: false };
+
 /** A source that yields `events` and then, if given, fails with `failure`. */
 async function* source(events: ChangeEvent[], failure?: Error): AsyncGenerator<SourceItem> {
-  for (const event of events) yield { kind: "event", event };
-  if (failure) throw failure;
+  seen.pulled = 0;
+  seen.closed = false;
+  try {
+    for (const event of events) {
+      seen.pulled += 1;
+      yield { kind: "event", event };
+    }
+    if (failure) throw failure;
+  } finally {
+    seen.closed = true;
+  }
 }
 
 const insert = (id: string): ChangeEvent => makeEvent({ op: "insert", ns: "pump.items", id, doc: { _id: id } });
@@ -26,12 +40,24 @@ describe("pumpChanges", () => {
     url = await createDatabase(postgresUrl(), "pump_changes");
   });
 
-  async function run(name: string, events: ChangeEvent[], failure?: Error): Promise<unknown> {
-    const sink = makeSink(url, { pipeline: name, schema: name });
+  /** Runs the pump into the sink of pipeline `name`; `around` is told when each batch's apply starts and ends. */
+  async function run(name: string, events: ChangeEvent[], failure?: Error, around?: (moment: "start" | "end") => void): Promise<unknown> {
+    const target = makeSink(url, { pipeline: name, schema: name });
+    const sink: Sink = {
+      name: target.name,
+      transactional: true,
+      open: () => target.open(),
+      close: () => target.close(),
+      apply: async (batch, signal) => {
+        around?.("start");
+        await target.apply(batch, signal);
+        around?.("end");
+      },
+    };
     await sink.open();
     const accumulator = new BatchAccumulator({ maxSize: 2, maxLatencyMs: 60_000, idleCommitIntervalMs: 60_000 }, (event) => event);
     try {
-      await pumpChanges(source(events, failure), accumulator, sink, { signal: new AbortController().signal, stats: new PipelineStats(), logger: silentLogger() });
+      await pumpChanges(() => source(events, failure), accumulator, sink, { signal: new AbortController().signal, readAhead: readAheadLimits({ maxSize: 2 }), stats: new PipelineStats(), logger: silentLogger() });
       return undefined;
     } catch (error) {
       return error;
@@ -58,6 +84,24 @@ describe("pumpChanges", () => {
     const events = ["a", "b", "poison", "d", "e"].map(insert);
     const error = await run("sink_fails", events);
     expect(error).toMatchObject({ code: ErrorCode.PostgresApplyFailed });
+    // The source read ahead of the refused batch, and was closed before the pump gave up.
+    expect(seen.closed).toBe(true);
     expect(await state("sink_fails")).toEqual({ ids: ["a", "b"], position: events[1]!.position.key });
+  });
+
+  it("has the next changes read while a batch is applied, at most a batch ahead", async () => {
+    const events = Array.from({ length: 40 }, (_, i) => insert(`k${String(i).padStart(2, "0")}`));
+    let applied = 0;
+    const ahead: number[] = [];
+    const error = await run("reads_ahead", events, undefined, (moment) => {
+      if (moment === "start") return;
+      applied += 2;
+      ahead.push(seen.pulled - applied);
+    });
+    expect(error).toBeUndefined();
+    // maxSize 2: a batch is cut when the change after it arrives, so one change is always read
+    // beyond the batch applied; reading ahead adds up to a batch (2) more.
+    expect(Math.max(...ahead)).toBe(3);
+    expect((await state("reads_ahead")).ids).toHaveLength(40);
   });
 });

@@ -18,6 +18,7 @@ import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
 import { EventSelector } from "../../../src/pipeline/event-selector.js";
 import { PipelineStats } from "../../../src/pipeline/pipeline-stats.js";
 import { pumpChanges } from "../../../src/runtime/pump-changes.js";
+import { readAheadLimits } from "../../../src/pipeline/read-ahead.js";
 import { RenameInRecopy } from "../../../src/runtime/rename-in-recopy.js";
 import { SinkFanOut } from "../../../src/runtime/sink-fanout.js";
 import { createJsonlSink } from "../../../src/sinks/jsonl/jsonl-sink.js";
@@ -83,7 +84,7 @@ describe("a rename into the synced set from outside it", () => {
     const selector = new EventSelector({ namespaces: filter, renameOutAsDrop: true });
     const accumulator = new BatchAccumulator({ maxSize: 100, maxLatencyMs: 60_000, idleCommitIntervalMs: 60_000 }, (event) => selector.select(event), fanOut.earliestPosition());
     const interrupt = new RenameInRecopy(filter, fanOut, { config: config(), source, logger: silentLogger(), signal });
-    await pumpChanges(itemsOf(events), accumulator, fanOut, { signal, stats: new PipelineStats(), logger: silentLogger(), interrupt });
+    await pumpChanges(() => itemsOf(events), accumulator, fanOut, { signal, readAhead: readAheadLimits({ maxSize: 100 }), stats: new PipelineStats(), logger: silentLogger(), interrupt });
   }
 
   const orderIds = async (): Promise<string[]> => (await query<{ _id: string }>(url, "SELECT _id FROM public.shop_orders ORDER BY _id")).map((row) => row._id);

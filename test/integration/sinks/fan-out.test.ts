@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/core/logger.js";
 import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
 import { pumpChanges } from "../../../src/runtime/pump-changes.js";
+import { readAheadLimits } from "../../../src/pipeline/read-ahead.js";
 import { SinkFanOut } from "../../../src/runtime/sink-fanout.js";
 import { PipelineStats } from "../../../src/pipeline/pipeline-stats.js";
 import { buildSink } from "../../../src/runtime/sink-resolver.js";
@@ -43,7 +44,7 @@ describe("several sinks on one stream", () => {
     const from = await fanOut.open();
     const accumulator = new BatchAccumulator({ maxSize: 2, maxLatencyMs: 60_000, idleCommitIntervalMs: 60_000 }, (event) => event, from);
     try {
-      await pumpChanges(replay(events, from), accumulator, fanOut, { signal: new AbortController().signal, stats: new PipelineStats(), logger: silentLogger() });
+      await pumpChanges(() => replay(events, from), accumulator, fanOut, { signal: new AbortController().signal, readAhead: readAheadLimits({ maxSize: 2 }), stats: new PipelineStats(), logger: silentLogger() });
       return undefined;
     } catch (error) {
       return error;
