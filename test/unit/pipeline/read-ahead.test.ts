@@ -53,7 +53,8 @@ describe("ReadAhead", () => {
     const { seen, open } = countingSource(20, (i) => item(i, { ...large, _id: `k${i}` }));
     const aheadWhileBusy: number[] = [];
     let taken = 0;
-    for await (const _ of new ReadAhead(open, new AbortController().signal, { maxItems: 1000, maxBytes: 120_000 })) {
+    for await (const each of new ReadAhead(open, new AbortController().signal, { maxItems: 1000, maxBytes: 120_000 })) {
+      expect(idOf(each)).toBe(`k${taken}`);
       taken += 1;
       await settle();
       aheadWhileBusy.push(seen.pulled - taken);
@@ -110,7 +111,12 @@ describe("ReadAhead", () => {
       }
     };
     const startedAt = Date.now();
-    for await (const _ of new ReadAhead(waiting, new AbortController().signal, { maxItems: 10, maxBytes: 1e9 })) break;
+    const taken: unknown[] = [];
+    for await (const each of new ReadAhead(waiting, new AbortController().signal, { maxItems: 10, maxBytes: 1e9 })) {
+      taken.push(idOf(each));
+      break;
+    }
+    expect(taken).toEqual(["k0"]);
     expect(closed).toBe(true);
     expect(Date.now() - startedAt).toBeLessThan(10_000);
   });
@@ -120,9 +126,10 @@ describe("ReadAhead", () => {
     const { seen, open } = countingSource(5);
     const reading = new ReadAhead(open, caller.signal, { maxItems: 10, maxBytes: 1e9 });
     caller.abort();
-    for await (const _ of reading) {
-      // Drained to the end: the source here ignores its signal.
-    }
+    // Drained to the end: the source here ignores its signal.
+    const taken: unknown[] = [];
+    for await (const each of reading) taken.push(idOf(each));
+    expect(taken).toHaveLength(5);
     expect(seen.aborted).toBe(true);
   });
 
