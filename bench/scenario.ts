@@ -47,6 +47,8 @@ export type SinkApplyVariant =
   | "mapping"
   | "inferred"
   | "mapping-plain-role"
+  | "mapping-decode-then-apply"
+  | "mapping-pump"
   | "baseline-replace"
   | "baseline-relational-replace"
   | "raw-replace"

@@ -30,7 +30,14 @@ export interface ServerChangeSpec {
 
 /** A change event of `shop.<coll>` as the server emits it, normalized as the source does. */
 export function serverChange(spec: ServerChangeSpec): ChangeEvent {
-  const raw: Document = {
+  const event = normalizeChange(serverChangeDocument(spec));
+  if (!event) throw new Error(`normalizeChange left out a ${spec.operationType}`);
+  return event;
+}
+
+/** A change event of `shop.<coll>` as the server emits it, before the source normalizes it. */
+export function serverChangeDocument(spec: ServerChangeSpec): Document {
+  return {
     _id: serverToken(spec.at.t, spec.at.i, spec.at.txnOpIndex),
     operationType: spec.operationType,
     clusterTime: new Timestamp({ t: spec.at.t, i: spec.at.i }),
@@ -40,7 +47,4 @@ export function serverChange(spec: ServerChangeSpec): ChangeEvent {
     ...spec.fields,
     ...(spec.txnNumber === undefined ? {} : { lsid: session, txnNumber: Long.fromNumber(spec.txnNumber) }),
   };
-  const event = normalizeChange(raw);
-  if (!event) throw new Error(`normalizeChange left out a ${spec.operationType}`);
-  return event;
 }
