@@ -1,9 +1,10 @@
 // The sink fed the way a sync feeds it: change events decoded from BSON as the driver decodes
-// them (LOSSLESS_BSON_OPTIONS), normalized as the source normalizes them, then batched. Once by
-// the pump `runSync` uses, which reads ahead while a batch is applied; once decoding each batch
-// and then applying it, in turn, which is what a pump that does not read ahead amounts to. The
-// change events are the server's shape (test/support/server-changes.ts), serialized before the
-// clock starts; no network is involved, so only the decoding's CPU is in the source's share.
+// them (LOSSLESS_BSON_OPTIONS), normalized as the source normalizes them, then batched and
+// applied by the pump `runSync` uses. Once reading one batch ahead while a batch is applied (as
+// a sync does), once reading a single change ahead (so the decoding waits for the sink, as when
+// nothing is read ahead), with the same pump, accumulator and stats otherwise. The change events
+// are the server's shape (test/support/server-changes.ts), serialized before the clock starts;
+// no network is involved, so only the decoding's CPU is in the source's share.
 
 import { performance } from "node:perf_hooks";
 import { BSON, type Document } from "mongodb";
@@ -39,20 +40,14 @@ function decoded(bytes: Uint8Array): NonNullable<ReturnType<typeof normalizeChan
   return event;
 }
 
-/** Seconds to take `serialized` through `pumpChanges` into `sink` in batches of `batch` (the batch is cut by size alone). */
-export async function pumpDecoded(sink: PostgresSink, serialized: readonly Uint8Array[], batch: number): Promise<number> {
+/**
+ * Seconds to take `serialized` through `pumpChanges` into `sink` in batches of `batch` (cut by
+ * size alone), reading one batch ahead, or with `oneAhead` a single change ahead.
+ */
+export async function pumpDecoded(sink: PostgresSink, serialized: readonly Uint8Array[], batch: number, oneAhead: boolean): Promise<number> {
   const accumulator = new BatchAccumulator({ maxSize: batch, maxLatencyMs: 3_600_000, idleCommitIntervalMs: 3_600_000 }, (event) => event);
+  const readAhead = readAheadLimits({ maxSize: oneAhead ? 1 : batch });
   const started = performance.now();
-  await pumpChanges(() => decodedItems(serialized), accumulator, sink, { signal: new AbortController().signal, readAhead: readAheadLimits({ maxSize: batch }), stats: new PipelineStats(), logger: silentLogger() });
-  return (performance.now() - started) / 1000;
-}
-
-/** Seconds to decode each batch of `batch` of `serialized` and then apply it to `sink`, in turn. */
-export async function decodeThenApply(sink: PostgresSink, serialized: readonly Uint8Array[], batch: number): Promise<number> {
-  const started = performance.now();
-  for (let i = 0; i < serialized.length; i += batch) {
-    const events = serialized.slice(i, i + batch).map(decoded);
-    await sink.apply({ events, position: events.at(-1)!.position });
-  }
+  await pumpChanges(() => decodedItems(serialized), accumulator, sink, { signal: new AbortController().signal, readAhead, stats: new PipelineStats(), logger: silentLogger() });
   return (performance.now() - started) / 1000;
 }

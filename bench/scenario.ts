@@ -47,7 +47,7 @@ export type SinkApplyVariant =
   | "mapping"
   | "inferred"
   | "mapping-plain-role"
-  | "mapping-decode-then-apply"
+  | "mapping-pump-one-ahead"
   | "mapping-pump"
   | "baseline-replace"
   | "baseline-relational-replace"

@@ -22,7 +22,7 @@ import type { Measured } from "./snapshot-scenarios.js";
 import { peerStream } from "./peer-baseline.js";
 import { relationalBaseline } from "./relational-baseline.js";
 import { benchMapping, tableOf } from "./relational-tables.js";
-import { decodeThenApply, pumpDecoded, serializedInserts } from "./pump-scenarios.js";
+import { pumpDecoded, serializedInserts } from "./pump-scenarios.js";
 
 const NS = "shop.orders";
 
@@ -50,8 +50,8 @@ export const SINK_APPLY_VARIANTS: readonly {
   { variant: "mapping", tag: "mapping", name: "tributary sink, mapping file (+ child table)", against: "s0R" },
   { variant: "inferred", tag: "inferred", name: "tributary sink, inferred mapping", against: "s0R" },
   { variant: "mapping-plain-role", tag: "mapping-role", name: "tributary sink, mapping file, a role that keeps key checks", against: "s0R" },
-  { variant: "mapping-decode-then-apply", tag: "dec", name: "mapping file, each batch decoded from BSON, then applied", against: "mapping" },
-  { variant: "mapping-pump", tag: "pump", name: "tributary pump (reads ahead), mapping file, events decoded from BSON", against: "dec" },
+  { variant: "mapping-pump-one-ahead", tag: "pump1", name: "tributary pump reading 1 change ahead, mapping file, events decoded from BSON", against: "mapping" },
+  { variant: "mapping-pump", tag: "pump", name: "tributary pump (reads a batch ahead), mapping file, events decoded from BSON", against: "pump1" },
   { variant: "baseline-replace", tag: "s0r", name: "bare: s0 over existing rows" },
   { variant: "baseline-relational-replace", tag: "s0Rr", name: "bare: s0R over existing rows", against: "s0r" },
   { variant: "raw-replace", tag: "raw-replace", name: "tributary sink, raw, replace events", against: "s0r" },
@@ -85,7 +85,7 @@ export async function applyInserts(url: string, variant: SinkApplyVariant, docs:
   else if (variant === "baseline-relational" || variant === "baseline-relational-replace") {
     seconds = await relationalBaseline(url, tableOf(benchMapping(NS, documents), NS), documents, batch, variant === "baseline-relational-replace" ? documents : warmUp);
   } else if (variant === "peer") seconds = await peerStream(url, tableOf(benchMapping(NS, documents), NS), documents, Math.floor(Date.now() / 1000));
-  else if (variant === "mapping-decode-then-apply" || variant === "mapping-pump") seconds = await decodedThroughSink(url, documents, batch, warmUp, variant === "mapping-pump");
+  else if (variant === "mapping-pump-one-ahead" || variant === "mapping-pump") seconds = await decodedThroughPump(url, documents, batch, warmUp, variant === "mapping-pump-one-ahead");
   else if (variant === "mapping-plain-role") seconds = await asPlainRole(url, (plain) => throughSink(plain, documents, batch, sinkOptions(variant, documents), { replaces: false, burst: 0, warmUp }));
   else seconds = await throughSink(url, documents, batch, sinkOptions(variant, documents), { replaces: variant.endsWith("-replace"), burst: variant.endsWith("-burst") ? BURST : 0, warmUp });
   return { seconds, items: documents.length };
@@ -105,16 +105,15 @@ function warmUpSize(variant: SinkApplyVariant, batch: number): number {
 
 /**
  * `documents` as change events in the server's shape, serialized before the clock, then decoded
- * and applied with the mapping file: through the pump (`pumped`), or each batch decoded and then
- * applied (see pump-scenarios.ts). The warm-up batch goes the same way, untimed.
+ * and applied with the mapping file through the pump, reading a batch ahead or `oneAhead` (see
+ * pump-scenarios.ts). The warm-up batch goes the same way, untimed.
  */
-async function decodedThroughSink(url: string, documents: readonly Document[], batch: number, warmUp: readonly Document[], pumped: boolean): Promise<number> {
+async function decodedThroughPump(url: string, documents: readonly Document[], batch: number, warmUp: readonly Document[], oneAhead: boolean): Promise<number> {
   const sink = benchSink(url, { mapping: benchMapping(NS, documents) });
   await sink.open();
   try {
-    const run = pumped ? pumpDecoded : decodeThenApply;
-    await run(sink, serializedInserts(warmUp), batch);
-    return await run(sink, serializedInserts(documents, warmUp.length), batch);
+    await pumpDecoded(sink, serializedInserts(warmUp), batch, oneAhead);
+    return await pumpDecoded(sink, serializedInserts(documents, warmUp.length), batch, oneAhead);
   } finally {
     await sink.close();
   }

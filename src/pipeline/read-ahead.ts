@@ -38,7 +38,8 @@ export function readAheadLimits(batch: { readonly maxSize: number; readonly maxB
  * empty), so without this nothing is read while a batch is applied.
  *
  * Items come out in the order they were read. A source failure reaches the consumer after every
- * item read before it. When the consumer stops (it returns or throws), the source is told to stop
+ * item read before it. Once `signal` aborts, nothing more comes out: a stop applies what was
+ * taken, not the batch read ahead. When the consumer stops (it returns or throws), the source is told to stop
  * through the signal it was opened with, and its own `return` runs (closing its stream) before
  * the consumer's iteration ends: a source waiting out a MongoDB outage stops waiting, one in a
  * `getMore` stops once that returns. What was read and not taken is dropped; it is read again
@@ -46,6 +47,8 @@ export function readAheadLimits(batch: { readonly maxSize: number; readonly maxB
  */
 export class ReadAhead implements AsyncIterable<SourceItem> {
   private readonly items: AsyncIterator<SourceItem>;
+  /** The caller's: once it aborts, nothing more is handed out (what a stop applies is the batch in flight and what was taken). */
+  private readonly signal: AbortSignal;
   private readonly stopReading = new AbortController();
   private readonly limits: ReadAheadLimits;
   private readonly bytes = new EventBytesEstimate();
@@ -65,13 +68,14 @@ export class ReadAhead implements AsyncIterable<SourceItem> {
    */
   constructor(open: (signal: AbortSignal) => AsyncIterable<SourceItem>, signal: AbortSignal, limits: ReadAheadLimits) {
     this.items = open(AbortSignal.any([signal, this.stopReading.signal]))[Symbol.asyncIterator]();
+    this.signal = signal;
     this.limits = limits;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<SourceItem, void, undefined> {
     this.reading ??= this.read();
     try {
-      for (;;) {
+      while (!this.signal.aborted) {
         const item = this.take();
         if (item !== undefined) {
           yield item;
