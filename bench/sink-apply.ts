@@ -30,8 +30,9 @@ const NS = "shop.orders";
  * The variants in the order they run and are reported, each with its tag and the tag of the
  * baseline its ratio is taken against (always one that runs before it): the bare baselines of
  * the raw table (`s0`) and of the mapping file's tables (`s0R`, relational-baseline.ts), the
- * peer-equivalent baseline (one change per transaction), then the sink in batches of `--batch`;
- * then the same over tables that hold every document already (the bare statements again, the
+ * peer-equivalent baseline (one change per transaction), then the sink in batches of `--batch`,
+ * and with the mapping file fed by the pump from change events decoded from BSON (reading a
+ * single change ahead, then a batch: pump-scenarios.ts); then the same over tables that hold every document already (the bare statements again, the
  * sink with replace events); then the sink with one change per transaction (`single`, on fewer
  * documents: see {@link SINGLE_CHANGE_DOCS}), against the peer only; the last of them after a
  * first batch of {@link BURST} changes, as a stream that starts on a backlog and then trickles.

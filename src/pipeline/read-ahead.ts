@@ -31,19 +31,19 @@ export function readAheadLimits(batch: { readonly maxSize: number; readonly maxB
 }
 
 /**
- * Reads a source's items ahead of the one consuming them, up to `limits`: while a batch is applied, the
- * change stream goes on with its next `getMore` and the driver decodes its events, work the
- * sink's waits on its target would otherwise leave the process idle for. The mongodb driver's
- * cursor fetches only when asked (`AbstractCursor.tryNext` runs `getMore` once its buffer is
- * empty), so without this nothing is read while a batch is applied.
+ * Reads a source's items ahead of the one consuming them, up to `limits`: while a batch is
+ * applied, the change stream goes on with its next `getMore` and the driver decodes its events,
+ * work the sink's waits on its target would otherwise leave the process idle for. The mongodb
+ * driver's cursor fetches only when asked (`AbstractCursor.tryNext` runs `getMore` once its
+ * buffer is empty), so without this nothing is read while a batch is applied.
  *
  * Items come out in the order they were read. A source failure reaches the consumer after every
  * item read before it. Once `signal` aborts, nothing more comes out: a stop applies what was
- * taken, not the batch read ahead. When the consumer stops (it returns or throws), the source is told to stop
- * through the signal it was opened with, and its own `return` runs (closing its stream) before
- * the consumer's iteration ends: a source waiting out a MongoDB outage stops waiting, one in a
- * `getMore` stops once that returns. What was read and not taken is dropped; it is read again
- * after a restart, since no stored position got past it.
+ * taken, not the batch read ahead. When the consumer stops (it returns or throws), the source is
+ * told to stop through the signal it was opened with, and its own `return` runs (closing its
+ * stream) before the consumer's iteration ends: a source waiting out a MongoDB outage stops
+ * waiting, one in a `getMore` stops once that returns. What was read and not taken is dropped;
+ * it is read again after a restart, since no stored position got past it.
  */
 export class ReadAhead implements AsyncIterable<SourceItem> {
   private readonly items: AsyncIterator<SourceItem>;

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { silentLogger } from "../../src/core/logger.js";
+import type { Batch, Sink } from "../../src/core/sink.js";
 import { PostgresSink, type PostgresSinkOptions } from "../../src/sinks/postgres/postgres-sink.js";
 
 /** A sink on the given database with test defaults (fast retries, silent logs). */
@@ -14,6 +15,20 @@ export function makeSink(url: string, overrides: Partial<PostgresSinkOptions> = 
     logger: silentLogger(),
     ...overrides,
   });
+}
+
+/** `target` as a plain sink that tells `onApplied` of each batch once `target` has applied it. */
+export function observedSink(target: Sink, onApplied: (batch: Batch) => void): Sink {
+  return {
+    name: target.name,
+    transactional: target.transactional,
+    open: (signal) => target.open(signal),
+    close: () => target.close(),
+    apply: async (batch, signal) => {
+      await target.apply(batch, signal);
+      onApplied(batch);
+    },
+  };
 }
 
 /** Runs one query on a fresh connection and returns its rows. */

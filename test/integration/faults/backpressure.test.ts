@@ -6,14 +6,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ChangeEvent, SourceItem } from "../../../src/core/change-event.js";
 import { silentLogger } from "../../../src/core/logger.js";
-import type { Sink } from "../../../src/core/sink.js";
 import { BatchAccumulator } from "../../../src/pipeline/batch-accumulator.js";
 import { PipelineStats } from "../../../src/pipeline/pipeline-stats.js";
 import { pumpChanges } from "../../../src/runtime/pump-changes.js";
 import { readAheadLimits } from "../../../src/pipeline/read-ahead.js";
 import { makeEvent } from "../../support/events.js";
 import { createDatabase } from "../../support/postgres-server.js";
-import { makeSink, query } from "../../support/postgres-sink-fixture.js";
+import { makeSink, observedSink, query } from "../../support/postgres-sink-fixture.js";
 import { postgresUrl } from "../../support/requirements.js";
 import { syntheticEvent, syntheticFinalState } from "../../support/synthetic-stream.js";
 
@@ -32,18 +31,11 @@ async function pump(url: string, pipeline: string, events: Iterable<ChangeEvent>
       yield { kind: "event", event };
     }
   }
-  const counting: Sink = {
-    name: target.name,
-    transactional: true,
-    open: () => target.open(),
-    close: () => target.close(),
-    apply: async (batch, signal) => {
-      await target.apply(batch, signal);
-      applied += batch.events.length;
-      batchSizes.push(batch.events.length);
-      maxHeap = Math.max(maxHeap, process.memoryUsage().heapUsed);
-    },
-  };
+  const counting = observedSink(target, (batch) => {
+    applied += batch.events.length;
+    batchSizes.push(batch.events.length);
+    maxHeap = Math.max(maxHeap, process.memoryUsage().heapUsed);
+  });
   await counting.open();
   const startedAt = Date.now();
   const accumulator = new BatchAccumulator({ maxSize, maxLatencyMs: 60_000, idleCommitIntervalMs: 60_000 }, (event) => event);

@@ -8,10 +8,10 @@ import { readAheadLimits } from "../../../src/pipeline/read-ahead.js";
 import { PipelineStats } from "../../../src/pipeline/pipeline-stats.js";
 import type { ChangeEvent } from "../../../src/core/change-event.js";
 import type { SourceItem } from "../../../src/core/change-event.js";
-import type { Sink } from "../../../src/core/sink.js";
+import type { Batch } from "../../../src/core/sink.js";
 import { makeEvent } from "../../support/events.js";
 import { createDatabase } from "../../support/postgres-server.js";
-import { makeSink, query } from "../../support/postgres-sink-fixture.js";
+import { makeSink, observedSink, query } from "../../support/postgres-sink-fixture.js";
 import { postgresUrl } from "../../support/requirements.js";
 
 /** What a source did: how many events were pulled from it, and whether it was closed. */
@@ -43,20 +43,9 @@ describe("pumpChanges", () => {
     url = await createDatabase(postgresUrl(), "pump_changes");
   });
 
-  /** Runs the pump into the sink of pipeline `name`; `around` is told when each batch's apply starts and ends. */
-  async function run(name: string, events: ChangeEvent[], failure?: Error, around?: (moment: "start" | "end") => void): Promise<unknown> {
-    const target = makeSink(url, { pipeline: name, schema: name });
-    const sink: Sink = {
-      name: target.name,
-      transactional: true,
-      open: () => target.open(),
-      close: () => target.close(),
-      apply: async (batch, signal) => {
-        around?.("start");
-        await target.apply(batch, signal);
-        around?.("end");
-      },
-    };
+  /** Runs the pump into the sink of pipeline `name`; `onApplied` is told of each batch once applied. */
+  async function run(name: string, events: ChangeEvent[], failure?: Error, onApplied: (batch: Batch) => void = () => undefined): Promise<unknown> {
+    const sink = observedSink(makeSink(url, { pipeline: name, schema: name }), onApplied);
     await sink.open();
     const accumulator = new BatchAccumulator({ maxSize: 2, maxLatencyMs: 60_000, idleCommitIntervalMs: 60_000 }, (event) => event);
     try {
@@ -98,9 +87,8 @@ describe("pumpChanges", () => {
     const events = Array.from({ length: 40 }, (_, i) => insert(`k${String(i).padStart(2, "0")}`));
     let applied = 0;
     const ahead: number[] = [];
-    const error = await run("reads_ahead", events, undefined, (moment) => {
-      if (moment === "start") return;
-      applied += 2;
+    const error = await run("reads_ahead", events, undefined, (batch) => {
+      applied += batch.events.length;
       ahead.push(seen.pulled - applied);
     });
     expect(error).toBeUndefined();
