@@ -75,21 +75,25 @@ export interface StoreStartOptions {
  * Stores `position` as where the pipeline's sinks (or only `sinkName`) stream from, as a
  * snapshot's hand-over is stored: with the sink's data when it keeps its position atomically
  * (PostgreSQL: its `positions` row), else as a batch of no events saved to its resume point
- * store; then records the other tool's copy when given. Every sink is opened first, and nothing
- * is written when one of them (or the chosen one) has a position already. Returns the names of
- * the sinks written.
+ * store; then records the other tool's copy when given. The sinks it is stored for (every one,
+ * or only `sinkName`) are opened first, and nothing is written when one of them has a position
+ * already; the pipeline's other sinks are not opened. Returns the names of the sinks written.
  */
 export async function storeStartPosition(config: TributaryConfig, position: Position, logger: Logger, options: StoreStartOptions): Promise<string[]> {
   const { sinks } = await buildPipelineSinks(config, logger, options.baseDir);
-  const fanOut = new SinkFanOut(sinks, logger);
+  // Only the sinks the position is for are opened: another one's target is neither needed (it may be down) nor touched.
+  const fanOut = new SinkFanOut(
+    sinks.filter((sink) => options.sinkName === undefined || sink.name === options.sinkName),
+    logger,
+  );
   try {
-    const chosen = fanOut.positions().filter(({ sink }) => options.sinkName === undefined || sink.name === options.sinkName);
+    const chosen = fanOut.positions();
     if (chosen.length === 0) {
       const names = sinks.map((sink) => sink.name).join(", ");
       throw new TributaryError(ErrorCode.ConfigInvalid, `Pipeline '${config.name}' has no sink named '${options.sinkName}' (it has ${names})`, { context: { configPath: "sinks" } });
     }
     await fanOut.open();
-    refuseStored(fanOut.positions().filter(({ sink }) => chosen.some((each) => each.sink === sink)), config, true);
+    refuseStored(fanOut.positions(), config, true);
     for (const { sink } of chosen) {
       const atomic = sink.capabilities?.atomicPosition;
       if (atomic) await atomic.startStreamAt(position);

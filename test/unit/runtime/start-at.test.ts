@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Timestamp } from "mongodb";
@@ -36,6 +36,17 @@ describe("a pipeline's start point", () => {
     await expect(storeStartPosition(config, position, silentLogger(), { baseDir: dir, sinkName: "log" })).rejects.toThrow(
       "Pipeline 'default' already has a stored position (log at 2020-07-16T11:03:37.000Z): tributary positions import writes only where none is stored",
     );
+  });
+
+  it("opens only the sink it is stored for, so that another sink's target is neither needed nor touched", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "start-at-"));
+    const sink = (name: string) => ({ name, use: "jsonl", options: { path: join(dir, `${name}.jsonl`) }, positions: { file: join(dir, `${name}.json`) } });
+    const config = validateConfig({ source, sinks: [sink("chosen"), sink("other")] });
+    const position = makePosition(doubleIdToken());
+    expect(await storeStartPosition(config, position, silentLogger(), { baseDir: dir, sinkName: "chosen" })).toEqual(["chosen"]);
+    const files = await readdir(dir);
+    expect(files).toContain("chosen.json");
+    expect(files.filter((file) => file.startsWith("other"))).toEqual([]);
   });
 
   it("records the other tool's copy in a bulk-copying sink, so that a later initial snapshot copies only collections that appear later", async () => {
