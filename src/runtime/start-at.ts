@@ -82,28 +82,25 @@ export interface StoreStartOptions {
 export async function storeStartPosition(config: TributaryConfig, position: Position, logger: Logger, options: StoreStartOptions): Promise<string[]> {
   const { sinks } = await buildPipelineSinks(config, logger, options.baseDir);
   // Only the sinks the position is for are opened: another one's target is neither needed (it may be down) nor touched.
-  const fanOut = new SinkFanOut(
-    sinks.filter((sink) => options.sinkName === undefined || sink.name === options.sinkName),
-    logger,
-  );
+  const chosen = sinks.filter((sink) => options.sinkName === undefined || sink.name === options.sinkName);
+  if (chosen.length === 0) {
+    const names = sinks.map((sink) => sink.name).join(", ");
+    throw new TributaryError(ErrorCode.ConfigInvalid, `Pipeline '${config.name}' has no sink named '${options.sinkName}' (it has ${names})`, { context: { configPath: "sinks" } });
+  }
+  const fanOut = new SinkFanOut(chosen, logger);
   try {
-    const chosen = fanOut.positions();
-    if (chosen.length === 0) {
-      const names = sinks.map((sink) => sink.name).join(", ");
-      throw new TributaryError(ErrorCode.ConfigInvalid, `Pipeline '${config.name}' has no sink named '${options.sinkName}' (it has ${names})`, { context: { configPath: "sinks" } });
-    }
     await fanOut.open();
     refuseStored(fanOut.positions(), config, true);
-    for (const { sink } of chosen) {
+    for (const sink of chosen) {
       const atomic = sink.capabilities?.atomicPosition;
       if (atomic) await atomic.startStreamAt(position);
       else await sink.apply({ events: [], position });
     }
     if (options.otherToolsCopy) {
       const { filter, include } = pipelineNamespaces(config, sinks);
-      await recordOtherToolsCopy(chosen.map(({ sink }) => sink), options.otherToolsCopy(filter, include), position, config.snapshot.parallelism);
+      await recordOtherToolsCopy(chosen, options.otherToolsCopy(filter, include), position, config.snapshot.parallelism);
     }
-    return chosen.map(({ sink }) => sink.name);
+    return chosen.map((sink) => sink.name);
   } finally {
     await fanOut.close();
   }
