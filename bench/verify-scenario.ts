@@ -22,9 +22,9 @@ class GeneratedVerifySource extends GeneratedSnapshotSource implements VerifySou
     this.total = count;
   }
 
-  readIds(_namespace: string, ids: readonly unknown[]): Promise<Document[]> {
+  async *readIds(_namespace: string, ids: readonly unknown[]): AsyncGenerator<Document[]> {
     const indexes = ids.flatMap((id) => (id instanceof ObjectId ? [indexOfObjectId(id)] : [])).filter((index) => index < this.total);
-    return Promise.resolve(indexes.map((index) => this.documents.document(index)));
+    yield await Promise.resolve(indexes.map((index) => this.documents.document(index)));
   }
 }
 

@@ -1,9 +1,8 @@
 import { idFromKeyText } from "../codec/key-text-parse.js";
-import { keyText } from "../codec/key-text.js";
 import type { Document } from "../core/bson.js";
 import type { Position } from "../core/position.js";
 import type { Sink } from "../core/sink.js";
-import { snapshotDeletes, snapshotEvents } from "../snapshot/snapshot-events.js";
+import { copyAgain } from "../verify/copy-again.js";
 
 /**
  * Where a retry reads the documents as they are now (MongoDB's `MongoVerifySource` in the
@@ -12,8 +11,8 @@ import { snapshotDeletes, snapshotEvents } from "../snapshot/snapshot-events.js"
 export interface CurrentDocuments {
   /** The cluster time now, as a position: the retried rows are written as of it. */
   startPosition(): Promise<Position>;
-  /** The documents that have these `_id`s now, no older than `after`; ids no document has are left out. */
-  readIds(namespace: string, ids: readonly unknown[], after: Position): Promise<Document[]>;
+  /** The documents that have these `_id`s now, no older than `after`; ids no document has are left out. In groups of about 16 MiB at most (see `VerifySource.readIds`). */
+  readIds(namespace: string, ids: readonly unknown[], after: Position): AsyncIterable<Document[]>;
 }
 
 /** A dead letter to retry: its collection and the `keyText` of its document's `_id`. */
@@ -37,39 +36,50 @@ export interface RetryOutcome {
  */
 export type SettleRetried<L extends RetriedLetter> = (namespace: string, letters: readonly L[]) => Promise<number>;
 
+/** Keys retried together: read with one `$in`, and their dead letters settled together once written. */
+export const KEYS_PER_RETRY = 1_000;
+
 /**
  * Retries dead letters by copying their documents again as they are NOW in MongoDB, never the
- * stored copy (a later change may have been applied since it was set aside): one batch per
- * collection, as `verify --repair` does it (inserts marked `source: "snapshot"` at a position
- * fixed before reading, so applying them is idempotent by key; deletes of keys MongoDB no
- * longer holds), with no position, so the stream's stored position does not move, and marked
- * `keepNewer`: a row the running sync wrote from a later change stays as it is. A document
- * that still does not fit is set aside again by the sink itself, in a new row.
+ * stored copy (a later change may have been applied since it was set aside), as `verify --repair`
+ * does it (`copyAgain`: inserts marked `source: "snapshot"` at a position fixed before reading,
+ * so applying them is idempotent by key; deletes of keys MongoDB no longer holds; no position, so
+ * the stream's stored position does not move; `keepNewer`, so a row the running sync wrote from a
+ * later change stays as it is). A document that still does not fit is set aside again by the
+ * sink itself, in a new row.
+ *
+ * A collection's keys go {@link KEYS_PER_RETRY} at a time, each group MongoDB reads (about
+ * 16 MiB at most) a batch of its own, and the dead letters of those keys are settled once they are
+ * written: a retry of many large documents holds a few of them at a time, and one that stops
+ * keeps what it settled.
  */
 export async function retryDeadLetters<L extends RetriedLetter>(letters: readonly L[], source: CurrentDocuments, sink: Sink, settle: SettleRetried<L>, signal?: AbortSignal): Promise<RetryOutcome> {
   const totals = { letters: letters.length, documents: 0, written: 0, setAsideAgain: 0, gone: 0 };
-  for (const [namespace, ofCollection] of byCollection(letters)) {
-    const keys = [...new Set(ofCollection.map((letter) => letter.key))];
+  for (const [namespace, byKey] of byCollectionAndKey(letters)) {
+    const keys = [...byKey.keys()];
     const at = await source.startPosition();
-    const docs = await source.readIds(namespace, keys.map(idFromKeyText), at);
-    const present = new Set(docs.map((doc) => keyText(doc._id)));
-    const gone = snapshotDeletes(namespace, keys.filter((key) => !present.has(key)).map(idFromKeyText), at);
-    await sink.apply({ events: [...snapshotEvents(namespace, docs, at), ...gone], keepNewer: true }, signal);
-    const again = await settle(namespace, ofCollection);
-    totals.documents += keys.length;
-    totals.gone += gone.length;
-    totals.setAsideAgain += again;
-    totals.written += keys.length - gone.length - again;
+    for (let start = 0; start < keys.length; start += KEYS_PER_RETRY) {
+      const group = keys.slice(start, start + KEYS_PER_RETRY);
+      const { deleted } = await copyAgain(namespace, group.map(idFromKeyText), at, source, sink, signal);
+      const again = await settle(namespace, group.flatMap((key) => byKey.get(key) ?? []));
+      totals.documents += group.length;
+      totals.gone += deleted;
+      totals.setAsideAgain += again;
+      totals.written += group.length - deleted - again;
+    }
   }
   return totals;
 }
 
-function byCollection<L extends RetriedLetter>(letters: readonly L[]): Map<string, L[]> {
-  const groups = new Map<string, L[]>();
+/** The letters of each collection, by key (several dead letters of one key are one document), in the order they come. */
+function byCollectionAndKey<L extends RetriedLetter>(letters: readonly L[]): Map<string, Map<string, L[]>> {
+  const collections = new Map<string, Map<string, L[]>>();
   for (const letter of letters) {
-    const group = groups.get(letter.namespace) ?? [];
-    group.push(letter);
-    groups.set(letter.namespace, group);
+    const byKey = collections.get(letter.namespace) ?? new Map<string, L[]>();
+    collections.set(letter.namespace, byKey);
+    const ofKey = byKey.get(letter.key);
+    if (ofKey) ofKey.push(letter);
+    else byKey.set(letter.key, [letter]);
   }
-  return groups;
+  return collections;
 }

@@ -49,25 +49,35 @@ export class MongoVerifySource implements SnapshotSource {
 
   /**
    * The documents with these `_id`s now, `$in` a thousand at a time (`$in` matches numbers by
-   * value whatever their type, as the `_id` index keys them). Read as the snapshot reads, from the
-   * primary and majority-committed whatever the connection string asks for, and, when `after` is
-   * given, no older than it: a re-copy writes them as of that position, so only a row written from
-   * a change of that second or later may be newer than them (`Batch.keepNewer`).
+   * value whatever their type, as the `_id` index keys them), in groups that each end where the
+   * server's batch ended: the server adds a document to a batch only while the batch stays within
+   * 16 MiB, or when it is the first (`FindCommon::haveSpaceForNext`,
+   * src/mongo/db/query/find_common.cpp; `kMaxBytesToReturnToClientAtOnce`), so a group
+   * holds about that much however large the documents are, and a caller that handles each group
+   * before asking for the next holds no more. A group is the document the cursor hands out, then
+   * the rest of its batch (`readBufferedDocuments`, as the driver's own `toArray` reads a batch).
+   * Read as the snapshot reads, from the primary and majority-committed whatever the connection
+   * string asks for, and, when `after` is given, no older than it: a re-copy writes them as of
+   * that position, so only a row written from a change of that second or later may be newer than
+   * them (`Batch.keepNewer`).
    */
-  async readIds(namespace: string, ids: readonly unknown[], after?: Position): Promise<Document[]> {
+  async *readIds(namespace: string, ids: readonly unknown[], after?: Position): AsyncGenerator<Document[]> {
     const { db, coll } = splitNamespace(namespace);
     const collection = this.deployment.client.db(db).collection(coll);
-    const found: Document[] = [];
     const session = sessionReadingAfter(this.deployment.client, after);
     try {
       for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
-        found.push(...(await collection.find({ _id: { $in: ids.slice(start, start + IDS_PER_QUERY) } } as Document, { ...READ_OPTIONS, ...SNAPSHOT_READ, session }).toArray()));
+        const cursor = collection.find({ _id: { $in: ids.slice(start, start + IDS_PER_QUERY) } } as Document, { ...READ_OPTIONS, ...SNAPSHOT_READ, session });
+        try {
+          for await (const document of cursor) yield [document, ...cursor.readBufferedDocuments()];
+        } finally {
+          await cursor.close().catch(() => undefined);
+        }
       }
     } catch (error) {
       throw snapshotError(error, this.deployment.where, namespace, "while reading documents by _id for verify");
     } finally {
       await session.endSession().catch(() => undefined);
     }
-    return found;
   }
 }

@@ -15,15 +15,24 @@ export interface KeysNow {
  * earlier than the source state it should hold. `settle`'s reason when it did not settle.
  */
 export async function readKeysSettled(namespace: string, differences: readonly KeyDifference[], source: VerifySource, verifiable: Verifiable, settle: () => Promise<true | string>): Promise<KeysNow | string> {
-  const expected = await verifiable.expected(namespace, await source.readIds(namespace, differences.map((difference) => difference.id)));
+  const expected = await expectedOf(namespace, differences, source, verifiable);
   const settled = await settle();
   return settled === true ? { expected, held: await heldOf(namespace, differences, expected, verifiable) } : settled;
 }
 
 /** Reads the keys of some differences afresh on both sides, the source first. */
 export async function readKeysNow(namespace: string, differences: readonly KeyDifference[], source: VerifySource, verifiable: Verifiable): Promise<KeysNow> {
-  const expected = await verifiable.expected(namespace, await source.readIds(namespace, differences.map((difference) => difference.id)));
+  const expected = await expectedOf(namespace, differences, source, verifiable);
   return { expected, held: await heldOf(namespace, differences, expected, verifiable) };
+}
+
+/** How the target would hold the source's documents of the differing keys now, each group the source reads made into fingerprints before the next is read. */
+async function expectedOf(namespace: string, differences: readonly KeyDifference[], source: VerifySource, verifiable: Verifiable): Promise<ExpectedFingerprint[]> {
+  const expected: ExpectedFingerprint[] = [];
+  for await (const docs of source.readIds(namespace, differences.map((difference) => difference.id))) {
+    for (const fingerprint of await verifiable.expected(namespace, docs)) expected.push(fingerprint);
+  }
+  return expected;
 }
 
 /** What the target holds for the differing keys and for the keys the source documents have now. */

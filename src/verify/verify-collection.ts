@@ -1,10 +1,9 @@
 import type { Logger } from "../core/logger.js";
 import { comparePositions, positionDate, type Position } from "../core/position.js";
 import type { Sink, Verifiable } from "../core/sink.js";
-import { keyText } from "../codec/key-text.js";
-import { snapshotDeletes, snapshotEvents } from "../snapshot/snapshot-events.js";
 import type { IdRange } from "../core/snapshot-contract.js";
 import { narrowSegments } from "./bisect-narrowing.js";
+import { copyAgain } from "./copy-again.js";
 import { DifferenceList } from "./difference-list.js";
 import { classifyNow, readKeysNow, readKeysSettled } from "./key-classifier.js";
 import { tallyHeld, tallySource, type PassContext } from "./range-passes.js";
@@ -185,21 +184,14 @@ async function waitForSync(verifiable: Verifiable, mark: Position, settings: Ver
 }
 
 /**
- * Copies differing keys again as the snapshot copies documents (inserts at a position fixed
- * before reading, upserts by key, so repeating it is harmless), and deletes what the source no
- * longer has; a row the running sync wrote from a change of that position's second or later
- * stays as it is (`keepNewer`).
+ * Copies differing keys again as the snapshot copies documents (`copyAgain`: inserts at a
+ * position fixed before reading, upserts by key, so repeating it is harmless; a batch per group
+ * MongoDB reads), and deletes what the source no longer has; a row the running sync wrote from a
+ * change of that position's second or later stays as it is (`keepNewer`).
  */
 async function repairKeys(namespace: string, differences: readonly KeyDifference[], context: VerifyContext): Promise<void> {
   const at = await context.source.startPosition();
-  const docs = await context.source.readIds(namespace, differences.map((difference) => difference.id), at);
-  const present = new Set(docs.map((doc) => keyText(doc._id)));
-  const gone = snapshotDeletes(
-    namespace,
-    differences.filter((difference) => difference.kind === "extra" && !present.has(keyText(difference.id))).map((difference) => difference.id),
-    at,
-  );
-  await context.sink.apply({ events: [...snapshotEvents(namespace, docs, at), ...gone], keepNewer: true }, context.signal);
-  context.logger.info({ collection: namespace, copied: docs.length, deleted: gone.length }, "differing keys repaired");
+  const { copied, deleted } = await copyAgain(namespace, differences.map((difference) => difference.id), at, context.source, context.sink, context.signal);
+  context.logger.info({ collection: namespace, copied, deleted }, "differing keys repaired");
 }
 

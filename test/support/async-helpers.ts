@@ -13,6 +13,13 @@ export function collect<T>(iterable: AsyncIterable<T>): { items: T[]; done: Prom
   return { items, done };
 }
 
+/** Every group an iterable of groups hands out, in order. */
+export async function groupsOf<T>(iterable: AsyncIterable<readonly T[]>): Promise<T[][]> {
+  const groups: T[][] = [];
+  for await (const group of iterable) groups.push([...group]);
+  return groups;
+}
+
 /** The TributaryError a promise rejects with (the test fails if it resolves or rejects with something else). */
 export async function failure(promise: Promise<unknown>): Promise<TributaryError> {
   const error = await promise.then(

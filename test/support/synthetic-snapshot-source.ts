@@ -11,6 +11,8 @@ export interface SyntheticSourceOptions {
   readonly delayPerChunkMs?: number;
   /** The position startPosition() fixes. */
   readonly startedAt?: Position;
+  /** Documents per group `readIds` hands out (MongoDB's batches of up to 16 MiB); all in one by default. */
+  readonly idsPerGroup?: number;
 }
 
 /**
@@ -57,9 +59,18 @@ export class SyntheticSnapshotSource implements SnapshotSource {
     return prefetchChunks(this.slowly(inRange, chunkSize), chunkSize, signal);
   }
 
-  /** The documents with these `_id`s now (verify's re-checks and repairs), as `$in` finds them. */
-  readIds(namespace: string, ids: readonly unknown[]): Promise<Document[]> {
-    return Promise.resolve(this.documents(namespace).filter((doc) => ids.some((id) => compareBsonValues(doc._id, id) === 0)));
+  /** Every group `readIds` handed out, in order, as the `_id`s it held: a test can tell what was read before what was written. */
+  readonly idGroups: unknown[][] = [];
+
+  /** The documents with these `_id`s now (verify's re-checks and repairs), as `$in` finds them, in groups of `idsPerGroup`. */
+  async *readIds(namespace: string, ids: readonly unknown[]): AsyncGenerator<Document[]> {
+    const found = this.documents(namespace).filter((doc) => ids.some((id) => compareBsonValues(doc._id, id) === 0));
+    const per = this.options.idsPerGroup ?? Math.max(1, found.length);
+    for (let start = 0; start < found.length; start += per) {
+      const group = found.slice(start, start + per);
+      this.idGroups.push(group.map((doc) => doc._id as unknown));
+      yield await Promise.resolve(group);
+    }
   }
 
   /** Inserts or replaces a document (a change made in the source). */

@@ -13,23 +13,34 @@ import { retryDeadLetters, type CurrentDocuments } from "../../../src/runtime/re
 import { selectDeadLetters, settleRetriedDeadLetters } from "../../../src/sinks/postgres/dead-letter-admin.js";
 import type { PostgresSink } from "../../../src/sinks/postgres/postgres-sink.js";
 import { makeEvent, tokenAt } from "../../support/events.js";
-import { makeSink, query } from "../../support/postgres-sink-fixture.js";
+import { makeSink, observedSink, query } from "../../support/postgres-sink-fixture.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { postgresUrl } from "../../support/requirements.js";
 
 let url: string;
 let sink: PostgresSink;
 
-/** MongoDB as it is now, for the retry: documents by `_id` (ids it has not are left out, as `$in` leaves them). */
-function documentsNow(docs: readonly Document[]): CurrentDocuments & { asked: unknown[][] } {
+/**
+ * MongoDB as it is now, for the retry: documents by `_id` (ids it has not are left out, as `$in`
+ * leaves them), in groups of `perGroup` as MongoDB's batches would hand them out; `log` tells
+ * each group read, in order.
+ */
+function documentsNow(docs: readonly Document[], perGroup = Number.POSITIVE_INFINITY): CurrentDocuments & { asked: unknown[][]; log: string[] } {
   const asked: unknown[][] = [];
+  const log: string[] = [];
   return {
     asked,
+    log,
     startPosition: () => Promise.resolve(makePosition(tokenAt(1_800_000_000, 1))),
-    readIds: (_namespace, ids) => {
+    async *readIds(_namespace, ids) {
       asked.push([...ids]);
       const wanted = new Set(ids.map(keyText));
-      return Promise.resolve(docs.filter((doc) => wanted.has(keyText(doc._id))));
+      const found = docs.filter((doc) => wanted.has(keyText(doc._id)));
+      for (let start = 0; start < found.length; start += perGroup) {
+        const group = found.slice(start, start + perGroup);
+        log.push(`read ${group.map((doc) => keyText(doc._id)).join(" ")}`);
+        yield await Promise.resolve(group);
+      }
     },
   };
 }
@@ -96,6 +107,46 @@ describe("retrying dead letters through the PostgreSQL sink", () => {
     await retryDeadLetters(letters, documentsNow([{ _id: 5, note: "as the retry read it" }]), sink, settle);
     expect(await query(url, "SELECT doc->>'note' AS note FROM public.shop_late")).toEqual([{ note: "by the sync" }]);
     expect(await selectDeadLetters(url, "tributary", { pipeline: "test", collection: "shop.late" })).toEqual([]);
+  });
+
+  it("retries a thousand keys at a time, writes each group MongoDB reads before reading the next, and settles each thousand once written", async () => {
+    const keys = Array.from({ length: 1_003 }, (_, i) => i);
+    const bad = keys.map((i) => makeEvent({ op: "insert", ns: "shop.many", id: i, doc: { _id: i, note: "a\u0000b" } }));
+    await sink.apply({ events: bad, position: bad.at(-1)!.position });
+    const letters = await selectDeadLetters(url, "tributary", { pipeline: "test", collection: "shop.many" });
+    expect(letters).toHaveLength(1_003);
+    // Now: every document fixed but the last, which is gone; read 400 to a group.
+    const mongo = documentsNow(
+      keys.slice(0, -1).map((i) => ({ _id: i, note: "fixed" })),
+      400,
+    );
+    const settled: number[] = [];
+    const settle = (namespace: string, retried: readonly (typeof letters)[number][]): Promise<number> => {
+      settled.push(retried.length);
+      mongo.log.push(`settle ${retried.length}`);
+      return settleRetriedDeadLetters(url, "tributary", "test", namespace, retried);
+    };
+    const written = observedSink(sink, (batch) => mongo.log.push(`apply ${batch.events.length} ${batch.events[0]!.op}`));
+    const outcome = await retryDeadLetters(letters, mongo, written, settle);
+
+    expect(outcome).toEqual({ letters: 1_003, documents: 1_003, written: 1_002, setAsideAgain: 0, gone: 1 });
+    expect(mongo.asked.map((ids) => ids.length)).toEqual([1_000, 3]);
+    expect(settled).toEqual([1_000, 3]);
+    expect(mongo.log.map((entry) => (entry.startsWith("read") ? `read ${entry.split(" ").length - 1}` : entry))).toEqual([
+      "read 400",
+      "apply 400 insert",
+      "read 400",
+      "apply 400 insert",
+      "read 200",
+      "apply 200 insert",
+      "settle 1000",
+      "read 2",
+      "apply 2 insert",
+      "apply 1 delete",
+      "settle 3",
+    ]);
+    expect(await query(url, "SELECT count(*)::int AS n, count(*) FILTER (WHERE doc->>'note' = 'fixed')::int AS fixed FROM public.shop_many")).toEqual([{ n: 1_002, fixed: 1_002 }]);
+    expect(await selectDeadLetters(url, "tributary", { pipeline: "test", collection: "shop.many" })).toEqual([]);
   });
 
   it("retries nothing and deletes nothing when the filters select nothing", async () => {

@@ -11,6 +11,7 @@ import { snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
 import { connectMongo } from "../../../src/source/mongo-connection.js";
 import { MongoVerifySource } from "../../../src/source/mongo-verify-source.js";
 import { runVerify } from "../../../src/verify/run-verify.js";
+import { groupsOf } from "../../support/async-helpers.js";
 import { MemoryResumePointStore } from "../../support/memory-resume-point-store.js";
 import type { SyncStatus } from "../../../src/observability/sync-monitor.js";
 import { createDatabase, findFreePort } from "../../support/postgres-server.js";
@@ -200,12 +201,31 @@ describeWithMongo("tributary verify against a replica set", () => {
     const deployment = await connectMongo(mongo.uri(), { serverSelectionTimeoutMs: 10_000 });
     try {
       const source = new MongoVerifySource(deployment, { filter: new NamespaceFilter(["verify_ids.*"], []), include: ["verify_ids.*"] });
-      const found = await source.readIds("verify_ids.mixed", [new Int32(5), 7, "x", "absent"]);
+      const found = (await groupsOf(source.readIds("verify_ids.mixed", [new Int32(5), 7, "x", "absent"]))).flat();
       expect(found.map((doc) => BSON.EJSON.stringify(doc._id, { relaxed: false })).sort()).toEqual(['"x"', '{"$numberDouble":"7.0"}', '{"$numberLong":"5"}']);
       // As a repair reads: majority-committed, after a position fixed just before (afterClusterTime).
       await client.db("verify_ids").collection("mixed").insertOne({ _id: "y" as unknown as ObjectId });
       const after = await source.startPosition();
-      expect((await source.readIds("verify_ids.mixed", ["y"], after)).map((doc) => doc._id as unknown)).toEqual(["y"]);
+      expect((await groupsOf(source.readIds("verify_ids.mixed", ["y"], after))).flat().map((doc) => doc._id as unknown)).toEqual(["y"]);
+    } finally {
+      await deployment.client.close();
+    }
+  });
+
+  it("reads documents by _id in groups that end where the server's batches end: 40 documents of 1 MiB come in groups of at most 16 MiB", async () => {
+    const client = mongo.client();
+    await client.db("verify_ids").dropDatabase();
+    const filler = "x".repeat(1024 * 1024);
+    const docs = Array.from({ length: 40 }, (_, i) => ({ _id: i as unknown as ObjectId, filler }));
+    for (let i = 0; i < docs.length; i += 10) await client.db("verify_ids").collection("large").insertMany(docs.slice(i, i + 10));
+    const deployment = await connectMongo(mongo.uri(), { serverSelectionTimeoutMs: 10_000 });
+    try {
+      const source = new MongoVerifySource(deployment, { filter: new NamespaceFilter(["verify_ids.*"], []), include: ["verify_ids.*"] });
+      const groups = await groupsOf(source.readIds("verify_ids.large", [...docs.map((doc) => doc._id), "absent"]));
+      expect(groups.flat().map((doc) => doc._id as unknown).sort((a, b) => (a as number) - (b as number))).toEqual(docs.map((doc) => doc._id));
+      // The server adds a document to a batch only while it stays within 16 MiB (FindCommon::haveSpaceForNext): 15 such documents at most.
+      expect(groups.length).toBeGreaterThanOrEqual(3);
+      for (const group of groups) expect(group.reduce((bytes, doc) => bytes + BSON.calculateObjectSize(doc), 0)).toBeLessThanOrEqual(16 * 1024 * 1024);
     } finally {
       await deployment.client.close();
     }

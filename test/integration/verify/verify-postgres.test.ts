@@ -6,7 +6,7 @@ import type { PostgresSink, PostgresSinkOptions } from "../../../src/sinks/postg
 import { snapshotEvents } from "../../../src/snapshot/snapshot-events.js";
 import { silentLogger } from "../../../src/core/logger.js";
 import { runVerify } from "../../../src/verify/run-verify.js";
-import type { HeldFingerprint } from "../../../src/core/sink.js";
+import type { Batch, HeldFingerprint } from "../../../src/core/sink.js";
 import { FIRST_PAGE_ROWS, PAGE_CHARS } from "../../../src/sinks/postgres/verify/held-pages.js";
 import { tokenAt } from "../../support/events.js";
 import { postsExample } from "../../support/mapping-examples.js";
@@ -128,6 +128,31 @@ describe("verify against PostgreSQL, raw mode", () => {
     const result = await verify(source, sink, { repair: true });
     expect(result.repair).toEqual({ keys: 3, remaining: 0 });
     expect(result.equal).toBe(true);
+    expect(summary(await verify(source, sink))).toEqual({ equal: true, differences: [], expectedMissing: [] });
+  });
+
+  it("repairs in the groups the source reads: each group written before the next is read, the deletes last", async () => {
+    const source = new SyntheticSnapshotSource({ [NS]: orders(250) }, { idsPerGroup: 2 });
+    const sink = await copied(source);
+    for (const i of [1, 2, 3, 4, 5]) await query(url, `DELETE FROM ${TABLE} WHERE _id = $1`, [oid(i).toHexString()]);
+    await query(url, `INSERT INTO ${TABLE} (_id, doc, _cluster_time) VALUES ('gone', '{"_id": "gone"}', to_timestamp($1))`, [T]);
+    const log: string[] = [];
+    const readIds = source.readIds.bind(source);
+    source.readIds = async function* (namespace, ids) {
+      for await (const group of readIds(namespace, ids)) {
+        log.push(`read ${group.length}`);
+        yield group;
+      }
+    };
+    const apply = sink.apply.bind(sink);
+    const logged = async (batch: Batch, signal?: AbortSignal): Promise<void> => {
+      await apply(batch, signal);
+      log.push(`apply ${batch.events.length} ${batch.events[0]?.op ?? ""}`);
+    };
+    const result = await verify(source, Object.create(sink, { apply: { value: logged } }) as VerifiableSink, { repair: true });
+    expect(result.repair).toEqual({ keys: 6, remaining: 0 });
+    const repair = log.slice(log.indexOf("apply 2 insert") - 1, log.lastIndexOf("apply 1 delete") + 1);
+    expect(repair).toEqual(["read 2", "apply 2 insert", "read 2", "apply 2 insert", "read 1", "apply 1 insert", "apply 1 delete"]);
     expect(summary(await verify(source, sink))).toEqual({ equal: true, differences: [], expectedMissing: [] });
   });
 
