@@ -29,6 +29,13 @@ export class MongoVerifiable implements Verifiable {
     return Promise.resolve(docs.map((doc) => fingerprint(doc)));
   }
 
+  /**
+   * The target collection's documents in chunks of at most `chunkSize`, each also ending where the
+   * server's batch ended: the server adds a document to a batch only while the batch stays within
+   * 16 MiB, or when it is the first (`FindCommon::haveSpaceForNext`,
+   * src/mongo/db/query/find_common.cpp). So a chunk of large documents holds about 16 MiB of
+   * them (and their canonical texts), not `chunkSize` of them.
+   */
   async *held(namespace: string, chunkSize: number, signal?: AbortSignal): AsyncGenerator<HeldFingerprint[]> {
     const cursor = this.collection(namespace).find({}, { ...LOSSLESS_BSON_OPTIONS, batchSize: chunkSize });
     try {
@@ -36,7 +43,8 @@ export class MongoVerifiable implements Verifiable {
       for await (const doc of cursor) {
         if (signal?.aborted) return;
         chunk.push(fingerprint(doc));
-        if (chunk.length >= chunkSize) {
+        // The driver asks for the next batch only once the one it holds is used up.
+        if (chunk.length >= chunkSize || cursor.bufferedCount() === 0) {
           yield chunk;
           chunk = [];
         }

@@ -194,6 +194,27 @@ describeWithMongo("tributary verify against a replica set", () => {
     }
   });
 
+  it("reads the mongodb sink's copy in chunks that end where the server's batches end: 40 documents of 1 MiB, chunks of at most 16 MiB", async () => {
+    const client = mongo.client();
+    await client.db("verify_mheld").dropDatabase();
+    const filler = "x".repeat(1024 * 1024);
+    const docs = Array.from({ length: 40 }, (_, i) => ({ _id: i as unknown as ObjectId, filler }));
+    for (let i = 0; i < docs.length; i += 10) await client.db("verify_mheld").collection("large").insertMany(docs.slice(i, i + 10));
+    const sink = await createMongoSink({ uri: mongo.uri(), database: "verify_mheld" }, { pipeline: "default", sinkName: "copy", logger: silentLogger(), baseDir: process.cwd(), positions: new MemoryResumePointStore() });
+    await sink.open();
+    try {
+      const verifiable = sink.capabilities?.verifiable;
+      if (!verifiable) throw new Error("the mongodb sink is verifiable");
+      const chunks = await groupsOf(verifiable.held("verify_mheld.large", 1_000));
+      expect(chunks.flat().map((held) => held.key).sort((a, b) => Number(a) - Number(b))).toEqual(docs.map((doc) => String(doc._id)));
+      // The server adds a document to a batch only while it stays within 16 MiB (FindCommon::haveSpaceForNext): 15 such documents at most.
+      expect(chunks.length).toBeGreaterThanOrEqual(3);
+      for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(15);
+    } finally {
+      await sink.close();
+    }
+  });
+
   it("reads documents by _id with MongoDB's numeric equality (an Int32 key finds a Long or Double _id of the same value)", async () => {
     const client = mongo.client();
     await client.db("verify_ids").dropDatabase();
