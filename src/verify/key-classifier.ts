@@ -1,59 +1,88 @@
-import type { ExpectedFingerprint, HeldFingerprint, Verifiable } from "../core/sink.js";
+import type { ExpectedFingerprint, Verifiable } from "../core/sink.js";
 import { compareKey } from "./difference-list.js";
 import type { ExpectedMissing, KeyDifference } from "./verify-report.js";
 import type { VerifySource } from "./verify-source.js";
 
-/** The source's and the target's documents of some keys, read now. */
+/** Keys of the copy read at once for differences no source document has now (rows of documents since deleted). */
+export const HELD_KEYS_PER_READ = 100;
+/** About how much canonical text of source documents is held before the copy's rows of the same keys are read and compared. */
+export const COMPARED_TEXT_AT_ONCE = 64 * 1024 * 1024;
+
+/** What some keys compare as now: the differences that remain, and the documents the copy is not expected to hold. */
 export interface KeysNow {
-  readonly expected: readonly ExpectedFingerprint[];
-  readonly held: readonly HeldFingerprint[];
+  readonly differences: KeyDifference[];
+  readonly expectedMissing: ExpectedMissing[];
+}
+
+/** Where the keys are read: the source and the sink's copy. */
+interface Sides {
+  readonly source: VerifySource;
+  readonly verifiable: Verifiable;
 }
 
 /**
- * Reads the keys of some differences afresh on both sides: the source first, then (once `settle`
- * says the sync has applied everything up to now) the target, so that the target is read no
- * earlier than the source state it should hold. `settle`'s reason when it did not settle.
+ * Compares the keys of some differences afresh on both sides, part by part: the groups of
+ * documents the source reads (about 16 MiB each at most) are made into fingerprints until they
+ * hold about {@link COMPARED_TEXT_AT_ONCE} of canonical text; then, once `settle` (when given)
+ * says the sync has applied everything up to now, the copy's rows of the same keys are read and
+ * compared, before the source is read on. So the copy is read no earlier than the source state
+ * it should hold, and memory holds one part of each side: all of a thousand small documents,
+ * a few of large ones (each part then waits for the sync again). Last, the rows of the differing
+ * keys no source document has now, {@link HELD_KEYS_PER_READ} at a time. `settle`'s reason when
+ * it did not settle: nothing is compared then.
  */
-export async function readKeysSettled(namespace: string, differences: readonly KeyDifference[], source: VerifySource, verifiable: Verifiable, settle: () => Promise<true | string>): Promise<KeysNow | string> {
-  const expected = await expectedOf(namespace, differences, source, verifiable);
-  const settled = await settle();
-  return settled === true ? { expected, held: await heldOf(namespace, differences, expected, verifiable) } : settled;
-}
-
-/** Reads the keys of some differences afresh on both sides, the source first. */
-export async function readKeysNow(namespace: string, differences: readonly KeyDifference[], source: VerifySource, verifiable: Verifiable): Promise<KeysNow> {
-  const expected = await expectedOf(namespace, differences, source, verifiable);
-  return { expected, held: await heldOf(namespace, differences, expected, verifiable) };
-}
-
-/** How the target would hold the source's documents of the differing keys now, each group the source reads made into fingerprints before the next is read. */
-async function expectedOf(namespace: string, differences: readonly KeyDifference[], source: VerifySource, verifiable: Verifiable): Promise<ExpectedFingerprint[]> {
-  const expected: ExpectedFingerprint[] = [];
-  for await (const docs of source.readIds(namespace, differences.map((difference) => difference.id))) {
-    for (const fingerprint of await verifiable.expected(namespace, docs)) expected.push(fingerprint);
-  }
-  return expected;
-}
-
-/** What the target holds for the differing keys and for the keys the source documents have now. */
-function heldOf(namespace: string, differences: readonly KeyDifference[], expected: readonly ExpectedFingerprint[], verifiable: Verifiable): Promise<HeldFingerprint[]> {
-  const keys = new Set([...differences.map((difference) => difference.key), ...expected.map((each) => each.key)]);
-  return verifiable.heldKeys(namespace, [...keys]);
-}
-
-/** Compares some keys afresh: the differences that remain. */
-export function classifyNow(now: KeysNow, deadLetters: ReadonlySet<string>): { differences: KeyDifference[]; expectedMissing: ExpectedMissing[] } {
-  const held = new Map(now.held.map((each) => [each.key, each]));
-  const differences: KeyDifference[] = [];
-  const expectedMissing: ExpectedMissing[] = [];
+export function compareKeysNow(namespace: string, differences: readonly KeyDifference[], deadLetters: ReadonlySet<string>, sides: Sides): Promise<KeysNow>;
+export function compareKeysNow(namespace: string, differences: readonly KeyDifference[], deadLetters: ReadonlySet<string>, sides: Sides, settle: () => Promise<true | string>): Promise<KeysNow | string>;
+export async function compareKeysNow(
+  namespace: string,
+  differences: readonly KeyDifference[],
+  deadLetters: ReadonlySet<string>,
+  sides: Sides,
+  settle: () => Promise<true | string> = () => Promise.resolve(true),
+): Promise<KeysNow | string> {
+  const { source, verifiable } = sides;
+  const now: KeysNow = { differences: [], expectedMissing: [] };
   const record = (verdict: ReturnType<typeof compareKey>): void => {
-    if (verdict && "difference" in verdict) differences.push(verdict.difference);
-    else if (verdict) expectedMissing.push(verdict.expectedMissing);
+    if (verdict && "difference" in verdict) now.differences.push(verdict.difference);
+    else if (verdict) now.expectedMissing.push(verdict.expectedMissing);
   };
-  for (const expected of now.expected) {
-    record(compareKey(expected, held.get(expected.key), deadLetters));
-    held.delete(expected.key);
+  /** The differing keys no source document read so far has. */
+  const unseen = new Set(differences.map((difference) => difference.key));
+  let part: ExpectedFingerprint[] = [];
+  let text = 0;
+  /** Whether the sync was waited for since the source was last read (so that the copy may be read now). */
+  let settledAfterLastRead = false;
+  const comparePart = async (): Promise<true | string> => {
+    const reason = await settle();
+    if (reason !== true) return reason;
+    settledAfterLastRead = true;
+    const held = new Map(part.length === 0 ? [] : (await verifiable.heldKeys(namespace, part.map((each) => each.key))).map((each) => [each.key, each]));
+    for (const each of part) {
+      record(compareKey(each, held.get(each.key), deadLetters));
+      unseen.delete(each.key);
+    }
+    part = [];
+    text = 0;
+    return true;
+  };
+  for await (const docs of source.readIds(namespace, differences.map((difference) => difference.id))) {
+    settledAfterLastRead = false;
+    for (const each of await verifiable.expected(namespace, docs)) {
+      part.push(each);
+      text += "canonical" in each ? each.canonical.length : 0;
+    }
+    if (text < COMPARED_TEXT_AT_ONCE) continue;
+    const compared = await comparePart();
+    if (compared !== true) return compared;
   }
-  for (const each of held.values()) record(compareKey(undefined, each, deadLetters));
-  return { differences, expectedMissing };
+  // The keys no document has are read from the copy after a settle that followed the last source read too.
+  if (part.length > 0 || (unseen.size > 0 && !settledAfterLastRead)) {
+    const compared = await comparePart();
+    if (compared !== true) return compared;
+  }
+  const extra = [...unseen];
+  for (let start = 0; start < extra.length; start += HELD_KEYS_PER_READ) {
+    for (const each of await verifiable.heldKeys(namespace, extra.slice(start, start + HELD_KEYS_PER_READ))) record(compareKey(undefined, each, deadLetters));
+  }
+  return now;
 }

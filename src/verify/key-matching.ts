@@ -1,7 +1,7 @@
 import type { ExpectedFingerprint } from "../core/sink.js";
 import { runParallel } from "../snapshot/run-parallel.js";
 import { compareKey, type DifferenceList } from "./difference-list.js";
-import { classifyNow, readKeysNow } from "./key-classifier.js";
+import { compareKeysNow } from "./key-classifier.js";
 import type { PassContext } from "./range-passes.js";
 import { segmentIndexOf, type Segment } from "./segments.js";
 
@@ -90,5 +90,5 @@ export async function matchSplitKeys(list: DifferenceList, deadLetters: Readonly
   const split = list.differences.filter((each) => both.has(each.key));
   if (split.length === 0) return;
   const reread = split.filter((each) => each.kind === "missing");
-  list.replace(split, classifyNow(await readKeysNow(context.namespace, reread, context.source, context.verifiable), deadLetters));
+  list.replace(split, await compareKeysNow(context.namespace, reread, deadLetters, context));
 }

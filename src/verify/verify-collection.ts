@@ -5,7 +5,7 @@ import type { IdRange } from "../core/snapshot-contract.js";
 import { narrowSegments } from "./bisect-narrowing.js";
 import { copyAgain } from "./copy-again.js";
 import { DifferenceList } from "./difference-list.js";
-import { classifyNow, readKeysNow, readKeysSettled } from "./key-classifier.js";
+import { compareKeysNow } from "./key-classifier.js";
 import { tallyHeld, tallySource, type PassContext } from "./range-passes.js";
 import type { RangeTally } from "./range-tally.js";
 import type { Segment } from "./segments.js";
@@ -109,7 +109,7 @@ export async function verifyCollection(namespace: string, context: VerifyContext
     if (settings.repair && list.differences.length > 0) {
       const listed = [...list.differences];
       await repairKeys(namespace, listed, context);
-      const now = classifyNow(await readKeysNow(namespace, listed, source, verifiable), deadLetters);
+      const now = await compareKeysNow(namespace, listed, deadLetters, { source, verifiable });
       list.replace(listed, now);
       repair = { keys: listed.length, remaining: now.differences.length };
     }
@@ -148,9 +148,8 @@ async function recheckListed(namespace: string, list: DifferenceList, deadLetter
   const verifiable = context.sink.capabilities.verifiable;
   const listed = [...list.differences];
   const changedDuringVerify = list.changedDuringVerify;
-  const now = await readKeysSettled(namespace, listed, source, verifiable, async () => waitForSync(verifiable, await source.startPosition(), settings, context.signal));
-  if (typeof now === "string") return { keys: 0, resolved: [], changedDuringVerify, skipped: now };
-  const again = classifyNow(now, deadLetters);
+  const again = await compareKeysNow(namespace, listed, deadLetters, { source, verifiable }, async () => waitForSync(verifiable, await source.startPosition(), settings, context.signal));
+  if (typeof again === "string") return { keys: 0, resolved: [], changedDuringVerify, skipped: again };
   const still = new Set(again.differences.map((difference) => difference.key));
   list.replace(listed, again);
   return { keys: listed.length, resolved: listed.filter((difference) => !still.has(difference.key)).map((difference) => difference.key), changedDuringVerify };
