@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 
 /** The sections of the bench, in the order they run. */
-export const SECTIONS = ["sink-apply", "snapshot-write", "snapshot", "streaming", "memory", "verify"] as const;
+export const SECTIONS = ["sink-apply", "snapshot-write", "snapshot", "streaming", "memory", "verify", "watch"] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 /** What `npm run bench -- …` was asked to do. */
@@ -49,7 +49,7 @@ const USAGE = `npm run bench -- [options]
   --rate N           events/s of the paced streaming run (default 5000)
   --large N          second size of the memory section; 0 skips it (default 1000000)
   --parallelism P    ranges copied at once by the parallel snapshot runs (default 4)
-  --apply-docs N     documents of the sink-apply section (default 20000)
+  --apply-docs N     documents of the sink-apply section (default 20000; the watch section takes at most 5000)
   --batch N          events per batch in the sink-apply section (default 2000)
   --repeat N         rounds: each scenario of a section once per round; median run reported,
                      ratios are medians of the ratios within each round (default 1)

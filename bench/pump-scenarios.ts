@@ -34,7 +34,8 @@ async function* decodedItems(serialized: readonly Uint8Array[]): AsyncGenerator<
   for (const bytes of serialized) yield { kind: "event", event: decoded(bytes) };
 }
 
-function decoded(bytes: Uint8Array): NonNullable<ReturnType<typeof normalizeChange>> {
+/** A change event from its server BSON, decoded as the driver decodes it and normalized as the source normalizes it. */
+export function decoded(bytes: Uint8Array): NonNullable<ReturnType<typeof normalizeChange>> {
   const event = normalizeChange(BSON.deserialize(bytes, LOSSLESS_BSON_OPTIONS));
   if (!event) throw new Error("normalizeChange left out an insert");
   return event;

@@ -16,6 +16,7 @@ import { snapshotMongoSection } from "./sections/snapshot-mongo.js";
 import { snapshotWriteSection } from "./sections/snapshot-write.js";
 import { streamingSection } from "./sections/streaming.js";
 import { verifySection } from "./sections/verify.js";
+import { watchSection } from "./sections/watch.js";
 
 const SECTION_RUNNERS: Readonly<Record<SectionName, (context: BenchContext) => Promise<SectionOutcome>>> = {
   "sink-apply": sinkApplySection,
@@ -24,6 +25,7 @@ const SECTION_RUNNERS: Readonly<Record<SectionName, (context: BenchContext) => P
   streaming: streamingSection,
   memory: memorySection,
   verify: verifySection,
+  watch: watchSection,
 };
 
 const options = parseBenchOptions(process.argv.slice(2));

@@ -37,7 +37,9 @@ export type Scenario =
   /** Generated documents as insert events, made batch by batch (none held) → the PostgreSQL sink's streaming apply in batches of `batch`: its memory over a long stream. */
   | ({ readonly kind: "generated-apply"; readonly url: string; readonly mode: WriteMode; readonly batch: number; readonly liveHeap?: boolean } & GeneratedSet)
   /** The sink-apply bench: the same insert events through one way of applying them. */
-  | { readonly kind: "sink-apply"; readonly url: string; readonly variant: SinkApplyVariant; readonly docs: number; readonly size: number; readonly batch: number };
+  | { readonly kind: "sink-apply"; readonly url: string; readonly variant: SinkApplyVariant; readonly docs: number; readonly size: number; readonly batch: number }
+  /** Insert events decoded from BSON through watch(), a `for await` body writing each to PostgreSQL, reading ahead or a single change ahead. */
+  | { readonly kind: "watch"; readonly url: string; readonly docs: number; readonly size: number; readonly oneAhead: boolean };
 
 export type SinkApplyVariant =
   | "baseline"

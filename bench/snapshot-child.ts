@@ -4,6 +4,7 @@
 // parent may send "stop"; without one, the result is printed on stdout as one JSON line.
 
 import { applyGenerated, applyInserts } from "./sink-apply.js";
+import { watchDecoded } from "./watch-scenarios.js";
 import type { ChildMessage, ChildResult, ParentMessage, Scenario } from "./scenario.js";
 import { copyFromMongo, copyGenerated, readGenerated, snapshotFromMongo, snapshotGenerated, type Measured } from "./snapshot-scenarios.js";
 import { readChanges, syncChanges } from "./stream-scenarios.js";
@@ -43,6 +44,8 @@ function run(scenario: Scenario): Promise<Measured> {
       return applyGenerated(scenario.url, scenario, scenario.mode, scenario.batch);
     case "sink-apply":
       return applyInserts(scenario.url, scenario.variant, scenario.docs, scenario.size, scenario.batch);
+    case "watch":
+      return watchDecoded(scenario.url, scenario.docs, scenario.size, scenario.oneAhead);
   }
 }
 

@@ -9,15 +9,18 @@ export interface ReadAheadLimits {
   readonly maxItems: number;
   /** About this many bytes of BSON at most (estimated as the accumulator estimates them). */
   readonly maxBytes: number;
+  /** The longest the reader works before it lets the event loop run ({@link SLICE_MS} unless given). */
+  readonly sliceMs?: number;
 }
 
 /**
- * The longest the reader works before it lets the event loop run. Items a source has buffered
- * (the rest of a `getMore` reply) come one after another without a turn of the event loop, each
- * decoded as it is taken: read ahead in one go, a batch of them would hold the sink's own I/O
- * (its `COPY` waiting to send) for tens of milliseconds, and nothing would overlap.
+ * The longest the reader works before it lets the event loop run, unless its limits say otherwise.
+ * Items a source has buffered (the rest of a `getMore` reply) come one after another without a
+ * turn of the event loop, each decoded as it is taken: read ahead in one go, a batch of them would
+ * hold the sink's own I/O (its `COPY` waiting to send) for tens of milliseconds, and nothing would
+ * overlap. A consumer that waits on a round trip per item wants shorter slices (`watch()`'s).
  */
-const SLICE_MS = 0.25;
+export const SLICE_MS = 0.25;
 
 /** The most bytes read ahead, whatever `batch.maxBytes` says: about what one MongoDB `getMore` reply holds. */
 const MAX_READ_AHEAD_BYTES = 16 * 1024 * 1024;
@@ -93,6 +96,7 @@ export class ReadAhead implements AsyncIterable<SourceItem> {
   }
 
   private async read(): Promise<void> {
+    const sliceMs = this.limits.sliceMs ?? SLICE_MS;
     let sliceStart = performance.now();
     try {
       while (!this.stopReading.signal.aborted) {
@@ -101,7 +105,7 @@ export class ReadAhead implements AsyncIterable<SourceItem> {
           sliceStart = performance.now();
           continue;
         }
-        if (performance.now() - sliceStart >= SLICE_MS) {
+        if (performance.now() - sliceStart >= sliceMs) {
           await nextTurn();
           sliceStart = performance.now();
         }

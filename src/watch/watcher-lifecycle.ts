@@ -4,6 +4,7 @@ import type { ChangeEvent, SourceItem } from "../core/change-event.js";
 import type { Position } from "../core/position.js";
 import type { EventSelector } from "../pipeline/event-selector.js";
 import { PipelineStats } from "../pipeline/pipeline-stats.js";
+import { ReadAhead } from "../pipeline/read-ahead.js";
 import { loadResumePoint, ResumeKeeper } from "../pipeline/resume-keeper.js";
 import type { ChangeFeed } from "./change-feed.js";
 import { CompletionOrder } from "./completion-order.js";
@@ -127,7 +128,9 @@ export class WatcherLifecycle {
     const keeper = this.keeper;
     const from = keeper?.position() ?? this.start;
     if (keeper === undefined || from === undefined) throw new TributaryError(ErrorCode.ChangeStreamFailed, "The watcher delivered before it was opened (a bug in Tributary)");
-    const stream = this.feed.items(from, this.abort.signal);
+    // Read ahead while the consumer works: what was read and not delivered when the watcher ends is
+    // dropped, and read again by the next watcher, since the position never passed it.
+    const stream = new ReadAhead((signal) => ({ [Symbol.asyncIterator]: () => this.feed.items(from, signal) }), this.abort.signal, this.options.readAhead)[Symbol.asyncIterator]();
     this.items = this.copying ? this.copyThenStream(from, stream) : stream;
     return deliveries({
       items: this.items,

@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Double, Int32, Long, ObjectId, type Document } from "mongodb";
+import { Double, Int32, Long, ObjectId, type Document, type MongoClient } from "mongodb";
 import { expect, it } from "vitest";
 import { BSON } from "../../../src/core/bson.js";
 import { NamespaceFilter } from "../../../src/core/namespace-filter.js";
@@ -28,6 +28,15 @@ interface Report {
 
 function orders(count: number): Document[] {
   return Array.from({ length: count }, (_, n) => ({ _id: new ObjectId(n.toString(16).padStart(24, "0")), n: new Int32(n), total: new Double(n + 0.25), customer: { name: `c${n % 17}` } }));
+}
+
+/** A fresh database `db` whose collection `large` holds 40 documents of 1 MiB (`_id` 0 to 39): more than two of MongoDB's 16 MiB batches. Returns their `_id`s. */
+async function largeDocuments(client: MongoClient, db: string): Promise<number[]> {
+  await client.db(db).dropDatabase();
+  const filler = "x".repeat(1024 * 1024);
+  const ids = Array.from({ length: 40 }, (_, i) => i);
+  for (let i = 0; i < ids.length; i += 10) await client.db(db).collection<{ _id: number; filler: string }>("large").insertMany(ids.slice(i, i + 10).map((_id) => ({ _id, filler })));
+  return ids;
 }
 
 describeWithMongo("tributary verify against a replica set", () => {
@@ -195,18 +204,14 @@ describeWithMongo("tributary verify against a replica set", () => {
   });
 
   it("reads the mongodb sink's copy in chunks that end where the server's batches end: 40 documents of 1 MiB, chunks of at most 16 MiB", async () => {
-    const client = mongo.client();
-    await client.db("verify_mheld").dropDatabase();
-    const filler = "x".repeat(1024 * 1024);
-    const docs = Array.from({ length: 40 }, (_, i) => ({ _id: i as unknown as ObjectId, filler }));
-    for (let i = 0; i < docs.length; i += 10) await client.db("verify_mheld").collection("large").insertMany(docs.slice(i, i + 10));
+    const ids = await largeDocuments(mongo.client(), "verify_mheld");
     const sink = await createMongoSink({ uri: mongo.uri(), database: "verify_mheld" }, { pipeline: "default", sinkName: "copy", logger: silentLogger(), baseDir: process.cwd(), positions: new MemoryResumePointStore() });
     await sink.open();
     try {
       const verifiable = sink.capabilities?.verifiable;
       if (!verifiable) throw new Error("the mongodb sink is verifiable");
       const chunks = await groupsOf(verifiable.held("verify_mheld.large", 1_000));
-      expect(chunks.flat().map((held) => held.key).sort((a, b) => Number(a) - Number(b))).toEqual(docs.map((doc) => String(doc._id)));
+      expect(chunks.flat().map((held) => held.key).sort((a, b) => Number(a) - Number(b))).toEqual(ids.map(String));
       // The server adds a document to a batch only while it stays within 16 MiB (FindCommon::haveSpaceForNext): 15 such documents at most.
       expect(chunks.length).toBeGreaterThanOrEqual(3);
       for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(15);
@@ -234,16 +239,12 @@ describeWithMongo("tributary verify against a replica set", () => {
   });
 
   it("reads documents by _id in groups that end where the server's batches end: 40 documents of 1 MiB come in groups of at most 16 MiB", async () => {
-    const client = mongo.client();
-    await client.db("verify_ids").dropDatabase();
-    const filler = "x".repeat(1024 * 1024);
-    const docs = Array.from({ length: 40 }, (_, i) => ({ _id: i as unknown as ObjectId, filler }));
-    for (let i = 0; i < docs.length; i += 10) await client.db("verify_ids").collection("large").insertMany(docs.slice(i, i + 10));
+    const ids = await largeDocuments(mongo.client(), "verify_ids");
     const deployment = await connectMongo(mongo.uri(), { serverSelectionTimeoutMs: 10_000 });
     try {
       const source = new MongoVerifySource(deployment, { filter: new NamespaceFilter(["verify_ids.*"], []), include: ["verify_ids.*"] });
-      const groups = await groupsOf(source.readIds("verify_ids.large", [...docs.map((doc) => doc._id), "absent"]));
-      expect(groups.flat().map((doc) => doc._id as unknown).sort((a, b) => (a as number) - (b as number))).toEqual(docs.map((doc) => doc._id));
+      const groups = await groupsOf(source.readIds("verify_ids.large", [...ids, "absent"]));
+      expect(groups.flat().map((doc) => doc._id as unknown).sort((a, b) => (a as number) - (b as number))).toEqual(ids);
       // The server adds a document to a batch only while it stays within 16 MiB (FindCommon::haveSpaceForNext): 15 such documents at most.
       expect(groups.length).toBeGreaterThanOrEqual(3);
       for (const group of groups) expect(group.reduce((bytes, doc) => bytes + BSON.calculateObjectSize(doc), 0)).toBeLessThanOrEqual(16 * 1024 * 1024);

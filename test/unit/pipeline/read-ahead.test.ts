@@ -148,6 +148,24 @@ describe("ReadAhead", () => {
     expect(seen).toMatchObject({ aborted: true, closed: true });
   });
 
+  it("lets the event loop run after each slice of sliceMs", async () => {
+    /** How many items were read when a turn of the event loop first came, with each item costing 0.1 ms to read. */
+    const readBeforeATurn = async (sliceMs: number): Promise<number> => {
+      const { seen, open } = countingSource(100, (i) => {
+        const until = performance.now() + 0.1;
+        while (performance.now() < until);
+        return item(i);
+      });
+      for await (const each of new ReadAhead(open, new AbortController().signal, { maxItems: 100, maxBytes: 1e9, sliceMs })) {
+        void each;
+        return await new Promise<number>((resolve) => setImmediate(() => resolve(seen.pulled)));
+      }
+      throw new Error("the source yielded nothing");
+    };
+    expect(await readBeforeATurn(0.01)).toBeLessThanOrEqual(2);
+    expect(await readBeforeATurn(1_000)).toBe(100);
+  });
+
   it("reads one batch ahead, and no more than one getMore reply's bytes", () => {
     expect(readAheadLimits({ maxSize: 2_000, maxBytes: 64 * 1024 * 1024 })).toEqual({ maxItems: 2_000, maxBytes: 16 * 1024 * 1024 });
     expect(readAheadLimits({ maxSize: 500, maxBytes: 1024 * 1024 })).toEqual({ maxItems: 500, maxBytes: 1024 * 1024 });

@@ -86,6 +86,37 @@ describe("ChangeWatcher: for await", () => {
     ]);
   });
 
+  it("reads the stream ahead while the loop body awaits, and a stop delivers none of what it read ahead: the next watcher does", async () => {
+    const feed = new ScriptedFeed();
+    const store = new MemoryStore();
+    const events = Array.from({ length: 30 }, (_, i) => feed.write({ op: "insert", ns: "app.users", id: i + 1 }));
+    const watcher = watcherOn(feed, { resumePoints: store });
+    const seen: unknown[] = [];
+    for await (const event of watcher) {
+      seen.push(event.key?._id);
+      if (seen.length < 2) continue;
+      // The body of the second change awaits its own work: meanwhile the rest of the stream is read.
+      await waitFor(() => feed.handedOut === 30, "every change read ahead while the loop body awaits");
+      await watcher.stop();
+    }
+    expect(seen).toEqual([1, 2]);
+    expect(store.value).toEqual(events[0]?.position);
+    // The change in hand (2) is not done either: the next watcher begins with it.
+    expect(idsOf(await take(watcherOn(feed, { resumePoints: store }), 29))).toEqual(Array.from({ length: 29 }, (_, i) => i + 2));
+  });
+
+  it("reads no further ahead than its limits", async () => {
+    const feed = new ScriptedFeed();
+    for (let id = 1; id <= 30; id += 1) feed.write({ op: "insert", ns: "app.users", id });
+    const watcher = new ChangeWatcher(feed, { ...resolveWatchOptions(), readAhead: { maxItems: 5, maxBytes: 1024 * 1024 } });
+    for await (const event of watcher) {
+      // The one in hand, and five read ahead: the reader holds at most 5 not taken, and refills only once they are all taken.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(feed.handedOut).toBe(6);
+      if (event.key?._id === 1) break;
+    }
+  });
+
   it("stop() inside the loop body leaves the event in hand undone", async () => {
     const feed = new ScriptedFeed();
     const store = new MemoryStore();

@@ -19,6 +19,8 @@ export class ScriptedFeed implements ChangeFeed {
   /** What the initial copy reads (a `SyntheticSnapshotSource`), and the collections each copy asked for. */
   copyFrom: SnapshotSource | undefined;
   readonly copiesAsked: (readonly string[])[] = [];
+  /** Items every reader has handed out so far (what the watcher read, delivered or not). */
+  handedOut = 0;
   private readonly log: SourceItem[] = [];
   private failure: unknown;
   private readonly waiters = new Set<() => void>();
@@ -62,6 +64,7 @@ export class ScriptedFeed implements ChangeFeed {
         next += 1;
         const position = item.kind === "event" ? item.event.position : item.position;
         if (position !== undefined && comparePositions(position, from) <= 0) continue;
+        this.handedOut += 1;
         yield item;
         continue;
       }

@@ -44,6 +44,7 @@ describe("resolveWatchOptions", () => {
       maxAwaitTimeMs: 500,
       serverSelectionTimeoutMs: 10_000,
       logger: undefined,
+      readAhead: { maxItems: 1_000, maxBytes: 16 * 1024 * 1024, sliceMs: 0.05 },
     });
     expect(resolved.logger.level).toBe("silent");
   });
