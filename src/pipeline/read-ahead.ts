@@ -20,7 +20,7 @@ export interface ReadAheadLimits {
  * hold the sink's own I/O (its `COPY` waiting to send) for tens of milliseconds, and nothing would
  * overlap. A consumer that waits on a round trip per item wants shorter slices (`watch()`'s).
  */
-export const SLICE_MS = 0.25;
+const SLICE_MS = 0.25;
 
 /** The most bytes read ahead, whatever `batch.maxBytes` says: about what one MongoDB `getMore` reply holds. */
 const MAX_READ_AHEAD_BYTES = 16 * 1024 * 1024;

@@ -171,7 +171,7 @@ export interface ResolvedWatchOptions {
  * does only when asked). About one `getMore` reply: 1000 changes, or 16 MiB of BSON estimated.
  * In slices of 0.05 ms: a loop body that waits on one round trip per change (80 µs to a local
  * PostgreSQL) went 0.98× as fast as without reading ahead with the sync's slices of 0.25 ms, which
- * held its replies back, and 1.10× with these (docs/benchmarks.md, eighteenth pass).
+ * held its replies back, and 1.04–1.10× with these (docs/benchmarks.md, eighteenth pass).
  */
 export const WATCH_READ_AHEAD: ReadAheadLimits = Object.freeze({ maxItems: 1_000, maxBytes: 16 * 1024 * 1024, sliceMs: 0.05 });
 
