@@ -186,6 +186,17 @@ describe("the copy read back for verify, in pages", () => {
     expect(pages.flat().map((row) => row.key)).toEqual(docs.map((_, n) => oid(n + 1).toHexString()));
   });
 
+  it("cuts a page once its text passes 16 MiB when the rows grow from a kilobyte to a megabyte within it", async () => {
+    // In key order: 30 small documents, then 30 of a megabyte; the page after the first is sized by small rows.
+    const docs = orders(60).map((doc, n) => (n < 30 ? doc : { ...doc, blob: `${n}`.padEnd(1_000_000, "x") }));
+    const source = new SyntheticSnapshotSource({ [NS]: docs });
+    const pages = await pagesOf(await copied(source), 1_000);
+    const largest = Math.max(...pages.flat().map((row) => row.canonical.length));
+    for (const page of pages) expect(page.reduce((sum, row) => sum + row.canonical.length, 0)).toBeLessThanOrEqual(PAGE_CHARS + largest);
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    expect(pages.flat().map((row) => row.key)).toEqual(docs.map((_, n) => oid(n + 1).toHexString()));
+  });
+
   it("reads documents of a kilobyte chunkSize at a time after a first small page, every row once", async () => {
     const source = new SyntheticSnapshotSource({ [NS]: orders(2_500) });
     const pages = await pagesOf(await copied(source), 1_000);

@@ -8,27 +8,32 @@ export const PAGE_CHARS = 16 * 1024 * 1024;
 /** Rows of a first page, read before anything is known of their size. @internal */
 export const FIRST_PAGE_ROWS = 10;
 
-/** Reads one page: the rows whose keys follow `after` (from the first, when null), in key order, at most `limit`. */
-export type ReadPage = (client: PoolClient, after: string | null, limit: number) => Promise<HeldFingerprint[]>;
+/**
+ * Reads one page: the rows whose keys follow `after` (from the first, when null), in key order, at
+ * most `limit`, and none after the row whose text brings the page to `chars` (see
+ * {@link withinChars}).
+ */
+export type ReadPage = (client: PoolClient, after: string | null, limit: number, chars: number) => Promise<HeldFingerprint[]>;
 
 /**
  * What a table holds, in key order, page by page (keyset pages, each one short query on a pooled
- * connection): at most `chunkSize` rows a page, and about {@link PAGE_CHARS} of canonical text
- * while rows are no larger than those of the page before. The first page reads
- * {@link FIRST_PAGE_ROWS} rows; each later one as many as that text holds of the previous page's
- * largest row. Documents of a kilobyte are still read `chunkSize` at a time; documents of a
- * megabyte 16 at a time, not a thousand (a gigabyte of text at once). Only the page after a
- * jump from small rows to large ones can hold more: its size was set by the small ones.
+ * connection): at most `chunkSize` rows a page, and about {@link PAGE_CHARS} of canonical text.
+ * The first page reads {@link FIRST_PAGE_ROWS} rows; each later one as many as that text holds
+ * of the previous page's largest row, so that PostgreSQL makes no more texts than it sends.
+ * Documents of a kilobyte are still read `chunkSize` at a time; documents of a megabyte 16 at a
+ * time, not a thousand (a gigabyte of text at once). After a jump from small rows to large ones
+ * the page is cut by PostgreSQL once its text passes {@link PAGE_CHARS}: a page holds at most
+ * that and one row more.
  */
 export async function* heldPages(connect: () => Promise<PoolClient>, readPage: ReadPage, chunkSize: number, signal?: AbortSignal): AsyncGenerator<HeldFingerprint[]> {
   const most = Math.max(1, Math.floor(chunkSize));
   let after: string | null = null;
   let limit = Math.min(most, FIRST_PAGE_ROWS);
   while (!signal?.aborted) {
-    const page = await withPooledClient(connect, (client) => readPage(client, after, limit));
+    const page = await withPooledClient(connect, (client) => readPage(client, after, limit, PAGE_CHARS));
+    // A page cut short by its text is no end: only an empty one is.
     if (page.length === 0) return;
     yield page;
-    if (page.length < limit) return;
     after = (page.at(-1) as HeldFingerprint).key;
     limit = Math.max(1, Math.min(most, Math.floor(PAGE_CHARS / largestText(page))));
   }
@@ -38,4 +43,15 @@ function largestText(page: readonly HeldFingerprint[]): number {
   let largest = 1;
   for (const row of page) largest = Math.max(largest, row.canonical.length);
   return largest;
+}
+
+/**
+ * `page`, a query whose rows have a `canonical` text and a `page_order` (their key, in key order),
+ * cut after the row whose text brings the total to `chars` characters (a parameter, `$3`): every
+ * row whose rows before it hold less than that. Returns `columns` of them (`w.`), in key order.
+ */
+export function withinChars(page: string, columns: string, chars: string): string {
+  return `SELECT ${columns} FROM (
+  SELECT p.*, sum(length(p.canonical)) OVER (ORDER BY p.page_order ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before FROM (${page}) AS p
+) AS w WHERE coalesce(w.before, 0) < ${chars} ORDER BY w.page_order`;
 }
