@@ -1,11 +1,12 @@
-import type { Document } from "mongodb";
+import type { ClientSession, Collection, Document } from "mongodb";
+import { keyText } from "../codec/key-text.js";
 import type { Position } from "../core/position.js";
 import type { IdRange, SnapshotSource } from "../core/snapshot-contract.js";
 import { splitNamespace } from "../core/change-event.js";
 import type { MongoDeployment } from "./mongo-connection.js";
 import { READ_OPTIONS } from "./read-options.js";
 import { MongoSnapshotSource, snapshotError, type MongoSnapshotSourceOptions } from "./mongo-snapshot-source.js";
-import { sessionReadingAfter, SNAPSHOT_READ } from "./snapshot-reads.js";
+import { IDLE_REOPEN_MS, sessionReadingAfter, SNAPSHOT_READ } from "./snapshot-reads.js";
 
 const IDS_PER_QUERY = 1_000;
 
@@ -17,10 +18,12 @@ const IDS_PER_QUERY = 1_000;
 export class MongoVerifySource implements SnapshotSource {
   private readonly deployment: MongoDeployment;
   private readonly snapshot: MongoSnapshotSource;
+  private readonly idleReopenMs: number;
 
   constructor(deployment: MongoDeployment, options: MongoSnapshotSourceOptions) {
     this.deployment = deployment;
     this.snapshot = new MongoSnapshotSource(deployment, options);
+    this.idleReopenMs = options.idleReopenMs ?? IDLE_REOPEN_MS;
   }
 
   listCollections(): Promise<string[]> {
@@ -54,12 +57,11 @@ export class MongoVerifySource implements SnapshotSource {
    * 16 MiB, or when it is the first (`FindCommon::haveSpaceForNext`,
    * src/mongo/db/query/find_common.cpp; `kMaxBytesToReturnToClientAtOnce`), so a group
    * holds about that much however large the documents are, and a caller that handles each group
-   * before asking for the next holds no more. A group is the document the cursor hands out, then
-   * the rest of its batch (`readBufferedDocuments`, as the driver's own `toArray` reads a batch).
-   * Read as the snapshot reads, from the primary and majority-committed whatever the connection
-   * string asks for, and, when `after` is given, no older than it: a re-copy writes them as of
-   * that position, so only a row written from a change of that second or later may be newer than
-   * them (`Batch.keepNewer`).
+   * before asking for the next holds no more; one that keeps a group 9 minutes or longer gets the
+   * rest from a new cursor (the server drops a cursor idle for 10). Read as the snapshot reads,
+   * from the primary and majority-committed whatever the connection string asks for, and, when
+   * `after` is given, no older than it: a re-copy writes them as of that position, so only a row
+   * written from a change of that second or later may be newer than them (`Batch.keepNewer`).
    */
   async *readIds(namespace: string, ids: readonly unknown[], after?: Position): AsyncGenerator<Document[]> {
     const { db, coll } = splitNamespace(namespace);
@@ -67,17 +69,38 @@ export class MongoVerifySource implements SnapshotSource {
     const session = sessionReadingAfter(this.deployment.client, after);
     try {
       for (let start = 0; start < ids.length; start += IDS_PER_QUERY) {
-        const cursor = collection.find({ _id: { $in: ids.slice(start, start + IDS_PER_QUERY) } } as Document, { ...READ_OPTIONS, ...SNAPSHOT_READ, session });
-        try {
-          for await (const document of cursor) yield [document, ...cursor.readBufferedDocuments()];
-        } finally {
-          await cursor.close().catch(() => undefined);
-        }
+        for (let wanted = ids.slice(start, start + IDS_PER_QUERY); wanted.length > 0; ) wanted = yield* this.groupsOf(collection, wanted, session);
       }
     } catch (error) {
       throw snapshotError(error, this.deployment.where, namespace, "while reading documents by _id for verify");
     } finally {
       await session.endSession().catch(() => undefined);
+    }
+  }
+
+  /**
+   * The documents of `ids` in groups, each the document the cursor hands out and the rest of its
+   * batch (`readBufferedDocuments`, as the driver's own `toArray` reads a batch). A caller that
+   * kept a group longer than the server keeps an idle cursor (a wait for the sync, a slow sink)
+   * gets the rest from a new one: returns the ids not read then, none once the cursor is done.
+   */
+  private async *groupsOf(collection: Collection, ids: readonly unknown[], session: ClientSession): AsyncGenerator<Document[], unknown[]> {
+    const cursor = collection.find({ _id: { $in: ids } } as Document, { ...READ_OPTIONS, ...SNAPSHOT_READ, session });
+    const read = new Set<string>();
+    try {
+      for await (const document of cursor) {
+        const group = [document, ...cursor.readBufferedDocuments()];
+        for (const each of group) read.add(keyText(each._id));
+        const handedOut = Date.now();
+        yield group;
+        if (Date.now() - handedOut <= this.idleReopenMs) continue;
+        // `$in` matches as keyText compares (numbers by value), so the ids left are the ones not read.
+        const rest = ids.filter((id) => !read.has(keyText(id)));
+        if (rest.length < ids.length) return rest;
+      }
+      return [];
+    } finally {
+      await cursor.close().catch(() => undefined);
     }
   }
 }

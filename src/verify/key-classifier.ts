@@ -50,12 +50,9 @@ export async function compareKeysNow(
   const unseen = new Set(differences.map((difference) => difference.key));
   let part: ExpectedFingerprint[] = [];
   let text = 0;
-  /** Whether the sync was waited for since the source was last read (so that the copy may be read now). */
-  let settledAfterLastRead = false;
   const comparePart = async (): Promise<true | string> => {
     const reason = await settle();
     if (reason !== true) return reason;
-    settledAfterLastRead = true;
     const held = new Map(part.length === 0 ? [] : (await verifiable.heldKeys(namespace, part.map((each) => each.key))).map((each) => [each.key, each]));
     for (const each of part) {
       record(compareKey(each, held.get(each.key), deadLetters));
@@ -66,7 +63,6 @@ export async function compareKeysNow(
     return true;
   };
   for await (const docs of source.readIds(namespace, differences.map((difference) => difference.id))) {
-    settledAfterLastRead = false;
     for (const each of await verifiable.expected(namespace, docs)) {
       part.push(each);
       text += "canonical" in each ? each.canonical.length : 0;
@@ -75,8 +71,9 @@ export async function compareKeysNow(
     const compared = await comparePart();
     if (compared !== true) return compared;
   }
-  // The keys no document has are read from the copy after a settle that followed the last source read too.
-  if (part.length > 0 || (unseen.size > 0 && !settledAfterLastRead)) {
+  // The source's last read (a getMore, a query of the next thousand ids) may have found nothing:
+  // the keys no document has are read from the copy after a wait that followed it too.
+  if (part.length > 0 || unseen.size > 0) {
     const compared = await comparePart();
     if (compared !== true) return compared;
   }

@@ -220,6 +220,26 @@ describeWithMongo("tributary verify against a replica set", () => {
     }
   });
 
+  it("reads documents by _id on from a new cursor when the caller kept a group longer than a cursor stays open, each once", async () => {
+    const ids = await largeDocuments(mongo.client(), "verify_idle");
+    const deployment = await connectMongo(mongo.uri(), { serverSelectionTimeoutMs: 10_000 });
+    try {
+      // As a caller that waits for the sync between two groups longer than the server keeps an idle cursor.
+      const source = new MongoVerifySource(deployment, { filter: new NamespaceFilter(["verify_idle.*"], []), include: ["verify_idle.*"], idleReopenMs: 50 });
+      const read: unknown[] = [];
+      let groups = 0;
+      for await (const group of source.readIds("verify_idle.large", [...ids, "absent"])) {
+        read.push(...group.map((doc) => doc._id as unknown));
+        groups += 1;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect([...read].sort((a, b) => (a as number) - (b as number))).toEqual(ids);
+      expect(groups).toBeGreaterThanOrEqual(3);
+    } finally {
+      await deployment.client.close();
+    }
+  });
+
   it("reads documents by _id with MongoDB's numeric equality (an Int32 key finds a Long or Double _id of the same value)", async () => {
     const client = mongo.client();
     await client.db("verify_ids").dropDatabase();

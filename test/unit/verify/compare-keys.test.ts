@@ -14,14 +14,16 @@ const HALF = JSON.stringify("x".repeat(COMPARED_TEXT_AT_ONCE / 2));
  * The source reads documents 1 to 5 one to a group; the copy holds 1 to 5 (5 changed) and 9 (an
  * extra). Every step goes to `log`: the source's groups, the waits for the sync, the copy's reads.
  */
-function sides(log: string[]): { source: SyntheticSnapshotSource; verifiable: Verifiable } {
-  const source = new SyntheticSnapshotSource({ [NS]: [1, 2, 3, 4, 5].map((n) => ({ _id: n })) }, { idsPerGroup: 1 });
+function sides(log: string[], documents = [1, 2, 3, 4, 5]): { source: SyntheticSnapshotSource; verifiable: Verifiable } {
+  const source = new SyntheticSnapshotSource({ [NS]: documents.map((n) => ({ _id: n })) }, { idsPerGroup: 1 });
   const readIds = source.readIds.bind(source);
   source.readIds = async function* (namespace, ids) {
     for await (const group of readIds(namespace, ids)) {
       log.push(`read ${group.map((doc) => String(doc._id)).join(" ")}`);
       yield group;
     }
+    // As a cursor's last getMore, or a query of the next thousand ids, that finds nothing.
+    log.push("read, nothing");
   };
   const held = new Map<string, HeldFingerprint>([1, 2, 3, 4, 5, 9].map((n) => [String(n), { key: String(n), id: n, canonical: n === 5 ? '"changed"' : HALF }]));
   const verifiable: Verifiable = {
@@ -49,7 +51,7 @@ describe("compareKeysNow", () => {
       return Promise.resolve(true);
     };
     const now = await compareKeysNow(NS, differing, new Set(), sides(log), settle);
-    expect(log).toEqual(["read 1", "read 2", "settle", "copy 1 2", "read 3", "read 4", "settle", "copy 3 4", "read 5", "settle", "copy 5", "copy 9"]);
+    expect(log).toEqual(["read 1", "read 2", "settle", "copy 1 2", "read 3", "read 4", "settle", "copy 3 4", "read 5", "read, nothing", "settle", "copy 5", "copy 9"]);
     expect(now).toEqual({ differences: [{ kind: "different", key: "5", id: 5, path: "" }, { kind: "extra", key: "9", id: 9 }], expectedMissing: [] });
   });
 
@@ -61,6 +63,17 @@ describe("compareKeysNow", () => {
     expect(log).toEqual(["read 1", "read 2", "copy 1 2", "read 3", "read 4"]);
   });
 
+  it("waits for the sync again before reading the keys no document has when the source read on after the last part", async () => {
+    const log: string[] = [];
+    const settle = (): Promise<true> => {
+      log.push("settle");
+      return Promise.resolve(true);
+    };
+    const now = await compareKeysNow(NS, differing.filter((each) => ["1", "2", "9"].includes(each.key)), new Set(), sides(log, [1, 2]), settle);
+    expect(log).toEqual(["read 1", "read 2", "settle", "copy 1 2", "read, nothing", "settle", "copy 9"]);
+    expect(now).toEqual({ differences: [{ kind: "extra", key: "9", id: 9 }], expectedMissing: [] });
+  });
+
   it("waits for the sync before reading the copy when no source document has any of the keys", async () => {
     const log: string[] = [];
     const settle = (): Promise<true> => {
@@ -68,7 +81,7 @@ describe("compareKeysNow", () => {
       return Promise.resolve(true);
     };
     const now = await compareKeysNow(NS, [{ kind: "extra", key: "9", id: 9 }], new Set(), sides(log), settle);
-    expect(log).toEqual(["settle", "copy 9"]);
+    expect(log).toEqual(["read, nothing", "settle", "copy 9"]);
     expect(now).toEqual({ differences: [{ kind: "extra", key: "9", id: 9 }], expectedMissing: [] });
   });
 });

@@ -111,6 +111,7 @@ describe("ChangeWatcher: for await", () => {
     const watcher = new ChangeWatcher(feed, { ...resolveWatchOptions(), readAhead: { maxItems: 5, maxBytes: 1024 * 1024 } });
     for await (const event of watcher) {
       // The one in hand, and five read ahead: the reader holds at most 5 not taken, and refills only once they are all taken.
+      await waitFor(() => feed.handedOut >= 6, "five changes read ahead");
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(feed.handedOut).toBe(6);
       if (event.key?._id === 1) break;
