@@ -7,7 +7,7 @@ import { idFromKeyText } from "../../../codec/key-text-parse.js";
 import { encodingRejection } from "../dead-letters.js";
 import { qualifiedName } from "../sql.js";
 import type { TableRef } from "../table-layout.js";
-import { heldPages, withinChars } from "./held-pages.js";
+import { heldPages, withinBytes } from "./held-pages.js";
 
 interface HeldRow {
   readonly key: string;
@@ -50,10 +50,10 @@ export async function expectedRaw(client: PoolClient, docs: readonly Document[])
 export function heldRaw(connect: () => Promise<PoolClient>, ref: TableRef, chunkSize: number, signal?: AbortSignal): AsyncGenerator<HeldFingerprint[]> {
   const select = `SELECT _id AS key, doc::text AS canonical, _cluster_time AS cluster_time, _id AS page_order FROM ${qualifiedName(ref.schema, ref.table)}`;
   /** A page of the rows `where` takes, its limit and its characters the parameters numbered from `first`. */
-  const page = (where: string, first: number): string => withinChars(`${select} ${where} ORDER BY _id LIMIT $${first}`, "w.key, w.canonical, w.cluster_time", `$${first + 1}`);
-  const readPage = async (client: PoolClient, after: string | null, limit: number, chars: number): Promise<HeldFingerprint[]> => {
+  const page = (where: string, first: number): string => withinBytes(`${select} ${where} ORDER BY _id LIMIT $${first}`, "w.key, w.canonical, w.cluster_time", `$${first + 1}`);
+  const readPage = async (client: PoolClient, after: string | null, limit: number, bytes: number): Promise<HeldFingerprint[]> => {
     // Two statements rather than `$1 IS NULL OR _id > $1`, so that each page is an index range scan.
-    const result = after === null ? await client.query<HeldRow>(page("", 1), [limit, chars]) : await client.query<HeldRow>(page("WHERE _id > $1", 2), [after, limit, chars]);
+    const result = after === null ? await client.query<HeldRow>(page("", 1), [limit, bytes]) : await client.query<HeldRow>(page("WHERE _id > $1", 2), [after, limit, bytes]);
     return result.rows.map(heldOf);
   };
   return heldPages(connect, readPage, chunkSize, signal);

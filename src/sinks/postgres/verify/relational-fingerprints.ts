@@ -8,7 +8,7 @@ import { CLUSTER_TIME_COLUMN, ORDINAL_COLUMN } from "../relational/relational-dd
 import { extractRows, isRejection, type Row } from "../relational/row-extractor.js";
 import { qualifiedName, quoteIdent } from "../sql.js";
 import type { TableRef } from "../table-layout.js";
-import { heldPages, withinChars } from "./held-pages.js";
+import { heldPages, withinBytes } from "./held-pages.js";
 
 interface Column {
   readonly name: string;
@@ -65,10 +65,10 @@ export async function expectedRelational(client: PoolClient, mapping: TableMappi
 /** The documents of a relational collection in key order, with their child rows, in pages of at most `chunkSize` parents (see {@link heldPages}). */
 export function heldRelational(connect: () => Promise<PoolClient>, ref: TableRef, mapping: TableMapping, chunkSize: number, signal?: AbortSignal): AsyncGenerator<HeldFingerprint[]> {
   const pk = quoteIdent(mapping.pk.column);
-  const readPage = (client: PoolClient, after: string | null, limit: number, chars: number): Promise<HeldFingerprint[]> => {
+  const readPage = (client: PoolClient, after: string | null, limit: number, bytes: number): Promise<HeldFingerprint[]> => {
     const page = `ORDER BY t.${pk} LIMIT ${limit}`;
     // Two forms rather than `$1 IS NULL OR pk > $1`, so that each page is an index range scan.
-    return after === null ? heldWhere(client, ref, mapping, `true ${page}`, [], chars) : heldWhere(client, ref, mapping, `t.${pk} > $1::${mapping.pk.type.sql} ${page}`, [after], chars);
+    return after === null ? heldWhere(client, ref, mapping, `true ${page}`, [], bytes) : heldWhere(client, ref, mapping, `t.${pk} > $1::${mapping.pk.type.sql} ${page}`, [after], bytes);
   };
   return heldPages(connect, readPage, chunkSize, signal);
 }
@@ -79,16 +79,16 @@ export function heldRelationalKeys(client: PoolClient, ref: TableRef, mapping: T
 }
 
 /**
- * The documents of the parent rows `where` takes, with their child rows; with `chars`, a page of
- * them cut once the parent rows' text passes that many characters (see `withinChars`).
+ * The documents of the parent rows `where` takes, with their child rows; with `bytes`, a page of
+ * them cut once the parent rows' text passes that many bytes (see `withinBytes`).
  */
-async function heldWhere(client: PoolClient, ref: TableRef, mapping: TableMapping, where: string, parameters: unknown[], chars?: number): Promise<HeldFingerprint[]> {
+async function heldWhere(client: PoolClient, ref: TableRef, mapping: TableMapping, where: string, parameters: unknown[], bytes?: number): Promise<HeldFingerprint[]> {
   const pk = quoteIdent(mapping.pk.column);
   const select = `SELECT t.${pk}::text AS key, ${rowText(parentCanonicalColumns(mapping), "t")} AS canonical, t.${quoteIdent(CLUSTER_TIME_COLUMN)} AS cluster_time, t.${pk} AS page_order
      FROM ${qualifiedName(ref.schema, ref.table)} AS t WHERE ${where}`;
   const parents = await client.query<{ key: string; canonical: string; cluster_time: Date }>(
-    chars === undefined ? select : withinChars(select, "w.key, w.canonical, w.cluster_time", `$${parameters.length + 1}`),
-    chars === undefined ? parameters : [...parameters, chars],
+    bytes === undefined ? select : withinBytes(select, "w.key, w.canonical, w.cluster_time", `$${parameters.length + 1}`),
+    bytes === undefined ? parameters : [...parameters, bytes],
   );
   if (parents.rows.length === 0) return [];
   const keys = parents.rows.map((row) => row.key);
