@@ -30,12 +30,11 @@ export function serializedInserts(documents: readonly Document[], after = 0): Ui
 }
 
 /** The items a change stream source would yield for `serialized`, each decoded as it is taken. */
-async function* decodedItems(serialized: readonly Uint8Array[]): AsyncGenerator<SourceItem> {
+export async function* decodedItems(serialized: readonly Uint8Array[]): AsyncGenerator<SourceItem> {
   for (const bytes of serialized) yield { kind: "event", event: decoded(bytes) };
 }
 
-/** A change event from its server BSON, decoded as the driver decodes it and normalized as the source normalizes it. */
-export function decoded(bytes: Uint8Array): NonNullable<ReturnType<typeof normalizeChange>> {
+function decoded(bytes: Uint8Array): NonNullable<ReturnType<typeof normalizeChange>> {
   const event = normalizeChange(BSON.deserialize(bytes, LOSSLESS_BSON_OPTIONS));
   if (!event) throw new Error("normalizeChange left out an insert");
   return event;

@@ -19,7 +19,7 @@ import { resolveWatchOptions, WATCH_READ_AHEAD } from "../src/watch/watch-option
 import { tokenAt } from "../test/support/events.js";
 import { realisticDocuments } from "../test/support/realistic-documents.js";
 import type { Measured } from "./snapshot-scenarios.js";
-import { decoded, serializedInserts } from "./pump-scenarios.js";
+import { decodedItems, serializedInserts } from "./pump-scenarios.js";
 
 /** The watcher's feed: the serialized events, each decoded as it is taken, then the end of the stream. */
 class DecodedFeed implements ChangeFeed {
@@ -33,11 +33,9 @@ class DecodedFeed implements ChangeFeed {
     return Promise.resolve(makePosition(tokenAt(1_600_000_000, 1)));
   }
 
-  async *items(_from: Position, signal: AbortSignal): AsyncGenerator<SourceItem> {
-    for (const bytes of this.serialized) {
-      if (signal.aborted) return;
-      yield await Promise.resolve({ kind: "event" as const, event: decoded(bytes) });
-    }
+  /** The watcher's read-ahead returns it when the watcher stops (its signal aborts). */
+  items(): AsyncGenerator<SourceItem> {
+    return decodedItems(this.serialized);
   }
 
   copySource(): SnapshotSource {

@@ -1,18 +1,15 @@
 import { idFromKeyText } from "../codec/key-text-parse.js";
-import type { Document } from "../core/bson.js";
 import type { Position } from "../core/position.js";
 import type { Sink } from "../core/sink.js";
-import { copyAgain } from "../verify/copy-again.js";
+import { copyAgain, type DocumentsById } from "../verify/copy-again.js";
 
 /**
  * Where a retry reads the documents as they are now (MongoDB's `MongoVerifySource` in the
  * CLI; the tests pass documents in directly).
  */
-export interface CurrentDocuments {
+export interface CurrentDocuments extends DocumentsById {
   /** The cluster time now, as a position: the retried rows are written as of it. */
   startPosition(): Promise<Position>;
-  /** The documents that have these `_id`s now, no older than `after`; ids no document has are left out. In groups of about 16 MiB at most (see `VerifySource.readIds`). */
-  readIds(namespace: string, ids: readonly unknown[], after: Position): AsyncIterable<Document[]>;
 }
 
 /** A dead letter to retry: its collection and the `keyText` of its document's `_id`. */

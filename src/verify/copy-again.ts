@@ -4,8 +4,9 @@ import type { Position } from "../core/position.js";
 import type { Sink } from "../core/sink.js";
 import { snapshotDeletes, snapshotEvents } from "../snapshot/snapshot-events.js";
 
-/** Where documents are read again by `_id`, in groups of about 16 MiB at most (see `VerifySource.readIds`). */
+/** Where documents are read again by `_id`. */
 export interface DocumentsById {
+  /** The documents that have these `_id`s now, no older than `after`; ids no document has are left out. In groups of about 16 MiB at most (see `VerifySource.readIds`). */
   readIds(namespace: string, ids: readonly unknown[], after: Position): AsyncIterable<Document[]>;
 }
 

@@ -49,7 +49,7 @@ export async function expectedRaw(client: PoolClient, docs: readonly Document[])
 /** The rows of a raw table in key order, in pages of at most `chunkSize` (see {@link heldPages}). */
 export function heldRaw(connect: () => Promise<PoolClient>, ref: TableRef, chunkSize: number, signal?: AbortSignal): AsyncGenerator<HeldFingerprint[]> {
   const select = `SELECT _id AS key, doc::text AS canonical, _cluster_time AS cluster_time, _id AS page_order FROM ${qualifiedName(ref.schema, ref.table)}`;
-  /** A page of the rows `where` takes, its limit and its characters the parameters numbered from `first`. */
+  /** A page of the rows `where` takes, its limit of rows and of bytes the parameters numbered from `first`. */
   const page = (where: string, first: number): string => withinBytes(`${select} ${where} ORDER BY _id LIMIT $${first}`, "w.key, w.canonical, w.cluster_time", `$${first + 1}`);
   const readPage = async (client: PoolClient, after: string | null, limit: number, bytes: number): Promise<HeldFingerprint[]> => {
     // Two statements rather than `$1 IS NULL OR _id > $1`, so that each page is an index range scan.
