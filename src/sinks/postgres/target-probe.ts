@@ -1,4 +1,13 @@
+import type pg from "pg";
 import { withOneOffClient } from "./one-off-client.js";
+
+/** The target database's default collation: the one its text columns, Tributary's keys among them, compare under. */
+export interface DatabaseCollation {
+  /** `libc` (the only one before PostgreSQL 15), `icu` (15+) or `builtin` (17+). */
+  readonly provider: "libc" | "icu" | "builtin";
+  /** The libc locale (`datcollate`), or the ICU or builtin locale. */
+  readonly name: string;
+}
 
 /** What `config check --connect` learns of a PostgreSQL target, without writing anything. */
 export interface TargetProbe {
@@ -6,13 +15,15 @@ export interface TargetProbe {
   readonly version: string;
   readonly user: string;
   readonly database: string;
+  readonly collation: DatabaseCollation;
   /** For each schema Tributary needs: whether it exists, and whether the user may create in it (or create it). */
   readonly schemas: readonly { readonly name: string; readonly exists: boolean; readonly mayCreate: boolean }[];
 }
 
 /**
- * Connects and asks, without writing: the server version, the user, and for each schema whether
- * the user may create tables in it, or, when it does not exist, create it (CREATE on the database).
+ * Connects and asks, without writing: the server version, the user, the database's collation, and
+ * for each schema whether the user may create tables in it, or, when it does not exist, create it
+ * (CREATE on the database).
  */
 export async function probeTarget(url: string, schemas: readonly string[]): Promise<TargetProbe> {
   return withOneOffClient(url, "tributary config check", (where) => `the privilege queries on ${where}`, async (client, where) => {
@@ -26,6 +37,31 @@ export async function probeTarget(url: string, schemas: readonly string[]): Prom
       const row = found[0];
       checked.push({ name, exists: row !== undefined, mayCreate: row ? row.may_create : about?.may_create_schema === true });
     }
-    return { where, version: about?.version ?? "?", user: about?.user ?? "?", database: about?.database ?? "?", schemas: checked };
+    return { where, version: about?.version ?? "?", user: about?.user ?? "?", database: about?.database ?? "?", collation: await databaseCollation(client), schemas: checked };
   });
+}
+
+/**
+ * `pg_database`'s columns by version: `datlocprovider` since 15 (`c`, `i`, and `b` since 17), the
+ * ICU locale in `daticulocale` (15, 16), then `datlocale` (17+, ICU's or builtin's). Read from the
+ * row as JSON, so that one query works on every version.
+ */
+const COLLATION_QUERY = `SELECT d.datcollate AS libc, to_jsonb(d) ->> 'datlocprovider' AS provider, coalesce(to_jsonb(d) ->> 'datlocale', to_jsonb(d) ->> 'daticulocale') AS locale
+  FROM pg_database d WHERE d.datname = current_database()`;
+
+async function databaseCollation(client: pg.Client): Promise<DatabaseCollation> {
+  const { rows } = await client.query<{ libc: string; provider: string | null; locale: string | null }>(COLLATION_QUERY);
+  const row = rows[0];
+  const provider = row?.provider === "i" ? "icu" : row?.provider === "b" ? "builtin" : "libc";
+  return { provider, name: (provider === "libc" ? row?.libc : row?.locale) ?? "?" };
+}
+
+/**
+ * Whether PostgreSQL compares text under this collation through the C library's `strcoll`, which
+ * for a language's locale (`en_US.UTF-8`) is slow: every key Tributary inserts is compared so in
+ * the tables' indexes. `C` and `POSIX` compare bytes; glibc's `C.UTF-8` went as fast as `C`, and
+ * ICU and the builtin provider nearly (docs/benchmarks.md, twentieth pass).
+ */
+export function comparesThroughLocale(collation: DatabaseCollation): boolean {
+  return collation.provider === "libc" && !/^(C|POSIX|C\.utf-?8)$/i.test(collation.name);
 }

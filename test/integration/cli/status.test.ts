@@ -120,14 +120,16 @@ describe("tributary dead-letters", () => {
 });
 
 describe("tributary config check --connect", () => {
-  it("checks PostgreSQL's version, user and the right to create the schemas, and reports an unreachable MongoDB, writing nothing", async () => {
+  it("checks PostgreSQL's version, user, the right to create the schemas and the database's collation, and reports an unreachable MongoDB, writing nothing", async () => {
     const result = await runCli(["config", "check", "--to", empty, "--from", "mongodb://app:s3cret@127.0.0.1:1/?serverSelectionTimeoutMS=300", "--connect"]);
     expect(result.code).toBe(1);
     const checks = result.stderr.split("\n").filter((line) => line.startsWith("tributary: check:"));
     expect(checks[0]).toMatch(/^tributary: check: ok {3}PostgreSQL postgres(ql)?:\/\/postgres:\*\*\*@.+: version \d+\.\d+, user postgres, database tributary_status_empty$/);
     expect(checks).toContain("tributary: check: ok   PostgreSQL: schema public exists; may create tables in it");
     expect(checks).toContain("tributary: check: ok   PostgreSQL: schema tributary does not exist; may create it");
-    expect(checks[3]).toMatch(/^tributary: check: fail MongoDB: Cannot reach MongoDB at mongodb:\/\/app:\*\*\*@127\.0\.0\.1:1\//);
+    // The test cluster's collation is the machine's (C.UTF-8 on CI): test/integration/postgres/target-probe.test.ts covers each kind.
+    expect(checks[3]).toMatch(/^tributary: check: (ok {3}|warn )PostgreSQL: database collation .+ \((libc|icu|builtin)\)/);
+    expect(checks[4]).toMatch(/^tributary: check: fail MongoDB: Cannot reach MongoDB at mongodb:\/\/app:\*\*\*@127\.0\.0\.1:1\//);
     expect(result.stderr).toMatch(/\ntributary: error: Cannot reach MongoDB at .+ \[TRIB_MONGO_UNREACHABLE\]\n$/);
     expect(result.stderr).not.toContain("s3cret");
     const client = new pg.Client({ connectionString: empty });
