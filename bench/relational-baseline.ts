@@ -18,7 +18,7 @@ import { createMappedTables, rowsOf } from "./relational-tables.js";
 
 /**
  * Writes `documents` into `table`'s tables in batches of `batchSize` the bare set-based way, and
- * returns the seconds it took; writes `before` untimed first (a warm-up batch of other
+ * returns the seconds it took; writes `before` untimed first (warm-up batches of other
  * documents, or the same documents, so that the timed pass replaces rows the tables hold).
  */
 export async function relationalBaseline(url: string, table: TableMapping, documents: readonly Document[], batchSize: number, before: readonly Document[]): Promise<number> {

@@ -129,7 +129,7 @@ function isSingle(variant: SinkApplyVariant): boolean {
 /**
  * `documents` as change events in the server's shape, serialized before the clock, then decoded
  * and applied with the mapping file through the pump, reading a batch ahead or `oneAhead` (see
- * pump-scenarios.ts). The warm-up batch goes the same way, untimed.
+ * pump-scenarios.ts). The warm-up batches go the same way, untimed.
  */
 async function decodedThroughPump(url: string, documents: readonly Document[], batch: number, warmUp: readonly Document[], oneAhead: boolean): Promise<number> {
   const sink = benchSink(url, { mapping: benchMapping(NS, documents) });
@@ -175,7 +175,7 @@ async function asPlainRole(url: string, work: (plainUrl: string) => Promise<numb
   }
 }
 
-/** `s0` (with `before`, untimed first: a warm-up batch, or for `s0r` every document). */
+/** `s0` (with `before`, untimed first: the warm-up batches, or for `s0r` every document). */
 async function baseline(url: string, documents: readonly Document[], batchSize: number, before: readonly Document[]): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();

@@ -20,7 +20,7 @@ for (const [index, { tag, against }] of SINK_APPLY_VARIANTS.entries()) {
  * `pump1`); then replace events of documents the tables hold, against the bare statements over
  * rows they wrote before (`s0r`, `s0Rr`); then one change per transaction through the sink,
  * against `p`. The variants run in rounds (see `measureScenarios`). The documents are held in
- * memory (made before the clock starts), so RSS here is mostly theirs.
+ * memory (made before the clock starts, the warm-up's included), so RSS here is mostly theirs.
  */
 export async function sinkApplySection(context: BenchContext): Promise<SectionOutcome> {
   const { applyDocs: docs, size, batch } = context.options;

@@ -31,7 +31,7 @@ export function configCommand(output: CommandOutput = STDOUT, warnings: CommandO
         ],
       },
     )
-      .option("--connect", "also connect (writing nothing): PostgreSQL version, user and the right to create the schemas; MongoDB topology, version, featureCompatibilityVersion and privileges")
+      .option("--connect", "also connect (writing nothing): PostgreSQL version, user, the right to create the schemas and the database's collation; MongoDB topology, version, featureCompatibilityVersion and privileges")
       .action(async (flags: SyncFlags & { connect?: boolean }) => {
         const resolved = await configFromFlags(flags);
         for (const warning of checkBeforeConnecting(resolved)) warnings.write(`tributary: warning: ${warning}\n`);

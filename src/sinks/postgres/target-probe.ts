@@ -3,8 +3,8 @@ import { withOneOffClient } from "./one-off-client.js";
 
 /** The target database's default collation: the one its text columns, Tributary's keys among them, compare under. */
 export interface DatabaseCollation {
-  /** `libc` (the only one before PostgreSQL 15), `icu` (15+) or `builtin` (17+). */
-  readonly provider: "libc" | "icu" | "builtin";
+  /** `libc` (the only one before PostgreSQL 15), `icu` (15+), `builtin` (17+), or a code this version of Tributary does not know. */
+  readonly provider: "libc" | "icu" | "builtin" | "unknown";
   /** The libc locale (`datcollate`), or the ICU or builtin locale. */
   readonly name: string;
 }
@@ -15,7 +15,8 @@ export interface TargetProbe {
   readonly version: string;
   readonly user: string;
   readonly database: string;
-  readonly collation: DatabaseCollation;
+  /** Undefined when the server would not say (a PostgreSQL-compatible server without `pg_database`'s columns). */
+  readonly collation: DatabaseCollation | undefined;
   /** For each schema Tributary needs: whether it exists, and whether the user may create in it (or create it). */
   readonly schemas: readonly { readonly name: string; readonly exists: boolean; readonly mayCreate: boolean }[];
 }
@@ -37,7 +38,7 @@ export async function probeTarget(url: string, schemas: readonly string[]): Prom
       const row = found[0];
       checked.push({ name, exists: row !== undefined, mayCreate: row ? row.may_create : about?.may_create_schema === true });
     }
-    return { where, version: about?.version ?? "?", user: about?.user ?? "?", database: about?.database ?? "?", collation: await databaseCollation(client), schemas: checked };
+    return { where, version: about?.version ?? "?", user: about?.user ?? "?", database: about?.database ?? "?", collation: await databaseCollation(client).catch(() => undefined), schemas: checked };
   });
 }
 
@@ -52,16 +53,20 @@ const COLLATION_QUERY = `SELECT d.datcollate AS libc, to_jsonb(d) ->> 'datlocpro
 async function databaseCollation(client: pg.Client): Promise<DatabaseCollation> {
   const { rows } = await client.query<{ libc: string; provider: string | null; locale: string | null }>(COLLATION_QUERY);
   const row = rows[0];
-  const provider = row?.provider === "i" ? "icu" : row?.provider === "b" ? "builtin" : "libc";
-  return { provider, name: (provider === "libc" ? row?.libc : row?.locale) ?? "?" };
+  const provider = PROVIDERS[row?.provider ?? "c"] ?? "unknown";
+  return { provider, name: (provider === "libc" ? row?.libc : (row?.locale ?? row?.libc)) ?? "?" };
 }
 
+const PROVIDERS: Readonly<Record<string, DatabaseCollation["provider"]>> = { c: "libc", i: "icu", b: "builtin" };
+
 /**
- * Whether PostgreSQL compares text under this collation through the C library's `strcoll`, which
- * for a language's locale (`en_US.UTF-8`) is slow: every key Tributary inserts is compared so in
- * the tables' indexes. `C` and `POSIX` compare bytes; glibc's `C.UTF-8` went as fast as `C`, and
- * ICU and the builtin provider nearly (docs/benchmarks.md, twentieth pass).
+ * Whether this is a libc collation for a language (`en_US.UTF-8`, `de_DE.UTF-8`), whose `strcoll`
+ * PostgreSQL calls for every comparison of text: every key Tributary inserts is compared so in
+ * the tables' indexes, and took batches with child tables 19–31% longer than under glibc's
+ * `C.UTF-8` (whose `strcoll` compares code points, as fast as `C` and `POSIX`, which PostgreSQL
+ * compares byte by byte). ICU and the builtin provider ran within a few percent of it
+ * (docs/benchmarks.md, twentieth pass).
  */
-export function comparesThroughLocale(collation: DatabaseCollation): boolean {
+export function slowLibcCollation(collation: DatabaseCollation): boolean {
   return collation.provider === "libc" && !/^(C|POSIX|C\.utf-?8)$/i.test(collation.name);
 }
