@@ -38,7 +38,7 @@ export async function probeTarget(url: string, schemas: readonly string[]): Prom
       const row = found[0];
       checked.push({ name, exists: row !== undefined, mayCreate: row ? row.may_create : about?.may_create_schema === true });
     }
-    return { where, version: about?.version ?? "?", user: about?.user ?? "?", database: about?.database ?? "?", collation: await databaseCollation(client).catch(() => undefined), schemas: checked };
+    return { where, version: about?.version ?? "?", user: about?.user ?? "?", database: about?.database ?? "?", collation: await readDatabaseCollation(client).catch(() => undefined), schemas: checked };
   });
 }
 
@@ -50,7 +50,8 @@ export async function probeTarget(url: string, schemas: readonly string[]): Prom
 const COLLATION_QUERY = `SELECT d.datcollate AS libc, to_jsonb(d) ->> 'datlocprovider' AS provider, coalesce(to_jsonb(d) ->> 'datlocale', to_jsonb(d) ->> 'daticulocale') AS locale
   FROM pg_database d WHERE d.datname = current_database()`;
 
-async function databaseCollation(client: pg.Client): Promise<DatabaseCollation> {
+/** The connected database's collation (see {@link DatabaseCollation}). */
+export async function readDatabaseCollation(client: pg.ClientBase): Promise<DatabaseCollation> {
   const { rows } = await client.query<{ libc: string; provider: string | null; locale: string | null }>(COLLATION_QUERY);
   const row = rows[0];
   const provider = PROVIDERS[row?.provider ?? "c"] ?? "unknown";

@@ -1,6 +1,8 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probeTarget, slowLibcCollation } from "../../../src/sinks/postgres/target-probe.js";
+import { capturingLogger } from "../../support/capturing-logger.js";
+import { makeSink } from "../../support/postgres-sink-fixture.js";
 import { dropDatabase } from "../../support/postgres-server.js";
 import { postgresUrl } from "../../support/requirements.js";
 
@@ -58,11 +60,22 @@ function needed(url: string | undefined, what: string): string {
   return url;
 }
 
+/** What a sink opened on `url` says at info and above about the database's collation. */
+async function collationLines(url: string): Promise<unknown[]> {
+  const { logger, lines } = capturingLogger();
+  const sink = makeSink(url, { logger });
+  await sink.open();
+  await sink.close();
+  return lines.filter((line) => "collation" in line).map(({ level, collation, provider }) => ({ level, collation, provider }));
+}
+
 describe("the target database's collation, as config check --connect reads it", () => {
-  it("reads a libc collation from datcollate on every version; C compares bytes", async () => {
-    const probe = await probeTarget(needed(await databaseWith("tributary_probe_c", libc("C")), "in C"), ["public"]);
+  it("reads a libc collation from datcollate on every version; C compares bytes, and a sink opened on it says nothing of it", async () => {
+    const url = needed(await databaseWith("tributary_probe_c", libc("C")), "in C");
+    const probe = await probeTarget(url, ["public"]);
     expect(probe.collation).toEqual({ provider: "libc", name: "C" });
     expect(slowLibcCollation(probe.collation!)).toBe(false);
+    expect(await collationLines(url)).toEqual([]);
   });
 
   it("reads an ICU database's ICU locale (PostgreSQL 15+), which compares fast enough", async (context) => {
@@ -82,11 +95,14 @@ describe("the target database's collation, as config check --connect reads it", 
     expect(slowLibcCollation(probe.collation!)).toBe(false);
   });
 
-  it("flags a language's libc locale, whose comparisons go through strcoll (.ci/run generates en_US.UTF-8; skipped outside CI where the machine has no such locale)", async (context) => {
+  it("flags a language's libc locale, whose comparisons go through strcoll, and a sink opened on it says so at info (.ci/run generates en_US.UTF-8; skipped outside CI where the machine has no such locale)", async (context) => {
     const url = await databaseWith("tributary_probe_en_us", `ENCODING 'UTF8' ${libc("en_US.UTF-8")}`);
     if (url === undefined && !process.env.CI) return context.skip();
-    const probe = await probeTarget(needed(url, "in en_US.UTF-8: is the locale generated (locale -a)?"), ["public"]);
+    const database = needed(url, "in en_US.UTF-8: is the locale generated (locale -a)?");
+    const probe = await probeTarget(database, ["public"]);
     expect(probe.collation).toEqual({ provider: "libc", name: "en_US.UTF-8" });
     expect(slowLibcCollation(probe.collation!)).toBe(true);
+    // A sync started without config check says so too, once, at start-up.
+    expect(await collationLines(database)).toEqual([{ level: 30, collation: "en_US.UTF-8", provider: "libc" }]);
   });
 });
