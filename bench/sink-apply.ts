@@ -87,15 +87,17 @@ export async function applyInserts(url: string, variant: SinkApplyVariant, docs:
     seconds = await relationalBaseline(url, tableOf(benchMapping(NS, documents), NS), documents, batch, variant === "baseline-relational-replace" ? documents : warmUp);
   } else if (variant === "peer") {
     const table = tableOf(benchMapping(NS, documents), NS);
-    await peerStream(url, table, warmUp, Math.floor(Date.now() / 1000));
-    seconds = await peerStream(url, table, documents, Math.floor(Date.now() / 1000));
+    const clusterSeconds = Math.floor(Date.now() / 1000);
+    await peerStream(url, table, warmUp, clusterSeconds);
+    seconds = await peerStream(url, table, documents, clusterSeconds);
   }
   else if (variant === "mapping-pump-one-ahead" || variant === "mapping-pump") seconds = await decodedThroughPump(url, documents, batch, warmUp, variant === "mapping-pump-one-ahead");
   else if (variant === "mapping-plain-role") seconds = await asPlainRole(url, (plain) => throughSink(plain, documents, batch, sinkOptions(variant, documents), { replaces: false, burst: 0, warmUp }));
   else if (isSingle(variant)) {
     // The warm-up goes through a sink of its own, so that the timed sink's connection meets its statements as a new one would (the burst first).
-    await throughSink(url, warmUp, 1, sinkOptions(variant, documents), { replaces: false, burst: 0, warmUp: [] });
-    seconds = await throughSink(url, documents, 1, sinkOptions(variant, documents), { replaces: false, burst: variant.endsWith("-burst") ? BURST : 0, warmUp: [] });
+    const options = sinkOptions(variant, documents);
+    await throughSink(url, warmUp, 1, options, { replaces: false, burst: 0, warmUp: [] });
+    seconds = await throughSink(url, documents, 1, options, { replaces: false, burst: variant.endsWith("-burst") ? BURST : 0, warmUp: [] });
   } else seconds = await throughSink(url, documents, batch, sinkOptions(variant, documents), { replaces: variant.endsWith("-replace"), burst: 0, warmUp });
   return { seconds, items: documents.length };
 }

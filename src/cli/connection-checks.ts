@@ -27,7 +27,7 @@ export async function checkConnections(config: TributaryConfig, line: CheckLine)
   if (config.target) {
     const target = config.target;
     await attempt("PostgreSQL", async () => {
-      const { probeTarget, slowLibcCollation } = await import("../sinks/postgres/index.js");
+      const { probeTarget, slowLibcCollation, SLOW_COLLATION_COST } = await import("../sinks/postgres/index.js");
       const probe = await probeTarget(target.url, [target.schema, target.checkpointSchema]);
       line("ok", `PostgreSQL ${probe.where}: version ${probe.version}, user ${probe.user}, database ${probe.database}`);
       for (const schema of probe.schemas) {
@@ -39,7 +39,7 @@ export async function checkConnections(config: TributaryConfig, line: CheckLine)
       else {
         const collation = `PostgreSQL: database collation ${probe.collation.name} (${probe.collation.provider})`;
         if (!slowLibcCollation(probe.collation)) line("ok", collation);
-        else line("warn", `${collation}: PostgreSQL compares every text key Tributary writes by that locale's rules; in the bench, batches with child tables took 19–31% longer than under C.UTF-8 (docs/operations.md#the-target-databases-collation)`);
+        else line("warn", `${collation}: ${SLOW_COLLATION_COST}`);
       }
     });
   }

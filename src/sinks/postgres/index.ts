@@ -8,4 +8,4 @@ export type { MappingFile } from "./mapping/mapping-file-schema.js";
 export { readTargetStatus, type TargetStatus } from "./target-status.js";
 export { listDeadLetters, purgeDeadLetters, selectDeadLetters, settleRetriedDeadLetters, type DeadLetterFilter, type DeadLetterRow, type SelectedDeadLetter } from "./dead-letter-admin.js";
 export { recordSyncError, resolveSyncError, type SyncErrorReport, type SyncErrorRow } from "./sync-errors.js";
-export { probeTarget, slowLibcCollation, type DatabaseCollation, type TargetProbe } from "./target-probe.js";
+export { probeTarget, slowLibcCollation, SLOW_COLLATION_COST, type DatabaseCollation, type TargetProbe } from "./target-probe.js";

@@ -27,7 +27,7 @@ import { rawTableShape, relationalTableShapes } from "./table-shape.js";
 import { readBackRows, tableMappingOf, type StoredRow } from "./read-back.js";
 import { keyText } from "../../codec/key-text.js";
 import { PostgresVerifiable } from "./verify/postgres-verifiable.js";
-import { readDatabaseCollation, slowLibcCollation } from "./target-probe.js";
+import { readDatabaseCollation, slowLibcCollation, SLOW_COLLATION_COST } from "./target-probe.js";
 import { postgresPool } from "./pool-config.js";
 
 /**
@@ -218,7 +218,7 @@ export class PostgresSink implements Sink {
     if (!collation || !slowLibcCollation(collation)) return;
     this.options.logger.info(
       { collation: collation.name, provider: collation.provider },
-      "the target database's collation is a language's libc locale: PostgreSQL compares every key Tributary writes by its rules, which took batches with child tables 19–31% longer than C.UTF-8 in the bench (docs/operations.md#the-target-databases-collation)",
+      `the target database's collation is a language's libc locale: ${SLOW_COLLATION_COST}`,
     );
   }
 
