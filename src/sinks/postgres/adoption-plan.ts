@@ -71,7 +71,7 @@ export async function planAdoption(client: ClientBase, table: ExpectedTable): Pr
       blockers.push(`column ${name}.${column.name} is NOT NULL without a default, and Tributary does not write it: drop the constraint (ALTER TABLE ${sql} ALTER COLUMN ${quoteIdent(column.name)} DROP NOT NULL) or give it a default`);
     }
   }
-  if (existing.columns.has(table.key)) await planKey(client, { name, sql, table, existing, steps, blockers });
+  if (upsertsOnKey(table) && existing.columns.has(table.key)) await planKey(client, { name, sql, table, existing, steps, blockers });
   if (table.parent) await planParentReference(client, { name, sql, table, existing, steps, blockers }, notes);
   return plan;
 }
@@ -154,6 +154,15 @@ function bookkeepingStatements(add: string, column: string, table: ExpectedTable
     return [`${add} integer`, `UPDATE ${sql} AS t SET ${name} = o.n FROM (${rank}) AS o WHERE t.ctid = o.ctid`, `ALTER TABLE ${sql} ALTER COLUMN ${name} SET NOT NULL`];
   }
   return [`${add} timestamptz NOT NULL DEFAULT ${UNKNOWN_CLUSTER_TIME}`, `ALTER TABLE ${sql} ALTER COLUMN ${name} DROP DEFAULT`];
+}
+
+/**
+ * A child table's generated key is only numbered: its rows are deleted by their parent's key and
+ * inserted, never upserted, so it needs no unique index (Tributary keys such tables by the parent's
+ * key and the element's position, relational-ddl.ts). Every other key is upserted on.
+ */
+function upsertsOnKey(table: ExpectedTable): boolean {
+  return table.columns.some((column) => column.name === table.key && column.role === "key");
 }
 
 /** Upserts say `ON CONFLICT (key)`: the key needs a unique index of its own. */
