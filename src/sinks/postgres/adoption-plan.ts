@@ -72,7 +72,10 @@ export async function planAdoption(client: ClientBase, table: ExpectedTable): Pr
     }
   }
   if (upsertsOnKey(table) && existing.columns.has(table.key)) await planKey(client, { name, sql, table, existing, steps, blockers });
-  if (table.parent) await planParentReference(client, { name, sql, table, existing, steps, blockers }, notes);
+  if (table.parent) {
+    await planParentReference(client, { name, sql, table, existing, steps, blockers }, notes);
+    planParentIndex({ name, sql, table, existing, steps, blockers });
+  }
   return plan;
 }
 
@@ -192,6 +195,18 @@ async function planKey(client: ClientBase, context: PlanContext): Promise<void> 
     return;
   }
   steps.push({ what: `add the primary key (${table.key})`, statements: [`ALTER TABLE ${sql} ADD PRIMARY KEY (${key})`] });
+}
+
+/**
+ * A child table's rows are deleted by their parent's key, at each update of the parent and by the
+ * cascade of its delete: without an index led by that column each such delete reads the whole
+ * table (mongo-connector-postgresql created none).
+ */
+function planParentIndex(context: PlanContext): void {
+  const { sql, table, existing, steps } = context;
+  const column = table.parent?.column;
+  if (column === undefined || !existing.columns.has(column) || existing.leadingIndexColumns.has(column)) return;
+  steps.push({ what: `add an index on ${column} (child rows are deleted by it)`, statements: [`CREATE INDEX ON ${sql} (${quoteIdent(column)})`] });
 }
 
 /** A child table's rows go with their parent's: a foreign key with ON DELETE CASCADE. */

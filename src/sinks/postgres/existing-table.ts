@@ -23,6 +23,8 @@ export interface ExistingTable {
   readonly uniqueColumns: ReadonlySet<string>;
   /** Columns alone in a deferrable unique index: `ON CONFLICT` on such a column fails, whatever other index it has. */
   readonly deferredUniqueColumns: ReadonlySet<string>;
+  /** Columns that lead a valid, whole-table btree or hash index: rows are found by them without reading the whole table. */
+  readonly leadingIndexColumns: ReadonlySet<string>;
   /** The columns of its primary key, when it has one. */
   readonly primaryKey: readonly string[] | undefined;
   /** Its foreign keys of one column: column → the referenced table, its column, and whether deletes cascade. */
@@ -42,14 +44,17 @@ export async function readExistingTable(client: ClientBase, schema: string, tabl
        FROM pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     [oid],
   );
-  const indexes = await client.query<{ primary: boolean; immediate: boolean; columns: string[] }>(
-    `SELECT i.indisprimary AS primary, i.indimmediate AS immediate, array_agg(a.attname ORDER BY k.ordinality)::text[] AS columns
-       FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ordinality)
+  const indexes = await client.query<{ unique: boolean; primary: boolean; immediate: boolean; lookup: boolean; columns: string[] }>(
+    `SELECT i.indisunique AS unique, i.indisprimary AS primary, i.indimmediate AS immediate,
+            i.indisvalid AND am.amname IN ('btree', 'hash') AS lookup, array_agg(a.attname ORDER BY k.ordinality)::text[] AS columns
+       FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ordinality)
        JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = $1 AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND k.ordinality <= i.indnkeyatts
-      GROUP BY i.indexrelid, i.indisprimary, i.indimmediate`,
+      WHERE i.indrelid = $1 AND i.indpred IS NULL AND i.indexprs IS NULL AND k.ordinality <= i.indnkeyatts
+      GROUP BY i.indexrelid, i.indisunique, i.indisprimary, i.indimmediate, i.indisvalid, am.amname`,
     [oid],
   );
+  const unique = indexes.rows.filter((index) => index.unique);
   const foreignKeys = await client.query<{ column: string; schema: string; table: string; target_column: string; cascades: boolean }>(
     `SELECT a.attname AS column, n.nspname AS schema, r.relname AS table, fa.attname AS target_column, c.confdeltype = 'c' AS cascades
        FROM pg_constraint c
@@ -62,9 +67,10 @@ export async function readExistingTable(client: ClientBase, schema: string, tabl
   const rows = await client.query(`SELECT 1 FROM ${name} LIMIT 1`);
   return {
     columns: new Map(columns.rows.map((row) => [row.name, { name: row.name, type: row.type, notNull: row.not_null, filled: row.filled, generated: row.generated }])),
-    uniqueColumns: new Set(indexes.rows.flatMap((index) => (index.columns.length === 1 && index.immediate ? index.columns : []))),
-    deferredUniqueColumns: new Set(indexes.rows.flatMap((index) => (index.columns.length === 1 && !index.immediate ? index.columns : []))),
-    primaryKey: indexes.rows.find((index) => index.primary)?.columns,
+    uniqueColumns: new Set(unique.flatMap((index) => (index.columns.length === 1 && index.immediate ? index.columns : []))),
+    deferredUniqueColumns: new Set(unique.flatMap((index) => (index.columns.length === 1 && !index.immediate ? index.columns : []))),
+    leadingIndexColumns: new Set(indexes.rows.flatMap((index) => (index.lookup ? index.columns.slice(0, 1) : []))),
+    primaryKey: unique.find((index) => index.primary)?.columns,
     references: new Map(foreignKeys.rows.map((row) => [row.column, { schema: row.schema, table: row.table, column: row.target_column, cascades: row.cascades }])),
     hasRows: rows.rowCount !== null && rows.rowCount > 0,
   };
