@@ -1,7 +1,7 @@
 import type { ClientBase } from "pg";
 import { parseColumnType } from "./mapping/column-type.js";
 import { foldedTwin, readExistingTable, type ExistingColumn, type ExistingTable } from "./existing-table.js";
-import { SYNCED_AT_COLUMN } from "./relational/relational-ddl.js";
+import { parentKeyIndexStatement, SYNCED_AT_COLUMN } from "./relational/relational-ddl.js";
 import { qualifiedName, quoteIdent } from "./sql.js";
 import type { ExpectedColumn, ExpectedTable } from "./table-shape.js";
 
@@ -162,7 +162,8 @@ function bookkeepingStatements(add: string, column: string, table: ExpectedTable
 /**
  * A child table's generated key is only numbered: its rows are deleted by their parent's key and
  * inserted, never upserted, so it needs no unique index (Tributary keys such tables by the parent's
- * key and the element's position, relational-ddl.ts). Every other key is upserted on.
+ * key and the element's position, relational-ddl.ts). Every other key needs one: a collection's
+ * rows are upserted on it, and a child key taken from the elements is declared unique by the mapping.
  */
 function upsertsOnKey(table: ExpectedTable): boolean {
   return table.columns.some((column) => column.name === table.key && column.role === "key");
@@ -205,15 +206,16 @@ async function planKey(client: ClientBase, context: PlanContext): Promise<void> 
 function planParentIndex(context: PlanContext): void {
   const { sql, table, existing, steps } = context;
   const column = table.parent?.column;
-  if (column === undefined || !existing.columns.has(column) || existing.leadingIndexColumns.has(column)) return;
-  steps.push({ what: `add an index on ${column} (child rows are deleted by it)`, statements: [`CREATE INDEX ON ${sql} (${quoteIdent(column)})`] });
+  if (column === undefined || existing.leadingIndexColumns.has(column)) return;
+  // Named as Tributary names its own, so that creating the tables (IF NOT EXISTS) adds no twin.
+  steps.push({ what: `add an index on ${column} (child rows are deleted by it)`, statements: [parentKeyIndexStatement(sql, table.table, column)] });
 }
 
 /** A child table's rows go with their parent's: a foreign key with ON DELETE CASCADE. */
 async function planParentReference(client: ClientBase, context: PlanContext, notes: string[]): Promise<void> {
   const { name, sql, table, existing, steps, blockers } = context;
   const parent = table.parent;
-  if (!parent || !existing.columns.has(parent.column)) return;
+  if (!parent) return;
   const parentName = `${parent.schema}.${parent.table}`;
   const reference = existing.references.get(parent.column);
   if (reference) {
@@ -231,7 +233,8 @@ async function planParentReference(client: ClientBase, context: PlanContext, not
   }
   const column = quoteIdent(parent.column);
   const add = `ALTER TABLE ${sql} ADD FOREIGN KEY (${column}) REFERENCES ${parentSql} (${quoteIdent(parent.key)}) ON DELETE CASCADE`;
-  const orphans = existing.hasRows
+  // A parent key column added by adoption is on a table without rows: no orphans.
+  const orphans = existing.hasRows && existing.columns.has(parent.column)
     ? Number(
         (
           await client.query<{ n: string }>(

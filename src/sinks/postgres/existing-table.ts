@@ -23,7 +23,10 @@ export interface ExistingTable {
   readonly uniqueColumns: ReadonlySet<string>;
   /** Columns alone in a deferrable unique index: `ON CONFLICT` on such a column fails, whatever other index it has. */
   readonly deferredUniqueColumns: ReadonlySet<string>;
-  /** Columns that lead a valid, whole-table btree or hash index: rows are found by them without reading the whole table. */
+  /**
+   * Columns that lead a valid, whole-table btree or hash index in their own collation (what follows
+   * the first key may be anything): rows are found by them without reading the whole table.
+   */
   readonly leadingIndexColumns: ReadonlySet<string>;
   /** The columns of its primary key, when it has one. */
   readonly primaryKey: readonly string[] | undefined;
@@ -44,17 +47,19 @@ export async function readExistingTable(client: ClientBase, schema: string, tabl
        FROM pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`,
     [oid],
   );
-  const indexes = await client.query<{ unique: boolean; primary: boolean; immediate: boolean; lookup: boolean; columns: string[] }>(
-    `SELECT i.indisunique AS unique, i.indisprimary AS primary, i.indimmediate AS immediate,
-            i.indisvalid AND am.amname IN ('btree', 'hash') AS lookup, array_agg(a.attname ORDER BY k.ordinality)::text[] AS columns
+  // `lookup`: an index `column = …` can search by its first key, as the column's own collation compares.
+  const indexes = await client.query<{ unique: boolean; primary: boolean; immediate: boolean; plain: boolean; lookup: boolean | null; lead: string | null; columns: string[] }>(
+    `SELECT i.indisunique AS unique, i.indisprimary AS primary, i.indimmediate AS immediate, i.indpred IS NULL AND i.indexprs IS NULL AS plain,
+            i.indisvalid AND i.indpred IS NULL AND am.amname IN ('btree', 'hash') AND i.indcollation[0] = lead.attcollation AS lookup, lead.attname AS lead,
+            ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ordinality)
+                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                   WHERE k.ordinality <= i.indnkeyatts ORDER BY k.ordinality) AS columns
        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
-       CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ordinality)
-       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-      WHERE i.indrelid = $1 AND i.indpred IS NULL AND i.indexprs IS NULL AND k.ordinality <= i.indnkeyatts
-      GROUP BY i.indexrelid, i.indisunique, i.indisprimary, i.indimmediate, i.indisvalid, am.amname`,
+       LEFT JOIN pg_attribute lead ON lead.attrelid = i.indrelid AND lead.attnum = i.indkey[0]
+      WHERE i.indrelid = $1`,
     [oid],
   );
-  const unique = indexes.rows.filter((index) => index.unique);
+  const unique = indexes.rows.filter((index) => index.unique && index.plain);
   const foreignKeys = await client.query<{ column: string; schema: string; table: string; target_column: string; cascades: boolean }>(
     `SELECT a.attname AS column, n.nspname AS schema, r.relname AS table, fa.attname AS target_column, c.confdeltype = 'c' AS cascades
        FROM pg_constraint c
@@ -69,7 +74,7 @@ export async function readExistingTable(client: ClientBase, schema: string, tabl
     columns: new Map(columns.rows.map((row) => [row.name, { name: row.name, type: row.type, notNull: row.not_null, filled: row.filled, generated: row.generated }])),
     uniqueColumns: new Set(unique.flatMap((index) => (index.columns.length === 1 && index.immediate ? index.columns : []))),
     deferredUniqueColumns: new Set(unique.flatMap((index) => (index.columns.length === 1 && !index.immediate ? index.columns : []))),
-    leadingIndexColumns: new Set(indexes.rows.flatMap((index) => (index.lookup ? index.columns.slice(0, 1) : []))),
+    leadingIndexColumns: new Set(indexes.rows.flatMap((index) => (index.lookup === true && index.lead !== null ? [index.lead] : []))),
     primaryKey: unique.find((index) => index.primary)?.columns,
     references: new Map(foreignKeys.rows.map((row) => [row.column, { schema: row.schema, table: row.table, column: row.target_column, cascades: row.cascades }])),
     hasRows: rows.rowCount !== null && rows.rowCount > 0,

@@ -94,13 +94,21 @@ describe("a child table with a generated key", () => {
       "insert",
       Array.from({ length: COPY_FROM_ROWS }, (_, i) => post(100 + i, 2)),
     );
+    // A batch this large is merged through a staging table, its child rows deleted and inserted again.
+    await write(
+      sink,
+      "replace",
+      Array.from({ length: COPY_FROM_ROWS }, (_, i) => post(100 + i, 2, "replaced")),
+    );
     await write(sink, "delete", [post(2, 0)]);
     await sink.close();
     // Another pipeline keeps a table registry of its own, so it checks the tables as it finds them.
     sink = await openSink({ ...mapped(), pipeline: "another" });
     await write(sink, "replace", [post(1, 1, "third")]);
     expect((await comments()).filter((row) => ["p1", "p2"].includes((row as { post_id: string }).post_id))).toEqual([{ post_id: "p1", _ordinal: 0, comment: "third 0" }]);
-    expect(await query(url, "SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids FROM public.comments")).toEqual([{ n: 1 + 2 * COPY_FROM_ROWS, ids: 1 + 2 * COPY_FROM_ROWS }]);
+    expect(await query(url, "SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, count(*) FILTER (WHERE comment LIKE 'replaced %')::int AS replaced FROM public.comments")).toEqual([
+      { n: 1 + 2 * COPY_FROM_ROWS, ids: 1 + 2 * COPY_FROM_ROWS, replaced: 2 * COPY_FROM_ROWS },
+    ]);
   });
 
   it("in an inferred mapping is keyed the same way", async () => {

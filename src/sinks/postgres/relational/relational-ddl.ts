@@ -54,13 +54,17 @@ function tableStatements(mapping: TableMapping, parent?: { mapping: TableMapping
   const table = qualifiedName(mapping.schema, mapping.table);
   const statements = [`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(mapping.schema)}`, `CREATE TABLE IF NOT EXISTS ${table} (\n  ${columns.join(",\n  ")}\n)`];
   if (parent && !positionKey) {
-    const index = quoteIdent(`${mapping.table}_${parent.fkColumn}_idx`.slice(0, 63));
-    statements.push(`CREATE INDEX IF NOT EXISTS ${index} ON ${table} (${quoteIdent(parent.fkColumn)})`);
+    statements.push(parentKeyIndexStatement(table, mapping.table, parent.fkColumn));
   }
   for (const child of mapping.children) {
     statements.push(...tableStatements(child.table, { mapping, fkColumn: child.fkColumn, fkType: child.fkType.sql }));
   }
   return statements;
+}
+
+/** The index on a child table's parent key (`qualified`: the table's schema-qualified name). */
+export function parentKeyIndexStatement(qualified: string, table: string, fkColumn: string): string {
+  return `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${table}_${fkColumn}_idx`.slice(0, 63))} ON ${qualified} (${quoteIdent(fkColumn)})`;
 }
 
 /**
