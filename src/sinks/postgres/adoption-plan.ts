@@ -1,7 +1,7 @@
 import type { ClientBase } from "pg";
 import { parseColumnType } from "./mapping/column-type.js";
 import { foldedTwin, readExistingTable, type ExistingColumn, type ExistingTable } from "./existing-table.js";
-import { parentKeyIndexStatement, SYNCED_AT_COLUMN } from "./relational/relational-ddl.js";
+import { parentKeyIndexName, parentKeyIndexStatement, SYNCED_AT_COLUMN } from "./relational/relational-ddl.js";
 import { qualifiedName, quoteIdent } from "./sql.js";
 import type { ExpectedColumn, ExpectedTable } from "./table-shape.js";
 
@@ -74,7 +74,7 @@ export async function planAdoption(client: ClientBase, table: ExpectedTable): Pr
   if (upsertsOnKey(table) && existing.columns.has(table.key)) await planKey(client, { name, sql, table, existing, steps, blockers });
   if (table.parent) {
     await planParentReference(client, { name, sql, table, existing, steps, blockers }, notes);
-    planParentIndex({ name, sql, table, existing, steps, blockers });
+    await planParentIndex(client, { name, sql, table, existing, steps, blockers });
   }
   return plan;
 }
@@ -203,12 +203,16 @@ async function planKey(client: ClientBase, context: PlanContext): Promise<void> 
  * cascade of its delete: without an index led by that column each such delete reads the whole
  * table (mongo-connector-postgresql created none).
  */
-function planParentIndex(context: PlanContext): void {
+async function planParentIndex(client: ClientBase, context: PlanContext): Promise<void> {
   const { sql, table, existing, steps } = context;
   const column = table.parent?.column;
   if (column === undefined || existing.leadingIndexColumns.has(column)) return;
-  // Named as Tributary names its own, so that creating the tables (IF NOT EXISTS) adds no twin.
-  steps.push({ what: `add an index on ${column} (child rows are deleted by it)`, statements: [parentKeyIndexStatement(sql, table.table, column)] });
+  // Named as Tributary names its own, so that creating the tables (IF NOT EXISTS) adds no twin;
+  // PostgreSQL names it when that name is taken (by an index that cannot serve, say a partial one).
+  const named = qualifiedName(table.schema, parentKeyIndexName(table.table, column));
+  const taken = (await client.query<{ taken: boolean }>("SELECT to_regclass($1) IS NOT NULL AS taken", [named])).rows[0]?.taken === true;
+  const statement = taken ? `CREATE INDEX ON ${sql} (${quoteIdent(column)})` : parentKeyIndexStatement(sql, table.table, column);
+  steps.push({ what: `add an index on ${column} (child rows are deleted by it)`, statements: [statement] });
 }
 
 /** A child table's rows go with their parent's: a foreign key with ON DELETE CASCADE. */

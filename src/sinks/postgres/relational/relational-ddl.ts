@@ -62,9 +62,14 @@ function tableStatements(mapping: TableMapping, parent?: { mapping: TableMapping
   return statements;
 }
 
+/** The name of the index on a child table's parent key. */
+export function parentKeyIndexName(table: string, fkColumn: string): string {
+  return `${table}_${fkColumn}_idx`.slice(0, 63);
+}
+
 /** The index on a child table's parent key (`qualified`: the table's schema-qualified name). */
 export function parentKeyIndexStatement(qualified: string, table: string, fkColumn: string): string {
-  return `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${table}_${fkColumn}_idx`.slice(0, 63))} ON ${qualified} (${quoteIdent(fkColumn)})`;
+  return `CREATE INDEX IF NOT EXISTS ${quoteIdent(parentKeyIndexName(table, fkColumn))} ON ${qualified} (${quoteIdent(fkColumn)})`;
 }
 
 /**
