@@ -4,13 +4,12 @@ import type { JsonValue } from "../../../codec/document-codec.js";
 import { BINARY_COPY_OPTIONS, binaryPieces, copyBinary } from "../copy-binary.js";
 import { clusterTimeText, COPY_NULL, copyJsonText, copyLines, copyPieces, copyText } from "../copy-text.js";
 import type { TableMapping } from "../mapping/table-mapping.js";
-import { qualifiedName, quoteIdent } from "../sql.js";
+import { quoteIdent } from "../sql.js";
 import { mergeCopiedThroughStage } from "../staging-merge.js";
 import { binaryRowWriter, copiesInBinary } from "./binary-row-writer.js";
-import { withoutChildKeyChecks } from "./child-key-checks.js";
 import { CLUSTER_TIME_COLUMN } from "./relational-ddl.js";
 import { childColumns, parentColumns, type RowColumn } from "./relational-columns.js";
-import type { ExtractedRows, Row } from "./row-extractor.js";
+import type { Row } from "./row-extractor.js";
 
 const JSON_TYPE = /^jsonb?$/;
 const JSON_ARRAY_TYPE = /^jsonb?\[\]$/;
@@ -158,25 +157,6 @@ export async function copyRows(client: ClientBase, table: string, columns: reado
 
 function columnList(columns: readonly RowColumn[]): string {
   return columns.map((column) => quoteIdent(column.name)).join(", ");
-}
-
-/**
- * Bulk-loads documents' rows into a collection's parent and child tables with one `COPY` per
- * table, as plain inserts: a key the parent table already holds fails the COPY with a unique
- * violation (the caller then merges instead). For tables that held none of these documents.
- */
-export async function copyExtractedRows(client: ClientBase, mapping: TableMapping, upserts: readonly ExtractedRows[]): Promise<void> {
-  if (upserts.length === 0) return;
-  await copyRows(client, qualifiedName(mapping.schema, mapping.table), parentColumns(mapping), upserts.map((rows) => rows.row));
-  const children = mapping.children.map((child) => ({
-    child,
-    rows: upserts.flatMap((each) => each.children.filter((children) => children.table === child.table).flatMap((children) => children.rows)),
-  }));
-  await withoutChildKeyChecks(client, mapping, children.map(({ rows }) => rows), async () => {
-    for (const { child, rows } of children) {
-      if (rows.length > 0) await copyRows(client, qualifiedName(child.table.schema, child.table.table), childColumns(child), rows);
-    }
-  });
 }
 
 /**

@@ -15,8 +15,8 @@ import type { TableLayout, TableRef } from "../table-layout.js";
 import { StagedMap } from "../staged-map.js";
 import { InferredMappingStore } from "./inferred-mapping-store.js";
 import { createStatements, dropStatements, evolveStatements, truncateStatements } from "./relational-ddl.js";
-import { bulkLoadExtractedRows, extractChanges, writeExtractedRows, writeExtractedRowsKeepingNewer, type ExtractedChanges } from "./relational-row-writer.js";
-import type { ExtractedRows, Misfit } from "./row-extractor.js";
+import { extractChanges, writeExtractedRows, writeExtractedRowsKeepingNewer, type ExtractedChanges } from "./relational-row-writer.js";
+import { extractRows, isRejection, type ExtractedRows, type Misfit } from "./row-extractor.js";
 import { bulkLoadRelationalRows } from "./streamed-relational-rows.js";
 import { copiesAll } from "./copy-relational-rows.js";
 import { BulkLoadDeclined } from "../bulk-load.js";
@@ -114,7 +114,7 @@ export class InferredLayout implements TableLayout {
    */
   async prepare(client: Statements, namespace: string, changes: readonly RowChange[], tablesExist: boolean): Promise<void> {
     if (tablesExist && this.current(namespace)) this.deferred.add(changes);
-    else await this.evolveFor(client, namespace, changes, tablesExist);
+    else await this.evolveFor(client, namespace, changes, tablesExist, false);
   }
 
   async write(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
@@ -129,7 +129,7 @@ export class InferredLayout implements TableLayout {
 
   /** The mapping a deferred batch makes evolve, evolved now; the batch's rows under it. */
   private async evolvedAndExtracted(client: Statements, ref: TableRef, changes: readonly RowChange[]): Promise<{ mapping: TableMapping; extracted: ExtractedChanges }> {
-    if (this.deferred.delete(changes)) await this.evolveFor(client, ref.namespace, changes, true);
+    if (this.deferred.delete(changes)) await this.evolveFor(client, ref.namespace, changes, true, true);
     const mapping = this.inferredOf(ref.namespace).mapping;
     return { mapping, extracted: this.extractedFor(mapping, changes) };
   }
@@ -143,44 +143,48 @@ export class InferredLayout implements TableLayout {
    */
   async bulkLoad(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
     const inferred = this.inferredOf(ref.namespace);
-    if (!this.deferred.has(changes)) return bulkLoadExtractedRows(client, inferred.mapping, this.extractedFor(inferred.mapping, changes), this.options.onReject);
+    // Evolved for these changes already (`prepare`), their misfits told: the rows go as COPY sends them.
+    if (!this.deferred.has(changes)) return bulkLoadRelationalRows(client, inferred.mapping, changes, this.options.onReject);
     if (!copiesAll(inferred.mapping)) throw new BulkLoadDeclined();
-    const mayEvolve: ExtractedRows[] = [];
-    const misfitting: ExtractedRows[] = [];
+    const sorted = new RowsToCheck();
     await bulkLoadRelationalRows(client, inferred.mapping, changes, this.options.onReject, {
-      row: (rows) => {
-        if (rows.unmapped || rows.misfits.some(isWidenable)) mayEvolve.push(rows);
-        if (rows.misfits.length > 0) misfitting.push(rows);
-      },
+      row: (rows) => sorted.add(rows),
       end: () => {
-        if (mayEvolve.length > 0 && this.evolve(ref.namespace, inferred.entries, mayEvolve)) throw new BulkLoadDeclined();
+        if (sorted.mayEvolve.length > 0 && this.evolve(ref.namespace, inferred.entries, sorted.mayEvolve)) throw new BulkLoadDeclined();
       },
     });
     this.deferred.delete(changes);
     // Only now: a number its column widens for, in a load declined above, is no misfit once `write` has evolved the mapping.
-    for (const rows of misfitting) this.reportMisfits(ref.namespace, rows);
+    for (const rows of sorted.misfitting) this.reportMisfits(ref.namespace, rows);
   }
 
-  /** Infers or evolves the namespace's mapping for these changes (altering existing tables), and extracts their rows. */
-  private async evolveFor(client: Statements, namespace: string, changes: readonly RowChange[], tablesExist: boolean): Promise<void> {
+  /**
+   * Infers or evolves the namespace's mapping for these changes (altering existing tables), and
+   * tells their misfits. With `keep`, their rows are kept for the write that follows. Without it
+   * (a collection's first batch, which a bulk load may take as COPY sends it), each row is let go
+   * once looked at: a whole batch's rows held at once left the process collecting about 40% more
+   * garbage in every later batch, and its batches 10% slower (docs/benchmarks.md, twenty-first
+   * pass); the rows are made again as they are written.
+   */
+  private async evolveFor(client: Statements, namespace: string, changes: readonly RowChange[], tablesExist: boolean, keep: boolean): Promise<void> {
     const known = this.current(namespace);
     const entries = known?.entries ?? this.seeds.get(namespace) ?? this.inferFrom(namespace, changes);
     let inferred = known ?? this.compile(namespace, entries);
-    let extracted = extractChanges(inferred.mapping, changes);
-    const evolved = this.evolve(namespace, inferred.entries, [...extracted.upserts.values()]);
+    let looked = lookAt(inferred.mapping, changes, keep);
+    const evolved = this.evolve(namespace, inferred.entries, looked.mayEvolve);
     if (evolved) {
       const next = this.compile(namespace, evolved);
       if (tablesExist) for (const statement of evolveStatements(inferred.mapping, next.mapping)) await client.query(statement);
       this.options.logger.info({ namespace, tables: tablesExist ? "altered" : "new" }, "inferred mapping evolved: new columns or tables");
       inferred = next;
-      extracted = extractChanges(inferred.mapping, changes);
+      looked = lookAt(inferred.mapping, changes, keep);
     }
     if (!known || evolved) {
       await this.store.save(client, namespace, inferred.entries);
       this.inferred.set(namespace, inferred);
     }
-    for (const rows of extracted.upserts.values()) this.reportMisfits(namespace, rows);
-    this.extracted.set(changes, extracted);
+    for (const rows of looked.misfitting) this.reportMisfits(namespace, rows);
+    if (looked.extracted) this.extracted.set(changes, looked.extracted);
   }
 
   async forget(client: PoolClient, namespace: string): Promise<void> {
@@ -275,6 +279,33 @@ export class InferredLayout implements TableLayout {
     if (!table || problems.length > 0) throw new Error(`inferred mapping of ${namespace} does not compile: ${problems.join("; ")}`);
     return { entries, mapping: table };
   }
+}
+
+/** Rows that may make a mapping evolve (a field it lacks, a number too wide), and rows with misfits to tell. */
+class RowsToCheck {
+  readonly mayEvolve: ExtractedRows[] = [];
+  readonly misfitting: ExtractedRows[] = [];
+
+  add(rows: ExtractedRows): void {
+    if (rows.unmapped || rows.misfits.some(isWidenable)) this.mayEvolve.push(rows);
+    if (rows.misfits.length > 0) this.misfitting.push(rows);
+  }
+}
+
+/** The changes' rows to check under `mapping`, and with `keep` all of them, extracted for writing. */
+function lookAt(mapping: TableMapping, changes: readonly RowChange[], keep: boolean): RowsToCheck & { extracted?: ExtractedChanges } {
+  const sorted = new RowsToCheck();
+  if (keep) {
+    const extracted = extractChanges(mapping, changes);
+    for (const rows of extracted.upserts.values()) sorted.add(rows);
+    return Object.assign(sorted, { extracted });
+  }
+  for (const change of changes) {
+    if (change.kind !== "upsert") continue;
+    const rows = extractRows(mapping, change.doc);
+    if (!isRejection(rows)) sorted.add(rows);
+  }
+  return sorted;
 }
 
 function isWidenable(misfit: Misfit): boolean {

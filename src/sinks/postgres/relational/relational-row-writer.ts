@@ -1,6 +1,6 @@
 import pg from "pg";
 import type { Statements } from "../statement-queue.js";
-import { copiesAll, copiesExactly, copyExtractedRows, copyRows, mergeThroughStage, parameterWriter } from "./copy-relational-rows.js";
+import { copiesExactly, copyRows, mergeThroughStage, parameterWriter } from "./copy-relational-rows.js";
 import { COPY_FROM_ROWS } from "../copy-text.js";
 import { mayCreateTempTables } from "../temp-tables.js";
 
@@ -296,17 +296,6 @@ function recordsetParts(columns: readonly RowColumn[], field: (column: RowColumn
     selected: columns.map((column, index) => (column.name === CLUSTER_TIME_COLUMN ? `to_timestamp(r.${field(column, index)})` : `r.${field(column, index)}`)).join(", "),
     definition: columns.map((column) => `${quoteIdent(column.name)} ${column.sql}`).join(", "),
   };
-}
-
-/**
- * Documents whose keys the tables do not hold (see `TableLayout.bulkLoad`), already extracted (an
- * inferred mapping extracts them to check its columns first): one `COPY` per table; tables with a
- * plain `json` column are written as streaming writes them instead.
- */
-export async function bulkLoadExtractedRows(client: pg.ClientBase, mapping: TableMapping, extracted: ExtractedChanges, onReject: RejectionHandler): Promise<void> {
-  if (!copiesAll(mapping)) return writeExtractedRows(client, mapping, extracted, onReject);
-  for (const { change, rejection } of extracted.rejected) await onReject(client, mapping.source, change, rejection);
-  await copyExtractedRows(client, mapping, [...extracted.upserts.values()]);
 }
 
 /** Appends one by one: a document's array may have more elements than `push(...rows)` can take as arguments (the call stack overflows past about 100k). */
