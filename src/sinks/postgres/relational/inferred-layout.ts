@@ -52,7 +52,7 @@ export class InferredLayout implements TableLayout {
   private readonly store: InferredMappingStore;
   private readonly inferred = new StagedMap<string, Inferred>();
   private readonly seeds = new Map<string, DatabaseEntries>();
-  /** Extraction done with the mapping's inference or evolution (`evolveFor`), reused by `write` or `bulkLoad` for the same changes. */
+  /** Extraction done with a deferred batch's evolution (`evolveFor`), reused by `write` for the same changes. */
   private readonly extracted = new WeakMap<readonly RowChange[], ExtractedChanges>();
   /** Batches `prepare` left to be extracted (and the mapping evolved) when they are written. */
   private readonly deferred = new WeakSet<readonly RowChange[]>();
@@ -135,11 +135,10 @@ export class InferredLayout implements TableLayout {
   }
 
   /**
-   * Documents into tables that held none of them (see `TableLayout.bulkLoad`). Rows extracted by
-   * `prepare` are copied; the rows of a deferred batch are extracted as COPY sends them, and
-   * when one of them brings a field the mapping can take as a new column or child table, or a
-   * number its column must widen for, the load is declined before it ends: the caller rolls back
-   * and `write` evolves the mapping first.
+   * Documents into tables that held none of them (see `TableLayout.bulkLoad`), their rows
+   * extracted as COPY sends them. For a deferred batch, when one of them brings a field the
+   * mapping can take as a new column or child table, or a number its column must widen for, the
+   * load is declined before it ends: the caller rolls back and `write` evolves the mapping first.
    */
   async bulkLoad(client: PoolClient, ref: TableRef, changes: readonly RowChange[]): Promise<void> {
     const inferred = this.inferredOf(ref.namespace);
