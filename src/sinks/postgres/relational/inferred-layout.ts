@@ -184,6 +184,7 @@ export class InferredLayout implements TableLayout {
     }
     for (const rows of looked.misfitting) this.reportMisfits(namespace, rows);
     if (looked.extracted) this.extracted.set(changes, looked.extracted);
+    else this.extracted.delete(changes);
   }
 
   async forget(client: PoolClient, namespace: string): Promise<void> {
@@ -214,7 +215,7 @@ export class InferredLayout implements TableLayout {
     return this.inferred.get(namespace);
   }
 
-  /** The rows `prepare` extracted from these changes (extracted again only if it was not given them). */
+  /** The rows a deferred batch's evolution extracted from these changes, or extracted now. */
   private extractedFor(mapping: TableMapping, changes: readonly RowChange[]): ExtractedChanges {
     return this.extracted.get(changes) ?? extractChanges(mapping, changes);
   }
@@ -235,7 +236,7 @@ export class InferredLayout implements TableLayout {
   }
 
   /** The evolved entries when these rows bring new fields or numbers too wide; else undefined. */
-  private evolve(namespace: string, entries: DatabaseEntries, rows: readonly ExtractedRows[]): DatabaseEntries | undefined {
+  private evolve(namespace: string, entries: DatabaseEntries, rows: readonly RowToCheck[]): DatabaseEntries | undefined {
     const unmapped = rows.flatMap((row) => (row.unmapped ? [row.unmapped] : []));
     const widen = rows.flatMap((row) => row.misfits.filter(isWidenable)).map((misfit) => ({ entry: this.entryName(namespace, misfit.table), path: misfit.column.path }));
     if (unmapped.length === 0 && widen.length === 0) return undefined;
@@ -248,7 +249,7 @@ export class InferredLayout implements TableLayout {
     return table.source === namespace ? splitNamespace(namespace).coll : table.table;
   }
 
-  private reportMisfits(namespace: string, rows: ExtractedRows): void {
+  private reportMisfits(namespace: string, rows: RowToCheck): void {
     for (const misfit of rows.misfits) {
       const id = `${misfit.table.source}:${misfit.column.path}`;
       if (this.reported.has(id)) continue;
@@ -280,14 +281,20 @@ export class InferredLayout implements TableLayout {
   }
 }
 
-/** Rows that may make a mapping evolve (a field it lacks, a number too wide), and rows with misfits to tell. */
+/** What of a document's rows a mapping's evolution and its misfits' report look at. */
+type RowToCheck = Pick<ExtractedRows, "unmapped" | "misfits">;
+
+/** Rows that may make a mapping evolve (a field it lacks, a number too wide), and rows with misfits to tell: only what those look at, not the rows. */
 class RowsToCheck {
-  readonly mayEvolve: ExtractedRows[] = [];
-  readonly misfitting: ExtractedRows[] = [];
+  readonly mayEvolve: RowToCheck[] = [];
+  readonly misfitting: RowToCheck[] = [];
 
   add(rows: ExtractedRows): void {
-    if (rows.unmapped || rows.misfits.some(isWidenable)) this.mayEvolve.push(rows);
-    if (rows.misfits.length > 0) this.misfitting.push(rows);
+    const mayEvolve = rows.unmapped !== undefined || rows.misfits.some(isWidenable);
+    if (!mayEvolve && rows.misfits.length === 0) return;
+    const checked: RowToCheck = rows.unmapped === undefined ? { misfits: rows.misfits } : { unmapped: rows.unmapped, misfits: rows.misfits };
+    if (mayEvolve) this.mayEvolve.push(checked);
+    if (rows.misfits.length > 0) this.misfitting.push(checked);
   }
 }
 
