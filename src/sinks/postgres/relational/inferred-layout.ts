@@ -170,7 +170,7 @@ export class InferredLayout implements TableLayout {
     const entries = known?.entries ?? this.seeds.get(namespace) ?? this.inferFrom(namespace, changes);
     let inferred = known ?? this.compile(namespace, entries);
     let looked = lookAt(inferred.mapping, changes, keep);
-    const evolved = this.evolve(namespace, inferred.entries, looked.mayEvolve);
+    const evolved = this.evolve(namespace, inferred.entries, looked.checked.mayEvolve);
     if (evolved) {
       const next = this.compile(namespace, evolved);
       if (tablesExist) for (const statement of evolveStatements(inferred.mapping, next.mapping)) await client.query(statement);
@@ -182,7 +182,7 @@ export class InferredLayout implements TableLayout {
       await this.store.save(client, namespace, inferred.entries);
       this.inferred.set(namespace, inferred);
     }
-    for (const rows of looked.misfitting) this.reportMisfits(namespace, rows);
+    for (const rows of looked.checked.misfitting) this.reportMisfits(namespace, rows);
     if (looked.extracted) this.extracted.set(changes, looked.extracted);
     else this.extracted.delete(changes);
   }
@@ -299,19 +299,19 @@ class RowsToCheck {
 }
 
 /** The changes' rows to check under `mapping`, and with `keep` all of them, extracted for writing. */
-function lookAt(mapping: TableMapping, changes: readonly RowChange[], keep: boolean): RowsToCheck & { extracted?: ExtractedChanges } {
-  const sorted = new RowsToCheck();
+function lookAt(mapping: TableMapping, changes: readonly RowChange[], keep: boolean): { checked: RowsToCheck; extracted?: ExtractedChanges } {
+  const checked = new RowsToCheck();
   if (keep) {
     const extracted = extractChanges(mapping, changes);
-    for (const rows of extracted.upserts.values()) sorted.add(rows);
-    return Object.assign(sorted, { extracted });
+    for (const rows of extracted.upserts.values()) checked.add(rows);
+    return { checked, extracted };
   }
   for (const change of changes) {
     if (change.kind !== "upsert") continue;
     const rows = extractRows(mapping, change.doc);
-    if (!isRejection(rows)) sorted.add(rows);
+    if (!isRejection(rows)) checked.add(rows);
   }
-  return sorted;
+  return { checked };
 }
 
 function isWidenable(misfit: Misfit): boolean {
