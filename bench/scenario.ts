@@ -55,6 +55,7 @@ export type SinkApplyVariant =
   | "baseline-relational-replace"
   | "raw-replace"
   | "mapping-replace"
+  | "inferred-replace"
   | "raw-single"
   | "mapping-single"
   | "mapping-single-burst";

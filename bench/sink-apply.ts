@@ -57,6 +57,7 @@ export const SINK_APPLY_VARIANTS: readonly {
   { variant: "baseline-relational-replace", tag: "s0Rr", name: "bare: s0R over existing rows", against: "s0r" },
   { variant: "raw-replace", tag: "raw-replace", name: "tributary sink, raw, replace events", against: "s0r" },
   { variant: "mapping-replace", tag: "mapping-replace", name: "tributary sink, mapping file, replace events", against: "s0Rr" },
+  { variant: "inferred-replace", tag: "inferred-replace", name: "tributary sink, inferred mapping, replace events", against: "s0Rr" },
   { variant: "raw-single", tag: "raw-single", name: "tributary sink, raw, 1 change/transaction", single: true },
   { variant: "mapping-single", tag: "mapping-single", name: "tributary sink, mapping file, 1 change/transaction", single: true },
   { variant: "mapping-single-burst", tag: "mapping-single-burst", name: "tributary sink, mapping file, 1 change/transaction after a first batch of 150", single: true },
@@ -146,7 +147,7 @@ async function decodedThroughPump(url: string, documents: readonly Document[], b
 
 function sinkOptions(variant: Exclude<SinkApplyVariant, "baseline" | "baseline-replace" | "baseline-relational" | "baseline-relational-replace" | "peer">, documents: readonly Document[]): Partial<PostgresSinkOptions> {
   if (variant === "raw" || variant === "raw-single" || variant === "raw-replace") return {};
-  if (variant === "inferred") return { inferMapping: true };
+  if (variant === "inferred" || variant === "inferred-replace") return { inferMapping: true };
   return { mapping: benchMapping(NS, documents) };
 }
 
