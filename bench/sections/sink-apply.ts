@@ -18,9 +18,10 @@ for (const [index, { tag, against }] of SINK_APPLY_VARIANTS.entries()) {
  * at a time); the mapping file's sink fed by the pump from change events decoded from BSON,
  * reading one change ahead (`pump1`, against `mapping`) and a batch ahead (`pump`, against
  * `pump1`); then replace events of documents the tables hold (raw, mapping file, inferred
- * mapping), against the bare statements over rows they wrote before (`s0r`, `s0Rr`); then one change per transaction through the sink,
- * against `p`. The variants run in rounds (see `measureScenarios`). The documents are held in
- * memory (made before the clock starts, the warm-up's included), so RSS here is mostly theirs.
+ * mapping), against the bare statements over rows they wrote before (`s0r`, `s0Rr`); then one
+ * change per transaction through the sink, against `p`. The variants run in rounds (see
+ * `measureScenarios`). The documents are held in memory (made before the clock starts, the
+ * warm-up's included), so RSS here is mostly theirs.
  */
 export async function sinkApplySection(context: BenchContext): Promise<SectionOutcome> {
   const { applyDocs: docs, size, batch } = context.options;
