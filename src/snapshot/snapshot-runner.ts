@@ -2,9 +2,10 @@ import type { Logger } from "../core/logger.js";
 import { comparePositions, positionDate, type Position } from "../core/position.js";
 import { runParallel } from "./run-parallel.js";
 import { snapshotEvents } from "./snapshot-events.js";
-import type { CollectionSnapshotState, IdRange, SnapshotSource, SnapshotTarget } from "../core/snapshot-contract.js";
+import type { CollectionSnapshotState, IdRange, SnapshotChunk, SnapshotSource, SnapshotTarget } from "../core/snapshot-contract.js";
 import { selectSnapshotWork, type SnapshotMode } from "./snapshot-mode.js";
 import type { SnapshotProgress } from "./snapshot-progress.js";
+import { DEFAULT_SLOW_STEP_LIMITS, watchSlowItems, watchSlowStep, type SlowStepLimits, type SnapshotStep } from "./slow-step.js";
 
 /** @internal */
 export interface SnapshotSettings {
@@ -22,6 +23,12 @@ export interface SnapshotRunOptions extends SnapshotSettings {
   readonly logger: Logger;
   readonly signal: AbortSignal;
   readonly progress?: SnapshotProgress;
+  /**
+   * After how long a step still waiting on MongoDB or on the target is worth a warning
+   * ({@link DEFAULT_SLOW_STEP_LIMITS} by default); a target that is a consumer setting its own
+   * pace (a watch's handler) gives `writes: Infinity`.
+   */
+  readonly slowSteps?: SlowStepLimits;
 }
 
 /** What a snapshot run did. @internal */
@@ -70,7 +77,7 @@ export async function runSnapshot(source: SnapshotSource, target: SnapshotTarget
       continue;
     }
     // Fixed before anything is read: every change after it reaches the target through the stream.
-    startedAt ??= await source.startPosition();
+    startedAt ??= await watched(source.startPosition(), { kind: "start" }, options);
     ranges.push(await startRanges(each.namespace, startedAt, source, target, options));
   }
   if (work.length > 0) {
@@ -109,9 +116,10 @@ export async function runSnapshot(source: SnapshotSource, target: SnapshotTarget
 
 /** Plans a new snapshot of a collection from its data and records it; returns its ranges. */
 async function startRanges(namespace: string, startedAt: Position, source: SnapshotSource, target: SnapshotTarget, options: SnapshotRunOptions): Promise<RangeWork[]> {
-  const estimated = await source.estimateCount(namespace);
+  const planning: SnapshotStep = { kind: "plan", collection: namespace };
+  const estimated = await watched(source.estimateCount(namespace), planning, options);
   const count = Math.min(MAX_RANGES_PER_COLLECTION, Math.max(1, Math.ceil(estimated / options.rangeSize)));
-  const planned = count > 1 ? await source.planRanges(namespace, count) : [{}];
+  const planned = count > 1 ? await watched(source.planRanges(namespace, count), planning, options) : [{}];
   await target.startSnapshot({ namespace, startedAt, estimated, ranges: planned });
   options.progress?.addCollection(namespace, { estimated, alreadyCopied: 0 });
   options.logger.info({ collection: namespace, estimated, ranges: planned.length }, "snapshot of collection planned");
@@ -139,21 +147,33 @@ async function copyRanges(ranges: readonly RangeWork[], source: SnapshotSource, 
     ranges,
     options.parallelism,
     async (range, signal) => {
-      for await (const chunk of source.readRange(range.namespace, range.range, options.chunkSize, signal, range.startedAt)) {
-        await target.writeChunk({ namespace: range.namespace, rangeNo: range.rangeNo, events: snapshotEvents(range.namespace, chunk, range.startedAt), last: false, startedAt: range.startedAt });
+      const where = { collection: range.namespace, rangeNo: range.rangeNo };
+      const chunks = watchSlowItems(source.readRange(range.namespace, range.range, options.chunkSize, signal, range.startedAt), { kind: "read", ...where }, limitsOf(options), options.logger);
+      const write = (chunk: SnapshotChunk): Promise<void> => watched(target.writeChunk(chunk), { kind: "write", ...where }, options);
+      for await (const chunk of chunks) {
+        await write({ namespace: range.namespace, rangeNo: range.rangeNo, events: snapshotEvents(range.namespace, chunk, range.startedAt), last: false, startedAt: range.startedAt });
         documents += chunk.length;
         options.progress?.recordCopied(range.namespace, chunk.length);
         // A stop lets the chunk in hand commit, then leaves the rest of the range for the next start.
         if (signal.aborted) return;
       }
       if (signal.aborted) return;
-      await target.writeChunk({ namespace: range.namespace, rangeNo: range.rangeNo, events: [], last: true, startedAt: range.startedAt });
+      await write({ namespace: range.namespace, rangeNo: range.rangeNo, events: [], last: true, startedAt: range.startedAt });
       await onRangeDone(range);
     },
     options.signal,
   );
   if (ranges.length > 0) options.logger.info({ documents, stopped: options.signal.aborted }, "snapshot copy ended");
   return documents;
+}
+
+function limitsOf(options: SnapshotRunOptions): SlowStepLimits {
+  return options.slowSteps ?? DEFAULT_SLOW_STEP_LIMITS;
+}
+
+/** `work`, with a warning should it wait long ({@link watchSlowStep}). */
+function watched<T>(work: Promise<T>, step: SnapshotStep, options: SnapshotRunOptions): Promise<T> {
+  return watchSlowStep(work, step, limitsOf(options), options.logger);
 }
 
 /** The ranges of all collections taken in turn, so that several collections are copied at once. */

@@ -2,6 +2,7 @@ import { MongoClient } from "mongodb";
 import type { MongoMemoryReplSet, MongoMemoryServer } from "mongodb-memory-server-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startReplicaSetOf } from "../../support/mongodb-server.js";
+import { role, setElectionTimeout } from "../../support/replica-members.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
@@ -10,29 +11,6 @@ import { waitFor } from "../../support/wait-for.js";
 
 // The members are stopped and started here, which an external deployment cannot allow.
 const describeRollback = process.env.TRIBUTARY_TEST_MONGODB_URI ? describeWithMongo.skip : describeWithMongo;
-
-async function role(server: MongoMemoryServer): Promise<"primary" | "secondary" | "other"> {
-  const client = new MongoClient(server.getUri(), { directConnection: true, serverSelectionTimeoutMS: 5_000 });
-  try {
-    const hello = await client.db("admin").command({ hello: 1 });
-    return hello.isWritablePrimary === true ? "primary" : hello.secondary === true ? "secondary" : "other";
-  } catch {
-    return "other";
-  } finally {
-    await client.close();
-  }
-}
-
-async function setElectionTimeout(uri: string, electionTimeoutMillis: number): Promise<void> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 60_000 });
-  try {
-    const admin = client.db("admin");
-    const { config } = (await admin.command({ replSetGetConfig: 1 })) as { config: { version: number; settings?: Record<string, unknown> } };
-    await admin.command({ replSetReconfig: { ...config, version: config.version + 1, settings: { ...config.settings, electionTimeoutMillis } } });
-  } finally {
-    await client.close();
-  }
-}
 
 /** Asks a member to run for primary now; true once it is primary. */
 async function stepUp(server: MongoMemoryServer): Promise<boolean> {

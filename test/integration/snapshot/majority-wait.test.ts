@@ -1,0 +1,81 @@
+import { MongoClient } from "mongodb";
+import type { MongoMemoryReplSet } from "mongodb-memory-server-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { NamespaceFilter } from "../../../src/core/namespace-filter.js";
+import { runSnapshot } from "../../../src/snapshot/snapshot-runner.js";
+import { connectMongo } from "../../../src/source/mongo-connection.js";
+import { MongoSnapshotSource } from "../../../src/source/mongo-snapshot-source.js";
+import { capturingLogger } from "../../support/capturing-logger.js";
+import { MemorySnapshotTarget } from "../../support/memory-snapshot-target.js";
+import { startReplicaSetOf } from "../../support/mongodb-server.js";
+import { role, setElectionTimeout } from "../../support/replica-members.js";
+import { describeWithMongo } from "../../support/requirements.js";
+import { waitFor } from "../../support/wait-for.js";
+
+// The members are stopped and started here, which an external deployment cannot allow.
+const describeOwnSet = process.env.TRIBUTARY_TEST_MONGODB_URI ? describeWithMongo.skip : describeWithMongo;
+
+const DB = "snapshot_majority_wait";
+const NAMESPACE = `${DB}.items`;
+
+describeOwnSet("a snapshot read waiting for a majority", () => {
+  let replSet: MongoMemoryReplSet;
+  let uri: string;
+
+  beforeAll(async () => {
+    ({ replSet, uri } = await startReplicaSetOf(3));
+    // The primary must stay primary while both secondaries are down (see setElectionTimeout).
+    await setElectionTimeout(uri, 120_000);
+  }, 300_000);
+
+  afterAll(async () => {
+    await replSet?.stop({ doCleanup: true, force: true });
+  });
+
+  it("is told after the read limit, names the collection and the range, and the copy goes on once the secondaries are back", { timeout: 300_000 }, async () => {
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 60_000 });
+    await client.connect();
+    const deployment = await connectMongo(uri, { serverSelectionTimeoutMs: 60_000 });
+    try {
+      const items = client.db(DB).collection<{ _id: number }>("items");
+      await items.insertMany(
+        Array.from({ length: 50 }, (_, n) => ({ _id: n })),
+        { writeConcern: { w: "majority" } },
+      );
+      const roles = await Promise.all(replSet.servers.map(role));
+      const primary = replSet.servers[roles.indexOf("primary")];
+      const secondaries = replSet.servers.filter((server) => server !== primary);
+      // No majority holds anything written from now on: the snapshot's start is past the
+      // majority commit point, and its majority reads after that start wait (docs/failure-modes.md).
+      for (const secondary of secondaries) await secondary.stop({ doCleanup: false, force: false });
+      await items.insertOne({ _id: 50 }, { writeConcern: { w: 1 } });
+
+      const { logger, lines } = capturingLogger();
+      const source = new MongoSnapshotSource(deployment, { filter: new NamespaceFilter([NAMESPACE], []), include: [NAMESPACE], logger });
+      const target = new MemorySnapshotTarget();
+      const run = runSnapshot(source, target, {
+        mode: "initial",
+        parallelism: 1,
+        chunkSize: 10,
+        rangeSize: 1_000,
+        logger,
+        signal: new AbortController().signal,
+        slowSteps: { reads: 2_000, writes: 60_000 },
+      });
+      run.catch(() => undefined);
+
+      const warning = await waitFor(() => lines.find((line) => line.level === 40), "the warning of a read waiting for MongoDB", 60_000);
+      expect(warning).toMatchObject({ msg: "snapshot: reading a chunk has waited 2 s for MongoDB", collection: NAMESPACE, rangeNo: 0 });
+      expect(target.chunks).toEqual([]);
+
+      for (const secondary of secondaries) await secondary.start(true);
+      const outcome = await run;
+      expect(outcome).toMatchObject({ copied: [NAMESPACE], documents: 51, complete: true });
+      expect(lines.filter((line) => line.level === 40)).toHaveLength(1);
+      expect(lines.find((line) => line.msg === "snapshot: reading a chunk waited for MongoDB and has ended")).toMatchObject({ collection: NAMESPACE, rangeNo: 0 });
+    } finally {
+      await deployment.client.close();
+      await client.close();
+    }
+  });
+});
