@@ -9,37 +9,44 @@ export const SLOW_STEP_MS = 60_000;
 
 /** After how long a step that waits on each side is worth a warning, in milliseconds; `Infinity` for never. */
 export interface SlowStepLimits {
-  /** MongoDB: the start position, a collection's count and split, a range's next chunk. */
+  /** MongoDB: the collections, the start position, a collection's count and split, a range's next chunk. */
   readonly reads: number;
-  /** The target: a chunk written and committed. */
+  /** The target: the snapshot's stored progress loaded or recorded, a chunk written and committed. */
   readonly writes: number;
 }
 
 export const DEFAULT_SLOW_STEP_LIMITS: SlowStepLimits = Object.freeze({ reads: SLOW_STEP_MS, writes: SLOW_STEP_MS });
 
-const BUSY_MONGODB = "MongoDB has not answered: look for a primary too busy to answer, or members down or lagging in rs.status()";
+/** Node runs a timer of a longer delay after 1 ms: such a limit means never. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
+/** These reads take no read concern that waits for the replica set's other members. */
+const BUSY = "MongoDB has not answered: look for a server too busy to answer, or a network in the way";
 
 /**
- * The steps that can wait: the side each waits on, and what usually holds it up. A range's reads
- * are at read concern `majority` after the snapshot's start (`SNAPSHOT_READ`,
+ * A range's reads are at read concern `majority` after the snapshot's start (`SNAPSHOT_READ`,
  * src/source/snapshot-reads.ts), and the server answers them once its majority commit point has
- * passed that time, not before, however long that takes: mongodb/mongo's jstests stop
- * replication to the secondaries and see such a find end only by its `maxTimeMS`, then succeed
- * once replication restarts.
+ * passed that time, not before, however long that takes: mongodb/mongo's jstest "causally
+ * consistent majority-committed reads will wait for the majority commit point to move past
+ * 'afterClusterTime'" stops replication to the secondaries and sees such a find end only by its
+ * `maxTimeMS`, then succeed once replication restarts. The commit point needs a majority of the
+ * voting members, and arbiters hold no data.
  */
+const MAJORITY =
+  "MongoDB answers a snapshot read (read concern majority) only once the snapshot's start is majority-committed, held by a majority of the replica set's voting members (arbiters hold no data): look in rs.status() for data-bearing members down or lagging that such a majority needs, or a primary too busy to answer";
+
+const TARGET =
+  "the target has not answered: with PostgreSQL most often a lock another session holds on the table (pg_stat_activity, wait_event_type 'Lock', and pg_blocking_pids), otherwise a target too busy or not answering";
+
+/** The steps that can wait: the side each waits on, and what usually holds it up. */
 const STEPS = {
-  start: { side: "reads", what: "fixing the snapshot's start", hint: BUSY_MONGODB },
-  plan: { side: "reads", what: "planning the ranges", hint: BUSY_MONGODB },
-  read: {
-    side: "reads",
-    what: "reading a chunk",
-    hint: "MongoDB answers a snapshot read (read concern majority) only once a majority of the replica set's data-bearing members hold the snapshot's start: look for members down or lagging in rs.status(), or a primary too busy to answer",
-  },
-  write: {
-    side: "writes",
-    what: "writing a chunk",
-    hint: "the target has not committed the chunk: a lock another session holds on the table (PostgreSQL: pg_stat_activity, wait_event_type 'Lock'), or a target too busy; a PostgreSQL statement is cut and retried after target.queryTimeoutMs",
-  },
+  list: { side: "reads", what: "listing the collections", hint: BUSY },
+  start: { side: "reads", what: "fixing the snapshot's start", hint: BUSY },
+  plan: { side: "reads", what: "planning the ranges", hint: BUSY },
+  read: { side: "reads", what: "reading a chunk", hint: MAJORITY },
+  load: { side: "writes", what: "loading the snapshot's progress", hint: TARGET },
+  record: { side: "writes", what: "recording the snapshot's progress", hint: TARGET },
+  write: { side: "writes", what: "writing a chunk", hint: TARGET },
 } as const satisfies Record<string, { side: keyof SlowStepLimits; what: string; hint: string }>;
 
 /** A step of a snapshot that can wait, as its warning names it. */
@@ -57,7 +64,7 @@ export interface SnapshotStep {
 export async function watchSlowStep<T>(work: Promise<T>, step: SnapshotStep, limits: SlowStepLimits, logger: Logger): Promise<T> {
   const { side, what, hint } = STEPS[step.kind];
   const afterMs = limits[side];
-  if (!Number.isFinite(afterMs)) return work;
+  if (!(afterMs < LONGEST_TIMER_MS)) return work;
   const started = performance.now();
   const where = { ...(step.collection === undefined ? {} : { collection: step.collection }), ...(step.rangeNo === undefined ? {} : { rangeNo: step.rangeNo }) };
   const on = side === "reads" ? "MongoDB" : "the target";

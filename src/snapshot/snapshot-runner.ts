@@ -66,8 +66,8 @@ const MAX_RANGES_PER_COLLECTION = 1_000;
  * @internal
  */
 export async function runSnapshot(source: SnapshotSource, target: SnapshotTarget, options: SnapshotRunOptions): Promise<SnapshotOutcome> {
-  const included = await source.listCollections();
-  const stored = await target.loadSnapshots();
+  const included = await watched(source.listCollections(), { kind: "list" }, options);
+  const stored = await watched(target.loadSnapshots(), { kind: "load" }, options);
   const work = selectSnapshotWork(options.mode, included, stored);
   let startedAt: Position | undefined;
   const ranges: RangeWork[][] = [];
@@ -89,7 +89,7 @@ export async function runSnapshot(source: SnapshotSource, target: SnapshotTarget
   const copied = new Set<string>();
   // A collection is finished as soon as its last range commits, not when every collection is.
   const finish = async (namespace: string): Promise<void> => {
-    await target.finishSnapshot(namespace);
+    await watched(target.finishSnapshot(namespace), { kind: "record", collection: namespace }, options);
     options.progress?.finishCollection(namespace);
     options.logger.info({ collection: namespace }, "snapshot of collection complete");
     copied.add(namespace);
@@ -120,7 +120,7 @@ async function startRanges(namespace: string, startedAt: Position, source: Snaps
   const estimated = await watched(source.estimateCount(namespace), planning, options);
   const count = Math.min(MAX_RANGES_PER_COLLECTION, Math.max(1, Math.ceil(estimated / options.rangeSize)));
   const planned = count > 1 ? await watched(source.planRanges(namespace, count), planning, options) : [{}];
-  await target.startSnapshot({ namespace, startedAt, estimated, ranges: planned });
+  await watched(target.startSnapshot({ namespace, startedAt, estimated, ranges: planned }), { kind: "record", collection: namespace }, options);
   options.progress?.addCollection(namespace, { estimated, alreadyCopied: 0 });
   options.logger.info({ collection: namespace, estimated, ranges: planned.length }, "snapshot of collection planned");
   return planned.map((range, rangeNo) => ({ namespace, rangeNo, range, startedAt }));

@@ -4,7 +4,7 @@ import type { Position } from "../core/position.js";
 import type { SnapshotSource } from "../core/snapshot-contract.js";
 import { EventSnapshotTarget } from "../snapshot/event-snapshot-target.js";
 import { runSnapshot } from "../snapshot/snapshot-runner.js";
-import { SLOW_STEP_MS } from "../snapshot/slow-step.js";
+import { DEFAULT_SLOW_STEP_LIMITS } from "../snapshot/slow-step.js";
 import type { WatchItem } from "./deliveries.js";
 
 /** What the initial copy reads (`copy`, defaults applied). */
@@ -63,7 +63,7 @@ export async function* copyItems(
     logger: context.logger,
     signal: stop.signal,
     // The copy's writes wait for the program's own handler, which sets the pace.
-    slowSteps: { reads: SLOW_STEP_MS, writes: Number.POSITIVE_INFINITY },
+    slowSteps: { ...DEFAULT_SLOW_STEP_LIMITS, writes: Number.POSITIVE_INFINITY },
   }).finally(() => handover.end());
   // Its failure is thrown below; until then it must not count as unhandled.
   run.catch(() => undefined);

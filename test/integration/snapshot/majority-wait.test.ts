@@ -43,7 +43,8 @@ describeOwnSet("a snapshot read waiting for a majority", () => {
         { writeConcern: { w: "majority" } },
       );
       const roles = await Promise.all(replSet.servers.map(role));
-      const primary = replSet.servers[roles.indexOf("primary")];
+      expect(roles.filter((each) => each === "primary")).toHaveLength(1);
+      const primary = replSet.servers[roles.indexOf("primary")]!;
       const secondaries = replSet.servers.filter((server) => server !== primary);
       // No majority holds anything written from now on: the snapshot's start is past the
       // majority commit point, and its majority reads after that start wait (docs/failure-modes.md).

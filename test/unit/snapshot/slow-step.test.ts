@@ -61,7 +61,7 @@ describe("watchSlowStep", () => {
     const step = watchSlowStep(held.promise.then(() => "read"), { kind: "read", collection: "shop.orders", rangeNo: 2 }, SHORT, logger);
     const warning = await waitFor(() => lines.find((line) => line.level === 40), "the warning");
     expect(warning).toMatchObject({ msg: "snapshot: reading a chunk has waited 0 s for MongoDB", collection: "shop.orders", rangeNo: 2 });
-    expect(warning.hint).toMatch(/majority of the replica set's data-bearing members hold the snapshot's start/);
+    expect(warning.hint).toMatch(/only once the snapshot's start is majority-committed, held by a majority of the replica set's voting members/);
     held.open();
     expect(await step).toBe("read");
     expect(lines.filter((line) => line.level === 40)).toHaveLength(1);
@@ -73,6 +73,16 @@ describe("watchSlowStep", () => {
     await watchSlowStep(Promise.resolve(), { kind: "write", collection: "shop.orders" }, { reads: 20, writes: 60_000 }, logger);
     const held = gate();
     const step = watchSlowStep(held.promise, { kind: "write" }, { reads: 20, writes: Number.POSITIVE_INFINITY }, logger);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    held.open();
+    await step;
+    expect(lines).toEqual([]);
+  });
+
+  it("takes a limit too long for a timer as never (Node would run the timer after 1 ms)", async () => {
+    const { logger, lines } = capturingLogger();
+    const held = gate();
+    const step = watchSlowStep(held.promise, { kind: "read" }, { reads: 2 ** 31, writes: 20 }, logger);
     await new Promise((resolve) => setTimeout(resolve, 60));
     held.open();
     await step;
@@ -107,8 +117,46 @@ describe("watchSlowStep", () => {
   });
 });
 
+/** Items 1, 2, 3 whose closing is counted, failing at the second when `failAt2`. */
+function countedItems(failAt2 = false): { items: AsyncIterable<number>; closings: () => number } {
+  let closings = 0;
+  let next = 1;
+  const iterator: AsyncIterator<number> = {
+    next: () => {
+      if (failAt2 && next === 2) return Promise.reject(new Error("cursor killed"));
+      return Promise.resolve(next <= 3 ? { done: false, value: next++ } : { done: true, value: undefined });
+    },
+    return: () => {
+      closings += 1;
+      return Promise.resolve({ done: true, value: undefined });
+    },
+  };
+  return { items: { [Symbol.asyncIterator]: () => iterator }, closings: () => closings };
+}
+
 describe("watchSlowItems", () => {
-  it("closes the items when the caller leaves early", async () => {
+  it("hands out every item, and closes nothing that ran out or failed by itself", async () => {
+    const all = countedItems();
+    const seen: number[] = [];
+    for await (const item of watchSlowItems(all.items, { kind: "read" }, SHORT, silentLogger())) seen.push(item);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(all.closings()).toBe(0);
+
+    const failing = countedItems(true);
+    const read = (async () => {
+      for await (const item of watchSlowItems(failing.items, { kind: "read" }, SHORT, silentLogger())) expect(item).toBe(1);
+    })();
+    await expect(read).rejects.toThrow("cursor killed");
+    expect(failing.closings()).toBe(0);
+  });
+
+  it("closes the items once when the caller leaves early", async () => {
+    const counted = countedItems();
+    for await (const item of watchSlowItems(counted.items, { kind: "read" }, SHORT, silentLogger())) if (item === 2) break;
+    expect(counted.closings()).toBe(1);
+  });
+
+  it("closes the items when the caller leaves early (a generator's finally)", async () => {
     let closed = false;
     const items = (async function* () {
       try {
@@ -158,6 +206,47 @@ describe("runSnapshot's warnings for a step that waits", () => {
     held.open();
     await run;
     expect(warning).toMatchObject({ msg: "snapshot: writing a chunk has waited 0 s for the target", collection: "shop.orders", rangeNo: 0 });
+  });
+
+  it("warns when the target holds the recording of a collection's ranges", async () => {
+    const { logger, lines } = capturingLogger();
+    const held = gate();
+    const target = new MemorySnapshotTarget();
+    const record = target.startSnapshot.bind(target);
+    target.startSnapshot = async (plan) => {
+      await held.promise;
+      await record(plan);
+    };
+    const run = runSnapshot(new SyntheticSnapshotSource({ "shop.orders": documents(10) }), target, { ...options, logger, slowSteps: SHORT });
+    const warning = await waitFor(() => lines.find((line) => line.level === 40), "the warning");
+    held.open();
+    await run;
+    expect(warning).toMatchObject({ msg: "snapshot: recording the snapshot's progress has waited 0 s for the target", collection: "shop.orders" });
+  });
+
+  it("closes a range's reads when a stop comes while a chunk is written", async () => {
+    const stop = new AbortController();
+    const source = new SyntheticSnapshotSource({ "shop.orders": documents(40) });
+    let closings = 0;
+    const read = source.readRange.bind(source);
+    source.readRange = (...args) => {
+      const iterator = read(...args)[Symbol.asyncIterator]();
+      const close = iterator.return?.bind(iterator);
+      iterator.return = (value) => {
+        closings += 1;
+        return close ? close(value) : Promise.resolve({ done: true, value: undefined });
+      };
+      return { [Symbol.asyncIterator]: () => iterator };
+    };
+    const target = new MemorySnapshotTarget();
+    const write = target.writeChunk.bind(target);
+    target.writeChunk = async (chunk) => {
+      stop.abort();
+      await write(chunk);
+    };
+    const outcome = await runSnapshot(source, target, { ...options, parallelism: 1, rangeSize: 1_000, signal: stop.signal, logger: silentLogger() });
+    expect(outcome).toMatchObject({ documents: 10, complete: false });
+    expect(closings).toBe(1);
   });
 
   it("warns of nothing when no step waits long", async () => {
