@@ -5,7 +5,7 @@ import type { Logger } from "../core/logger.js";
  * in well under a second, and nothing else would show that the copy is not moving (its
  * progress lines count documents copied, and a step that waits copies none).
  */
-export const SLOW_STEP_MS = 60_000;
+const SLOW_STEP_MS = 60_000;
 
 /** After how long a step that waits on each side is worth a warning, in milliseconds; `Infinity` for never. */
 export interface SlowStepLimits {
