@@ -2,7 +2,9 @@
 // a primary that loses sight of a majority stays primary.
 
 import { MongoClient } from "mongodb";
-import type { MongoMemoryServer } from "mongodb-memory-server-core";
+import type { MongoMemoryReplSet, MongoMemoryServer } from "mongodb-memory-server-core";
+import { afterAll, beforeAll } from "vitest";
+import { startReplicaSetOf } from "./mongodb-server.js";
 
 /** What a member is now; "other" when it does not answer (stopped, starting). */
 export async function role(server: MongoMemoryServer): Promise<"primary" | "secondary" | "other"> {
@@ -17,12 +19,8 @@ export async function role(server: MongoMemoryServer): Promise<"primary" | "seco
   }
 }
 
-/**
- * Sets the set's `electionTimeoutMillis`. A primary that loses sight of a majority steps down
- * after it; the 5 s mongodb-memory-server sets can pass while secondaries shut down. Set it once
- * the set has its first primary: a fresh set waits that long for its first election.
- */
-export async function setElectionTimeout(uri: string, electionTimeoutMillis: number): Promise<void> {
+/** Sets the set's `electionTimeoutMillis`, once it has its first primary: a fresh set waits that long for its first election. */
+async function setElectionTimeout(uri: string, electionTimeoutMillis: number): Promise<void> {
   const client = new MongoClient(uri, { serverSelectionTimeoutMS: 60_000 });
   try {
     const admin = client.db("admin");
@@ -31,4 +29,30 @@ export async function setElectionTimeout(uri: string, electionTimeoutMillis: num
   } finally {
     await client.close();
   }
+}
+
+/**
+ * A three-member replica set of the describe block's own, started before its tests and stopped
+ * after. A primary that loses sight of a majority steps down after `electionTimeoutMillis`; the
+ * 5 s mongodb-memory-server sets can pass while two secondaries shut down, and a w:1 write would
+ * then find no primary. A long timeout keeps it primary; a test asks for elections with
+ * `replSetStepUp` instead of waiting for them.
+ */
+export function ownThreeMemberSet(): { readonly replSet: () => MongoMemoryReplSet; readonly uri: () => string } {
+  let replSet: MongoMemoryReplSet | undefined;
+  let uri = "";
+  beforeAll(async () => {
+    ({ replSet, uri } = await startReplicaSetOf(3));
+    await setElectionTimeout(uri, 120_000);
+  }, 300_000);
+  afterAll(async () => {
+    await replSet?.stop({ doCleanup: true, force: true });
+  });
+  return {
+    replSet: () => {
+      if (!replSet) throw new Error("the replica set is not started yet");
+      return replSet;
+    },
+    uri: () => uri,
+  };
 }

@@ -1,14 +1,12 @@
 import { MongoClient } from "mongodb";
-import type { MongoMemoryReplSet } from "mongodb-memory-server-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { NamespaceFilter } from "../../../src/core/namespace-filter.js";
 import { runSnapshot } from "../../../src/snapshot/snapshot-runner.js";
 import { connectMongo } from "../../../src/source/mongo-connection.js";
 import { MongoSnapshotSource } from "../../../src/source/mongo-snapshot-source.js";
 import { capturingLogger } from "../../support/capturing-logger.js";
 import { MemorySnapshotTarget } from "../../support/memory-snapshot-target.js";
-import { startReplicaSetOf } from "../../support/mongodb-server.js";
-import { role, setElectionTimeout } from "../../support/replica-members.js";
+import { ownThreeMemberSet, role } from "../../support/replica-members.js";
 import { describeWithMongo } from "../../support/requirements.js";
 import { waitFor } from "../../support/wait-for.js";
 
@@ -19,20 +17,12 @@ const DB = "snapshot_majority_wait";
 const NAMESPACE = `${DB}.items`;
 
 describeOwnSet("a snapshot read waiting for a majority", () => {
-  let replSet: MongoMemoryReplSet;
-  let uri: string;
-
-  beforeAll(async () => {
-    ({ replSet, uri } = await startReplicaSetOf(3));
-    // The primary must stay primary while both secondaries are down (see setElectionTimeout).
-    await setElectionTimeout(uri, 120_000);
-  }, 300_000);
-
-  afterAll(async () => {
-    await replSet?.stop({ doCleanup: true, force: true });
-  });
+  // Its primary stays primary while both secondaries are down.
+  const set = ownThreeMemberSet();
 
   it("is told after the read limit, names the collection and the range, and the copy goes on once the secondaries are back", { timeout: 300_000 }, async () => {
+    const uri = set.uri();
+    const replSet = set.replSet();
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 60_000 });
     await client.connect();
     const deployment = await connectMongo(uri, { serverSelectionTimeoutMs: 60_000 });

@@ -1,8 +1,7 @@
 import { MongoClient } from "mongodb";
-import type { MongoMemoryReplSet, MongoMemoryServer } from "mongodb-memory-server-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { startReplicaSetOf } from "../../support/mongodb-server.js";
-import { role, setElectionTimeout } from "../../support/replica-members.js";
+import type { MongoMemoryServer } from "mongodb-memory-server-core";
+import { expect, it } from "vitest";
+import { ownThreeMemberSet, role } from "../../support/replica-members.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
 import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
@@ -27,24 +26,11 @@ async function stepUp(server: MongoMemoryServer): Promise<boolean> {
 }
 
 describeRollback("rollback: the target never shows a write the source lost", () => {
-  let replSet: MongoMemoryReplSet;
-  let uri: string;
-
-  beforeAll(async () => {
-    ({ replSet, uri } = await startReplicaSetOf(3));
-    // A primary that loses sight of a majority steps down after electionTimeoutMillis; the 5 s
-    // mongodb-memory-server sets can pass while the two secondaries shut down, and the w:1 write
-    // below would then find no primary. A long timeout keeps it primary (set once the set has
-    // its first primary: a fresh set waits that long for its first election); elections are
-    // then asked for with replSetStepUp instead of waited for.
-    await setElectionTimeout(uri, 120_000);
-  }, 300_000);
-
-  afterAll(async () => {
-    await replSet?.stop({ doCleanup: true, force: true });
-  });
+  const set = ownThreeMemberSet();
 
   it("a write acknowledged by a primary that then loses it to a rollback never reaches PostgreSQL", { timeout: 300_000 }, async () => {
+    const uri = set.uri();
+    const replSet = set.replSet();
     const url = await createDatabase(postgresUrl(), "sync_rollback");
     const client = new MongoClient(uri, { serverSelectionTimeoutMS: 60_000 });
     await client.connect();
