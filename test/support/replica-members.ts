@@ -3,8 +3,15 @@
 
 import { MongoClient } from "mongodb";
 import type { MongoMemoryReplSet, MongoMemoryServer } from "mongodb-memory-server-core";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { startReplicaSetOf } from "./mongodb-server.js";
+import { describeWithMongo } from "./requirements.js";
+
+/**
+ * `describe` for tests that stop and start the members of a set of their own, which an external
+ * deployment (TRIBUTARY_TEST_MONGODB_URI) cannot allow: skipped then, and where no mongod starts.
+ */
+export const describeWithOwnSet = process.env.TRIBUTARY_TEST_MONGODB_URI ? describeWithMongo.skip : describeWithMongo;
 
 /** What a member is now; "other" when it does not answer (stopped, starting). */
 export async function role(server: MongoMemoryServer): Promise<"primary" | "secondary" | "other"> {
@@ -17,6 +24,14 @@ export async function role(server: MongoMemoryServer): Promise<"primary" | "seco
   } finally {
     await client.close();
   }
+}
+
+/** The set's primary now and its other members; the test fails unless exactly one member is primary. */
+export async function membersByRole(replSet: MongoMemoryReplSet): Promise<{ readonly primary: MongoMemoryServer; readonly secondaries: MongoMemoryServer[] }> {
+  const roles = await Promise.all(replSet.servers.map(role));
+  expect(roles.filter((each) => each === "primary")).toHaveLength(1);
+  const primary = replSet.servers[roles.indexOf("primary")] as MongoMemoryServer;
+  return { primary, secondaries: replSet.servers.filter((server) => server !== primary) };
 }
 
 /** Sets the set's `electionTimeoutMillis`, once it has its first primary: a fresh set waits that long for its first election. */

@@ -6,17 +6,13 @@ import { connectMongo } from "../../../src/source/mongo-connection.js";
 import { MongoSnapshotSource } from "../../../src/source/mongo-snapshot-source.js";
 import { capturingLogger } from "../../support/capturing-logger.js";
 import { MemorySnapshotTarget } from "../../support/memory-snapshot-target.js";
-import { ownThreeMemberSet, role } from "../../support/replica-members.js";
-import { describeWithMongo } from "../../support/requirements.js";
+import { describeWithOwnSet, membersByRole, ownThreeMemberSet } from "../../support/replica-members.js";
 import { waitFor } from "../../support/wait-for.js";
-
-// The members are stopped and started here, which an external deployment cannot allow.
-const describeOwnSet = process.env.TRIBUTARY_TEST_MONGODB_URI ? describeWithMongo.skip : describeWithMongo;
 
 const DB = "snapshot_majority_wait";
 const NAMESPACE = `${DB}.items`;
 
-describeOwnSet("a snapshot read waiting for a majority", () => {
+describeWithOwnSet("a snapshot read waiting for a majority", () => {
   // Its primary stays primary while both secondaries are down.
   const set = ownThreeMemberSet();
 
@@ -32,10 +28,7 @@ describeOwnSet("a snapshot read waiting for a majority", () => {
         Array.from({ length: 50 }, (_, n) => ({ _id: n })),
         { writeConcern: { w: "majority" } },
       );
-      const roles = await Promise.all(replSet.servers.map(role));
-      expect(roles.filter((each) => each === "primary")).toHaveLength(1);
-      const primary = replSet.servers[roles.indexOf("primary")]!;
-      const secondaries = replSet.servers.filter((server) => server !== primary);
+      const { secondaries } = await membersByRole(replSet);
       // No majority holds anything written from now on: the snapshot's start is past the
       // majority commit point, and its majority reads after that start wait (docs/failure-modes.md).
       for (const secondary of secondaries) await secondary.stop({ doCleanup: false, force: false });

@@ -1,15 +1,12 @@
 import { MongoClient } from "mongodb";
 import type { MongoMemoryServer } from "mongodb-memory-server-core";
 import { expect, it } from "vitest";
-import { ownThreeMemberSet, role } from "../../support/replica-members.js";
+import { describeWithOwnSet, membersByRole, ownThreeMemberSet, role } from "../../support/replica-members.js";
 import { createDatabase } from "../../support/postgres-server.js";
 import { query } from "../../support/postgres-sink-fixture.js";
-import { describeWithMongo, postgresUrl } from "../../support/requirements.js";
+import { postgresUrl } from "../../support/requirements.js";
 import { startSync, waitForInitialPosition } from "../../support/sync-harness.js";
 import { waitFor } from "../../support/wait-for.js";
-
-// The members are stopped and started here, which an external deployment cannot allow.
-const describeRollback = process.env.TRIBUTARY_TEST_MONGODB_URI ? describeWithMongo.skip : describeWithMongo;
 
 /** Asks a member to run for primary now; true once it is primary. */
 async function stepUp(server: MongoMemoryServer): Promise<boolean> {
@@ -25,7 +22,7 @@ async function stepUp(server: MongoMemoryServer): Promise<boolean> {
   return (await role(server)) === "primary";
 }
 
-describeRollback("rollback: the target never shows a write the source lost", () => {
+describeWithOwnSet("rollback: the target never shows a write the source lost", () => {
   const set = ownThreeMemberSet();
 
   it("a write acknowledged by a primary that then loses it to a rollback never reaches PostgreSQL", { timeout: 300_000 }, async () => {
@@ -47,9 +44,7 @@ describeRollback("rollback: the target never shows a write the source lost", () 
          CREATE TRIGGER record_applied AFTER INSERT OR UPDATE ON rb_items FOR EACH ROW EXECUTE FUNCTION record_applied()`,
       );
 
-      const roles = await Promise.all(replSet.servers.map(role));
-      const primary = replSet.servers[roles.indexOf("primary")]!;
-      const secondaries = replSet.servers.filter((server) => server !== primary);
+      const { primary, secondaries } = await membersByRole(replSet);
       // Cut the primary off from the majority, then write to it alone: acknowledged, never majority-committed.
       for (const secondary of secondaries) await secondary.stop({ doCleanup: false, force: false });
       const direct = new MongoClient(primary.getUri(), { directConnection: true, serverSelectionTimeoutMS: 5_000 });
